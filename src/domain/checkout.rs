@@ -1,0 +1,248 @@
+//! Checkout rules: judge a cart against the current catalog, and either plan
+//! the whole change (order + stock) or list every problem for the shopper.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::cart::{Cart, CartLine};
+use super::money::Money;
+use super::order::{Order, OrderLine, OrderStatus};
+use super::product::Product;
+use super::time::Timestamp;
+
+/// Something that stops a checkout; the shopper sees each one and may accept
+/// the adjusted cart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    EmptyCart,
+    /// The cart changed (in another window) since the shopper reviewed it.
+    CartChanged,
+    OutOfStock { product_id: String, name: String },
+    NotEnoughStock { product_id: String, name: String, wanted: u32, available: u32 },
+    PriceChanged { product_id: String, name: String, old: Money, new: Money },
+    NoLongerSold { product_id: String, name: String },
+    Gone { product_id: String },
+    TotalTooLarge,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::EmptyCart => write!(f, "Your cart is empty"),
+            Problem::CartChanged => write!(f, "Your cart was changed elsewhere; please review it again"),
+            Problem::OutOfStock { name, .. } => write!(f, "{name} is now out of stock"),
+            Problem::NotEnoughStock { name, wanted, available, .. } => {
+                write!(f, "{name}: only {available} available (you wanted {wanted})")
+            }
+            Problem::PriceChanged { name, old, new, .. } => write!(f, "{name}: price changed {old} → {new}"),
+            Problem::NoLongerSold { name, .. } => write!(f, "{name} is no longer sold"),
+            Problem::Gone { product_id } => write!(f, "Product {product_id} no longer exists"),
+            Problem::TotalTooLarge => write!(f, "The order total is too large"),
+        }
+    }
+}
+
+/// What a successful checkout changes: the new order and each product's new stock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutPlan {
+    pub order: Order,
+    pub new_stock: Vec<(String, u32)>,
+}
+
+/// Judges `cart` against the catalog (`lookup`). `seen` is the cart the shopper
+/// confirmed: if the stored cart differs, nothing is placed.
+pub fn plan_checkout<'p>(
+    cart: &Cart,
+    seen: &[CartLine],
+    lookup: impl Fn(&str) -> Option<&'p Product>,
+    order_id: String,
+    at: Timestamp,
+) -> Result<CheckoutPlan, Vec<Problem>> {
+    if cart.items.is_empty() {
+        return Err(vec![Problem::EmptyCart]);
+    }
+    if cart.items != seen {
+        return Err(vec![Problem::CartChanged]);
+    }
+    let mut problems = Vec::new();
+    let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
+    for line in &cart.items {
+        *wanted.entry(&line.product_id).or_default() += line.qty;
+    }
+    let mut reported_stock = std::collections::HashSet::new();
+    for line in &cart.items {
+        let Some(product) = lookup(&line.product_id) else {
+            problems.push(Problem::Gone { product_id: line.product_id.clone() });
+            continue;
+        };
+        let (product_id, name) = (product.product_id.clone(), product.name.clone());
+        if !product.active {
+            problems.push(Problem::NoLongerSold { product_id, name });
+            continue;
+        }
+        let want = wanted[line.product_id.as_str()];
+        if want > product.stock && reported_stock.insert(line.product_id.clone()) {
+            problems.push(if product.stock == 0 {
+                Problem::OutOfStock { product_id: product_id.clone(), name: name.clone() }
+            } else {
+                Problem::NotEnoughStock {
+                    product_id: product_id.clone(),
+                    name: name.clone(),
+                    wanted: want,
+                    available: product.stock,
+                }
+            });
+        }
+        if line.unit_price != product.price {
+            problems.push(Problem::PriceChanged { product_id, name, old: line.unit_price, new: product.price });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let items: Vec<OrderLine> = cart
+        .items
+        .iter()
+        .map(|line| OrderLine {
+            product_id: line.product_id.clone(),
+            name: lookup(&line.product_id).map(|p| p.name.clone()),
+            qty: line.qty,
+            unit_price: line.unit_price,
+        })
+        .collect();
+    let total = items
+        .iter()
+        .try_fold(Money::ZERO, |sum, l| l.unit_price.times(l.qty).and_then(|t| sum.checked_add(t)))
+        .ok_or_else(|| vec![Problem::TotalTooLarge])?;
+    let new_stock = wanted
+        .iter()
+        .filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty)))
+        .collect();
+    let order = Order {
+        order_id,
+        username: cart.username.clone(),
+        items,
+        total,
+        timestamp: at,
+        status: OrderStatus::Placed,
+        events: vec![super::order::OrderEvent { at, by: cart.username.clone(), status: OrderStatus::Placed }],
+    };
+    Ok(CheckoutPlan { order, new_stock })
+}
+
+/// The cart the shopper gets by accepting the problems: quantities cut to what
+/// is available, prices brought up to date, unsold and vanished lines dropped.
+pub fn adjust_cart<'p>(cart: &Cart, lookup: impl Fn(&str) -> Option<&'p Product>) -> Cart {
+    let mut left: BTreeMap<String, u32> = BTreeMap::new();
+    let mut items = Vec::new();
+    for line in &cart.items {
+        let Some(product) = lookup(&line.product_id).filter(|p| p.active) else { continue };
+        let available = left.entry(line.product_id.clone()).or_insert(product.stock);
+        let qty = line.qty.min(*available);
+        *available -= qty;
+        if qty > 0 {
+            items.push(CartLine { product_id: line.product_id.clone(), qty, unit_price: product.price });
+        }
+    }
+    Cart { username: cart.username.clone(), items }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn catalog() -> HashMap<String, Product> {
+        [("P1", 999, 5, true), ("P2", 250, 1, true), ("P3", 100, 9, false), ("P4", 100, 0, true)]
+            .into_iter()
+            .map(|(id, cents, stock, active)| {
+                let p = Product {
+                    product_id: id.into(),
+                    name: format!("Item {id}"),
+                    price: Money::from_cents(cents),
+                    stock,
+                    description: None,
+                    category: None,
+                    active,
+                };
+                (id.to_string(), p)
+            })
+            .collect()
+    }
+
+    fn line(id: &str, qty: u32, cents: i64) -> CartLine {
+        CartLine { product_id: id.into(), qty, unit_price: Money::from_cents(cents) }
+    }
+
+    fn at() -> Timestamp {
+        Timestamp::parse("2026-02-10 18:12:44").unwrap()
+    }
+
+    #[test]
+    fn plans_order_and_stock() {
+        let products = catalog();
+        let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999), line("P2", 1, 250)] };
+        let plan = plan_checkout(&cart, &cart.items, |id| products.get(id), "O0001".into(), at()).unwrap();
+        assert_eq!(plan.order.total, Money::from_cents(2248));
+        assert_eq!(plan.order.items[0].name.as_deref(), Some("Item P1"));
+        assert_eq!(plan.order.status, OrderStatus::Placed);
+        assert_eq!(plan.order.events.len(), 1);
+        assert_eq!(plan.new_stock, vec![("P1".to_string(), 3), ("P2".to_string(), 0)]);
+    }
+
+    #[test]
+    fn lists_every_problem() {
+        let products = catalog();
+        let cart = Cart {
+            username: "alice".into(),
+            items: vec![line("P1", 6, 899), line("P3", 1, 100), line("P4", 1, 100), line("P9", 1, 100)],
+        };
+        let problems = plan_checkout(&cart, &cart.items, |id| products.get(id), "O1".into(), at()).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "Item P1: only 5 available (you wanted 6)",
+                "Item P1: price changed $8.99 → $9.99",
+                "Item P3 is no longer sold",
+                "Item P4 is now out of stock",
+                "Product P9 no longer exists",
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_a_cart_the_shopper_did_not_see() {
+        let products = catalog();
+        let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999)] };
+        let seen = vec![line("P1", 1, 999)];
+        assert_eq!(
+            plan_checkout(&cart, &seen, |id| products.get(id), "O1".into(), at()),
+            Err(vec![Problem::CartChanged])
+        );
+        let empty = Cart::new("alice");
+        assert_eq!(plan_checkout(&empty, &[], |id| products.get(id), "O1".into(), at()), Err(vec![Problem::EmptyCart]));
+    }
+
+    #[test]
+    fn adjusting_fixes_every_problem() {
+        let products = catalog();
+        let cart = Cart {
+            username: "alice".into(),
+            items: vec![line("P1", 6, 899), line("P3", 1, 100), line("P4", 1, 100), line("P9", 1, 100)],
+        };
+        let adjusted = adjust_cart(&cart, |id| products.get(id));
+        assert_eq!(adjusted.items, vec![line("P1", 5, 999)]);
+        assert!(plan_checkout(&adjusted, &adjusted.items, |id| products.get(id), "O1".into(), at()).is_ok());
+    }
+
+    #[test]
+    fn duplicate_lines_count_together() {
+        let products = catalog();
+        let cart = Cart { username: "a".into(), items: vec![line("P2", 1, 250), line("P2", 1, 250)] };
+        let problems = plan_checkout(&cart, &cart.items, |id| products.get(id), "O1".into(), at()).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(adjust_cart(&cart, |id| products.get(id)).items, vec![line("P2", 1, 250)]);
+    }
+}

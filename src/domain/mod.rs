@@ -1,0 +1,18 @@
+//! The shop's rules. Pure: no files, no terminal, no clock (time is passed in).
+
+pub mod cart;
+pub mod checkout;
+pub mod money;
+pub mod order;
+pub mod password;
+pub mod product;
+pub mod time;
+pub mod user;
+
+pub use cart::{Cart, CartError, CartLine};
+pub use checkout::{CheckoutPlan, Problem};
+pub use money::Money;
+pub use order::{Order, OrderError, OrderEvent, OrderLine, OrderStatus};
+pub use product::Product;
+pub use time::Timestamp;
+pub use user::{Role, User, UserError};

@@ -1,0 +1,276 @@
+//! Money as whole cents. Prices are read from their exact decimal text in
+//! JSON (never through a float) and written back the same way.
+
+use std::fmt;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use thiserror::Error;
+
+/// Largest amount we accept: $10 trillion, far below i64 overflow even when
+/// multiplied by a large quantity in checked arithmetic.
+const MAX_CENTS: i128 = 1_000_000_000_000_000;
+
+/// An amount of money in whole cents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money {
+    cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MoneyError {
+    #[error("expected an amount like 9.99, found {0}")]
+    NotANumber(String),
+    #[error("amount cannot be negative: {0}")]
+    Negative(String),
+    #[error("amount has more than two decimals: {0}")]
+    TooPrecise(String),
+    #[error("amount is too large: {0}")]
+    TooLarge(String),
+}
+
+/// How to treat digits beyond the cents.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rounding {
+    /// More than two decimals is an error (prices).
+    Exact,
+    /// Round half away from zero (legacy float totals such as 0.5000000000000001).
+    ToCents,
+}
+
+impl Money {
+    pub const ZERO: Money = Money { cents: 0 };
+
+    pub const fn from_cents(cents: i64) -> Self {
+        Money { cents }
+    }
+
+    pub const fn cents(self) -> i64 {
+        self.cents
+    }
+
+    /// Parses `9.99`, `10`, `89.5` or `1e2` exactly; more than two decimals is an error.
+    pub fn parse_exact(text: &str) -> Result<Money, MoneyError> {
+        parse_decimal(text, Rounding::Exact)
+    }
+
+    /// Parses a legacy amount, rounding to the nearest cent.
+    pub fn parse_rounded(text: &str) -> Result<Money, MoneyError> {
+        parse_decimal(text, Rounding::ToCents)
+    }
+
+    /// Unit price times quantity; `None` on overflow.
+    pub fn times(self, qty: u32) -> Option<Money> {
+        self.cents.checked_mul(i64::from(qty)).map(Money::from_cents)
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.cents.checked_add(other.cents).map(Money::from_cents)
+    }
+
+    /// The JSON decimal text: `9.99`, `89.5`, `10.0` (always a decimal point,
+    /// as the console shop wrote prices).
+    pub fn to_decimal_string(self) -> String {
+        let sign = if self.cents < 0 { "-" } else { "" };
+        let abs = self.cents.unsigned_abs();
+        let (whole, frac) = (abs / 100, abs % 100);
+        if frac % 10 == 0 {
+            format!("{sign}{whole}.{}", frac / 10)
+        } else {
+            format!("{sign}{whole}.{frac:02}")
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    /// `$1,234.50`: a dollar sign, thousands separators and always two decimals.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.cents < 0 { "-" } else { "" };
+        let abs = self.cents.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        f.pad(&format!("{sign}${grouped}.{:02}", abs % 100))
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money::from_cents(iter.map(|m| m.cents).sum())
+    }
+}
+
+fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
+    let not_a_number = || MoneyError::NotANumber(text.to_string());
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        // `-0` and `-0.00` are still zero; anything else below zero is refused.
+        if trimmed[1..].chars().all(|c| matches!(c, '0' | '.')) && trimmed.len() > 1 {
+            return Ok(Money::ZERO);
+        }
+        return Err(MoneyError::Negative(text.to_string()));
+    }
+    let (mantissa, exponent) = match trimmed.find(['e', 'E']) {
+        Some(at) => {
+            let exp: i32 = trimmed[at + 1..].parse().map_err(|_| not_a_number())?;
+            (&trimmed[..at], exp)
+        }
+        None => (trimmed, 0),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(not_a_number());
+    }
+    // value = digits × 10^(exponent - frac.len()); cents = value × 100.
+    let digits = format!("{whole}{frac}");
+    let digits = digits.trim_start_matches('0');
+    let shift = i64::from(exponent) - frac.len() as i64 + 2;
+    let too_large = || MoneyError::TooLarge(text.to_string());
+    if digits.is_empty() {
+        return Ok(Money::ZERO);
+    }
+    let cents: i128 = if shift >= 0 {
+        if digits.len() as i64 + shift > 18 {
+            return Err(too_large());
+        }
+        let base: i128 = digits.parse().map_err(|_| too_large())?;
+        base * 10i128.pow(shift as u32)
+    } else {
+        let cut = (-shift) as usize;
+        let (kept, dropped) = if cut >= digits.len() {
+            ("", digits)
+        } else {
+            digits.split_at(digits.len() - cut)
+        };
+        let dropped_is_zero = dropped.bytes().all(|b| b == b'0');
+        if rounding == Rounding::Exact && !dropped_is_zero {
+            return Err(MoneyError::TooPrecise(text.to_string()));
+        }
+        if kept.len() > 18 {
+            return Err(too_large());
+        }
+        let base: i128 = if kept.is_empty() {
+            0
+        } else {
+            kept.parse().map_err(|_| too_large())?
+        };
+        // Round half away from zero: look at the first dropped digit only
+        // when the dropped part is exactly aligned below the cents.
+        let round_up = cut <= digits.len() && dropped.as_bytes().first().is_some_and(|&b| b >= b'5');
+        base + i128::from(round_up)
+    };
+    if cents > MAX_CENTS {
+        return Err(too_large());
+    }
+    Ok(Money::from_cents(cents as i64))
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A raw JSON number keeps the exact decimal text (9.99, not 9.9900000001).
+        let raw = RawValue::from_string(self.to_decimal_string()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_with(deserializer, Rounding::Exact)
+    }
+}
+
+/// `#[serde(deserialize_with = "...")]` for legacy float amounts that must be rounded.
+pub fn deserialize_rounded<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+    deserialize_with(deserializer, Rounding::ToCents)
+}
+
+fn deserialize_with<'de, D: Deserializer<'de>>(deserializer: D, rounding: Rounding) -> Result<Money, D::Error> {
+    let raw = <&'de RawValue>::deserialize(deserializer)?;
+    let text = raw.get();
+    if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return Err(D::Error::custom(MoneyError::NotANumber(text.to_string())));
+    }
+    parse_decimal(text, rounding).map_err(D::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_prices() {
+        assert_eq!(Money::parse_exact("9.99"), Ok(Money::from_cents(999)));
+        assert_eq!(Money::parse_exact("10"), Ok(Money::from_cents(1000)));
+        assert_eq!(Money::parse_exact("89.5"), Ok(Money::from_cents(8950)));
+        assert_eq!(Money::parse_exact("0.1"), Ok(Money::from_cents(10)));
+        assert_eq!(Money::parse_exact("1e2"), Ok(Money::from_cents(10000)));
+        assert_eq!(Money::parse_exact("1.5E1"), Ok(Money::from_cents(1500)));
+        assert_eq!(Money::parse_exact("9.990"), Ok(Money::from_cents(999)));
+        assert_eq!(Money::parse_exact("0"), Ok(Money::ZERO));
+        assert_eq!(Money::parse_exact("-0.0"), Ok(Money::ZERO));
+        assert_eq!(Money::parse_exact("123e-2"), Ok(Money::from_cents(123)));
+    }
+
+    #[test]
+    fn refuses_bad_prices() {
+        assert_eq!(Money::parse_exact("9.999"), Err(MoneyError::TooPrecise("9.999".into())));
+        assert_eq!(Money::parse_exact("-1.00"), Err(MoneyError::Negative("-1.00".into())));
+        assert_eq!(Money::parse_exact("1e30"), Err(MoneyError::TooLarge("1e30".into())));
+        assert_eq!(Money::parse_exact("abc"), Err(MoneyError::NotANumber("abc".into())));
+        assert_eq!(Money::parse_exact("."), Err(MoneyError::NotANumber(".".into())));
+        assert_eq!(Money::parse_exact(""), Err(MoneyError::NotANumber("".into())));
+        assert_eq!(
+            Money::parse_exact("9.999").unwrap_err().to_string(),
+            "amount has more than two decimals: 9.999"
+        );
+    }
+
+    #[test]
+    fn rounds_legacy_totals_to_cents() {
+        assert_eq!(Money::parse_rounded("0.5000000000000001"), Ok(Money::from_cents(50)));
+        assert_eq!(Money::parse_rounded("0.30000000000000004"), Ok(Money::from_cents(30)));
+        assert_eq!(Money::parse_rounded("2.675"), Ok(Money::from_cents(268)));
+        assert_eq!(Money::parse_rounded("0.004"), Ok(Money::from_cents(0)));
+        assert_eq!(Money::parse_rounded("0.005"), Ok(Money::from_cents(1)));
+        assert_eq!(Money::parse_rounded("1e-9"), Ok(Money::from_cents(0)));
+    }
+
+    #[test]
+    fn displays_and_writes_back() {
+        assert_eq!(Money::from_cents(999).to_string(), "$9.99");
+        assert_eq!(Money::from_cents(123_456_789).to_string(), "$1,234,567.89");
+        assert_eq!(Money::from_cents(5).to_string(), "$0.05");
+        assert_eq!(Money::from_cents(999).to_decimal_string(), "9.99");
+        assert_eq!(Money::from_cents(8950).to_decimal_string(), "89.5");
+        assert_eq!(Money::from_cents(1000).to_decimal_string(), "10.0");
+        assert_eq!(Money::from_cents(5).to_decimal_string(), "0.05");
+        assert_eq!(format!("{:>8}", Money::from_cents(999)), "   $9.99");
+    }
+
+    #[test]
+    fn json_round_trip_is_exact() {
+        let m: Money = serde_json::from_str("24.99").unwrap();
+        assert_eq!(m.cents(), 2499);
+        assert_eq!(serde_json::to_string(&m).unwrap(), "24.99");
+        let err = serde_json::from_str::<Vec<Money>>("[\n  \"9.99\"]").unwrap_err();
+        assert_eq!(err.line(), 2);
+        assert!(err.to_string().contains("expected an amount like 9.99"), "{err}");
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        assert_eq!(Money::from_cents(333).times(3), Some(Money::from_cents(999)));
+        assert_eq!(Money::from_cents(i64::MAX).times(2), None);
+        let total: Money = [10, 20].into_iter().map(Money::from_cents).sum();
+        assert_eq!(total, Money::from_cents(30));
+    }
+}

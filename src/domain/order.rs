@@ -1,0 +1,296 @@
+//! Orders, their lifecycle (placed → paid → shipped → delivered, or cancelled)
+//! and who may move them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::money::{self, Money};
+use super::time::Timestamp;
+use super::user::{Role, User};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatus {
+    /// Also what the console shop's orders (which had no status) are read as.
+    #[default]
+    Placed,
+    Paid,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Placed,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The next step forward, if any.
+    pub fn next(self) -> Option<OrderStatus> {
+        match self {
+            OrderStatus::Placed => Some(OrderStatus::Paid),
+            OrderStatus::Paid => Some(OrderStatus::Shipped),
+            OrderStatus::Shipped => Some(OrderStatus::Delivered),
+            OrderStatus::Delivered | OrderStatus::Cancelled => None,
+        }
+    }
+
+    pub fn can_cancel(self) -> bool {
+        matches!(self, OrderStatus::Placed | OrderStatus::Paid)
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: String,
+    /// Snapshot of the product's name when ordered (absent in console-shop orders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub qty: u32,
+    pub unit_price: Money,
+}
+
+impl OrderLine {
+    pub fn line_total(&self) -> Money {
+        self.unit_price.times(self.qty).unwrap_or(Money::from_cents(i64::MAX))
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.product_id)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    pub at: Timestamp,
+    pub by: String,
+    pub status: OrderStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub order_id: String,
+    pub username: String,
+    pub items: Vec<OrderLine>,
+    /// Rounded to cents on reading: the console shop wrote float sums like 0.5000000000000001.
+    #[serde(deserialize_with = "money::deserialize_rounded")]
+    pub total: Money,
+    pub timestamp: Timestamp,
+    #[serde(default)]
+    pub status: OrderStatus,
+    #[serde(default)]
+    pub events: Vec<OrderEvent>,
+}
+
+impl Order {
+    pub fn item_count(&self) -> u32 {
+        self.items.iter().map(|l| l.qty).sum()
+    }
+
+    pub fn validate_record(&self) -> Result<(), String> {
+        if self.order_id.trim().is_empty() {
+            return Err("order_id is empty".into());
+        }
+        if self.username.trim().is_empty() {
+            return Err(format!("order {} has no username", self.order_id));
+        }
+        Ok(())
+    }
+}
+
+/// The number in an `O0001` id, if the id has that shape.
+pub fn order_number(order_id: &str) -> Option<u64> {
+    let digits = order_id.strip_prefix('O')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// `O0001`: at least four digits, more once the sequence outgrows them.
+pub fn format_order_id(number: u64) -> String {
+    format!("O{number:04}")
+}
+
+/// The id after the highest `O` number in use; other ids (the console shop's
+/// `3fa9c2d1`) can never collide because they lack the `O` + digits shape.
+pub fn next_order_id<'a>(existing: impl IntoIterator<Item = &'a str>) -> String {
+    let highest = existing.into_iter().filter_map(order_number).max().unwrap_or(0);
+    format_order_id(highest + 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OrderError {
+    #[error("Order {0} does not exist")]
+    UnknownOrder(String),
+    #[error("Order {id} is {from}; it cannot become {to}")]
+    NotAllowed { id: String, from: OrderStatus, to: OrderStatus },
+    #[error("Order {id} is already {status}")]
+    AlreadyFinal { id: String, status: OrderStatus },
+    #[error("Only an admin can do that")]
+    NotAdmin,
+    #[error("You can only cancel your own orders")]
+    NotYourOrder,
+    #[error("Order {id} is {status}; only a placed order can be cancelled by the shopper")]
+    CustomerCannotCancel { id: String, status: OrderStatus },
+}
+
+/// Moves an order to `to` on behalf of `actor`, appending an event. Returns
+/// `true` when the move is a cancellation, whose stock the caller must put back:
+/// `cancelled` is final, so that happens at most once per order.
+pub fn change_status(order: &mut Order, to: OrderStatus, actor: &User, at: Timestamp) -> Result<bool, OrderError> {
+    let from = order.status;
+    let id = order.order_id.clone();
+    match actor.role {
+        Role::Admin => {}
+        Role::Customer => {
+            if order.username.to_lowercase() != actor.username.to_lowercase() {
+                return Err(OrderError::NotYourOrder);
+            }
+            if to != OrderStatus::Cancelled {
+                return Err(OrderError::NotAdmin);
+            }
+            if from != OrderStatus::Placed {
+                return Err(if from.can_cancel() {
+                    OrderError::CustomerCannotCancel { id, status: from }
+                } else {
+                    not_allowed(id, from, to)
+                });
+            }
+        }
+    }
+    let allowed = if to == OrderStatus::Cancelled { from.can_cancel() } else { from.next() == Some(to) };
+    if !allowed {
+        return Err(not_allowed(id, from, to));
+    }
+    order.status = to;
+    order.events.push(OrderEvent { at, by: actor.username.clone(), status: to });
+    Ok(to == OrderStatus::Cancelled)
+}
+
+fn not_allowed(id: String, from: OrderStatus, to: OrderStatus) -> OrderError {
+    if from == to || from.next().is_none() {
+        OrderError::AlreadyFinal { id, status: from }
+    } else {
+        OrderError::NotAllowed { id, from, to }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, role: Role) -> User {
+        User { username: name.into(), password_hash: Some("x".into()), password: None, role, created_at: None }
+    }
+
+    fn order(status: OrderStatus) -> Order {
+        Order {
+            order_id: "O0001".into(),
+            username: "alice".into(),
+            items: vec![OrderLine { product_id: "P1".into(), name: None, qty: 2, unit_price: Money::from_cents(150) }],
+            total: Money::from_cents(300),
+            timestamp: Timestamp::parse("2026-02-10 18:12:44").unwrap(),
+            status,
+            events: vec![],
+        }
+    }
+
+    fn at() -> Timestamp {
+        Timestamp::parse("2026-03-01 09:00:00").unwrap()
+    }
+
+    #[test]
+    fn admin_moves_orders_forward_one_step_at_a_time() {
+        let admin = user("root", Role::Admin);
+        let mut o = order(OrderStatus::Placed);
+        for to in [OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Delivered] {
+            assert_eq!(change_status(&mut o, to, &admin, at()), Ok(false));
+        }
+        assert_eq!(o.events.len(), 3);
+        assert_eq!(o.events[2], OrderEvent { at: at(), by: "root".into(), status: OrderStatus::Delivered });
+        assert_eq!(
+            change_status(&mut o, OrderStatus::Cancelled, &admin, at()).unwrap_err().to_string(),
+            "Order O0001 is already delivered"
+        );
+        let mut skip = order(OrderStatus::Placed);
+        assert_eq!(
+            change_status(&mut skip, OrderStatus::Shipped, &admin, at()).unwrap_err().to_string(),
+            "Order O0001 is placed; it cannot become shipped"
+        );
+    }
+
+    #[test]
+    fn cancelling_restores_stock_once() {
+        let admin = user("root", Role::Admin);
+        let mut o = order(OrderStatus::Paid);
+        assert_eq!(change_status(&mut o, OrderStatus::Cancelled, &admin, at()), Ok(true));
+        assert_eq!(
+            change_status(&mut o, OrderStatus::Cancelled, &admin, at()).unwrap_err().to_string(),
+            "Order O0001 is already cancelled"
+        );
+        assert_eq!(o.events.len(), 1);
+    }
+
+    #[test]
+    fn customers_may_only_cancel_their_own_placed_orders() {
+        let alice = user("Alice", Role::Customer);
+        let bob = user("bob", Role::Customer);
+        assert_eq!(
+            change_status(&mut order(OrderStatus::Placed), OrderStatus::Cancelled, &bob, at()),
+            Err(OrderError::NotYourOrder)
+        );
+        assert_eq!(
+            change_status(&mut order(OrderStatus::Placed), OrderStatus::Paid, &alice, at()),
+            Err(OrderError::NotAdmin)
+        );
+        assert_eq!(
+            change_status(&mut order(OrderStatus::Paid), OrderStatus::Cancelled, &alice, at())
+                .unwrap_err()
+                .to_string(),
+            "Order O0001 is paid; only a placed order can be cancelled by the shopper"
+        );
+        assert_eq!(change_status(&mut order(OrderStatus::Placed), OrderStatus::Cancelled, &alice, at()), Ok(true));
+    }
+
+    #[test]
+    fn order_ids() {
+        assert_eq!(format_order_id(7), "O0007");
+        assert_eq!(format_order_id(12345), "O12345");
+        assert_eq!(next_order_id(["3fa9c2d1", "O0041", "O0002"]), "O0042");
+        assert_eq!(next_order_id([]), "O0001");
+        assert_eq!(order_number("O"), None);
+    }
+
+    #[test]
+    fn reads_console_shop_orders() {
+        let json = r#"{"order_id":"3fa9c2d1","username":"dana","items":[{"product_id":"P1001","qty":3,"unit_price":0.1}],
+            "total":0.5000000000000001,"timestamp":"2026-02-10 18:12:44"}"#;
+        let o: Order = serde_json::from_str(json).unwrap();
+        assert_eq!(o.total, Money::from_cents(50));
+        assert_eq!(o.status, OrderStatus::Placed);
+        assert_eq!(o.items[0].display_name(), "P1001");
+    }
+}

@@ -1,0 +1,82 @@
+//! Password hashing with argon2id (RustCrypto's `argon2`, default parameters:
+//! 19 MiB, 2 passes). Only the PHC string is ever stored.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use subtle::ConstantTimeEq;
+
+/// A real argon2id hash (of a random string nobody knows) with the same
+/// parameters as ours: verifying against it for an unknown username costs the
+/// same time as a real verification, so timing does not reveal which names exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2hvcGZyb250LWR1bW15$UnVxvflZiP/mIfbE9BEgQcTU2JTIVpQ2oJ4ocPsUB2Y";
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not hash the password: {0}")]
+pub struct HashError(String);
+
+/// Hashes a password with argon2id and a fresh random salt.
+pub fn hash_password(password: &str) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Verifies a password against a stored PHC string. A malformed stored hash
+/// verifies nothing (and still costs a real verification).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => {
+            burn_one_verification(password);
+            false
+        }
+    }
+}
+
+/// Spends the time of one verification and always fails.
+pub fn burn_one_verification(password: &str) {
+    if let Ok(parsed) = PasswordHash::new(DUMMY_HASH) {
+        let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+    }
+}
+
+/// Compares a typed password with a legacy plaintext one in constant time.
+pub fn plaintext_matches(typed: &str, stored: &str) -> bool {
+    typed.as_bytes().ct_eq(stored.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2id$"), "{phc}");
+        assert!(!phc.contains("correct horse"));
+        assert!(verify_password("correct horse", &phc));
+        assert!(!verify_password("wrong horse", &phc));
+    }
+
+    #[test]
+    fn salts_differ() {
+        assert_ne!(hash_password("same").unwrap(), hash_password("same").unwrap());
+    }
+
+    #[test]
+    fn dummy_hash_is_well_formed_and_never_matches() {
+        let parsed = PasswordHash::new(DUMMY_HASH).expect("dummy hash parses");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(!verify_password("", DUMMY_HASH));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn plaintext_comparison() {
+        assert!(plaintext_matches("hunter22", "hunter22"));
+        assert!(!plaintext_matches("hunter2", "hunter22"));
+    }
+}

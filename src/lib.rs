@@ -1,0 +1,6 @@
+//! Shopfront: a full-screen terminal storefront on crash-safe JSON files.
+//!
+//! Layers, each only calling the ones below it:
+//! `ui` (draws) → `app` (state + update) → `store` (the data folder) → `domain` (pure rules).
+
+pub mod domain;
