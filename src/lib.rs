@@ -3,4 +3,6 @@
 //! Layers, each only calling the ones below it:
 //! `ui` (draws) → `app` (state + update) → `store` (the data folder) → `domain` (pure rules).
 
+pub mod cli;
 pub mod domain;
+pub mod store;

@@ -1,0 +1,66 @@
+//! The loaded contents of the data folder.
+
+use super::files::FileKind;
+use super::journal::Change;
+use super::table::Table;
+use crate::domain::{Cart, Order, Product, User};
+
+#[derive(Clone, Debug, Default)]
+pub struct Data {
+    pub users: Table<User>,
+    pub products: Table<Product>,
+    pub carts: Table<Cart>,
+    pub orders: Table<Order>,
+}
+
+impl Data {
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::PutUser(user) => self.users.put(user),
+            Change::PutProduct(product) => self.products.put(product),
+            Change::DeleteProduct(id) => {
+                self.products.remove(&id);
+            }
+            Change::PutCart(cart) => self.carts.put(cart),
+            Change::PutOrder(order) => self.orders.put(order),
+        }
+    }
+
+    /// A user's orders, newest first.
+    pub fn orders_of(&self, username: &str) -> Vec<&Order> {
+        let key = username.to_lowercase();
+        let mut orders: Vec<&Order> =
+            self.orders.rows().iter().filter(|o| o.username.to_lowercase() == key).collect();
+        sort_newest_first(&mut orders);
+        orders
+    }
+
+    /// Every order, newest first.
+    pub fn all_orders(&self) -> Vec<&Order> {
+        let mut orders: Vec<&Order> = self.orders.rows().iter().collect();
+        sort_newest_first(&mut orders);
+        orders
+    }
+
+    pub fn cart_of(&self, username: &str) -> Cart {
+        self.carts.get(username).cloned().unwrap_or_else(|| Cart::new(username))
+    }
+
+    pub fn count(&self, kind: FileKind) -> usize {
+        match kind {
+            FileKind::Users => self.users.len(),
+            FileKind::Products => self.products.len(),
+            FileKind::Carts => self.carts.len(),
+            FileKind::Orders => self.orders.len(),
+        }
+    }
+}
+
+fn sort_newest_first(orders: &mut [&Order]) {
+    // Same second: the later id first (ids grow), ties of old ids keep file order reversed.
+    orders.sort_by(|a, b| {
+        b.timestamp
+            .cmp(&a.timestamp)
+            .then_with(|| crate::domain::order::order_number(&b.order_id).cmp(&crate::domain::order::order_number(&a.order_id)))
+    });
+}

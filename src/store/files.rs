@@ -1,0 +1,222 @@
+//! The four data files: their names, how a record is keyed and checked, and
+//! reading/writing them. Reading reports the file, line and column of the
+//! first thing wrong; writing puts one record per line.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::error::LoadError;
+use crate::domain::user::username_key;
+use crate::domain::{Cart, Order, Product, User};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    Users,
+    Products,
+    Carts,
+    Orders,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 4] = [FileKind::Users, FileKind::Products, FileKind::Carts, FileKind::Orders];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FileKind::Users => "users.json",
+            FileKind::Products => "products.json",
+            FileKind::Carts => "carts.json",
+            FileKind::Orders => "orders.json",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// users.json holds password hashes: only the owner may read it.
+    pub fn is_private(self) -> bool {
+        self == FileKind::Users
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.file_name())
+    }
+}
+
+/// A record of one of the data files.
+pub trait Record: Serialize + for<'de> Deserialize<'de> + Clone {
+    /// What the list is called in messages ("a list of products").
+    const PLURAL: &'static str;
+    /// The field that must be unique.
+    const KEY_FIELD: &'static str;
+    /// The unique key, normalised (usernames compare without case).
+    fn key(&self) -> String;
+    /// Normalises a key typed by a caller the same way.
+    fn normalize_key(key: &str) -> String {
+        key.to_string()
+    }
+    fn validate(&self) -> Result<(), String>;
+}
+
+impl Record for User {
+    const PLURAL: &'static str = "users";
+    const KEY_FIELD: &'static str = "username";
+    fn key(&self) -> String {
+        username_key(&self.username)
+    }
+    fn normalize_key(key: &str) -> String {
+        username_key(key)
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.validate_record()
+    }
+}
+
+impl Record for Product {
+    const PLURAL: &'static str = "products";
+    const KEY_FIELD: &'static str = "product_id";
+    fn key(&self) -> String {
+        self.product_id.clone()
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.validate_record()
+    }
+}
+
+impl Record for Cart {
+    const PLURAL: &'static str = "carts";
+    const KEY_FIELD: &'static str = "username";
+    fn key(&self) -> String {
+        username_key(&self.username)
+    }
+    fn normalize_key(key: &str) -> String {
+        username_key(key)
+    }
+    fn validate(&self) -> Result<(), String> {
+        if self.username.trim().is_empty() {
+            return Err("cart has an empty username".into());
+        }
+        match self.items.iter().find(|line| line.qty == 0) {
+            Some(line) => Err(format!("cart of {} has quantity 0 of {}", self.username, line.product_id)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Record for Order {
+    const PLURAL: &'static str = "orders";
+    const KEY_FIELD: &'static str = "order_id";
+    fn key(&self) -> String {
+        self.order_id.clone()
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.validate_record()
+    }
+}
+
+/// Parses a whole file; the first bad record stops it with its position.
+pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Vec<T>, LoadError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let rows = RecordsSeed::<T>(PhantomData)
+        .deserialize(&mut de)
+        .and_then(|rows| de.end().map(|()| rows))
+        .map_err(|e| LoadError::from_json(file, &e))?;
+    Ok(rows)
+}
+
+/// Writes records as a JSON list, one record per line: compact enough for
+/// big catalogs, still readable and greppable.
+pub fn write_records<T: Record>(rows: &[T], size_hint: usize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(size_hint + size_hint / 8 + 64);
+    out.push(b'[');
+    for (i, row) in rows.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        serde_json::to_writer(&mut out, row)?;
+    }
+    out.extend_from_slice(b"\n]\n");
+    Ok(out)
+}
+
+/// Deserializes a list while checking each record and key uniqueness, so that
+/// serde_json attaches the position of the offending record to our message.
+struct RecordsSeed<T>(PhantomData<T>);
+
+impl<'de, T: Record> DeserializeSeed<'de> for RecordsSeed<T> {
+    type Value = Vec<T>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_seq(RecordsVisitor::<T>(PhantomData))
+    }
+}
+
+struct RecordsVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Record> Visitor<'de> for RecordsVisitor<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a list of {}", T::PLURAL)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut keys = HashSet::new();
+        while let Some(row) = seq.next_element::<T>()? {
+            row.validate().map_err(A::Error::custom)?;
+            if !keys.insert(row.key()) {
+                return Err(A::Error::custom(format!("duplicate {} {:?}", T::KEY_FIELD, row.key())));
+            }
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err_of<T: Record + fmt::Debug>(text: &str) -> String {
+        parse_records::<T>("products.json", text.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reports_file_line_and_column() {
+        assert_eq!(err_of::<Product>("[\n  {\"product_id\": }\n]"), "products.json:2:17: expected value");
+        assert_eq!(err_of::<Product>("{}"), "products.json:1:0: invalid type: map, expected a list of products");
+        assert_eq!(err_of::<Product>(""), "products.json:1:0: EOF while parsing a value");
+        let negative = "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1,\"stock\":-3}\n]";
+        assert_eq!(err_of::<Product>(negative), "products.json:2:50: invalid value: integer `-3`, expected u32");
+        let trailing = "[]\n]";
+        assert_eq!(err_of::<Product>(trailing), "products.json:2:1: trailing characters");
+    }
+
+    #[test]
+    fn refuses_duplicates_and_bad_records() {
+        let dup = "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1,\"stock\":1},\n{\"product_id\":\"P1\",\"name\":\"B\",\"price\":1,\"stock\":1}\n]";
+        assert_eq!(err_of::<Product>(dup), "products.json:3:53: duplicate product_id \"P1\"");
+        let users = "[{\"username\":\"Alice\",\"password\":\"x\"},{\"username\":\"alice\",\"password\":\"y\"}]";
+        assert!(err_of::<User>(users).ends_with("duplicate username \"alice\""));
+        let price = "[{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.999,\"stock\":1}]";
+        assert_eq!(err_of::<Product>(price), "products.json:1:46: amount has more than two decimals: 1.999");
+    }
+
+    #[test]
+    fn writes_one_record_per_line_and_reads_it_back() {
+        let text = "[{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.5,\"stock\":1},{\"product_id\":\"P2\",\"name\":\"B\",\"price\":2,\"stock\":0,\"active\":false}]";
+        let rows: Vec<Product> = parse_records("products.json", text.as_bytes()).unwrap();
+        let written = String::from_utf8(write_records(&rows, 0).unwrap()).unwrap();
+        assert_eq!(
+            written,
+            "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.5,\"stock\":1,\"active\":true},\n{\"product_id\":\"P2\",\"name\":\"B\",\"price\":2.0,\"stock\":0,\"active\":false}\n]\n"
+        );
+        let again: Vec<Product> = parse_records("products.json", written.as_bytes()).unwrap();
+        assert_eq!(again, rows);
+        assert_eq!(write_records::<Product>(&[], 0).unwrap(), b"[\n]\n");
+    }
+}
