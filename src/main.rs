@@ -12,9 +12,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check) => check(&data_dir),
         Some(Command::Admin(AdminCommand::Add { username, password_stdin: _ })) => admin_add(&data_dir, &username),
-        None => Err(
-            "the full-screen shop is not built yet; use `shopfront check` or `shopfront admin add`".to_string(),
-        ),
+        None => run_app(&data_dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -23,6 +21,11 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn run_app(data_dir: &std::path::Path) -> Result<(), String> {
+    let _store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    Err("the full-screen shop is not built yet; use `shopfront check` or `shopfront admin add`".to_string())
 }
 
 fn check(data_dir: &std::path::Path) -> Result<(), String> {
@@ -40,7 +43,10 @@ fn check(data_dir: &std::path::Path) -> Result<(), String> {
 
 fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), String> {
     let mut line = String::new();
-    io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
     let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
     match store.add_admin(username, password).map_err(|e| e.to_string())? {

@@ -84,11 +84,7 @@ impl Cart {
             return Err(if in_cart == 0 {
                 CartError::NotEnoughStock { name: product.name.clone(), available: product.stock }
             } else {
-                CartError::NotEnoughStockWithCart {
-                    name: product.name.clone(),
-                    available: product.stock,
-                    in_cart,
-                }
+                CartError::NotEnoughStockWithCart { name: product.name.clone(), available: product.stock, in_cart }
             });
         }
         match self.items.iter_mut().find(|l| l.product_id == product.product_id) {
@@ -96,11 +92,9 @@ impl Cart {
                 line.qty += qty;
                 line.unit_price = product.price;
             }
-            None => self.items.push(CartLine {
-                product_id: product.product_id.clone(),
-                qty,
-                unit_price: product.price,
-            }),
+            None => {
+                self.items.push(CartLine { product_id: product.product_id.clone(), qty, unit_price: product.price })
+            }
         }
         Ok(())
     }
@@ -177,10 +171,7 @@ mod tests {
     fn never_holds_more_than_stock() {
         let p = product("P1", 250, 3);
         let mut cart = Cart::new("alice");
-        assert_eq!(
-            cart.add(&p, 4).unwrap_err().to_string(),
-            "Only 3 of Thing P1 available"
-        );
+        assert_eq!(cart.add(&p, 4).unwrap_err().to_string(), "Only 3 of Thing P1 available");
         cart.add(&p, 2).unwrap();
         assert_eq!(
             cart.add(&p, 2).unwrap_err().to_string(),

@@ -17,11 +17,29 @@ pub enum Problem {
     EmptyCart,
     /// The cart changed (in another window) since the shopper reviewed it.
     CartChanged,
-    OutOfStock { product_id: String, name: String },
-    NotEnoughStock { product_id: String, name: String, wanted: u32, available: u32 },
-    PriceChanged { product_id: String, name: String, old: Money, new: Money },
-    NoLongerSold { product_id: String, name: String },
-    Gone { product_id: String },
+    OutOfStock {
+        product_id: String,
+        name: String,
+    },
+    NotEnoughStock {
+        product_id: String,
+        name: String,
+        wanted: u32,
+        available: u32,
+    },
+    PriceChanged {
+        product_id: String,
+        name: String,
+        old: Money,
+        new: Money,
+    },
+    NoLongerSold {
+        product_id: String,
+        name: String,
+    },
+    Gone {
+        product_id: String,
+    },
     TotalTooLarge,
 }
 
@@ -114,10 +132,7 @@ pub fn plan_checkout<'p>(
         .iter()
         .try_fold(Money::ZERO, |sum, l| l.unit_price.times(l.qty).and_then(|t| sum.checked_add(t)))
         .ok_or_else(|| vec![Problem::TotalTooLarge])?;
-    let new_stock = wanted
-        .iter()
-        .filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty)))
-        .collect();
+    let new_stock = wanted.iter().filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty))).collect();
     let order = Order {
         order_id,
         username: cart.username.clone(),

@@ -75,11 +75,7 @@ impl Money {
         let sign = if self.cents < 0 { "-" } else { "" };
         let abs = self.cents.unsigned_abs();
         let (whole, frac) = (abs / 100, abs % 100);
-        if frac % 10 == 0 {
-            format!("{sign}{whole}.{}", frac / 10)
-        } else {
-            format!("{sign}{whole}.{frac:02}")
-        }
+        if frac % 10 == 0 { format!("{sign}{whole}.{}", frac / 10) } else { format!("{sign}{whole}.{frac:02}") }
     }
 }
 
@@ -91,7 +87,7 @@ impl fmt::Display for Money {
         let whole = (abs / 100).to_string();
         let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
         for (i, ch) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -109,9 +105,9 @@ impl std::iter::Sum for Money {
 fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
     let not_a_number = || MoneyError::NotANumber(text.to_string());
     let trimmed = text.trim();
-    if trimmed.starts_with('-') {
+    if let Some(rest) = trimmed.strip_prefix('-') {
         // `-0` and `-0.00` are still zero; anything else below zero is refused.
-        if trimmed[1..].chars().all(|c| matches!(c, '0' | '.')) && trimmed.len() > 1 {
+        if !rest.is_empty() && rest.chars().all(|c| matches!(c, '0' | '.')) {
             return Ok(Money::ZERO);
         }
         return Err(MoneyError::Negative(text.to_string()));
@@ -146,11 +142,7 @@ fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
         base * 10i128.pow(shift as u32)
     } else {
         let cut = (-shift) as usize;
-        let (kept, dropped) = if cut >= digits.len() {
-            ("", digits)
-        } else {
-            digits.split_at(digits.len() - cut)
-        };
+        let (kept, dropped) = if cut >= digits.len() { ("", digits) } else { digits.split_at(digits.len() - cut) };
         let dropped_is_zero = dropped.bytes().all(|b| b == b'0');
         if rounding == Rounding::Exact && !dropped_is_zero {
             return Err(MoneyError::TooPrecise(text.to_string()));
@@ -158,11 +150,7 @@ fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
         if kept.len() > 18 {
             return Err(too_large());
         }
-        let base: i128 = if kept.is_empty() {
-            0
-        } else {
-            kept.parse().map_err(|_| too_large())?
-        };
+        let base: i128 = if kept.is_empty() { 0 } else { kept.parse().map_err(|_| too_large())? };
         // Round half away from zero: look at the first dropped digit only
         // when the dropped part is exactly aligned below the cents.
         let round_up = cut <= digits.len() && dropped.as_bytes().first().is_some_and(|&b| b >= b'5');
@@ -228,10 +216,7 @@ mod tests {
         assert_eq!(Money::parse_exact("abc"), Err(MoneyError::NotANumber("abc".into())));
         assert_eq!(Money::parse_exact("."), Err(MoneyError::NotANumber(".".into())));
         assert_eq!(Money::parse_exact(""), Err(MoneyError::NotANumber("".into())));
-        assert_eq!(
-            Money::parse_exact("9.999").unwrap_err().to_string(),
-            "amount has more than two decimals: 9.999"
-        );
+        assert_eq!(Money::parse_exact("9.999").unwrap_err().to_string(), "amount has more than two decimals: 9.999");
     }
 
     #[test]

@@ -23,13 +23,8 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
-        OrderStatus::Placed,
-        OrderStatus::Paid,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Cancelled,
-    ];
+    pub const ALL: [OrderStatus; 5] =
+        [OrderStatus::Placed, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Delivered, OrderStatus::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -267,9 +262,7 @@ mod tests {
             Err(OrderError::NotAdmin)
         );
         assert_eq!(
-            change_status(&mut order(OrderStatus::Paid), OrderStatus::Cancelled, &alice, at())
-                .unwrap_err()
-                .to_string(),
+            change_status(&mut order(OrderStatus::Paid), OrderStatus::Cancelled, &alice, at()).unwrap_err().to_string(),
             "Order O0001 is paid; only a placed order can be cancelled by the shopper"
         );
         assert_eq!(change_status(&mut order(OrderStatus::Placed), OrderStatus::Cancelled, &alice, at()), Ok(true));

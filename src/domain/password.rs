@@ -1,15 +1,16 @@
 //! Password hashing with argon2id (RustCrypto's `argon2`, default parameters:
 //! 19 MiB, 2 passes). Only the PHC string is ever stored.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use subtle::ConstantTimeEq;
 
 /// A real argon2id hash (of a random string nobody knows) with the same
 /// parameters as ours: verifying against it for an unknown username costs the
 /// same time as a real verification, so timing does not reveal which names exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2hvcGZyb250LWR1bW15$UnVxvflZiP/mIfbE9BEgQcTU2JTIVpQ2oJ4ocPsUB2Y";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2hvcGZyb250LWR1bW15$UnVxvflZiP/mIfbE9BEgQcTU2JTIVpQ2oJ4ocPsUB2Y";
 
 #[derive(Debug, thiserror::Error)]
 #[error("could not hash the password: {0}")]

@@ -75,8 +75,8 @@ mod tests {
 
     #[test]
     fn refuses_negative_stock_and_empty_names() {
-        let err = serde_json::from_str::<Product>(r#"{"product_id":"P1","name":"x","price":1,"stock":-3}"#)
-            .unwrap_err();
+        let err =
+            serde_json::from_str::<Product>(r#"{"product_id":"P1","name":"x","price":1,"stock":-3}"#).unwrap_err();
         assert!(err.to_string().contains("-3"), "{err}");
         let p: Product = serde_json::from_str(r#"{"product_id":"P1","name":" ","price":1,"stock":3}"#).unwrap();
         assert_eq!(p.validate_record(), Err("product P1 has an empty name".into()));

@@ -29,8 +29,7 @@ impl Data {
     /// A user's orders, newest first.
     pub fn orders_of(&self, username: &str) -> Vec<&Order> {
         let key = username.to_lowercase();
-        let mut orders: Vec<&Order> =
-            self.orders.rows().iter().filter(|o| o.username.to_lowercase() == key).collect();
+        let mut orders: Vec<&Order> = self.orders.rows().iter().filter(|o| o.username.to_lowercase() == key).collect();
         sort_newest_first(&mut orders);
         orders
     }
@@ -59,8 +58,8 @@ impl Data {
 fn sort_newest_first(orders: &mut [&Order]) {
     // Same second: the later id first (ids grow), ties of old ids keep file order reversed.
     orders.sort_by(|a, b| {
-        b.timestamp
-            .cmp(&a.timestamp)
-            .then_with(|| crate::domain::order::order_number(&b.order_id).cmp(&crate::domain::order::order_number(&a.order_id)))
+        b.timestamp.cmp(&a.timestamp).then_with(|| {
+            crate::domain::order::order_number(&b.order_id).cmp(&crate::domain::order::order_number(&a.order_id))
+        })
     });
 }

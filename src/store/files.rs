@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::error::LoadError;
@@ -166,14 +167,42 @@ impl<'de, T: Record> Visitor<'de> for RecordsVisitor<T> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         let mut keys = HashSet::new();
-        while let Some(row) = seq.next_element::<T>()? {
-            row.validate().map_err(A::Error::custom)?;
-            if !keys.insert(row.key()) {
-                return Err(A::Error::custom(format!("duplicate {} {:?}", T::KEY_FIELD, row.key())));
-            }
+        while let Some(row) = seq.next_element_seed(CheckedRecord::<T> { keys: &mut keys, row: PhantomData })? {
             rows.push(row);
         }
         Ok(rows)
+    }
+}
+
+/// One record, checked while serde_json still knows where it ends: errors
+/// raised inside `visit_map` get the position of the record's closing brace
+/// (raised later, they would point at the end of the whole list).
+struct CheckedRecord<'k, T> {
+    keys: &'k mut HashSet<String>,
+    row: PhantomData<T>,
+}
+
+impl<'de, T: Record> DeserializeSeed<'de> for CheckedRecord<'_, T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: Record> Visitor<'de> for CheckedRecord<'_, T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "one of the {} as an object", T::PLURAL)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+        let row = T::deserialize(MapAccessDeserializer::new(map))?;
+        row.validate().map_err(M::Error::custom)?;
+        if !self.keys.insert(row.key()) {
+            return Err(M::Error::custom(format!("duplicate {} {:?}", T::KEY_FIELD, row.key())));
+        }
+        Ok(row)
     }
 }
 
@@ -187,7 +216,7 @@ mod tests {
 
     #[test]
     fn reports_file_line_and_column() {
-        assert_eq!(err_of::<Product>("[\n  {\"product_id\": }\n]"), "products.json:2:17: expected value");
+        assert_eq!(err_of::<Product>("[\n  {\"product_id\": }\n]"), "products.json:2:18: expected value");
         assert_eq!(err_of::<Product>("{}"), "products.json:1:0: invalid type: map, expected a list of products");
         assert_eq!(err_of::<Product>(""), "products.json:1:0: EOF while parsing a value");
         let negative = "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1,\"stock\":-3}\n]";
@@ -199,11 +228,11 @@ mod tests {
     #[test]
     fn refuses_duplicates_and_bad_records() {
         let dup = "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1,\"stock\":1},\n{\"product_id\":\"P1\",\"name\":\"B\",\"price\":1,\"stock\":1}\n]";
-        assert_eq!(err_of::<Product>(dup), "products.json:3:53: duplicate product_id \"P1\"");
+        assert_eq!(err_of::<Product>(dup), "products.json:3:50: duplicate product_id \"P1\"");
         let users = "[{\"username\":\"Alice\",\"password\":\"x\"},{\"username\":\"alice\",\"password\":\"y\"}]";
         assert!(err_of::<User>(users).ends_with("duplicate username \"alice\""));
         let price = "[{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.999,\"stock\":1}]";
-        assert_eq!(err_of::<Product>(price), "products.json:1:46: amount has more than two decimals: 1.999");
+        assert_eq!(err_of::<Product>(price), "products.json:1:44: amount has more than two decimals: 1.999");
     }
 
     #[test]

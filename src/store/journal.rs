@@ -72,9 +72,7 @@ pub fn read(dir: &Path) -> Result<JournalState, LoadError> {
     if !intact {
         return Ok(JournalState::Torn);
     }
-    serde_json::from_slice(body)
-        .map(JournalState::Complete)
-        .map_err(|e| LoadError::from_json(JOURNAL_FILE, &e))
+    serde_json::from_slice(body).map(JournalState::Complete).map_err(|e| LoadError::from_json(JOURNAL_FILE, &e))
 }
 
 pub fn remove(dir: &Path) -> io::Result<()> {

@@ -65,10 +65,8 @@ impl LockGuard {
         for kind in kinds {
             generations[kind.index()] = generations[kind.index()].wrapping_add(1);
         }
-        let text = format!(
-            "{:020} {:020} {:020} {:020}\n",
-            generations[0], generations[1], generations[2], generations[3]
-        );
+        let text =
+            format!("{:020} {:020} {:020} {:020}\n", generations[0], generations[1], generations[2], generations[3]);
         self.file.write_all_at(text.as_bytes(), 0)?;
         Ok(generations)
     }

@@ -9,7 +9,7 @@ mod atomic;
 mod data;
 mod error;
 pub mod files;
-mod journal;
+pub mod journal;
 mod lock;
 mod seed;
 mod table;
@@ -288,8 +288,8 @@ impl Store {
             let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
             let cart = data.carts.get(username).cloned().unwrap_or_else(|| Cart::new(&user.username));
             let order_id = next_order_id(data.orders.rows().iter().map(|o| o.order_id.as_str()));
-            let plan = plan_checkout(&cart, seen, |id| data.products.get(id), order_id, now)
-                .map_err(StoreError::Checkout)?;
+            let plan =
+                plan_checkout(&cart, seen, |id| data.products.get(id), order_id, now).map_err(StoreError::Checkout)?;
             let mut changes = Vec::with_capacity(plan.new_stock.len() + 2);
             for (product_id, stock) in plan.new_stock {
                 if let Some(product) = data.products.get(&product_id) {

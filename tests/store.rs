@@ -1,0 +1,392 @@
+//! The repository layer against real folders: seeding, accounts, carts,
+//! checkout, cancellation, recovery and two stores on one folder.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use common::*;
+use shopfront::domain::{CartLine, Money, OrderStatus, Problem};
+use shopfront::store::journal::{self, Change};
+use shopfront::store::{OpenMode, Store, StoreError};
+
+#[test]
+fn empty_folder_is_seeded_with_the_demo_catalog() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    fs::write(data.join(".gitkeep"), "").unwrap();
+    let store = open(&data);
+    assert!(store.data().products.len() >= 40);
+    let text = read(&data, "products.json");
+    assert!(text.contains(r#""name":"USB-C Cable","price":9.99"#), "{text}");
+    // Opening again does not re-seed or rewrite.
+    let before = fs::metadata(data.join("products.json")).unwrap().modified().unwrap();
+    drop(open(&data));
+    assert_eq!(fs::metadata(data.join("products.json")).unwrap().modified().unwrap(), before);
+}
+
+#[test]
+fn missing_folder_is_created_but_check_mode_refuses_it() {
+    let dir = temp_dir();
+    let nested = dir.path().join("a/b/c");
+    let err = Store::open_with(&nested, OpenMode::ExistingOnly).err().expect("refused");
+    assert!(err.to_string().contains("no such data folder"), "{err}");
+    assert!(!nested.exists());
+    open(&nested);
+    assert!(nested.join("products.json").exists());
+}
+
+#[test]
+fn registration_hashes_and_names_clash_without_case() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    let user = store.register("Alice", "s3cret!").unwrap();
+    assert_eq!(user.created_at.map(|t| t.to_string()).as_deref(), Some("2026-03-01 12:00:00"));
+    let users = read(dir.path(), "users.json");
+    assert!(users.contains("$argon2id$"), "{users}");
+    assert!(!users.contains("s3cret!"));
+    let mode = fs::metadata(dir.path().join("users.json")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(store.register("alice", "another1").unwrap_err().to_string(), "That username is taken");
+    assert_eq!(store.register("al", "another1").unwrap_err().to_string(), "Username must be 3–32 characters");
+    assert_eq!(store.register("bob", "12345").unwrap_err().to_string(), "Password must be at least 6 characters");
+    assert_eq!(
+        store.register("bob smith", "123456").unwrap_err().to_string(),
+        "Username may only use letters, digits, '_', '.' and '-'"
+    );
+}
+
+#[test]
+fn login_failures_say_the_same_thing() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    assert_eq!(store.login("ALICE", "s3cret!").unwrap().username, "alice");
+    let wrong = store.login("alice", "nope!!").unwrap_err().to_string();
+    let unknown = store.login("nobody", "nope!!").unwrap_err().to_string();
+    assert_eq!(wrong, "Wrong username or password");
+    assert_eq!(wrong, unknown);
+}
+
+#[test]
+fn legacy_console_shop_folder_opens_as_is() {
+    let dir = temp_dir();
+    let legacy = copy_legacy_fixture(dir.path());
+    let originals: Vec<(String, Vec<u8>)> = ["users.json", "products.json", "carts.json", "orders.json"]
+        .iter()
+        .map(|n| (n.to_string(), fs::read(legacy.join(n)).unwrap()))
+        .collect();
+    let mut store = open(&legacy);
+    for (name, bytes) in &originals {
+        assert_eq!(&fs::read(legacy.join(name)).unwrap(), bytes, "{name} changed by opening");
+    }
+    let order = store.data().orders.get("3fa9c2d1").unwrap();
+    assert_eq!(order.total, Money::from_cents(50));
+    assert_eq!(order.total.to_string(), "$0.50");
+    assert_eq!(order.status, OrderStatus::Placed);
+    assert_eq!(store.data().orders_of("dana").len(), 1);
+    assert_eq!(store.cart("dana").items.len(), 2);
+
+    assert!(store.login("dana", "wrong-one").is_err());
+    assert!(read(&legacy, "users.json").contains("hunter22"), "a failed login changes nothing");
+    store.login("dana", "hunter22").unwrap();
+    let users = read(&legacy, "users.json");
+    assert!(!users.contains("hunter22"), "{users}");
+    assert!(users.contains("$argon2id$"));
+    // And again, now through the hash, from a fresh process view.
+    let mut again = open(&legacy);
+    assert!(again.login("dana", "hunter22").is_ok());
+    assert!(!again.data().users.get("dana").unwrap().has_plaintext_password());
+
+    // The old cart checks out; the new id cannot collide with the old one.
+    let cart = again.cart("dana");
+    let placed = again.checkout("dana", &cart.items).unwrap();
+    assert_eq!(placed.order_id, "O0001");
+    assert_eq!(placed.total, Money::from_cents(2 * 2499 + 3 * 10));
+    assert_eq!(stock_of(&again, "P1004"), 0);
+    let orders = read(&legacy, "orders.json");
+    assert!(orders.contains(r#""order_id":"3fa9c2d1""#) && orders.contains(r#""total":0.5,"#), "{orders}");
+}
+
+#[test]
+fn checkout_commits_stock_order_and_cart_together() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5), ("P2", "Tea", "3.25", 2)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.add_to_cart("alice", "P1", 2).unwrap();
+    let cart = store.add_to_cart("alice", "P2", 2).unwrap();
+    assert_eq!(cart.subtotal(), Money::from_cents(1550));
+    let order = store.checkout("alice", &cart.items).unwrap();
+    assert_eq!(order.order_id, "O0001");
+    assert_eq!(order.total, Money::from_cents(1550));
+    assert_eq!(order.timestamp.to_string(), "2026-03-01 12:00:00");
+    assert_eq!(order.items[0].name.as_deref(), Some("Mug"));
+
+    let fresh = open(dir.path());
+    assert_eq!(stock_of(&fresh, "P1"), 3);
+    assert_eq!(stock_of(&fresh, "P2"), 0);
+    assert!(fresh.cart("alice").is_empty());
+    assert!(read(dir.path(), "orders.json").contains(r#""total":15.5,"#));
+    assert!(!dir.path().join(journal::JOURNAL_FILE).exists());
+
+    let cart = store.add_to_cart("alice", "P1", 1).unwrap();
+    assert_eq!(store.checkout("alice", &cart.items).unwrap().order_id, "O0002");
+    assert_eq!(store.add_to_cart("alice", "P2", 1).unwrap_err().to_string(), "Tea is out of stock");
+}
+
+#[test]
+fn checkout_problems_are_listed_and_nothing_is_written() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5), ("P2", "Tea", "3.25", 5), ("P3", "Pot", "20", 1)]);
+    let mut shopper = open(dir.path());
+    shopper.register("alice", "s3cret!").unwrap();
+    shopper.add_to_cart("alice", "P1", 3).unwrap();
+    shopper.add_to_cart("alice", "P2", 1).unwrap();
+    let seen = shopper.add_to_cart("alice", "P3", 1).unwrap();
+
+    // Meanwhile, another copy of the app changes the catalog.
+    let mut other = open(dir.path());
+    other.register("bob", "s3cret!").unwrap();
+    let bobs = other.add_to_cart("bob", "P1", 4).unwrap();
+    other.checkout("bob", &bobs.items).unwrap();
+    let mut products = read(dir.path(), "products.json");
+    products = products.replace(r#""price":3.25"#, r#""price":3.75"#);
+    products = products.replace(
+        r#""name":"Pot","price":20.0,"stock":1,"category":"Test","active":true"#,
+        r#""name":"Pot","price":20.0,"stock":1,"category":"Test","active":false"#,
+    );
+    fs::write(dir.path().join("products.json"), &products).unwrap();
+
+    let before: Vec<Vec<u8>> =
+        ["products.json", "orders.json", "carts.json"].iter().map(|n| fs::read(dir.path().join(n)).unwrap()).collect();
+    let problems = match shopper.checkout("alice", &seen.items) {
+        Err(StoreError::Checkout(problems)) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    };
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        ["Mug: only 1 available (you wanted 3)", "Tea: price changed $3.25 → $3.75", "Pot is no longer sold"]
+    );
+    let after: Vec<Vec<u8>> =
+        ["products.json", "orders.json", "carts.json"].iter().map(|n| fs::read(dir.path().join(n)).unwrap()).collect();
+    assert_eq!(before, after, "a refused checkout writes nothing");
+
+    let adjusted = shopper.accept_adjusted_cart("alice").unwrap();
+    assert_eq!(
+        adjusted.items,
+        vec![
+            CartLine { product_id: "P1".into(), qty: 1, unit_price: Money::from_cents(450) },
+            CartLine { product_id: "P2".into(), qty: 1, unit_price: Money::from_cents(375) },
+        ]
+    );
+    // A stale view of the cart is refused: the shopper must see what they pay.
+    assert!(matches!(
+        shopper.checkout("alice", &seen.items),
+        Err(StoreError::Checkout(p)) if p == vec![Problem::CartChanged]
+    ));
+    let order = shopper.checkout("alice", &adjusted.items).unwrap();
+    assert_eq!(order.total, Money::from_cents(825));
+    assert_eq!(stock_of(&shopper, "P1"), 0);
+}
+
+#[test]
+fn cancelling_restores_stock_exactly_once() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.register("bob", "s3cret!").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 2).unwrap();
+    let order = store.checkout("alice", &cart.items).unwrap();
+    assert_eq!(stock_of(&store, "P1"), 3);
+    assert_eq!(
+        store.cancel_order("bob", &order.order_id).unwrap_err().to_string(),
+        "You can only cancel your own orders"
+    );
+    let cancelled = store.cancel_order("alice", &order.order_id).unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(cancelled.events.last().map(|e| e.by.as_str()), Some("alice"));
+    assert_eq!(stock_of(&store, "P1"), 5);
+    assert_eq!(
+        store.cancel_order("alice", &order.order_id).unwrap_err().to_string(),
+        "Order O0001 is already cancelled"
+    );
+    assert_eq!(stock_of(&open(dir.path()), "P1"), 5);
+    assert_eq!(store.cancel_order("alice", "O9999").unwrap_err().to_string(), "Order O9999 does not exist");
+}
+
+#[test]
+fn customers_cannot_move_orders_but_admins_can() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.add_admin("boss", "b0ss-pass").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 1).unwrap();
+    let order = store.checkout("alice", &cart.items).unwrap();
+    assert_eq!(
+        store.set_order_status("alice", &order.order_id, OrderStatus::Paid).unwrap_err().to_string(),
+        "Only an admin can do that"
+    );
+    let paid = store.set_order_status("boss", &order.order_id, OrderStatus::Paid).unwrap();
+    assert_eq!(paid.events.last().map(|e| (e.by.as_str(), e.status)), Some(("boss", OrderStatus::Paid)));
+    assert_eq!(
+        store.cancel_order("alice", &order.order_id).unwrap_err().to_string(),
+        "Order O0001 is paid; only a placed order can be cancelled by the shopper"
+    );
+    store.cancel_order("boss", &order.order_id).unwrap();
+    assert_eq!(stock_of(&store, "P1"), 5);
+}
+
+#[test]
+fn admin_add_creates_or_promotes() {
+    use shopfront::store::AdminOutcome;
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("carol", "s3cret!").unwrap();
+    assert_eq!(store.add_admin("carol", "").unwrap(), AdminOutcome::Promoted);
+    assert!(store.login("carol", "s3cret!").unwrap().is_admin(), "password unchanged by promotion");
+    assert_eq!(store.add_admin("carol", "").unwrap(), AdminOutcome::AlreadyAdmin);
+    assert_eq!(store.add_admin("root", "toor-pass").unwrap(), AdminOutcome::Created);
+    assert!(store.login("root", "toor-pass").unwrap().is_admin());
+    assert_eq!(store.add_admin("dan", "123").unwrap_err().to_string(), "Password must be at least 6 characters");
+}
+
+#[test]
+fn order_ids_continue_after_existing_ones() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    fs::write(
+        dir.path().join("orders.json"),
+        r#"[{"order_id":"O0041","username":"zed","items":[{"product_id":"P77","qty":1,"unit_price":1}],"total":1,"timestamp":"2026-01-01 10:00:00","status":"delivered"}]"#,
+    )
+    .unwrap();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 1).unwrap();
+    assert_eq!(store.checkout("alice", &cart.items).unwrap().order_id, "O0042");
+}
+
+#[test]
+fn a_cart_naming_a_missing_product_loads_and_checkout_reports_it() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    drop(store);
+    fs::write(
+        dir.path().join("carts.json"),
+        r#"[{"username":"alice","items":[{"product_id":"P404","qty":1,"unit_price":2.5}]}]"#,
+    )
+    .unwrap();
+    let mut store = open(dir.path());
+    let cart = store.cart("alice");
+    assert!(matches!(
+        store.checkout("alice", &cart.items),
+        Err(StoreError::Checkout(p)) if p == vec![Problem::Gone { product_id: "P404".into() }]
+    ));
+    assert!(store.accept_adjusted_cart("alice").unwrap().is_empty());
+}
+
+#[test]
+fn two_stores_on_one_folder_see_each_others_changes() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5), ("P2", "Tea", "3.25", 5)]);
+    let mut first = open(dir.path());
+    let mut second = open(dir.path());
+    first.register("alice", "s3cret!").unwrap();
+    second.register("bob", "s3cret!").unwrap();
+    first.add_to_cart("alice", "P1", 1).unwrap();
+    second.add_to_cart("bob", "P2", 2).unwrap();
+    assert!(first.refresh().unwrap());
+    assert!(!first.refresh().unwrap(), "nothing new the second time");
+    assert_eq!(first.data().users.len(), 2);
+    assert_eq!(first.cart("bob").qty_of("P2"), 2);
+    // Same-size rewrites (stock 5 -> 4) are still noticed.
+    let bobs = second.cart("bob");
+    second.checkout("bob", &bobs.items).unwrap();
+    first.refresh().unwrap();
+    assert_eq!(stock_of(&first, "P2"), 3);
+    assert_eq!(first.data().orders.len(), 1);
+    let fresh = open(dir.path());
+    assert_eq!(fresh.data().users.len(), 2);
+    assert_eq!(fresh.cart("alice").qty_of("P1"), 1);
+}
+
+#[test]
+fn a_complete_journal_is_replayed_and_a_torn_one_discarded() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 2).unwrap();
+    drop(store);
+
+    // Simulate a crash after the journal was written, before any file was replaced.
+    let mut preview = open(dir.path());
+    let order = preview.checkout("alice", &cart.items).unwrap();
+    let after = fs::read(dir.path().join("orders.json")).unwrap();
+    drop(preview);
+    let products_after = read(dir.path(), "products.json");
+    // Put the old files back and leave only the journal of that checkout.
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    fs::remove_file(dir.path().join("orders.json")).unwrap();
+    let changes = vec![
+        Change::PutProduct(shopfront::domain::Product {
+            product_id: "P1".into(),
+            name: "Mug".into(),
+            price: Money::from_cents(450),
+            stock: 3,
+            description: None,
+            category: Some("Test".into()),
+            active: true,
+        }),
+        Change::PutOrder(order.clone()),
+        Change::PutCart(shopfront::domain::Cart::new("alice")),
+    ];
+    journal::write(dir.path(), &changes).unwrap();
+    let store = open(dir.path());
+    assert_eq!(stock_of(&store, "P1"), 3);
+    assert_eq!(store.data().orders.len(), 1);
+    assert!(store.cart("alice").is_empty());
+    assert!(!dir.path().join(journal::JOURNAL_FILE).exists());
+    assert_eq!(fs::read(dir.path().join("orders.json")).unwrap(), after);
+    assert_eq!(read(dir.path(), "products.json"), products_after);
+    drop(store);
+
+    // A torn journal: discarded, no file touched.
+    journal::write(dir.path(), &changes).unwrap();
+    let path = dir.path().join(journal::JOURNAL_FILE);
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    fs::write(&path, bytes).unwrap();
+    let orders_before = fs::read(dir.path().join("orders.json")).unwrap();
+    let store = open(dir.path());
+    assert!(!path.exists());
+    assert_eq!(fs::read(dir.path().join("orders.json")).unwrap(), orders_before);
+    assert_eq!(store.data().orders.len(), 1);
+}
+
+#[test]
+fn unknown_users_and_products_are_refused_by_the_store() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    assert_eq!(store.add_to_cart("ghost", "P1", 1).unwrap_err().to_string(), "No account named ghost");
+    store.register("alice", "s3cret!").unwrap();
+    assert_eq!(store.add_to_cart("alice", "P9", 1).unwrap_err().to_string(), "Product P9 does not exist");
+    assert_eq!(store.add_to_cart("alice", "P1", 0).unwrap_err().to_string(), "Quantity must be at least 1");
+    assert_eq!(store.set_cart_qty("alice", "P1", 2).unwrap_err().to_string(), "Mug is not in your cart");
+    assert_eq!(store.remove_from_cart("alice", "P1").unwrap_err().to_string(), "P1 is not in your cart");
+    store.add_to_cart("alice", "P1", 4).unwrap();
+    assert_eq!(
+        store.add_to_cart("alice", "P1", 2).unwrap_err().to_string(),
+        "Only 5 of Mug available (you already have 4 in your cart)"
+    );
+    assert_eq!(store.set_cart_qty("alice", "P1", 2).unwrap().qty_of("P1"), 2);
+    assert!(store.remove_from_cart("alice", "P1").unwrap().is_empty());
+}
