@@ -1,1 +1,76 @@
-fn main() {}
+//! Store benchmarks on a folder of 100,000 products and 100,000 orders:
+//! `cargo bench --bench store`.
+
+#[path = "support/big_folder.rs"]
+mod big_folder;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use shopfront::store::Store;
+
+// The same allocator as the `shopfront` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    divan::main();
+}
+
+fn folder() -> &'static PathBuf {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("big");
+        big_folder::write_big_folder(&dir, 100_000, 100_000, 1_000).expect("generate");
+        (tmp, dir)
+    })
+    .1
+}
+
+/// Opening the folder: read, parse and validate all four files.
+#[divan::bench(sample_count = 10)]
+fn load_100k_products_100k_orders() -> Store {
+    Store::open(folder()).expect("open")
+}
+
+/// One checkout commit: journal, products.json and orders.json and carts.json
+/// rewritten with fsyncs, journal removed. The cart is filled outside the timing.
+#[divan::bench(sample_count = 20)]
+fn checkout_commit(bencher: Bencher) {
+    // Both the setup and the timed closure need the store, one at a time.
+    let store = std::cell::RefCell::new(Store::open(folder()).expect("open"));
+    let mut n = 0usize;
+    bencher
+        .with_inputs(|| {
+            n += 1;
+            let mut store = store.borrow_mut();
+            let user = format!("u{}", n % 1000);
+            for line in store.cart(&user).items {
+                let _ = store.remove_from_cart(&user, &line.product_id);
+            }
+            let product = (0..100_000)
+                .map(|i| format!("P{}", 100_000 + (n * 7919 + i) % 100_000))
+                .find(|id| store.data().products.get(id).is_some_and(|p| p.active && p.stock > 0))
+                .expect("a product in stock");
+            let cart = store.add_to_cart(&user, &product, 1).expect("add");
+            (user, cart.items)
+        })
+        .bench_local_values(|(user, seen)| store.borrow_mut().checkout(&user, &seen).expect("checkout"));
+}
+
+/// One cart change (carts.json for 1,000 users rewritten atomically).
+#[divan::bench(sample_count = 50)]
+fn cart_change(bencher: Bencher) {
+    let mut store = Store::open(folder()).expect("open");
+    let mut add = false;
+    bencher.bench_local(|| {
+        add = !add;
+        if add {
+            store.add_to_cart("u1", "P100001", 1).expect("add")
+        } else {
+            store.remove_from_cart("u1", "P100001").expect("remove")
+        }
+    });
+}

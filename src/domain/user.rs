@@ -1,5 +1,6 @@
 //! Accounts: username rules, roles and the stored credential.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -68,8 +69,8 @@ impl User {
 }
 
 /// The key that makes usernames unique regardless of case.
-pub fn username_key(username: &str) -> String {
-    username.to_lowercase()
+pub fn username_key(username: &str) -> Cow<'_, str> {
+    if username.chars().any(char::is_uppercase) { Cow::Owned(username.to_lowercase()) } else { Cow::Borrowed(username) }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -2,7 +2,7 @@
 //! reading/writing them. Reading reports the file, line and column of the
 //! first thing wrong; writing puts one record per line.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -11,6 +11,7 @@ use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::error::LoadError;
+use super::table::Table;
 use crate::domain::user::username_key;
 use crate::domain::{Cart, Order, Product, User};
 
@@ -57,10 +58,10 @@ pub trait Record: Serialize + for<'de> Deserialize<'de> + Clone {
     /// The field that must be unique.
     const KEY_FIELD: &'static str;
     /// The unique key, normalised (usernames compare without case).
-    fn key(&self) -> String;
+    fn key(&self) -> Cow<'_, str>;
     /// Normalises a key typed by a caller the same way.
-    fn normalize_key(key: &str) -> String {
-        key.to_string()
+    fn normalize_key(key: &str) -> Cow<'_, str> {
+        Cow::Borrowed(key)
     }
     fn validate(&self) -> Result<(), String>;
 }
@@ -68,10 +69,10 @@ pub trait Record: Serialize + for<'de> Deserialize<'de> + Clone {
 impl Record for User {
     const PLURAL: &'static str = "users";
     const KEY_FIELD: &'static str = "username";
-    fn key(&self) -> String {
+    fn key(&self) -> Cow<'_, str> {
         username_key(&self.username)
     }
-    fn normalize_key(key: &str) -> String {
+    fn normalize_key(key: &str) -> Cow<'_, str> {
         username_key(key)
     }
     fn validate(&self) -> Result<(), String> {
@@ -82,8 +83,8 @@ impl Record for User {
 impl Record for Product {
     const PLURAL: &'static str = "products";
     const KEY_FIELD: &'static str = "product_id";
-    fn key(&self) -> String {
-        self.product_id.clone()
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.product_id)
     }
     fn validate(&self) -> Result<(), String> {
         self.validate_record()
@@ -93,10 +94,10 @@ impl Record for Product {
 impl Record for Cart {
     const PLURAL: &'static str = "carts";
     const KEY_FIELD: &'static str = "username";
-    fn key(&self) -> String {
+    fn key(&self) -> Cow<'_, str> {
         username_key(&self.username)
     }
-    fn normalize_key(key: &str) -> String {
+    fn normalize_key(key: &str) -> Cow<'_, str> {
         username_key(key)
     }
     fn validate(&self) -> Result<(), String> {
@@ -113,8 +114,8 @@ impl Record for Cart {
 impl Record for Order {
     const PLURAL: &'static str = "orders";
     const KEY_FIELD: &'static str = "order_id";
-    fn key(&self) -> String {
-        self.order_id.clone()
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.order_id)
     }
     fn validate(&self) -> Result<(), String> {
         self.validate_record()
@@ -122,8 +123,15 @@ impl Record for Order {
 }
 
 /// Parses a whole file; the first bad record stops it with its position.
-pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Vec<T>, LoadError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Table<T>, LoadError> {
+    // One UTF-8 check of the whole file is much cheaper than one per string.
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        LoadError { file: file.to_string(), line, column, message: "the file is not valid UTF-8".into() }
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let rows = RecordsSeed::<T>(PhantomData)
         .deserialize(&mut de)
         .and_then(|rows| de.end().map(|()| rows))
@@ -131,26 +139,13 @@ pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Vec<T>, Load
     Ok(rows)
 }
 
-/// Writes records as a JSON list, one record per line: compact enough for
-/// big catalogs, still readable and greppable.
-pub fn write_records<T: Record>(rows: &[T], size_hint: usize) -> Result<Vec<u8>, serde_json::Error> {
-    let mut out = Vec::with_capacity(size_hint + size_hint / 8 + 64);
-    out.push(b'[');
-    for (i, row) in rows.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        serde_json::to_writer(&mut out, row)?;
-    }
-    out.extend_from_slice(b"\n]\n");
-    Ok(out)
-}
-
 /// Deserializes a list while checking each record and key uniqueness, so that
 /// serde_json attaches the position of the offending record to our message.
 struct RecordsSeed<T>(PhantomData<T>);
 
 impl<'de, T: Record> DeserializeSeed<'de> for RecordsSeed<T> {
-    type Value = Vec<T>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+    type Value = Table<T>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Table<T>, D::Error> {
         deserializer.deserialize_seq(RecordsVisitor::<T>(PhantomData))
     }
 }
@@ -158,51 +153,46 @@ impl<'de, T: Record> DeserializeSeed<'de> for RecordsSeed<T> {
 struct RecordsVisitor<T>(PhantomData<T>);
 
 impl<'de, T: Record> Visitor<'de> for RecordsVisitor<T> {
-    type Value = Vec<T>;
+    type Value = Table<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a list of {}", T::PLURAL)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        let mut keys = HashSet::new();
-        while let Some(row) = seq.next_element_seed(CheckedRecord::<T> { keys: &mut keys, row: PhantomData })? {
-            rows.push(row);
-        }
-        Ok(rows)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Table<T>, A::Error> {
+        let mut table = Table::default();
+        while seq.next_element_seed(CheckedRecord { table: &mut table })?.is_some() {}
+        Ok(table)
     }
 }
 
 /// One record, checked while serde_json still knows where it ends: errors
 /// raised inside `visit_map` get the position of the record's closing brace
 /// (raised later, they would point at the end of the whole list).
-struct CheckedRecord<'k, T> {
-    keys: &'k mut HashSet<String>,
-    row: PhantomData<T>,
+struct CheckedRecord<'t, T> {
+    table: &'t mut Table<T>,
 }
 
 impl<'de, T: Record> DeserializeSeed<'de> for CheckedRecord<'_, T> {
-    type Value = T;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de, T: Record> Visitor<'de> for CheckedRecord<'_, T> {
-    type Value = T;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "one of the {} as an object", T::PLURAL)
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<(), M::Error> {
         let row = T::deserialize(MapAccessDeserializer::new(map))?;
         row.validate().map_err(M::Error::custom)?;
-        if !self.keys.insert(row.key()) {
-            return Err(M::Error::custom(format!("duplicate {} {:?}", T::KEY_FIELD, row.key())));
-        }
-        Ok(row)
+        self.table
+            .push_unique(row)
+            .map_err(|row| M::Error::custom(format!("duplicate {} {:?}", T::KEY_FIELD, row.key())))
     }
 }
 
@@ -221,6 +211,8 @@ mod tests {
         assert_eq!(err_of::<Product>(""), "products.json:1:0: EOF while parsing a value");
         let negative = "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1,\"stock\":-3}\n]";
         assert_eq!(err_of::<Product>(negative), "products.json:2:50: invalid value: integer `-3`, expected u32");
+        let not_utf8 = parse_records::<Product>("products.json", b"[\n {\"name\": \"\xff\"}]").unwrap_err();
+        assert_eq!(not_utf8.to_string(), "products.json:2:12: the file is not valid UTF-8");
         let trailing = "[]\n]";
         assert_eq!(err_of::<Product>(trailing), "products.json:2:1: trailing characters");
     }
@@ -238,14 +230,14 @@ mod tests {
     #[test]
     fn writes_one_record_per_line_and_reads_it_back() {
         let text = "[{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.5,\"stock\":1},{\"product_id\":\"P2\",\"name\":\"B\",\"price\":2,\"stock\":0,\"active\":false}]";
-        let rows: Vec<Product> = parse_records("products.json", text.as_bytes()).unwrap();
-        let written = String::from_utf8(write_records(&rows, 0).unwrap()).unwrap();
+        let mut table = parse_records::<Product>("products.json", text.as_bytes()).unwrap();
+        let rows = table.rows().to_vec();
+        let written = String::from_utf8(table.encode().unwrap().to_vec()).unwrap();
         assert_eq!(
             written,
             "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.5,\"stock\":1,\"active\":true},\n{\"product_id\":\"P2\",\"name\":\"B\",\"price\":2.0,\"stock\":0,\"active\":false}\n]\n"
         );
-        let again: Vec<Product> = parse_records("products.json", written.as_bytes()).unwrap();
+        let again = parse_records::<Product>("products.json", written.as_bytes()).unwrap().into_rows();
         assert_eq!(again, rows);
-        assert_eq!(write_records::<Product>(&[], 0).unwrap(), b"[\n]\n");
     }
 }

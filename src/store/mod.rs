@@ -33,7 +33,7 @@ use crate::domain::order::{change_status, next_order_id};
 use crate::domain::password::{burn_one_verification, hash_password, plaintext_matches, verify_password};
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{Cart, CartLine, Order, OrderStatus, Role, Timestamp, User, UserError};
-use files::{parse_records, write_records};
+use files::parse_records;
 use lock::{DirLock, LockGuard};
 
 /// Where the data folder is when nothing says otherwise.
@@ -70,7 +70,6 @@ pub struct Store {
     data: Data,
     /// `None`: must be read before it is trusted.
     stamps: [Option<Stamp>; 4],
-    sizes: [usize; 4],
     clock: fn() -> Timestamp,
 }
 
@@ -95,7 +94,6 @@ impl Store {
             lock,
             data: Data::default(),
             stamps: [None; 4],
-            sizes: [0; 4],
             clock: Timestamp::now_local,
         };
         let guard = store.lock()?;
@@ -360,17 +358,21 @@ impl Store {
     /// Finishes an interrupted commit, then re-reads every file whose
     /// generation or on-disk identity changed since we last read it.
     fn sync(&mut self, guard: &LockGuard) -> Result<bool, StoreError> {
-        let mut changed = self.recover(guard)?;
+        let recovered = self.recover(guard)?;
         let generations = guard.generations().map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
+        let mut stale = Vec::new();
         for kind in FileKind::ALL {
             let stamp = self.stamp_of(kind, generations[kind.index()])?;
             if self.stamps[kind.index()] != Some(stamp) {
-                self.load(kind)?;
-                self.stamps[kind.index()] = Some(stamp);
-                changed = true;
+                stale.push((kind, stamp));
             }
         }
-        Ok(changed)
+        let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
+        self.load(&kinds)?;
+        for (kind, stamp) in &stale {
+            self.stamps[kind.index()] = Some(*stamp);
+        }
+        Ok(recovered || !stale.is_empty())
     }
 
     /// Replays a complete journal left by a crashed commit; drops a torn one.
@@ -383,9 +385,7 @@ impl Store {
             }
             journal::JournalState::Complete(changes) => {
                 let touched: BTreeSet<FileKind> = changes.iter().map(Change::file).collect();
-                for &kind in &touched {
-                    self.load(kind)?;
-                }
+                self.load(&touched.iter().copied().collect::<Vec<_>>())?;
                 self.write_changes(guard, changes, &touched)?;
                 journal::remove(&self.dir).map_err(|e| StoreError::io(self.dir.join(JOURNAL_FILE), e))?;
                 Ok(true)
@@ -421,10 +421,7 @@ impl Store {
             self.data.apply(change);
         }
         for &kind in touched {
-            let bytes = self.serialize(kind)?;
-            self.sizes[kind.index()] = bytes.len();
-            atomic::write_atomic(&self.dir, kind.file_name(), &bytes, kind.is_private())
-                .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))?;
+            self.write_file(kind)?;
         }
         let kinds: Vec<FileKind> = touched.iter().copied().collect();
         let generations = guard.bump(&kinds).map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
@@ -434,30 +431,56 @@ impl Store {
         Ok(())
     }
 
-    fn serialize(&self, kind: FileKind) -> Result<Vec<u8>, StoreError> {
-        let hint = self.sizes[kind.index()];
-        let result = match kind {
-            FileKind::Users => write_records(self.data.users.rows(), hint),
-            FileKind::Products => write_records(self.data.products.rows(), hint),
-            FileKind::Carts => write_records(self.data.carts.rows(), hint),
-            FileKind::Orders => write_records(self.data.orders.rows(), hint),
+    /// Encodes one table and replaces its file atomically.
+    fn write_file(&mut self, kind: FileKind) -> Result<(), StoreError> {
+        let encoded = match kind {
+            FileKind::Users => self.data.users.encode(),
+            FileKind::Products => self.data.products.encode(),
+            FileKind::Carts => self.data.carts.encode(),
+            FileKind::Orders => self.data.orders.encode(),
         };
-        result.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))
+        let bytes = encoded.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))?;
+        atomic::write_atomic(&self.dir, kind.file_name(), bytes, kind.is_private())
+            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))
     }
 
-    fn load(&mut self, kind: FileKind) -> Result<(), StoreError> {
-        let name = kind.file_name();
-        let bytes = match fs::read(self.dir.join(name)) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => b"[]".to_vec(),
-            Err(e) => return Err(LoadError::whole_file(name, format!("cannot read: {e}")).into()),
-        };
-        self.sizes[kind.index()] = bytes.len();
-        match kind {
-            FileKind::Users => self.data.users = Table::from_rows(parse_records(name, &bytes)?),
-            FileKind::Products => self.data.products = Table::from_rows(parse_records(name, &bytes)?),
-            FileKind::Carts => self.data.carts = Table::from_rows(parse_records(name, &bytes)?),
-            FileKind::Orders => self.data.orders = Table::from_rows(parse_records(name, &bytes)?),
+    /// Reads and parses `kinds`; the two big files are parsed in parallel.
+    /// Nothing is replaced unless every file loaded.
+    fn load(&mut self, kinds: &[FileKind]) -> Result<(), StoreError> {
+        let dir = self.dir.as_path();
+        let wants = |kind| kinds.contains(&kind);
+        let (users, products, carts, orders) = std::thread::scope(|scope| {
+            let both_big = wants(FileKind::Products) && wants(FileKind::Orders);
+            let products_thread =
+                both_big.then(|| scope.spawn(|| read_table::<crate::domain::Product>(dir, FileKind::Products)));
+            let orders = wants(FileKind::Orders).then(|| read_table::<Order>(dir, FileKind::Orders));
+            let users = wants(FileKind::Users).then(|| read_table::<User>(dir, FileKind::Users));
+            let carts = wants(FileKind::Carts).then(|| read_table::<Cart>(dir, FileKind::Carts));
+            let products =
+                match products_thread {
+                    Some(handle) => Some(handle.join().unwrap_or_else(|_| {
+                        Err(LoadError::whole_file(FileKind::Products.file_name(), "loading crashed"))
+                    })),
+                    None => wants(FileKind::Products).then(|| read_table(dir, FileKind::Products)),
+                };
+            (users, products, carts, orders)
+        });
+        // Report the first bad file in a fixed order, before replacing anything.
+        let users = users.transpose()?;
+        let products = products.transpose()?;
+        let carts = carts.transpose()?;
+        let orders = orders.transpose()?;
+        if let Some(table) = users {
+            self.data.users = table;
+        }
+        if let Some(table) = products {
+            self.data.products = table;
+        }
+        if let Some(table) = carts {
+            self.data.carts = table;
+        }
+        if let Some(table) = orders {
+            self.data.orders = table;
         }
         Ok(())
     }
@@ -474,6 +497,16 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Stamp { generation, len: 0, inode: 0, mtime_ns: 0 }),
             Err(e) => Err(StoreError::io(path, e)),
         }
+    }
+}
+
+/// Reads one data file (a missing one is an empty list).
+fn read_table<T: files::Record>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
+    let name = kind.file_name();
+    match fs::read(dir.join(name)) {
+        Ok(bytes) => parse_records(name, &bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Table::default()),
+        Err(e) => Err(LoadError::whole_file(name, format!("cannot read: {e}"))),
     }
 }
 

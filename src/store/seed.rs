@@ -7,7 +7,7 @@ use crate::domain::Product;
 pub const DEMO_CATALOG: &str = include_str!("../../assets/catalog.json");
 
 pub fn demo_products() -> Result<Vec<Product>, LoadError> {
-    parse_records("assets/catalog.json", DEMO_CATALOG.as_bytes())
+    parse_records("assets/catalog.json", DEMO_CATALOG.as_bytes()).map(|table| table.into_rows())
 }
 
 #[cfg(test)]

@@ -1,30 +1,59 @@
-//! One loaded data file: its records in file order plus a key index.
+//! One loaded data file: its records in file order plus an index by key.
+//! The index holds row positions only; keys are hashed from the rows
+//! themselves, so a 100,000-product catalog does not copy every id.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::hash::BuildHasher;
+use std::ops::Range;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use super::files::Record;
 
 #[derive(Clone, Debug)]
 pub struct Table<T> {
     rows: Vec<T>,
-    index: HashMap<String, usize>,
+    index: HashTable<usize>,
+    /// The bytes this table was last written as, to copy unchanged rows from.
+    written: Option<Written>,
+}
+
+/// A written file and where each row's JSON sits in it.
+#[derive(Clone, Debug)]
+struct Written {
+    bytes: Vec<u8>,
+    rows: Vec<Range<usize>>,
+    /// Rows changed since (set by `put`).
+    dirty: Vec<bool>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { rows: Vec::new(), index: HashMap::new() }
+        Table { rows: Vec::new(), index: HashTable::new(), written: None }
     }
 }
 
+fn hash_key(key: &str) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
+
 impl<T: Record> Table<T> {
-    /// Builds the index; the rows were already checked for duplicate keys.
+    /// Builds a table; a later row with the same key replaces an earlier one.
     pub fn from_rows(rows: Vec<T>) -> Table<T> {
-        let index = rows.iter().enumerate().map(|(i, row)| (row.key(), i)).collect();
-        Table { rows, index }
+        let mut table = Table::default();
+        for row in rows {
+            table.put(row);
+        }
+        table
     }
 
     pub fn rows(&self) -> &[T] {
         &self.rows
+    }
+
+    pub fn into_rows(self) -> Vec<T> {
+        self.rows
     }
 
     pub fn len(&self) -> usize {
@@ -35,35 +64,90 @@ impl<T: Record> Table<T> {
         self.rows.is_empty()
     }
 
+    fn position(&self, key: &str) -> Option<usize> {
+        let rows = &self.rows;
+        self.index.find(hash_key(key), |&i| rows[i].key() == key).copied()
+    }
+
     pub fn get(&self, key: &str) -> Option<&T> {
-        self.index.get(&T::normalize_key(key)).map(|&i| &self.rows[i])
+        self.position(&T::normalize_key(key)).map(|i| &self.rows[i])
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.index.contains_key(&T::normalize_key(key))
+        self.get(key).is_some()
+    }
+
+    /// Appends a row whose key is new; gives the row back if the key is taken.
+    pub fn push_unique(&mut self, row: T) -> Result<(), T> {
+        if self.position(&row.key()).is_some() {
+            return Err(row);
+        }
+        let hash = hash_key(&row.key());
+        let rows = &self.rows;
+        self.index.insert_unique(hash, rows.len(), |&i| hash_key(&rows[i].key()));
+        self.rows.push(row);
+        Ok(())
     }
 
     /// Replaces the record with the same key in place, or appends it.
     pub fn put(&mut self, row: T) {
-        match self.index.get(&row.key()) {
-            Some(&i) => self.rows[i] = row,
+        match self.position(&row.key()) {
+            Some(i) => {
+                self.rows[i] = row;
+                if let Some(dirty) = self.written.as_mut().and_then(|w| w.dirty.get_mut(i)) {
+                    *dirty = true;
+                }
+            }
             None => {
-                self.index.insert(row.key(), self.rows.len());
-                self.rows.push(row);
+                let _ = self.push_unique(row);
             }
         }
     }
 
-    /// Removes a record (rare: rebuilds the index).
+    /// Removes a record (rare: renumbers the positions after it).
     pub fn remove(&mut self, key: &str) -> Option<T> {
-        let i = self.index.remove(&T::normalize_key(key))?;
+        let key: Cow<'_, str> = T::normalize_key(key);
+        let rows = &self.rows;
+        let entry = self.index.find_entry(hash_key(&key), |&i| rows[i].key() == key).ok()?;
+        let (i, _) = entry.remove();
         let row = self.rows.remove(i);
-        for slot in self.index.values_mut() {
+        self.written = None;
+        for slot in self.index.iter_mut() {
             if *slot > i {
                 *slot -= 1;
             }
         }
         Some(row)
+    }
+}
+
+impl<T: Record> Table<T> {
+    /// The file's bytes: a JSON list, one record per line. Rows unchanged
+    /// since the last call are copied from its output instead of being
+    /// serialized again, so a checkout on a 100,000-order file re-encodes
+    /// only the order it adds.
+    pub fn encode(&mut self) -> Result<&[u8], serde_json::Error> {
+        let hint = self.written.as_ref().map_or(self.rows.len() * 256, |w| w.bytes.len() + 4096);
+        let mut out = Vec::with_capacity(hint);
+        let mut ranges = Vec::with_capacity(self.rows.len());
+        out.push(b'[');
+        for (i, row) in self.rows.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            let start = out.len();
+            let reusable = self.written.as_ref().and_then(|w| match (w.rows.get(i), w.dirty.get(i)) {
+                (Some(range), Some(false)) => Some(&w.bytes[range.clone()]),
+                _ => None,
+            });
+            match reusable {
+                Some(bytes) => out.extend_from_slice(bytes),
+                None => serde_json::to_writer(&mut out, row)?,
+            }
+            ranges.push(start..out.len());
+        }
+        out.extend_from_slice(b"\n]\n");
+        let dirty = vec![false; ranges.len()];
+        let written = self.written.insert(Written { bytes: out, rows: ranges, dirty });
+        Ok(&written.bytes)
     }
 }
 
@@ -80,9 +164,57 @@ mod tests {
         assert_eq!(carts.rows()[0].username, "alice");
         assert_eq!(carts.remove("bob").map(|c| c.username), Some("bob".to_string()));
         assert_eq!(carts.get("cy").map(|c| c.username.as_str()), Some("cy"));
+        assert!(carts.get("bob").is_none());
         carts.put(Cart::new("dee"));
         assert_eq!(carts.len(), 3);
+        assert_eq!(carts.push_unique(Cart::new("DEE")).map_err(|c| c.username), Err("DEE".to_string()));
         let products: Table<Product> = Table::default();
         assert!(products.is_empty());
+    }
+
+    fn product(id: &str, stock: u32) -> Product {
+        Product {
+            product_id: id.into(),
+            name: format!("Name {id}"),
+            price: crate::domain::Money::from_cents(150),
+            stock,
+            description: None,
+            category: None,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn encoding_reuses_unchanged_rows_and_matches_a_fresh_encoding() {
+        let mut table = Table::from_rows(vec![product("P1", 1), product("P2", 2)]);
+        let first = String::from_utf8(table.encode().unwrap().to_vec()).unwrap();
+        assert_eq!(
+            first,
+            "[\n{\"product_id\":\"P1\",\"name\":\"Name P1\",\"price\":1.5,\"stock\":1,\"active\":true},\n{\"product_id\":\"P2\",\"name\":\"Name P2\",\"price\":1.5,\"stock\":2,\"active\":true}\n]\n"
+        );
+        table.put(product("P2", 9));
+        table.put(product("P3", 3));
+        let second = table.encode().unwrap().to_vec();
+        let mut fresh = Table::from_rows(table.rows().to_vec());
+        assert_eq!(second, fresh.encode().unwrap());
+        assert!(String::from_utf8(second).unwrap().contains("\"stock\":9"));
+        table.remove("P1");
+        let third = table.encode().unwrap().to_vec();
+        let mut fresh = Table::from_rows(table.rows().to_vec());
+        assert_eq!(third, fresh.encode().unwrap());
+        let mut empty: Table<Product> = Table::default();
+        assert_eq!(empty.encode().unwrap(), b"[\n]\n");
+    }
+
+    #[test]
+    fn many_rows_stay_findable_after_growth_and_removal() {
+        let mut carts = Table::default();
+        for i in 0..2000 {
+            carts.push_unique(Cart::new(&format!("user{i}"))).unwrap();
+        }
+        carts.remove("user10");
+        assert!(carts.get("user10").is_none());
+        assert!((0..2000).filter(|&i| i != 10).all(|i| carts.get(&format!("USER{i}")).is_some()));
+        assert_eq!(carts.rows()[10].username, "user11");
     }
 }

@@ -1,0 +1,138 @@
+//! Property tests: random interleavings of shopper and admin operations from
+//! two copies of the store on one folder keep stock conserved and money exact.
+
+mod common;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::*;
+use proptest::prelude::*;
+use shopfront::domain::{Money, OrderStatus};
+use shopfront::store::Store;
+
+const USERS: [&str; 3] = ["ann", "ben", "cat"];
+const PRODUCTS: [(&str, &str, &str, u32); 4] =
+    [("P1", "One", "0.10", 3), ("P2", "Two", "0.20", 5), ("P3", "Three", "19.99", 1), ("P4", "Four", "3.33", 8)];
+
+#[derive(Clone, Debug)]
+enum Op {
+    Add { copy: usize, user: usize, product: usize, qty: u32 },
+    SetQty { copy: usize, user: usize, product: usize, qty: u32 },
+    Remove { copy: usize, user: usize, product: usize },
+    Checkout { copy: usize, user: usize, stale: bool },
+    Accept { copy: usize, user: usize },
+    Cancel { copy: usize, user: usize, nth: usize },
+    Advance { copy: usize, nth: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let c = 0..2usize;
+    let u = 0..USERS.len();
+    let p = 0..PRODUCTS.len();
+    prop_oneof![
+        3 => (c.clone(), u.clone(), p.clone(), 0..4u32).prop_map(|(copy, user, product, qty)| Op::Add { copy, user, product, qty }),
+        1 => (c.clone(), u.clone(), p.clone(), 0..6u32).prop_map(|(copy, user, product, qty)| Op::SetQty { copy, user, product, qty }),
+        1 => (c.clone(), u.clone(), p.clone()).prop_map(|(copy, user, product)| Op::Remove { copy, user, product }),
+        3 => (c.clone(), u.clone(), any::<bool>()).prop_map(|(copy, user, stale)| Op::Checkout { copy, user, stale }),
+        1 => (c.clone(), u.clone()).prop_map(|(copy, user)| Op::Accept { copy, user }),
+        2 => (c.clone(), u.clone(), 0..4usize).prop_map(|(copy, user, nth)| Op::Cancel { copy, user, nth }),
+        1 => (c, 0..6usize).prop_map(|(copy, nth)| Op::Advance { copy, nth }),
+    ]
+}
+
+/// A folder with products and accounts, made once (hashing is slow) and copied per case.
+fn template() -> &'static Path {
+    static TEMPLATE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let dir = temp_dir();
+            write_products(dir.path(), &PRODUCTS);
+            let mut store = open(dir.path());
+            for user in USERS {
+                store.register(user, "prop-pass").expect("register");
+            }
+            store.add_admin("boss", "boss-pass").expect("admin");
+            dir
+        })
+        .path()
+}
+
+fn check_invariants(store: &Store) -> Result<(), TestCaseError> {
+    let data = store.data();
+    let mut ordered: HashMap<&str, u32> = HashMap::new();
+    for order in data.orders.rows() {
+        let sum: i64 = order.items.iter().map(|l| l.unit_price.cents() * i64::from(l.qty)).sum();
+        prop_assert_eq!(order.total, Money::from_cents(sum), "order {} total is the exact sum", order.order_id);
+        if order.status != OrderStatus::Cancelled {
+            for line in &order.items {
+                *ordered.entry(&line.product_id).or_default() += line.qty;
+            }
+        }
+    }
+    for (id, _, _, initial) in PRODUCTS {
+        let stock = data.products.get(id).map(|p| p.stock).unwrap_or(0);
+        let sold = ordered.get(id).copied().unwrap_or(0);
+        prop_assert_eq!(stock + sold, initial, "stock of {} conserved", id);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_interleavings_conserve_stock_and_money(ops in proptest::collection::vec(op(), 1..40)) {
+        let dir = temp_dir();
+        for entry in fs::read_dir(template()).expect("template") {
+            let entry = entry.expect("entry");
+            fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+        }
+        let mut copies = [open(dir.path()), open(dir.path())];
+        for op in ops {
+            match op {
+                Op::Add { copy, user, product, qty } => {
+                    let _ = copies[copy].add_to_cart(USERS[user], PRODUCTS[product].0, qty);
+                }
+                Op::SetQty { copy, user, product, qty } => {
+                    let _ = copies[copy].set_cart_qty(USERS[user], PRODUCTS[product].0, qty);
+                }
+                Op::Remove { copy, user, product } => {
+                    let _ = copies[copy].remove_from_cart(USERS[user], PRODUCTS[product].0);
+                }
+                Op::Checkout { copy, user, stale } => {
+                    // A stale copy checks out what it last saw, like a window left open.
+                    if !stale {
+                        copies[copy].refresh().expect("refresh");
+                    }
+                    let seen = copies[copy].cart(USERS[user]);
+                    let _ = copies[copy].checkout(USERS[user], &seen.items);
+                }
+                Op::Accept { copy, user } => {
+                    let _ = copies[copy].accept_adjusted_cart(USERS[user]);
+                }
+                Op::Cancel { copy, user, nth } => {
+                    copies[copy].refresh().expect("refresh");
+                    let id = copies[copy].data().orders_of(USERS[user]).get(nth).map(|o| o.order_id.clone());
+                    if let Some(id) = id {
+                        let _ = copies[copy].cancel_order(USERS[user], &id);
+                    }
+                }
+                Op::Advance { copy, nth } => {
+                    copies[copy].refresh().expect("refresh");
+                    let next = copies[copy].data().all_orders().get(nth).and_then(|o| o.status.next().map(|s| (o.order_id.clone(), s)));
+                    if let Some((id, to)) = next {
+                        let _ = copies[copy].set_order_status("boss", &id, to);
+                    }
+                }
+            }
+            check_invariants(&open(dir.path()))?;
+        }
+        for copy in &mut copies {
+            copy.refresh().expect("refresh");
+            check_invariants(copy)?;
+        }
+    }
+}
