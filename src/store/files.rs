@@ -132,11 +132,12 @@ pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Table<T>, Lo
         LoadError { file: file.to_string(), line, column, message: "the file is not valid UTF-8".into() }
     })?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let rows = RecordsSeed::<T>(PhantomData)
+    let mut table = RecordsSeed::<T>(PhantomData)
         .deserialize(&mut de)
-        .and_then(|rows| de.end().map(|()| rows))
+        .and_then(|table| de.end().map(|()| table))
         .map_err(|e| LoadError::from_json(file, &e))?;
-    Ok(rows)
+    table.set_read_len(bytes.len());
+    Ok(table)
 }
 
 /// Deserializes a list while checking each record and key uniqueness, so that

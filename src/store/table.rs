@@ -17,6 +17,8 @@ pub struct Table<T> {
     index: HashTable<usize>,
     /// The bytes this table was last written as, to copy unchanged rows from.
     written: Option<Written>,
+    /// Size of the file it was read from: the first encoding's capacity.
+    read_len: usize,
 }
 
 /// A written file and where each row's JSON sits in it.
@@ -30,7 +32,7 @@ struct Written {
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { rows: Vec::new(), index: HashTable::new(), written: None }
+        Table { rows: Vec::new(), index: HashTable::new(), written: None, read_len: 0 }
     }
 }
 
@@ -50,6 +52,11 @@ impl<T: Record> Table<T> {
 
     pub fn rows(&self) -> &[T] {
         &self.rows
+    }
+
+    /// Remembers the size of the file the rows came from.
+    pub fn set_read_len(&mut self, len: usize) {
+        self.read_len = len;
     }
 
     pub fn into_rows(self) -> Vec<T> {
@@ -122,32 +129,62 @@ impl<T: Record> Table<T> {
 }
 
 impl<T: Record> Table<T> {
-    /// The file's bytes: a JSON list, one record per line. Rows unchanged
-    /// since the last call are copied from its output instead of being
-    /// serialized again, so a checkout on a 100,000-order file re-encodes
-    /// only the order it adds.
+    /// The file's bytes: a JSON list, one record per line.
+    ///
+    /// After the first call the bytes are kept and patched in place: rows
+    /// changed since are re-serialized into their slot and new rows appended,
+    /// so a checkout on a 100,000-order file encodes only what it changed and
+    /// never holds two copies of the file in memory.
     pub fn encode(&mut self) -> Result<&[u8], serde_json::Error> {
-        let hint = self.written.as_ref().map_or(self.rows.len() * 256, |w| w.bytes.len() + 4096);
-        let mut out = Vec::with_capacity(hint);
+        let written = match self.written.take() {
+            Some(written) if written.rows.len() <= self.rows.len() => self.patch(written)?,
+            _ => self.encode_fresh()?,
+        };
+        Ok(&self.written.insert(written).bytes)
+    }
+
+    fn encode_fresh(&self) -> Result<Written, serde_json::Error> {
+        // Room for growth so that the buffer is not reallocated (and copied) while written.
+        let mut bytes = Vec::with_capacity((self.read_len + 4096).max(self.rows.len() * 256) + 8);
         let mut ranges = Vec::with_capacity(self.rows.len());
-        out.push(b'[');
+        bytes.push(b'[');
         for (i, row) in self.rows.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-            let start = out.len();
-            let reusable = self.written.as_ref().and_then(|w| match (w.rows.get(i), w.dirty.get(i)) {
-                (Some(range), Some(false)) => Some(&w.bytes[range.clone()]),
-                _ => None,
-            });
-            match reusable {
-                Some(bytes) => out.extend_from_slice(bytes),
-                None => serde_json::to_writer(&mut out, row)?,
-            }
-            ranges.push(start..out.len());
+            bytes.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            let start = bytes.len();
+            serde_json::to_writer(&mut bytes, row)?;
+            ranges.push(start..bytes.len());
         }
-        out.extend_from_slice(b"\n]\n");
-        let dirty = vec![false; ranges.len()];
-        let written = self.written.insert(Written { bytes: out, rows: ranges, dirty });
-        Ok(&written.bytes)
+        bytes.extend_from_slice(b"\n]\n");
+        Ok(Written { dirty: vec![false; ranges.len()], bytes, rows: ranges })
+    }
+
+    fn patch(&self, mut written: Written) -> Result<Written, serde_json::Error> {
+        // Changed rows, last first, so earlier ranges stay valid while splicing.
+        let mut encoded = Vec::new();
+        for i in (0..written.rows.len()).rev().filter(|&i| written.dirty[i]) {
+            encoded.clear();
+            serde_json::to_writer(&mut encoded, &self.rows[i])?;
+            let old = written.rows[i].clone();
+            let grown = encoded.len() as isize - old.len() as isize;
+            written.bytes.splice(old.clone(), encoded.iter().copied());
+            written.rows[i] = old.start..old.start + encoded.len();
+            for later in &mut written.rows[i + 1..] {
+                *later = (later.start as isize + grown) as usize..(later.end as isize + grown) as usize;
+            }
+        }
+        // New rows go before the closing "\n]\n".
+        if written.rows.len() < self.rows.len() {
+            written.bytes.truncate(written.bytes.len() - 3);
+            for i in written.rows.len()..self.rows.len() {
+                written.bytes.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                let start = written.bytes.len();
+                serde_json::to_writer(&mut written.bytes, &self.rows[i])?;
+                written.rows.push(start..written.bytes.len());
+            }
+            written.bytes.extend_from_slice(b"\n]\n");
+        }
+        written.dirty = vec![false; written.rows.len()];
+        Ok(written)
     }
 }
 
@@ -194,10 +231,15 @@ mod tests {
         );
         table.put(product("P2", 9));
         table.put(product("P3", 3));
+        table.put(product("P1", 12345));
         let second = table.encode().unwrap().to_vec();
         let mut fresh = Table::from_rows(table.rows().to_vec());
         assert_eq!(second, fresh.encode().unwrap());
         assert!(String::from_utf8(second).unwrap().contains("\"stock\":9"));
+        table.put(product("P3", 1));
+        table.put(product("P1", 1));
+        let patched = table.encode().unwrap().to_vec();
+        assert_eq!(patched, Table::from_rows(table.rows().to_vec()).encode().unwrap());
         table.remove("P1");
         let third = table.encode().unwrap().to_vec();
         let mut fresh = Table::from_rows(table.rows().to_vec());
