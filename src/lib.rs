@@ -3,6 +3,9 @@
 //! Layers, each only calling the ones below it:
 //! `ui` (draws) → `app` (state + update) → `store` (the data folder) → `domain` (pure rules).
 
+pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod store;
+pub mod terminal;
+pub mod ui;

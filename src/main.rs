@@ -1,7 +1,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,23 +15,44 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check) => check(&data_dir),
         Some(Command::Admin(AdminCommand::Add { username, password_stdin: _ })) => admin_add(&data_dir, &username),
-        None => run_app(&data_dir),
+        None => run_app(&data_dir, !cli.no_mouse),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure { code, message }) => {
             eprintln!("error: {message}");
-            ExitCode::from(1)
+            ExitCode::from(code)
         }
     }
 }
 
-fn run_app(data_dir: &std::path::Path) -> Result<(), String> {
-    let _store = Store::open(data_dir).map_err(|e| e.to_string())?;
-    Err("the full-screen shop is not built yet; use `shopfront check` or `shopfront admin add`".to_string())
+/// What ends the program early: a message for stderr and the exit code.
+struct Failure {
+    code: u8,
+    message: String,
 }
 
-fn check(data_dir: &std::path::Path) -> Result<(), String> {
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { code: 1, message }
+    }
+}
+
+fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
+    // Load (and refuse a damaged folder) before touching the terminal.
+    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    if !io::stdout().is_terminal() {
+        return Err(Failure {
+            code: 2,
+            message: "standard output is not a terminal; the shop needs a full-screen terminal \
+                      (for scripts, use `shopfront check` or `shopfront search`)"
+                .to_string(),
+        });
+    }
+    shopfront::terminal::run(store, mouse).map_err(|e| format!("terminal: {e}").into())
+}
+
+fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     let store = Store::open_with(data_dir, OpenMode::ExistingOnly).map_err(|e| e.to_string())?;
     let data = store.data();
     let plaintext = data.users.rows().iter().filter(|u| u.has_plaintext_password()).count();
@@ -44,7 +65,7 @@ fn check(data_dir: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), String> {
+fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> {
     let mut line = String::new();
     io::stdin()
         .lock()

@@ -6,6 +6,7 @@ pub mod money;
 pub mod order;
 pub mod password;
 pub mod product;
+pub mod receipt;
 pub mod time;
 pub mod user;
 

@@ -39,6 +39,8 @@ use lock::{DirLock, LockGuard};
 /// Where the data folder is when nothing says otherwise.
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DATA_DIR_ENV: &str = "SHOPFRONT_DATA_DIR";
+/// Where plain-text receipts go, inside the data folder.
+pub const RECEIPTS_DIR: &str = "receipts";
 
 /// What we last saw of a file: the counter in the lock file and what `stat` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +72,8 @@ pub struct Store {
     data: Data,
     /// `None`: must be read before it is trusted.
     stamps: [Option<Stamp>; 4],
+    /// Bumped whenever a table's contents change in memory (load or commit).
+    versions: [u64; 4],
     clock: fn() -> Timestamp,
 }
 
@@ -94,6 +98,7 @@ impl Store {
             lock,
             data: Data::default(),
             stamps: [None; 4],
+            versions: [0; 4],
             clock: Timestamp::now_local,
         };
         let guard = store.lock()?;
@@ -118,6 +123,12 @@ impl Store {
     /// What was last loaded; call `refresh` to see other processes' changes.
     pub fn data(&self) -> &Data {
         &self.data
+    }
+
+    /// A counter that changes whenever the table of `kind` changes in memory,
+    /// so views built from it know when to rebuild.
+    pub fn version(&self, kind: FileKind) -> u64 {
+        self.versions[kind.index()]
     }
 
     /// Re-reads whatever another process changed. Returns whether anything did.
@@ -335,6 +346,30 @@ impl Store {
         })
     }
 
+    /// Writes `<data-dir>/receipts/<order_id>.txt` for one of `actor`'s
+    /// orders (an admin: any order) and returns its path.
+    pub fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
+        self.refresh()?;
+        let user = self.data.users.get(actor).ok_or_else(|| StoreError::UnknownUser(actor.into()))?;
+        let order = self
+            .data
+            .orders
+            .get(order_id)
+            .ok_or_else(|| crate::domain::OrderError::UnknownOrder(order_id.into()))?;
+        if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
+            return Err(crate::domain::OrderError::NotYourOrder.into());
+        }
+        let text = crate::domain::receipt::render_receipt(shop_name, order);
+        let folder = self.dir.join(RECEIPTS_DIR);
+        fs::create_dir_all(&folder).map_err(|e| StoreError::io(&folder, e))?;
+        // Order ids come from a data file: keep only safe characters in the file name.
+        let name: String =
+            order_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let file = format!("{name}.txt");
+        atomic::write_atomic(&folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
+        Ok(folder.join(file))
+    }
+
     // ---- the transaction machinery ----
 
     fn lock(&self) -> Result<LockGuard, StoreError> {
@@ -421,6 +456,9 @@ impl Store {
             self.data.apply(change);
         }
         for &kind in touched {
+            self.versions[kind.index()] += 1;
+        }
+        for &kind in touched {
             self.write_file(kind)?;
         }
         let kinds: Vec<FileKind> = touched.iter().copied().collect();
@@ -465,6 +503,9 @@ impl Store {
                 };
             (users, products, carts, orders)
         });
+        for &kind in kinds {
+            self.versions[kind.index()] += 1;
+        }
         // Report the first bad file in a fixed order, before replacing anything.
         let users = users.transpose()?;
         let products = products.transpose()?;

@@ -1,0 +1,81 @@
+//! Everything the user can ask for, as data. Keys, mouse and paste become
+//! actions in the keymap and the event loop; `App::update` carries them out.
+
+use tui_input::InputRequest;
+
+/// The shopper's tabs (admins get more in a later version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Catalog,
+    Cart,
+    Orders,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 3] = [Tab::Catalog, Tab::Cart, Tab::Orders];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Catalog => "Catalog",
+            Tab::Cart => "Cart",
+            Tab::Orders => "Orders",
+        }
+    }
+
+    pub fn number(self) -> usize {
+        match self {
+            Tab::Catalog => 1,
+            Tab::Cart => 2,
+            Tab::Orders => 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ShowTab(Tab),
+    FocusFilter,
+    /// Esc: close what is open, or go back one level.
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    /// Enter on a list: open the selected item.
+    Open,
+    ToggleHelp,
+    ToggleStats,
+    LogOut,
+    AddToCart,
+    Increase,
+    Decrease,
+    RemoveLine,
+    PlaceOrder,
+    /// `y` / Enter in a confirmation.
+    Confirm,
+    /// `n` / Esc in a confirmation.
+    Dismiss,
+    CancelOrder,
+    WriteReceipt,
+    // Forms
+    NextField,
+    PrevField,
+    /// Enter in a form: next field, or submit on the last one.
+    Submit,
+    ToggleLoginForm,
+    /// Enter / ↓ in the filter: move to the results, keeping the filter.
+    FilterToResults,
+    // Text and pointer
+    Edit(InputRequest),
+    Paste(String),
+    /// A left click at a terminal cell.
+    Click { column: u16, row: u16 },
+    /// The mouse wheel over a cell.
+    Scroll { column: u16, row: u16, down: bool },
+    Resize(u16, u16),
+    /// Periodic: pick up other copies' changes.
+    Tick,
+}

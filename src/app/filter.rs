@@ -1,0 +1,209 @@
+//! The live catalog filter: fuzzy matching (nucleo-matcher, the matcher of
+//! the helix editor) over each product's name, id and category, best first.
+//!
+//! Typing usually extends the previous query; then only the previous matches
+//! are re-checked, so each keystroke gets cheaper as the list narrows.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::domain::Product;
+
+/// One product the filter can find.
+#[derive(Clone, Debug)]
+struct Entry {
+    /// The product's position in the list given to `CatalogFilter::new`.
+    position: u32,
+    /// `name id category`, searched as one text.
+    haystack: String,
+}
+
+/// A product that matched, with its score (higher is better).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub position: u32,
+    pub score: u32,
+}
+
+pub struct CatalogFilter {
+    entries: Vec<Entry>,
+    matcher: Matcher,
+    last_query: String,
+    /// Entries matching `last_query`, in entry order.
+    last_matches: Vec<u32>,
+}
+
+impl std::fmt::Debug for CatalogFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogFilter").field("entries", &self.entries.len()).finish_non_exhaustive()
+    }
+}
+
+/// Characters with a meaning in the query syntax (`!not`, `^prefix`,
+/// `suffix$`, `'exact`): with them a longer query is not always narrower.
+fn has_operators(query: &str) -> bool {
+    query.contains(['!', '^', '$', '\'', '\\'])
+}
+
+fn pattern(query: &str) -> Pattern {
+    Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart)
+}
+
+fn haystack_of(product: &Product) -> String {
+    format!("{} {} {}", product.name, product.product_id, product.category_or_blank())
+}
+
+impl CatalogFilter {
+    /// Indexes `(position, product)` pairs; hits report those positions.
+    pub fn new<'a>(products: impl IntoIterator<Item = (usize, &'a Product)>) -> CatalogFilter {
+        let entries: Vec<Entry> =
+            products.into_iter().map(|(i, p)| Entry { position: i as u32, haystack: haystack_of(p) }).collect();
+        CatalogFilter { entries, matcher: Matcher::new(Config::DEFAULT), last_query: String::new(), last_matches: Vec::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The products matching `query`, best first; ties keep catalog order.
+    /// An empty query lists everything in catalog order.
+    pub fn search(&mut self, query: &str) -> Vec<Hit> {
+        let query = query.trim_start();
+        if query.trim().is_empty() {
+            self.last_query.clear();
+            self.last_matches.clear();
+            return self.entries.iter().map(|e| Hit { position: e.position, score: 0 }).collect();
+        }
+        let narrowing = !self.last_query.is_empty()
+            && query.starts_with(self.last_query.as_str())
+            && !has_operators(query)
+            && !has_operators(&self.last_query);
+        let pattern = pattern(query);
+        let mut buf = Vec::new();
+        let mut scored: Vec<(u32, u32)> = Vec::new();
+        let mut check = |entry_index: u32, matcher: &mut Matcher| {
+            let entry = &self.entries[entry_index as usize];
+            if let Some(score) = pattern.score(Utf32Str::new(&entry.haystack, &mut buf), matcher) {
+                scored.push((entry_index, score));
+            }
+        };
+        if narrowing {
+            for &i in &self.last_matches {
+                check(i, &mut self.matcher);
+            }
+        } else {
+            for i in 0..self.entries.len() as u32 {
+                check(i, &mut self.matcher);
+            }
+        }
+        self.last_query = query.to_string();
+        self.last_matches = scored.iter().map(|&(i, _)| i).collect();
+        // Best score first, then catalog order: one packed key sorts fastest.
+        let mut keys: Vec<u64> = scored.iter().map(|&(i, score)| (u64::from(u32::MAX - score) << 32) | u64::from(i)).collect();
+        keys.sort_unstable();
+        keys.into_iter()
+            .map(|key| {
+                let entry = &self.entries[(key & 0xffff_ffff) as usize];
+                Hit { position: entry.position, score: u32::MAX - (key >> 32) as u32 }
+            })
+            .collect()
+    }
+}
+
+/// Which characters of `name` (char indices) the query matched, for
+/// highlighting; computed for the few visible rows only.
+pub fn highlight(query: &str, product: &Product) -> Vec<u32> {
+    if query.trim().is_empty() {
+        return Vec::new();
+    }
+    let haystack = haystack_of(product);
+    let name_chars = product.name.chars().count() as u32;
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut indices = Vec::new();
+    pattern(query).indices(Utf32Str::new(&haystack, &mut buf), &mut matcher, &mut indices);
+    indices.retain(|&i| i < name_chars);
+    indices.sort_unstable();
+    indices.dedup();
+    indices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+
+    fn product(id: &str, name: &str, category: &str) -> Product {
+        Product {
+            product_id: id.into(),
+            name: name.into(),
+            price: Money::from_cents(100),
+            stock: 1,
+            description: None,
+            category: Some(category.into()),
+            active: true,
+        }
+    }
+
+    fn catalog() -> Vec<Product> {
+        vec![
+            product("P1001", "USB-C Cable", "Cables"),
+            product("P1002", "Wireless Mouse", "Peripherals"),
+            product("P1003", "Mechanical Keyboard", "Peripherals"),
+            product("P1004", "USB Flash Drive", "Storage"),
+            product("P1005", "Cable Management Kit", "Desk"),
+        ]
+    }
+
+    fn names(products: &[Product], hits: &[Hit]) -> Vec<String> {
+        hits.iter().map(|h| products[h.position as usize].name.clone()).collect()
+    }
+
+    #[test]
+    fn words_match_in_any_field_case_insensitively() {
+        let products = catalog();
+        let mut filter = CatalogFilter::new(products.iter().enumerate());
+        assert_eq!(names(&products, &filter.search("usb cab")), ["USB-C Cable"]);
+        assert_eq!(names(&products, &filter.search("PERIPH")), ["Wireless Mouse", "Mechanical Keyboard"]);
+        assert_eq!(names(&products, &filter.search("p1004")), ["USB Flash Drive"]);
+        assert!(filter.search("zzz").is_empty());
+        assert_eq!(filter.search("").len(), 5);
+    }
+
+    #[test]
+    fn best_matches_come_first() {
+        let products = catalog();
+        let mut filter = CatalogFilter::new(products.iter().enumerate());
+        let hits = filter.search("cable");
+        assert_eq!(names(&products, &hits)[..2], ["USB-C Cable", "Cable Management Kit"]);
+        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn narrowing_gives_the_same_answer_as_a_fresh_search() {
+        let products = catalog();
+        let mut typed = CatalogFilter::new(products.iter().enumerate());
+        let mut fresh = CatalogFilter::new(products.iter().enumerate());
+        let query = "usb c";
+        for end in 1..=query.len() {
+            let part = &query[..end];
+            assert_eq!(typed.search(part), CatalogFilter::new(products.iter().enumerate()).search(part), "{part}");
+        }
+        // Operators break narrowing: `!usb` is wider than `!us`... and must still be right.
+        assert_eq!(names(&products, &typed.search("!us")), names(&products, &fresh.search("!us")));
+        assert_eq!(names(&products, &typed.search("!usb")), names(&products, &fresh.search("!usb")));
+    }
+
+    #[test]
+    fn highlights_only_name_characters() {
+        let products = catalog();
+        assert_eq!(highlight("usb", &products[0]), vec![0, 1, 2]);
+        assert_eq!(highlight("mouse", &products[1]), vec![9, 10, 11, 12, 13]);
+        assert!(highlight("p1001", &products[0]).is_empty());
+        assert!(highlight("", &products[0]).is_empty());
+    }
+}

@@ -1,0 +1,144 @@
+//! Where things sit on the screen, as a pure function of the terminal size.
+//! The ui draws into these areas; the app uses them to know how many rows a
+//! page holds and which row or tab a mouse click hit.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::action::Tab;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this width the catalog shows a preview of the selected product.
+pub const PREVIEW_MIN_WIDTH: u16 = 100;
+
+/// The shared frame of every screen after login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub header: Rect,
+    pub tabs: Vec<(Tab, Rect)>,
+    pub body: Rect,
+    pub message: Rect,
+    pub stats: Option<Rect>,
+    pub footer: Rect,
+}
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// The text of a tab in the header: ` 1 Catalog `.
+pub fn tab_label(tab: Tab) -> String {
+    format!(" {} {} ", tab.number(), tab.title())
+}
+
+pub const SHOP_TITLE: &str = " Shopfront ";
+
+pub fn frame(area: Rect, show_stats: bool) -> Frame {
+    let stats_rows = u16::from(show_stats);
+    let [header, body, message, stats, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(stats_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let mut x = header.x + SHOP_TITLE.len() as u16 + 1;
+    let tabs = Tab::ALL
+        .iter()
+        .map(|&tab| {
+            let width = tab_label(tab).len() as u16;
+            let rect = Rect::new(x, header.y, width, 1).intersection(header);
+            x += width + 1;
+            (tab, rect)
+        })
+        .collect();
+    Frame { header, tabs, body, message, stats: show_stats.then_some(stats), footer }
+}
+
+/// The catalog: filter field, result list (with a column header row) and,
+/// when wide enough, a preview.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Catalog {
+    pub filter: Rect,
+    pub list: Rect,
+    /// The rows of results inside the list's border, below its header row.
+    pub rows: Rect,
+    pub preview: Option<Rect>,
+}
+
+pub fn catalog(body: Rect) -> Catalog {
+    let [filter, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
+    let (list, preview) = if body.width >= PREVIEW_MIN_WIDTH {
+        let [list, preview] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(rest);
+        (list, Some(preview))
+    } else {
+        (rest, None)
+    };
+    Catalog { filter, list, rows: rows_inside(list, 1), preview }
+}
+
+/// A bordered table filling `area` minus `below` rows for totals: the table
+/// block and the rows for data (inside the border, under the header row).
+pub fn table(area: Rect, below: u16) -> (Rect, Rect, Rect) {
+    let [block, totals] = Layout::vertical([Constraint::Min(0), Constraint::Length(below)]).areas(area);
+    (block, rows_inside(block, 1), totals)
+}
+
+fn rows_inside(block: Rect, header_rows: u16) -> Rect {
+    let inner = Rect::new(
+        block.x.saturating_add(1),
+        block.y.saturating_add(1 + header_rows),
+        block.width.saturating_sub(2),
+        block.height.saturating_sub(2 + header_rows),
+    );
+    inner.intersection(block)
+}
+
+/// The login box, centered.
+pub fn login_box(area: Rect) -> Rect {
+    let width = area.width.min(56);
+    let height = area.height.min(16);
+    Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
+}
+
+/// A dialog box of at most `width`×`height`, centered in `area`.
+pub fn dialog(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width.saturating_sub(2)).max(1).min(area.width);
+    let height = height.min(area.height.saturating_sub(2)).max(1).min(area.height);
+    Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_splits_rows() {
+        let f = frame(Rect::new(0, 0, 80, 24), false);
+        assert_eq!(f.header, Rect::new(0, 0, 80, 1));
+        assert_eq!(f.body, Rect::new(0, 1, 80, 21));
+        assert_eq!(f.footer, Rect::new(0, 23, 80, 1));
+        assert_eq!(f.tabs[0].1, Rect::new(12, 0, 11, 1));
+        let with_stats = frame(Rect::new(0, 0, 80, 24), true);
+        assert_eq!(with_stats.stats, Some(Rect::new(0, 22, 80, 1)));
+    }
+
+    #[test]
+    fn catalog_preview_only_when_wide() {
+        assert!(catalog(Rect::new(0, 1, 80, 21)).preview.is_none());
+        let wide = catalog(Rect::new(0, 1, 120, 30));
+        assert!(wide.preview.is_some());
+        assert_eq!(wide.rows.y, 1 + 3 + 2);
+    }
+
+    #[test]
+    fn tiny_areas_do_not_underflow() {
+        let c = catalog(Rect::new(0, 0, 1, 1));
+        assert_eq!(c.rows.height, 0);
+        let d = dialog(Rect::new(0, 0, 1, 1), 40, 10);
+        assert!(d.width <= 1 && d.height <= 1);
+        let _ = login_box(Rect::new(0, 0, 0, 0));
+        let _ = frame(Rect::new(0, 0, 1, 1), true);
+    }
+}

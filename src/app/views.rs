@@ -1,0 +1,179 @@
+//! Per-screen view state: selections, form fields, the catalog's results.
+
+use std::time::Duration;
+
+use tui_input::Input;
+
+use super::filter::{CatalogFilter, Hit};
+use crate::domain::{CartLine, Money, Problem};
+
+/// A selection in a list and the first visible row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListCursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl ListCursor {
+    /// Moves by `delta` rows within `len` and keeps the selection visible in `height` rows.
+    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = ListCursor::default();
+            return;
+        }
+        let target = (self.selected as isize + delta).clamp(0, len as isize - 1);
+        self.select(target as usize, len, height);
+    }
+
+    pub fn select(&mut self, index: usize, len: usize, height: usize) {
+        self.selected = index.min(len.saturating_sub(1));
+        self.fit(len, height);
+    }
+
+    /// Keeps the selection inside the list and on screen.
+    pub fn fit(&mut self, len: usize, height: usize) {
+        if len == 0 {
+            *self = ListCursor::default();
+            return;
+        }
+        self.selected = self.selected.min(len - 1);
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginMode {
+    LogIn,
+    CreateAccount,
+}
+
+#[derive(Debug)]
+pub struct LoginForm {
+    pub mode: LoginMode,
+    pub username: Input,
+    pub password: Input,
+    pub confirm: Input,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl Default for LoginForm {
+    fn default() -> Self {
+        LoginForm {
+            mode: LoginMode::LogIn,
+            username: Input::default(),
+            password: Input::default(),
+            confirm: Input::default(),
+            focus: 0,
+            error: None,
+        }
+    }
+}
+
+impl LoginForm {
+    pub fn field_count(&self) -> usize {
+        match self.mode {
+            LoginMode::LogIn => 2,
+            LoginMode::CreateAccount => 3,
+        }
+    }
+
+    pub fn focused_input(&mut self) -> &mut Input {
+        match self.focus {
+            0 => &mut self.username,
+            1 => &mut self.password,
+            _ => &mut self.confirm,
+        }
+    }
+
+    /// Clears the secrets (after a submit, successful or not).
+    pub fn clear_passwords(&mut self) {
+        self.password.reset();
+        self.confirm.reset();
+    }
+}
+
+#[derive(Debug)]
+pub struct CatalogView {
+    pub query: Input,
+    pub filter_focused: bool,
+    pub engine: CatalogFilter,
+    /// Matches, best first; `position` is the product's row in the store.
+    pub hits: Vec<Hit>,
+    pub cursor: ListCursor,
+    /// Products a shopper can see (active ones).
+    pub total: usize,
+    pub last_filter: Duration,
+    /// The store's product version the engine was built from.
+    pub built_from: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProductView {
+    pub product_id: String,
+    pub qty: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OrdersView {
+    /// The shopper's order ids, newest first.
+    pub ids: Vec<String>,
+    pub cursor: ListCursor,
+    /// The order whose details are open.
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dialog {
+    /// Every line and the total the shopper is about to pay.
+    ConfirmCheckout { lines: Vec<CartLine>, total: Money },
+    /// What stopped the checkout; `y` accepts the adjusted cart.
+    CheckoutProblems { problems: Vec<Problem> },
+    ConfirmCancel { order_id: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub kind: MessageKind,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    pub visible: bool,
+    pub last_render: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_scrolls_minimally_and_clamps() {
+        let mut c = ListCursor::default();
+        c.move_by(5, 100, 10);
+        assert_eq!(c, ListCursor { selected: 5, offset: 0 });
+        c.move_by(10, 100, 10);
+        assert_eq!(c, ListCursor { selected: 15, offset: 6 });
+        c.move_by(-3, 100, 10);
+        assert_eq!(c, ListCursor { selected: 12, offset: 6 });
+        c.move_by(1000, 100, 10);
+        assert_eq!(c, ListCursor { selected: 99, offset: 90 });
+        c.fit(3, 10);
+        assert_eq!(c, ListCursor { selected: 2, offset: 0 });
+        c.move_by(1, 0, 10);
+        assert_eq!(c, ListCursor::default());
+    }
+}

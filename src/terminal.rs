@@ -1,0 +1,109 @@
+//! The terminal loop: sets the terminal up (and always back), turns
+//! crossterm events into actions, and draws after each batch of them.
+
+use std::io::{self, Stdout, Write};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseButton,
+    MouseEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+
+use crate::app::{Action, App, keymap};
+use crate::store::Store;
+use crate::ui::{self, Theme};
+
+/// How long to wait for input before a `Tick` (picking up other copies' changes).
+const TICK: Duration = Duration::from_millis(500);
+
+/// Runs the full-screen app until the user quits.
+pub fn run(store: Store, mouse: bool) -> io::Result<()> {
+    install_panic_hook(mouse);
+    enter(mouse)?;
+    let result = event_loop(store, mouse);
+    leave(mouse);
+    result
+}
+
+fn enter(mouse: bool) -> io::Result<()> {
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// Puts the terminal back; safe to call more than once.
+fn leave(mouse: bool) {
+    let mut out = io::stdout();
+    if mouse {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// A panic restores the terminal first, so its message is readable.
+fn install_panic_hook(mouse: bool) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave(mouse);
+        previous(info);
+    }));
+}
+
+fn event_loop(store: Store, mouse: bool) -> io::Result<()> {
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let theme = Theme::from_env();
+    let mut app = App::new(store, Rect::new(0, 0, size.width, size.height));
+    loop {
+        draw(&mut terminal, &mut app, &theme)?;
+        if app.should_quit {
+            return Ok(());
+        }
+        if !event::poll(TICK)? {
+            app.update(Action::Tick);
+            continue;
+        }
+        // Handle everything already waiting before drawing again (fast typing, pastes).
+        loop {
+            if let Some(action) = to_action(&app, event::read()?, mouse) {
+                app.update(action);
+            }
+            if app.should_quit || !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+    }
+}
+
+fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App, theme: &Theme) -> io::Result<()> {
+    let started = Instant::now();
+    terminal.draw(|frame| ui::draw(frame, app, theme))?;
+    app.stats.last_render = started.elapsed();
+    Ok(())
+}
+
+fn to_action(app: &App, event: Event, mouse: bool) -> Option<Action> {
+    match event {
+        Event::Key(key) => keymap::resolve(&app.contexts(), &key),
+        Event::Paste(text) => Some(Action::Paste(text)),
+        Event::Resize(width, height) => Some(Action::Resize(width, height)),
+        Event::Mouse(m) if mouse => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { column: m.column, row: m.row }),
+            MouseEventKind::ScrollDown => Some(Action::Scroll { column: m.column, row: m.row, down: true }),
+            MouseEventKind::ScrollUp => Some(Action::Scroll { column: m.column, row: m.row, down: false }),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,79 @@
+//! The cart: lines, quantities and the total.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::Theme;
+use crate::app::{App, layout};
+
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let cart = app.current_cart();
+    let (block_area, rows_area, totals) = layout::table(body, 3);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(format!(" Cart — {} {} ", cart.item_count(), if cart.item_count() == 1 { "item" } else { "items" }));
+    let inner = block.inner(block_area);
+    frame.render_widget(block, block_area);
+    if cart.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("Your cart is empty. Press 1 or / to browse the catalog.", theme.dim()))
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
+        );
+    } else {
+        let products = &app.store.data().products;
+        let height = usize::from(rows_area.height);
+        let offset = app.cart.offset;
+        let rows: Vec<Row> = cart
+            .items
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+            .map(|(i, line)| {
+                let selected = i == app.cart.selected;
+                let product = products.get(&line.product_id);
+                let name = product.map_or_else(|| line.product_id.clone(), |p| p.name.clone());
+                let note = match product {
+                    None => " (gone)".to_string(),
+                    Some(p) if !p.active => " (no longer sold)".to_string(),
+                    Some(p) if p.price != line.unit_price => format!(" (now {})", p.price),
+                    Some(p) if p.stock < line.qty => format!(" (only {} left)", p.stock),
+                    _ => String::new(),
+                };
+                let mut name_spans = vec![Span::raw(if selected { "▶ " } else { "  " }), Span::raw(name)];
+                if !note.is_empty() {
+                    name_spans.push(Span::styled(note, theme.warning()));
+                }
+                let row = Row::new([
+                    Cell::from(Line::from(name_spans)),
+                    Cell::from(Line::from(line.unit_price.to_string()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(line.qty.to_string()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(line.line_total().to_string()).alignment(Alignment::Right)),
+                ]);
+                if selected { row.style(theme.selected()) } else { row }
+            })
+            .collect();
+        let header = Row::new([
+            Cell::from("  Product"),
+            Cell::from(Line::from("Unit").alignment(Alignment::Right)),
+            Cell::from(Line::from("Qty").alignment(Alignment::Right)),
+            Cell::from(Line::from("Total").alignment(Alignment::Right)),
+        ])
+        .style(theme.dim());
+        let widths = [Constraint::Fill(1), Constraint::Length(11), Constraint::Length(5), Constraint::Length(12)];
+        frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+    }
+    let total = cart.subtotal();
+    let lines = vec![
+        Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{total:>12}"))]).alignment(Alignment::Right),
+        Line::from(vec![Span::styled("Total ", theme.money()), Span::styled(format!("{total:>12}"), theme.money())])
+            .alignment(Alignment::Right),
+        Line::from(Span::styled("p places the order", theme.dim())).alignment(Alignment::Right),
+    ];
+    frame.render_widget(Paragraph::new(lines), Rect::new(totals.x, totals.y, totals.width.saturating_sub(1), totals.height));
+}

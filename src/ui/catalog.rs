@@ -1,0 +1,121 @@
+//! The catalog: live filter, results and (when wide) a preview.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::{Theme, input_view, text};
+use crate::app::filter::highlight;
+use crate::app::{App, layout};
+use crate::domain::Product;
+
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let areas = layout::catalog(body);
+    draw_filter(frame, areas.filter, app, theme);
+    draw_results(frame, &areas, app, theme);
+    if let Some(preview) = areas.preview {
+        draw_preview(frame, preview, app.selected_product(), theme);
+    }
+}
+
+fn draw_filter(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = app.catalog.filter_focused;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { theme.focused_border() } else { theme.border() })
+        .title(if focused { " Filter (typing) " } else { " Filter — press / " });
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let query = &app.catalog.query;
+    if query.value().is_empty() && !focused {
+        frame.render_widget(Paragraph::new(Span::styled("name, id or category…", theme.dim())), inner);
+    } else {
+        let (shown, cursor) = input_view(query, inner.width, false);
+        frame.render_widget(Paragraph::new(shown), inner);
+        if focused && inner.width > 0 && inner.height > 0 {
+            frame.set_cursor_position((inner.x + cursor, inner.y));
+        }
+    }
+}
+
+fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &Theme) {
+    let catalog = &app.catalog;
+    let title = format!(" Products — {} of {} ", catalog.hits.len(), catalog.total);
+    let focused = !catalog.filter_focused;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { theme.focused_border() } else { theme.border() })
+        .title(title);
+    let inner = block.inner(areas.list);
+    frame.render_widget(block, areas.list);
+    if catalog.hits.is_empty() {
+        let text = if catalog.total == 0 {
+            "The catalog is empty.".to_string()
+        } else {
+            format!("No products match “{}”. Esc clears the filter.", catalog.query.value())
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
+        );
+        return;
+    }
+    let wide = inner.width >= 70;
+    let header = if wide {
+        Row::new(["  Product", "Price", "Category", "Stock"])
+    } else {
+        Row::new(["  Product", "Price", "Stock"])
+    }
+    .style(theme.dim());
+    let query = catalog.query.value();
+    let height = usize::from(areas.rows.height);
+    let rows: Vec<Row> = (catalog.cursor.offset..catalog.hits.len().min(catalog.cursor.offset + height))
+        .filter_map(|i| app.hit_product(i).map(|p| (i, p)))
+        .map(|(i, product)| {
+            let selected = i == catalog.cursor.selected;
+            let marker = if selected { "▶ " } else { "  " };
+            let mut name = vec![Span::raw(marker)];
+            name.extend(text::highlighted(&product.name, &highlight(query, product), Default::default(), theme.matched()));
+            let mut cells = vec![
+                Cell::from(Line::from(name)),
+                Cell::from(Line::from(product.price.to_string()).alignment(Alignment::Right)),
+            ];
+            if wide {
+                cells.push(Cell::from(product.category_or_blank().to_string()));
+            }
+            cells.push(Cell::from(Span::styled(text::stock_badge(product), text::badge_style(theme, product))));
+            let row = Row::new(cells);
+            if selected { row.style(theme.selected()) } else { row }
+        })
+        .collect();
+    let widths: Vec<Constraint> = if wide {
+        vec![Constraint::Fill(1), Constraint::Length(11), Constraint::Length(14), Constraint::Length(12)]
+    } else {
+        vec![Constraint::Fill(1), Constraint::Length(10), Constraint::Length(12)]
+    };
+    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+}
+
+fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, theme: &Theme) {
+    let block = Block::default().borders(Borders::ALL).title(" Details ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(p) = product else {
+        frame.render_widget(Paragraph::new(Span::styled("Nothing selected", theme.dim())), inner);
+        return;
+    };
+    let lines = vec![
+        Line::from(Span::styled(p.name.clone(), theme.title())),
+        Line::from(vec![Span::styled(p.price.to_string(), theme.money()), Span::raw(format!("   {}", p.product_id))]),
+        Line::from(vec![
+            Span::raw(format!("{}   ", p.category_or_blank())),
+            Span::styled(text::stock_badge(p), text::badge_style(theme, p)),
+        ]),
+        Line::from(""),
+        Line::from(p.description_or_blank().to_string()),
+        Line::from(""),
+        Line::from(Span::styled("Enter opens · a adds one to the cart", theme.dim())),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}

@@ -1,0 +1,69 @@
+//! Confirmations and the checkout problem list.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{Theme, text};
+use crate::app::{App, Dialog, layout};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
+    let (title, mut lines) = match dialog {
+        Dialog::ConfirmCheckout { lines, total } => {
+            let products = &app.store.data().products;
+            let mut out = vec![Line::from("You are about to order:"), Line::from("")];
+            let room = usize::from(area.height.saturating_sub(10)).max(1);
+            for line in lines.iter().take(room) {
+                let name = products.get(&line.product_id).map_or(line.product_id.as_str(), |p| p.name.as_str());
+                out.push(Line::from(format!(
+                    "  {} × {} @ {} = {}",
+                    line.qty,
+                    text::fit_width(name, 28),
+                    line.unit_price,
+                    line.line_total()
+                )));
+            }
+            if lines.len() > room {
+                out.push(Line::from(format!("  … and {} more lines", lines.len() - room)));
+            }
+            out.push(Line::from(""));
+            out.push(Line::from(vec![Span::raw("Total "), Span::styled(total.to_string(), theme.money())]));
+            (" Place order? ", out)
+        }
+        Dialog::CheckoutProblems { problems } => {
+            let mut out = vec![
+                Line::from(Span::styled("Your order was not placed:", theme.error())),
+                Line::from(""),
+            ];
+            out.extend(problems.iter().map(|p| Line::from(format!("  • {p}"))));
+            out.push(Line::from(""));
+            out.push(Line::from("Accept the adjusted cart (quantities cut to what is available, prices updated,"));
+            out.push(Line::from("unavailable items removed) and review the order again?"));
+            (" Cart changed ", out)
+        }
+        Dialog::ConfirmCancel { order_id } => (
+            " Cancel order? ",
+            vec![Line::from(format!("Cancel order {order_id}? Its items go back in stock.")), Line::from("")],
+        ),
+    };
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", theme.key()),
+        Span::raw(" / "),
+        Span::styled("Enter", theme.key()),
+        Span::raw(" yes    "),
+        Span::styled("n", theme.key()),
+        Span::raw(" / "),
+        Span::styled("Esc", theme.key()),
+        Span::raw(" no"),
+    ]));
+    let width = lines.iter().map(|l| l.width()).max().unwrap_or(20) as u16 + 4;
+    let box_area = layout::dialog(area, width.max(40), lines.len() as u16 + 2);
+    frame.render_widget(Clear, box_area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(Span::styled(title, theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), box_area);
+}

@@ -1,0 +1,74 @@
+//! Log in / create account.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{Theme, input_view, style_if, text};
+use crate::app::{App, LoginMode, SHOP_NAME, keymap, layout};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let form = &app.login;
+    let outer = layout::login_box(area);
+    let title = match form.mode {
+        LoginMode::LogIn => " Log in ",
+        LoginMode::CreateAccount => " Create account ",
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(Span::styled(format!(" {SHOP_NAME} —{title}"), theme.title()));
+    let inner = block.inner(outer);
+    frame.render_widget(block, outer);
+
+    let mut fields = vec![("Username", &form.username, false), ("Password", &form.password, true)];
+    if form.mode == LoginMode::CreateAccount {
+        fields.push(("Confirm password", &form.confirm, true));
+    }
+    let label_width = 18u16;
+    let mut y = inner.y + 1;
+    for (i, (label, input, masked)) in fields.iter().enumerate() {
+        if y >= inner.bottom() {
+            break;
+        }
+        let focused = form.focus == i;
+        let marker = if focused { "▶ " } else { "  " };
+        let label_text = format!("{marker}{label}");
+        frame.render_widget(
+            Paragraph::new(Span::styled(label_text, style_if(focused, theme.key()))),
+            Rect::new(inner.x, y, label_width.min(inner.width), 1),
+        );
+        let field_x = inner.x + label_width.min(inner.width);
+        let field_width = inner.right().saturating_sub(field_x);
+        let (shown, cursor) = input_view(input, field_width, *masked);
+        let style = if focused { theme.selected() } else { theme.dim() };
+        let padded = format!("{shown:<width$}", width = usize::from(field_width));
+        frame.render_widget(Paragraph::new(Span::styled(padded, style)), Rect::new(field_x, y, field_width, 1));
+        if focused && field_width > 0 {
+            frame.set_cursor_position((field_x + cursor, y));
+        }
+        y += 2;
+    }
+    if let Some(error) = &form.error {
+        if y < inner.bottom() {
+            frame.render_widget(
+                Paragraph::new(Span::styled(format!("✗ {error}"), theme.error())).wrap(Wrap { trim: true }),
+                Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), inner.bottom() - y),
+            );
+        }
+    }
+    let other = match form.mode {
+        LoginMode::LogIn => "New here? Ctrl-N creates an account",
+        LoginMode::CreateAccount => "Have an account? Ctrl-N to log in",
+    };
+    let hints = keymap::footer_hints(&app.contexts());
+    let bottom = inner.bottom().saturating_sub(2);
+    if bottom > y {
+        frame.render_widget(
+            Paragraph::new(vec![Line::from(Span::styled(other, theme.dim())), text::hint_line(theme, &hints)])
+                .alignment(Alignment::Center),
+            Rect::new(inner.x, bottom, inner.width, 2),
+        );
+    }
+}

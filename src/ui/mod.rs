@@ -1,0 +1,149 @@
+//! Drawing. Reads `App`, never changes it: every function takes `&App`.
+
+mod cart;
+mod catalog;
+mod dialog;
+mod help;
+mod login;
+mod orders;
+mod product;
+pub mod text;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use tui_input::Input;
+
+use crate::app::{App, MessageKind, Screen, keymap, layout};
+pub use theme::Theme;
+
+pub const TOO_SMALL: &str = "Terminal too small — need at least 60×16";
+
+/// Draws the whole screen for the app's current state.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if layout::too_small(area) {
+        draw_too_small(frame, area, theme);
+        return;
+    }
+    if app.screen == Screen::Login {
+        login::draw(frame, area, app, theme);
+        if app.help_open {
+            help::draw(frame, area, app, theme);
+        }
+        return;
+    }
+    let parts = layout::frame(area, app.stats.visible);
+    draw_header(frame, &parts, app, theme);
+    match app.screen {
+        Screen::Catalog => catalog::draw(frame, parts.body, app, theme),
+        Screen::Product => product::draw(frame, parts.body, app, theme),
+        Screen::Cart => cart::draw(frame, parts.body, app, theme),
+        Screen::Orders => orders::draw_list(frame, parts.body, app, theme),
+        Screen::OrderDetail => orders::draw_detail(frame, parts.body, app, theme),
+        Screen::Login => {}
+    }
+    draw_message(frame, parts.message, app, theme);
+    if let Some(stats) = parts.stats {
+        draw_stats(frame, stats, app, theme);
+    }
+    let hints = keymap::footer_hints(&app.contexts());
+    frame.render_widget(Paragraph::new(text::hint_line(theme, &hints)), parts.footer);
+    if app.help_open {
+        help::draw(frame, area, app, theme);
+    }
+    if let Some(dialog) = &app.dialog {
+        dialog::draw(frame, area, app, dialog, theme);
+    }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let lines = vec![Line::from(Span::styled(TOO_SMALL, theme.error()))];
+    let height = 2.min(area.height);
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    let centered = Rect::new(area.x, y, area.width, height);
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center).wrap(Wrap { trim: true }), centered);
+}
+
+fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Theme) {
+    frame.render_widget(Paragraph::new("").style(theme.header()), parts.header);
+    frame.render_widget(
+        Paragraph::new(Span::styled(layout::SHOP_TITLE, theme.header().patch(theme.title()))),
+        parts.header,
+    );
+    let current = app.screen.tab();
+    for &(tab, rect) in &parts.tabs {
+        let style = if Some(tab) == current { theme.tab_active() } else { theme.header() };
+        frame.render_widget(Paragraph::new(Span::styled(layout::tab_label(tab), style)), rect);
+    }
+    let cart = app.current_cart();
+    let items = cart.item_count();
+    let who = format!(
+        "{} · {} {} · {} ",
+        app.username().unwrap_or_default(),
+        items,
+        if items == 1 { "item" } else { "items" },
+        cart.subtotal()
+    );
+    let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
+    let room = parts.header.right().saturating_sub(tabs_end + 1);
+    let who = text::fit_width(&who, usize::from(room));
+    frame.render_widget(
+        Paragraph::new(Span::styled(who, theme.header())).alignment(Alignment::Right),
+        Rect::new(tabs_end + 1, parts.header.y, room, 1),
+    );
+}
+
+fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(message) = &app.message else { return };
+    let (style, prefix) = match message.kind {
+        MessageKind::Info => (theme.info(), "✓ "),
+        MessageKind::Error => (theme.error(), "✗ "),
+    };
+    let text = text::fit_width(&format!("{prefix}{}", message.text), usize::from(area.width));
+    frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+}
+
+fn draw_stats(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let text = format!(
+        " filter {:.2} ms · render {:.2} ms · {} products",
+        app.catalog.last_filter.as_secs_f64() * 1000.0,
+        app.stats.last_render.as_secs_f64() * 1000.0,
+        app.store.data().products.len()
+    );
+    frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())).style(theme.header()), area);
+}
+
+/// One line of a text field, scrolled so the cursor stays visible; returns
+/// the line and the cursor's column within it.
+pub fn input_view(input: &Input, width: u16, masked: bool) -> (String, u16) {
+    let width = usize::from(width.max(1));
+    let scroll = input.visual_scroll(width.saturating_sub(1));
+    let shown: String = if masked {
+        "•".repeat(input.value().chars().count())
+    } else {
+        input.value().to_string()
+    };
+    // Skip `scroll` columns of display width.
+    let mut skipped = 0;
+    let mut out = String::new();
+    for c in shown.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if skipped < scroll {
+            skipped += w;
+            continue;
+        }
+        out.push(c);
+    }
+    let cursor = input.visual_cursor().saturating_sub(scroll);
+    (text::fit_width(&out, width), cursor.min(width - 1) as u16)
+}
+
+/// A style for an optional emphasis.
+pub fn style_if(on: bool, style: Style) -> Style {
+    if on { style } else { Style::new() }
+}

@@ -1,0 +1,117 @@
+//! The shopper's orders and one order's details.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::Theme;
+use crate::app::{App, layout};
+use crate::domain::{Order, OrderStatus};
+
+fn status_style(theme: &Theme, status: OrderStatus) -> ratatui::style::Style {
+    match status {
+        OrderStatus::Cancelled => theme.error(),
+        OrderStatus::Delivered => theme.info(),
+        _ => theme.warning(),
+    }
+}
+
+pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let (block_area, rows_area, _) = layout::table(body, 0);
+    let ids = &app.orders.ids;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(format!(" Orders — {} ", ids.len()));
+    let inner = block.inner(block_area);
+    frame.render_widget(block, block_area);
+    if ids.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("You have no orders yet.", theme.dim()))
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
+        );
+        return;
+    }
+    let orders = &app.store.data().orders;
+    let height = usize::from(rows_area.height);
+    let rows: Vec<Row> = ids
+        .iter()
+        .enumerate()
+        .skip(app.orders.cursor.offset)
+        .take(height)
+        .filter_map(|(i, id)| orders.get(id).map(|o| (i, o)))
+        .map(|(i, order)| {
+            let selected = i == app.orders.cursor.selected;
+            let row = Row::new([
+                Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, order.order_id)),
+                Cell::from(order.timestamp.to_string()),
+                Cell::from(Line::from(order.item_count().to_string()).alignment(Alignment::Right)),
+                Cell::from(Line::from(order.total.to_string()).alignment(Alignment::Right)),
+                Cell::from(Span::styled(order.status.to_string(), status_style(theme, order.status))),
+            ]);
+            if selected { row.style(theme.selected()) } else { row }
+        })
+        .collect();
+    let header = Row::new([
+        Cell::from("  Order"),
+        Cell::from("Date"),
+        Cell::from(Line::from("Items").alignment(Alignment::Right)),
+        Cell::from(Line::from("Total").alignment(Alignment::Right)),
+        Cell::from("Status"),
+    ])
+    .style(theme.dim());
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(19),
+        Constraint::Length(5),
+        Constraint::Length(12),
+        Constraint::Fill(1),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+}
+
+pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let order = app.orders.detail.as_ref().and_then(|id| app.store.data().orders.get(id));
+    let Some(order) = order else {
+        frame.render_widget(Paragraph::new("This order no longer exists. Esc goes back."), body);
+        return;
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(Span::styled(format!(" Order {} ", order.order_id), theme.title()));
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    frame.render_widget(Paragraph::new(detail_lines(order, theme)).wrap(Wrap { trim: false }), inner);
+}
+
+fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from(format!("Placed    {}", order.timestamp)),
+        Line::from(vec![Span::raw("Status    "), Span::styled(order.status.to_string(), status_style(theme, order.status))]),
+        Line::from(vec![Span::raw("Total     "), Span::styled(order.total.to_string(), theme.money())]),
+        Line::from(""),
+        Line::from(Span::styled("Items", theme.title())),
+    ];
+    for line in &order.items {
+        lines.push(Line::from(format!(
+            "  {} × {} @ {} = {}",
+            line.qty,
+            line.display_name(),
+            line.unit_price,
+            line.line_total()
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("History", theme.title())));
+    if order.events.is_empty() {
+        lines.push(Line::from(Span::styled("  (no recorded changes)", theme.dim())));
+    }
+    for event in &order.events {
+        lines.push(Line::from(format!("  {}  {:<10} by {}", event.at, event.status.as_str(), event.by)));
+    }
+    lines
+}

@@ -1,0 +1,51 @@
+//! One product: details and a quantity chooser.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{Theme, text};
+use crate::app::App;
+
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let Some(p) = app.store.data().products.get(&app.product.product_id) else {
+        frame.render_widget(Paragraph::new("This product no longer exists. Esc goes back."), body);
+        return;
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(Span::styled(format!(" {} ", p.name), theme.title()));
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    let in_cart = app.current_cart().qty_of(&p.product_id);
+    let mut lines = vec![
+        Line::from(vec![Span::raw("Price     "), Span::styled(p.price.to_string(), theme.money())]),
+        Line::from(format!("Category  {}", p.category_or_blank())),
+        Line::from(format!("Id        {}", p.product_id)),
+        Line::from(vec![
+            Span::raw("Stock     "),
+            Span::styled(text::stock_badge(p), text::badge_style(theme, p)),
+            Span::raw(format!(" ({} available)", p.stock)),
+        ]),
+    ];
+    if in_cart > 0 {
+        lines.push(Line::from(format!("In cart   {in_cart}")));
+    }
+    if !p.active {
+        lines.push(Line::from(Span::styled("No longer sold", theme.error())));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::raw("Quantity  "),
+        Span::styled("−", theme.key()),
+        Span::styled(format!(" {} ", app.product.qty), theme.selected()),
+        Span::styled("+", theme.key()),
+        Span::raw(format!("   = {}", p.price.times(app.product.qty).unwrap_or(p.price))),
+    ]));
+    lines.push(Line::from(Span::styled("a or Enter adds to the cart · + / - change the quantity", theme.dim())));
+    lines.push(Line::from(""));
+    lines.push(Line::from(p.description_or_blank().to_string()));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
