@@ -24,6 +24,16 @@ pub struct Cli {
 pub enum Command {
     /// Load and validate the data folder and print what it holds.
     Check,
+    /// Print the products the catalog filter shows for QUERY, best first.
+    Search {
+        query: String,
+        /// Print at most N products.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Print a JSON list instead of aligned columns.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage admin accounts.
     #[command(subcommand)]
     Admin(AdminCommand),

@@ -1,11 +1,12 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command};
 use shopfront::store::{self, AdminOutcome, FileKind, OpenMode, Store};
 
@@ -14,6 +15,7 @@ fn main() -> ExitCode {
     let data_dir = store::resolve_data_dir(cli.data_dir.clone());
     let result = match cli.command {
         Some(Command::Check) => check(&data_dir),
+        Some(Command::Search { query, limit, json }) => search(&data_dir, &query, limit, json),
         Some(Command::Admin(AdminCommand::Add { username, password_stdin: _ })) => admin_add(&data_dir, &username),
         None => run_app(&data_dir, !cli.no_mouse),
     };
@@ -62,7 +64,98 @@ fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     }
     println!("plaintext passwords: {plaintext}");
     println!("ok");
+    // Exiting frees everything at once; no need to drop a big folder record by record.
+    std::mem::forget(store);
     Ok(())
+}
+
+/// One product `shopfront search` prints (`--json`: these four fields).
+#[derive(serde::Serialize)]
+struct SearchRow {
+    product_id: String,
+    name: String,
+    price: shopfront::domain::Money,
+    stock: u32,
+}
+
+fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
+    let limit = limit.unwrap_or(usize::MAX);
+    // The catalog index when it matches products.json (a damaged row sends
+    // us on to products.json itself).
+    let mapped_index = store::search_index::read(data_dir);
+    let index = mapped_index.as_deref().and_then(store::search_index::parse);
+    if let Some(rows) = index.and_then(|index| search_index(&index, query, limit)) {
+        return print_rows(&rows, json);
+    }
+    let path = data_dir.join(store::FileKind::Products.file_name());
+    let mapped = store::summaries::map_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let Some(summaries) = store::summaries::parse_summaries(&mapped) else {
+        // Something is off: the full loader says exactly what and where.
+        store::read_products(data_dir).map_err(|e| e.to_string())?;
+        return Err(format!("{}: cannot be read", path.display()).into());
+    };
+    let sold: Vec<_> = summaries.iter().filter(|p| p.active).collect();
+    let hits = rank_once(query, sold.len(), |i| {
+        (&*sold[i].name, &*sold[i].product_id, sold[i].category.as_deref().unwrap_or(""))
+    });
+    let rows: Vec<SearchRow> = hits
+        .iter()
+        .take(limit)
+        .map(|h| &sold[h.position as usize])
+        .map(|p| SearchRow {
+            product_id: p.product_id.to_string(),
+            name: p.name.to_string(),
+            price: p.price,
+            stock: p.stock,
+        })
+        .collect();
+    print_rows(&rows, json)
+}
+
+/// Ranks the index's products; `None` if a row turns out damaged.
+fn search_index(index: &store::search_index::Index, query: &str, limit: usize) -> Option<Vec<SearchRow>> {
+    // Rows with escapes (a tab or line break in a name) are unescaped up front.
+    let unescaped: std::collections::HashMap<usize, (String, String, String)> = index
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| index.text(row).is_none())
+        .map(|(i, row)| index.owned_text(row).map(|text| (i, text)))
+        .collect::<Option<_>>()?;
+    let text = |i: usize| match index.text(&index.rows[i]) {
+        Some(text) => text,
+        None => unescaped
+            .get(&i)
+            .map_or(("", "", ""), |(id, name, category)| (id.as_str(), name.as_str(), category.as_str())),
+    };
+    let hits = rank_once(query, index.rows.len(), |i| {
+        let (id, name, category) = text(i);
+        (name, id, category)
+    });
+    hits.iter()
+        .take(limit)
+        .map(|h| {
+            let (id, name, _) = text(h.position as usize);
+            let (price, stock) = index.price_and_stock(&index.rows[h.position as usize])?;
+            Some(SearchRow { product_id: id.to_string(), name: name.to_string(), price, stock })
+        })
+        .collect()
+}
+
+fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = if json {
+        serde_json::to_writer_pretty(&mut out, rows).map_err(io::Error::other).and_then(|()| writeln!(out))
+    } else {
+        rows.iter().try_for_each(|p| {
+            writeln!(out, "{:<8} {:<40} {:>10} {:>6}", p.product_id, p.name, p.price.to_string(), p.stock)
+        })
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot print: {e}").into()),
+        _ => Ok(()),
+    }
 }
 
 fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> {

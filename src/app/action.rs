@@ -72,9 +72,16 @@ pub enum Action {
     Edit(InputRequest),
     Paste(String),
     /// A left click at a terminal cell.
-    Click { column: u16, row: u16 },
+    Click {
+        column: u16,
+        row: u16,
+    },
     /// The mouse wheel over a cell.
-    Scroll { column: u16, row: u16, down: bool },
+    Scroll {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
     Resize(u16, u16),
     /// Periodic: pick up other copies' changes.
     Tick,

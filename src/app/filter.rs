@@ -58,7 +58,12 @@ impl CatalogFilter {
     pub fn new<'a>(products: impl IntoIterator<Item = (usize, &'a Product)>) -> CatalogFilter {
         let entries: Vec<Entry> =
             products.into_iter().map(|(i, p)| Entry { position: i as u32, haystack: haystack_of(p) }).collect();
-        CatalogFilter { entries, matcher: Matcher::new(Config::DEFAULT), last_query: String::new(), last_matches: Vec::new() }
+        CatalogFilter {
+            entries,
+            matcher: Matcher::new(Config::DEFAULT),
+            last_query: String::new(),
+            last_matches: Vec::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -102,16 +107,57 @@ impl CatalogFilter {
         }
         self.last_query = query.to_string();
         self.last_matches = scored.iter().map(|&(i, _)| i).collect();
-        // Best score first, then catalog order: one packed key sorts fastest.
-        let mut keys: Vec<u64> = scored.iter().map(|&(i, score)| (u64::from(u32::MAX - score) << 32) | u64::from(i)).collect();
-        keys.sort_unstable();
-        keys.into_iter()
-            .map(|key| {
-                let entry = &self.entries[(key & 0xffff_ffff) as usize];
-                Hit { position: entry.position, score: u32::MAX - (key >> 32) as u32 }
-            })
-            .collect()
+        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize].position, score }).collect()
     }
+}
+
+/// Sorts `(index, score)` pairs best score first, then by index: one packed
+/// key per pair sorts fastest.
+fn best_first(scored: &[(u32, u32)]) -> impl Iterator<Item = (u32, u32)> {
+    let mut keys: Vec<u64> =
+        scored.iter().map(|&(i, score)| (u64::from(u32::MAX - score) << 32) | u64::from(i)).collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|key| ((key & 0xffff_ffff) as u32, u32::MAX - (key >> 32) as u32))
+}
+
+/// Ranks `len` items once, on two threads, without keeping an index: for
+/// `shopfront search`. `item(i)` gives the i-th `(name, id, category)`;
+/// positions in the hits are those `i`.
+pub fn rank_once<'a, F>(query: &str, len: usize, item: F) -> Vec<Hit>
+where
+    F: Fn(usize) -> (&'a str, &'a str, &'a str) + Sync,
+{
+    if query.trim().is_empty() {
+        return (0..len as u32).map(|position| Hit { position, score: 0 }).collect();
+    }
+    let pattern = pattern(query.trim_start());
+    let score_range = |from: usize, to: usize| {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let (mut haystack, mut buf, mut scored) = (String::new(), Vec::new(), Vec::new());
+        for i in from..to {
+            let (name, id, category) = item(i);
+            haystack.clear();
+            haystack.push_str(name);
+            haystack.push(' ');
+            haystack.push_str(id);
+            haystack.push(' ');
+            haystack.push_str(category);
+            if let Some(score) = pattern.score(Utf32Str::new(&haystack, &mut buf), &mut matcher) {
+                scored.push((i as u32, score));
+            }
+        }
+        scored
+    };
+    let half = len / 2;
+    let mut scored = std::thread::scope(|scope| {
+        let first = scope.spawn(|| score_range(0, half));
+        let mut second = score_range(half, len);
+        let mut all = first.join().unwrap_or_default();
+        all.append(&mut second);
+        all
+    });
+    scored.shrink_to_fit();
+    best_first(&scored).map(|(position, score)| Hit { position, score }).collect()
 }
 
 /// Which characters of `name` (char indices) the query matched, for
@@ -196,6 +242,17 @@ mod tests {
         // Operators break narrowing: `!usb` is wider than `!us`... and must still be right.
         assert_eq!(names(&products, &typed.search("!us")), names(&products, &fresh.search("!us")));
         assert_eq!(names(&products, &typed.search("!usb")), names(&products, &fresh.search("!usb")));
+    }
+
+    #[test]
+    fn one_shot_ranking_agrees_with_the_live_filter() {
+        let products = catalog();
+        let items: Vec<(&str, &str, &str)> =
+            products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
+        for query in ["usb cab", "periph", "", "zzz", "cable"] {
+            let ranked = rank_once(query, items.len(), |i| items[i]);
+            assert_eq!(ranked, CatalogFilter::new(products.iter().enumerate()).search(query), "{query}");
+        }
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn rows_inside(block: Rect, header_rows: u16) -> Rect {
 
 /// The login box, centered.
 pub fn login_box(area: Rect) -> Rect {
-    let width = area.width.min(56);
+    let width = area.width.min(60);
     let height = area.height.min(16);
     Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
 }

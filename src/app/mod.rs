@@ -341,10 +341,8 @@ impl App {
     fn update_catalog(&mut self, action: Action) {
         if self.catalog.filter_focused {
             match action {
-                Action::Edit(request) => {
-                    if self.catalog.query.handle(request).is_some_and(|changed| changed.value) {
-                        self.refilter();
-                    }
+                Action::Edit(request) if self.catalog.query.handle(request).is_some_and(|changed| changed.value) => {
+                    self.refilter();
                 }
                 Action::Paste(text) => {
                     paste_into(&mut self.catalog.query, &text);
@@ -574,7 +572,11 @@ impl App {
     fn cancel_order(&mut self, order_id: &str) {
         let Some(user) = self.username().map(str::to_string) else { return };
         match self.store.cancel_order(&user, order_id) {
-            Ok(order) => self.info(format!("Order {} cancelled — {} back in stock", order.order_id, plural_items(order.item_count()))),
+            Ok(order) => self.info(format!(
+                "Order {} cancelled — {} back in stock",
+                order.order_id,
+                plural_items(order.item_count())
+            )),
             Err(err) => self.error(err.to_string()),
         }
     }

@@ -132,10 +132,17 @@ pub struct OrdersView {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dialog {
     /// Every line and the total the shopper is about to pay.
-    ConfirmCheckout { lines: Vec<CartLine>, total: Money },
+    ConfirmCheckout {
+        lines: Vec<CartLine>,
+        total: Money,
+    },
     /// What stopped the checkout; `y` accepts the adjusted cart.
-    CheckoutProblems { problems: Vec<Problem> },
-    ConfirmCancel { order_id: String },
+    CheckoutProblems {
+        problems: Vec<Problem>,
+    },
+    ConfirmCancel {
+        order_id: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

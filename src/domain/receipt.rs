@@ -32,7 +32,12 @@ mod tests {
             order_id: "O0007".into(),
             username: "alice".into(),
             items: vec![
-                OrderLine { product_id: "P1".into(), name: Some("Mug".into()), qty: 2, unit_price: Money::from_cents(450) },
+                OrderLine {
+                    product_id: "P1".into(),
+                    name: Some("Mug".into()),
+                    qty: 2,
+                    unit_price: Money::from_cents(450),
+                },
                 OrderLine { product_id: "P9".into(), name: None, qty: 1, unit_price: Money::from_cents(1) },
             ],
             total: Money::from_cents(901),

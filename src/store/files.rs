@@ -140,6 +140,85 @@ pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Table<T>, Lo
     Ok(table)
 }
 
+/// Like `parse_records`, on `chunks` threads: the list is cut at record
+/// boundaries of the one-record-per-line layout we write, and each piece is
+/// parsed on its own thread. A cut turns the `,\n` between two records into
+/// `][` in place, so every piece is a complete list without copying. Any
+/// doubt (no clean cut, a piece that fails, a key in two pieces) restores the
+/// bytes and falls back to the sequential parse, so the result and every
+/// error message are exactly `parse_records`'s.
+pub fn parse_records_parallel<T: Record + Send>(
+    file: &str,
+    bytes: &mut [u8],
+    chunks: usize,
+) -> Result<Table<T>, LoadError> {
+    let cuts = record_cuts(bytes, chunks);
+    if cuts.is_empty() {
+        return parse_records(file, bytes);
+    }
+    for &cut in &cuts {
+        bytes[cut - 1] = b']';
+        bytes[cut] = b'[';
+    }
+    let joined = {
+        let bytes: &[u8] = bytes;
+        let mut starts = vec![0];
+        starts.extend(&cuts);
+        let mut ends = cuts.clone();
+        ends.push(bytes.len());
+        let pieces: Vec<Option<Table<T>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = starts
+                .iter()
+                .zip(&ends)
+                .map(|(&from, &to)| scope.spawn(move || parse_records::<T>(file, &bytes[from..to]).ok()))
+                .collect();
+            handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+        });
+        join_pieces(pieces)
+    };
+    for &cut in &cuts {
+        bytes[cut - 1] = b',';
+        bytes[cut] = b'\n';
+    }
+    match joined {
+        Some(mut table) => {
+            table.set_read_len(bytes.len());
+            Ok(table)
+        }
+        None => parse_records(file, bytes),
+    }
+}
+
+fn join_pieces<T: Record>(pieces: Vec<Option<Table<T>>>) -> Option<Table<T>> {
+    let mut pieces = pieces.into_iter();
+    let mut table = pieces.next()??;
+    for piece in pieces {
+        for row in piece?.into_rows() {
+            table.push_unique(row).ok()?;
+        }
+    }
+    Some(table)
+}
+
+/// Offsets of the `\n` in `,\n{` record separators, about evenly spaced,
+/// to cut a list into `chunks` pieces. Empty if the file does not look like
+/// our layout.
+fn record_cuts(bytes: &[u8], chunks: usize) -> Vec<usize> {
+    if chunks < 2 || bytes.len() < 64 * 1024 || !bytes.starts_with(b"[\n{") {
+        return Vec::new();
+    }
+    let mut cuts = Vec::new();
+    for k in 1..chunks {
+        let from = bytes.len() * k / chunks;
+        let found = bytes[from..].windows(3).position(|w| w == b",\n{").map(|p| from + p + 1);
+        match found {
+            Some(cut) if cuts.last().is_none_or(|&last| cut > last) => cuts.push(cut),
+            _ => return Vec::new(),
+        }
+    }
+    cuts
+}
+
 /// Deserializes a list while checking each record and key uniqueness, so that
 /// serde_json attaches the position of the offending record to our message.
 struct RecordsSeed<T>(PhantomData<T>);
@@ -226,6 +305,38 @@ mod tests {
         assert!(err_of::<User>(users).ends_with("duplicate username \"alice\""));
         let price = "[{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.999,\"stock\":1}]";
         assert_eq!(err_of::<Product>(price), "products.json:1:44: amount has more than two decimals: 1.999");
+    }
+
+    fn big_list(n: usize, duplicate_at: Option<usize>) -> String {
+        let rows: Vec<String> = (0..n)
+            .map(|i| {
+                let id = if Some(i) == duplicate_at { 0 } else { i };
+                format!("{{\"product_id\":\"P{id}\",\"name\":\"Item, {{with}} tricky\\n text {i}\",\"price\":1.5,\"stock\":{i}}}")
+            })
+            .collect();
+        format!("[\n{}\n]\n", rows.join(",\n"))
+    }
+
+    #[test]
+    fn parallel_parse_matches_sequential() {
+        let text = big_list(3000, None);
+        let sequential = parse_records::<Product>("p", text.as_bytes()).unwrap();
+        for chunks in [1, 2, 3, 7] {
+            let mut bytes = text.clone().into_bytes();
+            let parallel = parse_records_parallel::<Product>("p", &mut bytes, chunks).unwrap();
+            assert_eq!(bytes, text.as_bytes(), "bytes restored");
+            assert_eq!(parallel.rows(), sequential.rows(), "{chunks} chunks");
+            assert!(parallel.get("P2999").is_some());
+        }
+        let dup = big_list(3000, Some(2500));
+        let err = parse_records_parallel::<Product>("p", &mut dup.clone().into_bytes(), 2).unwrap_err();
+        assert_eq!(err, parse_records::<Product>("p", dup.as_bytes()).unwrap_err());
+        assert!(err.to_string().contains("duplicate product_id"), "{err}");
+        let broken = text.replacen("\"stock\":2900", "\"stock\":-1", 1);
+        assert_eq!(
+            parse_records_parallel::<Product>("p", &mut broken.clone().into_bytes(), 2).unwrap_err(),
+            parse_records::<Product>("p", broken.as_bytes()).unwrap_err()
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ mod error;
 pub mod files;
 pub mod journal;
 mod lock;
+pub mod search_index;
 mod seed;
+pub mod summaries;
 mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +35,6 @@ use crate::domain::order::{change_status, next_order_id};
 use crate::domain::password::{burn_one_verification, hash_password, plaintext_matches, verify_password};
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{Cart, CartLine, Order, OrderStatus, Role, Timestamp, User, UserError};
-use files::parse_records;
 use lock::{DirLock, LockGuard};
 
 /// Where the data folder is when nothing says otherwise.
@@ -107,6 +108,8 @@ impl Store {
         if mode == OpenMode::CreateAndSeed && !dir.join(FileKind::Products.file_name()).exists() {
             let changes = demo_products()?.into_iter().map(Change::PutProduct).collect();
             store.commit(&guard, changes)?;
+        } else if mode == OpenMode::CreateAndSeed && search_index::read(dir).is_none() {
+            let _ = search_index::write(dir, store.data.products.rows());
         }
         Ok(store)
     }
@@ -351,11 +354,8 @@ impl Store {
     pub fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
         self.refresh()?;
         let user = self.data.users.get(actor).ok_or_else(|| StoreError::UnknownUser(actor.into()))?;
-        let order = self
-            .data
-            .orders
-            .get(order_id)
-            .ok_or_else(|| crate::domain::OrderError::UnknownOrder(order_id.into()))?;
+        let order =
+            self.data.orders.get(order_id).ok_or_else(|| crate::domain::OrderError::UnknownOrder(order_id.into()))?;
         if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
             return Err(crate::domain::OrderError::NotYourOrder.into());
         }
@@ -366,7 +366,8 @@ impl Store {
         let name: String =
             order_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
         let file = format!("{name}.txt");
-        atomic::write_atomic(&folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
+        atomic::write_atomic(&folder, &file, text.as_bytes(), false)
+            .map_err(|e| StoreError::io(folder.join(&file), e))?;
         Ok(folder.join(file))
     }
 
@@ -479,7 +480,12 @@ impl Store {
         };
         let bytes = encoded.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))?;
         atomic::write_atomic(&self.dir, kind.file_name(), bytes, kind.is_private())
-            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))
+            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))?;
+        if kind == FileKind::Products {
+            // A derived cache for `shopfront search`; losing it costs only speed.
+            let _ = search_index::write(&self.dir, self.data.products.rows());
+        }
+        Ok(())
     }
 
     /// Reads and parses `kinds`; the two big files are parsed in parallel.
@@ -541,14 +547,25 @@ impl Store {
     }
 }
 
-/// Reads one data file (a missing one is an empty list).
-fn read_table<T: files::Record>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
+/// Reads one data file (a missing one is an empty list), parsing a large
+/// one on two threads.
+fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
     let name = kind.file_name();
     match fs::read(dir.join(name)) {
-        Ok(bytes) => parse_records(name, &bytes),
+        Ok(mut bytes) => files::parse_records_parallel(name, &mut bytes, 2),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Table::default()),
         Err(e) => Err(LoadError::whole_file(name, format!("cannot read: {e}"))),
     }
+}
+
+/// Reads products.json alone, without locking or changing anything: for
+/// read-only tools such as `shopfront search`. (A file is always replaced
+/// whole, so this sees one consistent version of it.)
+pub fn read_products(dir: &Path) -> Result<Table<crate::domain::Product>, StoreError> {
+    if !dir.is_dir() {
+        return Err(StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder")));
+    }
+    Ok(read_table(dir, FileKind::Products)?)
 }
 
 /// The data folder from `--data-dir`, else `SHOPFRONT_DATA_DIR`, else `./data`.

@@ -11,10 +11,11 @@ use crate::app::{App, layout};
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let cart = app.current_cart();
     let (block_area, rows_area, totals) = layout::table(body, 3);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.focused_border())
-        .title(format!(" Cart — {} {} ", cart.item_count(), if cart.item_count() == 1 { "item" } else { "items" }));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.focused_border()).title(format!(
+        " Cart — {} {} ",
+        cart.item_count(),
+        if cart.item_count() == 1 { "item" } else { "items" }
+    ));
     let inner = block.inner(block_area);
     frame.render_widget(block, block_area);
     if cart.is_empty() {
@@ -75,5 +76,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             .alignment(Alignment::Right),
         Line::from(Span::styled("p places the order", theme.dim())).alignment(Alignment::Right),
     ];
-    frame.render_widget(Paragraph::new(lines), Rect::new(totals.x, totals.y, totals.width.saturating_sub(1), totals.height));
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect::new(totals.x, totals.y, totals.width.saturating_sub(1), totals.height),
+    );
 }

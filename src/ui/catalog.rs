@@ -76,7 +76,12 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
             let selected = i == catalog.cursor.selected;
             let marker = if selected { "▶ " } else { "  " };
             let mut name = vec![Span::raw(marker)];
-            name.extend(text::highlighted(&product.name, &highlight(query, product), Default::default(), theme.matched()));
+            name.extend(text::highlighted(
+                &product.name,
+                &highlight(query, product),
+                Default::default(),
+                theme.matched(),
+            ));
             let mut cells = vec![
                 Cell::from(Line::from(name)),
                 Cell::from(Line::from(product.price.to_string()).alignment(Alignment::Right)),

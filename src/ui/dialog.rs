@@ -32,10 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
             (" Place order? ", out)
         }
         Dialog::CheckoutProblems { problems } => {
-            let mut out = vec![
-                Line::from(Span::styled("Your order was not placed:", theme.error())),
-                Line::from(""),
-            ];
+            let mut out = vec![Line::from(Span::styled("Your order was not placed:", theme.error())), Line::from("")];
             out.extend(problems.iter().map(|p| Line::from(format!("  • {p}"))));
             out.push(Line::from(""));
             out.push(Line::from("Accept the adjusted cart (quantities cut to what is available, prices updated,"));

@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if form.mode == LoginMode::CreateAccount {
         fields.push(("Confirm password", &form.confirm, true));
     }
-    let label_width = 18u16;
+    let label_width = 20u16;
     let mut y = inner.y + 1;
     for (i, (label, input, masked)) in fields.iter().enumerate() {
         if y >= inner.bottom() {
@@ -50,25 +50,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         y += 2;
     }
-    if let Some(error) = &form.error {
-        if y < inner.bottom() {
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("✗ {error}"), theme.error())).wrap(Wrap { trim: true }),
-                Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), inner.bottom() - y),
-            );
-        }
+    if let Some(error) = form.error.as_ref().filter(|_| y < inner.bottom()) {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {error}"), theme.error())).wrap(Wrap { trim: true }),
+            Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), inner.bottom() - y),
+        );
     }
     let other = match form.mode {
         LoginMode::LogIn => "New here? Ctrl-N creates an account",
         LoginMode::CreateAccount => "Have an account? Ctrl-N to log in",
     };
     let hints = keymap::footer_hints(&app.contexts());
-    let bottom = inner.bottom().saturating_sub(2);
+    let bottom = inner.bottom().saturating_sub(3);
     if bottom > y {
         frame.render_widget(
             Paragraph::new(vec![Line::from(Span::styled(other, theme.dim())), text::hint_line(theme, &hints)])
-                .alignment(Alignment::Center),
-            Rect::new(inner.x, bottom, inner.width, 2),
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            Rect::new(inner.x, bottom, inner.width, 3),
         );
     }
 }

@@ -123,11 +123,7 @@ fn draw_stats(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 pub fn input_view(input: &Input, width: u16, masked: bool) -> (String, u16) {
     let width = usize::from(width.max(1));
     let scroll = input.visual_scroll(width.saturating_sub(1));
-    let shown: String = if masked {
-        "•".repeat(input.value().chars().count())
-    } else {
-        input.value().to_string()
-    };
+    let shown: String = if masked { "•".repeat(input.value().chars().count()) } else { input.value().to_string() };
     // Skip `scroll` columns of display width.
     let mut skipped = 0;
     let mut out = String::new();

@@ -91,7 +91,10 @@ pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(format!("Placed    {}", order.timestamp)),
-        Line::from(vec![Span::raw("Status    "), Span::styled(order.status.to_string(), status_style(theme, order.status))]),
+        Line::from(vec![
+            Span::raw("Status    "),
+            Span::styled(order.status.to_string(), status_style(theme, order.status)),
+        ]),
         Line::from(vec![Span::raw("Total     "), Span::styled(order.total.to_string(), theme.money())]),
         Line::from(""),
         Line::from(Span::styled("Items", theme.title())),

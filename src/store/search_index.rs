@@ -1,0 +1,215 @@
+//! `.catalog-index`: a small derived copy of what `shopfront search` needs
+//! (id, name, category, price, stock of every product on sale), rewritten
+//! after every change to products.json. Its first line names the exact
+//! products.json it was made from (size, inode, modification time); when
+//! that does not match, or the index is damaged, search reads products.json
+//! itself. So the index can be stale or lost at any moment without harm,
+//! and is written without fsync.
+
+use std::borrow::Cow;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use crate::domain::{Money, Product};
+
+pub const INDEX_FILE: &str = ".catalog-index";
+const MAGIC: &str = "shopfront-catalog-index-v1";
+
+/// One product line of the index, as offsets into its bytes (a search
+/// looks through a hundred thousand of them and prints a few).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexedProduct {
+    /// Start of the line and of each field after it; `ends[4]` is the line's end.
+    starts: [u32; 5],
+    ends: [u32; 5],
+    /// Whether any field holds a `\` escape.
+    escaped: bool,
+}
+
+/// The parsed index: its text and one entry per product.
+pub struct Index<'a> {
+    text: &'a str,
+    pub rows: Vec<IndexedProduct>,
+}
+
+impl<'a> Index<'a> {
+    fn field(&self, row: &IndexedProduct, i: usize) -> &'a str {
+        &self.text[row.starts[i] as usize..row.ends[i] as usize]
+    }
+
+    /// Id, name and category; `None` for a row with escapes (rare: a tab
+    /// or line break in a name), which `owned_text` returns instead.
+    pub fn text(&self, row: &IndexedProduct) -> Option<(&'a str, &'a str, &'a str)> {
+        (!row.escaped).then(|| (self.field(row, 0), self.field(row, 1), self.field(row, 2)))
+    }
+
+    /// Id, name and category with escapes undone; `None` if damaged.
+    pub fn owned_text(&self, row: &IndexedProduct) -> Option<(String, String, String)> {
+        Some((
+            unescape(self.field(row, 0))?.into_owned(),
+            unescape(self.field(row, 1))?.into_owned(),
+            unescape(self.field(row, 2))?.into_owned(),
+        ))
+    }
+
+    /// Price and stock, or `None` if the index is damaged here.
+    pub fn price_and_stock(&self, row: &IndexedProduct) -> Option<(Money, u32)> {
+        Some((Money::parse_exact(self.field(row, 3)).ok()?, self.field(row, 4).parse().ok()?))
+    }
+}
+
+fn identity(products_json: &Path) -> io::Result<String> {
+    let meta = fs::metadata(products_json)?;
+    Ok(format!("{} {} {}.{}", meta.len(), meta.ino(), meta.mtime(), meta.mtime_nsec()))
+}
+
+fn escape(field: &str, out: &mut String) {
+    for c in field.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(field: &str) -> Option<Cow<'_, str>> {
+    if !field.contains('\\') {
+        return Some(Cow::Borrowed(field));
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(Cow::Owned(out))
+}
+
+/// Writes the index for the products.json now in `dir`.
+pub fn write(dir: &Path, products: &[Product]) -> io::Result<()> {
+    let sold: Vec<&Product> = products.iter().filter(|p| p.active).collect();
+    let mut text = String::with_capacity(sold.len() * 48 + 64);
+    text.push_str(&format!("{MAGIC} {} {}\n", identity(&dir.join("products.json"))?, sold.len()));
+    for p in sold {
+        escape(&p.product_id, &mut text);
+        text.push('\t');
+        escape(&p.name, &mut text);
+        text.push('\t');
+        escape(p.category_or_blank(), &mut text);
+        text.push('\t');
+        text.push_str(&p.price.to_decimal_string());
+        text.push('\t');
+        text.push_str(&p.stock.to_string());
+        text.push('\n');
+    }
+    let temp = dir.join(format!("{}{INDEX_FILE}.{}", super::atomic::TEMP_PREFIX, std::process::id()));
+    fs::write(&temp, text)?;
+    fs::rename(&temp, dir.join(INDEX_FILE))
+}
+
+/// Maps the index if it matches the products.json in `dir`.
+pub fn read(dir: &Path) -> Option<memmap2::Mmap> {
+    let bytes = super::summaries::map_file(&dir.join(INDEX_FILE)).ok()?;
+    let header_end = bytes.iter().position(|&b| b == b'\n')?;
+    let header = std::str::from_utf8(&bytes[..header_end]).ok()?;
+    let expected = identity(&dir.join("products.json")).ok()?;
+    let rest = header.strip_prefix(MAGIC)?.strip_prefix(' ')?;
+    let (identity_part, _count) = rest.rsplit_once(' ')?;
+    (identity_part == expected).then_some(bytes)
+}
+
+/// Parses the index read by `read` in one pass over its bytes; `None` if
+/// it is damaged.
+pub fn parse(bytes: &[u8]) -> Option<Index<'_>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let header_end = text.find('\n')?;
+    let count: usize = text[..header_end].rsplit_once(' ')?.1.parse().ok()?;
+    let mut rows = Vec::with_capacity(count);
+    let mut row = IndexedProduct { starts: [0; 5], ends: [0; 5], escaped: false };
+    let mut field = 0;
+    row.starts[0] = (header_end + 1) as u32;
+    for (at, &b) in bytes.iter().enumerate().skip(header_end + 1) {
+        match b {
+            b'\t' => {
+                if field == 4 {
+                    return None;
+                }
+                row.ends[field] = at as u32;
+                field += 1;
+                row.starts[field] = at as u32 + 1;
+            }
+            b'\n' => {
+                if field != 4 {
+                    return None;
+                }
+                row.ends[4] = at as u32;
+                rows.push(row);
+                row = IndexedProduct { starts: [at as u32 + 1; 5], ends: [0; 5], escaped: false };
+                field = 0;
+            }
+            b'\\' => row.escaped = true,
+            _ => {}
+        }
+    }
+    (rows.len() == count && field == 0 && u32::try_from(bytes.len()).is_ok()).then_some(Index { text, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(id: &str, name: &str, active: bool) -> Product {
+        Product {
+            product_id: id.into(),
+            name: name.into(),
+            price: Money::from_cents(1999),
+            stock: 4,
+            description: Some("long".into()),
+            category: Some("Tabs\tand\\slashes".into()),
+            active,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_notices_a_changed_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("products.json"), "[]").unwrap();
+        write(dir.path(), &[product("P1", "Line\nbreak", true), product("P2", "Archived", false)]).unwrap();
+        let bytes = read(dir.path()).expect("fresh index");
+        let index = parse(&bytes).unwrap();
+        assert_eq!(index.rows.len(), 1);
+        assert_eq!(index.text(&index.rows[0]), None, "escaped row");
+        let (id, name, category) = index.owned_text(&index.rows[0]).unwrap();
+        assert_eq!((id.as_str(), name.as_str(), category.as_str()), ("P1", "Line\nbreak", "Tabs\tand\\slashes"));
+        assert_eq!(index.price_and_stock(&index.rows[0]), Some((Money::from_cents(1999), 4)));
+        // products.json replaced: the index no longer counts.
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        fs::write(dir.path().join("products.json"), "[ ]").unwrap();
+        assert!(read(dir.path()).is_none());
+    }
+
+    #[test]
+    fn damage_is_detected() {
+        assert!(parse(b"shopfront-catalog-index-v1 1 2 3.4 2\nP1\tA\tC\t1.0\t3\n").is_none(), "count");
+        assert!(parse(b"shopfront-catalog-index-v1 1 2 3.4 1\nP1\tA\tC\t1.0\n").is_none(), "fields");
+        let bad_price = parse(b"shopfront-catalog-index-v1 1 2 3.4 1\nP1\tA\tC\tx\t3\n").unwrap();
+        assert_eq!(bad_price.price_and_stock(&bad_price.rows[0]), None);
+        let good = parse(b"shopfront-catalog-index-v1 1 2 3.4 1\nP1\tA\tC\t1.0\t3\n").unwrap();
+        assert_eq!(good.text(&good.rows[0]), Some(("P1", "A", "C")));
+        assert!(parse(b"shopfront-catalog-index-v1 1 2 3.4 1\nP1\tA\tC\t1.0\t3").is_none(), "torn last line");
+    }
+}
