@@ -280,7 +280,7 @@ impl App {
                     LoginMode::LogIn => LoginMode::CreateAccount,
                     LoginMode::CreateAccount => LoginMode::LogIn,
                 };
-                form.focus = form.focus.min(form.field_count() - 1);
+                form.focus = 0;
                 form.error = None;
                 form.clear_passwords();
             }
@@ -305,10 +305,15 @@ impl App {
         }
         let result = match form.mode {
             LoginMode::LogIn => self.store.login(&username, &password),
-            LoginMode::CreateAccount if password != form.confirm.value() => {
-                Err(crate::domain::UserError::PasswordMismatch.into())
+            LoginMode::CreateAccount => {
+                // The form's own checks first, in the order of its fields.
+                let confirmed = password == form.confirm.value();
+                crate::domain::user::validate_username(&username)
+                    .and_then(|()| crate::domain::user::validate_password(&password))
+                    .and_then(|()| if confirmed { Ok(()) } else { Err(crate::domain::UserError::PasswordMismatch) })
+                    .map_err(StoreError::from)
+                    .and_then(|()| self.store.register(&username, &password))
             }
-            LoginMode::CreateAccount => self.store.register(&username, &password),
         };
         let form = &mut self.login;
         form.clear_passwords();

@@ -42,6 +42,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 let note = match product {
                     None => " (gone)".to_string(),
                     Some(p) if !p.active => " (no longer sold)".to_string(),
+                    Some(p) if p.stock == 0 => " (out of stock)".to_string(),
                     Some(p) if p.price != line.unit_price => format!(" (now {})", p.price),
                     Some(p) if p.stock < line.qty => format!(" (only {} left)", p.stock),
                     _ => String::new(),

@@ -35,8 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
             let mut out = vec![Line::from(Span::styled("Your order was not placed:", theme.error())), Line::from("")];
             out.extend(problems.iter().map(|p| Line::from(format!("  • {p}"))));
             out.push(Line::from(""));
-            out.push(Line::from("Accept the adjusted cart (quantities cut to what is available, prices updated,"));
-            out.push(Line::from("unavailable items removed) and review the order again?"));
+            out.push(Line::from(
+                "Accept the adjusted cart (quantities cut to what is available, prices updated, \
+                 unavailable items removed) and review the order again?",
+            ));
             (" Cart changed ", out)
         }
         Dialog::ConfirmCancel { order_id } => (
@@ -55,8 +57,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
         Span::styled("Esc", theme.key()),
         Span::raw(" no"),
     ]));
-    let width = lines.iter().map(|l| l.width()).max().unwrap_or(20) as u16 + 4;
-    let box_area = layout::dialog(area, width.max(40), lines.len() as u16 + 2);
+    let widest = lines.iter().map(|l| l.width()).max().unwrap_or(20).min(76) as u16 + 2;
+    let box_width = layout::dialog(area, widest.max(40), 1).width;
+    // Long lines wrap inside the borders: count the rows they will take.
+    let inner = usize::from(box_width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let box_area = layout::dialog(area, box_width, rows as u16 + 2);
     frame.render_widget(Clear, box_area);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -82,16 +82,19 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     }
     let cart = app.current_cart();
     let items = cart.item_count();
-    let who = format!(
-        "{} · {} {} · {} ",
-        app.username().unwrap_or_default(),
-        items,
-        if items == 1 { "item" } else { "items" },
-        cart.subtotal()
-    );
+    let user = app.username().unwrap_or_default();
+    let count = format!("{items} {}", if items == 1 { "item" } else { "items" });
     let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
     let room = parts.header.right().saturating_sub(tabs_end + 1);
-    let who = text::fit_width(&who, usize::from(room));
+    // The cart matters more than the name: drop the name first when narrow.
+    let who = [
+        format!("{user} · {count} · {} ", cart.subtotal()),
+        format!("{count} · {} ", cart.subtotal()),
+        format!("cart {items} · {} ", cart.subtotal()),
+    ]
+    .into_iter()
+    .find(|s| unicode_width::UnicodeWidthStr::width(s.as_str()) <= usize::from(room))
+    .unwrap_or_default();
     frame.render_widget(
         Paragraph::new(Span::styled(who, theme.header())).alignment(Alignment::Right),
         Rect::new(tabs_end + 1, parts.header.y, room, 1),

@@ -54,3 +54,42 @@ pub fn read(dir: &Path, name: &str) -> String {
 pub fn stock_of(store: &Store, id: &str) -> u32 {
     store.data().products.get(id).map(|p| p.stock).expect("product exists")
 }
+
+/// Sends keys to the app the way the terminal loop does: through the keymap.
+pub mod keys {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use shopfront::app::{App, keymap};
+
+    pub fn press(app: &mut App, code: KeyCode) {
+        press_with(app, code, KeyModifiers::NONE);
+    }
+
+    pub fn press_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        let key = KeyEvent::new(code, modifiers);
+        if let Some(action) = keymap::resolve(&app.contexts(), &key) {
+            app.update(action);
+        }
+    }
+
+    pub fn type_text(app: &mut App, text: &str) {
+        for c in text.chars() {
+            press(app, KeyCode::Char(c));
+        }
+    }
+}
+
+/// A shop on a fresh folder with the demo catalog and an account `alice`
+/// (password `s3cret!`), logged in, at `width`×`height`.
+pub fn logged_in_shop(width: u16, height: u16) -> (tempfile::TempDir, shopfront::app::App) {
+    use crossterm::event::KeyCode;
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").expect("register");
+    let mut app = shopfront::app::App::new(store, ratatui::layout::Rect::new(0, 0, width, height));
+    keys::type_text(&mut app, "alice");
+    keys::press(&mut app, KeyCode::Tab);
+    keys::type_text(&mut app, "s3cret!");
+    keys::press(&mut app, KeyCode::Enter);
+    assert!(app.session.is_some(), "logged in: {:?}", app.login.error);
+    (dir, app)
+}

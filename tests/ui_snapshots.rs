@@ -1,0 +1,211 @@
+//! Every screen and overlay drawn on ratatui's TestBackend, compared with
+//! the committed snapshots in tests/snapshots/.
+
+mod common;
+
+use common::keys::{press, type_text};
+use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use shopfront::app::App;
+use shopfront::ui::{self, Theme};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (60, 16)];
+
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| ui::draw(frame, app, &Theme::PLAIN)).expect("draw");
+    terminal
+}
+
+/// Snapshots `app` after `setup` at both sizes.
+fn snapshot(name: &str, setup: impl Fn(&mut App)) {
+    for (width, height) in SIZES {
+        let (_dir, mut app) = logged_in_shop(width, height);
+        app.message = None;
+        setup(&mut app);
+        let terminal = render(&app, width, height);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+    }
+}
+
+#[test]
+fn login_screens() {
+    for (width, height) in SIZES {
+        let dir = temp_dir();
+        let store = open(dir.path());
+        let mut app = App::new(store, ratatui::layout::Rect::new(0, 0, width, height));
+        insta::assert_snapshot!(format!("login_{width}x{height}"), render(&app, width, height).backend());
+        type_text(&mut app, "alice");
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "wrong!!");
+        press(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(format!("login_error_{width}x{height}"), render(&app, width, height).backend());
+        common::keys::press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+        type_text(&mut app, "2");
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "abcdef");
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "abcdeg");
+        press(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(
+            format!("create_account_error_{width}x{height}"),
+            render(&app, width, height).backend()
+        );
+    }
+}
+
+#[test]
+fn catalog() {
+    snapshot("catalog", |_| {});
+    snapshot("catalog_filtered", |app| {
+        press(app, KeyCode::Char('/'));
+        type_text(app, "usb cab");
+    });
+    snapshot("catalog_no_match", |app| {
+        press(app, KeyCode::Char('/'));
+        type_text(app, "zzzz");
+        press(app, KeyCode::Enter);
+    });
+    snapshot("catalog_scrolled", |app| {
+        for _ in 0..30 {
+            press(app, KeyCode::Down);
+        }
+    });
+}
+
+#[test]
+fn product_detail() {
+    snapshot("product", |app| {
+        press(app, KeyCode::Down);
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Char('+'));
+    });
+}
+
+#[test]
+fn cart_and_checkout() {
+    snapshot("cart_empty", |app| press(app, KeyCode::Char('c')));
+    let fill = |app: &mut App| {
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Down);
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('c'));
+        app.message = None;
+    };
+    snapshot("cart", fill);
+    snapshot("checkout_confirm", |app| {
+        fill(app);
+        press(app, KeyCode::Char('p'));
+    });
+    snapshot("checkout_problems", |app| {
+        fill(app);
+        // Another copy sells out the mouse and reprices the cable.
+        let dir = app.store.dir().to_path_buf();
+        let text = std::fs::read_to_string(dir.join("products.json")).unwrap();
+        let text = text
+            .replace(r#""price":24.99,"stock":12"#, r#""price":24.99,"stock":0"#)
+            .replace(r#""price":9.99,"stock":30"#, r#""price":10.49,"stock":30"#);
+        std::fs::write(dir.join("products.json"), text).unwrap();
+        press(app, KeyCode::Char('p'));
+        press(app, KeyCode::Char('y'));
+    });
+}
+
+#[test]
+fn orders() {
+    snapshot("orders_empty", |app| press(app, KeyCode::Char('o')));
+    let order = |app: &mut App| {
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('c'));
+        press(app, KeyCode::Char('p'));
+        press(app, KeyCode::Char('y'));
+        press(app, KeyCode::Char('o'));
+        app.message = None;
+    };
+    snapshot("orders", order);
+    snapshot("order_detail", |app| {
+        order(app);
+        press(app, KeyCode::Enter);
+    });
+    snapshot("order_cancel_confirm", |app| {
+        order(app);
+        press(app, KeyCode::Char('x'));
+    });
+}
+
+#[test]
+fn overlays() {
+    snapshot("help_catalog", |app| press(app, KeyCode::Char('?')));
+    snapshot("help_cart", |app| {
+        press(app, KeyCode::Char('c'));
+        press(app, KeyCode::Char('?'));
+    });
+    snapshot("stats_bar", |app| {
+        press(app, KeyCode::F(12));
+        app.catalog.last_filter = std::time::Duration::ZERO;
+    });
+}
+
+#[test]
+fn too_small() {
+    let (_dir, app) = logged_in_shop(59, 15);
+    insta::assert_snapshot!("too_small_59x15", render(&app, 59, 15).backend());
+}
+
+#[test]
+fn selection_is_marked_without_colour() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Down);
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    // Row 7 is the second product: the marker and reverse video, no colour needed.
+    let row: String = (0..80).map(|x| buffer[(x, 7)].symbol().to_string()).collect();
+    assert!(row.starts_with("│▶ Wireless Mouse"), "{row}");
+    let cell = &buffer[(3, 7)];
+    assert!(cell.modifier.contains(Modifier::REVERSED));
+    assert_eq!(cell.fg, ratatui::style::Color::Reset);
+    let other = &buffer[(3, 6)];
+    assert!(!other.modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn never_panics_at_any_small_size() {
+    let (_dir, mut app) = logged_in_shop(30, 10);
+    let mut screens: Vec<Box<dyn Fn(&mut App)>> = vec![
+        Box::new(|_| {}),
+        Box::new(|app| press(app, KeyCode::Char('?'))),
+        Box::new(|app| {
+            press(app, KeyCode::Char('a'));
+            press(app, KeyCode::Char('c'));
+        }),
+        Box::new(|app| press(app, KeyCode::Char('p'))),
+        Box::new(|app| press(app, KeyCode::Char('y'))),
+        Box::new(|app| press(app, KeyCode::Char('o'))),
+        Box::new(|app| press(app, KeyCode::Enter)),
+        Box::new(|app| {
+            press(app, KeyCode::Char('1'));
+            press(app, KeyCode::Enter);
+        }),
+        Box::new(|app| press(app, KeyCode::F(12))),
+    ];
+    for step in screens.drain(..) {
+        step(&mut app);
+        for width in 1..=30 {
+            for height in 1..=10 {
+                app.update(shopfront::app::Action::Resize(width, height));
+                render(&app, width, height);
+            }
+        }
+    }
+    // And every screen at full size once more, including login.
+    app.update(shopfront::app::Action::LogOut);
+    for width in 1..=30 {
+        for height in 1..=10 {
+            render(&app, width, height);
+        }
+    }
+}
