@@ -310,7 +310,7 @@ impl App {
                 let confirmed = password == form.confirm.value();
                 crate::domain::user::validate_username(&username)
                     .and_then(|()| crate::domain::user::validate_password(&password))
-                    .and_then(|()| if confirmed { Ok(()) } else { Err(crate::domain::UserError::PasswordMismatch) })
+                    .and_then(|()| confirmed.then_some(()).ok_or(crate::domain::UserError::PasswordMismatch))
                     .map_err(StoreError::from)
                     .and_then(|()| self.store.register(&username, &password))
             }
