@@ -175,7 +175,8 @@ fn selection_is_marked_without_colour() {
 #[test]
 fn never_panics_at_any_small_size() {
     let (_dir, mut app) = logged_in_shop(30, 10);
-    let mut screens: Vec<Box<dyn Fn(&mut App)>> = vec![
+    type Step = Box<dyn Fn(&mut App)>;
+    let mut screens: Vec<Step> = vec![
         Box::new(|_| {}),
         Box::new(|app| press(app, KeyCode::Char('?'))),
         Box::new(|app| {
