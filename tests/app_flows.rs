@@ -1,0 +1,359 @@
+//! The app without a terminal: feed keys (through the real keymap) and
+//! actions, then check the state, the messages and the files written.
+
+mod common;
+
+use common::keys::{press, press_with, type_text};
+use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::layout::Rect;
+use shopfront::app::{Action, App, Dialog, LoginMode, MessageKind, Screen};
+use shopfront::domain::{Money, OrderStatus};
+
+fn message(app: &App) -> String {
+    app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default()
+}
+
+fn error(app: &App) -> String {
+    match &app.message {
+        Some(m) if m.kind == MessageKind::Error => m.text.clone(),
+        other => panic!("expected an error message, got {other:?}"),
+    }
+}
+
+fn fresh_app(dir: &std::path::Path) -> App {
+    App::new(open(dir), Rect::new(0, 0, 100, 30))
+}
+
+#[test]
+fn create_account_validates_in_field_order_then_logs_in() {
+    let dir = temp_dir();
+    let mut app = fresh_app(dir.path());
+    press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert_eq!(app.login.mode, LoginMode::CreateAccount);
+    let attempt = |app: &mut App, user: &str, pw: &str, confirm: &str| {
+        app.login = Default::default();
+        app.login.mode = LoginMode::CreateAccount;
+        type_text(app, user);
+        press(app, KeyCode::Tab);
+        type_text(app, pw);
+        press(app, KeyCode::Down);
+        type_text(app, confirm);
+        press(app, KeyCode::Enter);
+        app.login.error.clone().unwrap_or_default()
+    };
+    assert_eq!(attempt(&mut app, "al", "secret1", "secret1"), "Username must be 3–32 characters");
+    assert_eq!(attempt(&mut app, "al ice", "secret1", "secret1"), "Username may only use letters, digits, '_', '.' and '-'");
+    assert_eq!(attempt(&mut app, "alice", "short", "short"), "Password must be at least 6 characters");
+    assert_eq!(attempt(&mut app, "alice", "secret1", "secret2"), "Passwords do not match");
+    assert!(app.session.is_none());
+    assert_eq!(attempt(&mut app, "alice", "secret1", "secret1"), "");
+    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"));
+    assert_eq!(app.screen, Screen::Catalog);
+    assert_eq!(message(&app), "Account created — welcome, alice");
+    assert!(read(dir.path(), "users.json").contains("\"username\":\"alice\""));
+
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.screen, Screen::Login);
+    press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert_eq!(attempt(&mut app, "ALICE", "another1", "another1"), "That username is taken");
+}
+
+#[test]
+fn login_errors_do_not_reveal_which_part_was_wrong() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = App::new(store, Rect::new(0, 0, 80, 24));
+    let mut attempt = |user: &str, pw: &str| {
+        app.login = Default::default();
+        type_text(&mut app, user);
+        press(&mut app, KeyCode::Enter); // Enter on the first field moves on
+        type_text(&mut app, pw);
+        press(&mut app, KeyCode::Enter);
+        (app.login.error.clone().unwrap_or_default(), app.login.password.value().to_string())
+    };
+    assert_eq!(attempt("alice", "nope!!"), ("Wrong username or password".to_string(), String::new()));
+    assert_eq!(attempt("mallory", "nope!!").0, "Wrong username or password");
+    assert_eq!(attempt("", "x").0, "Enter a username");
+    assert_eq!(attempt("alice", "s3cret!").0, "");
+    assert!(app.session.is_some());
+}
+
+#[test]
+fn esc_on_the_login_form_quits() {
+    let dir = temp_dir();
+    let mut app = fresh_app(dir.path());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn legacy_account_logs_in_with_its_old_password() {
+    let dir = temp_dir();
+    let legacy = copy_legacy_fixture(dir.path());
+    let mut app = fresh_app(&legacy);
+    type_text(&mut app, "dana");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "hunter22");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.session.is_some(), "{:?}", app.login.error);
+    assert!(!read(&legacy, "users.json").contains("hunter22"));
+    press(&mut app, KeyCode::Char('o'));
+    let order = app.store.data().orders.get(&app.orders.ids[0]).unwrap();
+    assert_eq!(order.total.to_string(), "$0.50");
+}
+
+#[test]
+fn filter_narrows_live_and_keeps_the_selection() {
+    let (_dir, mut app) = logged_in_shop(100, 30);
+    let total = app.catalog.total;
+    assert_eq!(app.catalog.hits.len(), total);
+    press(&mut app, KeyCode::Char('/'));
+    assert!(app.catalog.filter_focused);
+    // Shortcut letters are typed into the filter.
+    type_text(&mut app, "q");
+    assert_eq!(app.catalog.query.value(), "q");
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "usb");
+    let names: Vec<String> = (0..app.catalog.hits.len()).map(|i| app.hit_product(i).unwrap().name.clone()).collect();
+    // Exact substrings rank above scattered fuzzy matches ("trUe wireleSs earBuds").
+    assert!(names[..4].iter().all(|n| n.to_lowercase().contains("usb")), "{names:?}");
+    assert_eq!(names.last().map(String::as_str), Some("True Wireless Earbuds"));
+    // Select the flash drive, then type more: it stays selected.
+    let flash = names.iter().position(|n| n == "USB Flash Drive 64 GB").expect("flash drive listed");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..flash {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.selected_product().unwrap().name, "USB Flash Drive 64 GB");
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, " fla");
+    assert_eq!(app.selected_product().unwrap().name, "USB Flash Drive 64 GB");
+    type_text(&mut app, "zzz");
+    assert!(app.catalog.hits.is_empty());
+    assert!(app.selected_product().is_none());
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.catalog.filter_focused);
+    assert_eq!(app.catalog.query.value(), "usb flazzz", "Esc leaves the filter and keeps it");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.catalog.query.value(), "", "a second Esc clears it");
+    assert_eq!(app.catalog.hits.len(), total);
+    app.update(Action::Paste("usb\ncab".into()));
+    assert_eq!(app.catalog.query.value(), "usb cab");
+    assert_eq!(app.selected_product().unwrap().name, "USB-C Cable");
+}
+
+#[test]
+fn navigation_keys_and_tabs() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    let len = app.catalog.hits.len();
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.catalog.cursor.selected, len - 1);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.catalog.cursor.selected, 0);
+    press(&mut app, KeyCode::PageDown);
+    let page = app.catalog.cursor.selected;
+    assert!(page >= 5, "a page moves several rows ({page})");
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.catalog.cursor.selected, len - 1);
+    assert!(app.catalog.cursor.offset > 0, "scrolled to show the last row");
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.screen, Screen::Cart);
+    press(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.screen, Screen::Orders);
+    press(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.screen, Screen::Catalog);
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.help_open);
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.screen, Screen::Catalog, "keys other than close do nothing under help");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.help_open);
+    press(&mut app, KeyCode::F(12));
+    assert!(app.stats.visible);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn mouse_selects_rows_and_tabs_and_scrolls() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    // Rows start below the header (1), filter (3), list border (1) and column header (1).
+    app.update(Action::Click { column: 10, row: 8 });
+    assert_eq!(app.catalog.cursor.selected, 2);
+    app.update(Action::Scroll { column: 10, row: 8, down: true });
+    assert_eq!(app.catalog.cursor.selected, 5);
+    app.update(Action::Click { column: 26, row: 0 });
+    assert_eq!(app.screen, Screen::Cart, "clicked the Cart tab");
+    app.update(Action::Click { column: 36, row: 0 });
+    assert_eq!(app.screen, Screen::Orders);
+}
+
+#[test]
+fn product_detail_quantity_and_stock_limit() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    // Laptop Stand: 3 in stock.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "laptop stand");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Product);
+    press(&mut app, KeyCode::Char('-'));
+    assert_eq!(error(&app), "Quantity must be at least 1");
+    press(&mut app, KeyCode::Char('+'));
+    press(&mut app, KeyCode::Char('+'));
+    assert_eq!(app.product.qty, 3);
+    press(&mut app, KeyCode::Char('+'));
+    assert_eq!(error(&app), "Only 3 of Laptop Stand available");
+    press(&mut app, KeyCode::Char('-'));
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(message(&app), "Added 2 × Laptop Stand to your cart (2 in cart)");
+    press(&mut app, KeyCode::Char('+'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(error(&app), "Only 3 of Laptop Stand available (you already have 2 in your cart)");
+    assert!(read(dir.path(), "carts.json").contains(r#""qty":2"#));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Catalog);
+    // Out of stock from the catalog list.
+    press(&mut app, KeyCode::Char('/'));
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "mechanical keyboard");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(error(&app), "Mechanical Keyboard is out of stock");
+}
+
+#[test]
+fn cart_edits_and_checkout() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(error(&app), "Your cart is empty");
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(error(&app), "Your cart is empty");
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('a')); // USB-C Cable $9.99
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('a')); // Wireless Mouse $24.99
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('+'));
+    press(&mut app, KeyCode::Char('+'));
+    assert_eq!(app.current_cart().qty_of("P1001"), 3);
+    press(&mut app, KeyCode::Char('-'));
+    assert_eq!(app.current_cart().qty_of("P1001"), 2);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('-'));
+    assert_eq!(error(&app), "Quantity must be at least 1 — press d to remove the line");
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(message(&app), "Removed Wireless Mouse from your cart");
+    assert_eq!(app.current_cart().items.len(), 1);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(
+        app.dialog,
+        Some(Dialog::ConfirmCheckout { lines: app.current_cart().items, total: Money::from_cents(1998) })
+    );
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.dialog.is_none());
+    assert!(read(dir.path(), "orders.json").is_empty(), "nothing placed");
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(message(&app), "Order O0001 placed — $19.98");
+    assert!(app.current_cart().is_empty());
+    assert!(read(dir.path(), "orders.json").contains(r#""order_id":"O0001""#));
+    assert_eq!(app.store.data().products.get("P1001").unwrap().stock, 28);
+}
+
+#[test]
+fn checkout_problems_are_shown_and_the_adjusted_cart_confirmed_again() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('a')); // 2 × USB-C Cable
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "laptop stand");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('a')); // 2 × Laptop Stand (3 in stock)
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    // Meanwhile another copy: the stand sells down to 1, the cable gets dearer.
+    let mut other = open(dir.path());
+    other.register("bob", "b0b-pass").unwrap();
+    let bobs = other.add_to_cart("bob", "P1004", 2).unwrap();
+    other.checkout("bob", &bobs.items).unwrap();
+    let text = read(dir.path(), "products.json").replace(r#""price":9.99,"stock":30"#, r#""price":10.49,"stock":30"#);
+    std::fs::write(dir.path().join("products.json"), text).unwrap();
+
+    press(&mut app, KeyCode::Char('y'));
+    let Some(Dialog::CheckoutProblems { problems }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(text, ["USB-C Cable: price changed $9.99 → $10.49", "Laptop Stand: only 1 available (you wanted 2)"]);
+    assert!(!read(dir.path(), "orders.json").contains("\"username\":\"alice\""), "nothing placed");
+    press(&mut app, KeyCode::Char('y'));
+    let Some(Dialog::ConfirmCheckout { total, lines }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
+    assert_eq!(total, Money::from_cents(2 * 1049 + 3400), "the shopper sees the new total");
+    assert_eq!(lines.len(), 2);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "Order O0002 placed — $54.98");
+}
+
+#[test]
+fn orders_detail_cancel_and_receipt() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(error(&app), "You have no orders yet");
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Char('1'));
+        press(&mut app, KeyCode::Char('a'));
+        press(&mut app, KeyCode::Char('c'));
+        press(&mut app, KeyCode::Char('p'));
+        press(&mut app, KeyCode::Char('y'));
+    }
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.orders.ids, ["O0002", "O0001"], "newest first");
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::OrderDetail);
+    assert_eq!(app.orders.detail.as_deref(), Some("O0001"));
+    press(&mut app, KeyCode::Char('r'));
+    let receipt = std::fs::read_to_string(dir.path().join("receipts/O0001.txt")).unwrap();
+    assert!(receipt.contains("1 × USB-C Cable @ $9.99 = $9.99") && receipt.contains("Total: $9.99"), "{receipt}");
+    assert!(message(&app).starts_with("Receipt written to ") && message(&app).ends_with("receipts/O0001.txt"));
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.dialog, Some(Dialog::ConfirmCancel { order_id: "O0001".into() }));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "Order O0001 cancelled — 1 item back in stock");
+    assert_eq!(app.store.data().orders.get("O0001").unwrap().status, OrderStatus::Cancelled);
+    assert_eq!(app.store.data().products.get("P1001").unwrap().stock, 29);
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(error(&app), "Order O0001 is cancelled; only a placed order can be cancelled");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Orders);
+}
+
+#[test]
+fn another_copys_changes_show_up_on_the_next_action() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    let before = app.catalog.total;
+    let text = read(dir.path(), "products.json").replacen(
+        "[\n",
+        "[\n{\"product_id\":\"P9001\",\"name\":\"Brand New Gadget\",\"price\":5,\"stock\":2,\"category\":\"New\"},\n",
+        1,
+    );
+    std::fs::write(dir.path().join("products.json"), text).unwrap();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "brand new");
+    assert_eq!(app.catalog.total, before + 1);
+    assert_eq!(app.selected_product().map(|p| p.name.as_str()), Some("Brand New Gadget"));
+}
+
+#[test]
+fn a_damaged_file_while_running_is_reported_not_overwritten() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    std::fs::write(dir.path().join("carts.json"), "[{oops").unwrap();
+    press(&mut app, KeyCode::Char('a'));
+    assert!(error(&app).contains("carts.json:1:3"), "{}", error(&app));
+    assert_eq!(read(dir.path(), "carts.json"), "[{oops");
+}
