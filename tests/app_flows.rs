@@ -43,7 +43,10 @@ fn create_account_validates_in_field_order_then_logs_in() {
         app.login.error.clone().unwrap_or_default()
     };
     assert_eq!(attempt(&mut app, "al", "secret1", "secret1"), "Username must be 3–32 characters");
-    assert_eq!(attempt(&mut app, "al ice", "secret1", "secret1"), "Username may only use letters, digits, '_', '.' and '-'");
+    assert_eq!(
+        attempt(&mut app, "al ice", "secret1", "secret1"),
+        "Username may only use letters, digits, '_', '.' and '-'"
+    );
     assert_eq!(attempt(&mut app, "alice", "short", "short"), "Password must be at least 6 characters");
     assert_eq!(attempt(&mut app, "alice", "secret1", "secret2"), "Passwords do not match");
     assert!(app.session.is_none());

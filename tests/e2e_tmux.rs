@@ -1,0 +1,149 @@
+//! The whole shopper journey against the built binary in a real terminal:
+//! tmux on its own socket, keys sent with send-keys, the screen read with
+//! capture-pane.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::temp_dir;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts the app in a 100×30 terminal; the shell line after it reports its exit code.
+    fn start(socket: &str, data_dir: &Path) -> Tmux {
+        let tmux = Tmux { socket: socket.to_string() };
+        let command = format!(
+            "{} --data-dir '{}'; echo EXITED=$?; sleep 60",
+            env!("CARGO_BIN_EXE_shopfront"),
+            data_dir.display()
+        );
+        tmux.run(&["new-session", "-d", "-s", "shop", "-x", "100", "-y", "30", &command]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux must be installed for the end-to-end test (.ci/run installs it)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "shop", key]);
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "shop", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "shop"])
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen otherwise.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; the screen shows:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn shopper_journey_survives_a_restart() {
+    let dir = temp_dir();
+    let socket = format!("shopfront-e2e-{}", std::process::id());
+    {
+        let t = Tmux::start(&socket, dir.path());
+        t.wait_for("Log in");
+        t.keys(&["C-n"]);
+        t.wait_for("Create account");
+        t.type_text("erin");
+        t.keys(&["Tab"]);
+        t.type_text("erin-pass");
+        t.keys(&["Tab"]);
+        t.type_text("erin-pass");
+        t.keys(&["Enter"]);
+        t.wait_for("Account created — welcome, erin");
+
+        // Shortcut letters typed into the filter are text, not commands.
+        t.keys(&["/"]);
+        t.type_text("qco?");
+        let screen = t.wait_for("│qco?");
+        assert!(screen.contains("Products — 0 of 44"), "{screen}");
+        t.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
+        t.type_text("usb cab");
+        let screen = t.wait_for("Products — 2 of 44");
+        assert!(screen.contains("▶ USB-C Cable"), "{screen}");
+        t.keys(&["Enter", "a"]);
+        t.wait_for("Added 1 × USB-C Cable to your cart");
+        t.wait_for("erin · 1 item · $9.99");
+
+        t.keys(&["c"]);
+        t.wait_for("Cart — 1 item");
+        t.keys(&["p"]);
+        t.wait_for("Place order?");
+        t.keys(&["y"]);
+        t.wait_for("Order O0001 placed — $9.99");
+        t.keys(&["o"]);
+        let screen = t.wait_for("O0001");
+        assert!(screen.contains("placed") && screen.contains("$9.99"), "{screen}");
+        t.keys(&["q"]);
+        t.wait_for("EXITED=0");
+    }
+    {
+        let t = Tmux::start(&socket, dir.path());
+        t.wait_for("Log in");
+        t.type_text("erin");
+        t.keys(&["Tab"]);
+        t.type_text("erin-pass");
+        t.keys(&["Enter"]);
+        t.wait_for("Welcome back, erin");
+        t.keys(&["o"]);
+        let screen = t.wait_for("O0001");
+        assert!(screen.contains("placed"), "{screen}");
+        t.keys(&["c"]);
+        t.wait_for("Your cart is empty");
+        t.keys(&["C-c"]);
+        t.wait_for("EXITED=0");
+    }
+}
+
+#[test]
+fn refuses_to_run_without_a_terminal_and_on_a_damaged_folder() {
+    let dir = temp_dir();
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfront")).arg("--data-dir").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a terminal"));
+
+    std::fs::write(dir.path().join("orders.json"), "[1,").unwrap();
+    let socket = format!("shopfront-e2e-bad-{}", std::process::id());
+    let t = Tmux::start(&socket, dir.path());
+    let screen = t.wait_for("EXITED=1");
+    assert!(
+        screen.contains("error: orders.json:1:2: invalid type: integer `1`, expected one of the orders as an object"),
+        "{screen}"
+    );
+}
