@@ -88,36 +88,73 @@ impl CatalogFilter {
             && !has_operators(query)
             && !has_operators(&self.last_query);
         let pattern = pattern(query);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(u32, u32)> = Vec::new();
-        let mut check = |entry_index: u32, matcher: &mut Matcher| {
-            let entry = &self.entries[entry_index as usize];
-            if let Some(score) = pattern.score(Utf32Str::new(&entry.haystack, &mut buf), matcher) {
-                scored.push((entry_index, score));
-            }
-        };
-        if narrowing {
-            for &i in &self.last_matches {
-                check(i, &mut self.matcher);
-            }
+        let all: Vec<u32>;
+        let candidates: &[u32] = if narrowing {
+            &self.last_matches
         } else {
-            for i in 0..self.entries.len() as u32 {
-                check(i, &mut self.matcher);
+            all = (0..self.entries.len() as u32).collect();
+            &all
+        };
+        let entries = &self.entries;
+        let score = |chunk: &[u32], matcher: &mut Matcher| {
+            let mut buf = Vec::new();
+            let mut scored = Vec::new();
+            for &i in chunk {
+                let haystack = Utf32Str::new(&entries[i as usize].haystack, &mut buf);
+                if let Some(score) = pattern.score(haystack, matcher) {
+                    scored.push((i, score));
+                }
             }
-        }
+            scored
+        };
+        let scored = if candidates.len() < PARALLEL_FROM {
+            score(candidates, &mut self.matcher)
+        } else {
+            // Two halves on two threads, joined in order so ties keep catalog order.
+            let (first, second) = candidates.split_at(candidates.len() / 2);
+            std::thread::scope(|scope| {
+                let head = scope.spawn(|| score(first, &mut Matcher::new(Config::DEFAULT)));
+                let mut tail = score(second, &mut self.matcher);
+                let mut all = head.join().unwrap_or_default();
+                all.append(&mut tail);
+                all
+            })
+        };
         self.last_query = query.to_string();
         self.last_matches = scored.iter().map(|&(i, _)| i).collect();
         best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize].position, score }).collect()
     }
 }
 
-/// Sorts `(index, score)` pairs best score first, then by index: one packed
-/// key per pair sorts fastest.
+/// Below this many candidates, one thread is quicker than two.
+const PARALLEL_FROM: usize = 20_000;
+
+/// Sorts `(index, score)` pairs (given in index order) best score first,
+/// ties in index order. Scores are small, so a counting sort does it in
+/// linear time: sorting a million matches by comparison took longer than
+/// matching them.
 fn best_first(scored: &[(u32, u32)]) -> impl Iterator<Item = (u32, u32)> {
-    let mut keys: Vec<u64> =
-        scored.iter().map(|&(i, score)| (u64::from(u32::MAX - score) << 32) | u64::from(i)).collect();
-    keys.sort_unstable();
-    keys.into_iter().map(|key| ((key & 0xffff_ffff) as u32, u32::MAX - (key >> 32) as u32))
+    let max = scored.iter().map(|&(_, s)| s).max().unwrap_or(0) as usize;
+    let mut order = vec![(0u32, 0u32); scored.len()];
+    if max < 1 << 20 {
+        // Bucket starts, highest score first.
+        let mut starts = vec![0usize; max + 2];
+        for &(_, s) in scored {
+            starts[max - s as usize + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        for &(i, s) in scored {
+            let slot = &mut starts[max - s as usize];
+            order[*slot] = (i, s);
+            *slot += 1;
+        }
+    } else {
+        order.copy_from_slice(scored);
+        order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
+    order.into_iter()
 }
 
 /// Ranks `len` items once, on two threads, without keeping an index: for
@@ -253,6 +290,27 @@ mod tests {
             let ranked = rank_once(query, items.len(), |i| items[i]);
             assert_eq!(ranked, CatalogFilter::new(products.iter().enumerate()).search(query), "{query}");
         }
+    }
+
+    #[test]
+    fn best_first_is_a_stable_descending_sort() {
+        let scored = [(0, 5), (1, 9), (2, 5), (3, 0), (4, 9)];
+        assert_eq!(best_first(&scored).collect::<Vec<_>>(), [(1, 9), (4, 9), (0, 5), (2, 5), (3, 0)]);
+        let huge = [(0, 1 << 21), (1, 3), (2, 1 << 21)];
+        assert_eq!(best_first(&huge).collect::<Vec<_>>(), [(0, 1 << 21), (2, 1 << 21), (1, 3)]);
+        assert_eq!(best_first(&[]).count(), 0);
+    }
+
+    #[test]
+    fn large_catalogs_rank_the_same_on_two_threads() {
+        let products: Vec<Product> =
+            (0..30_000).map(|i| product(&format!("P{i}"), &format!("Item {} cable {i}", i % 7), "Cables")).collect();
+        let mut filter = CatalogFilter::new(products.iter().enumerate());
+        let hits = filter.search("cab 3");
+        let items: Vec<(&str, &str, &str)> =
+            products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
+        assert_eq!(hits, rank_once("cab 3", items.len(), |i| items[i]));
+        assert!(hits.windows(2).all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].position < w[1].position)));
     }
 
     #[test]

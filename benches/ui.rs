@@ -1,0 +1,105 @@
+//! Filter and drawing benchmarks: `cargo bench --bench ui`.
+
+#[path = "support/big_folder.rs"]
+mod big_folder;
+
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use shopfront::app::filter::CatalogFilter;
+use shopfront::app::{Action, App};
+use shopfront::domain::{Money, Product};
+use shopfront::store::Store;
+use shopfront::ui::{self, Theme};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    divan::main();
+}
+
+fn products(n: usize) -> Vec<Product> {
+    (0..n)
+        .map(|i| Product {
+            product_id: format!("P{}", 100_000 + i),
+            name: big_folder::product_name(i),
+            price: Money::from_cents(999),
+            stock: 5,
+            description: None,
+            category: Some(["Cables", "Audio", "Desk", "Storage"][i % 4].to_string()),
+            active: true,
+        })
+        .collect()
+}
+
+fn catalog(n: usize) -> &'static [Product] {
+    static SMALL: OnceLock<Vec<Product>> = OnceLock::new();
+    static LARGE: OnceLock<Vec<Product>> = OnceLock::new();
+    if n <= 100_000 { SMALL.get_or_init(|| products(100_000)) } else { LARGE.get_or_init(|| products(1_000_000)) }
+}
+
+/// The first keystroke: every product is checked.
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 20)]
+fn first_keystroke(bencher: Bencher, n: usize) {
+    let products = catalog(n);
+    let mut filter = CatalogFilter::new(products.iter().enumerate());
+    bencher.bench_local(|| {
+        filter.search("");
+        filter.search("u").len()
+    });
+}
+
+/// Each further keystroke of "usb cab" (only the previous matches are checked).
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 20)]
+fn typing_usb_cab(bencher: Bencher, n: usize) {
+    let products = catalog(n);
+    let mut filter = CatalogFilter::new(products.iter().enumerate());
+    bencher.bench_local(|| {
+        let mut found = 0;
+        for end in 1..="usb cab".len() {
+            found = filter.search(&"usb cab"[..end]).len();
+        }
+        filter.search("");
+        found
+    });
+}
+
+fn big_folder() -> &'static std::path::Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        big_folder::write_big_folder(dir.path(), 100_000, 100_000, 1_000).expect("generate");
+        dir
+    })
+    .path()
+}
+
+/// Drawing the catalog (with preview) at 200×60.
+#[divan::bench(sample_count = 50)]
+fn draw_catalog_200x60(bencher: Bencher) {
+    let mut app = App::new(Store::open(big_folder()).expect("open"), Rect::new(0, 0, 200, 60));
+    app.session = Some(shopfront::app::Session { username: "u1".into(), role: shopfront::domain::Role::Customer });
+    app.screen = shopfront::app::Screen::Catalog;
+    app.update(Action::FocusFilter);
+    for c in "pro".chars() {
+        app.update(Action::Edit(tui_input::InputRequest::InsertChar(c)));
+    }
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    bencher.bench_local(|| terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ()));
+}
+
+/// From nothing to the first frame on a 100,000-product folder: open the
+/// store, build the app (filter index) and draw.
+#[divan::bench(sample_count = 10)]
+fn first_frame_100k(bencher: Bencher) {
+    let dir = big_folder();
+    bencher.bench_local(|| {
+        let app = App::new(Store::open(dir).expect("open"), Rect::new(0, 0, 120, 40));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ())
+    });
+}
