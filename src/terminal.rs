@@ -70,8 +70,12 @@ fn event_loop(store: Store, mouse: bool) -> io::Result<()> {
         if app.should_quit {
             return Ok(());
         }
-        if !event::poll(TICK)? {
-            app.update(Action::Tick);
+        // While a worker is filtering, look for its answer often.
+        let wait = if app.catalog.pending { Duration::from_millis(4) } else { TICK };
+        if !event::poll(wait)? {
+            if !app.poll_filter() {
+                app.update(Action::Tick);
+            }
             continue;
         }
         // Handle everything already waiting before drawing again (fast typing, pastes).
@@ -83,6 +87,7 @@ fn event_loop(store: Store, mouse: bool) -> io::Result<()> {
                 break;
             }
         }
+        app.poll_filter();
     }
 }
 

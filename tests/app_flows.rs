@@ -360,3 +360,29 @@ fn a_damaged_file_while_running_is_reported_not_overwritten() {
     assert!(error(&app).contains("carts.json:1:3"), "{}", error(&app));
     assert_eq!(read(dir.path(), "carts.json"), "[{oops");
 }
+
+#[test]
+fn huge_catalogs_filter_on_a_worker_thread() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    let mut inline = App::new(open(app.store.dir()), Rect::new(0, 0, 80, 24));
+    app.set_filter_worker_from(1);
+    assert!(matches!(app.catalog.engine, shopfront::app::FilterEngine::Worker(_)));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "usb");
+    assert_eq!(app.catalog.query.value(), "usb", "typing is echoed at once");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while app.catalog.pending {
+        app.poll_filter();
+        assert!(std::time::Instant::now() < deadline, "the worker answers");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    inline.session = app.session.clone();
+    inline.screen = Screen::Catalog;
+    inline.update(Action::FocusFilter);
+    type_text(&mut inline, "usb");
+    assert_eq!(app.catalog.hits, inline.catalog.hits, "same answer as matching inline");
+    // Clearing the query needs no worker.
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert!(!app.catalog.pending);
+    assert_eq!(app.catalog.hits.len(), app.catalog.total);
+}

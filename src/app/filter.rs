@@ -310,7 +310,10 @@ mod tests {
         let items: Vec<(&str, &str, &str)> =
             products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
         assert_eq!(hits, rank_once("cab 3", items.len(), |i| items[i]));
-        assert!(hits.windows(2).all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].position < w[1].position)));
+        assert!(
+            hits.windows(2)
+                .all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].position < w[1].position))
+        );
     }
 
     #[test]

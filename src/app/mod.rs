@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod filter;
+pub mod filter_worker;
 pub mod keymap;
 pub mod layout;
 pub mod views;
@@ -17,7 +18,8 @@ pub use action::{Action, Tab};
 use filter::CatalogFilter;
 use keymap::Context;
 pub use views::{
-    CatalogView, Dialog, ListCursor, LoginForm, LoginMode, Message, MessageKind, OrdersView, ProductView, Stats,
+    CatalogView, Dialog, FilterEngine, ListCursor, LoginForm, LoginMode, Message, MessageKind, OrdersView, ProductView,
+    Stats,
 };
 
 use crate::domain::{Cart, OrderStatus, Product, Role};
@@ -26,6 +28,9 @@ use crate::store::{FileKind, Store, StoreError};
 pub const SHOP_NAME: &str = "Shopfront";
 /// How often a running app looks for other copies' changes when idle.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
+/// From this many products, matching runs on a worker thread so typing
+/// never waits for it.
+pub const FILTER_WORKER_FROM: usize = 250_000;
 /// Rows the mouse wheel moves.
 const WHEEL_ROWS: isize = 3;
 
@@ -73,6 +78,8 @@ pub struct App {
     pub viewport: Rect,
     pub should_quit: bool,
     last_refresh: Instant,
+    /// Catalog size from which matching moves to a worker thread.
+    worker_from: usize,
 }
 
 impl App {
@@ -80,7 +87,10 @@ impl App {
         let catalog = CatalogView {
             query: Input::default(),
             filter_focused: false,
-            engine: CatalogFilter::new(std::iter::empty()),
+            engine: FilterEngine::Inline(CatalogFilter::new(std::iter::empty())),
+            all: Vec::new(),
+            generation: 0,
+            pending: false,
             hits: Vec::new(),
             cursor: ListCursor::default(),
             total: 0,
@@ -103,6 +113,7 @@ impl App {
             viewport,
             should_quit: false,
             last_refresh: Instant::now(),
+            worker_from: FILTER_WORKER_FROM,
         };
         app.rebuild_catalog_if_stale();
         app
@@ -397,12 +408,59 @@ impl App {
         }
     }
 
-    /// Re-runs the filter for the current query, keeping the same product selected.
+    /// Moves matching to a worker thread from `products` products on (tests
+    /// use a small number to exercise the threaded path).
+    pub fn set_filter_worker_from(&mut self, products: usize) {
+        self.worker_from = products;
+        self.catalog.built_from = u64::MAX;
+        self.rebuild_catalog_if_stale();
+    }
+
+    /// Re-runs the filter for the current query. With a worker, the answer
+    /// arrives later through `poll_filter`.
     fn refilter(&mut self) {
+        let query = self.catalog.query.value().to_string();
+        if query.trim().is_empty() {
+            // Everything, in catalog order: nothing to match.
+            let hits = self.catalog.all.iter().map(|&position| filter::Hit { position, score: 0 }).collect();
+            self.catalog.pending = false;
+            self.catalog.generation += 1;
+            self.apply_hits(hits, Duration::ZERO);
+            return;
+        }
+        match &mut self.catalog.engine {
+            FilterEngine::Inline(engine) => {
+                let started = Instant::now();
+                let hits = engine.search(&query);
+                self.apply_hits(hits, started.elapsed());
+            }
+            FilterEngine::Worker(worker) => {
+                self.catalog.generation += 1;
+                worker.request(self.catalog.generation, &query);
+                self.catalog.pending = true;
+            }
+        }
+    }
+
+    /// Takes a worker's answer if it is for the latest query; returns whether
+    /// the results changed (the screen needs drawing).
+    pub fn poll_filter(&mut self) -> bool {
+        let FilterEngine::Worker(worker) = &self.catalog.engine else { return false };
+        match worker.try_latest() {
+            Some(result) if result.generation == self.catalog.generation && self.catalog.pending => {
+                self.catalog.pending = false;
+                self.apply_hits(result.hits, result.took);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Shows new results, keeping the same product selected when it is among them.
+    fn apply_hits(&mut self, hits: Vec<filter::Hit>, took: Duration) {
         let keep = self.selected_product().map(|p| p.product_id.clone());
-        let started = Instant::now();
-        self.catalog.hits = self.catalog.engine.search(self.catalog.query.value());
-        self.catalog.last_filter = started.elapsed();
+        self.catalog.hits = hits;
+        self.catalog.last_filter = took;
         let rows = self.store.data().products.rows();
         let index = keep
             .and_then(|id| self.catalog.hits.iter().position(|h| rows[h.position as usize].product_id == id))
@@ -418,8 +476,15 @@ impl App {
             return;
         }
         let rows = self.store.data().products.rows();
-        self.catalog.engine = CatalogFilter::new(rows.iter().enumerate().filter(|(_, p)| p.active));
-        self.catalog.total = self.catalog.engine.len();
+        let sold = rows.iter().enumerate().filter(|(_, p)| p.active);
+        self.catalog.all = sold.clone().map(|(i, _)| i as u32).collect();
+        let engine = CatalogFilter::new(sold);
+        self.catalog.total = engine.len();
+        self.catalog.engine = if engine.len() >= self.worker_from {
+            FilterEngine::Worker(filter_worker::FilterWorker::spawn(engine))
+        } else {
+            FilterEngine::Inline(engine)
+        };
         self.catalog.built_from = version;
         self.refilter();
     }

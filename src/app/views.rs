@@ -5,6 +5,7 @@ use std::time::Duration;
 use tui_input::Input;
 
 use super::filter::{CatalogFilter, Hit};
+use super::filter_worker::FilterWorker;
 use crate::domain::{CartLine, Money, Problem};
 
 /// A selection in a list and the first visible row.
@@ -99,11 +100,24 @@ impl LoginForm {
     }
 }
 
+/// Where matching runs: here, or on a worker thread for huge catalogs.
+#[derive(Debug)]
+pub enum FilterEngine {
+    Inline(CatalogFilter),
+    Worker(FilterWorker),
+}
+
 #[derive(Debug)]
 pub struct CatalogView {
     pub query: Input,
     pub filter_focused: bool,
-    pub engine: CatalogFilter,
+    pub engine: FilterEngine,
+    /// Every product a shopper can see, in catalog order (the empty query).
+    pub all: Vec<u32>,
+    /// Bumped per query sent to a worker; older answers are dropped.
+    pub generation: u64,
+    /// A worker has not answered the latest query yet.
+    pub pending: bool,
     /// Matches, best first; `position` is the product's row in the store.
     pub hits: Vec<Hit>,
     pub cursor: ListCursor,

@@ -41,7 +41,11 @@ fn draw_filter(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &Theme) {
     let catalog = &app.catalog;
-    let title = format!(" Products — {} of {} ", catalog.hits.len(), catalog.total);
+    let title = if catalog.pending {
+        format!(" Products — filtering {} … ", catalog.total)
+    } else {
+        format!(" Products — {} of {} ", catalog.hits.len(), catalog.total)
+    };
     let focused = !catalog.filter_focused;
     let block = Block::default()
         .borders(Borders::ALL)
