@@ -62,3 +62,55 @@ fn version_and_help() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("--data-dir") && help.contains("check") && help.contains("admin"), "{help}");
 }
+
+#[test]
+fn readme_documents_every_key() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let keys = readme.split("### Keys").nth(1).expect("a Keys section").split("\n## ").next().unwrap_or_default();
+    for binding in shopfront::app::keymap::BINDINGS {
+        let label = binding.label.trim_matches('`');
+        assert!(keys.contains(label), "README's keymap lacks {label} ({})", binding.hint);
+    }
+}
+
+#[test]
+fn search_prints_what_the_filter_shows() {
+    let dir = temp_dir();
+    write_products(
+        dir.path(),
+        &[("P1", "USB-C Cable", "9.99", 3), ("P2", "USB Flash Drive", "5", 0), ("P3", "Mouse", "1", 1)],
+    );
+    let text = read(dir.path(), "products.json").replace(
+        r#""name":"Mouse","price":1,"stock":1,"category":"Test""#,
+        r#""name":"Mouse","price":1,"stock":1,"category":"Test","active":false"#,
+    );
+    std::fs::write(dir.path().join("products.json"), text).unwrap();
+    let run = |args: &[&str]| {
+        let out = shopfront().arg("--data-dir").arg(dir.path()).arg("search").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Without the index (never opened by the app), then with it.
+    let plain = run(&["usb"]);
+    assert_eq!(plain.lines().count(), 2);
+    assert!(plain.lines().next().unwrap().starts_with("P1       USB-C Cable"), "{plain}");
+    assert!(!run(&["mouse"]).contains("Mouse"), "archived products are not found");
+    drop(open(dir.path()));
+    assert!(dir.path().join(".catalog-index").exists());
+    assert_eq!(run(&["usb"]), plain);
+    let json = run(&["usb", "--limit", "1", "--json"]);
+    assert_eq!(
+        json,
+        "[\n  {\n    \"product_id\": \"P1\",\n    \"name\": \"USB-C Cable\",\n    \"price\": 9.99,\n    \"stock\": 3\n  }\n]\n"
+    );
+    // A stale index is ignored.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let renamed = read(dir.path(), "products.json").replace("USB-C Cable", "USB-C Lead");
+    std::fs::write(dir.path().join("products.json"), renamed).unwrap();
+    assert!(run(&["usb"]).contains("USB-C Lead"));
+    // A damaged products.json is reported with its position.
+    std::fs::write(dir.path().join("products.json"), "[{]").unwrap();
+    let out = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: products.json:1:"));
+}
