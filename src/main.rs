@@ -88,6 +88,7 @@ fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: b
         return print_rows(&rows, json);
     }
     let path = data_dir.join(store::FileKind::Products.file_name());
+    let stamp = store::search_index::stamp(data_dir).ok();
     let mapped = store::summaries::map_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let Some(summaries) = store::summaries::parse_summaries(&mapped) else {
         // Something is off: the full loader says exactly what and where.
@@ -109,7 +110,20 @@ fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: b
             stock: p.stock,
         })
         .collect();
-    print_rows(&rows, json)
+    let printed = print_rows(&rows, json);
+    // Leave an index so the next search need not parse products.json; a
+    // folder we may not write to just stays on the slower path.
+    if let Some(stamp) = stamp {
+        let entries = sold.iter().map(|p| store::search_index::Entry {
+            product_id: &p.product_id,
+            name: &p.name,
+            category: p.category.as_deref().unwrap_or(""),
+            price: p.price,
+            stock: p.stock,
+        });
+        let _ = store::search_index::write(data_dir, &stamp, entries);
+    }
+    printed
 }
 
 /// Ranks the index's products; `None` if a row turns out damaged.

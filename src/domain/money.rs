@@ -72,10 +72,25 @@ impl Money {
     /// The JSON decimal text: `9.99`, `89.5`, `10.0` (always a decimal point,
     /// as the console shop wrote prices).
     pub fn to_decimal_string(self) -> String {
-        let sign = if self.cents < 0 { "-" } else { "" };
-        let abs = self.cents.unsigned_abs();
+        self.decimal().to_string()
+    }
+
+    /// The same text, to format without an intermediate string.
+    pub fn decimal(self) -> Decimal {
+        Decimal(self)
+    }
+}
+
+/// `Money` shown as its JSON decimal text (see `Money::decimal`).
+pub struct Decimal(Money);
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cents = self.0.cents;
+        let abs = cents.unsigned_abs();
         let (whole, frac) = (abs / 100, abs % 100);
-        if frac % 10 == 0 { format!("{sign}{whole}.{}", frac / 10) } else { format!("{sign}{whole}.{frac:02}") }
+        let sign = if cents < 0 { "-" } else { "" };
+        if frac % 10 == 0 { write!(f, "{sign}{whole}.{}", frac / 10) } else { write!(f, "{sign}{whole}.{frac:02}") }
     }
 }
 

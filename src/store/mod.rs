@@ -108,8 +108,6 @@ impl Store {
         if mode == OpenMode::CreateAndSeed && !dir.join(FileKind::Products.file_name()).exists() {
             let changes = demo_products()?.into_iter().map(Change::PutProduct).collect();
             store.commit(&guard, changes)?;
-        } else if mode == OpenMode::CreateAndSeed && search_index::read(dir).is_none() {
-            let _ = search_index::write(dir, store.data.products.rows());
         }
         Ok(store)
     }
@@ -480,12 +478,7 @@ impl Store {
         };
         let bytes = encoded.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))?;
         atomic::write_atomic(&self.dir, kind.file_name(), bytes, kind.is_private())
-            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))?;
-        if kind == FileKind::Products {
-            // A derived cache for `shopfront search`; losing it costs only speed.
-            let _ = search_index::write(&self.dir, self.data.products.rows());
-        }
-        Ok(())
+            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))
     }
 
     /// Reads and parses `kinds`; the two big files are parsed in parallel.

@@ -1,18 +1,20 @@
 //! `.catalog-index`: a small derived copy of what `shopfront search` needs
-//! (id, name, category, price, stock of every product on sale), rewritten
-//! after every change to products.json. Its first line names the exact
+//! (id, name, category, price, stock of every product on sale). Search
+//! writes it after reading products.json, so the next search is quick; the
+//! app never spends a checkout's time on it. Its first line names the exact
 //! products.json it was made from (size, inode, modification time); when
 //! that does not match, or the index is damaged, search reads products.json
 //! itself. So the index can be stale or lost at any moment without harm,
 //! and is written without fsync.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::domain::{Money, Product};
+use crate::domain::Money;
 
 pub const INDEX_FILE: &str = ".catalog-index";
 const MAGIC: &str = "shopfront-catalog-index-v1";
@@ -66,6 +68,10 @@ fn identity(products_json: &Path) -> io::Result<String> {
 }
 
 fn escape(field: &str, out: &mut String) {
+    if !field.bytes().any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) {
+        out.push_str(field);
+        return;
+    }
     for c in field.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -99,22 +105,32 @@ fn unescape(field: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(out))
 }
 
-/// Writes the index for the products.json now in `dir`.
-pub fn write(dir: &Path, products: &[Product]) -> io::Result<()> {
-    let sold: Vec<&Product> = products.iter().filter(|p| p.active).collect();
+/// What products.json looked like when it was read: pass it to `write`.
+pub fn stamp(dir: &Path) -> io::Result<String> {
+    identity(&dir.join("products.json"))
+}
+
+/// One product on sale, as `write` takes it.
+pub struct Entry<'a> {
+    pub product_id: &'a str,
+    pub name: &'a str,
+    pub category: &'a str,
+    pub price: Money,
+    pub stock: u32,
+}
+
+/// Writes the index for the products on sale of the products.json whose
+/// `stamp` was taken before it was read.
+pub fn write<'a>(dir: &Path, stamp: &str, sold: impl ExactSizeIterator<Item = Entry<'a>>) -> io::Result<()> {
     let mut text = String::with_capacity(sold.len() * 48 + 64);
-    text.push_str(&format!("{MAGIC} {} {}\n", identity(&dir.join("products.json"))?, sold.len()));
+    text.push_str(&format!("{MAGIC} {stamp} {}\n", sold.len()));
     for p in sold {
-        escape(&p.product_id, &mut text);
+        escape(p.product_id, &mut text);
         text.push('\t');
-        escape(&p.name, &mut text);
+        escape(p.name, &mut text);
         text.push('\t');
-        escape(p.category_or_blank(), &mut text);
-        text.push('\t');
-        text.push_str(&p.price.to_decimal_string());
-        text.push('\t');
-        text.push_str(&p.stock.to_string());
-        text.push('\n');
+        escape(p.category, &mut text);
+        let _ = writeln!(text, "\t{}\t{}", p.price.decimal(), p.stock);
     }
     let temp = dir.join(format!("{}{INDEX_FILE}.{}", super::atomic::TEMP_PREFIX, std::process::id()));
     fs::write(&temp, text)?;
@@ -172,23 +188,16 @@ pub fn parse(bytes: &[u8]) -> Option<Index<'_>> {
 mod tests {
     use super::*;
 
-    fn product(id: &str, name: &str, active: bool) -> Product {
-        Product {
-            product_id: id.into(),
-            name: name.into(),
-            price: Money::from_cents(1999),
-            stock: 4,
-            description: Some("long".into()),
-            category: Some("Tabs\tand\\slashes".into()),
-            active,
-        }
+    fn entry<'a>(id: &'a str, name: &'a str) -> Entry<'a> {
+        Entry { product_id: id, name, category: "Tabs\tand\\slashes", price: Money::from_cents(1999), stock: 4 }
     }
 
     #[test]
     fn round_trips_and_notices_a_changed_catalog() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("products.json"), "[]").unwrap();
-        write(dir.path(), &[product("P1", "Line\nbreak", true), product("P2", "Archived", false)]).unwrap();
+        let stamp = stamp(dir.path()).unwrap();
+        write(dir.path(), &stamp, [entry("P1", "Line\nbreak")].into_iter()).unwrap();
         let bytes = read(dir.path()).expect("fresh index");
         let index = parse(&bytes).unwrap();
         assert_eq!(index.rows.len(), 1);
