@@ -68,11 +68,23 @@ fn typing_usb_cab(bencher: Bencher, n: usize) {
     });
 }
 
+/// 100,000 products and 100,000 orders.
 fn big_folder() -> &'static std::path::Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         big_folder::write_big_folder(dir.path(), 100_000, 100_000, 1_000).expect("generate");
+        dir
+    })
+    .path()
+}
+
+/// 100,000 products and a young shop's 1,000 orders.
+fn big_catalog_folder() -> &'static std::path::Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        big_folder::write_big_folder(dir.path(), 100_000, 1_000, 1_000).expect("generate");
         dir
     })
     .path()
@@ -92,11 +104,11 @@ fn draw_catalog_200x60(bencher: Bencher) {
     bencher.bench_local(|| terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ()));
 }
 
-/// From nothing to the first frame on a 100,000-product folder: open the
-/// store, build the app (filter index) and draw.
-#[divan::bench(sample_count = 10)]
-fn first_frame_100k(bencher: Bencher) {
-    let dir = big_folder();
+/// From nothing to the first frame: open the store, build the app (filter
+/// index) and draw; on 100k products with 1k orders, and with 100k orders.
+#[divan::bench(args = ["100k products", "100k products + 100k orders"], sample_count = 10)]
+fn first_frame(bencher: Bencher, folder: &str) {
+    let dir = if folder.contains("orders") { big_folder() } else { big_catalog_folder() };
     bencher.bench_local(|| {
         let app = App::new(Store::open(dir).expect("open"), Rect::new(0, 0, 120, 40));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
