@@ -14,6 +14,6 @@ pub use cart::{Cart, CartError, CartLine};
 pub use checkout::{CheckoutPlan, Problem};
 pub use money::Money;
 pub use order::{Order, OrderError, OrderEvent, OrderLine, OrderStatus};
-pub use product::Product;
+pub use product::{Product, ProductDraft, ProductError};
 pub use time::Timestamp;
 pub use user::{Role, User, UserError};

@@ -1,8 +1,11 @@
 //! Catalog products.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use super::money::Money;
+
+pub const NAME_MAX: usize = 120;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
@@ -58,9 +61,151 @@ pub fn next_product_id<'a>(existing: impl IntoIterator<Item = &'a str>) -> Strin
     format!("P{}", highest + 1)
 }
 
+/// What an admin types for a new or edited product (the id is the store's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductDraft {
+    pub name: String,
+    pub price: Money,
+    pub stock: u32,
+    pub category: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProductError {
+    #[error("Name must be 1–{NAME_MAX} characters")]
+    NameLength,
+    #[error("Price must be a number like 19.99, with at most two decimals")]
+    PriceFormat,
+    #[error("Price must be more than $0.00")]
+    PriceNotPositive,
+    #[error("Stock must be a whole number, 0 or more")]
+    StockFormat,
+    #[error("Type a change like +5 or -3")]
+    StockChangeFormat,
+    #[error("Cannot remove {remove} of {name}: only {stock} in stock")]
+    StockBelowZero { name: String, stock: u32, remove: u64 },
+    #[error("{id} is in past orders and cannot be deleted; archive it instead (A)")]
+    InPastOrders { id: String },
+    #[error("Product {0} does not exist")]
+    Unknown(String),
+}
+
+impl ProductDraft {
+    /// Builds a draft from the form's text fields, checking each in order.
+    pub fn from_input(
+        name: &str,
+        price: &str,
+        stock: &str,
+        category: &str,
+        description: &str,
+    ) -> Result<ProductDraft, ProductError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX {
+            return Err(ProductError::NameLength);
+        }
+        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        Ok(ProductDraft {
+            name: name.to_string(),
+            price: parse_price_input(price)?,
+            stock: stock.trim().parse().map_err(|_| ProductError::StockFormat)?,
+            category: optional(category),
+            description: optional(description),
+        })
+    }
+
+    /// The product this draft describes, under `product_id`.
+    pub fn into_product(self, product_id: String, active: bool) -> Product {
+        Product {
+            product_id,
+            name: self.name,
+            price: self.price,
+            stock: self.stock,
+            description: self.description,
+            category: self.category,
+            active,
+        }
+    }
+}
+
+/// A typed price: `19.99`, `$19.99`, `20`, `0.5`; more than $0.00.
+pub fn parse_price_input(text: &str) -> Result<Money, ProductError> {
+    let text = text.trim();
+    let digits = text.strip_prefix('$').unwrap_or(text);
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !plain(whole) || !plain(cents) || cents.len() > 2 || whole.len() > 12 {
+        return Err(ProductError::PriceFormat);
+    }
+    let price = Money::parse_exact(digits).map_err(|_| ProductError::PriceFormat)?;
+    if price.cents() <= 0 {
+        return Err(ProductError::PriceNotPositive);
+    }
+    Ok(price)
+}
+
+/// A typed stock change: `+5`, `5` (add) or `-3` (remove).
+pub fn parse_stock_change(text: &str) -> Result<i64, ProductError> {
+    let text = text.trim();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ProductError::StockChangeFormat);
+    }
+    digits.parse::<i64>().map(|n| sign * n).map_err(|_| ProductError::StockChangeFormat)
+}
+
+/// The stock after adding `change` (negative: removing); never below zero.
+pub fn changed_stock(product: &Product, change: i64) -> Result<u32, ProductError> {
+    let after = i64::from(product.stock) + change;
+    if after < 0 {
+        return Err(ProductError::StockBelowZero {
+            name: product.name.clone(),
+            stock: product.stock,
+            remove: change.unsigned_abs(),
+        });
+    }
+    u32::try_from(after).map_err(|_| ProductError::StockFormat)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drafts_are_checked_field_by_field() {
+        let ok = ProductDraft::from_input(" Desk Fan ", "19.99", "5", "Desk", "").unwrap();
+        assert_eq!(ok.name, "Desk Fan");
+        assert_eq!(ok.price, Money::from_cents(1999));
+        assert_eq!(ok.description, None);
+        let err = |n: &str, p: &str, s: &str| ProductDraft::from_input(n, p, s, "", "").unwrap_err().to_string();
+        assert_eq!(err("", "1", "1"), "Name must be 1–120 characters");
+        assert_eq!(err(&"x".repeat(121), "1", "1"), "Name must be 1–120 characters");
+        assert_eq!(err("Fan", "19.999", "1"), "Price must be a number like 19.99, with at most two decimals");
+        assert_eq!(err("Fan", "abc", "1"), "Price must be a number like 19.99, with at most two decimals");
+        assert_eq!(err("Fan", "1e3", "1"), "Price must be a number like 19.99, with at most two decimals");
+        assert_eq!(err("Fan", "0", "1"), "Price must be more than $0.00");
+        assert_eq!(err("Fan", "0.00", "1"), "Price must be more than $0.00");
+        assert_eq!(err("Fan", "-5", "1"), "Price must be a number like 19.99, with at most two decimals");
+        assert_eq!(err("Fan", "5", "-1"), "Stock must be a whole number, 0 or more");
+        assert_eq!(err("Fan", "5", "2.5"), "Stock must be a whole number, 0 or more");
+        assert_eq!(parse_price_input("$20"), Ok(Money::from_cents(2000)));
+        assert_eq!(parse_price_input("0.5"), Ok(Money::from_cents(50)));
+    }
+
+    #[test]
+    fn stock_changes_never_go_below_zero() {
+        assert_eq!(parse_stock_change("+5"), Ok(5));
+        assert_eq!(parse_stock_change("7"), Ok(7));
+        assert_eq!(parse_stock_change("-3"), Ok(-3));
+        assert_eq!(parse_stock_change("x").unwrap_err().to_string(), "Type a change like +5 or -3");
+        assert_eq!(parse_stock_change("").unwrap_err(), ProductError::StockChangeFormat);
+        let p: Product = serde_json::from_str(r#"{"product_id":"P1","name":"Fan","price":1,"stock":2}"#).unwrap();
+        assert_eq!(changed_stock(&p, -2), Ok(0));
+        assert_eq!(changed_stock(&p, -3).unwrap_err().to_string(), "Cannot remove 3 of Fan: only 2 in stock");
+    }
 
     #[test]
     fn reads_the_console_shop_format() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use crate::domain::password::HashError;
-use crate::domain::{CartError, OrderError, Problem, UserError};
+use crate::domain::{CartError, OrderError, Problem, ProductError, UserError};
 
 /// A data file we cannot load, with the position serde_json reported.
 /// Displayed as `products.json:3:5: what is wrong`.
@@ -62,6 +62,8 @@ pub enum StoreError {
     Checkout(Vec<Problem>),
     #[error(transparent)]
     Order(#[from] OrderError),
+    #[error(transparent)]
+    Product(#[from] ProductError),
     #[error("No account named {0}")]
     UnknownUser(String),
     #[error("Product {0} does not exist")]

@@ -33,8 +33,11 @@ pub use table::Table;
 use crate::domain::checkout::{adjust_cart, plan_checkout};
 use crate::domain::order::{change_status, next_order_id};
 use crate::domain::password::{burn_one_verification, hash_password, plaintext_matches, verify_password};
+use crate::domain::product::{changed_stock, next_product_id};
 use crate::domain::user::{validate_password, validate_username};
-use crate::domain::{Cart, CartLine, Order, OrderStatus, Role, Timestamp, User, UserError};
+use crate::domain::{
+    Cart, CartLine, Order, OrderStatus, Product, ProductDraft, ProductError, Role, Timestamp, User, UserError,
+};
 use lock::{DirLock, LockGuard};
 
 /// Where the data folder is when nothing says otherwise.
@@ -303,7 +306,7 @@ impl Store {
             let mut changes = Vec::with_capacity(plan.new_stock.len() + 2);
             for (product_id, stock) in plan.new_stock {
                 if let Some(product) = data.products.get(&product_id) {
-                    changes.push(Change::PutProduct(crate::domain::Product { stock, ..product.clone() }));
+                    changes.push(Change::PutProduct(Product { stock, ..product.clone() }));
                 }
             }
             changes.push(Change::PutOrder(plan.order.clone()));
@@ -338,12 +341,80 @@ impl Store {
                     // A product deleted since simply has nothing to restock.
                     if let Some(product) = data.products.get(product_id) {
                         let stock = product.stock.saturating_add(qty);
-                        changes.push(Change::PutProduct(crate::domain::Product { stock, ..product.clone() }));
+                        changes.push(Change::PutProduct(Product { stock, ..product.clone() }));
                     }
                 }
             }
             changes.push(Change::PutOrder(order.clone()));
             Ok((order, changes))
+        })
+    }
+
+    // ---- admin: the catalog ----
+
+    /// Adds a product under the next free `P` number.
+    pub fn create_product(&mut self, actor: &str, draft: ProductDraft) -> Result<Product, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let id = next_product_id(data.products.rows().iter().map(|p| p.product_id.as_str()));
+            let product = draft.into_product(id, true);
+            Ok((product.clone(), vec![Change::PutProduct(product)]))
+        })
+    }
+
+    /// Replaces a product's name, price, stock, category and description.
+    pub fn update_product(
+        &mut self,
+        actor: &str,
+        product_id: &str,
+        draft: ProductDraft,
+    ) -> Result<Product, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
+            let product = draft.into_product(current.product_id.clone(), current.active);
+            Ok((product.clone(), vec![Change::PutProduct(product)]))
+        })
+    }
+
+    /// Adds (or, negative, removes) units; stock never goes below zero.
+    pub fn change_stock(&mut self, actor: &str, product_id: &str, change: i64) -> Result<Product, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
+            let stock = changed_stock(current, change)?;
+            let product = Product { stock, ..current.clone() };
+            Ok((product.clone(), vec![Change::PutProduct(product)]))
+        })
+    }
+
+    /// Archives (no longer sold, still shown in past orders) or unarchives.
+    pub fn set_product_active(&mut self, actor: &str, product_id: &str, active: bool) -> Result<Product, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
+            let product = Product { active, ..current.clone() };
+            Ok((product.clone(), vec![Change::PutProduct(product)]))
+        })
+    }
+
+    /// Deletes a product that no order has ever contained, and takes it out
+    /// of every cart in the same change (so a later product given the same
+    /// id can never be bought by mistake from an old cart line).
+    pub fn delete_product(&mut self, actor: &str, product_id: &str) -> Result<Product, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
+            let ordered = data.orders.rows().iter().flat_map(|o| &o.items).any(|line| line.product_id == product_id);
+            if ordered {
+                return Err(ProductError::InPastOrders { id: product_id.to_string() }.into());
+            }
+            let mut changes = vec![Change::DeleteProduct(product_id.to_string())];
+            for cart in data.carts.rows().iter().filter(|c| c.items.iter().any(|l| l.product_id == product_id)) {
+                let items = cart.items.iter().filter(|l| l.product_id != product_id).cloned().collect();
+                changes.push(Change::PutCart(Cart { items, ..cart.clone() }));
+            }
+            Ok((current.clone(), changes))
         })
     }
 
@@ -488,8 +559,7 @@ impl Store {
         let wants = |kind| kinds.contains(&kind);
         let (users, products, carts, orders) = std::thread::scope(|scope| {
             let both_big = wants(FileKind::Products) && wants(FileKind::Orders);
-            let products_thread =
-                both_big.then(|| scope.spawn(|| read_table::<crate::domain::Product>(dir, FileKind::Products)));
+            let products_thread = both_big.then(|| scope.spawn(|| read_table::<Product>(dir, FileKind::Products)));
             let orders = wants(FileKind::Orders).then(|| read_table::<Order>(dir, FileKind::Orders));
             let users = wants(FileKind::Users).then(|| read_table::<User>(dir, FileKind::Users));
             let carts = wants(FileKind::Carts).then(|| read_table::<Cart>(dir, FileKind::Carts));
@@ -540,6 +610,15 @@ impl Store {
     }
 }
 
+/// The acting account, if it is an admin's.
+fn require_admin<'d>(data: &'d Data, actor: &str) -> Result<&'d User, StoreError> {
+    match data.users.get(actor) {
+        Some(user) if user.is_admin() => Ok(user),
+        Some(_) => Err(StoreError::NotAdmin),
+        None => Err(StoreError::UnknownUser(actor.into())),
+    }
+}
+
 /// Reads one data file (a missing one is an empty list), parsing a large
 /// one on two threads.
 fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
@@ -554,7 +633,7 @@ fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Tab
 /// Reads products.json alone, without locking or changing anything: for
 /// read-only tools such as `shopfront search`. (A file is always replaced
 /// whole, so this sees one consistent version of it.)
-pub fn read_products(dir: &Path) -> Result<Table<crate::domain::Product>, StoreError> {
+pub fn read_products(dir: &Path) -> Result<Table<Product>, StoreError> {
     if !dir.is_dir() {
         return Err(StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder")));
     }
