@@ -3,22 +3,27 @@
 
 use tui_input::InputRequest;
 
-/// The shopper's tabs (admins get more in a later version).
+/// The tabs: a shopper's three, and two more for admins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tab {
     Catalog,
     Cart,
     Orders,
+    Products,
+    AllOrders,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Catalog, Tab::Cart, Tab::Orders];
+    pub const SHOPPER: [Tab; 3] = [Tab::Catalog, Tab::Cart, Tab::Orders];
+    pub const ADMIN: [Tab; 5] = [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Products, Tab::AllOrders];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Catalog => "Catalog",
             Tab::Cart => "Cart",
             Tab::Orders => "Orders",
+            Tab::Products => "Products",
+            Tab::AllOrders => "All orders",
         }
     }
 
@@ -27,7 +32,13 @@ impl Tab {
             Tab::Catalog => 1,
             Tab::Cart => 2,
             Tab::Orders => 3,
+            Tab::Products => 4,
+            Tab::AllOrders => 5,
         }
+    }
+
+    pub fn admin_only(self) -> bool {
+        matches!(self, Tab::Products | Tab::AllOrders)
     }
 }
 
@@ -60,6 +71,16 @@ pub enum Action {
     Dismiss,
     CancelOrder,
     WriteReceipt,
+    // Admin
+    NewProduct,
+    EditProduct,
+    Restock,
+    ToggleArchive,
+    DeleteProduct,
+    /// Move the selected order one step along placed → paid → shipped → delivered.
+    AdvanceOrder,
+    /// Ctrl-S in a form: submit from any field.
+    SubmitForm,
     // Forms
     NextField,
     PrevField,

@@ -22,6 +22,13 @@ pub enum Context {
     Help,
     /// After login, when no text field has focus.
     Shop,
+    /// Like `Shop`, for admins only (the admin tabs).
+    AdminShop,
+    AdminProducts,
+    AdminOrders,
+    AdminOrderDetail,
+    /// A product or stock form has focus.
+    Form,
     /// Always, even in text fields.
     Anywhere,
 }
@@ -29,7 +36,7 @@ pub enum Context {
 impl Context {
     /// Contexts whose printable keys type into a text field.
     pub fn takes_text(self) -> bool {
-        matches!(self, Context::Login | Context::Filter)
+        matches!(self, Context::Login | Context::Filter | Context::Form)
     }
 }
 
@@ -113,6 +120,32 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::OrderDetail, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
     bind(C::OrderDetail, K::Char('r'), NONE, "r", Action::WriteReceipt, "receipt", true),
     bind(C::OrderDetail, K::Esc, NONE, "Esc", Action::Back, "back", true),
+    // Admin: forms
+    bind(C::Form, K::Tab, NONE, "Tab", Action::NextField, "next field", true),
+    bind(C::Form, K::Down, NONE, "↓", Action::NextField, "next field", false),
+    bind(C::Form, K::BackTab, KeyModifiers::SHIFT, "Shift-Tab", Action::PrevField, "previous field", false),
+    bind(C::Form, K::Up, NONE, "↑", Action::PrevField, "previous field", false),
+    bind(C::Form, K::Enter, NONE, "Enter", Action::Submit, "next / save", true),
+    bind(C::Form, K::Char('s'), CTRL, "Ctrl-S", Action::SubmitForm, "save", true),
+    bind(C::Form, K::Esc, NONE, "Esc", Action::Back, "cancel", true),
+    // Admin: products
+    bind(C::AdminProducts, K::Char('n'), NONE, "n", Action::NewProduct, "new", true),
+    bind(C::AdminProducts, K::Char('e'), NONE, "e", Action::EditProduct, "edit", true),
+    bind(C::AdminProducts, K::Enter, NONE, "Enter", Action::EditProduct, "edit", false),
+    bind(C::AdminProducts, K::Char('s'), NONE, "s", Action::Restock, "restock", true),
+    bind(C::AdminProducts, K::Char('A'), NONE, "A", Action::ToggleArchive, "(un)archive", true),
+    bind(C::AdminProducts, K::Char('D'), NONE, "D", Action::DeleteProduct, "delete", true),
+    bind(C::AdminProducts, K::Esc, NONE, "Esc", Action::Back, "clear filter", false),
+    // Admin: all orders
+    bind(C::AdminOrders, K::Enter, NONE, "Enter", Action::Open, "details", true),
+    bind(C::AdminOrders, K::Char('m'), NONE, "m", Action::AdvanceOrder, "next status", true),
+    bind(C::AdminOrders, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
+    bind(C::AdminOrders, K::Esc, NONE, "Esc", Action::Back, "clear filter", false),
+    bind(C::AdminOrderDetail, K::Char('m'), NONE, "m", Action::AdvanceOrder, "next status", true),
+    bind(C::AdminOrderDetail, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
+    bind(C::AdminOrderDetail, K::Esc, NONE, "Esc", Action::Back, "back", true),
+    bind(C::AdminShop, K::Char('4'), NONE, "4", Action::ShowTab(Tab::Products), "products (admin)", false),
+    bind(C::AdminShop, K::Char('5'), NONE, "5", Action::ShowTab(Tab::AllOrders), "all orders (admin)", false),
     // Anywhere in the shop when no field has focus
     bind(C::Shop, K::Char('1'), NONE, "1", Action::ShowTab(Tab::Catalog), "catalog", false),
     bind(C::Shop, K::Char('2'), NONE, "2", Action::ShowTab(Tab::Cart), "cart", false),

@@ -33,7 +33,7 @@ pub fn tab_label(tab: Tab) -> String {
 
 pub const SHOP_TITLE: &str = " Shopfront ";
 
-pub fn frame(area: Rect, show_stats: bool) -> Frame {
+pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab]) -> Frame {
     let stats_rows = u16::from(show_stats);
     let [header, body, message, stats, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -44,7 +44,7 @@ pub fn frame(area: Rect, show_stats: bool) -> Frame {
     ])
     .areas(area);
     let mut x = header.x + SHOP_TITLE.len() as u16 + 1;
-    let tabs = Tab::ALL
+    let tabs = tabs
         .iter()
         .map(|&tab| {
             let width = tab_label(tab).len() as u16;
@@ -68,8 +68,14 @@ pub struct Catalog {
 }
 
 pub fn catalog(body: Rect) -> Catalog {
+    filtered_list(body, true)
+}
+
+/// A filter field above a list, with a preview beside it when `preview`
+/// is wanted and the body is wide enough.
+pub fn filtered_list(body: Rect, preview: bool) -> Catalog {
     let [filter, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
-    let (list, preview) = if body.width >= PREVIEW_MIN_WIDTH {
+    let (list, preview) = if preview && body.width >= PREVIEW_MIN_WIDTH {
         let [list, preview] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(rest);
         (list, Some(preview))
     } else {
@@ -115,12 +121,13 @@ mod tests {
 
     #[test]
     fn frame_splits_rows() {
-        let f = frame(Rect::new(0, 0, 80, 24), false);
+        let f = frame(Rect::new(0, 0, 80, 24), false, &Tab::SHOPPER);
         assert_eq!(f.header, Rect::new(0, 0, 80, 1));
         assert_eq!(f.body, Rect::new(0, 1, 80, 21));
         assert_eq!(f.footer, Rect::new(0, 23, 80, 1));
         assert_eq!(f.tabs[0].1, Rect::new(12, 0, 11, 1));
-        let with_stats = frame(Rect::new(0, 0, 80, 24), true);
+        let with_stats = frame(Rect::new(0, 0, 80, 24), true, &Tab::ADMIN);
+        assert_eq!(with_stats.tabs.len(), 5);
         assert_eq!(with_stats.stats, Some(Rect::new(0, 22, 80, 1)));
     }
 
@@ -139,6 +146,6 @@ mod tests {
         let d = dialog(Rect::new(0, 0, 1, 1), 40, 10);
         assert!(d.width <= 1 && d.height <= 1);
         let _ = login_box(Rect::new(0, 0, 0, 0));
-        let _ = frame(Rect::new(0, 0, 1, 1), true);
+        let _ = frame(Rect::new(0, 0, 1, 1), true, &Tab::ADMIN);
     }
 }

@@ -18,11 +18,12 @@ pub use action::{Action, Tab};
 use filter::CatalogFilter;
 use keymap::Context;
 pub use views::{
-    CatalogView, Dialog, FilterEngine, ListCursor, LoginForm, LoginMode, Message, MessageKind, OrdersView, ProductView,
-    Stats,
+    AdminOrdersView, CatalogView, Dialog, FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind,
+    OrdersView, PRODUCT_FIELDS, ProductForm, ProductView, Stats, StockForm,
 };
 
-use crate::domain::{Cart, OrderStatus, Product, Role};
+use crate::domain::product::parse_stock_change;
+use crate::domain::{Cart, OrderStatus, Product, ProductDraft, ProductError, Role};
 use crate::store::{FileKind, Store, StoreError};
 
 pub const SHOP_NAME: &str = "Shopfront";
@@ -42,6 +43,9 @@ pub enum Screen {
     Cart,
     Orders,
     OrderDetail,
+    AdminProducts,
+    AdminOrders,
+    AdminOrderDetail,
 }
 
 impl Screen {
@@ -51,8 +55,17 @@ impl Screen {
             Screen::Catalog | Screen::Product => Some(Tab::Catalog),
             Screen::Cart => Some(Tab::Cart),
             Screen::Orders | Screen::OrderDetail => Some(Tab::Orders),
+            Screen::AdminProducts => Some(Tab::Products),
+            Screen::AdminOrders | Screen::AdminOrderDetail => Some(Tab::AllOrders),
         }
     }
+}
+
+/// The shopper's catalog (products on sale) or the admin's (all products).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogKind {
+    Shop,
+    Admin,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +80,11 @@ pub struct App {
     pub screen: Screen,
     pub login: LoginForm,
     pub catalog: CatalogView,
+    /// The admin's Products tab: every product, archived ones too.
+    pub admin_products: CatalogView,
+    pub admin_orders: AdminOrdersView,
+    /// An admin form open over the screen.
+    pub form: Option<Form>,
     pub product: ProductView,
     pub cart: ListCursor,
     pub orders: OrdersView,
@@ -84,25 +102,15 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, viewport: Rect) -> App {
-        let catalog = CatalogView {
-            query: Input::default(),
-            filter_focused: false,
-            engine: FilterEngine::Inline(CatalogFilter::new(std::iter::empty())),
-            all: Vec::new(),
-            generation: 0,
-            pending: false,
-            hits: Vec::new(),
-            cursor: ListCursor::default(),
-            total: 0,
-            last_filter: Duration::ZERO,
-            built_from: u64::MAX,
-        };
         let mut app = App {
             store,
             session: None,
             screen: Screen::Login,
             login: LoginForm::default(),
-            catalog,
+            catalog: CatalogView::empty(),
+            admin_products: CatalogView::empty(),
+            admin_orders: AdminOrdersView::default(),
+            form: None,
             product: ProductView::default(),
             cart: ListCursor::default(),
             orders: OrdersView::default(),
@@ -123,6 +131,39 @@ impl App {
         self.session.as_ref().map(|s| s.username.as_str())
     }
 
+    pub fn is_admin(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.role == Role::Admin)
+    }
+
+    /// The tabs in the header: admins see two more.
+    pub fn tabs(&self) -> &'static [Tab] {
+        if self.is_admin() { &Tab::ADMIN } else { &Tab::SHOPPER }
+    }
+
+    pub fn view(&self, kind: CatalogKind) -> &CatalogView {
+        match kind {
+            CatalogKind::Shop => &self.catalog,
+            CatalogKind::Admin => &self.admin_products,
+        }
+    }
+
+    fn view_mut(&mut self, kind: CatalogKind) -> &mut CatalogView {
+        match kind {
+            CatalogKind::Shop => &mut self.catalog,
+            CatalogKind::Admin => &mut self.admin_products,
+        }
+    }
+
+    /// The product a hit of either catalog points at.
+    pub fn hit_in(&self, kind: CatalogKind, index: usize) -> Option<&Product> {
+        let hit = self.view(kind).hits.get(index)?;
+        self.store.data().products.rows().get(hit.position as usize)
+    }
+
+    pub fn selected_in(&self, kind: CatalogKind) -> Option<&Product> {
+        self.hit_in(kind, self.view(kind).cursor.selected)
+    }
+
     /// The shopper's cart as stored.
     pub fn current_cart(&self) -> Cart {
         self.username().map(|u| self.store.cart(u)).unwrap_or_default()
@@ -130,12 +171,11 @@ impl App {
 
     /// The product a catalog hit points at.
     pub fn hit_product(&self, index: usize) -> Option<&Product> {
-        let hit = self.catalog.hits.get(index)?;
-        self.store.data().products.rows().get(hit.position as usize)
+        self.hit_in(CatalogKind::Shop, index)
     }
 
     pub fn selected_product(&self) -> Option<&Product> {
-        self.hit_product(self.catalog.cursor.selected)
+        self.selected_in(CatalogKind::Shop)
     }
 
     /// Where keys go now, most specific first (the keymap adds `Anywhere`).
@@ -149,27 +189,38 @@ impl App {
         if self.help_open {
             return vec![Context::Help];
         }
+        self.help_contexts()
+    }
+
+    /// The screen's own contexts (what the help overlay lists).
+    pub fn help_contexts(&self) -> Vec<Context> {
+        if self.form.is_some() {
+            return vec![Context::Form];
+        }
+        if self.filter_focused() {
+            return vec![Context::Filter];
+        }
         let screen = match self.screen {
-            Screen::Catalog if self.catalog.filter_focused => return vec![Context::Filter],
-            Screen::Login | Screen::Catalog => Context::Catalog,
+            Screen::Login => return vec![Context::Login],
+            Screen::Catalog => Context::Catalog,
             Screen::Product => Context::Product,
             Screen::Cart => Context::Cart,
             Screen::Orders => Context::Orders,
             Screen::OrderDetail => Context::OrderDetail,
+            Screen::AdminProducts => Context::AdminProducts,
+            Screen::AdminOrders => Context::AdminOrders,
+            Screen::AdminOrderDetail => Context::AdminOrderDetail,
         };
-        vec![screen, Context::Shop]
+        if self.is_admin() { vec![screen, Context::AdminShop, Context::Shop] } else { vec![screen, Context::Shop] }
     }
 
-    /// The help overlay's contexts: the screen's own, without the overlay.
-    pub fn help_contexts(&self) -> Vec<Context> {
+    /// Whether the current screen's filter field has focus.
+    pub fn filter_focused(&self) -> bool {
         match self.screen {
-            Screen::Login => vec![Context::Login],
-            Screen::Catalog if self.catalog.filter_focused => vec![Context::Filter],
-            Screen::Catalog => vec![Context::Catalog, Context::Shop],
-            Screen::Product => vec![Context::Product, Context::Shop],
-            Screen::Cart => vec![Context::Cart, Context::Shop],
-            Screen::Orders => vec![Context::Orders, Context::Shop],
-            Screen::OrderDetail => vec![Context::OrderDetail, Context::Shop],
+            Screen::Catalog => self.catalog.filter_focused,
+            Screen::AdminProducts => self.admin_products.filter_focused,
+            Screen::AdminOrders => self.admin_orders.filter_focused,
+            _ => false,
         }
     }
 
@@ -218,6 +269,8 @@ impl App {
         self.sync_with_store();
         if self.dialog.is_some() {
             self.update_dialog(action);
+        } else if self.form.is_some() && !self.help_open {
+            self.update_form(action);
         } else if self.help_open {
             if matches!(action, Action::Back | Action::ToggleHelp) {
                 self.help_open = false;
@@ -225,6 +278,8 @@ impl App {
         } else {
             self.update_shop(action);
         }
+        // The action may have changed the store: bring the views up to date.
+        self.refresh_views();
         self.fit_cursors();
     }
 
@@ -232,10 +287,14 @@ impl App {
         match action {
             Action::ToggleHelp => self.help_open = true,
             Action::ShowTab(tab) => self.show_tab(tab),
-            Action::FocusFilter => {
-                self.screen = Screen::Catalog;
-                self.catalog.filter_focused = true;
-            }
+            Action::FocusFilter => match self.screen {
+                Screen::AdminProducts => self.admin_products.filter_focused = true,
+                Screen::AdminOrders => self.admin_orders.filter_focused = true,
+                _ => {
+                    self.screen = Screen::Catalog;
+                    self.catalog.filter_focused = true;
+                }
+            },
             Action::LogOut => self.log_out(),
             Action::Click { column, row } => self.click(column, row),
             Action::Scroll { column, row, down } => self.scroll(column, row, down),
@@ -250,12 +309,18 @@ impl App {
                 Screen::Product => self.update_product(other),
                 Screen::Cart => self.update_cart(other),
                 Screen::Orders | Screen::OrderDetail => self.update_orders(other),
+                Screen::AdminProducts => self.update_admin_products(other),
+                Screen::AdminOrders | Screen::AdminOrderDetail => self.update_admin_orders(other),
                 Screen::Login => {}
             },
         }
     }
 
     fn show_tab(&mut self, tab: Tab) {
+        if tab.admin_only() && !self.is_admin() {
+            self.error("Only an admin can do that");
+            return;
+        }
         self.screen = match tab {
             Tab::Catalog => Screen::Catalog,
             Tab::Cart => Screen::Cart,
@@ -263,8 +328,15 @@ impl App {
                 self.orders.detail = None;
                 Screen::Orders
             }
+            Tab::Products => Screen::AdminProducts,
+            Tab::AllOrders => {
+                self.admin_orders.detail = None;
+                Screen::AdminOrders
+            }
         };
         self.catalog.filter_focused = false;
+        self.admin_products.filter_focused = false;
+        self.admin_orders.filter_focused = false;
     }
 
     fn log_out(&mut self) {
@@ -273,9 +345,12 @@ impl App {
         self.login = LoginForm::default();
         self.cart = ListCursor::default();
         self.orders = OrdersView::default();
+        self.admin_orders = AdminOrdersView::default();
+        self.admin_products = CatalogView::empty();
+        self.form = None;
         self.catalog.query.reset();
         self.catalog.filter_focused = false;
-        self.refilter();
+        self.refilter(CatalogKind::Shop);
         self.info("Logged out");
     }
 
@@ -334,6 +409,7 @@ impl App {
                 self.session = Some(Session { username: user.username.clone(), role: user.role });
                 self.login = LoginForm::default();
                 self.screen = Screen::Catalog;
+                self.admin_products.built_from = u64::MAX;
                 self.sync_with_store();
                 let greeting = if created { "Account created — welcome" } else { "Welcome back" };
                 self.info(format!("{greeting}, {}", user.username));
@@ -358,11 +434,11 @@ impl App {
         if self.catalog.filter_focused {
             match action {
                 Action::Edit(request) if self.catalog.query.handle(request).is_some_and(|changed| changed.value) => {
-                    self.refilter();
+                    self.refilter(CatalogKind::Shop);
                 }
                 Action::Paste(text) => {
                     paste_into(&mut self.catalog.query, &text);
-                    self.refilter();
+                    self.refilter(CatalogKind::Shop);
                 }
                 Action::FilterToResults | Action::Back => self.catalog.filter_focused = false,
                 _ => {}
@@ -380,12 +456,12 @@ impl App {
             },
             Action::Back if !self.catalog.query.value().is_empty() => {
                 self.catalog.query.reset();
-                self.refilter();
+                self.refilter(CatalogKind::Shop);
             }
             Action::Paste(text) => {
                 self.catalog.filter_focused = true;
                 paste_into(&mut self.catalog.query, &text);
-                self.refilter();
+                self.refilter(CatalogKind::Shop);
             }
             _ => {}
         }
@@ -416,28 +492,29 @@ impl App {
         self.rebuild_catalog_if_stale();
     }
 
-    /// Re-runs the filter for the current query. With a worker, the answer
+    /// Re-runs a catalog's filter for its query. With a worker, the answer
     /// arrives later through `poll_filter`.
-    fn refilter(&mut self) {
-        let query = self.catalog.query.value().to_string();
+    fn refilter(&mut self, kind: CatalogKind) {
+        let view = self.view_mut(kind);
+        let query = view.query.value().to_string();
         if query.trim().is_empty() {
             // Everything, in catalog order: nothing to match.
-            let hits = self.catalog.all.iter().map(|&position| filter::Hit { position, score: 0 }).collect();
-            self.catalog.pending = false;
-            self.catalog.generation += 1;
-            self.apply_hits(hits, Duration::ZERO);
+            let hits = view.all.iter().map(|&position| filter::Hit { position, score: 0 }).collect();
+            view.pending = false;
+            view.generation += 1;
+            self.apply_hits(kind, hits, Duration::ZERO);
             return;
         }
-        match &mut self.catalog.engine {
+        match &mut view.engine {
             FilterEngine::Inline(engine) => {
                 let started = Instant::now();
                 let hits = engine.search(&query);
-                self.apply_hits(hits, started.elapsed());
+                self.apply_hits(kind, hits, started.elapsed());
             }
             FilterEngine::Worker(worker) => {
-                self.catalog.generation += 1;
-                worker.request(self.catalog.generation, &query);
-                self.catalog.pending = true;
+                view.generation += 1;
+                worker.request(view.generation, &query);
+                view.pending = true;
             }
         }
     }
@@ -445,48 +522,60 @@ impl App {
     /// Takes a worker's answer if it is for the latest query; returns whether
     /// the results changed (the screen needs drawing).
     pub fn poll_filter(&mut self) -> bool {
-        let FilterEngine::Worker(worker) = &self.catalog.engine else { return false };
-        match worker.try_latest() {
-            Some(result) if result.generation == self.catalog.generation && self.catalog.pending => {
-                self.catalog.pending = false;
-                self.apply_hits(result.hits, result.took);
-                true
+        let mut changed = false;
+        for kind in [CatalogKind::Shop, CatalogKind::Admin] {
+            let view = self.view(kind);
+            let FilterEngine::Worker(worker) = &view.engine else { continue };
+            match worker.try_latest() {
+                Some(result) if result.generation == view.generation && view.pending => {
+                    self.view_mut(kind).pending = false;
+                    self.apply_hits(kind, result.hits, result.took);
+                    changed = true;
+                }
+                _ => {}
             }
-            _ => false,
         }
+        changed
     }
 
     /// Shows new results, keeping the same product selected when it is among them.
-    fn apply_hits(&mut self, hits: Vec<filter::Hit>, took: Duration) {
-        let keep = self.selected_product().map(|p| p.product_id.clone());
-        self.catalog.hits = hits;
-        self.catalog.last_filter = took;
+    fn apply_hits(&mut self, kind: CatalogKind, hits: Vec<filter::Hit>, took: Duration) {
+        let keep = self.selected_in(kind).map(|p| p.product_id.clone());
+        let height = self.list_rows();
         let rows = self.store.data().products.rows();
         let index = keep
-            .and_then(|id| self.catalog.hits.iter().position(|h| rows[h.position as usize].product_id == id))
+            .and_then(|id| hits.iter().position(|h| rows.get(h.position as usize).is_some_and(|p| p.product_id == id)))
             .unwrap_or(0);
-        let height = self.list_rows();
-        self.catalog.cursor.select(index, self.catalog.hits.len(), height);
+        let view = self.view_mut(kind);
+        view.hits = hits;
+        view.last_filter = took;
+        view.cursor.select(index, view.hits.len(), height);
     }
 
-    /// Rebuilds the filter's index when the store's products changed.
+    /// Rebuilds the filters' indexes when the store's products changed.
     fn rebuild_catalog_if_stale(&mut self) {
         let version = self.store.version(FileKind::Products);
-        if self.catalog.built_from == version {
-            return;
+        let kinds: &[CatalogKind] =
+            if self.is_admin() { &[CatalogKind::Shop, CatalogKind::Admin] } else { &[CatalogKind::Shop] };
+        for &kind in kinds {
+            if self.view(kind).built_from == version {
+                continue;
+            }
+            let rows = self.store.data().products.rows();
+            let shown: Vec<(usize, &Product)> =
+                rows.iter().enumerate().filter(|(_, p)| kind == CatalogKind::Admin || p.active).collect();
+            let all = shown.iter().map(|&(i, _)| i as u32).collect();
+            let engine = CatalogFilter::new(shown);
+            let total = engine.len();
+            let engine = if total >= self.worker_from {
+                FilterEngine::Worker(filter_worker::FilterWorker::spawn(engine))
+            } else {
+                FilterEngine::Inline(engine)
+            };
+            let view = self.view_mut(kind);
+            (view.all, view.total, view.engine, view.built_from) = (all, total, engine, version);
+            self.refilter(kind);
         }
-        let rows = self.store.data().products.rows();
-        let sold = rows.iter().enumerate().filter(|(_, p)| p.active);
-        self.catalog.all = sold.clone().map(|(i, _)| i as u32).collect();
-        let engine = CatalogFilter::new(sold);
-        self.catalog.total = engine.len();
-        self.catalog.engine = if engine.len() >= self.worker_from {
-            FilterEngine::Worker(filter_worker::FilterWorker::spawn(engine))
-        } else {
-            FilterEngine::Inline(engine)
-        };
-        self.catalog.built_from = version;
-        self.refilter();
     }
 
     // ---- product detail ----
@@ -571,6 +660,9 @@ impl App {
                     Dialog::ConfirmCheckout { lines, .. } => self.place_order(&lines),
                     Dialog::CheckoutProblems { .. } => self.accept_adjustments(),
                     Dialog::ConfirmCancel { order_id } => self.cancel_order(&order_id),
+                    Dialog::ConfirmDelete { product_id, .. } => self.delete_product(&product_id),
+                    Dialog::ConfirmAdvance { order_id, to } => self.advance_order(&order_id, to),
+                    Dialog::ConfirmDiscard => self.form = None,
                 }
             }
             _ => {}
@@ -582,7 +674,6 @@ impl App {
         match self.store.checkout(&user, seen) {
             Ok(order) => {
                 self.cart = ListCursor::default();
-                self.refresh_orders();
                 self.info(format!("Order {} placed — {}", order.order_id, order.total));
             }
             Err(StoreError::Checkout(problems)) => self.dialog = Some(Dialog::CheckoutProblems { problems }),
@@ -595,6 +686,262 @@ impl App {
         match self.store.accept_adjusted_cart(&user) {
             Ok(cart) if cart.is_empty() => self.error("Nothing you wanted is available any more; your cart is empty"),
             Ok(cart) => self.dialog = Some(Dialog::ConfirmCheckout { total: cart.subtotal(), lines: cart.items }),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    // ---- admin: products ----
+
+    fn update_admin_products(&mut self, action: Action) {
+        if self.admin_products.filter_focused {
+            match action {
+                Action::Edit(request)
+                    if self.admin_products.query.handle(request).is_some_and(|changed| changed.value) =>
+                {
+                    self.refilter(CatalogKind::Admin);
+                }
+                Action::Paste(text) => {
+                    paste_into(&mut self.admin_products.query, &text);
+                    self.refilter(CatalogKind::Admin);
+                }
+                Action::FilterToResults | Action::Back => self.admin_products.filter_focused = false,
+                _ => {}
+            }
+            return;
+        }
+        let selected = self.selected_in(CatalogKind::Admin).cloned();
+        match (action, selected) {
+            (Action::NewProduct, _) => {
+                self.form = Some(Form::Product(Box::new(ProductForm::new(None, Default::default()))));
+            }
+            (Action::Back, _) if !self.admin_products.query.value().is_empty() => {
+                self.admin_products.query.reset();
+                self.refilter(CatalogKind::Admin);
+            }
+            (Action::EditProduct, Some(p)) => {
+                let values = [
+                    p.name.clone(),
+                    p.price.to_decimal_string(),
+                    p.stock.to_string(),
+                    p.category_or_blank().to_string(),
+                    p.description_or_blank().to_string(),
+                ];
+                self.form = Some(Form::Product(Box::new(ProductForm::new(Some(p.product_id), values))));
+            }
+            (Action::Restock, Some(p)) => {
+                self.form =
+                    Some(Form::Stock(StockForm { product_id: p.product_id, change: Input::default(), error: None }));
+            }
+            (Action::ToggleArchive, Some(p)) => {
+                let admin = self.username().unwrap_or_default().to_string();
+                match self.store.set_product_active(&admin, &p.product_id, !p.active) {
+                    Ok(done) if done.active => self.info(format!("{} {} is on sale again", done.product_id, done.name)),
+                    Ok(done) => self.info(format!("Archived {} {}: no longer sold", done.product_id, done.name)),
+                    Err(err) => self.error(err.to_string()),
+                }
+            }
+            (Action::DeleteProduct, Some(p)) => {
+                let ordered =
+                    self.store.data().orders.rows().iter().flat_map(|o| &o.items).any(|l| l.product_id == p.product_id);
+                if ordered {
+                    self.error(ProductError::InPastOrders { id: p.product_id }.to_string());
+                } else {
+                    self.dialog = Some(Dialog::ConfirmDelete { product_id: p.product_id, name: p.name });
+                }
+            }
+            (Action::Paste(text), _) => {
+                self.admin_products.filter_focused = true;
+                paste_into(&mut self.admin_products.query, &text);
+                self.refilter(CatalogKind::Admin);
+            }
+            (Action::EditProduct | Action::Restock | Action::ToggleArchive | Action::DeleteProduct, None) => {
+                self.error("No product selected");
+            }
+            _ => {}
+        }
+    }
+
+    fn update_form(&mut self, action: Action) {
+        let Some(form) = self.form.as_mut() else { return };
+        match (form, action) {
+            (form, Action::Back) => {
+                if form.changed() {
+                    self.dialog = Some(Dialog::ConfirmDiscard);
+                } else {
+                    self.form = None;
+                }
+            }
+            (Form::Product(form), Action::NextField) => form.focus = (form.focus + 1) % PRODUCT_FIELDS.len(),
+            (Form::Product(form), Action::PrevField) => {
+                form.focus = (form.focus + PRODUCT_FIELDS.len() - 1) % PRODUCT_FIELDS.len();
+            }
+            (Form::Product(form), Action::Submit) if form.focus + 1 < PRODUCT_FIELDS.len() => form.focus += 1,
+            (Form::Product(form), Action::Edit(request)) => {
+                form.fields[form.focus].handle(request);
+            }
+            (Form::Product(form), Action::Paste(text)) => paste_into(&mut form.fields[form.focus], &text),
+            (Form::Stock(form), Action::Edit(request)) => {
+                form.change.handle(request);
+            }
+            (Form::Stock(form), Action::Paste(text)) => paste_into(&mut form.change, &text),
+            (_, Action::Submit | Action::SubmitForm) => self.submit_form(),
+            _ => {}
+        }
+    }
+
+    fn submit_form(&mut self) {
+        let admin = self.username().unwrap_or_default().to_string();
+        match self.form.take() {
+            Some(Form::Product(mut form)) => {
+                let [name, price, stock, category, description] = form.fields.each_ref().map(|f| f.value());
+                let saved = ProductDraft::from_input(name, price, stock, category, description)
+                    .map_err(|err| {
+                        form.focus = match err {
+                            ProductError::NameLength => 0,
+                            ProductError::PriceFormat | ProductError::PriceNotPositive => 1,
+                            _ => 2,
+                        };
+                        StoreError::from(err)
+                    })
+                    .and_then(|draft| match &form.editing {
+                        None => self.store.create_product(&admin, draft),
+                        Some(id) => self.store.update_product(&admin, id, draft),
+                    });
+                match saved {
+                    Ok(product) => {
+                        let verb = if form.editing.is_some() { "Saved" } else { "Created" };
+                        self.info(format!("{verb} {} {}", product.product_id, product.name));
+                        // Rebuild now so the new or renamed product can be selected.
+                        self.refresh_views();
+                        self.select_admin_product(&product.product_id);
+                    }
+                    Err(err) => {
+                        form.error = Some(err.to_string());
+                        self.form = Some(Form::Product(form));
+                    }
+                }
+            }
+            Some(Form::Stock(mut form)) => {
+                let before = self.store.data().products.get(&form.product_id).map(|p| p.stock);
+                let changed = parse_stock_change(form.change.value())
+                    .map_err(StoreError::from)
+                    .and_then(|change| self.store.change_stock(&admin, &form.product_id, change));
+                match changed {
+                    Ok(product) => {
+                        let was = before.map_or_else(String::new, |n| format!("{n} → "));
+                        self.info(format!("{} {}: stock {was}{}", product.product_id, product.name, product.stock));
+                    }
+                    Err(err) => {
+                        form.error = Some(err.to_string());
+                        self.form = Some(Form::Stock(form));
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn select_admin_product(&mut self, product_id: &str) {
+        let rows = self.store.data().products.rows();
+        let found = self.admin_products.hits.iter().position(|h| rows[h.position as usize].product_id == product_id);
+        if let Some(index) = found {
+            let (len, height) = (self.admin_products.hits.len(), self.list_rows());
+            self.admin_products.cursor.select(index, len, height);
+        }
+    }
+
+    // ---- admin: all orders ----
+
+    fn update_admin_orders(&mut self, action: Action) {
+        if self.admin_orders.filter_focused {
+            match action {
+                Action::Edit(request)
+                    if self.admin_orders.query.handle(request).is_some_and(|changed| changed.value) =>
+                {
+                    self.admin_orders.cursor = ListCursor::default();
+                }
+                Action::Paste(text) => paste_into(&mut self.admin_orders.query, &text),
+                Action::FilterToResults | Action::Back => self.admin_orders.filter_focused = false,
+                _ => {}
+            }
+            return;
+        }
+        let selected = match self.screen {
+            Screen::AdminOrderDetail => self.admin_orders.detail.clone(),
+            _ => self.admin_orders.ids.get(self.admin_orders.cursor.selected).cloned(),
+        };
+        let order = selected.and_then(|id| self.store.data().orders.get(&id).cloned());
+        match (action, order) {
+            (Action::Back, _) if self.screen == Screen::AdminOrderDetail => {
+                self.admin_orders.detail = None;
+                self.screen = Screen::AdminOrders;
+            }
+            (Action::Back, _) if !self.admin_orders.query.value().is_empty() => self.admin_orders.query.reset(),
+            (Action::Paste(text), _) => {
+                self.admin_orders.filter_focused = true;
+                paste_into(&mut self.admin_orders.query, &text);
+            }
+            (Action::Open, Some(order)) => {
+                self.admin_orders.detail = Some(order.order_id);
+                self.screen = Screen::AdminOrderDetail;
+            }
+            (Action::AdvanceOrder, Some(order)) => match order.status.next() {
+                Some(to) => self.dialog = Some(Dialog::ConfirmAdvance { order_id: order.order_id, to }),
+                None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
+            },
+            (Action::CancelOrder, Some(order)) if order.status.can_cancel() => {
+                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id });
+            }
+            (Action::CancelOrder, Some(order)) => self.error(format!(
+                "Order {} is {}; only placed or paid orders can be cancelled",
+                order.order_id, order.status
+            )),
+            (Action::Open | Action::AdvanceOrder | Action::CancelOrder, None) => self.error("No order selected"),
+            _ => {}
+        }
+    }
+
+    /// Re-applies the All orders filter, when the orders or the query changed.
+    fn refresh_admin_orders(&mut self) {
+        if !self.is_admin() {
+            return;
+        }
+        let built = (self.store.version(FileKind::Orders), self.admin_orders.query.value().to_string());
+        if self.admin_orders.built_from.as_ref() == Some(&built) {
+            return;
+        }
+        self.admin_orders.built_from = Some(built);
+        let words: Vec<String> = self.admin_orders.query.value().split_whitespace().map(str::to_lowercase).collect();
+        self.admin_orders.ids = self
+            .store
+            .data()
+            .all_orders()
+            .into_iter()
+            .filter(|o| {
+                let (user, id) = (o.username.to_lowercase(), o.order_id.to_lowercase());
+                words.iter().all(|w| {
+                    user.contains(w.as_str()) || id.contains(w.as_str()) || o.status.as_str().starts_with(w.as_str())
+                })
+            })
+            .map(|o| o.order_id.clone())
+            .collect();
+        if self.admin_orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
+            self.admin_orders.detail = None;
+        }
+    }
+
+    fn advance_order(&mut self, order_id: &str, to: OrderStatus) {
+        let admin = self.username().unwrap_or_default().to_string();
+        match self.store.set_order_status(&admin, order_id, to) {
+            Ok(order) => self.info(format!("Order {} is now {}", order.order_id, order.status)),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    fn delete_product(&mut self, product_id: &str) {
+        let admin = self.username().unwrap_or_default().to_string();
+        match self.store.delete_product(&admin, product_id) {
+            Ok(product) => self.info(format!("Deleted {} {}", product.product_id, product.name)),
             Err(err) => self.error(err.to_string()),
         }
     }
@@ -651,9 +998,15 @@ impl App {
         }
     }
 
+    /// The shopper's order list, when the orders changed.
     fn refresh_orders(&mut self) {
+        let version = self.store.version(FileKind::Orders);
         let Some(user) = self.username() else { return };
+        if self.orders.built_from == Some(version) {
+            return;
+        }
         self.orders.ids = self.store.data().orders_of(user).iter().map(|o| o.order_id.clone()).collect();
+        self.orders.built_from = Some(version);
         if self.orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
             self.orders.detail = None;
         }
@@ -668,8 +1021,14 @@ impl App {
             self.error(format!("Cannot read the data folder: {err}"));
             return;
         }
+        self.refresh_views();
+    }
+
+    /// Rebuilds whatever was made from data that has changed since.
+    fn refresh_views(&mut self) {
         self.rebuild_catalog_if_stale();
         self.refresh_orders();
+        self.refresh_admin_orders();
     }
 
     // ---- lists, pages, mouse ----
@@ -679,19 +1038,15 @@ impl App {
             Screen::Catalog => self.catalog.hits.len(),
             Screen::Cart => self.current_cart().items.len(),
             Screen::Orders => self.orders.ids.len(),
+            Screen::AdminProducts => self.admin_products.hits.len(),
+            Screen::AdminOrders => self.admin_orders.ids.len(),
             _ => 0,
         }
     }
 
     /// Rows of the current screen's list that fit on screen.
     pub fn list_rows(&self) -> usize {
-        let frame = layout::frame(self.viewport, self.stats.visible);
-        let rows = match self.screen {
-            Screen::Cart => layout::table(frame.body, 3).1,
-            Screen::Orders => layout::table(frame.body, 0).1,
-            _ => layout::catalog(frame.body).rows,
-        };
-        usize::from(rows.height).max(1)
+        usize::from(self.rows_area().map_or(1, |r| r.height)).max(1)
     }
 
     fn page_rows(&self) -> usize {
@@ -703,6 +1058,8 @@ impl App {
             Screen::Catalog => Some(&mut self.catalog.cursor),
             Screen::Cart => Some(&mut self.cart),
             Screen::Orders => Some(&mut self.orders.cursor),
+            Screen::AdminProducts => Some(&mut self.admin_products.cursor),
+            Screen::AdminOrders => Some(&mut self.admin_orders.cursor),
             _ => None,
         }
     }
@@ -720,6 +1077,8 @@ impl App {
             (Screen::Catalog, self.catalog.hits.len()),
             (Screen::Cart, self.current_cart().items.len()),
             (Screen::Orders, self.orders.ids.len()),
+            (Screen::AdminProducts, self.admin_products.hits.len()),
+            (Screen::AdminOrders, self.admin_orders.ids.len()),
         ] {
             self.screen = list_screen;
             let height = self.list_rows();
@@ -730,27 +1089,36 @@ impl App {
         self.screen = screen;
     }
 
-    /// The list rows area of the current screen, for mouse hits.
+    /// The frame around every screen after login.
+    pub fn frame_layout(&self) -> layout::Frame {
+        layout::frame(self.viewport, self.stats.visible, self.tabs())
+    }
+
+    /// The list rows area of the current screen, for paging and mouse hits.
     fn rows_area(&self) -> Option<Rect> {
-        let frame = layout::frame(self.viewport, self.stats.visible);
+        let body = self.frame_layout().body;
         match self.screen {
-            Screen::Catalog => Some(layout::catalog(frame.body).rows),
-            Screen::Cart => Some(layout::table(frame.body, 3).1),
-            Screen::Orders => Some(layout::table(frame.body, 0).1),
+            Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
+            Screen::AdminOrders => Some(layout::filtered_list(body, false).rows),
+            Screen::Cart => Some(layout::table(body, 3).1),
+            Screen::Orders => Some(layout::table(body, 0).1),
             _ => None,
         }
     }
 
     fn click(&mut self, column: u16, row: u16) {
         let at = Position::new(column, row);
-        let frame = layout::frame(self.viewport, self.stats.visible);
+        let frame = self.frame_layout();
         if let Some(&(tab, _)) = frame.tabs.iter().find(|(_, rect)| rect.contains(at)) {
             self.show_tab(tab);
             return;
         }
-        if self.screen == Screen::Catalog {
-            let filter = layout::catalog(frame.body).filter;
-            self.catalog.filter_focused = filter.contains(at);
+        let filter_hit = layout::catalog(frame.body).filter.contains(at);
+        match self.screen {
+            Screen::Catalog => self.catalog.filter_focused = filter_hit,
+            Screen::AdminProducts => self.admin_products.filter_focused = filter_hit,
+            Screen::AdminOrders => self.admin_orders.filter_focused = filter_hit,
+            _ => {}
         }
         let Some(rows) = self.rows_area().filter(|r| r.contains(at)) else { return };
         let (len, height) = (self.list_len(), self.list_rows());
@@ -763,8 +1131,7 @@ impl App {
     }
 
     fn scroll(&mut self, column: u16, row: u16, down: bool) {
-        let frame = layout::frame(self.viewport, self.stats.visible);
-        if frame.body.contains(Position::new(column, row)) {
+        if self.frame_layout().body.contains(Position::new(column, row)) {
             self.move_selection(if down { WHEEL_ROWS } else { -WHEEL_ROWS });
         }
     }

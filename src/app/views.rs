@@ -128,6 +128,25 @@ pub struct CatalogView {
     pub built_from: u64,
 }
 
+impl CatalogView {
+    /// Nothing loaded yet (`built_from` never matches a store version).
+    pub fn empty() -> CatalogView {
+        CatalogView {
+            query: Input::default(),
+            filter_focused: false,
+            engine: FilterEngine::Inline(CatalogFilter::new(std::iter::empty())),
+            all: Vec::new(),
+            generation: 0,
+            pending: false,
+            hits: Vec::new(),
+            cursor: ListCursor::default(),
+            total: 0,
+            last_filter: Duration::ZERO,
+            built_from: u64::MAX,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProductView {
     pub product_id: String,
@@ -141,6 +160,70 @@ pub struct OrdersView {
     pub cursor: ListCursor,
     /// The order whose details are open.
     pub detail: Option<String>,
+    /// The store's orders version `ids` was made from.
+    pub built_from: Option<u64>,
+}
+
+/// Every order of every shopper, for admins: filtered by words that must
+/// each match the customer, the status or the order id.
+#[derive(Debug, Default)]
+pub struct AdminOrdersView {
+    pub query: Input,
+    pub filter_focused: bool,
+    /// Matching order ids, newest first.
+    pub ids: Vec<String>,
+    pub cursor: ListCursor,
+    pub detail: Option<String>,
+    /// The orders version and query `ids` were made from.
+    pub built_from: Option<(u64, String)>,
+}
+
+pub const PRODUCT_FIELDS: [&str; 5] = ["Name", "Price", "Stock", "Category", "Description"];
+
+/// New or edited product: name, price, stock, category, description.
+#[derive(Debug)]
+pub struct ProductForm {
+    /// The product being edited; `None` for a new one.
+    pub editing: Option<String>,
+    pub fields: [Input; 5],
+    /// What the fields held when the form opened (to ask before discarding).
+    pub initial: [String; 5],
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl ProductForm {
+    pub fn new(editing: Option<String>, values: [String; 5]) -> ProductForm {
+        let fields = values.clone().map(Input::new);
+        ProductForm { editing, fields, initial: values, focus: 0, error: None }
+    }
+
+    pub fn changed(&self) -> bool {
+        self.fields.iter().zip(&self.initial).any(|(field, initial)| field.value() != initial)
+    }
+}
+
+/// Add or remove units of one product.
+#[derive(Debug)]
+pub struct StockForm {
+    pub product_id: String,
+    pub change: Input,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Form {
+    Product(Box<ProductForm>),
+    Stock(StockForm),
+}
+
+impl Form {
+    pub fn changed(&self) -> bool {
+        match self {
+            Form::Product(form) => form.changed(),
+            Form::Stock(form) => !form.change.value().is_empty(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,6 +240,16 @@ pub enum Dialog {
     ConfirmCancel {
         order_id: String,
     },
+    ConfirmDelete {
+        product_id: String,
+        name: String,
+    },
+    ConfirmAdvance {
+        order_id: String,
+        to: crate::domain::OrderStatus,
+    },
+    /// Esc on a form with typed changes.
+    ConfirmDiscard,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

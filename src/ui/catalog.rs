@@ -20,14 +20,17 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_filter(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let focused = app.catalog.filter_focused;
+    draw_filter_field(frame, area, &app.catalog.query, app.catalog.filter_focused, theme);
+}
+
+/// A filter field: its box, the text (or a placeholder) and the cursor.
+pub fn draw_filter_field(frame: &mut Frame, area: Rect, query: &tui_input::Input, focused: bool, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { theme.focused_border() } else { theme.border() })
         .title(if focused { " Filter (typing) " } else { " Filter — press / " });
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let query = &app.catalog.query;
     if query.value().is_empty() && !focused {
         frame.render_widget(Paragraph::new(Span::styled("name, id or category…", theme.dim())), inner);
     } else {
@@ -106,7 +109,7 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
 }
 
-fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, theme: &Theme) {
+pub fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, theme: &Theme) {
     let block = Block::default().borders(Borders::ALL).title(" Details ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -123,8 +126,10 @@ fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, theme:
         ]),
         Line::from(""),
         Line::from(p.description_or_blank().to_string()),
-        Line::from(""),
-        Line::from(Span::styled("Enter opens · a adds one to the cart", theme.dim())),
     ];
+    let mut lines = lines;
+    if !p.active {
+        lines.insert(3, Line::from(Span::styled("Archived: not sold", theme.warning())));
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

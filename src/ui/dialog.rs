@@ -45,6 +45,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
             " Cancel order? ",
             vec![Line::from(format!("Cancel order {order_id}? Its items go back in stock.")), Line::from("")],
         ),
+        Dialog::ConfirmDelete { product_id, name } => {
+            (" Delete product? ", vec![Line::from(format!("Delete {product_id} {name} for good?")), Line::from("")])
+        }
+        Dialog::ConfirmAdvance { order_id, to } => {
+            (" Move order? ", vec![Line::from(format!("Mark order {order_id} as {to}?")), Line::from("")])
+        }
+        Dialog::ConfirmDiscard => {
+            (" Discard changes? ", vec![Line::from("Close the form and lose what you typed?"), Line::from("")])
+        }
     };
     lines.push(Line::from(""));
     lines.push(Line::from(vec![

@@ -1,8 +1,11 @@
 //! Drawing. Reads `App`, never changes it: every function takes `&App`.
 
+mod admin_orders;
+mod admin_products;
 mod cart;
 mod catalog;
 mod dialog;
+mod form;
 mod help;
 mod login;
 mod orders;
@@ -36,21 +39,30 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         }
         return;
     }
-    let parts = layout::frame(area, app.stats.visible);
+    let parts = app.frame_layout();
     draw_header(frame, &parts, app, theme);
     match app.screen {
         Screen::Catalog => catalog::draw(frame, parts.body, app, theme),
         Screen::Product => product::draw(frame, parts.body, app, theme),
         Screen::Cart => cart::draw(frame, parts.body, app, theme),
         Screen::Orders => orders::draw_list(frame, parts.body, app, theme),
-        Screen::OrderDetail => orders::draw_detail(frame, parts.body, app, theme),
+        Screen::OrderDetail => orders::draw_detail(frame, parts.body, app, app.orders.detail.as_deref(), theme),
+        Screen::AdminProducts => admin_products::draw(frame, parts.body, app, theme),
+        Screen::AdminOrders => admin_orders::draw(frame, parts.body, app, theme),
+        Screen::AdminOrderDetail => {
+            orders::draw_detail(frame, parts.body, app, app.admin_orders.detail.as_deref(), theme)
+        }
         Screen::Login => {}
+    }
+    if let Some(open) = &app.form {
+        form::draw(frame, area, app, open, theme);
     }
     draw_message(frame, parts.message, app, theme);
     if let Some(stats) = parts.stats {
         draw_stats(frame, stats, app, theme);
     }
     let hints = keymap::footer_hints(&app.contexts());
+    let hints = text::fit_hints(&hints, usize::from(parts.footer.width));
     frame.render_widget(Paragraph::new(text::hint_line(theme, &hints)), parts.footer);
     if app.help_open {
         help::draw(frame, area, app, theme);

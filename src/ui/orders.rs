@@ -17,6 +17,10 @@ fn status_style(theme: &Theme, status: OrderStatus) -> ratatui::style::Style {
     }
 }
 
+pub fn status_cell(theme: &Theme, status: OrderStatus) -> Span<'static> {
+    Span::styled(status.to_string(), status_style(theme, status))
+}
+
 pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let (block_area, rows_area, _) = layout::table(body, 0);
     let ids = &app.orders.ids;
@@ -73,8 +77,8 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
 }
 
-pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    let order = app.orders.detail.as_ref().and_then(|id| app.store.data().orders.get(id));
+pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, order_id: Option<&str>, theme: &Theme) {
+    let order = order_id.and_then(|id| app.store.data().orders.get(id));
     let Some(order) = order else {
         frame.render_widget(Paragraph::new("This order no longer exists. Esc goes back."), body);
         return;
@@ -90,6 +94,7 @@ pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 
 fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![
+        Line::from(format!("Customer  {}", order.username)),
         Line::from(format!("Placed    {}", order.timestamp)),
         Line::from(vec![
             Span::raw("Status    "),

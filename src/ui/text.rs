@@ -69,7 +69,26 @@ pub fn fit_width(text: &str, width: usize) -> String {
     out
 }
 
-/// Key hints as `key hint · key hint`.
+/// The hints that fit in `width` columns: the screen's own first, then help
+/// and quit, then the rest, shown in their original order.
+pub fn fit_hints<'a>(hints: &[(&'a str, &'a str)], width: usize) -> Vec<(&'a str, &'a str)> {
+    let cost = |(key, hint): &(&str, &str)| key.chars().count() + hint.chars().count() + 3;
+    let essential = |(_, hint): &(&str, &str)| *hint == "help" || *hint == "quit";
+    let mut keep = vec![false; hints.len()];
+    let mut used = 0;
+    // Screen hints come first in the list; help and quit are always wanted.
+    let order =
+        (0..hints.len()).filter(|&i| essential(&hints[i])).chain((0..hints.len()).filter(|&i| !essential(&hints[i])));
+    for i in order {
+        if used + cost(&hints[i]) <= width + 2 {
+            used += cost(&hints[i]);
+            keep[i] = true;
+        }
+    }
+    hints.iter().zip(keep).filter(|(_, k)| *k).map(|(h, _)| *h).collect()
+}
+
+/// Key hints as `key hint  key hint`.
 pub fn hint_line(theme: &Theme, hints: &[(&str, &str)]) -> Line<'static> {
     let mut spans = Vec::new();
     for (i, (key, hint)) in hints.iter().enumerate() {

@@ -1,0 +1,70 @@
+//! The admin's All orders tab: every shopper's orders, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::{Theme, catalog, orders};
+use crate::app::{App, layout};
+
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let view = &app.admin_orders;
+    let areas = layout::filtered_list(body, false);
+    catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, theme);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if view.filter_focused { theme.border() } else { theme.focused_border() })
+        .title(format!(" All orders — {} of {} ", view.ids.len(), app.store.data().orders.len()));
+    let inner = block.inner(areas.list);
+    frame.render_widget(block, areas.list);
+    if view.ids.is_empty() {
+        let text = if app.store.data().orders.is_empty() {
+            "No orders yet.".to_string()
+        } else {
+            format!("No orders match “{}” (customer, status or order id).", view.query.value())
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
+        );
+        return;
+    }
+    let data = app.store.data();
+    let height = usize::from(areas.rows.height);
+    let rows: Vec<Row> = view
+        .ids
+        .iter()
+        .enumerate()
+        .skip(view.cursor.offset)
+        .take(height)
+        .filter_map(|(i, id)| data.orders.get(id).map(|o| (i, o)))
+        .map(|(i, order)| {
+            let selected = i == view.cursor.selected;
+            let row = Row::new([
+                Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, order.order_id)),
+                Cell::from(order.timestamp.to_string()),
+                Cell::from(order.username.clone()),
+                Cell::from(Line::from(order.total.to_string()).alignment(Alignment::Right)),
+                Cell::from(orders::status_cell(theme, order.status)),
+            ]);
+            if selected { row.style(theme.selected()) } else { row }
+        })
+        .collect();
+    let header = Row::new([
+        Cell::from("  Order"),
+        Cell::from("Date"),
+        Cell::from("Customer"),
+        Cell::from(Line::from("Total").alignment(Alignment::Right)),
+        Cell::from("Status"),
+    ])
+    .style(theme.dim());
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(19),
+        Constraint::Fill(1),
+        Constraint::Length(11),
+        Constraint::Length(9),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+}

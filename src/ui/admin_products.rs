@@ -1,0 +1,78 @@
+//! The admin's Products tab: every product, archived ones marked.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::{Theme, catalog, text};
+use crate::app::filter::highlight;
+use crate::app::{App, CatalogKind, layout};
+
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let areas = layout::catalog(body);
+    let view = &app.admin_products;
+    catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, theme);
+    let title = if view.pending {
+        format!(" Products (admin) — filtering {} … ", view.total)
+    } else {
+        format!(" Products (admin) — {} of {} ", view.hits.len(), view.total)
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if view.filter_focused { theme.border() } else { theme.focused_border() })
+        .title(title);
+    let inner = block.inner(areas.list);
+    frame.render_widget(block, areas.list);
+    if view.hits.is_empty() {
+        let text = if view.total == 0 {
+            "No products yet. Press n to add one.".to_string()
+        } else {
+            format!("No products match “{}”.", view.query.value())
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
+        );
+    } else {
+        let wide = inner.width >= 70;
+        let query = view.query.value();
+        let height = usize::from(areas.rows.height);
+        let rows: Vec<Row> = (view.cursor.offset..view.hits.len().min(view.cursor.offset + height))
+            .filter_map(|i| app.hit_in(CatalogKind::Admin, i).map(|p| (i, p)))
+            .map(|(i, p)| {
+                let selected = i == view.cursor.selected;
+                let mut name = Vec::new();
+                name.extend(text::highlighted(&p.name, &highlight(query, p), Default::default(), theme.matched()));
+                if !p.active {
+                    name.push(Span::styled(" [archived]", theme.warning()));
+                }
+                let mut cells = vec![
+                    Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, p.product_id)),
+                    Cell::from(Line::from(name)),
+                    Cell::from(Line::from(p.price.to_string()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(p.stock.to_string()).alignment(Alignment::Right)),
+                ];
+                if wide {
+                    cells.push(Cell::from(p.category_or_blank().to_string()));
+                }
+                let row = Row::new(cells);
+                if selected { row.style(theme.selected()) } else { row }
+            })
+            .collect();
+        let mut header = vec!["  Id", "Name", "Price", "Stock"];
+        let mut widths =
+            vec![Constraint::Length(9), Constraint::Fill(1), Constraint::Length(11), Constraint::Length(6)];
+        if wide {
+            header.push("Category");
+            widths.push(Constraint::Length(14));
+        }
+        frame.render_widget(
+            Table::new(rows, widths).header(Row::new(header).style(theme.dim())).column_spacing(1),
+            inner,
+        );
+    }
+    if let Some(preview) = areas.preview {
+        catalog::draw_preview(frame, preview, app.selected_in(CatalogKind::Admin), theme);
+    }
+}

@@ -1,0 +1,94 @@
+//! The admin's product and stock forms.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+
+use super::{Theme, input_view, style_if, text};
+use crate::app::{App, Form, PRODUCT_FIELDS, layout};
+
+/// What a form shows, whichever form it is.
+struct FormView<'a> {
+    title: String,
+    fields: Vec<(&'a str, &'a Input)>,
+    focus: usize,
+    error: Option<&'a str>,
+    note: Option<String>,
+}
+
+fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
+    match form {
+        Form::Product(f) => FormView {
+            title: match &f.editing {
+                None => " New product ".to_string(),
+                Some(id) => format!(" Edit {id} "),
+            },
+            fields: PRODUCT_FIELDS.iter().copied().zip(f.fields.iter()).collect(),
+            focus: f.focus,
+            error: f.error.as_deref(),
+            note: f.editing.is_none().then(|| "The id is given automatically.".to_string()),
+        },
+        Form::Stock(f) => {
+            let product = app.store.data().products.get(&f.product_id);
+            let name = product.map_or("", |p| p.name.as_str());
+            let stock = product.map_or(0, |p| p.stock);
+            FormView {
+                title: format!(" Restock {} {} ", f.product_id, text::fit_width(name, 30)),
+                fields: vec![("Change by", &f.change)],
+                focus: 0,
+                error: f.error.as_deref(),
+                note: Some(format!("In stock now: {stock}. Type +N to add or -N to remove.")),
+            }
+        }
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme) {
+    let FormView { title, fields, focus, error, note } = view(app, form);
+    let height = fields.len() as u16 * 2 + 6;
+    let box_area = layout::dialog(area, 72, height);
+    frame.render_widget(Clear, box_area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    let label_width = 15u16.min(inner.width);
+    let mut y = inner.y;
+    if let Some(note) = note.filter(|_| y < inner.bottom()) {
+        frame.render_widget(Paragraph::new(Span::styled(note, theme.dim())), Rect::new(inner.x, y, inner.width, 1));
+        y += 2;
+    }
+    for (i, (label, input)) in fields.iter().enumerate() {
+        if y >= inner.bottom() {
+            break;
+        }
+        let focused = i == focus;
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("{}{label}", if focused { "▶ " } else { "  " }),
+                style_if(focused, theme.key()),
+            )),
+            Rect::new(inner.x, y, label_width, 1),
+        );
+        let x = inner.x + label_width;
+        let width = inner.right().saturating_sub(x);
+        let (shown, cursor) = input_view(input, width, false);
+        let padded = format!("{shown:<width$}", width = usize::from(width));
+        let style = if focused { theme.selected() } else { theme.dim() };
+        frame.render_widget(Paragraph::new(Span::styled(padded, style)), Rect::new(x, y, width, 1));
+        if focused && width > 0 {
+            frame.set_cursor_position((x + cursor, y));
+        }
+        y += 2;
+    }
+    if let Some(error) = error.filter(|_| y < inner.bottom()) {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {error}"), theme.error())).wrap(Wrap { trim: true }),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
+    }
+}

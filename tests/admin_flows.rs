@@ -1,0 +1,224 @@
+//! Admin flows driven by keys through the real keymap, without a terminal.
+
+mod common;
+
+use common::keys::{press, press_with, type_text};
+use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::layout::Rect;
+use shopfront::app::{App, Dialog, Form, MessageKind, Screen, keymap};
+use shopfront::domain::OrderStatus;
+
+fn message(app: &App) -> String {
+    app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default()
+}
+
+fn error(app: &App) -> String {
+    match &app.message {
+        Some(m) if m.kind == MessageKind::Error => m.text.clone(),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+fn form_error(app: &App) -> String {
+    match &app.form {
+        Some(Form::Product(f)) => f.error.clone().unwrap_or_default(),
+        Some(Form::Stock(f)) => f.error.clone().unwrap_or_default(),
+        None => panic!("no form open"),
+    }
+}
+
+/// A shop with an admin `boss` logged in and a customer `alice` who has placed one order.
+pub fn admin_shop() -> (tempfile::TempDir, App) {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.add_admin("boss", "b0ss-pass").unwrap();
+    let cart = store.add_to_cart("alice", "P1001", 2).unwrap();
+    store.checkout("alice", &cart.items).unwrap();
+    let mut app = App::new(store, Rect::new(0, 0, 100, 30));
+    type_text(&mut app, "boss");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "b0ss-pass");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.is_admin());
+    (dir, app)
+}
+
+#[test]
+fn customers_never_see_admin_tabs_or_keys() {
+    let (_dir, mut app) = logged_in_shop(100, 30);
+    assert_eq!(app.tabs().len(), 3);
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.screen, Screen::Catalog);
+    let help = keymap::help_rows(&app.help_contexts());
+    assert!(!help.iter().any(|(_, hint)| hint.contains("admin")), "{help:?}");
+    app.update(shopfront::app::Action::ShowTab(shopfront::app::Tab::Products));
+    assert_eq!(error(&app), "Only an admin can do that");
+    assert_eq!(app.screen, Screen::Catalog);
+}
+
+#[test]
+fn new_product_form_validates_and_creates() {
+    let (dir, mut app) = admin_shop();
+    assert_eq!(app.tabs().len(), 5);
+    press(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.screen, Screen::AdminProducts);
+    press(&mut app, KeyCode::Char('n'));
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(form_error(&app), "Name must be 1–120 characters");
+    type_text(&mut app, "Desk Fan");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "19.999");
+    press(&mut app, KeyCode::Enter); // next field
+    type_text(&mut app, "5");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(form_error(&app), "Price must be a number like 19.99, with at most two decimals");
+    press(&mut app, KeyCode::Backspace); // focus went back to the price
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Desk");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "A small, quiet fan for hot afternoons.");
+    press(&mut app, KeyCode::Enter); // Enter on the last field saves
+    assert!(app.form.is_none(), "{:?}", app.form);
+    assert_eq!(message(&app), "Created P1045 Desk Fan");
+    assert_eq!(app.selected_in(shopfront::app::CatalogKind::Admin).map(|p| p.product_id.as_str()), Some("P1045"));
+    assert!(read(dir.path(), "products.json").contains(
+        r#""product_id":"P1045","name":"Desk Fan","price":19.99,"stock":5,"description":"A small, quiet fan for hot afternoons.","category":"Desk","active":true"#
+    ));
+    // The shopper's catalog has it too.
+    assert_eq!(app.catalog.total, 45);
+}
+
+#[test]
+fn esc_asks_before_discarding_typed_changes() {
+    let (_dir, mut app) = admin_shop();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "nothing typed: closes at once");
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "nothing changed: closes at once");
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, " v2");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.dialog, Some(Dialog::ConfirmDiscard));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.form.is_some() && app.dialog.is_none(), "back to the form");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.form.is_none());
+    assert_eq!(app.store.data().products.get("P1001").unwrap().name, "USB-C Cable");
+}
+
+#[test]
+fn edit_restock_archive_and_delete() {
+    let (dir, mut app) = admin_shop();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('e'));
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "USB-C Cable 1 m");
+    press(&mut app, KeyCode::Tab);
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "11.49");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(message(&app), "Saved P1001 USB-C Cable 1 m");
+    let p = app.store.data().products.get("P1001").unwrap();
+    assert_eq!((p.name.as_str(), p.price.to_string()), ("USB-C Cable 1 m", "$11.49".to_string()));
+
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "-100");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(form_error(&app), "Cannot remove 100 of USB-C Cable 1 m: only 28 in stock");
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "ten");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(form_error(&app), "Type a change like +5 or -3");
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "+12");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(message(&app), "P1001 USB-C Cable 1 m: stock 28 → 40");
+
+    press(&mut app, KeyCode::Char('A'));
+    assert_eq!(message(&app), "Archived P1001 USB-C Cable 1 m: no longer sold");
+    assert!(
+        app.catalog.hits.iter().all(|h| app.store.data().products.rows()[h.position as usize].product_id != "P1001")
+    );
+    assert_eq!(app.admin_products.total, 44, "admins still see it");
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(error(&app), "P1001 is in past orders and cannot be deleted; archive it instead (A)");
+    press(&mut app, KeyCode::Char('A'));
+    assert_eq!(message(&app), "P1001 USB-C Cable 1 m is on sale again");
+
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(app.dialog, Some(Dialog::ConfirmDelete { product_id: "P1002".into(), name: "Wireless Mouse".into() }));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "Deleted P1002 Wireless Mouse");
+    assert!(!read(dir.path(), "products.json").contains("P1002"));
+}
+
+#[test]
+fn admin_products_filter_includes_archived() {
+    let (_dir, mut app) = admin_shop();
+    app.store.set_product_active("boss", "P1003", false).unwrap();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "mechanical");
+    assert_eq!(app.admin_products.hits.len(), 1);
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.admin_products.filter_focused);
+    assert_eq!(app.selected_in(shopfront::app::CatalogKind::Admin).unwrap().product_id, "P1003");
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "mechanical");
+    assert!(app.catalog.hits.is_empty(), "shoppers cannot find archived products");
+}
+
+#[test]
+fn all_orders_filter_advance_and_cancel() {
+    let (dir, mut app) = admin_shop();
+    let mut other = open(dir.path());
+    other.register("carol", "c4rol-pass").unwrap();
+    let cart = other.add_to_cart("carol", "P1002", 1).unwrap();
+    other.checkout("carol", &cart.items).unwrap();
+    press(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.screen, Screen::AdminOrders);
+    assert_eq!(app.admin_orders.ids, ["O0002", "O0001"]);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "alice");
+    assert_eq!(app.admin_orders.ids, ["O0001"]);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.dialog, Some(Dialog::ConfirmAdvance { order_id: "O0001".into(), to: OrderStatus::Paid }));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "Order O0001 is now paid");
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(message(&app), "Order O0001 is now shipped");
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(error(&app), "Order O0001 is shipped; only placed or paid orders can be cancelled");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::AdminOrderDetail);
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(error(&app), "Order O0001 is delivered; it cannot move further");
+    let events = &app.store.data().orders.get("O0001").unwrap().events;
+    assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "boss", "boss", "boss"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc); // clears the filter
+    assert_eq!(app.admin_orders.ids.len(), 2);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "placed");
+    assert_eq!(app.admin_orders.ids, ["O0002"]);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "Order O0002 cancelled — 1 item back in stock");
+    assert_eq!(app.store.data().products.get("P1002").unwrap().stock, 12);
+    assert!(app.admin_orders.ids.is_empty(), "the filter shows placed orders only: {:?}", app.admin_orders.ids);
+}
