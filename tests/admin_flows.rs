@@ -5,7 +5,6 @@ mod common;
 use common::keys::{press, press_with, type_text};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::layout::Rect;
 use shopfront::app::{App, Dialog, Form, MessageKind, Screen, keymap};
 use shopfront::domain::OrderStatus;
 
@@ -28,21 +27,8 @@ fn form_error(app: &App) -> String {
     }
 }
 
-/// A shop with an admin `boss` logged in and a customer `alice` who has placed one order.
-pub fn admin_shop() -> (tempfile::TempDir, App) {
-    let dir = temp_dir();
-    let mut store = open(dir.path());
-    store.register("alice", "s3cret!").unwrap();
-    store.add_admin("boss", "b0ss-pass").unwrap();
-    let cart = store.add_to_cart("alice", "P1001", 2).unwrap();
-    store.checkout("alice", &cart.items).unwrap();
-    let mut app = App::new(store, Rect::new(0, 0, 100, 30));
-    type_text(&mut app, "boss");
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "b0ss-pass");
-    press(&mut app, KeyCode::Enter);
-    assert!(app.is_admin());
-    (dir, app)
+fn admin_shop() -> (tempfile::TempDir, App) {
+    admin_shop_at(100, 30)
 }
 
 #[test]

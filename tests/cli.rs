@@ -67,7 +67,8 @@ fn version_and_help() {
 fn readme_documents_every_key() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     // The shopper's keys and the admin section, up to the command line.
-    let keys = readme.split("### Keys").nth(1).expect("a Keys section").split("## Command line").next().unwrap_or_default();
+    let keys =
+        readme.split("### Keys").nth(1).expect("a Keys section").split("## Command line").next().unwrap_or_default();
     for binding in shopfront::app::keymap::BINDINGS {
         let label = binding.label.trim_matches('`');
         assert!(keys.contains(label), "README's keymap lacks {label} ({})", binding.hint);

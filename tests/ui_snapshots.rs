@@ -150,6 +150,74 @@ fn overlays() {
     });
 }
 
+/// Snapshots an admin's app after `setup` at both sizes.
+fn admin_snapshot(name: &str, setup: impl Fn(&mut App)) {
+    for (width, height) in SIZES {
+        let (_dir, mut app) = admin_shop_at(width, height);
+        app.message = None;
+        setup(&mut app);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), render(&app, width, height).backend());
+    }
+}
+
+#[test]
+fn admin_tabs() {
+    admin_snapshot("admin_products", |app| press(app, KeyCode::Char('4')));
+    admin_snapshot("admin_products_filtered", |app| {
+        app.store.set_product_active("boss", "P1002", false).unwrap();
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('/'));
+        type_text(app, "mouse");
+        press(app, KeyCode::Enter);
+    });
+    admin_snapshot("admin_orders", |app| press(app, KeyCode::Char('5')));
+    admin_snapshot("admin_order_detail", |app| {
+        press(app, KeyCode::Char('5'));
+        press(app, KeyCode::Enter);
+    });
+    admin_snapshot("admin_order_advance", |app| {
+        press(app, KeyCode::Char('5'));
+        press(app, KeyCode::Char('m'));
+    });
+    admin_snapshot("admin_help", |app| {
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('?'));
+    });
+}
+
+#[test]
+fn admin_forms() {
+    admin_snapshot("admin_new_product", |app| {
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('n'));
+        type_text(app, "Desk Fan");
+        press(app, KeyCode::Tab);
+        type_text(app, "19.999");
+        common::keys::press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    });
+    admin_snapshot("admin_edit_product", |app| {
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('e'));
+    });
+    admin_snapshot("admin_restock", |app| {
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('s'));
+        type_text(app, "-99");
+        press(app, KeyCode::Enter);
+    });
+    admin_snapshot("admin_delete_confirm", |app| {
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('j'));
+        press(app, KeyCode::Char('D'));
+    });
+    admin_snapshot("admin_discard_confirm", |app| {
+        press(app, KeyCode::Char('4'));
+        press(app, KeyCode::Char('n'));
+        type_text(app, "x");
+        press(app, KeyCode::Esc);
+    });
+}
+
 #[test]
 fn too_small() {
     let (_dir, app) = logged_in_shop(59, 15);

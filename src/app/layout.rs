@@ -26,14 +26,18 @@ pub fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
-/// The text of a tab in the header: ` 1 Catalog `.
-pub fn tab_label(tab: Tab) -> String {
-    format!(" {} {} ", tab.number(), tab.title())
+/// The text of a tab in the header: ` 1 Catalog `, or just ` 1 ` when the
+/// header is too narrow for every title (the current tab keeps its title).
+pub fn tab_label(tab: Tab, compact: bool) -> String {
+    if compact { format!(" {} ", tab.number()) } else { format!(" {} {} ", tab.number(), tab.title()) }
 }
+
+/// Columns the header keeps for the user's name and cart.
+const HEADER_RIGHT: u16 = 24;
 
 pub const SHOP_TITLE: &str = " Shopfront ";
 
-pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab]) -> Frame {
+pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab], current: Option<Tab>) -> Frame {
     let stats_rows = u16::from(show_stats);
     let [header, body, message, stats, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -44,10 +48,12 @@ pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab]) -> Frame {
     ])
     .areas(area);
     let mut x = header.x + SHOP_TITLE.len() as u16 + 1;
+    let full: u16 = tabs.iter().map(|&t| tab_label(t, false).chars().count() as u16 + 1).sum();
+    let compact = x + full + HEADER_RIGHT > header.right();
     let tabs = tabs
         .iter()
         .map(|&tab| {
-            let width = tab_label(tab).len() as u16;
+            let width = tab_label(tab, compact && Some(tab) != current).chars().count() as u16;
             let rect = Rect::new(x, header.y, width, 1).intersection(header);
             x += width + 1;
             (tab, rect)
@@ -121,13 +127,16 @@ mod tests {
 
     #[test]
     fn frame_splits_rows() {
-        let f = frame(Rect::new(0, 0, 80, 24), false, &Tab::SHOPPER);
+        let f = frame(Rect::new(0, 0, 80, 24), false, &Tab::SHOPPER, Some(Tab::Catalog));
         assert_eq!(f.header, Rect::new(0, 0, 80, 1));
         assert_eq!(f.body, Rect::new(0, 1, 80, 21));
         assert_eq!(f.footer, Rect::new(0, 23, 80, 1));
         assert_eq!(f.tabs[0].1, Rect::new(12, 0, 11, 1));
-        let with_stats = frame(Rect::new(0, 0, 80, 24), true, &Tab::ADMIN);
+        let with_stats = frame(Rect::new(0, 0, 80, 24), true, &Tab::ADMIN, Some(Tab::Cart));
         assert_eq!(with_stats.tabs.len(), 5);
+        // Too narrow for every title: only the current tab keeps its title.
+        assert_eq!(with_stats.tabs[0].1.width, 3);
+        assert_eq!(with_stats.tabs[1].1.width, 8);
         assert_eq!(with_stats.stats, Some(Rect::new(0, 22, 80, 1)));
     }
 
@@ -146,6 +155,6 @@ mod tests {
         let d = dialog(Rect::new(0, 0, 1, 1), 40, 10);
         assert!(d.width <= 1 && d.height <= 1);
         let _ = login_box(Rect::new(0, 0, 0, 0));
-        let _ = frame(Rect::new(0, 0, 1, 1), true, &Tab::ADMIN);
+        let _ = frame(Rect::new(0, 0, 1, 1), true, &Tab::ADMIN, None);
     }
 }

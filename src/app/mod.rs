@@ -1091,7 +1091,7 @@ impl App {
 
     /// The frame around every screen after login.
     pub fn frame_layout(&self) -> layout::Frame {
-        layout::frame(self.viewport, self.stats.visible, self.tabs())
+        layout::frame(self.viewport, self.stats.visible, self.tabs(), self.screen.tab())
     }
 
     /// The list rows area of the current screen, for paging and mouse hits.

@@ -11,7 +11,8 @@ use crate::app::{App, layout};
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let view = &app.admin_orders;
     let areas = layout::filtered_list(body, false);
-    catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, theme);
+    let placeholder = "customer, status or order id…";
+    catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, placeholder, theme);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if view.filter_focused { theme.border() } else { theme.focused_border() })
@@ -32,6 +33,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     }
     let data = app.store.data();
     let height = usize::from(areas.rows.height);
+    // Narrow: the date without the time, so the customer's name fits.
+    let full_dates = inner.width >= 70;
     let rows: Vec<Row> = view
         .ids
         .iter()
@@ -43,7 +46,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             let selected = i == view.cursor.selected;
             let row = Row::new([
                 Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, order.order_id)),
-                Cell::from(order.timestamp.to_string()),
+                Cell::from(if full_dates { order.timestamp.to_string() } else { order.timestamp.date() }),
                 Cell::from(order.username.clone()),
                 Cell::from(Line::from(order.total.to_string()).alignment(Alignment::Right)),
                 Cell::from(orders::status_cell(theme, order.status)),
@@ -61,7 +64,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     .style(theme.dim());
     let widths = [
         Constraint::Length(12),
-        Constraint::Length(19),
+        Constraint::Length(if full_dates { 19 } else { 10 }),
         Constraint::Fill(1),
         Constraint::Length(11),
         Constraint::Length(9),

@@ -12,7 +12,14 @@ use crate::app::{App, CatalogKind, layout};
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let areas = layout::catalog(body);
     let view = &app.admin_products;
-    catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, theme);
+    catalog::draw_filter_field(
+        frame,
+        areas.filter,
+        &view.query,
+        view.filter_focused,
+        catalog::PRODUCT_PLACEHOLDER,
+        theme,
+    );
     let title = if view.pending {
         format!(" Products (admin) — filtering {} … ", view.total)
     } else {

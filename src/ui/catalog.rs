@@ -20,11 +20,20 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_filter(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    draw_filter_field(frame, area, &app.catalog.query, app.catalog.filter_focused, theme);
+    draw_filter_field(frame, area, &app.catalog.query, app.catalog.filter_focused, PRODUCT_PLACEHOLDER, theme);
 }
 
-/// A filter field: its box, the text (or a placeholder) and the cursor.
-pub fn draw_filter_field(frame: &mut Frame, area: Rect, query: &tui_input::Input, focused: bool, theme: &Theme) {
+pub const PRODUCT_PLACEHOLDER: &str = "name, id or category…";
+
+/// A filter field: its box, the text (or `placeholder`) and the cursor.
+pub fn draw_filter_field(
+    frame: &mut Frame,
+    area: Rect,
+    query: &tui_input::Input,
+    focused: bool,
+    placeholder: &str,
+    theme: &Theme,
+) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { theme.focused_border() } else { theme.border() })
@@ -32,7 +41,7 @@ pub fn draw_filter_field(frame: &mut Frame, area: Rect, query: &tui_input::Input
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if query.value().is_empty() && !focused {
-        frame.render_widget(Paragraph::new(Span::styled("name, id or category…", theme.dim())), inner);
+        frame.render_widget(Paragraph::new(Span::styled(placeholder.to_string(), theme.dim())), inner);
     } else {
         let (shown, cursor) = input_view(query, inner.width, false);
         frame.render_widget(Paragraph::new(shown), inner);

@@ -90,7 +90,9 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     let current = app.screen.tab();
     for &(tab, rect) in &parts.tabs {
         let style = if Some(tab) == current { theme.tab_active() } else { theme.header() };
-        frame.render_widget(Paragraph::new(Span::styled(layout::tab_label(tab), style)), rect);
+        // The layout gave each tab the width of the label it fits.
+        let compact = usize::from(rect.width) < layout::tab_label(tab, false).chars().count();
+        frame.render_widget(Paragraph::new(Span::styled(layout::tab_label(tab, compact), style)), rect);
     }
     let cart = app.current_cart();
     let items = cart.item_count();

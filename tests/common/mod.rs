@@ -93,3 +93,22 @@ pub fn logged_in_shop(width: u16, height: u16) -> (tempfile::TempDir, shopfront:
     assert!(app.session.is_some(), "logged in: {:?}", app.login.error);
     (dir, app)
 }
+
+/// A shop with an admin `boss` (password `b0ss-pass`) logged in and a
+/// customer `alice` who has placed one order, at `width`×`height`.
+pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::app::App) {
+    use crossterm::event::KeyCode;
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").expect("register");
+    store.add_admin("boss", "b0ss-pass").expect("admin");
+    let cart = store.add_to_cart("alice", "P1001", 2).expect("add");
+    store.checkout("alice", &cart.items).expect("checkout");
+    let mut app = shopfront::app::App::new(store, ratatui::layout::Rect::new(0, 0, width, height));
+    keys::type_text(&mut app, "boss");
+    keys::press(&mut app, KeyCode::Tab);
+    keys::type_text(&mut app, "b0ss-pass");
+    keys::press(&mut app, KeyCode::Enter);
+    assert!(app.is_admin());
+    (dir, app)
+}
