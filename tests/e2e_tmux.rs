@@ -147,3 +147,99 @@ fn refuses_to_run_without_a_terminal_and_on_a_damaged_folder() {
         "{screen}"
     );
 }
+
+#[test]
+fn admin_and_shopper_in_two_copies_on_one_folder() {
+    use std::io::Write;
+    let dir = temp_dir();
+    let mut add = Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .args(["admin", "add", "boss", "--password-stdin", "--data-dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"b0ss-pass\n").unwrap();
+    assert!(add.wait().unwrap().success());
+
+    let id = std::process::id();
+    let shopper = Tmux::start(&format!("shopfront-e2e-shopper-{id}"), dir.path());
+    shopper.wait_for("Log in");
+    shopper.keys(&["C-n"]);
+    shopper.type_text("sam");
+    shopper.keys(&["Tab"]);
+    shopper.type_text("sam-pass");
+    shopper.keys(&["Tab"]);
+    shopper.type_text("sam-pass");
+    shopper.keys(&["Enter"]);
+    shopper.wait_for("Products — 44 of 44");
+
+    let admin = Tmux::start(&format!("shopfront-e2e-admin-{id}"), dir.path());
+    admin.wait_for("Log in");
+    admin.type_text("boss");
+    admin.keys(&["Tab"]);
+    admin.type_text("b0ss-pass");
+    admin.keys(&["Enter"]);
+    admin.wait_for("5 All orders");
+    admin.keys(&["4", "n"]);
+    admin.wait_for("New product");
+    admin.type_text("Solar Lantern");
+    admin.keys(&["Tab"]);
+    admin.type_text("12.50");
+    admin.keys(&["Tab"]);
+    admin.type_text("4");
+    admin.keys(&["Tab"]);
+    admin.type_text("Outdoor");
+    admin.keys(&["Tab"]);
+    admin.type_text("A folding solar lantern for camping.");
+    admin.keys(&["C-s"]);
+    admin.wait_for("Created P1045 Solar Lantern");
+
+    // The shopper's copy, already running, finds it and buys it.
+    shopper.keys(&["/"]);
+    shopper.type_text("lantern");
+    let screen = shopper.wait_for("▶ Solar Lantern");
+    assert!(screen.contains("Products — 1 of 45"), "{screen}");
+    shopper.keys(&["Enter", "a"]);
+    shopper.wait_for("Added 1 × Solar Lantern");
+    shopper.keys(&["c", "p"]);
+    shopper.wait_for("Place order?");
+    shopper.keys(&["y"]);
+    shopper.wait_for("Order O0001 placed — $12.50");
+    shopper.keys(&["o"]);
+    shopper.wait_for("│▶ O0001");
+
+    // The admin ships it.
+    admin.keys(&["5"]);
+    admin.wait_for("O0001");
+    admin.keys(&["m"]);
+    admin.wait_for("Mark order O0001 as paid?");
+    admin.keys(&["y"]);
+    admin.wait_for("Order O0001 is now paid");
+    admin.keys(&["m"]);
+    admin.wait_for("Mark order O0001 as shipped?");
+    admin.keys(&["y"]);
+    admin.wait_for("Order O0001 is now shipped");
+
+    // The shopper's Orders tab shows it within a couple of seconds, untouched.
+    let started = Instant::now();
+    let screen = shopper.wait_for("shipped");
+    assert!(screen.contains("O0001"), "{screen}");
+    assert!(started.elapsed() < Duration::from_secs(4), "seen after {:?}", started.elapsed());
+
+    // The admin archives the lantern; the shopper can no longer find it.
+    admin.keys(&["4", "/"]);
+    admin.type_text("solar");
+    admin.keys(&["Enter"]);
+    admin.wait_for("▶ P1045");
+    admin.keys(&["A"]);
+    admin.wait_for("Archived P1045 Solar Lantern: no longer sold");
+    shopper.keys(&["1", "/", "C-u"]);
+    shopper.type_text("lantern");
+    let screen = shopper.wait_for("Products — 0 of 44");
+    assert!(screen.contains("No products match"), "{screen}");
+    shopper.keys(&["C-c"]);
+    admin.keys(&["C-c"]);
+    shopper.wait_for("EXITED=0");
+    admin.wait_for("EXITED=0");
+}

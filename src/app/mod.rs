@@ -538,9 +538,12 @@ impl App {
         changed
     }
 
-    /// Shows new results, keeping the same product selected when it is among them.
+    /// Shows new results. A product the shopper moved to stays selected while
+    /// it is among them; a selection still on the top row stays on the top
+    /// row, so typing always shows the best match first.
     fn apply_hits(&mut self, kind: CatalogKind, hits: Vec<filter::Hit>, took: Duration) {
-        let keep = self.selected_in(kind).map(|p| p.product_id.clone());
+        let moved = self.view(kind).cursor.selected > 0;
+        let keep = self.selected_in(kind).filter(|_| moved).map(|p| p.product_id.clone());
         let height = self.list_rows();
         let rows = self.store.data().products.rows();
         let index = keep
