@@ -2,8 +2,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::{Theme, catalog, orders};
 use crate::app::{App, layout};
@@ -25,10 +25,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         } else {
             format!("No orders match “{}” (customer, status or order id).", view.query.value())
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.dim())).alignment(Alignment::Center).wrap(Wrap { trim: true }),
-            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
-        );
+        super::draw_empty(frame, inner, text, theme);
         return;
     }
     let data = app.store.data();

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::{Theme, catalog, text};
 use crate::app::filter::highlight;
@@ -37,10 +37,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         } else {
             format!("No products match “{}”.", view.query.value())
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.dim())).alignment(Alignment::Center).wrap(Wrap { trim: true }),
-            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
-        );
+        super::draw_empty(frame, inner, text, theme);
     } else {
         let wide = inner.width >= 70;
         let query = view.query.value();

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::Theme;
 use crate::app::{App, layout};
@@ -19,12 +19,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(block_area);
     frame.render_widget(block, block_area);
     if cart.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled("Your cart is empty. Press 1 or / to browse the catalog.", theme.dim()))
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
-        );
+        super::draw_empty(frame, inner, "Your cart is empty. Press 1 or / to browse the catalog.", theme);
     } else {
         let products = &app.store.data().products;
         let height = usize::from(rows_area.height);

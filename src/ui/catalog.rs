@@ -71,10 +71,7 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
         } else {
             format!("No products match “{}”. Esc clears the filter.", catalog.query.value())
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.dim())).alignment(Alignment::Center).wrap(Wrap { trim: true }),
-            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
-        );
+        super::draw_empty(frame, inner, text, theme);
         return;
     }
     let wide = inner.width >= 70;

@@ -156,6 +156,13 @@ pub fn input_view(input: &Input, width: u16, masked: bool) -> (String, u16) {
     (text::fit_width(&out, width), cursor.min(width - 1) as u16)
 }
 
+/// An empty list's message, centered in `area`: an empty cart, no orders, no match.
+pub fn draw_empty(frame: &mut Frame, area: Rect, message: impl Into<String>, theme: &Theme) {
+    let below = Rect::new(area.x, area.y + area.height / 2, area.width, area.height - area.height / 2);
+    let text = Paragraph::new(Span::styled(message.into(), theme.dim())).alignment(Alignment::Center);
+    frame.render_widget(text.wrap(Wrap { trim: true }), below);
+}
+
 /// A style for an optional emphasis.
 pub fn style_if(on: bool, style: Style) -> Style {
     if on { style } else { Style::new() }

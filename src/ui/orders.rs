@@ -31,12 +31,7 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(block_area);
     frame.render_widget(block, block_area);
     if ids.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled("You have no orders yet.", theme.dim()))
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, inner.height - inner.height / 2),
-        );
+        super::draw_empty(frame, inner, "You have no orders yet.", theme);
         return;
     }
     let orders = &app.store.data().orders;

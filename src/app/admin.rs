@@ -1,0 +1,246 @@
+//! The admin's screens: products (with forms) and all orders.
+
+use super::*;
+
+impl App {
+    // ---- admin: products ----
+
+    pub(super) fn update_admin_products(&mut self, action: Action) {
+        if self.admin_products.filter_focused {
+            let view = &mut self.admin_products;
+            if edit_filter(&mut view.query, &mut view.filter_focused, action) {
+                self.refilter(CatalogKind::Admin);
+            }
+            return;
+        }
+        let selected = self.selected_in(CatalogKind::Admin).cloned();
+        match (action, selected) {
+            (Action::NewProduct, _) => {
+                self.form = Some(Form::Product(Box::new(ProductForm::new(None, Default::default()))));
+            }
+            (Action::Back, _) if !self.admin_products.query.value().is_empty() => {
+                self.admin_products.query.reset();
+                self.refilter(CatalogKind::Admin);
+            }
+            (Action::EditProduct, Some(p)) => {
+                let values = [
+                    p.name.clone(),
+                    p.price.to_decimal_string(),
+                    p.stock.to_string(),
+                    p.category_or_blank().to_string(),
+                    p.description_or_blank().to_string(),
+                ];
+                self.form = Some(Form::Product(Box::new(ProductForm::new(Some(p.product_id), values))));
+            }
+            (Action::Restock, Some(p)) => {
+                self.form =
+                    Some(Form::Stock(StockForm { product_id: p.product_id, change: Input::default(), error: None }));
+            }
+            (Action::ToggleArchive, Some(p)) => {
+                let admin = self.username().unwrap_or_default().to_string();
+                match self.store.set_product_active(&admin, &p.product_id, !p.active) {
+                    Ok(done) if done.active => self.info(format!("{} {} is on sale again", done.product_id, done.name)),
+                    Ok(done) => self.info(format!("Archived {} {}: no longer sold", done.product_id, done.name)),
+                    Err(err) => self.error(err.to_string()),
+                }
+            }
+            (Action::DeleteProduct, Some(p)) => {
+                let ordered =
+                    self.store.data().orders.rows().iter().flat_map(|o| &o.items).any(|l| l.product_id == p.product_id);
+                if ordered {
+                    self.error(ProductError::InPastOrders { id: p.product_id }.to_string());
+                } else {
+                    self.dialog = Some(Dialog::ConfirmDelete { product_id: p.product_id, name: p.name });
+                }
+            }
+            (Action::Paste(text), _) => {
+                self.admin_products.filter_focused = true;
+                paste_into(&mut self.admin_products.query, &text);
+                self.refilter(CatalogKind::Admin);
+            }
+            (Action::EditProduct | Action::Restock | Action::ToggleArchive | Action::DeleteProduct, None) => {
+                self.error("No product selected");
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn update_form(&mut self, action: Action) {
+        let Some(form) = self.form.as_mut() else { return };
+        match (form, action) {
+            (form, Action::Back) => {
+                if form.changed() {
+                    self.dialog = Some(Dialog::ConfirmDiscard);
+                } else {
+                    self.form = None;
+                }
+            }
+            (Form::Product(form), Action::NextField) => form.focus = (form.focus + 1) % PRODUCT_FIELDS.len(),
+            (Form::Product(form), Action::PrevField) => {
+                form.focus = (form.focus + PRODUCT_FIELDS.len() - 1) % PRODUCT_FIELDS.len();
+            }
+            (Form::Product(form), Action::Submit) if form.focus + 1 < PRODUCT_FIELDS.len() => form.focus += 1,
+            (Form::Product(form), Action::Edit(request)) => {
+                form.fields[form.focus].handle(request);
+            }
+            (Form::Product(form), Action::Paste(text)) => paste_into(&mut form.fields[form.focus], &text),
+            (Form::Stock(form), Action::Edit(request)) => {
+                form.change.handle(request);
+            }
+            (Form::Stock(form), Action::Paste(text)) => paste_into(&mut form.change, &text),
+            (_, Action::Submit | Action::SubmitForm) => self.submit_form(),
+            _ => {}
+        }
+    }
+
+    pub(super) fn submit_form(&mut self) {
+        let admin = self.username().unwrap_or_default().to_string();
+        match self.form.take() {
+            Some(Form::Product(mut form)) => {
+                let [name, price, stock, category, description] = form.fields.each_ref().map(|f| f.value());
+                let saved = ProductDraft::from_input(name, price, stock, category, description)
+                    .map_err(|err| {
+                        form.focus = match err {
+                            ProductError::NameLength => 0,
+                            ProductError::PriceFormat | ProductError::PriceNotPositive => 1,
+                            _ => 2,
+                        };
+                        StoreError::from(err)
+                    })
+                    .and_then(|draft| match &form.editing {
+                        None => self.store.create_product(&admin, draft),
+                        Some(id) => self.store.update_product(&admin, id, draft),
+                    });
+                match saved {
+                    Ok(product) => {
+                        let verb = if form.editing.is_some() { "Saved" } else { "Created" };
+                        self.info(format!("{verb} {} {}", product.product_id, product.name));
+                        // Rebuild now so the new or renamed product can be selected.
+                        self.refresh_views();
+                        self.select_admin_product(&product.product_id);
+                    }
+                    Err(err) => {
+                        form.error = Some(err.to_string());
+                        self.form = Some(Form::Product(form));
+                    }
+                }
+            }
+            Some(Form::Stock(mut form)) => {
+                let before = self.store.data().products.get(&form.product_id).map(|p| p.stock);
+                let changed = parse_stock_change(form.change.value())
+                    .map_err(StoreError::from)
+                    .and_then(|change| self.store.change_stock(&admin, &form.product_id, change));
+                match changed {
+                    Ok(product) => {
+                        let was = before.map_or_else(String::new, |n| format!("{n} → "));
+                        self.info(format!("{} {}: stock {was}{}", product.product_id, product.name, product.stock));
+                    }
+                    Err(err) => {
+                        form.error = Some(err.to_string());
+                        self.form = Some(Form::Stock(form));
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn select_admin_product(&mut self, product_id: &str) {
+        let rows = self.store.data().products.rows();
+        let found = self.admin_products.hits.iter().position(|h| rows[h.position as usize].product_id == product_id);
+        if let Some(index) = found {
+            let (len, height) = (self.admin_products.hits.len(), self.list_rows());
+            self.admin_products.cursor.select(index, len, height);
+        }
+    }
+
+    // ---- admin: all orders ----
+
+    pub(super) fn update_admin_orders(&mut self, action: Action) {
+        if self.admin_orders.filter_focused {
+            let view = &mut self.admin_orders;
+            if edit_filter(&mut view.query, &mut view.filter_focused, action) {
+                view.cursor = ListCursor::default();
+            }
+            return;
+        }
+        let selected = match self.screen {
+            Screen::AdminOrderDetail => self.admin_orders.detail.clone(),
+            _ => self.admin_orders.ids.get(self.admin_orders.cursor.selected).cloned(),
+        };
+        let order = selected.and_then(|id| self.store.data().orders.get(&id).cloned());
+        match (action, order) {
+            (Action::Back, _) if self.screen == Screen::AdminOrderDetail => {
+                self.admin_orders.detail = None;
+                self.screen = Screen::AdminOrders;
+            }
+            (Action::Back, _) if !self.admin_orders.query.value().is_empty() => self.admin_orders.query.reset(),
+            (Action::Paste(text), _) => {
+                self.admin_orders.filter_focused = true;
+                paste_into(&mut self.admin_orders.query, &text);
+            }
+            (Action::Open, Some(order)) => {
+                self.admin_orders.detail = Some(order.order_id);
+                self.screen = Screen::AdminOrderDetail;
+            }
+            (Action::AdvanceOrder, Some(order)) => match order.status.next() {
+                Some(to) => self.dialog = Some(Dialog::ConfirmAdvance { order_id: order.order_id, to }),
+                None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
+            },
+            (Action::CancelOrder, Some(order)) if order.status.can_cancel() => {
+                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id });
+            }
+            (Action::CancelOrder, Some(order)) => self.error(format!(
+                "Order {} is {}; only placed or paid orders can be cancelled",
+                order.order_id, order.status
+            )),
+            (Action::Open | Action::AdvanceOrder | Action::CancelOrder, None) => self.error("No order selected"),
+            _ => {}
+        }
+    }
+
+    /// Re-applies the All orders filter, when the orders or the query changed.
+    pub(super) fn refresh_admin_orders(&mut self) {
+        if !self.is_admin() {
+            return;
+        }
+        let built = (self.store.version(FileKind::Orders), self.admin_orders.query.value().to_string());
+        if self.admin_orders.built_from.as_ref() == Some(&built) {
+            return;
+        }
+        self.admin_orders.built_from = Some(built);
+        let words: Vec<String> = self.admin_orders.query.value().split_whitespace().map(str::to_lowercase).collect();
+        self.admin_orders.ids = self
+            .store
+            .data()
+            .all_orders()
+            .into_iter()
+            .filter(|o| {
+                let (user, id) = (o.username.to_lowercase(), o.order_id.to_lowercase());
+                words.iter().all(|w| {
+                    user.contains(w.as_str()) || id.contains(w.as_str()) || o.status.as_str().starts_with(w.as_str())
+                })
+            })
+            .map(|o| o.order_id.clone())
+            .collect();
+        if self.admin_orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
+            self.admin_orders.detail = None;
+        }
+    }
+
+    pub(super) fn advance_order(&mut self, order_id: &str, to: OrderStatus) {
+        let admin = self.username().unwrap_or_default().to_string();
+        match self.store.set_order_status(&admin, order_id, to) {
+            Ok(order) => self.info(format!("Order {} is now {}", order.order_id, order.status)),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    pub(super) fn delete_product(&mut self, product_id: &str) {
+        let admin = self.username().unwrap_or_default().to_string();
+        match self.store.delete_product(&admin, product_id) {
+            Ok(product) => self.info(format!("Deleted {} {}", product.product_id, product.name)),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Lists: selection, paging, and mouse hits, from the shared layout.
+
+use super::*;
+
+impl App {
+    // ---- lists, pages, mouse ----
+
+    pub(super) fn list_len(&self) -> usize {
+        match self.screen {
+            Screen::Catalog => self.catalog.hits.len(),
+            Screen::Cart => self.current_cart().items.len(),
+            Screen::Orders => self.orders.ids.len(),
+            Screen::AdminProducts => self.admin_products.hits.len(),
+            Screen::AdminOrders => self.admin_orders.ids.len(),
+            _ => 0,
+        }
+    }
+
+    /// Rows of the current screen's list that fit on screen.
+    pub fn list_rows(&self) -> usize {
+        usize::from(self.rows_area().map_or(1, |r| r.height)).max(1)
+    }
+
+    pub(super) fn page_rows(&self) -> usize {
+        self.list_rows().saturating_sub(1).max(1)
+    }
+
+    pub(super) fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        match self.screen {
+            Screen::Catalog => Some(&mut self.catalog.cursor),
+            Screen::Cart => Some(&mut self.cart),
+            Screen::Orders => Some(&mut self.orders.cursor),
+            Screen::AdminProducts => Some(&mut self.admin_products.cursor),
+            Screen::AdminOrders => Some(&mut self.admin_orders.cursor),
+            _ => None,
+        }
+    }
+
+    pub(super) fn move_selection(&mut self, delta: isize) {
+        let (len, height) = (self.list_len(), self.list_rows());
+        if let Some(cursor) = self.cursor_mut() {
+            cursor.move_by(delta, len, height);
+        }
+    }
+
+    pub(super) fn fit_cursors(&mut self) {
+        let screen = self.screen;
+        for (list_screen, len) in [
+            (Screen::Catalog, self.catalog.hits.len()),
+            (Screen::Cart, self.current_cart().items.len()),
+            (Screen::Orders, self.orders.ids.len()),
+            (Screen::AdminProducts, self.admin_products.hits.len()),
+            (Screen::AdminOrders, self.admin_orders.ids.len()),
+        ] {
+            self.screen = list_screen;
+            let height = self.list_rows();
+            if let Some(cursor) = self.cursor_mut() {
+                cursor.fit(len, height);
+            }
+        }
+        self.screen = screen;
+    }
+
+    /// The frame around every screen after login.
+    pub fn frame_layout(&self) -> layout::Frame {
+        layout::frame(self.viewport, self.stats.visible, self.tabs(), self.screen.tab())
+    }
+
+    /// The list rows area of the current screen, for paging and mouse hits.
+    pub(super) fn rows_area(&self) -> Option<Rect> {
+        let body = self.frame_layout().body;
+        match self.screen {
+            Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
+            Screen::AdminOrders => Some(layout::filtered_list(body, false).rows),
+            Screen::Cart => Some(layout::table(body, 3).1),
+            Screen::Orders => Some(layout::table(body, 0).1),
+            _ => None,
+        }
+    }
+
+    pub(super) fn click(&mut self, column: u16, row: u16) {
+        let at = Position::new(column, row);
+        let frame = self.frame_layout();
+        if let Some(&(tab, _)) = frame.tabs.iter().find(|(_, rect)| rect.contains(at)) {
+            self.show_tab(tab);
+            return;
+        }
+        let filter_hit = layout::catalog(frame.body).filter.contains(at);
+        match self.screen {
+            Screen::Catalog => self.catalog.filter_focused = filter_hit,
+            Screen::AdminProducts => self.admin_products.filter_focused = filter_hit,
+            Screen::AdminOrders => self.admin_orders.filter_focused = filter_hit,
+            _ => {}
+        }
+        let Some(rows) = self.rows_area().filter(|r| r.contains(at)) else { return };
+        let (len, height) = (self.list_len(), self.list_rows());
+        if let Some(cursor) = self.cursor_mut() {
+            let index = cursor.offset + usize::from(row - rows.y);
+            if index < len {
+                cursor.select(index, len, height);
+            }
+        }
+    }
+
+    pub(super) fn scroll(&mut self, column: u16, row: u16, down: bool) {
+        if self.frame_layout().body.contains(Position::new(column, row)) {
+            self.move_selection(if down { WHEEL_ROWS } else { -WHEEL_ROWS });
+        }
+    }
+}

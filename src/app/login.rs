@@ -1,0 +1,79 @@
+//! Log in and create account.
+
+use super::*;
+
+impl App {
+    // ---- login ----
+
+    pub(super) fn update_login(&mut self, action: Action) {
+        let form = &mut self.login;
+        match action {
+            Action::NextField => form.focus = (form.focus + 1) % form.field_count(),
+            Action::PrevField => form.focus = (form.focus + form.field_count() - 1) % form.field_count(),
+            Action::ToggleLoginForm => {
+                form.mode = match form.mode {
+                    LoginMode::LogIn => LoginMode::CreateAccount,
+                    LoginMode::CreateAccount => LoginMode::LogIn,
+                };
+                form.focus = 0;
+                form.error = None;
+                form.clear_passwords();
+            }
+            Action::Submit if form.focus + 1 < form.field_count() => form.focus += 1,
+            Action::Submit => self.submit_login(),
+            Action::Edit(request) => {
+                form.focused_input().handle(request);
+            }
+            Action::Paste(text) => paste_into(form.focused_input(), &text),
+            _ => {}
+        }
+    }
+
+    pub(super) fn submit_login(&mut self) {
+        let form = &mut self.login;
+        let username = form.username.value().trim().to_string();
+        let password = form.password.value().to_string();
+        if username.is_empty() {
+            form.error = Some("Enter a username".into());
+            form.focus = 0;
+            return;
+        }
+        let result = match form.mode {
+            LoginMode::LogIn => self.store.login(&username, &password),
+            LoginMode::CreateAccount => {
+                // The form's own checks first, in the order of its fields.
+                let confirmed = password == form.confirm.value();
+                crate::domain::user::validate_username(&username)
+                    .and_then(|()| crate::domain::user::validate_password(&password))
+                    .and_then(|()| confirmed.then_some(()).ok_or(crate::domain::UserError::PasswordMismatch))
+                    .map_err(StoreError::from)
+                    .and_then(|()| self.store.register(&username, &password))
+            }
+        };
+        let form = &mut self.login;
+        form.clear_passwords();
+        match result {
+            Ok(user) => {
+                let created = form.mode == LoginMode::CreateAccount;
+                self.session = Some(Session { username: user.username.clone(), role: user.role });
+                self.login = LoginForm::default();
+                self.screen = Screen::Catalog;
+                self.admin_products.built_from = u64::MAX;
+                self.sync_with_store();
+                let greeting = if created { "Account created — welcome" } else { "Welcome back" };
+                self.info(format!("{greeting}, {}", user.username));
+            }
+            Err(err) => {
+                form.focus = if matches!(err, StoreError::User(crate::domain::UserError::UsernameTaken))
+                    || matches!(err, StoreError::User(crate::domain::UserError::UsernameLength))
+                    || matches!(err, StoreError::User(crate::domain::UserError::UsernameCharacters))
+                {
+                    0
+                } else {
+                    1
+                };
+                form.error = Some(err.to_string());
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The shopper's screens: catalog, product, cart, checkout, orders.
+
+use super::*;
+
+impl App {
+    // ---- catalog ----
+
+    pub(super) fn update_catalog(&mut self, action: Action) {
+        if self.catalog.filter_focused {
+            if edit_filter(&mut self.catalog.query, &mut self.catalog.filter_focused, action) {
+                self.refilter(CatalogKind::Shop);
+            }
+            return;
+        }
+        match action {
+            Action::Open => match self.selected_product().map(|p| p.product_id.clone()) {
+                Some(id) => self.open_product(id),
+                None => self.error("No product selected"),
+            },
+            Action::AddToCart => match self.selected_product().map(|p| p.product_id.clone()) {
+                Some(id) => self.add_to_cart(&id, 1),
+                None => self.error("No product selected"),
+            },
+            Action::Back if !self.catalog.query.value().is_empty() => {
+                self.catalog.query.reset();
+                self.refilter(CatalogKind::Shop);
+            }
+            Action::Paste(text) => {
+                self.catalog.filter_focused = true;
+                paste_into(&mut self.catalog.query, &text);
+                self.refilter(CatalogKind::Shop);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn open_product(&mut self, product_id: String) {
+        self.product = ProductView { product_id, qty: 1 };
+        self.screen = Screen::Product;
+    }
+
+    pub(super) fn add_to_cart(&mut self, product_id: &str, qty: u32) {
+        let Some(user) = self.username().map(str::to_string) else { return };
+        let name = self.store.data().products.get(product_id).map(|p| p.name.clone()).unwrap_or_default();
+        match self.store.add_to_cart(&user, product_id, qty) {
+            Ok(cart) => {
+                let total = cart.qty_of(product_id);
+                self.info(format!("Added {qty} × {name} to your cart ({total} in cart)"));
+            }
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    // ---- product detail ----
+
+    pub(super) fn update_product(&mut self, action: Action) {
+        let Some(product) = self.store.data().products.get(&self.product.product_id).cloned() else {
+            self.error("This product no longer exists");
+            self.screen = Screen::Catalog;
+            return;
+        };
+        match action {
+            Action::Increase if self.product.qty >= product.stock.max(1) => {
+                self.error(format!("Only {} of {} available", product.stock, product.name));
+            }
+            Action::Increase => self.product.qty += 1,
+            Action::Decrease if self.product.qty <= 1 => self.error("Quantity must be at least 1"),
+            Action::Decrease => self.product.qty -= 1,
+            Action::AddToCart => self.add_to_cart(&product.product_id, self.product.qty),
+            Action::Back => self.screen = Screen::Catalog,
+            _ => {}
+        }
+    }
+
+    // ---- cart ----
+
+    pub(super) fn update_cart(&mut self, action: Action) {
+        let Some(user) = self.username().map(str::to_string) else { return };
+        let cart = self.store.cart(&user);
+        let line = cart.items.get(self.cart.selected).cloned();
+        let result = match (action, line) {
+            (Action::PlaceOrder, _) if cart.is_empty() => Err("Your cart is empty".to_string()),
+            (Action::PlaceOrder, _) => {
+                self.dialog = Some(Dialog::ConfirmCheckout { total: cart.subtotal(), lines: cart.items });
+                Ok(())
+            }
+            (Action::Increase, Some(line)) => {
+                self.store.set_cart_qty(&user, &line.product_id, line.qty + 1).map(drop).map_err(|e| e.to_string())
+            }
+            (Action::Decrease, Some(line)) if line.qty <= 1 => {
+                Err("Quantity must be at least 1 — press d to remove the line".to_string())
+            }
+            (Action::Decrease, Some(line)) => {
+                self.store.set_cart_qty(&user, &line.product_id, line.qty - 1).map(drop).map_err(|e| e.to_string())
+            }
+            (Action::RemoveLine, Some(line)) => {
+                let name = self.product_name(&line.product_id);
+                match self.store.remove_from_cart(&user, &line.product_id) {
+                    Ok(_) => {
+                        self.info(format!("Removed {name} from your cart"));
+                        Ok(())
+                    }
+                    Err(err) => Err(err.to_string()),
+                }
+            }
+            (Action::Open, Some(line)) if self.store.data().products.contains(&line.product_id) => {
+                self.open_product(line.product_id);
+                Ok(())
+            }
+            (Action::Increase | Action::Decrease | Action::RemoveLine | Action::Open, None) => {
+                Err("Your cart is empty".to_string())
+            }
+            _ => Ok(()),
+        };
+        if let Err(text) = result {
+            self.error(text);
+        }
+    }
+
+    pub(super) fn product_name(&self, product_id: &str) -> String {
+        self.store.data().products.get(product_id).map_or_else(|| product_id.to_string(), |p| p.name.clone())
+    }
+
+    pub(super) fn place_order(&mut self, seen: &[crate::domain::CartLine]) {
+        let Some(user) = self.username().map(str::to_string) else { return };
+        match self.store.checkout(&user, seen) {
+            Ok(order) => {
+                self.cart = ListCursor::default();
+                self.info(format!("Order {} placed — {}", order.order_id, order.total));
+            }
+            Err(StoreError::Checkout(problems)) => self.dialog = Some(Dialog::CheckoutProblems { problems }),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    pub(super) fn accept_adjustments(&mut self) {
+        let Some(user) = self.username().map(str::to_string) else { return };
+        match self.store.accept_adjusted_cart(&user) {
+            Ok(cart) if cart.is_empty() => self.error("Nothing you wanted is available any more; your cart is empty"),
+            Ok(cart) => self.dialog = Some(Dialog::ConfirmCheckout { total: cart.subtotal(), lines: cart.items }),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    // ---- orders ----
+
+    pub(super) fn update_orders(&mut self, action: Action) {
+        let selected = match self.screen {
+            Screen::OrderDetail => self.orders.detail.clone(),
+            _ => self.orders.ids.get(self.orders.cursor.selected).cloned(),
+        };
+        let Some(order_id) = selected else {
+            if matches!(action, Action::Open | Action::CancelOrder | Action::WriteReceipt) {
+                self.error("You have no orders yet");
+            }
+            return;
+        };
+        match action {
+            Action::Open => {
+                self.orders.detail = Some(order_id);
+                self.screen = Screen::OrderDetail;
+            }
+            Action::Back if self.screen == Screen::OrderDetail => {
+                self.orders.detail = None;
+                self.screen = Screen::Orders;
+            }
+            Action::CancelOrder => match self.store.data().orders.get(&order_id).map(|o| o.status) {
+                Some(OrderStatus::Placed) => self.dialog = Some(Dialog::ConfirmCancel { order_id }),
+                Some(status) => {
+                    self.error(format!("Order {order_id} is {status}; only a placed order can be cancelled"))
+                }
+                None => self.error(format!("Order {order_id} does not exist")),
+            },
+            Action::WriteReceipt => {
+                let user = self.username().unwrap_or_default().to_string();
+                match self.store.write_receipt(&user, &order_id, SHOP_NAME) {
+                    Ok(path) => self.info(format!("Receipt written to {}", path.display())),
+                    Err(err) => self.error(err.to_string()),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn cancel_order(&mut self, order_id: &str) {
+        let Some(user) = self.username().map(str::to_string) else { return };
+        match self.store.cancel_order(&user, order_id) {
+            Ok(order) => self.info(format!(
+                "Order {} cancelled — {} back in stock",
+                order.order_id,
+                plural_items(order.item_count())
+            )),
+            Err(err) => self.error(err.to_string()),
+        }
+    }
+
+    /// The shopper's order list, when the orders changed.
+    pub(super) fn refresh_orders(&mut self) {
+        let version = self.store.version(FileKind::Orders);
+        let Some(user) = self.username() else { return };
+        if self.orders.built_from == Some(version) {
+            return;
+        }
+        self.orders.ids = self.store.data().orders_of(user).iter().map(|o| o.order_id.clone()).collect();
+        self.orders.built_from = Some(version);
+        if self.orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
+            self.orders.detail = None;
+        }
+    }
+}
