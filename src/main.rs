@@ -89,8 +89,10 @@ fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: b
     }
     let path = data_dir.join(store::FileKind::Products.file_name());
     let stamp = store::search_index::stamp(data_dir).ok();
-    let mapped = store::summaries::map_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let Some(summaries) = store::summaries::parse_summaries(&mapped) else {
+    // Read, not mapped: a data file someone truncates by hand meanwhile must
+    // not crash us (the index is only ever replaced by rename).
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let Some(summaries) = store::summaries::parse_summaries(&bytes) else {
         // Something is off: the full loader says exactly what and where.
         store::read_products(data_dir).map_err(|e| e.to_string())?;
         return Err(format!("{}: cannot be read", path.display()).into());

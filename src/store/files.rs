@@ -132,7 +132,8 @@ pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Table<T>, Lo
         LoadError { file: file.to_string(), line, column, message: "the file is not valid UTF-8".into() }
     })?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let mut table = RecordsSeed::<T>(PhantomData)
+    // A guess at the record count (records are rarely under 100 bytes).
+    let mut table = RecordsSeed::<T>(PhantomData, bytes.len() / 200)
         .deserialize(&mut de)
         .and_then(|table| de.end().map(|()| table))
         .map_err(|e| LoadError::from_json(file, &e))?;
@@ -190,8 +191,10 @@ pub fn parse_records_parallel<T: Record + Send>(
 }
 
 fn join_pieces<T: Record>(pieces: Vec<Option<Table<T>>>) -> Option<Table<T>> {
+    let more: usize = pieces.iter().skip(1).map(|p| p.as_ref().map_or(0, Table::len)).sum();
     let mut pieces = pieces.into_iter();
     let mut table = pieces.next()??;
+    table.reserve(more);
     for piece in pieces {
         for row in piece?.into_rows() {
             table.push_unique(row).ok()?;
@@ -221,16 +224,17 @@ fn record_cuts(bytes: &[u8], chunks: usize) -> Vec<usize> {
 
 /// Deserializes a list while checking each record and key uniqueness, so that
 /// serde_json attaches the position of the offending record to our message.
-struct RecordsSeed<T>(PhantomData<T>);
+/// The second field: how many records to make room for.
+struct RecordsSeed<T>(PhantomData<T>, usize);
 
 impl<'de, T: Record> DeserializeSeed<'de> for RecordsSeed<T> {
     type Value = Table<T>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Table<T>, D::Error> {
-        deserializer.deserialize_seq(RecordsVisitor::<T>(PhantomData))
+        deserializer.deserialize_seq(RecordsVisitor::<T>(PhantomData, self.1))
     }
 }
 
-struct RecordsVisitor<T>(PhantomData<T>);
+struct RecordsVisitor<T>(PhantomData<T>, usize);
 
 impl<'de, T: Record> Visitor<'de> for RecordsVisitor<T> {
     type Value = Table<T>;
@@ -241,6 +245,7 @@ impl<'de, T: Record> Visitor<'de> for RecordsVisitor<T> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Table<T>, A::Error> {
         let mut table = Table::default();
+        table.reserve(self.1);
         while seq.next_element_seed(CheckedRecord { table: &mut table })?.is_some() {}
         Ok(table)
     }

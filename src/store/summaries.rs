@@ -26,13 +26,13 @@ fn active_by_default() -> bool {
     true
 }
 
-/// Maps a file into memory read-only: no copy and no zeroed buffer for a
-/// 26 MB catalog. Safe against our own writers, which never change a file
-/// in place (they rename a new one over it; the mapping keeps the old one).
+/// Maps a file into memory read-only: no copy and no zeroed buffer. Only for
+/// files that are never changed in place — the catalog index, which only
+/// `search_index::write` creates, by rename (the mapping keeps the old file).
 pub fn map_file(path: &std::path::Path) -> std::io::Result<memmap2::Mmap> {
     let file = std::fs::File::open(path)?;
-    // SAFETY: the mapping is only read, and Shopfront replaces data files by
-    // rename, never by writing into them, so the mapped bytes do not change.
+    // SAFETY: the mapping is only read, and the index is replaced by rename,
+    // never written into, so the mapped bytes do not change under us.
     unsafe { memmap2::Mmap::map(&file) }
 }
 

@@ -86,14 +86,28 @@ impl<T: Record> Table<T> {
 
     /// Appends a row whose key is new; gives the row back if the key is taken.
     pub fn push_unique(&mut self, row: T) -> Result<(), T> {
-        if self.position(&row.key()).is_some() {
-            return Err(row);
-        }
-        let hash = hash_key(&row.key());
+        let key = row.key();
         let rows = &self.rows;
-        self.index.insert_unique(hash, rows.len(), |&i| hash_key(&rows[i].key()));
-        self.rows.push(row);
-        Ok(())
+        // One probe both checks and finds the slot.
+        match self.index.entry(hash_key(&key), |&i| rows[i].key() == key, |&i| hash_key(&rows[i].key())) {
+            hashbrown::hash_table::Entry::Occupied(_) => {
+                drop(key);
+                Err(row)
+            }
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(rows.len());
+                drop(key);
+                self.rows.push(row);
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes room for `additional` more rows without regrowing.
+    pub fn reserve(&mut self, additional: usize) {
+        self.rows.reserve(additional);
+        let rows = &self.rows;
+        self.index.reserve(additional, |&i| hash_key(&rows[i].key()));
     }
 
     /// Replaces the record with the same key in place, or appends it.
