@@ -278,3 +278,30 @@ fn never_panics_at_any_small_size() {
         }
     }
 }
+
+#[test]
+fn wide_characters_keep_columns_aligned() {
+    let dir = temp_dir();
+    write_products(
+        dir.path(),
+        &[("P1", "USB-C Cable", "9.99", 5), ("P2", "日本語ケーブル", "12.50", 5), ("P3", "🎧 Headphones", "199.00", 5)],
+    );
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = App::new(store, ratatui::layout::Rect::new(0, 0, 80, 24));
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "s3cret!");
+    press(&mut app, KeyCode::Enter);
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    // The price column ends at the same cell on every row, whatever the name's width.
+    let price_end = |y: u16| {
+        (0..80u16).rev().find(|&x| buffer[(x, y)].symbol().starts_with(|c: char| c.is_ascii_digit()) && (x < 60))
+    };
+    let ends: Vec<Option<u16>> = (6..9).map(price_end).collect();
+    assert!(ends.iter().all(|e| e.is_some() && *e == ends[0]), "{ends:?}\n{}", terminal.backend());
+    let row: String = (0..80).map(|x| buffer[(x, 7)].symbol().to_string()).collect();
+    // A wide character fills two cells; the second one holds no text of its own.
+    assert!(row.replace(' ', "").contains("日本語ケーブル"), "{row}");
+}
