@@ -52,14 +52,20 @@ impl Tmux {
     }
 
     /// Waits until the screen shows `text`; fails with the screen otherwise.
+    /// (A capture can land mid-frame, so wait for text only the awaited
+    /// frame can show.)
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text))
+    }
+
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if done(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; the screen shows:\n{screen}");
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; the screen shows:\n{screen}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -234,9 +240,9 @@ fn admin_and_shopper_in_two_copies_on_one_folder() {
     admin.keys(&["A"]);
     admin.wait_for("Archived P1045 Solar Lantern: no longer sold");
     shopper.keys(&["1", "/", "C-u"]);
+    shopper.wait_until("the cleared filter", |s| s.contains("44 of 44") && !s.contains("No products match"));
     shopper.type_text("lantern");
-    // Wait for the whole frame (a capture can land mid-frame), then check it.
-    let screen = shopper.wait_for("No products match");
+    let screen = shopper.wait_for("No products match “lantern”");
     assert!(screen.contains("Products — 0 of 44"), "{screen}");
     shopper.keys(&["C-c"]);
     admin.keys(&["C-c"]);
