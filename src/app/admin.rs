@@ -147,7 +147,11 @@ impl App {
 
     pub(super) fn select_admin_product(&mut self, product_id: &str) {
         let rows = self.store.data().products.rows();
-        let found = self.admin_products.hits.iter().position(|h| rows[h.position as usize].product_id == product_id);
+        let found = self
+            .admin_products
+            .hits
+            .iter()
+            .position(|h| rows.get(h.position as usize).is_some_and(|p| p.product_id == product_id));
         if let Some(index) = found {
             let (len, height) = (self.admin_products.hits.len(), self.list_rows());
             self.admin_products.cursor.select(index, len, height);
