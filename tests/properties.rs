@@ -17,8 +17,12 @@ const USERS: [&str; 3] = ["ann", "ben", "cat"];
 const PRODUCTS: [(&str, &str, &str, u32); 4] =
     [("P1", "One", "0.10", 3), ("P2", "Two", "0.20", 5), ("P3", "Three", "19.99", 1), ("P4", "Four", "3.33", 8)];
 
+/// Names the interleavings may register (besides the template's accounts).
+const NEWCOMERS: [&str; 3] = ["dan", "Eve", "fay"];
+
 #[derive(Clone, Debug)]
 enum Op {
+    Register { copy: usize, newcomer: usize },
     Add { copy: usize, user: usize, product: usize, qty: u32 },
     SetQty { copy: usize, user: usize, product: usize, qty: u32 },
     Remove { copy: usize, user: usize, product: usize },
@@ -33,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
     let u = 0..USERS.len();
     let p = 0..PRODUCTS.len();
     prop_oneof![
+        1 => (c.clone(), 0..NEWCOMERS.len()).prop_map(|(copy, newcomer)| Op::Register { copy, newcomer }),
         3 => (c.clone(), u.clone(), p.clone(), 0..4u32).prop_map(|(copy, user, product, qty)| Op::Add { copy, user, product, qty }),
         1 => (c.clone(), u.clone(), p.clone(), 0..6u32).prop_map(|(copy, user, product, qty)| Op::SetQty { copy, user, product, qty }),
         1 => (c.clone(), u.clone(), p.clone()).prop_map(|(copy, user, product)| Op::Remove { copy, user, product }),
@@ -60,8 +65,11 @@ fn template() -> &'static Path {
         .path()
 }
 
-fn check_invariants(store: &Store) -> Result<(), TestCaseError> {
+fn check_invariants(store: &Store, registered: &[&str]) -> Result<(), TestCaseError> {
     let data = store.data();
+    for name in registered {
+        prop_assert!(data.users.contains(name), "account {} was lost", name);
+    }
     let mut ordered: HashMap<&str, u32> = HashMap::new();
     for order in data.orders.rows() {
         let sum: i64 = order.items.iter().map(|l| l.unit_price.cents() * i64::from(l.qty)).sum();
@@ -91,8 +99,16 @@ proptest! {
             fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
         }
         let mut copies = [open(dir.path()), open(dir.path())];
+        let mut registered: Vec<&str> = USERS.to_vec();
         for op in ops {
             match op {
+                Op::Register { copy, newcomer } => {
+                    let name = NEWCOMERS[newcomer];
+                    let result = copies[copy].register(name, "new-pass");
+                    // Exactly once: a second try (from either copy) is refused.
+                    prop_assert_eq!(result.is_ok(), !registered.contains(&name));
+                    registered.push(name);
+                }
                 Op::Add { copy, user, product, qty } => {
                     let _ = copies[copy].add_to_cart(USERS[user], PRODUCTS[product].0, qty);
                 }
@@ -128,11 +144,11 @@ proptest! {
                     }
                 }
             }
-            check_invariants(&open(dir.path()))?;
+            check_invariants(&open(dir.path()), &registered)?;
         }
         for copy in &mut copies {
             copy.refresh().expect("refresh");
-            check_invariants(copy)?;
+            check_invariants(copy, &registered)?;
         }
     }
 }
