@@ -619,12 +619,18 @@ fn require_admin<'d>(data: &'d Data, actor: &str) -> Result<&'d User, StoreError
     }
 }
 
+/// Threads to parse one big file on: the machine's cores (at least two,
+/// since the two big files are read at the same time anyway).
+fn parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
 /// Reads one data file (a missing one is an empty list), parsing a large
-/// one on two threads.
+/// one on several threads.
 fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
     let name = kind.file_name();
     match fs::read(dir.join(name)) {
-        Ok(mut bytes) => files::parse_records_parallel(name, &mut bytes, 2),
+        Ok(mut bytes) => files::parse_records_parallel(name, &mut bytes, parse_threads()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Table::default()),
         Err(e) => Err(LoadError::whole_file(name, format!("cannot read: {e}"))),
     }
