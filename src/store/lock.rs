@@ -2,7 +2,8 @@
 //! counters kept inside it: each commit bumps the counter of every file it
 //! replaced, so another running copy knows exactly what to re-read.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::time::{Duration, Instant};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
@@ -10,6 +11,8 @@ use std::path::Path;
 use super::files::FileKind;
 
 pub const LOCK_FILE: &str = ".lock";
+/// How long a change waits for another copy's change to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Four counters, one per data file, in `FileKind` order.
 pub type Generations = [u64; 4];
@@ -31,11 +34,28 @@ impl DirLock {
         Ok(DirLock { file })
     }
 
-    /// Blocks until this process holds the folder exclusively.
+    /// Waits until this process holds the folder exclusively. Changes hold
+    /// the lock for milliseconds; if it stays taken for `LOCK_WAIT` (another
+    /// copy stopped in the middle of one, say), this fails with `TimedOut`
+    /// instead of freezing the app.
     pub fn exclusive(&self) -> io::Result<LockGuard> {
         let file = self.file.try_clone()?;
-        file.lock()?;
-        Ok(LockGuard { file })
+        let deadline = Instant::now() + LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(LockGuard { file }),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "another running copy has held the data folder's lock for 10 s; try again",
+                    ));
+                }
+                Err(TryLockError::Error(e)) => return Err(e),
+            }
+        }
     }
 }
 
