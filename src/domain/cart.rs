@@ -38,8 +38,6 @@ pub enum CartError {
     NotEnoughStock { name: String, available: u32 },
     #[error("{name} is no longer sold")]
     NoLongerSold { name: String },
-    #[error("Product {0} does not exist")]
-    UnknownProduct(String),
     #[error("{0} is not in your cart")]
     NotInCart(String),
 }
@@ -47,10 +45,6 @@ pub enum CartError {
 impl Cart {
     pub fn new(username: &str) -> Cart {
         Cart { username: username.to_string(), items: Vec::new() }
-    }
-
-    pub fn line(&self, product_id: &str) -> Option<&CartLine> {
-        self.items.iter().find(|l| l.product_id == product_id)
     }
 
     /// How many units of a product the cart holds (over all lines).

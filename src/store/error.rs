@@ -66,8 +66,6 @@ pub enum StoreError {
     Product(#[from] ProductError),
     #[error("No account named {0}")]
     UnknownUser(String),
-    #[error("Product {0} does not exist")]
-    UnknownProduct(String),
     #[error("Only an admin can do that")]
     NotAdmin,
     #[error("{0}")]

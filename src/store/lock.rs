@@ -3,10 +3,10 @@
 //! replaced, so another running copy knows exactly what to re-read.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::time::{Duration, Instant};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::files::FileKind;
 

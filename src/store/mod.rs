@@ -250,14 +250,14 @@ impl Store {
 
     pub fn add_to_cart(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
         self.change_cart(username, |cart, data| {
-            let product = data.products.get(product_id).ok_or_else(|| StoreError::UnknownProduct(product_id.into()))?;
+            let product = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
             Ok(cart.add(product, qty)?)
         })
     }
 
     pub fn set_cart_qty(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
         self.change_cart(username, |cart, data| {
-            let product = data.products.get(product_id).ok_or_else(|| StoreError::UnknownProduct(product_id.into()))?;
+            let product = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
             Ok(cart.set_qty(product, qty)?)
         })
     }
