@@ -386,3 +386,29 @@ fn huge_catalogs_filter_on_a_worker_thread() {
     assert!(!app.catalog.pending);
     assert_eq!(app.catalog.hits.len(), app.catalog.total);
 }
+
+#[test]
+fn long_detail_pages_scroll() {
+    let (_dir, mut app) = logged_in_shop(60, 16);
+    // An order with many lines: taller than a 60×16 screen.
+    for _ in 0..12 {
+        press(&mut app, KeyCode::Char('a'));
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::OrderDetail);
+    assert_eq!(app.detail_scroll, 0);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::PageDown);
+    assert!(app.detail_scroll > 1, "scrolled to {}", app.detail_scroll);
+    press(&mut app, KeyCode::End);
+    let bottom = app.detail_scroll;
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.detail_scroll, bottom, "stops at the end");
+    press(&mut app, KeyCode::Home);
+    assert_eq!(app.detail_scroll, 0);
+}

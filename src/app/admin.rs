@@ -186,6 +186,7 @@ impl App {
             (Action::Open, Some(order)) => {
                 self.admin_orders.detail = Some(order.order_id);
                 self.screen = Screen::AdminOrderDetail;
+                self.detail_scroll = 0;
             }
             (Action::AdvanceOrder, Some(order)) => match order.status.next() {
                 Some(to) => self.dialog = Some(Dialog::ConfirmAdvance { order_id: order.order_id, to }),

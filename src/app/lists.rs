@@ -17,8 +17,10 @@ impl App {
     }
 
     /// Rows of the current screen's list that fit on screen.
+    /// Rows of the current screen's list (or detail page) that fit on screen.
     pub fn list_rows(&self) -> usize {
-        usize::from(self.rows_area().map_or(1, |r| r.height)).max(1)
+        let body = self.frame_layout().body;
+        usize::from(self.rows_area().map_or(body.height.saturating_sub(2), |r| r.height)).max(1)
     }
 
     pub(super) fn page_rows(&self) -> usize {
@@ -40,6 +42,30 @@ impl App {
         let (len, height) = (self.list_len(), self.list_rows());
         if let Some(cursor) = self.cursor_mut() {
             cursor.move_by(delta, len, height);
+            return;
+        }
+        // A detail page: the same keys scroll it.
+        let most = self.detail_lines().saturating_sub(self.list_rows()) as isize;
+        let scroll = (self.detail_scroll as isize).saturating_add(delta).clamp(0, most);
+        self.detail_scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    }
+
+    /// About how many lines the current detail page has (the ui draws what
+    /// fits and clamps exactly; this keeps the scroll from running past it).
+    fn detail_lines(&self) -> usize {
+        let data = self.store.data();
+        let width = usize::from(self.frame_layout().body.width.saturating_sub(2)).max(1);
+        let order_lines = |id: Option<&String>| {
+            id.and_then(|id| data.orders.get(id)).map_or(0, |o| 9 + o.items.len() + o.events.len().max(1))
+        };
+        match self.screen {
+            Screen::Product => data
+                .products
+                .get(&self.product.product_id)
+                .map_or(0, |p| 10 + p.description_or_blank().chars().count().div_ceil(width)),
+            Screen::OrderDetail => order_lines(self.orders.detail.as_ref()),
+            Screen::AdminOrderDetail => order_lines(self.admin_orders.detail.as_ref()),
+            _ => 0,
         }
     }
 

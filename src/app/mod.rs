@@ -90,6 +90,8 @@ pub struct App {
     pub admin_orders: AdminOrdersView,
     /// An admin form open over the screen.
     pub form: Option<Form>,
+    /// First line shown of a detail page (product, order) taller than the screen.
+    pub detail_scroll: u16,
     pub product: ProductView,
     pub cart: ListCursor,
     pub orders: OrdersView,
@@ -116,6 +118,7 @@ impl App {
             admin_products: CatalogView::empty(),
             admin_orders: AdminOrdersView::default(),
             form: None,
+            detail_scroll: 0,
             product: ProductView::default(),
             cart: ListCursor::default(),
             orders: OrdersView::default(),

@@ -37,6 +37,7 @@ impl App {
     pub(super) fn open_product(&mut self, product_id: String) {
         self.product = ProductView { product_id, qty: 1 };
         self.screen = Screen::Product;
+        self.detail_scroll = 0;
     }
 
     pub(super) fn add_to_cart(&mut self, product_id: &str, qty: u32) {
@@ -159,6 +160,7 @@ impl App {
             Action::Open => {
                 self.orders.detail = Some(order_id);
                 self.screen = Screen::OrderDetail;
+                self.detail_scroll = 0;
             }
             Action::Back if self.screen == Screen::OrderDetail => {
                 self.orders.detail = None;

@@ -84,7 +84,8 @@ pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, order_id: Option<&s
         .title(Span::styled(format!(" Order {} ", order.order_id), theme.title()));
     let inner = block.inner(body);
     frame.render_widget(block, body);
-    frame.render_widget(Paragraph::new(detail_lines(order, theme)).wrap(Wrap { trim: false }), inner);
+    let lines = detail_lines(order, theme);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)), inner);
 }
 
 fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {

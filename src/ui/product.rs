@@ -47,5 +47,5 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     lines.push(Line::from(Span::styled("a or Enter adds to the cart · + / - change the quantity", theme.dim())));
     lines.push(Line::from(""));
     lines.push(Line::from(p.description_or_blank().to_string()));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((app.detail_scroll, 0)), inner);
 }
