@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, catalog, orders};
 use crate::app::{App, layout};
@@ -13,12 +13,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let areas = layout::filtered_list(body, false);
     let placeholder = "customer, status or order id…";
     catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, placeholder, theme);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if view.filter_focused { theme.border() } else { theme.focused_border() })
-        .title(format!(" All orders — {} of {} ", view.ids.len(), app.store.data().orders.len()));
-    let inner = block.inner(areas.list);
-    frame.render_widget(block, areas.list);
+    let title = format!(" All orders — {} of {} ", view.ids.len(), app.store.data().orders.len());
+    let inner = super::panel(frame, areas.list, title, !view.filter_focused, theme);
     if view.ids.is_empty() {
         let text = if app.store.data().orders.is_empty() {
             "No orders yet.".to_string()

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, catalog, text};
 use crate::app::filter::highlight;
@@ -20,17 +20,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         catalog::PRODUCT_PLACEHOLDER,
         theme,
     );
-    let title = if view.pending {
-        format!(" Products (admin) — filtering {} … ", view.total)
-    } else {
-        format!(" Products (admin) — {} of {} ", view.hits.len(), view.total)
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if view.filter_focused { theme.border() } else { theme.focused_border() })
-        .title(title);
-    let inner = block.inner(areas.list);
-    frame.render_widget(block, areas.list);
+    let title = super::product_list_title("Products (admin)", view);
+    let inner = super::panel(frame, areas.list, title, !view.filter_focused, theme);
     if view.hits.is_empty() {
         let text = if view.total == 0 {
             "No products yet. Press n to add one.".to_string()

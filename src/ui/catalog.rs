@@ -53,18 +53,8 @@ pub fn draw_filter_field(
 
 fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &Theme) {
     let catalog = &app.catalog;
-    let title = if catalog.pending {
-        format!(" Products — filtering {} … ", catalog.total)
-    } else {
-        format!(" Products — {} of {} ", catalog.hits.len(), catalog.total)
-    };
-    let focused = !catalog.filter_focused;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { theme.focused_border() } else { theme.border() })
-        .title(title);
-    let inner = block.inner(areas.list);
-    frame.render_widget(block, areas.list);
+    let title = super::product_list_title("Products", catalog);
+    let inner = super::panel(frame, areas.list, title, !catalog.filter_focused, theme);
     if catalog.hits.is_empty() {
         let text = if catalog.total == 0 {
             "The catalog is empty.".to_string()

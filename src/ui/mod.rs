@@ -156,6 +156,27 @@ pub fn input_view(input: &Input, width: u16, masked: bool) -> (String, u16) {
     (text::fit_width(&out, width), cursor.min(width - 1) as u16)
 }
 
+/// A bordered panel with a title, its border emphasised when it has focus;
+/// returns the area inside the border.
+pub fn panel(frame: &mut Frame, area: Rect, title: impl Into<Line<'static>>, focused: bool, theme: &Theme) -> Rect {
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(if focused { theme.focused_border() } else { theme.border() })
+        .title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// The title of a product list: ` Products — 3 of 44 `, or that it is filtering.
+pub fn product_list_title(label: &str, view: &crate::app::CatalogView) -> String {
+    if view.pending {
+        format!(" {label} — filtering {} … ", view.total)
+    } else {
+        format!(" {label} — {} of {} ", view.hits.len(), view.total)
+    }
+}
+
 /// An empty list's message, centered in `area`: an empty cart, no orders, no match.
 pub fn draw_empty(frame: &mut Frame, area: Rect, message: impl Into<String>, theme: &Theme) {
     let below = Rect::new(area.x, area.y + area.height / 2, area.width, area.height - area.height / 2);
