@@ -35,12 +35,16 @@ pub fn write_products(dir: &Path, products: &[(&str, &str, &str, u32)]) {
     fs::write(dir.join("products.json"), format!("[\n{}\n]\n", rows.join(",\n"))).expect("write products");
 }
 
-/// Copies the console shop's folder from ../shared into `into`.
+/// The repository's copy of the console shop's data folder.
+pub fn legacy_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy-console-shop")
+}
+
+/// Copies the console shop's folder (tests/fixtures) into `into`.
 pub fn copy_legacy_fixture(into: &Path) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/legacy-console-shop");
     let target = into.join("legacy");
     fs::create_dir_all(&target).expect("mkdir");
-    for entry in fs::read_dir(&source).expect("legacy fixture present in ../shared") {
+    for entry in fs::read_dir(legacy_fixture()).expect("legacy fixture in tests/fixtures") {
         let entry = entry.expect("entry");
         fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
     }
