@@ -8,7 +8,8 @@ use clap::Parser;
 
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command};
-use shopfront::store::{self, AdminOutcome, FileKind, OpenMode, Store};
+use shopfront::domain::text::printable;
+use shopfront::store::{self, AdminOutcome, FileKind, Store};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -22,7 +23,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, message }) => {
-            eprintln!("error: {message}");
+            // Messages quote names and values from the data files.
+            eprintln!("error: {}", printable(&message));
             ExitCode::from(code)
         }
     }
@@ -41,8 +43,7 @@ impl From<String> for Failure {
 }
 
 fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
-    // Load (and refuse a damaged folder) before touching the terminal.
-    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    // Before anything is created or seeded: without a terminal there is no shop to show.
     if !io::stdout().is_terminal() {
         return Err(Failure {
             code: 2,
@@ -51,21 +52,30 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
                 .to_string(),
         });
     }
+    // Load (and refuse a damaged folder) before touching the terminal.
+    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
     shopfront::terminal::run(store, mouse).map_err(|e| format!("terminal: {e}").into())
 }
 
+/// Validates the folder and reports what it holds; changes nothing at all.
 fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
-    let store = Store::open_with(data_dir, OpenMode::ExistingOnly).map_err(|e| e.to_string())?;
-    let data = store.data();
+    let inspection = store::inspect(data_dir).map_err(|e| e.to_string())?;
+    let data = &inspection.data;
     let plaintext = data.users.rows().iter().filter(|u| u.has_plaintext_password()).count();
-    println!("data folder: {}", data_dir.display());
+    println!("data folder: {}", printable(&data_dir.display().to_string()));
     for kind in FileKind::ALL {
         println!("{:<9} {}", format!("{}:", kind.file_name().trim_end_matches(".json")), data.count(kind));
     }
     println!("plaintext passwords: {plaintext}");
+    if let Some(records) = inspection.pending_changes {
+        println!(
+            "pending: journal.json holds an interrupted change ({records} records); the next copy of Shopfront \
+             that opens this folder to write finishes it (the counts above are the files as they are now)"
+        );
+    }
     println!("ok");
     // Exiting frees everything at once; no need to drop a big folder record by record.
-    std::mem::forget(store);
+    std::mem::forget(inspection);
     Ok(())
 }
 
@@ -91,7 +101,9 @@ fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: b
     let stamp = store::search_index::stamp(data_dir).ok();
     // Read, not mapped: a data file someone truncates by hand meanwhile must
     // not crash us (the index is only ever replaced by rename).
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = store::read::read_data_file(data_dir, FileKind::Products.file_name())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{}: no such file", path.display()))?;
     let Some(summaries) = store::summaries::parse_summaries(&bytes) else {
         // Something is off: the full loader says exactly what and where.
         store::read_products(data_dir).map_err(|e| e.to_string())?;
@@ -163,8 +175,10 @@ fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {
     let written = if json {
         serde_json::to_writer_pretty(&mut out, rows).map_err(io::Error::other).and_then(|()| writeln!(out))
     } else {
+        // Names come from products.json: nothing in them may reach the terminal raw.
         rows.iter().try_for_each(|p| {
-            writeln!(out, "{:<8} {:<40} {:>10} {:>6}", p.product_id, p.name, p.price.to_string(), p.stock)
+            let (id, name) = (printable(&p.product_id), printable(&p.name));
+            writeln!(out, "{id:<8} {name:<40} {:>10} {:>6}", p.price.to_string(), p.stock)
         })
     };
     // A closed pipe (`| head`) is not an error worth reporting.
@@ -182,7 +196,9 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
     let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
-    match store.add_admin(username, password).map_err(|e| e.to_string())? {
+    let outcome = store.add_admin(username, password).map_err(|e| e.to_string())?;
+    let username = printable(username);
+    match outcome {
         AdminOutcome::Created => println!("created admin {username}"),
         AdminOutcome::Promoted => println!("promoted {username} to admin (password unchanged)"),
         AdminOutcome::AlreadyAdmin => println!("{username} is already an admin"),

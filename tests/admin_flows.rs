@@ -208,3 +208,44 @@ fn all_orders_filter_advance_and_cancel() {
     assert_eq!(app.store.data().products.get("P1002").unwrap().stock, 12);
     assert!(app.admin_orders.ids.is_empty(), "the filter shows placed orders only: {:?}", app.admin_orders.ids);
 }
+
+#[test]
+fn saving_an_edit_never_undoes_sales_made_meanwhile() {
+    let (dir, mut app) = admin_shop();
+    let mut shopper = open(dir.path());
+    let before = stock_of(&shopper, "P1002");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('e')); // the form opens while P1002 has `before` units
+    let cart = shopper.add_to_cart("alice", "P1002", 3).unwrap();
+    shopper.checkout("alice", &cart.items).unwrap();
+    press(&mut app, KeyCode::End);
+    type_text(&mut app, " (typo fixed)");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.is_none(), "saved: {:?}", app.form);
+    shopper.refresh().unwrap();
+    assert_eq!(stock_of(&shopper, "P1002"), before - 3, "the 3 units sold meanwhile stay sold");
+    assert!(read(dir.path(), "products.json").contains(&format!(r#""stock":{}"#, before - 3)));
+}
+
+#[test]
+fn an_edit_never_overwrites_another_admins_price_change() {
+    let (dir, mut app) = admin_shop();
+    let mut other_admin = open(dir.path());
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('e')); // P1001 at $9.99
+    let seen = other_admin.data().products.get("P1001").unwrap().details();
+    let cheaper = shopfront::domain::ProductDetails { price: "8.49".parse().unwrap(), ..seen.clone() };
+    other_admin.update_product("boss", "P1001", &seen, cheaper).unwrap();
+    press(&mut app, KeyCode::Tab);
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "11.49");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(
+        form_error(&app),
+        "Someone else changed P1001 while you were editing it: price $9.99 → $8.49. \
+         Press Esc and open it again to start from the latest."
+    );
+    other_admin.refresh().unwrap();
+    assert_eq!(other_admin.data().products.get("P1001").unwrap().price.to_string(), "$8.49");
+}

@@ -160,19 +160,23 @@ fn kill_nine_mid_checkout_leaves_all_or_nothing() {
         let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));
         let data = store.data();
         let orders = data.orders_of("crash");
-        let ordered: u32 = orders.iter().filter(|o| o.status != OrderStatus::Cancelled).map(|o| o.item_count()).sum();
-        assert_eq!(stock_of(&store, "P1") + ordered, PLENTY, "round {round} (seed {seed}): stock conservation");
+        let ordered: u64 = orders.iter().filter(|o| o.status != OrderStatus::Cancelled).map(|o| o.item_count()).sum();
+        assert_eq!(
+            u64::from(stock_of(&store, "P1")) + ordered,
+            u64::from(PLENTY),
+            "round {round} (seed {seed}): stock conservation"
+        );
         let cart = store.cart("crash");
         if !cart.is_empty() {
             // Only the add for the *next* order may be pending; a cart that
             // should have been cleared by the last order would hold its quantity.
-            assert_eq!(cart.qty_of("P1"), orders.len() as u32 % 3 + 1, "round {round}: cart not cleared");
+            assert_eq!(cart.qty_of("P1"), orders.len() as u64 % 3 + 1, "round {round}: cart not cleared");
         }
         let expected: HashSet<String> = (1..=orders.len() as u64).map(|n| format!("O{n:04}")).collect();
         let actual: HashSet<String> = orders.iter().map(|o| o.order_id.clone()).collect();
         assert_eq!(actual, expected, "round {round}: order ids unique and without gaps");
         for (i, order) in orders.iter().rev().enumerate() {
-            assert_eq!(order.item_count(), i as u32 % 3 + 1, "round {round}: order {} content", order.order_id);
+            assert_eq!(order.item_count(), i as u64 % 3 + 1, "round {round}: order {} content", order.order_id);
         }
         assert!(!dir.path().join("journal.json").exists(), "round {round}: journal replayed");
     }

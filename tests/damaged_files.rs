@@ -45,12 +45,17 @@ fn assert_refused(file: &str, content: &str, expected: &str) {
         files
     };
     let before = snapshot(dir.path());
-    for args in [&["check"][..], &[][..], &["admin", "add", "boss", "--password-stdin"][..]] {
+    for args in [&["check"][..], &["admin", "add", "boss", "--password-stdin"][..]] {
         let (code, stdout, stderr) = shopfront(dir.path(), args);
         assert_eq!(code, 1, "{args:?}: stdout {stdout} stderr {stderr}");
         assert_eq!(stderr.trim_end(), format!("error: {expected}"), "{args:?}");
         assert_eq!(snapshot(dir.path()), before, "{args:?} modified the folder");
     }
+    // The app without a terminal stops before reading anything (the tmux
+    // tests show it refusing the damaged folder in a terminal).
+    let (code, _, stderr) = shopfront(dir.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(snapshot(dir.path()), before, "the app modified the folder");
     assert!(shopfront::store::Store::open(dir.path()).is_err());
     assert_eq!(snapshot(dir.path()), before);
 }
@@ -72,7 +77,7 @@ fn wrong_types() {
         "[{\"username\":\"a\",\"items\":[{\"product_id\":\"P1\",\"qty\":\"two\",\"unit_price\":1}]}]",
         "carts.json:1:56: invalid type: string \"two\", expected u32",
     );
-    assert_refused("users.json", "{\"alice\": \"pw\"}", "users.json:1:0: invalid type: map, expected a list of users");
+    assert_refused("users.json", "{\"alice\": \"pw\"}", "users.json:1:1: invalid type: map, expected a list of users");
 }
 
 #[test]

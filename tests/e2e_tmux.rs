@@ -143,6 +143,11 @@ fn refuses_to_run_without_a_terminal_and_on_a_damaged_folder() {
     let out = Command::new(env!("CARGO_BIN_EXE_shopfront")).arg("--data-dir").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a terminal"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing created or seeded without a terminal");
+    let missing = dir.path().join("new-shop");
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfront")).arg("--data-dir").arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!missing.exists(), "no data folder created without a terminal");
 
     std::fs::write(dir.path().join("orders.json"), "[1,").unwrap();
     let socket = format!("shopfront-e2e-bad-{}", std::process::id());

@@ -79,9 +79,16 @@ fn legacy_console_shop_folder_opens_as_is() {
         .map(|n| (n.to_string(), fs::read(legacy.join(n)).unwrap()))
         .collect();
     let mut store = open(&legacy);
+    // Opening to write secures the console shop's passwords at once (not at
+    // each account's next login, which may never come) and touches nothing else.
     for (name, bytes) in &originals {
-        assert_eq!(&fs::read(legacy.join(name)).unwrap(), bytes, "{name} changed by opening");
+        if name != "users.json" {
+            assert_eq!(&fs::read(legacy.join(name)).unwrap(), bytes, "{name} changed by opening");
+        }
     }
+    let users = read(&legacy, "users.json");
+    assert!(!users.contains("hunter22") && users.contains("$argon2id$"), "{users}");
+    assert_eq!(fs::metadata(legacy.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
     let order = store.data().orders.get("3fa9c2d1").unwrap();
     assert_eq!(order.total, Money::from_cents(50));
     assert_eq!(order.total.to_string(), "$0.50");
@@ -90,11 +97,8 @@ fn legacy_console_shop_folder_opens_as_is() {
     assert_eq!(store.cart("dana").items.len(), 2);
 
     assert!(store.login("dana", "wrong-one").is_err());
-    assert!(read(&legacy, "users.json").contains("hunter22"), "a failed login changes nothing");
+    assert_eq!(read(&legacy, "users.json"), users, "a failed login changes nothing");
     store.login("dana", "hunter22").unwrap();
-    let users = read(&legacy, "users.json");
-    assert!(!users.contains("hunter22"), "{users}");
-    assert!(users.contains("$argon2id$"));
     // And again, now through the hash, from a fresh process view.
     let mut again = open(&legacy);
     assert!(again.login("dana", "hunter22").is_ok());
@@ -118,7 +122,7 @@ fn checkout_commits_stock_order_and_cart_together() {
     store.register("alice", "s3cret!").unwrap();
     store.add_to_cart("alice", "P1", 2).unwrap();
     let cart = store.add_to_cart("alice", "P2", 2).unwrap();
-    assert_eq!(cart.subtotal(), Money::from_cents(1550));
+    assert_eq!(cart.subtotal(), Some(Money::from_cents(1550)));
     let order = store.checkout("alice", &cart.items).unwrap();
     assert_eq!(order.order_id, "O0001");
     assert_eq!(order.total, Money::from_cents(1550));
@@ -318,7 +322,7 @@ fn two_stores_on_one_folder_see_each_others_changes() {
 }
 
 #[test]
-fn a_complete_journal_is_replayed_and_a_torn_one_discarded() {
+fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
     let dir = temp_dir();
     write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
     let mut store = open(dir.path());
@@ -358,17 +362,53 @@ fn a_complete_journal_is_replayed_and_a_torn_one_discarded() {
     assert_eq!(read(dir.path(), "products.json"), products_after);
     drop(store);
 
-    // A torn journal: discarded, no file touched.
+    // A damaged journal (written atomically, so damaged from outside): the
+    // files it names may be half replaced; refused, kept, nothing touched.
     journal::write(dir.path(), &changes).unwrap();
     let path = dir.path().join(journal::JOURNAL_FILE);
     let mut bytes = fs::read(&path).unwrap();
     bytes.truncate(bytes.len() / 2);
-    fs::write(&path, bytes).unwrap();
-    let orders_before = fs::read(dir.path().join("orders.json")).unwrap();
-    let store = open(dir.path());
-    assert!(!path.exists());
-    assert_eq!(fs::read(dir.path().join("orders.json")).unwrap(), orders_before);
-    assert_eq!(store.data().orders.len(), 1);
+    fs::write(&path, &bytes).unwrap();
+    let folder_before = folder_bytes(dir.path());
+    let err = Store::open(dir.path()).err().expect("a damaged journal is refused").to_string();
+    assert!(err.starts_with("journal.json: is damaged (its checksum does not match)."), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), bytes, "kept for inspection");
+    assert_eq!(folder_bytes(dir.path()), folder_before);
+    // The same through `check`, which also reports instead of repairing.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: journal.json: is damaged"));
+
+    // A forged journal with a valid checksum but an invalid record: refused the same way.
+    let forged = vec![Change::PutCart(shopfront::domain::Cart {
+        items: vec![CartLine { product_id: "P1".into(), qty: 0, unit_price: Money::from_cents(450) }],
+        ..shopfront::domain::Cart::new("alice")
+    })];
+    journal::write(dir.path(), &forged).unwrap();
+    let err = Store::open(dir.path()).err().expect("an invalid journal is refused").to_string();
+    assert!(
+        err.starts_with("journal.json: holds an invalid record (change 1): cart of alice has quantity 0 of P1"),
+        "{err}"
+    );
+    assert!(!read(dir.path(), "carts.json").contains(r#""qty":0"#));
+    assert!(path.exists());
+}
+
+/// Every file of a folder but `.lock`, by name.
+fn folder_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() != ".lock" && e.path().is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
 }
 
 #[test]

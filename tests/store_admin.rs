@@ -28,7 +28,9 @@ fn customers_are_refused_every_admin_action() {
     let before: Vec<String> = ["products.json", "orders.json"].iter().map(|f| read(dir.path(), f)).collect();
     let refusals = [
         store.create_product("alice", draft("Fan", "19.99", "3")).map(drop),
-        store.update_product("alice", "P1001", draft("Fan", "19.99", "3")).map(drop),
+        store
+            .update_product("alice", "P1001", &draft("Fan", "1", "1").details, draft("Fan", "19.99", "3").details)
+            .map(drop),
         store.change_stock("alice", "P1001", 10).map(drop),
         store.set_product_active("alice", "P1001", false).map(drop),
         store.delete_product("alice", "P1002").map(drop),
@@ -50,16 +52,21 @@ fn admins_create_edit_restock_archive_and_delete() {
     assert!(
         read(dir.path(), "products.json").contains(r#""product_id":"P1003","name":"Desk Fan","price":19.99,"stock":3"#)
     );
-    let edited = store.update_product("boss", "P1003", draft("Quiet Desk Fan", "17.50", "4")).unwrap();
-    assert_eq!((edited.name.as_str(), edited.price.to_string(), edited.stock), ("Quiet Desk Fan", "$17.50".into(), 4));
-    assert_eq!(store.change_stock("boss", "P1003", 6).unwrap().stock, 10);
+    let seen = fan.details();
+    let edited = store.update_product("boss", "P1003", &seen, draft("Quiet Desk Fan", "17.50", "4").details).unwrap();
+    assert_eq!(
+        (edited.name.as_str(), edited.price.to_string(), edited.stock),
+        ("Quiet Desk Fan", "$17.50".into(), 3),
+        "an edit never changes stock"
+    );
+    assert_eq!(store.change_stock("boss", "P1003", 7).unwrap().stock, 10);
     assert_eq!(store.change_stock("boss", "P1003", -10).unwrap().stock, 0);
     assert_eq!(
         store.change_stock("boss", "P1003", -1).unwrap_err().to_string(),
         "Cannot remove 1 of Quiet Desk Fan: only 0 in stock"
     );
     assert_eq!(
-        store.update_product("boss", "P9", draft("X", "1", "1")).unwrap_err().to_string(),
+        store.update_product("boss", "P9", &seen, draft("X", "1", "1").details).unwrap_err().to_string(),
         "Product P9 does not exist"
     );
 
@@ -117,4 +124,48 @@ fn admins_move_orders_one_step_with_events() {
     );
     assert_eq!(store.cancel_order("boss", "O0001").unwrap_err().to_string(), "Order O0001 is already delivered");
     assert_eq!(stock_of(&store, "P1001"), 3);
+}
+
+#[test]
+fn an_edit_through_the_store_keeps_sales_and_other_admins_changes() {
+    let (dir, mut store) = shop();
+    let mut other = open(dir.path());
+    let seen = store.data().products.get("P1001").unwrap().details(); // Mug, $4.50, stock 5
+    let cart = other.add_to_cart("alice", "P1001", 3).unwrap();
+    other.checkout("alice", &cart.items).unwrap();
+    let other_seen = other.data().products.get("P1001").unwrap().details();
+    let renamed = shopfront::domain::ProductDetails { name: "Big Mug".into(), ..other_seen.clone() };
+    other.update_product("boss", "P1001", &other_seen, renamed).unwrap();
+    // This admin fixes the description of what it saw: sales and the rename stay.
+    let described = shopfront::domain::ProductDetails { description: Some("Holds a pint.".into()), ..seen.clone() };
+    let saved = store.update_product("boss", "P1001", &seen, described).unwrap();
+    assert_eq!((saved.name.as_str(), saved.stock), ("Big Mug", 2));
+    assert_eq!(saved.description.as_deref(), Some("Holds a pint."));
+    // Both repricing differently: refused, nothing written.
+    let before = read(dir.path(), "products.json");
+    let seen = store.data().products.get("P1001").unwrap().details();
+    let other_seen = seen.clone();
+    other
+        .update_product(
+            "boss",
+            "P1001",
+            &other_seen,
+            shopfront::domain::ProductDetails { price: "5".parse().unwrap(), ..other_seen.clone() },
+        )
+        .unwrap();
+    let after_other = read(dir.path(), "products.json");
+    assert_ne!(before, after_other);
+    let err = store
+        .update_product(
+            "boss",
+            "P1001",
+            &seen,
+            shopfront::domain::ProductDetails { price: "6".parse().unwrap(), ..seen.clone() },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("Someone else changed P1001 while you were editing it: price $4.50 → $5.00."),
+        "{err}"
+    );
+    assert_eq!(read(dir.path(), "products.json"), after_other);
 }

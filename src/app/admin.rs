@@ -16,22 +16,13 @@ impl App {
         let selected = self.selected_in(CatalogKind::Admin).cloned();
         match (action, selected) {
             (Action::NewProduct, _) => {
-                self.form = Some(Form::Product(Box::new(ProductForm::new(None, Default::default()))));
+                self.form = Some(Form::Product(Box::new(ProductForm::new_product())));
             }
             (Action::Back, _) if !self.admin_products.query.value().is_empty() => {
                 self.admin_products.query.reset();
                 self.refilter(CatalogKind::Admin);
             }
-            (Action::EditProduct, Some(p)) => {
-                let values = [
-                    p.name.clone(),
-                    p.price.to_decimal_string(),
-                    p.stock.to_string(),
-                    p.category_or_blank().to_string(),
-                    p.description_or_blank().to_string(),
-                ];
-                self.form = Some(Form::Product(Box::new(ProductForm::new(Some(p.product_id), values))));
-            }
+            (Action::EditProduct, Some(p)) => self.form = Some(Form::Product(Box::new(ProductForm::edit(&p)))),
             (Action::Restock, Some(p)) => {
                 self.form =
                     Some(Form::Stock(StockForm { product_id: p.product_id, change: Input::default(), error: None }));
@@ -75,11 +66,11 @@ impl App {
                     self.form = None;
                 }
             }
-            (Form::Product(form), Action::NextField) => form.focus = (form.focus + 1) % PRODUCT_FIELDS.len(),
+            (Form::Product(form), Action::NextField) => form.focus = (form.focus + 1) % form.fields.len(),
             (Form::Product(form), Action::PrevField) => {
-                form.focus = (form.focus + PRODUCT_FIELDS.len() - 1) % PRODUCT_FIELDS.len();
+                form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
             }
-            (Form::Product(form), Action::Submit) if form.focus + 1 < PRODUCT_FIELDS.len() => form.focus += 1,
+            (Form::Product(form), Action::Submit) if form.focus + 1 < form.fields.len() => form.focus += 1,
             (Form::Product(form), Action::Edit(request)) => {
                 form.fields[form.focus].handle(request);
             }
@@ -97,20 +88,24 @@ impl App {
         let admin = self.username().unwrap_or_default().to_string();
         match self.form.take() {
             Some(Form::Product(mut form)) => {
-                let [name, price, stock, category, description] = form.fields.each_ref().map(|f| f.value());
-                let saved = ProductDraft::from_input(name, price, stock, category, description)
-                    .map_err(|err| {
-                        form.focus = match err {
-                            ProductError::NameLength => 0,
-                            ProductError::PriceFormat | ProductError::PriceNotPositive => 1,
-                            _ => 2,
-                        };
-                        StoreError::from(err)
-                    })
-                    .and_then(|draft| match &form.editing {
-                        None => self.store.create_product(&admin, draft),
-                        Some(id) => self.store.update_product(&admin, id, draft),
-                    });
+                let (name, price, category) = (form.value("Name"), form.value("Price"), form.value("Category"));
+                let description = form.value("Description");
+                let saved = match &form.editing {
+                    None => ProductDraft::from_input(name, price, form.value("Stock"), category, description)
+                        .map_err(StoreError::from)
+                        .and_then(|draft| self.store.create_product(&admin, draft)),
+                    Some((id, seen)) => ProductDetails::from_input(name, price, category, description)
+                        .map_err(StoreError::from)
+                        .and_then(|wanted| self.store.update_product(&admin, id, seen, wanted)),
+                };
+                match &saved {
+                    Err(StoreError::Product(ProductError::NameLength)) => form.focus_on("Name"),
+                    Err(StoreError::Product(ProductError::PriceFormat | ProductError::PriceNotPositive)) => {
+                        form.focus_on("Price")
+                    }
+                    Err(StoreError::Product(ProductError::StockFormat)) => form.focus_on("Stock"),
+                    _ => {}
+                }
                 match saved {
                     Ok(product) => {
                         let verb = if form.editing.is_some() { "Saved" } else { "Created" };

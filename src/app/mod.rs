@@ -23,12 +23,12 @@ pub use action::{Action, Tab};
 use filter::CatalogFilter;
 use keymap::Context;
 pub use views::{
-    AdminOrdersView, CatalogView, Dialog, FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind,
-    OrdersView, PRODUCT_FIELDS, ProductForm, ProductView, Stats, StockForm,
+    AdminOrdersView, CatalogView, Dialog, EDIT_PRODUCT_FIELDS, FilterEngine, Form, ListCursor, LoginForm, LoginMode,
+    Message, MessageKind, NEW_PRODUCT_FIELDS, OrdersView, ProductForm, ProductView, Stats, StockForm,
 };
 
 use crate::domain::product::parse_stock_change;
-use crate::domain::{Cart, OrderStatus, Product, ProductDraft, ProductError, Role};
+use crate::domain::{Cart, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role};
 use crate::store::{FileKind, Store, StoreError};
 
 pub const SHOP_NAME: &str = "Shopfront";
@@ -403,7 +403,7 @@ impl App {
     }
 }
 
-fn plural_items(n: u32) -> String {
+fn plural_items(n: u64) -> String {
     if n == 1 { "1 item".to_string() } else { format!("{n} items") }
 }
 

@@ -81,10 +81,13 @@ impl App {
         let line = cart.items.get(self.cart.selected).cloned();
         let result = match (action, line) {
             (Action::PlaceOrder, _) if cart.is_empty() => Err("Your cart is empty".to_string()),
-            (Action::PlaceOrder, _) => {
-                self.dialog = Some(Dialog::ConfirmCheckout { total: cart.subtotal(), lines: cart.items });
-                Ok(())
-            }
+            (Action::PlaceOrder, _) => match cart.subtotal() {
+                Some(total) => {
+                    self.dialog = Some(Dialog::ConfirmCheckout { total, lines: cart.items });
+                    Ok(())
+                }
+                None => Err(crate::domain::Problem::TotalTooLarge.to_string()),
+            },
             (Action::Increase, Some(line)) => {
                 self.store.set_cart_qty(&user, &line.product_id, line.qty + 1).map(drop).map_err(|e| e.to_string())
             }
@@ -138,7 +141,10 @@ impl App {
         let Some(user) = self.username().map(str::to_string) else { return };
         match self.store.accept_adjusted_cart(&user) {
             Ok(cart) if cart.is_empty() => self.error("Nothing you wanted is available any more; your cart is empty"),
-            Ok(cart) => self.dialog = Some(Dialog::ConfirmCheckout { total: cart.subtotal(), lines: cart.items }),
+            Ok(cart) => match cart.subtotal() {
+                Some(total) => self.dialog = Some(Dialog::ConfirmCheckout { total, lines: cart.items }),
+                None => self.error(crate::domain::Problem::TotalTooLarge.to_string()),
+            },
             Err(err) => self.error(err.to_string()),
         }
     }

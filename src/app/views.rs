@@ -6,7 +6,7 @@ use tui_input::Input;
 
 use super::filter::{CatalogFilter, Hit};
 use super::filter_worker::FilterWorker;
-use crate::domain::{CartLine, Money, Problem};
+use crate::domain::{CartLine, Money, Problem, Product, ProductDetails};
 
 /// A selection in a list and the first visible row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -178,24 +178,61 @@ pub struct AdminOrdersView {
     pub built_from: Option<(u64, String)>,
 }
 
-pub const PRODUCT_FIELDS: [&str; 5] = ["Name", "Price", "Stock", "Category", "Description"];
+/// The new-product form's fields.
+pub const NEW_PRODUCT_FIELDS: &[&str] = &["Name", "Price", "Stock", "Category", "Description"];
+/// The edit form's: no stock, which only restocking (`s`) changes, so that
+/// saving an edit can never undo units sold while the form was open.
+pub const EDIT_PRODUCT_FIELDS: &[&str] = &["Name", "Price", "Category", "Description"];
 
-/// New or edited product: name, price, stock, category, description.
+/// New or edited product.
 #[derive(Debug)]
 pub struct ProductForm {
-    /// The product being edited; `None` for a new one.
-    pub editing: Option<String>,
-    pub fields: [Input; 5],
+    /// The product being edited and what the form showed of it when it
+    /// opened; `None` for a new product.
+    pub editing: Option<(String, ProductDetails)>,
+    pub labels: &'static [&'static str],
+    pub fields: Vec<Input>,
     /// What the fields held when the form opened (to ask before discarding).
-    pub initial: [String; 5],
+    pub initial: Vec<String>,
     pub focus: usize,
     pub error: Option<String>,
 }
 
 impl ProductForm {
-    pub fn new(editing: Option<String>, values: [String; 5]) -> ProductForm {
-        let fields = values.clone().map(Input::new);
-        ProductForm { editing, fields, initial: values, focus: 0, error: None }
+    pub fn new_product() -> ProductForm {
+        ProductForm::with(None, NEW_PRODUCT_FIELDS, vec![String::new(); NEW_PRODUCT_FIELDS.len()])
+    }
+
+    pub fn edit(product: &Product) -> ProductForm {
+        let details = product.details();
+        let values = vec![
+            details.name.clone(),
+            details.price.to_decimal_string(),
+            product.category_or_blank().to_string(),
+            product.description_or_blank().to_string(),
+        ];
+        ProductForm::with(Some((product.product_id.clone(), details)), EDIT_PRODUCT_FIELDS, values)
+    }
+
+    fn with(
+        editing: Option<(String, ProductDetails)>,
+        labels: &'static [&'static str],
+        values: Vec<String>,
+    ) -> ProductForm {
+        let fields = values.iter().cloned().map(Input::new).collect();
+        ProductForm { editing, labels, fields, initial: values, focus: 0, error: None }
+    }
+
+    /// The text of the field called `label` ("" if this form has none).
+    pub fn value(&self, label: &str) -> &str {
+        self.labels.iter().position(|l| *l == label).map_or("", |i| self.fields[i].value())
+    }
+
+    /// Moves the focus to the field called `label`, if the form has it.
+    pub fn focus_on(&mut self, label: &str) {
+        if let Some(i) = self.labels.iter().position(|l| *l == label) {
+            self.focus = i;
+        }
     }
 
     pub fn changed(&self) -> bool {

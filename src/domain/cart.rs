@@ -14,8 +14,9 @@ pub struct CartLine {
 }
 
 impl CartLine {
-    pub fn line_total(&self) -> Money {
-        self.unit_price.times(self.qty).unwrap_or(Money::from_cents(i64::MAX))
+    /// Unit price × quantity; `None` if that does not fit.
+    pub fn line_total(&self) -> Option<Money> {
+        self.unit_price.times(self.qty)
     }
 }
 
@@ -33,7 +34,7 @@ pub enum CartError {
     #[error("{name} is out of stock")]
     OutOfStock { name: String },
     #[error("Only {available} of {name} available (you already have {in_cart} in your cart)")]
-    NotEnoughStockWithCart { name: String, available: u32, in_cart: u32 },
+    NotEnoughStockWithCart { name: String, available: u32, in_cart: u64 },
     #[error("Only {available} of {name} available")]
     NotEnoughStock { name: String, available: u32 },
     #[error("{name} is no longer sold")]
@@ -48,17 +49,19 @@ impl Cart {
     }
 
     /// How many units of a product the cart holds (over all lines).
-    pub fn qty_of(&self, product_id: &str) -> u32 {
-        self.items.iter().filter(|l| l.product_id == product_id).map(|l| l.qty).sum()
+    pub fn qty_of(&self, product_id: &str) -> u64 {
+        self.items.iter().filter(|l| l.product_id == product_id).map(|l| u64::from(l.qty)).sum()
     }
 
     /// Number of units in the cart.
-    pub fn item_count(&self) -> u32 {
-        self.items.iter().map(|l| l.qty).sum()
+    /// Units in the cart (u64: a sum of u32 quantities cannot overflow it).
+    pub fn item_count(&self) -> u64 {
+        self.items.iter().map(|l| u64::from(l.qty)).sum()
     }
 
-    pub fn subtotal(&self) -> Money {
-        self.items.iter().map(CartLine::line_total).sum()
+    /// The sum of the lines; `None` if it does not fit.
+    pub fn subtotal(&self) -> Option<Money> {
+        Money::checked_sum(self.items.iter().map(CartLine::line_total))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -73,8 +76,8 @@ impl Cart {
         }
         check_sellable(product)?;
         let in_cart = self.qty_of(&product.product_id);
-        let wanted = in_cart.saturating_add(qty);
-        if wanted > product.stock {
+        // Within stock (a u32), so the line's new quantity below fits.
+        if in_cart + u64::from(qty) > u64::from(product.stock) {
             return Err(if in_cart == 0 {
                 CartError::NotEnoughStock { name: product.name.clone(), available: product.stock }
             } else {
@@ -83,7 +86,8 @@ impl Cart {
         }
         match self.items.iter_mut().find(|l| l.product_id == product.product_id) {
             Some(line) => {
-                line.qty += qty;
+                // At most the stock (checked above), so this never saturates.
+                line.qty = line.qty.saturating_add(qty);
                 line.unit_price = product.price;
             }
             None => {
@@ -157,7 +161,7 @@ mod tests {
         cart.add(&p, 1).unwrap();
         assert_eq!(cart.items.len(), 1);
         assert_eq!(cart.qty_of("P1"), 3);
-        assert_eq!(cart.subtotal(), Money::from_cents(750));
+        assert_eq!(cart.subtotal(), Some(Money::from_cents(750)));
         assert_eq!(cart.item_count(), 3);
     }
 

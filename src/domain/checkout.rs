@@ -85,7 +85,8 @@ pub fn plan_checkout<'p>(
     let mut problems = Vec::new();
     let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
     for line in &cart.items {
-        *wanted.entry(&line.product_id).or_default() += line.qty;
+        let qty = wanted.entry(&line.product_id).or_default();
+        *qty = qty.checked_add(line.qty).ok_or_else(|| vec![Problem::TotalTooLarge])?;
     }
     let mut reported_stock = std::collections::HashSet::new();
     for line in &cart.items {

@@ -7,6 +7,7 @@ pub mod order;
 pub mod password;
 pub mod product;
 pub mod receipt;
+pub mod text;
 pub mod time;
 pub mod user;
 
@@ -14,6 +15,6 @@ pub use cart::{Cart, CartError, CartLine};
 pub use checkout::{CheckoutPlan, Problem};
 pub use money::Money;
 pub use order::{Order, OrderError, OrderEvent, OrderLine, OrderStatus};
-pub use product::{Product, ProductDraft, ProductError};
+pub use product::{Product, ProductDetails, ProductDraft, ProductError};
 pub use time::Timestamp;
 pub use user::{Role, User, UserError};

@@ -111,21 +111,40 @@ impl fmt::Display for Money {
     }
 }
 
-impl std::iter::Sum for Money {
-    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money::from_cents(iter.map(|m| m.cents).sum())
+/// A typed amount such as `19.99` (see `parse_exact`).
+impl std::str::FromStr for Money {
+    type Err = MoneyError;
+    fn from_str(text: &str) -> Result<Money, MoneyError> {
+        Money::parse_exact(text)
     }
 }
 
+impl Money {
+    /// The sum of `amounts`; `None` if it does not fit (never a wrapped number).
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Option<Money>>) -> Option<Money> {
+        amounts.into_iter().try_fold(Money::ZERO, |sum, amount| sum.checked_add(amount?))
+    }
+}
+
+/// An amount that may have overflowed, as a person reads it.
+pub fn show(amount: Option<Money>) -> String {
+    amount.map_or_else(|| "too large".to_string(), |m| m.to_string())
+}
+
+/// The amount's text as a message shows it: a 50 MB number is cut short.
+fn quoted(text: &str) -> String {
+    super::text::excerpt(text, super::text::EXCERPT_CHARS).into_owned()
+}
+
 fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
-    let not_a_number = || MoneyError::NotANumber(text.to_string());
+    let not_a_number = || MoneyError::NotANumber(quoted(text));
     let trimmed = text.trim();
     if let Some(rest) = trimmed.strip_prefix('-') {
         // `-0` and `-0.00` are still zero; anything else below zero is refused.
         if !rest.is_empty() && rest.chars().all(|c| matches!(c, '0' | '.')) {
             return Ok(Money::ZERO);
         }
-        return Err(MoneyError::Negative(text.to_string()));
+        return Err(MoneyError::Negative(quoted(text)));
     }
     let (mantissa, exponent) = match trimmed.find(['e', 'E']) {
         Some(at) => {
@@ -141,7 +160,7 @@ fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
     {
         return Err(not_a_number());
     }
-    let too_large = || MoneyError::TooLarge(text.to_string());
+    let too_large = || MoneyError::TooLarge(quoted(text));
     // The significant digits as one integer (no allocation: this runs for
     // every price of a 100,000-product file).
     let mut digits: i128 = 0;
@@ -174,7 +193,7 @@ fn parse_decimal(text: &str, rounding: Rounding) -> Result<Money, MoneyError> {
             (digits / divisor, dropped == 0, dropped * 2 >= divisor)
         };
         if rounding == Rounding::Exact && !dropped_is_zero {
-            return Err(MoneyError::TooPrecise(text.to_string()));
+            return Err(MoneyError::TooPrecise(quoted(text)));
         }
         kept + i128::from(round_up)
     };
@@ -207,7 +226,7 @@ fn deserialize_with<'de, D: Deserializer<'de>>(deserializer: D, rounding: Roundi
     let raw = <&'de RawValue>::deserialize(deserializer)?;
     let text = raw.get();
     if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-        return Err(D::Error::custom(MoneyError::NotANumber(text.to_string())));
+        return Err(D::Error::custom(MoneyError::NotANumber(quoted(text))));
     }
     parse_decimal(text, rounding).map_err(D::Error::custom)
 }
@@ -239,6 +258,9 @@ mod tests {
         assert_eq!(Money::parse_exact("."), Err(MoneyError::NotANumber(".".into())));
         assert_eq!(Money::parse_exact(""), Err(MoneyError::NotANumber("".into())));
         assert_eq!(Money::parse_exact("9.999").unwrap_err().to_string(), "amount has more than two decimals: 9.999");
+        let huge = format!("1.{}", "1".repeat(5_000_000));
+        let message = Money::parse_exact(&huge).unwrap_err().to_string();
+        assert_eq!(message, format!("amount is too large: 1.{}…", "1".repeat(57)));
     }
 
     #[test]
@@ -277,7 +299,11 @@ mod tests {
     fn arithmetic_is_checked() {
         assert_eq!(Money::from_cents(333).times(3), Some(Money::from_cents(999)));
         assert_eq!(Money::from_cents(i64::MAX).times(2), None);
-        let total: Money = [10, 20].into_iter().map(Money::from_cents).sum();
-        assert_eq!(total, Money::from_cents(30));
+        let total = Money::checked_sum([10, 20].into_iter().map(|c| Some(Money::from_cents(c))));
+        assert_eq!(total, Some(Money::from_cents(30)));
+        let huge = Money::from_cents(i64::MAX / 2 + 1);
+        assert_eq!(Money::checked_sum([Some(huge), Some(huge)]), None, "never wraps");
+        assert_eq!(Money::checked_sum([Some(huge), None]), None);
+        assert_eq!(show(None), "too large");
     }
 }

@@ -68,8 +68,9 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
-    pub fn line_total(&self) -> Money {
-        self.unit_price.times(self.qty).unwrap_or(Money::from_cents(i64::MAX))
+    /// Unit price × quantity; `None` if that does not fit.
+    pub fn line_total(&self) -> Option<Money> {
+        self.unit_price.times(self.qty)
     }
 
     pub fn display_name(&self) -> &str {
@@ -100,8 +101,9 @@ pub struct Order {
 }
 
 impl Order {
-    pub fn item_count(&self) -> u32 {
-        self.items.iter().map(|l| l.qty).sum()
+    /// Units ordered (u64: a sum of u32 quantities cannot overflow it).
+    pub fn item_count(&self) -> u64 {
+        self.items.iter().map(|l| u64::from(l.qty)).sum()
     }
 
     pub fn validate_record(&self) -> Result<(), String> {

@@ -61,14 +61,22 @@ pub fn next_product_id<'a>(existing: impl IntoIterator<Item = &'a str>) -> Strin
     format!("P{}", highest + 1)
 }
 
-/// What an admin types for a new or edited product (the id is the store's).
+/// What an admin edits of a product: everything but its id, its stock
+/// (changed only by restocking, so an edit can never undo a sale) and
+/// whether it is on sale.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProductDraft {
+pub struct ProductDetails {
     pub name: String,
     pub price: Money,
-    pub stock: u32,
     pub category: Option<String>,
     pub description: Option<String>,
+}
+
+/// What an admin types for a new product (the id is the store's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductDraft {
+    pub details: ProductDetails,
+    pub stock: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -85,14 +93,38 @@ pub enum ProductError {
     StockChangeFormat,
     #[error("Cannot remove {remove} of {name}: only {stock} in stock")]
     StockBelowZero { name: String, stock: u32, remove: u64 },
+    #[error("Cannot add {add} to {name}: stock cannot go above {max}", max = u32::MAX)]
+    StockTooHigh { name: String, add: u64 },
     #[error("{id} is in past orders and cannot be deleted; archive it instead (A)")]
     InPastOrders { id: String },
     #[error("Product {0} does not exist")]
     Unknown(String),
+    #[error(
+        "Someone else changed {id} while you were editing it: {changes}. Press Esc and open it again to start \
+         from the latest."
+    )]
+    EditConflict { id: String, changes: String },
+}
+
+impl ProductDetails {
+    /// Builds details from the form's text fields, checking each in order.
+    pub fn from_input(name: &str, price: &str, category: &str, description: &str) -> Result<Self, ProductError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX {
+            return Err(ProductError::NameLength);
+        }
+        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        Ok(ProductDetails {
+            name: name.to_string(),
+            price: parse_price_input(price)?,
+            category: optional(category),
+            description: optional(description),
+        })
+    }
 }
 
 impl ProductDraft {
-    /// Builds a draft from the form's text fields, checking each in order.
+    /// Builds a draft from the new-product form's fields, checking each in order.
     pub fn from_input(
         name: &str,
         price: &str,
@@ -100,32 +132,68 @@ impl ProductDraft {
         category: &str,
         description: &str,
     ) -> Result<ProductDraft, ProductError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX {
-            return Err(ProductError::NameLength);
-        }
-        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
-        Ok(ProductDraft {
-            name: name.to_string(),
-            price: parse_price_input(price)?,
-            stock: stock.trim().parse().map_err(|_| ProductError::StockFormat)?,
-            category: optional(category),
-            description: optional(description),
-        })
+        let details = ProductDetails::from_input(name, price, category, description)?;
+        let stock = stock.trim().parse().map_err(|_| ProductError::StockFormat)?;
+        Ok(ProductDraft { details, stock })
     }
 
-    /// The product this draft describes, under `product_id`.
-    pub fn into_product(self, product_id: String, active: bool) -> Product {
-        Product {
-            product_id,
-            name: self.name,
+    /// The product this draft describes, under `product_id`, on sale.
+    pub fn into_product(self, product_id: String) -> Product {
+        let ProductDetails { name, price, category, description } = self.details;
+        Product { product_id, name, price, stock: self.stock, description, category, active: true }
+    }
+}
+
+impl Product {
+    /// The part of the product an edit form shows.
+    pub fn details(&self) -> ProductDetails {
+        ProductDetails {
+            name: self.name.clone(),
             price: self.price,
-            stock: self.stock,
-            description: self.description,
-            category: self.category,
-            active,
+            category: self.category.clone(),
+            description: self.description.clone(),
         }
     }
+}
+
+/// Applies an admin's edit to the product as it is now. `seen` is what the
+/// form showed when it opened: a field the admin left alone keeps whatever
+/// another admin saved meanwhile; a field both changed to different values
+/// is a conflict, refused with what the other admin saved.
+pub fn merge_edit(current: &Product, seen: &ProductDetails, wanted: ProductDetails) -> Result<Product, ProductError> {
+    let now = current.details();
+    let mut conflicts = Vec::new();
+    let mut merged = now.clone();
+    let show = |text: &Option<String>| format!("{:?}", super::text::excerpt(text.as_deref().unwrap_or(""), 30));
+    if wanted.name != seen.name {
+        if now.name != seen.name && now.name != wanted.name {
+            conflicts.push(format!("name {} → {}", show(&Some(seen.name.clone())), show(&Some(now.name.clone()))));
+        }
+        merged.name = wanted.name;
+    }
+    if wanted.price != seen.price {
+        if now.price != seen.price && now.price != wanted.price {
+            conflicts.push(format!("price {} → {}", seen.price, now.price));
+        }
+        merged.price = wanted.price;
+    }
+    if wanted.category != seen.category {
+        if now.category != seen.category && now.category != wanted.category {
+            conflicts.push(format!("category {} → {}", show(&seen.category), show(&now.category)));
+        }
+        merged.category = wanted.category;
+    }
+    if wanted.description != seen.description {
+        if now.description != seen.description && now.description != wanted.description {
+            conflicts.push("description".to_string());
+        }
+        merged.description = wanted.description;
+    }
+    if !conflicts.is_empty() {
+        return Err(ProductError::EditConflict { id: current.product_id.clone(), changes: conflicts.join(", ") });
+    }
+    let ProductDetails { name, price, category, description } = merged;
+    Ok(Product { name, price, category, description, ..current.clone() })
 }
 
 /// A typed price: `19.99`, `$19.99`, `20`, `0.5`; more than $0.00.
@@ -159,7 +227,7 @@ pub fn parse_stock_change(text: &str) -> Result<i64, ProductError> {
 
 /// The stock after adding `change` (negative: removing); never below zero.
 pub fn changed_stock(product: &Product, change: i64) -> Result<u32, ProductError> {
-    let after = i64::from(product.stock) + change;
+    let after = i64::from(product.stock).checked_add(change).unwrap_or(i64::MAX);
     if after < 0 {
         return Err(ProductError::StockBelowZero {
             name: product.name.clone(),
@@ -167,7 +235,8 @@ pub fn changed_stock(product: &Product, change: i64) -> Result<u32, ProductError
             remove: change.unsigned_abs(),
         });
     }
-    u32::try_from(after).map_err(|_| ProductError::StockFormat)
+    u32::try_from(after)
+        .map_err(|_| ProductError::StockTooHigh { name: product.name.clone(), add: change.unsigned_abs() })
 }
 
 #[cfg(test)]
@@ -177,9 +246,10 @@ mod tests {
     #[test]
     fn drafts_are_checked_field_by_field() {
         let ok = ProductDraft::from_input(" Desk Fan ", "19.99", "5", "Desk", "").unwrap();
-        assert_eq!(ok.name, "Desk Fan");
-        assert_eq!(ok.price, Money::from_cents(1999));
-        assert_eq!(ok.description, None);
+        assert_eq!(ok.details.name, "Desk Fan");
+        assert_eq!(ok.details.price, Money::from_cents(1999));
+        assert_eq!(ok.details.description, None);
+        assert_eq!(ok.stock, 5);
         let err = |n: &str, p: &str, s: &str| ProductDraft::from_input(n, p, s, "", "").unwrap_err().to_string();
         assert_eq!(err("", "1", "1"), "Name must be 1–120 characters");
         assert_eq!(err(&"x".repeat(121), "1", "1"), "Name must be 1–120 characters");
@@ -205,6 +275,46 @@ mod tests {
         let p: Product = serde_json::from_str(r#"{"product_id":"P1","name":"Fan","price":1,"stock":2}"#).unwrap();
         assert_eq!(changed_stock(&p, -2), Ok(0));
         assert_eq!(changed_stock(&p, -3).unwrap_err().to_string(), "Cannot remove 3 of Fan: only 2 in stock");
+    }
+
+    fn fan(price: i64, stock: u32) -> Product {
+        Product {
+            product_id: "P1".into(),
+            name: "Fan".into(),
+            price: Money::from_cents(price),
+            stock,
+            description: Some("Quiet".into()),
+            category: None,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn an_edit_keeps_stock_and_what_others_changed_and_refuses_real_conflicts() {
+        let seen = fan(999, 10).details();
+        let wanted = ProductDetails { description: Some("Very quiet".into()), ..seen.clone() };
+        // Sold 3 and repriced by another admin meanwhile: both survive the edit.
+        let merged = merge_edit(&fan(849, 7), &seen, wanted).unwrap();
+        assert_eq!((merged.stock, merged.price.cents()), (7, 849));
+        assert_eq!(merged.description.as_deref(), Some("Very quiet"));
+        // Both changed the price, differently: refused, naming the other change.
+        let repriced = ProductDetails { price: Money::from_cents(1149), ..seen.clone() };
+        let err = merge_edit(&fan(849, 7), &seen, repriced.clone()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Someone else changed P1 while you were editing it: price $9.99 → $8.49. Press Esc and open it again \
+             to start from the latest."
+        );
+        // Both changed it to the same price: no conflict.
+        assert_eq!(merge_edit(&fan(1149, 7), &seen, repriced).unwrap().price.cents(), 1149);
+    }
+
+    #[test]
+    fn stock_changes_are_checked_both_ways() {
+        assert_eq!(changed_stock(&fan(1, u32::MAX - 1), 1), Ok(u32::MAX));
+        let err = changed_stock(&fan(1, u32::MAX - 1), 2).unwrap_err().to_string();
+        assert_eq!(err, "Cannot add 2 to Fan: stock cannot go above 4294967295");
+        assert!(changed_stock(&fan(1, 5), i64::MIN).is_err());
     }
 
     #[test]

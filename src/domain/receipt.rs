@@ -1,20 +1,23 @@
 //! The plain-text receipt of an order.
 
 use super::order::Order;
+use super::text::printable;
 
+/// The receipt as text for people: every value from the data files goes
+/// through `printable`, so `cat receipt.txt` cannot steer the terminal.
 pub fn render_receipt(shop_name: &str, order: &Order) -> String {
     let mut out = String::new();
-    out.push_str(&format!("{shop_name}\nReceipt for order {}\n", order.order_id));
+    out.push_str(&format!("{}\nReceipt for order {}\n", printable(shop_name), printable(&order.order_id)));
     out.push_str(&format!("Date:     {}\n", order.timestamp));
-    out.push_str(&format!("Customer: {}\n", order.username));
+    out.push_str(&format!("Customer: {}\n", printable(&order.username)));
     out.push_str(&format!("Status:   {}\n\n", order.status));
     for line in &order.items {
         out.push_str(&format!(
             "{} × {} @ {} = {}\n",
             line.qty,
-            line.display_name(),
+            printable(line.display_name()),
             line.unit_price,
-            line.line_total()
+            super::money::show(line.line_total())
         ));
     }
     out.push_str(&format!("\nTotal: {}\n", order.total));
@@ -50,5 +53,11 @@ mod tests {
             "Shopfront\nReceipt for order O0007\nDate:     2026-03-01 12:00:00\nCustomer: alice\nStatus:   paid\n\n\
              2 × Mug @ $4.50 = $9.00\n1 × P9 @ $0.01 = $0.01\n\nTotal: $9.01\n"
         );
+        let mut hostile = order.clone();
+        hostile.username = "eve\u{1b}]52;c;cHduZWQ=\u{7}".into();
+        hostile.items[0].name = Some("Mug\u{1b}[2J".into());
+        let text = render_receipt("Shopfront", &hostile);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+        assert!(text.contains("Customer: eve\\u{1b}]52;c;cHduZWQ=\\u{7}\n"), "{text}");
     }
 }

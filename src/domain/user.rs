@@ -26,9 +26,9 @@ pub enum Role {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "secret")]
     pub password_hash: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "secret")]
     pub password: Option<String>,
     #[serde(default)]
     pub role: Role,
@@ -66,6 +66,58 @@ impl User {
         }
         Ok(())
     }
+}
+
+/// Reads a credential field; an error never repeats its value (a console-shop
+/// file may hold a numeric password, and messages end up in logs).
+fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    struct Secret;
+    fn refuse<E: serde::de::Error>() -> Result<Option<String>, E> {
+        Err(E::custom("a password must be text in quotes (its value is not shown)"))
+    }
+    impl<'de> serde::de::Visitor<'de> for Secret {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a password as text")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
+            refuse()
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            refuse()
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            refuse()
+        }
+    }
+    deserializer.deserialize_any(Secret)
 }
 
 /// The key that makes usernames unique regardless of case.
@@ -149,6 +201,14 @@ mod tests {
     #[test]
     fn legacy_record_defaults_to_customer() {
         let user: User = serde_json::from_str(r#"{"username":"dana","password":"hunter22"}"#).unwrap();
+        for secret in ["24681357", "-24681357", "2468.1357", "true", "[\"2468\"]", "{\"p\":\"2468\"}"] {
+            let text = format!(r#"{{"username":"dana","password":{secret}}}"#);
+            let err = serde_json::from_str::<User>(&text).unwrap_err().to_string();
+            assert!(!err.contains("2468") && !err.contains("true"), "{err}");
+            assert!(err.starts_with("a password must be text in quotes"), "{err}");
+            let text = format!(r#"{{"username":"dana","password_hash":{secret}}}"#);
+            assert!(!serde_json::from_str::<User>(&text).unwrap_err().to_string().contains("2468"));
+        }
         assert_eq!(user.role, Role::Customer);
         assert_eq!(user.validate_record(), Ok(()));
         let bad: User = serde_json::from_str(r#"{"username":"x"}"#).unwrap();

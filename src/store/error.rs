@@ -36,8 +36,12 @@ impl LoadError {
         let full = err.to_string();
         // serde_json appends " at line L column C"; we print the position first instead.
         let suffix = format!(" at line {} column {}", err.line(), err.column());
-        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-        LoadError { file: file.to_string(), line: err.line(), column: err.column(), message }
+        let message = full.strip_suffix(&suffix).unwrap_or(&full);
+        // serde_json says column 0 for "before the first character"; people count from 1.
+        let column = err.column().max(1);
+        // A quoted value may be huge (a 50 MB number): quote only its start.
+        let message = crate::domain::text::shorten_quoted(message).into_owned();
+        LoadError { file: file.to_string(), line: err.line(), column, message }
     }
 
     pub fn whole_file(file: &str, message: impl Into<String>) -> LoadError {
@@ -70,6 +74,15 @@ pub enum StoreError {
     NotAdmin,
     #[error("{0}")]
     Invalid(String),
+    /// Another copy holds the folder and this store was told not to wait.
+    #[error("Waiting for another copy of Shopfront to finish with the data folder…")]
+    Busy,
+    /// The change is recorded in the journal but its files could not all be
+    /// replaced; it is finished by the next open, so it did not fail.
+    #[error(
+        "Saved, but writing the data files did not finish ({0}); Shopfront finishes it the next time it opens the folder"
+    )]
+    Unfinished(String),
     #[error(transparent)]
     Hash(#[from] HashError),
 }

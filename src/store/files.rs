@@ -104,8 +104,11 @@ impl Record for Cart {
         if self.username.trim().is_empty() {
             return Err("cart has an empty username".into());
         }
-        match self.items.iter().find(|line| line.qty == 0) {
-            Some(line) => Err(format!("cart of {} has quantity 0 of {}", self.username, line.product_id)),
+        if let Some(line) = self.items.iter().find(|line| line.qty == 0) {
+            return Err(format!("cart of {} has quantity 0 of {}", self.username, line.product_id));
+        }
+        match first_repeated(self.items.iter().map(|line| line.product_id.as_str())) {
+            Some(id) => Err(format!("cart of {} has two lines for product {id}", self.username)),
             None => Ok(()),
         }
     }
@@ -118,8 +121,21 @@ impl Record for Order {
         Cow::Borrowed(&self.order_id)
     }
     fn validate(&self) -> Result<(), String> {
-        self.validate_record()
+        self.validate_record()?;
+        if let Some(line) = self.items.iter().find(|line| line.qty == 0) {
+            return Err(format!("order {} has quantity 0 of {}", self.order_id, line.product_id));
+        }
+        match first_repeated(self.items.iter().map(|line| line.product_id.as_str())) {
+            Some(id) => Err(format!("order {} has two lines for product {id}", self.order_id)),
+            None => Ok(()),
+        }
     }
+}
+
+/// The first id that occurs twice (lists are short: a cart's or an order's lines).
+fn first_repeated<'a>(ids: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().find(|id| !seen.insert(*id))
 }
 
 /// Parses a whole file; the first bad record stops it with its position.
@@ -292,14 +308,32 @@ mod tests {
     #[test]
     fn reports_file_line_and_column() {
         assert_eq!(err_of::<Product>("[\n  {\"product_id\": }\n]"), "products.json:2:18: expected value");
-        assert_eq!(err_of::<Product>("{}"), "products.json:1:0: invalid type: map, expected a list of products");
-        assert_eq!(err_of::<Product>(""), "products.json:1:0: EOF while parsing a value");
+        assert_eq!(err_of::<Product>("{}"), "products.json:1:1: invalid type: map, expected a list of products");
+        assert_eq!(err_of::<Product>(""), "products.json:1:1: EOF while parsing a value");
         let negative = "[\n{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1,\"stock\":-3}\n]";
         assert_eq!(err_of::<Product>(negative), "products.json:2:50: invalid value: integer `-3`, expected u32");
         let not_utf8 = parse_records::<Product>("products.json", b"[\n {\"name\": \"\xff\"}]").unwrap_err();
         assert_eq!(not_utf8.to_string(), "products.json:2:12: the file is not valid UTF-8");
         let trailing = "[]\n]";
         assert_eq!(err_of::<Product>(trailing), "products.json:2:1: trailing characters");
+    }
+
+    #[test]
+    fn refuses_repeated_lines_and_empty_quantities_in_carts_and_orders() {
+        let line = |qty: u64| format!(r#"{{"product_id":"P1","qty":{qty},"unit_price":1.0}}"#);
+        let cart = format!("[\n{{\"username\":\"eve\",\"items\":[{},{}]}}\n]", line(4294967295), line(2));
+        let err = parse_records::<Cart>("carts.json", cart.as_bytes()).unwrap_err().to_string();
+        assert_eq!(err, "carts.json:2:127: cart of eve has two lines for product P1");
+        let order = |lines: &str| {
+            format!(
+                r#"[{{"order_id":"O1","username":"eve","items":[{lines}],"total":1,"timestamp":"2026-01-01 00:00:00"}}]"#
+            )
+        };
+        let err = parse_records::<Order>("orders.json", order(&line(0)).as_bytes()).unwrap_err().to_string();
+        assert!(err.ends_with("order O1 has quantity 0 of P1"), "{err}");
+        let twice = format!("{},{}", line(1), line(1));
+        let err = parse_records::<Order>("orders.json", order(&twice).as_bytes()).unwrap_err().to_string();
+        assert!(err.ends_with("order O1 has two lines for product P1"), "{err}");
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! Before replacing any file, the commit writes `journal.json` holding every
 //! record it will put (whole records, so applying them twice is harmless).
 //! If the process dies before the journal is removed, the next locked
-//! operation replays it onto whatever mix of old and new files it finds. A
-//! journal whose checksum does not match was never finished: it is discarded
-//! and no data file had been touched yet.
+//! operation replays it onto whatever mix of old and new files it finds.
+//!
+//! The journal is itself written atomically, so a journal that fails its
+//! checksum or holds an invalid record was damaged from outside: the files
+//! it describes may be half replaced, and guessing would be worse than
+//! stopping. Such a journal is refused and kept for inspection.
 
 use std::fs;
 use std::io;
@@ -15,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{sync_dir, write_atomic};
 use super::error::LoadError;
-use super::files::FileKind;
+use super::files::{FileKind, Record};
+use super::read::read_data_file;
 use crate::domain::{Cart, Order, Product, User};
 
 pub const JOURNAL_FILE: &str = "journal.json";
@@ -40,13 +44,22 @@ impl Change {
             Change::PutOrder(_) => FileKind::Orders,
         }
     }
+
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Change::PutUser(user) => user.validate(),
+            Change::PutProduct(product) => product.validate(),
+            Change::DeleteProduct(id) if id.trim().is_empty() => Err("product_id is empty".into()),
+            Change::DeleteProduct(_) => Ok(()),
+            Change::PutCart(cart) => cart.validate(),
+            Change::PutOrder(order) => order.validate(),
+        }
+    }
 }
 
 pub enum JournalState {
     Absent,
     Complete(Vec<Change>),
-    /// Unfinished or damaged: no data file was touched, so it is dropped.
-    Torn,
 }
 
 pub fn write(dir: &Path, changes: &[Change]) -> io::Result<()> {
@@ -57,22 +70,36 @@ pub fn write(dir: &Path, changes: &[Change]) -> io::Result<()> {
     write_atomic(dir, JOURNAL_FILE, &bytes, true)
 }
 
+/// Reads the journal; a damaged or invalid one is an error (see the module).
 pub fn read(dir: &Path) -> Result<JournalState, LoadError> {
-    let bytes = match fs::read(dir.join(JOURNAL_FILE)) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(JournalState::Absent),
-        Err(e) => return Err(LoadError::whole_file(JOURNAL_FILE, format!("cannot read: {e}"))),
+    let Some(bytes) = read_data_file(dir, JOURNAL_FILE)? else { return Ok(JournalState::Absent) };
+    let refuse = |what: String| {
+        LoadError::whole_file(
+            JOURNAL_FILE,
+            format!(
+                "{what}. It records a change that was interrupted; since it cannot be trusted, Shopfront will not \
+                 guess which files it had replaced. It was kept for inspection: check the data files (or restore \
+                 them from a backup), then move journal.json out of the folder"
+            ),
+        )
     };
-    let Some(newline) = bytes.iter().position(|&b| b == b'\n') else { return Ok(JournalState::Torn) };
-    let header = String::from_utf8_lossy(&bytes[..newline]);
-    let body = &bytes[newline + 1..];
+    let newline = bytes.iter().position(|&b| b == b'\n');
+    let (header, body) = match newline {
+        Some(at) => (String::from_utf8_lossy(&bytes[..at]), &bytes[at + 1..]),
+        None => (String::from_utf8_lossy(&bytes), &bytes[bytes.len()..]),
+    };
     let fields: Vec<&str> = header.split(' ').collect();
     let intact = matches!(fields.as_slice(), [magic, len, sum]
         if *magic == MAGIC && len.parse() == Ok(body.len()) && *sum == format!("{:016x}", fnv1a(body)));
     if !intact {
-        return Ok(JournalState::Torn);
+        return Err(refuse("is damaged (its checksum does not match)".into()));
     }
-    serde_json::from_slice(body).map(JournalState::Complete).map_err(|e| LoadError::from_json(JOURNAL_FILE, &e))
+    let changes: Vec<Change> = serde_json::from_slice(body)
+        .map_err(|e| refuse(format!("cannot be read: {}", LoadError::from_json(JOURNAL_FILE, &e).message)))?;
+    for (i, change) in changes.iter().enumerate() {
+        change.validate().map_err(|e| refuse(format!("holds an invalid record (change {}): {e}", i + 1)))?;
+    }
+    Ok(JournalState::Complete(changes))
 }
 
 pub fn remove(dir: &Path) -> io::Result<()> {
@@ -106,8 +133,29 @@ mod tests {
         let mut bytes = fs::read(&path).unwrap();
         bytes.truncate(bytes.len() - 3);
         fs::write(&path, &bytes).unwrap();
-        assert!(matches!(read(dir.path()).unwrap(), JournalState::Torn));
+        let err = read(dir.path()).err().expect("damaged journal refused").to_string();
+        assert!(err.starts_with("journal.json: is damaged (its checksum does not match)."), "{err}");
+        assert!(path.exists(), "kept for inspection");
         remove(dir.path()).unwrap();
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_forged_journal_with_a_valid_checksum_is_validated_like_the_data_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad_cart = Cart {
+            items: vec![crate::domain::CartLine {
+                product_id: "P1".into(),
+                qty: 0,
+                unit_price: crate::domain::Money::from_cents(1),
+            }],
+            ..Cart::new("alice")
+        };
+        write(dir.path(), &[Change::PutCart(bad_cart)]).unwrap();
+        let err = read(dir.path()).err().expect("invalid record refused").to_string();
+        assert!(
+            err.starts_with("journal.json: holds an invalid record (change 1): cart of alice has quantity 0"),
+            "{err}"
+        );
     }
 }

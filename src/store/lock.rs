@@ -1,61 +1,124 @@
 //! The folder lock (`.lock`, an exclusive `File::lock`) and the generation
 //! counters kept inside it: each commit bumps the counter of every file it
 //! replaced, so another running copy knows exactly what to re-read.
+//!
+//! The lock belongs to the file *at the path*: `.lock` is opened afresh for
+//! every lock taken, and a lock on a file that was meanwhile deleted or
+//! replaced is dropped and taken again on the new one. Otherwise two copies
+//! holding locks on two different inodes would both think they own the folder.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::path::Path;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::files::FileKind;
 
 pub const LOCK_FILE: &str = ".lock";
-/// How long a change waits for another copy's change to finish.
-const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// After this long waiting, a patient caller is told why nothing happens.
+const NOTICE_AFTER: Duration = Duration::from_secs(1);
 
 /// Four counters, one per data file, in `FileKind` order.
 pub type Generations = [u64; 4];
 
+/// What to do when another copy holds the lock.
+#[derive(Clone, Copy, Debug)]
+pub enum LockWait {
+    /// Wait as long as it takes; `notice` is called once if it takes a while
+    /// (command-line tools print that they are waiting).
+    Patient { notice: fn(&Path) },
+    /// Give up at once: the caller (the app) keeps answering and retries later.
+    Impatient,
+}
+
 #[derive(Debug)]
 pub struct DirLock {
-    file: File,
+    path: PathBuf,
 }
 
 impl DirLock {
+    /// Checks that the lock file can be opened (creating it if needed).
     pub fn open(dir: &Path) -> io::Result<DirLock> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(dir.join(LOCK_FILE))?;
-        Ok(DirLock { file })
+        let path = dir.join(LOCK_FILE);
+        open_lock_file(&path)?;
+        Ok(DirLock { path })
     }
 
-    /// Waits until this process holds the folder exclusively. Changes hold
-    /// the lock for milliseconds; if it stays taken for `LOCK_WAIT` (another
-    /// copy stopped in the middle of one, say), this fails with `TimedOut`
-    /// instead of freezing the app.
-    pub fn exclusive(&self) -> io::Result<LockGuard> {
-        let file = self.file.try_clone()?;
-        let deadline = Instant::now() + LOCK_WAIT;
+    /// Takes the folder exclusively; `Ok(None)` if `wait` is impatient and
+    /// another copy holds it.
+    pub fn exclusive(&self, wait: LockWait) -> io::Result<Option<LockGuard>> {
+        let started = Instant::now();
+        let mut told = false;
         loop {
+            let file = open_lock_file(&self.path)?;
             match file.try_lock() {
-                Ok(()) => return Ok(LockGuard { file }),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "another running copy has held the data folder's lock for 10 s; try again",
-                    ));
-                }
+                Ok(()) if still_at_path(&file, &self.path)? => return Ok(Some(LockGuard { file })),
+                // Locked a file that is no longer `.lock`: drop it, open the new one.
+                Ok(()) => continue,
                 Err(TryLockError::Error(e)) => return Err(e),
+                Err(TryLockError::WouldBlock) => match wait {
+                    LockWait::Impatient => return Ok(None),
+                    LockWait::Patient { notice } => {
+                        if !told && started.elapsed() >= NOTICE_AFTER {
+                            told = true;
+                            notice(self.path.parent().unwrap_or(Path::new(".")));
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                },
             }
         }
+    }
+}
+
+/// A shared lock for read-only tools (`check`): taken only if `.lock` exists
+/// and can be opened for reading, so reading never creates or changes a file
+/// and works on a folder the user cannot write to. `None`: no lock to take.
+pub fn shared_if_present(dir: &Path, notice: fn(&Path)) -> io::Result<Option<File>> {
+    let path = dir.join(LOCK_FILE);
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        let file = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(&path) {
+            Ok(file) => file,
+            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match file.try_lock_shared() {
+            Ok(()) if still_at_path(&file, &path)? => return Ok(Some(file)),
+            Ok(()) => continue,
+            Err(TryLockError::Error(e)) => return Err(e),
+            Err(TryLockError::WouldBlock) => {
+                if !told && started.elapsed() >= NOTICE_AFTER {
+                    told = true;
+                    notice(dir);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
+}
+
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    // No following a planted symlink: the lock file is written to.
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// Whether `file` is still the file named by `path` (same device and inode).
+fn still_at_path(file: &File, path: &Path) -> io::Result<bool> {
+    let held = file.metadata()?;
+    match std::fs::symlink_metadata(path) {
+        Ok(now) => Ok(now.dev() == held.dev() && now.ino() == held.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -68,14 +131,7 @@ pub struct LockGuard {
 
 impl LockGuard {
     pub fn generations(&self) -> io::Result<Generations> {
-        let mut buf = [0u8; 128];
-        let n = self.file.read_at(&mut buf, 0)?;
-        let text = String::from_utf8_lossy(&buf[..n]);
-        let mut generations = [0u64; 4];
-        for (slot, word) in generations.iter_mut().zip(text.split_whitespace()) {
-            *slot = word.parse().unwrap_or(0);
-        }
-        Ok(generations)
+        read_generations(&self.file)
     }
 
     /// Bumps the counters of `kinds` and returns the new set. Not fsynced: the
@@ -92,6 +148,18 @@ impl LockGuard {
     }
 }
 
+/// The counters in a lock file (zeros when it is new or unreadable text).
+pub fn read_generations(file: &File) -> io::Result<Generations> {
+    let mut buf = [0u8; 128];
+    let n = file.read_at(&mut buf, 0)?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let mut generations = [0u64; 4];
+    for (slot, word) in generations.iter_mut().zip(text.split_whitespace()) {
+        *slot = word.parse().unwrap_or(0);
+    }
+    Ok(generations)
+}
+
 impl Drop for LockGuard {
     fn drop(&mut self) {
         let _ = self.file.unlock();
@@ -102,18 +170,20 @@ impl Drop for LockGuard {
 mod tests {
     use super::*;
 
+    const PATIENT: LockWait = LockWait::Patient { notice: |_| {} };
+
     #[test]
     fn counters_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let lock = DirLock::open(dir.path()).unwrap();
         {
-            let guard = lock.exclusive().unwrap();
+            let guard = lock.exclusive(PATIENT).unwrap().unwrap();
             assert_eq!(guard.generations().unwrap(), [0; 4]);
             guard.bump(&[FileKind::Carts, FileKind::Orders]).unwrap();
             guard.bump(&[FileKind::Carts]).unwrap();
         }
         let again = DirLock::open(dir.path()).unwrap();
-        assert_eq!(again.exclusive().unwrap().generations().unwrap(), [0, 0, 2, 1]);
+        assert_eq!(again.exclusive(PATIENT).unwrap().unwrap().generations().unwrap(), [0, 0, 2, 1]);
     }
 
     #[test]
@@ -121,10 +191,44 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = DirLock::open(dir.path()).unwrap();
         let second = DirLock::open(dir.path()).unwrap();
-        let guard = first.exclusive().unwrap();
-        let probe = second.file.try_clone().unwrap();
-        assert!(probe.try_lock().is_err(), "a second open handle must not get the lock");
+        let guard = first.exclusive(PATIENT).unwrap().unwrap();
+        assert!(second.exclusive(LockWait::Impatient).unwrap().is_none(), "a second copy must not get the lock");
         drop(guard);
-        assert!(probe.try_lock().is_ok());
+        assert!(second.exclusive(LockWait::Impatient).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_removed_lock_file_does_not_split_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = DirLock::open(dir.path()).unwrap();
+        let new = DirLock::open(dir.path()).unwrap();
+        // `.lock` deleted while copies run: whoever locks next must lock the
+        // file at the path, so the two still exclude each other.
+        std::fs::remove_file(dir.path().join(LOCK_FILE)).unwrap();
+        let held = new.exclusive(PATIENT).unwrap().unwrap();
+        assert!(dir.path().join(LOCK_FILE).exists(), "the lock file is created again");
+        assert!(old.exclusive(LockWait::Impatient).unwrap().is_none(), "the lock must still exclude");
+        // Replaced by another file under the same name: the same.
+        drop(held);
+        let held = old.exclusive(PATIENT).unwrap().unwrap();
+        std::fs::rename(dir.path().join(LOCK_FILE), dir.path().join("moved")).unwrap();
+        std::fs::write(dir.path().join(LOCK_FILE), b"").unwrap();
+        let taken = new.exclusive(LockWait::Impatient).unwrap();
+        assert!(taken.is_some(), "the new file is free");
+        assert!(old.exclusive(LockWait::Impatient).unwrap().is_none());
+        drop(held);
+    }
+
+    #[test]
+    fn shared_lock_needs_no_write_access_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(shared_if_present(dir.path(), |_| {}).unwrap().is_none());
+        assert!(!dir.path().join(LOCK_FILE).exists());
+        let lock = DirLock::open(dir.path()).unwrap();
+        let held = lock.exclusive(PATIENT).unwrap().unwrap();
+        let probe = OpenOptions::new().read(true).open(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(probe.try_lock_shared().is_err(), "readers wait for a writer");
+        drop(held);
+        assert!(shared_if_present(dir.path(), |_| {}).unwrap().is_some());
     }
 }

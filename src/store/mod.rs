@@ -11,6 +11,7 @@ mod error;
 pub mod files;
 pub mod journal;
 mod lock;
+pub mod read;
 pub mod search_index;
 mod seed;
 pub mod summaries;
@@ -26,17 +27,18 @@ pub use data::Data;
 pub use error::{LoadError, StoreError};
 pub use files::FileKind;
 pub use journal::{Change, JOURNAL_FILE};
-pub use lock::LOCK_FILE;
+pub use lock::{LOCK_FILE, LockWait};
 pub use seed::{DEMO_CATALOG, demo_products};
 pub use table::Table;
 
 use crate::domain::checkout::{adjust_cart, plan_checkout};
 use crate::domain::order::{change_status, next_order_id};
 use crate::domain::password::{burn_one_verification, hash_password, plaintext_matches, verify_password};
-use crate::domain::product::{changed_stock, next_product_id};
+use crate::domain::product::{changed_stock, merge_edit, next_product_id};
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
-    Cart, CartLine, Order, OrderStatus, Product, ProductDraft, ProductError, Role, Timestamp, User, UserError,
+    Cart, CartLine, Order, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role, Timestamp, User,
+    UserError,
 };
 use lock::{DirLock, LockGuard};
 
@@ -73,6 +75,7 @@ pub enum AdminOutcome {
 pub struct Store {
     dir: PathBuf,
     lock: DirLock,
+    wait: LockWait,
     data: Data,
     /// `None`: must be read before it is trusted.
     stamps: [Option<Stamp>; 4],
@@ -88,31 +91,78 @@ impl Store {
         Store::open_with(dir, OpenMode::CreateAndSeed)
     }
 
+    /// Opens the folder for reading and writing. Every open by a copy that
+    /// may write also finishes what an older shop left insecure: plaintext
+    /// passwords are hashed (`progress` hears how far) and users.json is made
+    /// private.
     pub fn open_with(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         match mode {
-            OpenMode::CreateAndSeed => fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?,
-            OpenMode::ExistingOnly if !dir.is_dir() => {
-                return Err(StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder")));
-            }
+            OpenMode::CreateAndSeed => atomic::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?,
+            OpenMode::ExistingOnly if !dir.is_dir() => return Err(no_such_folder(dir)),
             OpenMode::ExistingOnly => {}
         }
         let lock = DirLock::open(dir).map_err(|e| StoreError::io(dir.join(LOCK_FILE), e))?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             lock,
+            wait: LockWait::Patient { notice: print_waiting_notice },
             data: Data::default(),
             stamps: [None; 4],
             versions: [0; 4],
             clock: Timestamp::now_local,
         };
-        let guard = store.lock()?;
-        atomic::remove_stale_temps(dir).map_err(|e| StoreError::io(dir, e))?;
-        store.sync(&guard)?;
-        if mode == OpenMode::CreateAndSeed && !dir.join(FileKind::Products.file_name()).exists() {
-            let changes = demo_products()?.into_iter().map(Change::PutProduct).collect();
-            store.commit(&guard, changes)?;
+        {
+            let guard = store.lock()?;
+            atomic::remove_stale_temps(dir).map_err(|e| StoreError::io(dir, e))?;
+            store.sync(&guard)?;
+            let products = FileKind::Products.file_name();
+            if mode == OpenMode::CreateAndSeed && fs::symlink_metadata(dir.join(products)).is_err() {
+                let changes = demo_products()?.into_iter().map(Change::PutProduct).collect();
+                store.commit(&guard, changes)?;
+            }
+            for private in [FileKind::Users.file_name(), JOURNAL_FILE] {
+                atomic::make_private(dir, private).map_err(|e| StoreError::io(dir.join(private), e))?;
+            }
         }
+        store.secure_plaintext_passwords(print_hashing_progress)?;
         Ok(store)
+    }
+
+    /// Whether changes wait for another copy's lock or give up at once with
+    /// `StoreError::Busy` (the app, which must keep answering keys).
+    pub fn set_lock_wait(&mut self, wait: LockWait) {
+        self.wait = wait;
+    }
+
+    /// Replaces every console-shop plaintext password with its argon2id hash,
+    /// in one atomic write of users.json. The hashing (the slow part) runs
+    /// outside the lock on every core; `progress(done, total)` follows it.
+    pub fn secure_plaintext_passwords(&mut self, progress: fn(usize, usize)) -> Result<usize, StoreError> {
+        let plain: Vec<(String, String)> = self
+            .data
+            .users
+            .rows()
+            .iter()
+            .filter(|u| u.has_plaintext_password())
+            .filter_map(|u| Some((u.username.clone(), u.password.clone()?)))
+            .collect();
+        if plain.is_empty() {
+            return Ok(0);
+        }
+        let hashes = hash_all(&plain, progress)?;
+        self.transact(|data, _| {
+            let mut changes = Vec::new();
+            for ((username, password), hash) in plain.iter().zip(hashes) {
+                // Only if the account still has the password we hashed.
+                if let Some(user) = data.users.get(username)
+                    && user.has_plaintext_password()
+                    && user.password.as_deref() == Some(password.as_str())
+                {
+                    changes.push(Change::PutUser(User { password_hash: Some(hash), password: None, ..user.clone() }));
+                }
+            }
+            Ok((changes.len(), changes))
+        })
     }
 
     /// Replaces the clock (tests pin time).
@@ -335,12 +385,13 @@ impl Store {
             if restock {
                 let mut back: BTreeMap<&str, u32> = BTreeMap::new();
                 for line in &order.items {
-                    *back.entry(&line.product_id).or_default() += line.qty;
+                    let qty = back.entry(&line.product_id).or_default();
+                    *qty = qty.checked_add(line.qty).ok_or_else(|| too_much_stock(&line.product_id))?;
                 }
                 for (product_id, qty) in back {
                     // A product deleted since simply has nothing to restock.
                     if let Some(product) = data.products.get(product_id) {
-                        let stock = product.stock.saturating_add(qty);
+                        let stock = product.stock.checked_add(qty).ok_or_else(|| too_much_stock(product_id))?;
                         changes.push(Change::PutProduct(Product { stock, ..product.clone() }));
                     }
                 }
@@ -357,22 +408,26 @@ impl Store {
         self.transact(|data, _| {
             require_admin(data, actor)?;
             let id = next_product_id(data.products.rows().iter().map(|p| p.product_id.as_str()));
-            let product = draft.into_product(id, true);
+            let product = draft.into_product(id);
             Ok((product.clone(), vec![Change::PutProduct(product)]))
         })
     }
 
-    /// Replaces a product's name, price, stock, category and description.
+    /// Saves an admin's edit of a product's name, price, category and
+    /// description. `seen` is what the edit form showed: what others saved
+    /// meanwhile is kept, and a field both changed is refused
+    /// (`ProductError::EditConflict`). Stock is not part of an edit.
     pub fn update_product(
         &mut self,
         actor: &str,
         product_id: &str,
-        draft: ProductDraft,
+        seen: &ProductDetails,
+        wanted: ProductDetails,
     ) -> Result<Product, StoreError> {
         self.transact(|data, _| {
             require_admin(data, actor)?;
             let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            let product = draft.into_product(current.product_id.clone(), current.active);
+            let product = merge_edit(current, seen, wanted)?;
             Ok((product.clone(), vec![Change::PutProduct(product)]))
         })
     }
@@ -430,11 +485,8 @@ impl Store {
         }
         let text = crate::domain::receipt::render_receipt(shop_name, order);
         let folder = self.dir.join(RECEIPTS_DIR);
-        fs::create_dir_all(&folder).map_err(|e| StoreError::io(&folder, e))?;
-        // Order ids come from a data file: keep only safe characters in the file name.
-        let name: String =
-            order_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-        let file = format!("{name}.txt");
+        atomic::create_private_dir(&folder).map_err(|e| StoreError::io(&folder, e))?;
+        let file = receipt_file_name(order_id);
         atomic::write_atomic(&folder, &file, text.as_bytes(), false)
             .map_err(|e| StoreError::io(folder.join(&file), e))?;
         Ok(folder.join(file))
@@ -443,7 +495,11 @@ impl Store {
     // ---- the transaction machinery ----
 
     fn lock(&self) -> Result<LockGuard, StoreError> {
-        self.lock.exclusive().map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))
+        match self.lock.exclusive(self.wait) {
+            Ok(Some(guard)) => Ok(guard),
+            Ok(None) => Err(StoreError::Busy),
+            Err(e) => Err(StoreError::io(self.dir.join(LOCK_FILE), e)),
+        }
     }
 
     /// Runs one read-modify-write under the lock, against fresh data.
@@ -463,6 +519,9 @@ impl Store {
     /// Finishes an interrupted commit, then re-reads every file whose
     /// generation or on-disk identity changed since we last read it.
     fn sync(&mut self, guard: &LockGuard) -> Result<bool, StoreError> {
+        for kind in FileKind::ALL {
+            read::check_not_symlink(&self.dir, kind.file_name())?;
+        }
         let recovered = self.recover(guard)?;
         let generations = guard.generations().map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
         let mut stale = Vec::new();
@@ -480,57 +539,98 @@ impl Store {
         Ok(recovered || !stale.is_empty())
     }
 
-    /// Replays a complete journal left by a crashed commit; drops a torn one.
+    /// Finishes a change a crashed commit left in the journal. A journal
+    /// that cannot be trusted is refused (`journal::read`) and kept.
     fn recover(&mut self, guard: &LockGuard) -> Result<bool, StoreError> {
         match journal::read(&self.dir)? {
             journal::JournalState::Absent => Ok(false),
-            journal::JournalState::Torn => {
-                journal::remove(&self.dir).map_err(|e| StoreError::io(self.dir.join(JOURNAL_FILE), e))?;
-                Ok(false)
-            }
             journal::JournalState::Complete(changes) => {
                 let touched: BTreeSet<FileKind> = changes.iter().map(Change::file).collect();
                 self.load(&touched.iter().copied().collect::<Vec<_>>())?;
-                self.write_changes(guard, changes, &touched)?;
-                journal::remove(&self.dir).map_err(|e| StoreError::io(self.dir.join(JOURNAL_FILE), e))?;
+                let staged = self.stage_changes(changes, &touched)?;
+                self.install(guard, staged, &touched)?;
                 Ok(true)
             }
         }
     }
 
-    /// Commits changes: journal (if several files), every file, journal removed.
+    /// Commits changes, all or nothing:
+    /// 1. every changed file is written in full to a fsynced temp file — if
+    ///    one fails (a full disk, say), the temps are removed, memory is read
+    ///    back from the untouched files and the change is reported failed;
+    /// 2. when several files change, the journal is written: from here on
+    ///    the change has happened, and a crash is finished by the next open;
+    /// 3. the temps are renamed over the files, the journal removed.
     fn commit(&mut self, guard: &LockGuard, changes: Vec<Change>) -> Result<(), StoreError> {
         let touched: BTreeSet<FileKind> = changes.iter().map(Change::file).collect();
         let journaled = touched.len() > 1;
-        if journaled {
-            journal::write(&self.dir, &changes).map_err(|e| StoreError::io(self.dir.join(JOURNAL_FILE), e))?;
+        let journal = if journaled { Some(changes.clone()) } else { None };
+        let staged = self.stage_changes(changes, &touched)?;
+        if let Some(changes) = journal
+            && let Err(e) = journal::write(&self.dir, &changes)
+        {
+            self.abandon(staged, &touched);
+            return Err(StoreError::io(self.dir.join(JOURNAL_FILE), e));
         }
-        self.write_changes(guard, changes, &touched)?;
-        if journaled {
-            journal::remove(&self.dir).map_err(|e| StoreError::io(self.dir.join(JOURNAL_FILE), e))?;
-        }
-        Ok(())
+        self.install(guard, staged, &touched)
     }
 
-    fn write_changes(
+    /// Applies `changes` in memory and writes each touched file to a temp file.
+    fn stage_changes(
         &mut self,
-        guard: &LockGuard,
         changes: Vec<Change>,
         touched: &BTreeSet<FileKind>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<atomic::Staged>, StoreError> {
         for &kind in touched {
-            // Until the write below succeeds, memory may be ahead of the disk.
+            // Until the files are installed, memory is ahead of the disk.
             self.stamps[kind.index()] = None;
+            self.versions[kind.index()] += 1;
         }
         for change in changes {
             self.data.apply(change);
         }
+        let mut staged = Vec::with_capacity(touched.len());
         for &kind in touched {
-            self.versions[kind.index()] += 1;
+            match self.stage_file(kind) {
+                Ok(file) => staged.push(file),
+                Err(e) => {
+                    self.abandon(staged, touched);
+                    return Err(e);
+                }
+            }
         }
-        for &kind in touched {
-            self.write_file(kind)?;
+        Ok(staged)
+    }
+
+    /// Undoes a commit that did not reach its journal: temps removed, memory
+    /// read back from the files (still the old ones).
+    fn abandon(&mut self, staged: Vec<atomic::Staged>, touched: &BTreeSet<FileKind>) {
+        staged.into_iter().for_each(atomic::Staged::discard);
+        // If even this fails, the stamps stay unset and the next sync re-reads.
+        let _ = self.load(&touched.iter().copied().collect::<Vec<_>>());
+    }
+
+    /// Renames staged files into place, removes the journal, bumps counters.
+    fn install(
+        &mut self,
+        guard: &LockGuard,
+        staged: Vec<atomic::Staged>,
+        touched: &BTreeSet<FileKind>,
+    ) -> Result<(), StoreError> {
+        let journal_path = self.dir.join(JOURNAL_FILE);
+        let mut renamed = Ok(());
+        for file in staged {
+            if renamed.is_ok() {
+                renamed = file.install();
+            } else {
+                file.discard();
+            }
         }
+        if let Err(e) = renamed.and_then(|()| atomic::sync_dir(&self.dir)) {
+            // Past the journal the change stands: it is finished on the next open.
+            return Err(StoreError::Unfinished(e.to_string()));
+        }
+        journal::remove(&self.dir).map_err(|e| StoreError::io(&journal_path, e))?;
         let kinds: Vec<FileKind> = touched.iter().copied().collect();
         let generations = guard.bump(&kinds).map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
         for kind in kinds {
@@ -539,8 +639,8 @@ impl Store {
         Ok(())
     }
 
-    /// Encodes one table and replaces its file atomically.
-    fn write_file(&mut self, kind: FileKind) -> Result<(), StoreError> {
+    /// Encodes one table into a temp file beside its data file.
+    fn stage_file(&mut self, kind: FileKind) -> Result<atomic::Staged, StoreError> {
         let encoded = match kind {
             FileKind::Users => self.data.users.encode(),
             FileKind::Products => self.data.products.encode(),
@@ -548,7 +648,7 @@ impl Store {
             FileKind::Orders => self.data.orders.encode(),
         };
         let bytes = encoded.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))?;
-        atomic::write_atomic(&self.dir, kind.file_name(), bytes, kind.is_private())
+        atomic::stage(&self.dir, kind.file_name(), bytes, kind.is_private())
             .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))
     }
 
@@ -597,7 +697,7 @@ impl Store {
 
     fn stamp_of(&self, kind: FileKind, generation: u64) -> Result<Stamp, StoreError> {
         let path = self.dir.join(kind.file_name());
-        match fs::metadata(&path) {
+        match fs::symlink_metadata(&path) {
             Ok(meta) => Ok(Stamp {
                 generation,
                 len: meta.len(),
@@ -626,13 +726,13 @@ fn parse_threads() -> usize {
 }
 
 /// Reads one data file (a missing one is an empty list), parsing a large
-/// one on several threads.
+/// one on several threads. Symlinks, special files and oversized files are
+/// refused (`read::read_data_file`).
 fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
     let name = kind.file_name();
-    match fs::read(dir.join(name)) {
-        Ok(mut bytes) => files::parse_records_parallel(name, &mut bytes, parse_threads()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Table::default()),
-        Err(e) => Err(LoadError::whole_file(name, format!("cannot read: {e}"))),
+    match read::read_data_file(dir, name)? {
+        Some(mut bytes) => files::parse_records_parallel(name, &mut bytes, parse_threads()),
+        None => Ok(Table::default()),
     }
 }
 
@@ -641,9 +741,127 @@ fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Tab
 /// whole, so this sees one consistent version of it.)
 pub fn read_products(dir: &Path) -> Result<Table<Product>, StoreError> {
     if !dir.is_dir() {
-        return Err(StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder")));
+        return Err(no_such_folder(dir));
     }
     Ok(read_table(dir, FileKind::Products)?)
+}
+
+/// What `shopfront check` reports: the folder exactly as it is on disk.
+pub struct Inspection {
+    pub data: Data,
+    /// Records of an interrupted change that the next write-capable open
+    /// will finish (a journal is reported, never applied, by `check`).
+    pub pending_changes: Option<usize>,
+}
+
+/// Loads and validates every file without creating, locking for writing or
+/// changing anything, so it also works on a folder the user may only read.
+/// A shared lock is taken when `.lock` can be opened, so no copy is in the
+/// middle of a commit while the files are read.
+pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
+    if !dir.is_dir() {
+        return Err(no_such_folder(dir));
+    }
+    let _shared =
+        lock::shared_if_present(dir, print_waiting_notice).map_err(|e| StoreError::io(dir.join(LOCK_FILE), e))?;
+    let pending_changes = match journal::read(dir)? {
+        journal::JournalState::Absent => None,
+        journal::JournalState::Complete(changes) => Some(changes.len()),
+    };
+    for kind in FileKind::ALL {
+        read::check_not_symlink(dir, kind.file_name())?;
+    }
+    let data = Data {
+        users: read_table(dir, FileKind::Users)?,
+        products: read_table(dir, FileKind::Products)?,
+        carts: read_table(dir, FileKind::Carts)?,
+        orders: read_table(dir, FileKind::Orders)?,
+    };
+    Ok(Inspection { data, pending_changes })
+}
+
+fn no_such_folder(dir: &Path) -> StoreError {
+    StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder"))
+}
+
+fn too_much_stock(product_id: &str) -> StoreError {
+    StoreError::Invalid(format!("Cannot put the units back: the stock of {product_id} would pass {}", u32::MAX))
+}
+
+/// What a command-line copy prints while another copy holds the folder.
+fn print_waiting_notice(dir: &Path) {
+    eprintln!(
+        "waiting for another copy of Shopfront to finish with {} … (Ctrl-C to stop waiting)",
+        crate::domain::text::printable(&dir.display().to_string())
+    );
+}
+
+/// Progress of securing console-shop passwords, on standard error.
+fn print_hashing_progress(done: usize, total: usize) {
+    use std::io::{IsTerminal, Write};
+    let mut err = io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\rsecuring {total} console-shop passwords (argon2id): {done}/{total}");
+        if done == total {
+            let _ = writeln!(err);
+        }
+    } else if done == 0 || done == total {
+        let _ = writeln!(err, "securing {total} console-shop passwords (argon2id): {done}/{total}");
+    }
+}
+
+/// Hashes every password on all cores; `progress` after each one.
+fn hash_all(plain: &[(String, String)], progress: fn(usize, usize)) -> Result<Vec<String>, StoreError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total = plain.len();
+    let done = AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(total);
+    progress(0, total);
+    let results: Vec<Vec<(usize, Result<String, StoreError>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((_, password)) = plain.get(i) else { return mine };
+                        mine.push((i, hash_password(password).map_err(StoreError::from)));
+                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let mut hashes: Vec<Option<String>> = vec![None; total];
+    for (i, hash) in results.into_iter().flatten() {
+        hashes[i] = Some(hash?);
+    }
+    hashes
+        .into_iter()
+        .map(|h| h.ok_or_else(|| StoreError::Invalid("hashing a password stopped unexpectedly".into())))
+        .collect()
+}
+
+/// A receipt's file name for an order id from a data file: letters, digits
+/// and `-` stay; every other byte becomes `_xx` (hex), so two different ids
+/// never share a file. Very long ids are cut and told apart by a hash.
+fn receipt_file_name(order_id: &str) -> String {
+    let mut name = String::with_capacity(order_id.len());
+    for b in order_id.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            name.push(char::from(b));
+        } else {
+            name.push_str(&format!("_{b:02x}"));
+        }
+    }
+    if name.len() > 200 {
+        let hash =
+            order_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        name = format!("{}-{hash:016x}", &name[..150]);
+    }
+    format!("{name}.txt")
 }
 
 /// The data folder from `--data-dir`, else `SHOPFRONT_DATA_DIR`, else `./data`.

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                     Cell::from(Line::from(name_spans)),
                     Cell::from(Line::from(line.unit_price.to_string()).alignment(Alignment::Right)),
                     Cell::from(Line::from(line.qty.to_string()).alignment(Alignment::Right)),
-                    Cell::from(Line::from(line.line_total().to_string()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(crate::domain::money::show(line.line_total())).alignment(Alignment::Right)),
                 ]);
                 if selected { row.style(theme.selected()) } else { row }
             })
@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         let widths = [Constraint::Fill(1), Constraint::Length(11), Constraint::Length(5), Constraint::Length(12)];
         frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
     }
-    let total = cart.subtotal();
+    let total = crate::domain::money::show(cart.subtotal());
     let lines = vec![
         Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{total:>12}"))]).alignment(Alignment::Right),
         Line::from(vec![Span::styled("Total ", theme.money()), Span::styled(format!("{total:>12}"), theme.money())])

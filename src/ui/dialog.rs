@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
                     line.qty,
                     text::fit_width(name, 28),
                     line.unit_price,
-                    line.line_total()
+                    crate::domain::money::show(line.line_total())
                 )));
             }
             if lines.len() > room {

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
 
 use super::{Theme, input_view, style_if, text};
-use crate::app::{App, Form, PRODUCT_FIELDS, layout};
+use crate::app::{App, Form, layout};
 
 /// What a form shows, whichever form it is.
 struct FormView<'a> {
@@ -23,12 +23,18 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
         Form::Product(f) => FormView {
             title: match &f.editing {
                 None => " New product ".to_string(),
-                Some(id) => format!(" Edit {id} "),
+                Some((id, _)) => format!(" Edit {id} "),
             },
-            fields: PRODUCT_FIELDS.iter().copied().zip(f.fields.iter()).collect(),
+            fields: f.labels.iter().copied().zip(f.fields.iter()).collect(),
             focus: f.focus,
             error: f.error.as_deref(),
-            note: f.editing.is_none().then(|| "The id is given automatically.".to_string()),
+            note: Some(match &f.editing {
+                None => "The id is given automatically.".to_string(),
+                Some((id, _)) => {
+                    let stock = app.store.data().products.get(id).map_or(0, |p| p.stock);
+                    format!("In stock: {stock} — press s on the list to restock.")
+                }
+            }),
         },
         Form::Stock(f) => {
             let product = app.store.data().products.get(&f.product_id);

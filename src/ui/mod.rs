@@ -101,10 +101,11 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
     let room = parts.header.right().saturating_sub(tabs_end + 1);
     // The cart matters more than the name: drop the name first when narrow.
+    let subtotal = crate::domain::money::show(cart.subtotal());
     let who = [
-        format!("{user} · {count} · {} ", cart.subtotal()),
-        format!("{count} · {} ", cart.subtotal()),
-        format!("cart {items} · {} ", cart.subtotal()),
+        format!("{user} · {count} · {subtotal} "),
+        format!("{count} · {subtotal} "),
+        format!("cart {items} · {subtotal} "),
     ]
     .into_iter()
     .find(|s| unicode_width::UnicodeWidthStr::width(s.as_str()) <= usize::from(room))

@@ -106,7 +106,7 @@ fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
             line.qty,
             line.display_name(),
             line.unit_price,
-            line.line_total()
+            crate::domain::money::show(line.line_total())
         )));
     }
     lines.push(Line::from(""));

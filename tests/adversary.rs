@@ -1,0 +1,377 @@
+//! The shop tried as an adversary would: hostile names, planted links and
+//! pipes, failing disks, a removed lock file, read-only folders. Each test
+//! here failed on the code before its fix.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use shopfront::store::{Store, journal};
+
+fn shopfront(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopfront")).arg("--data-dir").arg(dir).args(args).output().expect("run")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every file in a folder (recursively) with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = fs::symlink_metadata(entry.path()).unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if meta.is_file() {
+            files.push((name, fs::read(entry.path()).unwrap()));
+        } else {
+            files.push((name, format!("{:?}", meta.file_type()).into_bytes()));
+        }
+    }
+    files.sort();
+    files
+}
+
+// ---- 2: the lock ----
+
+#[test]
+fn removing_the_lock_file_while_copies_run_loses_nothing() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "1.00", 1_000_000)]);
+    let mut first = open(dir.path());
+    first.register("ann", "s3cret!").unwrap();
+    first.register("bob", "s3cret!").unwrap();
+    // `.lock` disappears (a clean-up script, a user) while `first` runs; a
+    // copy started after that creates a new one.
+    fs::remove_file(dir.path().join(".lock")).unwrap();
+    let second = open(dir.path());
+    const ROUNDS: u32 = 150;
+    let run = |mut store: Store, user: &'static str| {
+        std::thread::spawn(move || {
+            for _ in 0..ROUNDS {
+                store.add_to_cart(user, "P1", 1).unwrap();
+            }
+        })
+    };
+    let a = run(first, "ann");
+    let b = run(second, "bob");
+    a.join().unwrap();
+    b.join().unwrap();
+    let store = open(dir.path());
+    assert_eq!(store.cart("ann").qty_of("P1"), u64::from(ROUNDS), "ann's cart lost updates");
+    assert_eq!(store.cart("bob").qty_of("P1"), u64::from(ROUNDS), "bob's cart lost updates");
+}
+
+// ---- 4: a failed write never comes back ----
+
+#[test]
+fn a_checkout_that_failed_to_write_is_never_applied_later() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 2).unwrap();
+    let before = snapshot(dir.path());
+    // Writing orders.json fails (as on a full disk): its temp file's name is
+    // taken by a folder we cannot replace.
+    let blocker = dir.path().join(format!(".tmp-orders.json.{}", std::process::id()));
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("keep"), b"x").unwrap();
+    let failed = store.checkout("alice", &cart.items);
+    assert!(failed.is_err(), "the checkout must report the failure: {failed:?}");
+    assert_eq!(stock_of(&store, "P1"), 5, "memory is back to the files");
+    assert!(!dir.path().join(journal::JOURNAL_FILE).exists(), "no journal left to replay");
+    fs::remove_dir_all(&blocker).unwrap();
+    assert_eq!(snapshot(dir.path()), before, "nothing was replaced");
+    // Space is back: a later start must not place the order it was told failed.
+    let again = open(dir.path());
+    assert_eq!(again.data().orders.len(), 0);
+    assert_eq!(stock_of(&again, "P1"), 5);
+    assert_eq!(again.cart("alice").qty_of("P1"), 2);
+}
+
+// ---- 6: crafted carts ----
+
+#[test]
+fn a_cart_with_two_lines_for_one_product_is_refused_not_wrapped() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    fs::write(
+        dir.path().join("users.json"),
+        r#"[{"username":"eve","password_hash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}]"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("carts.json"),
+        "[\n{\"username\":\"eve\",\"items\":[{\"product_id\":\"P1\",\"qty\":4294967295,\"unit_price\":4.5},\
+         {\"product_id\":\"P1\",\"qty\":2,\"unit_price\":4.5}]}\n]\n",
+    )
+    .unwrap();
+    let out = shopfront(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out).trim_end(), "error: carts.json:2:127: cart of eve has two lines for product P1");
+    assert!(Store::open(dir.path()).is_err());
+}
+
+// ---- 7 and 8: what Shopfront prints for people ----
+
+#[test]
+fn escape_sequences_in_names_never_reach_the_terminal() {
+    let dir = temp_dir();
+    let evil = "Mug\\u001b[2J\\u001b]52;c;cHduZWQ=\\u0007\\u001b]0;pwned\\u0007";
+    write_products(dir.path(), &[("P1", evil, "4.50", 5), ("P2", "Plain mug", "3.00", 5)]);
+    let out = shopfront(dir.path(), &["search", "mug"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07), "{text:?}");
+    assert!(text.contains("Mug\\u{1b}[2J"), "shown, escaped: {text}");
+    // Again from the catalog index the first search left behind.
+    let out = shopfront(dir.path(), &["search", "mug"]);
+    assert!(!out.stdout.contains(&0x1b), "{:?}", String::from_utf8_lossy(&out.stdout));
+    // In an error message about a damaged file.
+    fs::write(dir.path().join("orders.json"), "[{\"order_id\":\"\\u001b[2Jx\",\"username\":\"a\"}]").unwrap();
+    let out = shopfront(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stderr.contains(&0x1b), "{:?}", stderr(&out));
+    // In a receipt someone will `cat`.
+    fs::remove_file(dir.path().join("orders.json")).unwrap();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 1).unwrap();
+    let order = store.checkout("alice", &cart.items).unwrap();
+    let receipt = store.write_receipt("alice", &order.order_id, "Shopfront").unwrap();
+    let bytes = fs::read(receipt).unwrap();
+    assert!(!bytes.contains(&0x1b) && !bytes.contains(&0x07), "{:?}", String::from_utf8_lossy(&bytes));
+}
+
+#[test]
+fn messages_never_quote_a_password_or_a_huge_value() {
+    let dir = temp_dir();
+    fs::write(dir.path().join("users.json"), "[{\"username\":\"dana\",\"password\":86753091}]").unwrap();
+    let out = shopfront(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("86753091"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("users.json:1:"), "{}", stderr(&out));
+
+    fs::remove_file(dir.path().join("users.json")).unwrap();
+    let huge = format!("[{{\"product_id\":\"P1\",\"name\":\"A\",\"price\":1.{},\"stock\":1}}]", "5".repeat(50 << 20));
+    fs::write(dir.path().join("products.json"), huge).unwrap();
+    let out = shopfront(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.len() < 500, "{} bytes of message", out.stderr.len());
+    assert!(stderr(&out).starts_with("error: products.json:1:"), "{}", stderr(&out));
+}
+
+// ---- 9: plaintext passwords and permissions ----
+
+#[test]
+fn a_console_shop_folder_loses_its_plaintext_passwords_on_first_open() {
+    let dir = temp_dir();
+    let legacy = copy_legacy_fixture(dir.path());
+    fs::set_permissions(legacy.join("users.json"), fs::Permissions::from_mode(0o644)).unwrap();
+    // `check` only reports.
+    let out = shopfront(&legacy, &["check"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("plaintext passwords: 1"));
+    assert!(read(&legacy, "users.json").contains("hunter22"));
+    // The first copy that may write hashes them, with a word on stderr.
+    let mut admin = Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .arg("--data-dir")
+        .arg(&legacy)
+        .args(["admin", "add", "boss", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    admin.stdin.take().unwrap().write_all(b"b0ss-pass\n").unwrap();
+    let out = admin.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("securing 1 console-shop passwords (argon2id): 1/1"), "{}", stderr(&out));
+    let users = read(&legacy, "users.json");
+    assert!(!users.contains("hunter22") && users.matches("$argon2id$").count() == 2, "{users}");
+    assert_eq!(fs::metadata(legacy.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
+    let out = shopfront(&legacy, &["check"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("plaintext passwords: 0"));
+    let mut store = open(&legacy);
+    assert!(store.login("dana", "hunter22").is_ok());
+}
+
+#[test]
+fn a_new_data_folder_is_private_whatever_the_umask() {
+    let dir = temp_dir();
+    let data = dir.path().join("shop");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 000; echo b0ss-pass | '{}' --data-dir '{}' admin add boss --password-stdin",
+            env!("CARGO_BIN_EXE_shopfront"),
+            data.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(fs::metadata(data.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+// ---- 11 and 12: links and special files ----
+
+#[test]
+fn symlinked_data_files_are_refused_never_detached_or_seeded_over() {
+    let dir = temp_dir();
+    let elsewhere = dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    write_products(&elsewhere, &[("P1", "Mug", "4.50", 5)]);
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("products.json"), data.join("products.json")).unwrap();
+    let target_before = fs::read(elsewhere.join("products.json")).unwrap();
+    let err = Store::open(&data).err().expect("a symlinked file is refused").to_string();
+    assert!(err.starts_with("products.json: is a symbolic link;"), "{err}");
+    assert!(fs::symlink_metadata(data.join("products.json")).unwrap().file_type().is_symlink(), "not replaced");
+    assert_eq!(fs::read(elsewhere.join("products.json")).unwrap(), target_before);
+
+    // A dangling link is not "no catalog yet": never seeded over.
+    fs::remove_file(data.join("products.json")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone.json"), data.join("products.json")).unwrap();
+    assert!(Store::open(&data).is_err());
+    assert!(!dir.path().join("gone.json").exists(), "nothing written through the link");
+    assert!(fs::symlink_metadata(data.join("products.json")).unwrap().file_type().is_symlink());
+    let out = shopfront(&data, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: products.json: is a symbolic link;"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_fifo_or_a_link_to_a_device_is_refused_promptly() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let fifo = std::ffi::CString::new(dir.path().join("orders.json").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("check")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("check hangs on a FIFO");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "error: orders.json: is not a regular file (a named pipe); Shopfront reads only plain files"
+    );
+    fs::remove_file(dir.path().join("orders.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("orders.json")).unwrap();
+    let out = shopfront(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: orders.json: is a symbolic link;"), "{}", stderr(&out));
+}
+
+// ---- 13: check changes nothing and needs no write access ----
+
+#[test]
+fn check_creates_nothing_and_reports_a_pending_journal_instead_of_applying_it() {
+    let dir = temp_dir();
+    let out = shopfront(dir.path(), &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "check created something in an empty folder");
+
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut product: shopfront::domain::Product =
+        serde_json::from_str(r#"{"product_id":"P1","name":"Mug","price":4.5,"stock":1,"category":"Test"}"#).unwrap();
+    product.stock = 1;
+    journal::write(dir.path(), &[journal::Change::PutProduct(product)]).unwrap();
+    let before = snapshot(dir.path());
+    let out = shopfront(dir.path(), &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("pending: journal.json holds an interrupted change (1 records)"), "{stdout}");
+    assert_eq!(snapshot(dir.path()), before, "check applied or changed something");
+}
+
+#[test]
+fn check_and_search_work_on_a_folder_they_cannot_write() {
+    let dir = temp_dir();
+    let data = dir.path().join("shop");
+    let mut store = Store::open(&data).unwrap();
+    store.register("alice", "s3cret!").unwrap();
+    drop(store);
+    let root = unsafe { libc::geteuid() } == 0;
+    let runuser = Path::new("/usr/sbin/runuser").exists() || Path::new("/sbin/runuser").exists();
+    // Readable by everyone, writable by no one but the owner.
+    for path in [dir.path(), data.as_path()] {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for entry in fs::read_dir(&data).unwrap() {
+        fs::set_permissions(entry.unwrap().path(), fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    if !root {
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let before = snapshot(&data);
+    let run = |args: &[&str]| -> Output {
+        let mut command = if root && runuser {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_shopfront")]);
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        };
+        command.arg("--data-dir").arg(&data).args(args).output().unwrap()
+    };
+    let binary_reachable = !root || !runuser || run(&["--version"]).status.success();
+    if !binary_reachable {
+        eprintln!("skipped: user nobody cannot run the test binary here");
+        return;
+    }
+    let out = run(&["check"]);
+    assert!(out.status.success(), "check on a read-only folder: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("users:    1"));
+    let out = run(&["search", "cable"]);
+    assert!(out.status.success(), "search on a read-only folder: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("USB-C Cable"));
+    assert_eq!(snapshot(&data), before);
+    fs::set_permissions(&data, fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+// ---- 14: receipts ----
+
+#[test]
+fn order_ids_that_differ_only_in_unsafe_characters_get_their_own_receipts() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let order = |id: &str| {
+        format!(
+            r#"{{"order_id":"{id}","username":"alice","items":[{{"product_id":"P1","qty":1,"unit_price":4.5}}],"total":4.5,"timestamp":"2026-01-01 10:00:00"}}"#
+        )
+    };
+    fs::write(dir.path().join("orders.json"), format!("[{},{},{}]", order("A/1"), order("A_1"), order("A?1"))).unwrap();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let paths: Vec<_> =
+        ["A/1", "A_1", "A?1"].iter().map(|id| store.write_receipt("alice", id, "Shopfront").unwrap()).collect();
+    assert_ne!(paths[0], paths[1]);
+    assert_ne!(paths[1], paths[2]);
+    assert_ne!(paths[0], paths[2]);
+    for (path, id) in paths.iter().zip(["A/1", "A_1", "A?1"]) {
+        assert!(path.starts_with(dir.path().join("receipts")));
+        assert!(read(path.parent().unwrap(), path.file_name().unwrap().to_str().unwrap()).contains(id));
+    }
+}
