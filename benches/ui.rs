@@ -32,6 +32,7 @@ fn products(n: usize) -> Vec<Product> {
             description: None,
             category: Some(["Cables", "Audio", "Desk", "Storage"][i % 4].to_string()),
             active: true,
+            extra: Default::default(),
         })
         .collect()
 }

@@ -375,3 +375,58 @@ fn order_ids_that_differ_only_in_unsafe_characters_get_their_own_receipts() {
         assert!(read(path.parent().unwrap(), path.file_name().unwrap().to_str().unwrap()).contains(id));
     }
 }
+
+// ---- 10: fields Shopfront does not know ----
+
+#[test]
+fn unknown_fields_survive_a_checkout_in_every_record() {
+    let dir = temp_dir();
+    fs::write(
+        dir.path().join("products.json"),
+        r#"[
+{"product_id":"P1","name":"Mug","price":4.50,"stock":5,"color":"red","dims":{"h":9.50,"tags":["a",1e3]}},
+{"product_id":"P2","name":"Tea","price":3.25,"stock":5,"supplier":"Leaf & Co"}
+]"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("users.json"),
+        r#"[{"username":"dana","password":"hunter22","email":"dana@example.com"},
+{"username":"eli","password":"s3cret!!","phone":"+1 555 0100"}]"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("carts.json"),
+        r#"[{"username":"dana","items":[{"product_id":"P1","qty":2,"unit_price":4.5,"added_at":"2026-01-02"}],"saved_for_later":["P2"]},
+{"username":"eli","items":[{"product_id":"P2","qty":1,"unit_price":3.25,"gift":true}],"note":"hi"}]"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("orders.json"),
+        r#"[{"order_id":"3fa9c2d1","username":"eli","items":[{"product_id":"P2","qty":1,"unit_price":3.25,"sku":"T-1"}],"total":3.25,"timestamp":"2026-02-10 18:12:44","coupon":"TEN10"}]"#,
+    )
+    .unwrap();
+    let mut store = open(dir.path());
+    store.login("dana", "hunter22").unwrap();
+    let cart = store.cart("dana");
+    store.checkout("dana", &cart.items).unwrap();
+    store.register("fay", "s3cret!").unwrap();
+    drop(store);
+    let all = ["products.json", "users.json", "carts.json", "orders.json"].map(|f| read(dir.path(), f)).join("\n");
+    for kept in [
+        r#""color":"red""#,
+        r#""dims":{"h":9.50,"tags":["a",1e3]}"#,
+        r#""supplier":"Leaf & Co""#,
+        r#""email":"dana@example.com""#,
+        r#""phone":"+1 555 0100""#,
+        r#""saved_for_later":["P2"]"#,
+        r#""gift":true"#,
+        r#""note":"hi""#,
+        r#""sku":"T-1""#,
+        r#""coupon":"TEN10""#,
+    ] {
+        assert!(all.contains(kept), "{kept} was lost:\n{all}");
+    }
+    // The checkout changed P1's stock and kept its other fields.
+    assert!(all.contains(r#""product_id":"P1","name":"Mug","price":4.5,"stock":3,"active":true,"color":"red""#), "{all}");
+}

@@ -183,8 +183,8 @@ fn checkout_problems_are_listed_and_nothing_is_written() {
     assert_eq!(
         adjusted.items,
         vec![
-            CartLine { product_id: "P1".into(), qty: 1, unit_price: Money::from_cents(450) },
-            CartLine { product_id: "P2".into(), qty: 1, unit_price: Money::from_cents(375) },
+            CartLine { product_id: "P1".into(), qty: 1, unit_price: Money::from_cents(450), extra: Default::default() },
+            CartLine { product_id: "P2".into(), qty: 1, unit_price: Money::from_cents(375), extra: Default::default() },
         ]
     );
     // A stale view of the cart is refused: the shopper must see what they pay.
@@ -348,6 +348,7 @@ fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
             description: None,
             category: Some("Test".into()),
             active: true,
+            extra: Default::default(),
         }),
         Change::PutOrder(order.clone()),
         Change::PutCart(shopfront::domain::Cart::new("alice")),
@@ -386,7 +387,12 @@ fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
 
     // A forged journal with a valid checksum but an invalid record: refused the same way.
     let forged = vec![Change::PutCart(shopfront::domain::Cart {
-        items: vec![CartLine { product_id: "P1".into(), qty: 0, unit_price: Money::from_cents(450) }],
+        items: vec![CartLine {
+            product_id: "P1".into(),
+            qty: 0,
+            unit_price: Money::from_cents(450),
+            extra: Default::default(),
+        }],
         ..shopfront::domain::Cart::new("alice")
     })];
     journal::write(dir.path(), &forged).unwrap();

@@ -229,6 +229,7 @@ mod tests {
             description: None,
             category: Some(category.into()),
             active: true,
+            extra: Default::default(),
         }
     }
 

@@ -1,17 +1,25 @@
 //! Shopping carts: one per user, each line remembering the price seen when added.
 
 use serde::{Deserialize, Serialize};
+
+use super::extra::Extra;
 use thiserror::Error;
 
 use super::money::Money;
 use super::product::Product;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CartLine {
     pub product_id: String,
     pub qty: u32,
     pub unit_price: Money,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
+
+crate::keep_extra!(CartLine);
 
 impl CartLine {
     /// Unit price × quantity; `None` if that does not fit.
@@ -21,11 +29,17 @@ impl CartLine {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Cart {
     pub username: String,
     #[serde(default)]
     pub items: Vec<CartLine>,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
+
+crate::keep_extra!(Cart);
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CartError {
@@ -45,7 +59,7 @@ pub enum CartError {
 
 impl Cart {
     pub fn new(username: &str) -> Cart {
-        Cart { username: username.to_string(), items: Vec::new() }
+        Cart { username: username.to_string(), items: Vec::new(), extra: Default::default() }
     }
 
     /// How many units of a product the cart holds (over all lines).
@@ -90,9 +104,12 @@ impl Cart {
                 line.qty = line.qty.saturating_add(qty);
                 line.unit_price = product.price;
             }
-            None => {
-                self.items.push(CartLine { product_id: product.product_id.clone(), qty, unit_price: product.price })
-            }
+            None => self.items.push(CartLine {
+                product_id: product.product_id.clone(),
+                qty,
+                unit_price: product.price,
+                extra: Default::default(),
+            }),
         }
         Ok(())
     }
@@ -150,6 +167,7 @@ mod tests {
             description: None,
             category: None,
             active: true,
+            extra: Default::default(),
         }
     }
 

@@ -127,6 +127,7 @@ pub fn plan_checkout<'p>(
             name: lookup(&line.product_id).map(|p| p.name.clone()),
             qty: line.qty,
             unit_price: line.unit_price,
+            extra: Default::default(),
         })
         .collect();
     let total = items
@@ -141,7 +142,13 @@ pub fn plan_checkout<'p>(
         total,
         timestamp: at,
         status: OrderStatus::Placed,
-        events: vec![super::order::OrderEvent { at, by: cart.username.clone(), status: OrderStatus::Placed }],
+        events: vec![super::order::OrderEvent {
+            at,
+            by: cart.username.clone(),
+            status: OrderStatus::Placed,
+            extra: Default::default(),
+        }],
+        extra: Default::default(),
     };
     Ok(CheckoutPlan { order, new_stock })
 }
@@ -157,10 +164,10 @@ pub fn adjust_cart<'p>(cart: &Cart, lookup: impl Fn(&str) -> Option<&'p Product>
         let qty = line.qty.min(*available);
         *available -= qty;
         if qty > 0 {
-            items.push(CartLine { product_id: line.product_id.clone(), qty, unit_price: product.price });
+            items.push(CartLine { qty, unit_price: product.price, ..line.clone() });
         }
     }
-    Cart { username: cart.username.clone(), items }
+    Cart { items, ..cart.clone() }
 }
 
 #[cfg(test)]
@@ -181,6 +188,7 @@ mod tests {
                     description: None,
                     category: None,
                     active,
+                    extra: Default::default(),
                 };
                 (id.to_string(), p)
             })
@@ -188,7 +196,7 @@ mod tests {
     }
 
     fn line(id: &str, qty: u32, cents: i64) -> CartLine {
-        CartLine { product_id: id.into(), qty, unit_price: Money::from_cents(cents) }
+        CartLine { product_id: id.into(), qty, unit_price: Money::from_cents(cents), extra: Default::default() }
     }
 
     fn at() -> Timestamp {
@@ -198,7 +206,11 @@ mod tests {
     #[test]
     fn plans_order_and_stock() {
         let products = catalog();
-        let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999), line("P2", 1, 250)] };
+        let cart = Cart {
+            username: "alice".into(),
+            items: vec![line("P1", 2, 999), line("P2", 1, 250)],
+            extra: Default::default(),
+        };
         let plan = plan_checkout(&cart, &cart.items, |id| products.get(id), "O0001".into(), at()).unwrap();
         assert_eq!(plan.order.total, Money::from_cents(2248));
         assert_eq!(plan.order.items[0].name.as_deref(), Some("Item P1"));
@@ -213,6 +225,7 @@ mod tests {
         let cart = Cart {
             username: "alice".into(),
             items: vec![line("P1", 6, 899), line("P3", 1, 100), line("P4", 1, 100), line("P9", 1, 100)],
+            extra: Default::default(),
         };
         let problems = plan_checkout(&cart, &cart.items, |id| products.get(id), "O1".into(), at()).unwrap_err();
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -231,7 +244,7 @@ mod tests {
     #[test]
     fn refuses_a_cart_the_shopper_did_not_see() {
         let products = catalog();
-        let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999)] };
+        let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999)], extra: Default::default() };
         let seen = vec![line("P1", 1, 999)];
         assert_eq!(
             plan_checkout(&cart, &seen, |id| products.get(id), "O1".into(), at()),
@@ -247,6 +260,7 @@ mod tests {
         let cart = Cart {
             username: "alice".into(),
             items: vec![line("P1", 6, 899), line("P3", 1, 100), line("P4", 1, 100), line("P9", 1, 100)],
+            extra: Default::default(),
         };
         let adjusted = adjust_cart(&cart, |id| products.get(id));
         assert_eq!(adjusted.items, vec![line("P1", 5, 999)]);
@@ -256,7 +270,11 @@ mod tests {
     #[test]
     fn duplicate_lines_count_together() {
         let products = catalog();
-        let cart = Cart { username: "a".into(), items: vec![line("P2", 1, 250), line("P2", 1, 250)] };
+        let cart = Cart {
+            username: "a".into(),
+            items: vec![line("P2", 1, 250), line("P2", 1, 250)],
+            extra: Default::default(),
+        };
         let problems = plan_checkout(&cart, &cart.items, |id| products.get(id), "O1".into(), at()).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(adjust_cart(&cart, |id| products.get(id)).items, vec![line("P2", 1, 250)]);

@@ -2,6 +2,7 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod extra;
 pub mod money;
 pub mod order;
 pub mod password;

@@ -4,6 +4,8 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use super::extra::Extra;
 use thiserror::Error;
 
 use super::money::{self, Money};
@@ -58,6 +60,7 @@ impl fmt::Display for OrderStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct OrderLine {
     pub product_id: String,
     /// Snapshot of the product's name when ordered (absent in console-shop orders).
@@ -65,7 +68,12 @@ pub struct OrderLine {
     pub name: Option<String>,
     pub qty: u32,
     pub unit_price: Money,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
+
+crate::keep_extra!(OrderLine);
 
 impl OrderLine {
     /// Unit price × quantity; `None` if that does not fit.
@@ -79,13 +87,20 @@ impl OrderLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct OrderEvent {
     pub at: Timestamp,
     pub by: String,
     pub status: OrderStatus,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
 
+crate::keep_extra!(OrderEvent);
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Order {
     pub order_id: String,
     pub username: String,
@@ -98,7 +113,12 @@ pub struct Order {
     pub status: OrderStatus,
     #[serde(default)]
     pub events: Vec<OrderEvent>,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
+
+crate::keep_extra!(Order);
 
 impl Order {
     /// Units ordered (u64: a sum of u32 quantities cannot overflow it).
@@ -183,7 +203,7 @@ pub fn change_status(order: &mut Order, to: OrderStatus, actor: &User, at: Times
         return Err(not_allowed(id, from, to));
     }
     order.status = to;
-    order.events.push(OrderEvent { at, by: actor.username.clone(), status: to });
+    order.events.push(OrderEvent { at, by: actor.username.clone(), status: to, extra: Default::default() });
     Ok(to == OrderStatus::Cancelled)
 }
 
@@ -200,18 +220,32 @@ mod tests {
     use super::*;
 
     fn user(name: &str, role: Role) -> User {
-        User { username: name.into(), password_hash: Some("x".into()), password: None, role, created_at: None }
+        User {
+            username: name.into(),
+            password_hash: Some("x".into()),
+            password: None,
+            role,
+            created_at: None,
+            extra: Default::default(),
+        }
     }
 
     fn order(status: OrderStatus) -> Order {
         Order {
             order_id: "O0001".into(),
             username: "alice".into(),
-            items: vec![OrderLine { product_id: "P1".into(), name: None, qty: 2, unit_price: Money::from_cents(150) }],
+            items: vec![OrderLine {
+                product_id: "P1".into(),
+                name: None,
+                qty: 2,
+                unit_price: Money::from_cents(150),
+                extra: Default::default(),
+            }],
             total: Money::from_cents(300),
             timestamp: Timestamp::parse("2026-02-10 18:12:44").unwrap(),
             status,
             events: vec![],
+            extra: Default::default(),
         }
     }
 
@@ -227,7 +261,10 @@ mod tests {
             assert_eq!(change_status(&mut o, to, &admin, at()), Ok(false));
         }
         assert_eq!(o.events.len(), 3);
-        assert_eq!(o.events[2], OrderEvent { at: at(), by: "root".into(), status: OrderStatus::Delivered });
+        assert_eq!(
+            o.events[2],
+            OrderEvent { at: at(), by: "root".into(), status: OrderStatus::Delivered, extra: Default::default() }
+        );
         assert_eq!(
             change_status(&mut o, OrderStatus::Cancelled, &admin, at()).unwrap_err().to_string(),
             "Order O0001 is already delivered"

@@ -1,6 +1,8 @@
 //! Catalog products.
 
 use serde::{Deserialize, Serialize};
+
+use super::extra::Extra;
 use thiserror::Error;
 
 use super::money::Money;
@@ -8,6 +10,7 @@ use super::money::Money;
 pub const NAME_MAX: usize = 120;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Product {
     pub product_id: String,
     pub name: String,
@@ -20,7 +23,12 @@ pub struct Product {
     /// Archived products (`false`) are not sold but stay readable for past orders.
     #[serde(default = "active_by_default")]
     pub active: bool,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
+
+crate::keep_extra!(Product);
 
 fn active_by_default() -> bool {
     true
@@ -140,7 +148,16 @@ impl ProductDraft {
     /// The product this draft describes, under `product_id`, on sale.
     pub fn into_product(self, product_id: String) -> Product {
         let ProductDetails { name, price, category, description } = self.details;
-        Product { product_id, name, price, stock: self.stock, description, category, active: true }
+        Product {
+            product_id,
+            name,
+            price,
+            stock: self.stock,
+            description,
+            category,
+            active: true,
+            extra: Default::default(),
+        }
     }
 }
 
@@ -286,6 +303,7 @@ mod tests {
             description: Some("Quiet".into()),
             category: None,
             active: true,
+            extra: Default::default(),
         }
     }
 

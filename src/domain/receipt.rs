@@ -40,13 +40,21 @@ mod tests {
                     name: Some("Mug".into()),
                     qty: 2,
                     unit_price: Money::from_cents(450),
+                    extra: Default::default(),
                 },
-                OrderLine { product_id: "P9".into(), name: None, qty: 1, unit_price: Money::from_cents(1) },
+                OrderLine {
+                    product_id: "P9".into(),
+                    name: None,
+                    qty: 1,
+                    unit_price: Money::from_cents(1),
+                    extra: Default::default(),
+                },
             ],
             total: Money::from_cents(901),
             timestamp: Timestamp::parse("2026-03-01 12:00:00").unwrap(),
             status: OrderStatus::Paid,
             events: vec![],
+            extra: Default::default(),
         };
         assert_eq!(
             render_receipt("Shopfront", &order),

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use super::extra::Extra;
 use thiserror::Error;
 
 use super::time::Timestamp;
@@ -24,6 +26,7 @@ pub enum Role {
 /// the console shop's plaintext field, replaced by `password_hash` at the
 /// account's next login.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct User {
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "secret")]
@@ -34,7 +37,12 @@ pub struct User {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
+
+crate::keep_extra!(User);
 
 impl fmt::Debug for User {
     // Never print a credential, not even in a test failure.
@@ -192,6 +200,7 @@ mod tests {
             password: Some("hunter22".into()),
             role: Role::Customer,
             created_at: None,
+            extra: Default::default(),
         };
         let shown = format!("{user:?}");
         assert!(!shown.contains("hunter22"), "{shown}");

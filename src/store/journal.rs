@@ -148,6 +148,7 @@ mod tests {
                 product_id: "P1".into(),
                 qty: 0,
                 unit_price: crate::domain::Money::from_cents(1),
+                extra: Default::default(),
             }],
             ..Cart::new("alice")
         };

@@ -213,6 +213,7 @@ impl Store {
                 password: None,
                 role: Role::Customer,
                 created_at: Some(now),
+                extra: Default::default(),
             };
             Ok((user.clone(), vec![Change::PutUser(user)]))
         })
@@ -286,6 +287,7 @@ impl Store {
                     password: None,
                     role: Role::Admin,
                     created_at: Some(now),
+                    extra: Default::default(),
                 };
                 Ok((AdminOutcome::Created, vec![Change::PutUser(user)]))
             }
