@@ -20,6 +20,8 @@ use crate::ui::{self, Theme};
 
 /// How long to wait for input before a `Tick` (picking up other copies' changes).
 const TICK: Duration = Duration::from_millis(500);
+/// The same while changes wait for another copy to release the folder.
+const RETRY: Duration = Duration::from_millis(50);
 
 /// Runs the full-screen app until the user quits.
 pub fn run(store: Store, mouse: bool) -> io::Result<()> {
@@ -27,7 +29,17 @@ pub fn run(store: Store, mouse: bool) -> io::Result<()> {
     enter(mouse)?;
     let result = event_loop(store, mouse);
     leave(mouse);
-    result
+    match result {
+        // Said after the screen is restored, so it stays readable.
+        Ok(0) => Ok(()),
+        Ok(dropped) => {
+            eprintln!(
+                "{dropped} change(s) were not made: another copy of Shopfront held the data folder until you quit"
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn enter(mouse: bool) -> io::Result<()> {
@@ -60,7 +72,8 @@ fn install_panic_hook(mouse: bool) {
     }));
 }
 
-fn event_loop(store: Store, mouse: bool) -> io::Result<()> {
+/// Returns how many asked-for changes were still waiting at quit.
+fn event_loop(store: Store, mouse: bool) -> io::Result<usize> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let theme = Theme::from_env();
@@ -68,10 +81,17 @@ fn event_loop(store: Store, mouse: bool) -> io::Result<()> {
     loop {
         draw(&mut terminal, &mut app, &theme)?;
         if app.should_quit {
-            return Ok(());
+            return Ok(app.requests.len());
         }
-        // While a worker is filtering, look for its answer often.
-        let wait = if app.catalog.pending { Duration::from_millis(4) } else { TICK };
+        // While a worker is filtering, look for its answer often; while
+        // changes wait for the folder, retry them often.
+        let wait = if app.catalog.pending {
+            Duration::from_millis(4)
+        } else if !app.requests.is_empty() || app.waiting_notice().is_some() {
+            RETRY
+        } else {
+            TICK
+        };
         if !event::poll(wait)? {
             if !app.poll_filter() {
                 app.update(Action::Tick);

@@ -428,5 +428,8 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         assert!(all.contains(kept), "{kept} was lost:\n{all}");
     }
     // The checkout changed P1's stock and kept its other fields.
-    assert!(all.contains(r#""product_id":"P1","name":"Mug","price":4.5,"stock":3,"active":true,"color":"red""#), "{all}");
+    assert!(
+        all.contains(r#""product_id":"P1","name":"Mug","price":4.5,"stock":3,"active":true,"color":"red""#),
+        "{all}"
+    );
 }

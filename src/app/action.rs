@@ -104,6 +104,8 @@ pub enum Action {
         down: bool,
     },
     Resize(u16, u16),
-    /// Periodic: pick up other copies' changes.
+    /// Periodic: pick up other copies' changes, retry waiting changes.
     Tick,
+    /// Esc while changes wait for another copy: drop them.
+    StopWaiting,
 }

@@ -28,12 +28,7 @@ impl App {
                     Some(Form::Stock(StockForm { product_id: p.product_id, change: Input::default(), error: None }));
             }
             (Action::ToggleArchive, Some(p)) => {
-                let admin = self.username().unwrap_or_default().to_string();
-                match self.store.set_product_active(&admin, &p.product_id, !p.active) {
-                    Ok(done) if done.active => self.info(format!("{} {} is on sale again", done.product_id, done.name)),
-                    Ok(done) => self.info(format!("Archived {} {}: no longer sold", done.product_id, done.name)),
-                    Err(err) => self.error(err.to_string()),
-                }
+                self.request(Request::SetProductActive { product_id: p.product_id, active: !p.active });
             }
             (Action::DeleteProduct, Some(p)) => {
                 let ordered =
@@ -84,59 +79,64 @@ impl App {
         }
     }
 
+    /// Checks the open form and asks the store to save it; the form stays
+    /// open until the store has answered (`product_saved`, `form_failed`).
     pub(super) fn submit_form(&mut self) {
-        let admin = self.username().unwrap_or_default().to_string();
-        match self.form.take() {
-            Some(Form::Product(mut form)) => {
+        let request = match &self.form {
+            Some(Form::Product(form)) => {
                 let (name, price, category) = (form.value("Name"), form.value("Price"), form.value("Category"));
                 let description = form.value("Description");
-                let saved = match &form.editing {
+                match &form.editing {
                     None => ProductDraft::from_input(name, price, form.value("Stock"), category, description)
-                        .map_err(StoreError::from)
-                        .and_then(|draft| self.store.create_product(&admin, draft)),
+                        .map(|draft| Request::CreateProduct { draft }),
                     Some((id, seen)) => ProductDetails::from_input(name, price, category, description)
-                        .map_err(StoreError::from)
-                        .and_then(|wanted| self.store.update_product(&admin, id, seen, wanted)),
-                };
-                match &saved {
-                    Err(StoreError::Product(ProductError::NameLength)) => form.focus_on("Name"),
-                    Err(StoreError::Product(ProductError::PriceFormat | ProductError::PriceNotPositive)) => {
+                        .map(|wanted| Request::UpdateProduct { product_id: id.clone(), seen: seen.clone(), wanted }),
+                }
+            }
+            Some(Form::Stock(form)) => parse_stock_change(form.change.value())
+                .map(|change| Request::ChangeStock { product_id: form.product_id.clone(), change }),
+            None => return,
+        };
+        match request {
+            Ok(request) => self.request(request),
+            Err(err) => self.form_failed(err.into()),
+        }
+    }
+
+    /// A new or edited product was saved: close its form and select it.
+    pub(super) fn product_saved(&mut self, product: &Product) {
+        let editing = match &self.form {
+            Some(Form::Product(form)) => {
+                let editing = form.editing.is_some();
+                self.form = None;
+                editing
+            }
+            _ => true,
+        };
+        let verb = if editing { "Saved" } else { "Created" };
+        self.info(format!("{verb} {} {}", product.product_id, product.name));
+        // Rebuild now so the new or renamed product can be selected.
+        self.refresh_views();
+        self.select_admin_product(&product.product_id);
+    }
+
+    /// Shows why a form was not saved in the form (or, if it was closed
+    /// meanwhile, as a message) and puts the focus on the field at fault.
+    pub(super) fn form_failed(&mut self, err: StoreError) {
+        match self.form.as_mut() {
+            Some(Form::Product(form)) => {
+                match &err {
+                    StoreError::Product(ProductError::NameLength) => form.focus_on("Name"),
+                    StoreError::Product(ProductError::PriceFormat | ProductError::PriceNotPositive) => {
                         form.focus_on("Price")
                     }
-                    Err(StoreError::Product(ProductError::StockFormat)) => form.focus_on("Stock"),
+                    StoreError::Product(ProductError::StockFormat) => form.focus_on("Stock"),
                     _ => {}
                 }
-                match saved {
-                    Ok(product) => {
-                        let verb = if form.editing.is_some() { "Saved" } else { "Created" };
-                        self.info(format!("{verb} {} {}", product.product_id, product.name));
-                        // Rebuild now so the new or renamed product can be selected.
-                        self.refresh_views();
-                        self.select_admin_product(&product.product_id);
-                    }
-                    Err(err) => {
-                        form.error = Some(err.to_string());
-                        self.form = Some(Form::Product(form));
-                    }
-                }
+                form.error = Some(err.to_string());
             }
-            Some(Form::Stock(mut form)) => {
-                let before = self.store.data().products.get(&form.product_id).map(|p| p.stock);
-                let changed = parse_stock_change(form.change.value())
-                    .map_err(StoreError::from)
-                    .and_then(|change| self.store.change_stock(&admin, &form.product_id, change));
-                match changed {
-                    Ok(product) => {
-                        let was = before.map_or_else(String::new, |n| format!("{n} → "));
-                        self.info(format!("{} {}: stock {was}{}", product.product_id, product.name, product.stock));
-                    }
-                    Err(err) => {
-                        form.error = Some(err.to_string());
-                        self.form = Some(Form::Stock(form));
-                    }
-                }
-            }
-            None => {}
+            Some(Form::Stock(form)) => form.error = Some(err.to_string()),
+            None => self.error(err.to_string()),
         }
     }
 
@@ -225,22 +225,6 @@ impl App {
             .collect();
         if self.admin_orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
             self.admin_orders.detail = None;
-        }
-    }
-
-    pub(super) fn advance_order(&mut self, order_id: &str, to: OrderStatus) {
-        let admin = self.username().unwrap_or_default().to_string();
-        match self.store.set_order_status(&admin, order_id, to) {
-            Ok(order) => self.info(format!("Order {} is now {}", order.order_id, order.status)),
-            Err(err) => self.error(err.to_string()),
-        }
-    }
-
-    pub(super) fn delete_product(&mut self, product_id: &str) {
-        let admin = self.username().unwrap_or_default().to_string();
-        match self.store.delete_product(&admin, product_id) {
-            Ok(product) => self.info(format!("Deleted {} {}", product.product_id, product.name)),
-            Err(err) => self.error(err.to_string()),
         }
     }
 }

@@ -29,6 +29,8 @@ pub enum Context {
     AdminOrderDetail,
     /// A product or stock form has focus.
     Form,
+    /// Changes wait for another copy of Shopfront to release the folder.
+    Waiting,
     /// Always, even in text fields.
     Anywhere,
 }
@@ -73,6 +75,8 @@ use KeyCode as K;
 pub const BINDINGS: &[Binding] = &[
     bind(C::Anywhere, K::Char('c'), CTRL, "Ctrl-C", Action::Quit, "quit at once", false),
     bind(C::Anywhere, K::F(12), NONE, "F12", Action::ToggleStats, "stats bar", false),
+    // While changes wait for another copy (takes Esc from every screen)
+    bind(C::Waiting, K::Esc, NONE, "Esc", Action::StopWaiting, "stop waiting", true),
     // Confirmations
     bind(C::Dialog, K::Char('y'), NONE, "y", Action::Confirm, "yes", true),
     bind(C::Dialog, K::Enter, NONE, "Enter", Action::Confirm, "yes", false),
@@ -195,7 +199,8 @@ pub fn resolve(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
     if bound.is_some() {
         return bound;
     }
-    if contexts.first().is_some_and(|c| c.takes_text()) {
+    // `Waiting` may come first; the screen's own context says whether it types.
+    if contexts.iter().find(|c| **c != Context::Waiting).is_some_and(|c| c.takes_text()) {
         let event = crossterm::event::Event::Key(*key);
         return tui_input::backend::crossterm::to_input_request(&event).map(Action::Edit);
     }
@@ -205,13 +210,17 @@ pub fn resolve(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
 /// The footer: `(key, hint)` for the bindings marked for it, one per hint.
 pub fn footer_hints(contexts: &[Context]) -> Vec<(&'static str, &'static str)> {
     let mut seen: Vec<&str> = Vec::new();
+    let mut keys: Vec<(KeyCode, KeyModifiers)> = Vec::new();
     let mut hints = Vec::new();
     for &context in contexts {
-        for b in BINDINGS.iter().filter(|b| b.context == context && b.footer) {
-            if !seen.contains(&b.hint) {
+        for b in BINDINGS.iter().filter(|b| b.context == context) {
+            // A key an earlier context already took does something else here.
+            let key = (b.code, b.modifiers);
+            if b.footer && !seen.contains(&b.hint) && !keys.contains(&key) {
                 seen.push(b.hint);
                 hints.push((b.label, b.hint));
             }
+            keys.push(key);
         }
     }
     hints

@@ -38,42 +38,51 @@ impl App {
             form.focus = 0;
             return;
         }
-        let result = match form.mode {
-            LoginMode::LogIn => self.store.login(&username, &password),
+        let request = match form.mode {
+            LoginMode::LogIn => Ok(Request::LogIn { username, password }),
             LoginMode::CreateAccount => {
                 // The form's own checks first, in the order of its fields.
                 let confirmed = password == form.confirm.value();
                 crate::domain::user::validate_username(&username)
                     .and_then(|()| crate::domain::user::validate_password(&password))
                     .and_then(|()| confirmed.then_some(()).ok_or(crate::domain::UserError::PasswordMismatch))
+                    .map(|()| Request::CreateAccount { username, password })
                     .map_err(StoreError::from)
-                    .and_then(|()| self.store.register(&username, &password))
             }
         };
-        let form = &mut self.login;
-        form.clear_passwords();
-        match result {
-            Ok(user) => {
-                let created = form.mode == LoginMode::CreateAccount;
-                self.session = Some(Session { username: user.username.clone(), role: user.role });
-                self.login = LoginForm::default();
-                self.screen = Screen::Catalog;
-                self.admin_products.built_from = u64::MAX;
-                self.sync_with_store();
-                let greeting = if created { "Account created — welcome" } else { "Welcome back" };
-                self.info(format!("{greeting}, {}", user.username));
-            }
-            Err(err) => {
-                form.focus = if matches!(err, StoreError::User(crate::domain::UserError::UsernameTaken))
-                    || matches!(err, StoreError::User(crate::domain::UserError::UsernameLength))
-                    || matches!(err, StoreError::User(crate::domain::UserError::UsernameCharacters))
-                {
-                    0
-                } else {
-                    1
-                };
-                form.error = Some(err.to_string());
-            }
+        self.login.clear_passwords();
+        match request {
+            Ok(request) => self.request(request),
+            Err(err) => self.login_failed(err),
         }
+    }
+
+    /// A login or a new account went through: into the shop.
+    pub(super) fn logged_in(&mut self, user: crate::domain::User) {
+        let created = self.login.mode == LoginMode::CreateAccount;
+        self.session = Some(Session { username: user.username.clone(), role: user.role });
+        self.login = LoginForm::default();
+        self.screen = Screen::Catalog;
+        self.admin_products.built_from = u64::MAX;
+        self.sync_with_store();
+        let greeting = if created { "Account created — welcome" } else { "Welcome back" };
+        self.info(format!("{greeting}, {}", user.username));
+    }
+
+    pub(super) fn login_failed(&mut self, err: StoreError) {
+        let form = &mut self.login;
+        form.focus = if matches!(
+            err,
+            StoreError::User(
+                crate::domain::UserError::UsernameTaken
+                    | crate::domain::UserError::UsernameLength
+                    | crate::domain::UserError::UsernameCharacters
+            )
+        ) {
+            0
+        } else {
+            1
+        };
+        form.error = Some(err.to_string());
     }
 }

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod layout;
 mod lists;
 mod login;
+pub mod requests;
 mod shop;
 pub mod views;
 
@@ -29,7 +30,8 @@ pub use views::{
 
 use crate::domain::product::parse_stock_change;
 use crate::domain::{Cart, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role};
-use crate::store::{FileKind, Store, StoreError};
+use crate::store::{FileKind, LockWait, Store, StoreError};
+use requests::{Request, Requests};
 
 pub const SHOP_NAME: &str = "Shopfront";
 /// How often a running app looks for other copies' changes when idle.
@@ -39,6 +41,11 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
 pub const FILTER_WORKER_FROM: usize = 250_000;
 /// Rows the mouse wheel moves.
 const WHEEL_ROWS: isize = 3;
+/// How long the folder may stay busy before reading it says so (other
+/// copies' changes take milliseconds; a notice for those would only flicker).
+const BUSY_NOTICE_AFTER: Duration = Duration::from_millis(800);
+/// What the app says while another copy of Shopfront holds the data folder.
+pub const WAITING_NOTICE: &str = "Waiting for another copy of Shopfront to finish with the data folder…";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -102,13 +109,20 @@ pub struct App {
     /// The terminal's size, for page lengths and mouse hits.
     pub viewport: Rect,
     pub should_quit: bool,
+    /// Changes asked for and not made yet (waiting while another copy holds the folder).
+    pub requests: Requests,
+    /// Since when reading the folder has found another copy holding it.
+    store_busy_since: Option<Instant>,
     last_refresh: Instant,
     /// Catalog size from which matching moves to a worker thread.
     worker_from: usize,
 }
 
 impl App {
-    pub fn new(store: Store, viewport: Rect) -> App {
+    pub fn new(mut store: Store, viewport: Rect) -> App {
+        // Never wait for the folder lock on the UI thread: a busy folder
+        // comes back as `StoreError::Busy` and the change waits in line.
+        store.set_lock_wait(LockWait::Impatient);
         let mut app = App {
             store,
             session: None,
@@ -128,6 +142,8 @@ impl App {
             stats: Stats::default(),
             viewport,
             should_quit: false,
+            requests: Requests::default(),
+            store_busy_since: None,
             last_refresh: Instant::now(),
             worker_from: FILTER_WORKER_FROM,
         };
@@ -188,16 +204,24 @@ impl App {
 
     /// Where keys go now, most specific first (the keymap adds `Anywhere`).
     pub fn contexts(&self) -> Vec<Context> {
-        if self.screen == Screen::Login {
-            return vec![Context::Login];
-        }
-        if self.dialog.is_some() {
-            return vec![Context::Dialog];
-        }
-        if self.help_open {
-            return vec![Context::Help];
-        }
-        self.help_contexts()
+        let mut contexts = if self.requests.is_empty() { vec![] } else { vec![Context::Waiting] };
+        contexts.extend(if self.screen == Screen::Login {
+            vec![Context::Login]
+        } else if self.dialog.is_some() {
+            vec![Context::Dialog]
+        } else if self.help_open {
+            vec![Context::Help]
+        } else {
+            self.help_contexts()
+        });
+        contexts
+    }
+
+    /// The notice to show while another copy of Shopfront holds the folder:
+    /// at once when a change waits for it, after a moment when only reading does.
+    pub fn waiting_notice(&self) -> Option<&'static str> {
+        let reading = self.store_busy_since.is_some_and(|since| since.elapsed() >= BUSY_NOTICE_AFTER);
+        (self.requests.waiting_since().is_some() || reading).then_some(WAITING_NOTICE)
     }
 
     /// The screen's own contexts (what the help overlay lists).
@@ -250,9 +274,15 @@ impl App {
                 return;
             }
             Action::Tick => {
-                if self.session.is_some() && self.last_refresh.elapsed() >= REFRESH_EVERY {
+                let due = self.last_refresh.elapsed() >= REFRESH_EVERY || self.store_busy_since.is_some();
+                if self.session.is_some() && due {
                     self.sync_with_store();
                 }
+                self.run_requests();
+                return;
+            }
+            Action::StopWaiting => {
+                self.stop_waiting();
                 return;
             }
             Action::Quit => {
@@ -271,6 +301,7 @@ impl App {
         }
         if self.screen == Screen::Login {
             self.update_login(action);
+            self.run_requests();
             return;
         }
         // Another copy may have changed things: act on the latest data.
@@ -286,7 +317,8 @@ impl App {
         } else {
             self.update_shop(action);
         }
-        // The action may have changed the store: bring the views up to date.
+        // Make the changes it asked for, then bring the views up to date.
+        self.run_requests();
         self.refresh_views();
         self.fit_cursors();
     }
@@ -348,6 +380,8 @@ impl App {
     }
 
     fn log_out(&mut self) {
+        // Changes still waiting were the account's: never made after it left.
+        self.requests = Requests::default();
         self.session = None;
         self.screen = Screen::Login;
         self.login = LoginForm::default();
@@ -371,11 +405,11 @@ impl App {
             Action::Confirm => {
                 self.dialog = None;
                 match dialog {
-                    Dialog::ConfirmCheckout { lines, .. } => self.place_order(&lines),
-                    Dialog::CheckoutProblems { .. } => self.accept_adjustments(),
-                    Dialog::ConfirmCancel { order_id } => self.cancel_order(&order_id),
-                    Dialog::ConfirmDelete { product_id, .. } => self.delete_product(&product_id),
-                    Dialog::ConfirmAdvance { order_id, to } => self.advance_order(&order_id, to),
+                    Dialog::ConfirmCheckout { lines, .. } => self.request(Request::PlaceOrder { seen: lines }),
+                    Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments),
+                    Dialog::ConfirmCancel { order_id } => self.request(Request::CancelOrder { order_id }),
+                    Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
+                    Dialog::ConfirmAdvance { order_id, to } => self.request(Request::AdvanceOrder { order_id, to }),
                     Dialog::ConfirmDiscard => self.form = None,
                 }
             }
@@ -388,9 +422,18 @@ impl App {
     /// Picks up other copies' changes; rebuilds what depends on them.
     pub fn sync_with_store(&mut self) {
         self.last_refresh = Instant::now();
-        if let Err(err) = self.store.refresh() {
-            self.error(format!("Cannot read the data folder: {err}"));
-            return;
+        match self.store.refresh() {
+            // Another copy is mid-change: go on with what we have, retry on the next tick.
+            Err(StoreError::Busy) => {
+                self.store_busy_since.get_or_insert_with(Instant::now);
+                return;
+            }
+            Err(err) => {
+                self.store_busy_since = None;
+                self.error(format!("Cannot read the data folder: {err}"));
+                return;
+            }
+            Ok(_) => self.store_busy_since = None,
         }
         self.refresh_views();
     }

@@ -41,14 +41,8 @@ impl App {
     }
 
     pub(super) fn add_to_cart(&mut self, product_id: &str, qty: u32) {
-        let Some(user) = self.username().map(str::to_string) else { return };
-        let name = self.store.data().products.get(product_id).map(|p| p.name.clone()).unwrap_or_default();
-        match self.store.add_to_cart(&user, product_id, qty) {
-            Ok(cart) => {
-                let total = cart.qty_of(product_id);
-                self.info(format!("Added {qty} × {name} to your cart ({total} in cart)"));
-            }
-            Err(err) => self.error(err.to_string()),
+        if self.session.is_some() {
+            self.request(Request::AddToCart { product_id: product_id.to_string(), qty });
         }
     }
 
@@ -81,31 +75,25 @@ impl App {
         let line = cart.items.get(self.cart.selected).cloned();
         let result = match (action, line) {
             (Action::PlaceOrder, _) if cart.is_empty() => Err("Your cart is empty".to_string()),
-            (Action::PlaceOrder, _) => match cart.subtotal() {
-                Some(total) => {
-                    self.dialog = Some(Dialog::ConfirmCheckout { total, lines: cart.items });
-                    Ok(())
-                }
-                None => Err(crate::domain::Problem::TotalTooLarge.to_string()),
-            },
+            (Action::PlaceOrder, _) => {
+                self.confirm_checkout(cart);
+                Ok(())
+            }
             (Action::Increase, Some(line)) => {
-                self.store.set_cart_qty(&user, &line.product_id, line.qty + 1).map(drop).map_err(|e| e.to_string())
+                let qty = line.qty.saturating_add(1);
+                self.request(Request::SetCartQty { product_id: line.product_id, qty });
+                Ok(())
             }
             (Action::Decrease, Some(line)) if line.qty <= 1 => {
                 Err("Quantity must be at least 1 — press d to remove the line".to_string())
             }
             (Action::Decrease, Some(line)) => {
-                self.store.set_cart_qty(&user, &line.product_id, line.qty - 1).map(drop).map_err(|e| e.to_string())
+                self.request(Request::SetCartQty { product_id: line.product_id, qty: line.qty - 1 });
+                Ok(())
             }
             (Action::RemoveLine, Some(line)) => {
-                let name = self.product_name(&line.product_id);
-                match self.store.remove_from_cart(&user, &line.product_id) {
-                    Ok(_) => {
-                        self.info(format!("Removed {name} from your cart"));
-                        Ok(())
-                    }
-                    Err(err) => Err(err.to_string()),
-                }
+                self.request(Request::RemoveFromCart { product_id: line.product_id });
+                Ok(())
             }
             (Action::Open, Some(line)) if self.store.data().products.contains(&line.product_id) => {
                 self.open_product(line.product_id);
@@ -125,27 +113,15 @@ impl App {
         self.store.data().products.get(product_id).map_or_else(|| product_id.to_string(), |p| p.name.clone())
     }
 
-    pub(super) fn place_order(&mut self, seen: &[crate::domain::CartLine]) {
-        let Some(user) = self.username().map(str::to_string) else { return };
-        match self.store.checkout(&user, seen) {
-            Ok(order) => {
-                self.cart = ListCursor::default();
-                self.info(format!("Order {} placed — {}", order.order_id, order.total));
-            }
-            Err(StoreError::Checkout(problems)) => self.dialog = Some(Dialog::CheckoutProblems { problems }),
-            Err(err) => self.error(err.to_string()),
+    /// Asks the shopper to confirm the order for `cart` (as it is stored).
+    pub(super) fn confirm_checkout(&mut self, cart: Cart) {
+        if cart.is_empty() {
+            self.error("Nothing you wanted is available any more; your cart is empty");
+            return;
         }
-    }
-
-    pub(super) fn accept_adjustments(&mut self) {
-        let Some(user) = self.username().map(str::to_string) else { return };
-        match self.store.accept_adjusted_cart(&user) {
-            Ok(cart) if cart.is_empty() => self.error("Nothing you wanted is available any more; your cart is empty"),
-            Ok(cart) => match cart.subtotal() {
-                Some(total) => self.dialog = Some(Dialog::ConfirmCheckout { total, lines: cart.items }),
-                None => self.error(crate::domain::Problem::TotalTooLarge.to_string()),
-            },
-            Err(err) => self.error(err.to_string()),
+        match cart.subtotal() {
+            Some(total) => self.dialog = Some(Dialog::ConfirmCheckout { total, lines: cart.items }),
+            None => self.error(crate::domain::Problem::TotalTooLarge.to_string()),
         }
     }
 
@@ -179,26 +155,8 @@ impl App {
                 }
                 None => self.error(format!("Order {order_id} does not exist")),
             },
-            Action::WriteReceipt => {
-                let user = self.username().unwrap_or_default().to_string();
-                match self.store.write_receipt(&user, &order_id, SHOP_NAME) {
-                    Ok(path) => self.info(format!("Receipt written to {}", path.display())),
-                    Err(err) => self.error(err.to_string()),
-                }
-            }
+            Action::WriteReceipt => self.request(Request::WriteReceipt { order_id }),
             _ => {}
-        }
-    }
-
-    pub(super) fn cancel_order(&mut self, order_id: &str) {
-        let Some(user) = self.username().map(str::to_string) else { return };
-        match self.store.cancel_order(&user, order_id) {
-            Ok(order) => self.info(format!(
-                "Order {} cancelled — {} back in stock",
-                order.order_id,
-                plural_items(order.item_count())
-            )),
-            Err(err) => self.error(err.to_string()),
         }
     }
 

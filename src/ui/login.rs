@@ -50,9 +50,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         y += 2;
     }
-    if let Some(error) = form.error.as_ref().filter(|_| y < inner.bottom()) {
+    let status = match (app.waiting_notice(), form.error.as_ref()) {
+        (Some(notice), _) => Some(Span::styled(format!("… {notice}"), theme.warning())),
+        (None, Some(error)) => Some(Span::styled(format!("✗ {error}"), theme.error())),
+        (None, None) => None,
+    };
+    if let Some(status) = status.filter(|_| y < inner.bottom()) {
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("✗ {error}"), theme.error())).wrap(Wrap { trim: true }),
+            Paragraph::new(status).wrap(Wrap { trim: true }),
             Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), inner.bottom() - y),
         );
     }

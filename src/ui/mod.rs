@@ -117,12 +117,14 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
 }
 
 fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(message) = &app.message else { return };
-    let (style, prefix) = match message.kind {
-        MessageKind::Info => (theme.info(), "✓ "),
-        MessageKind::Error => (theme.error(), "✗ "),
+    let (style, line) = match (app.waiting_notice(), &app.message) {
+        // Waiting for another copy matters more than what the last action said.
+        (Some(notice), _) => (theme.warning(), format!("… {notice}")),
+        (None, Some(message)) if message.kind == MessageKind::Info => (theme.info(), format!("✓ {}", message.text)),
+        (None, Some(message)) => (theme.error(), format!("✗ {}", message.text)),
+        (None, None) => return,
     };
-    let text = text::fit_width(&format!("{prefix}{}", message.text), usize::from(area.width));
+    let text = text::fit_width(&line, usize::from(area.width));
     frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
 }
 

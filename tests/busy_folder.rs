@@ -1,0 +1,127 @@
+//! While another copy of Shopfront holds the data folder (here: a child
+//! process holding `.lock` with flock(1)), the app keeps answering keys at
+//! once, says that it waits, and makes the change when the folder is free —
+//! or never, if the shopper stops waiting.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::keys::{press, type_text};
+use common::*;
+use crossterm::event::KeyCode;
+use shopfront::app::{Action, App, WAITING_NOTICE};
+
+/// A process holding the folder lock until dropped.
+struct LockHolder(Child);
+
+impl LockHolder {
+    fn hold(dir: &Path) -> LockHolder {
+        let lock = dir.join(".lock");
+        let child = Command::new("flock")
+            .args(["-x", "-o"]) // -o: the lock stays with flock, not its `sleep`
+            .arg(&lock)
+            .args(["sleep", "60"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("flock(1) from util-linux");
+        let started = Instant::now();
+        // Held once a non-blocking attempt fails.
+        while Command::new("flock").arg("-n").arg(&lock).arg("true").status().unwrap().success() {
+            assert!(started.elapsed() < Duration::from_secs(10), "flock did not take the lock");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        LockHolder(child)
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn notice(app: &App) -> Option<&'static str> {
+    app.waiting_notice()
+}
+
+#[test]
+fn keys_are_answered_at_once_while_another_copy_holds_the_folder() {
+    let (dir, mut app) = logged_in_shop(100, 30);
+    let holder = LockHolder::hold(dir.path());
+    let started = Instant::now();
+    press(&mut app, KeyCode::Char('a')); // add the selected product: needs the folder
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "cable");
+    press(&mut app, KeyCode::Down);
+    app.update(Action::Tick);
+    assert!(started.elapsed() < Duration::from_secs(2), "keys waited {:?} for the lock", started.elapsed());
+    assert_eq!(app.catalog.query.value(), "cable", "typing is echoed while the folder is busy");
+    assert_eq!(app.requests.len(), 1, "the add waits in line");
+    assert_eq!(notice(&app), Some(WAITING_NOTICE));
+    assert!(app.current_cart().is_empty(), "nothing changed yet");
+
+    drop(holder);
+    app.update(Action::Tick);
+    assert!(app.requests.is_empty());
+    assert_eq!(notice(&app), None);
+    let cart = app.current_cart();
+    assert_eq!(cart.items.len(), 1, "the add was made once the folder was free");
+    assert_eq!(cart.items[0].product_id, "P1001", "the product selected when `a` was pressed");
+    let message = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(message.starts_with("Added 1 × USB-C Cable"), "{message}");
+}
+
+#[test]
+fn esc_stops_waiting_and_the_change_is_never_made() {
+    let (dir, mut app) = logged_in_shop(100, 30);
+    let holder = LockHolder::hold(dir.path());
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.requests.len(), 1);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.requests.is_empty());
+    assert_eq!(app.message.as_ref().map(|m| m.text.as_str()), Some("Stopped waiting: 1 change not made"));
+    drop(holder);
+    app.update(Action::Tick);
+    app.update(Action::Tick);
+    assert!(app.current_cart().is_empty(), "a change the shopper gave up on must never happen");
+    assert!(read(dir.path(), "carts.json").is_empty() || !read(dir.path(), "carts.json").contains("P1001"));
+}
+
+#[test]
+fn logging_in_waits_without_freezing_and_quit_works() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = App::new(store, ratatui::layout::Rect::new(0, 0, 80, 24));
+    let holder = LockHolder::hold(dir.path());
+    let started = Instant::now();
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "s3cret!");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter); // a second Enter is not a second login
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(app.requests.len(), 1);
+    assert!(app.session.is_none());
+    let screen = format!("{:?}", render(&app));
+    assert!(screen.contains("Waiting for another copy of Shopfront"), "{screen}");
+    drop(holder);
+    app.update(Action::Tick);
+    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"));
+
+    // Quit answers while a change waits.
+    let _holder = LockHolder::hold(dir.path());
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}
+
+fn render(app: &App) -> ratatui::buffer::Buffer {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    terminal.backend().buffer().clone()
+}
