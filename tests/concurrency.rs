@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::*;
-use shopfront::domain::OrderStatus;
+use shopfront::domain::{OrderStatus, ProductDetails};
 use shopfront::store::{Store, StoreError};
 
 const WORKER_ENV: &str = "SHOPFRONT_TEST_WORKER";
@@ -21,6 +21,7 @@ const SCARCE: u32 = 20;
 const PLENTY: u32 = 1_000_000;
 const USERS_PER_WORKER: usize = 3;
 const ATTEMPTS_PER_USER: usize = 3;
+const ADMIN_ROUNDS: u32 = 30;
 
 fn spawn_worker(kind: &str, dir: &Path, id: usize) -> Child {
     Command::new(std::env::current_exe().expect("test binary"))
@@ -42,6 +43,7 @@ fn worker_entry() {
     let id: usize = std::env::var(ID_ENV).expect("id").parse().expect("number");
     match kind.as_str() {
         "hammer" => hammer(&dir, id),
+        "admin" => admin_at_work(&dir),
         "crash" => checkout_forever(&dir),
         other => panic!("unknown worker {other}"),
     }
@@ -81,11 +83,32 @@ fn hammer(dir: &Path, id: usize) {
     println!("placed {placed}");
 }
 
+/// An admin editing both products' texts and restocking them while the
+/// shoppers buy: P1 gains units one by one, P2 gains and loses 3 at a time.
+fn admin_at_work(dir: &Path) {
+    let mut store = Store::open(dir).expect("open");
+    let mut added = 0;
+    for round in 0..ADMIN_ROUNDS {
+        for id in ["P1", "P2"] {
+            store.refresh().expect("refresh");
+            let seen = store.data().products.get(id).expect("product").details();
+            let wanted = ProductDetails { description: Some(format!("edited in round {round}")), ..seen.clone() };
+            store.update_product("boss", id, &seen, wanted).expect("edit");
+        }
+        store.change_stock("boss", "P1", 1).expect("restock P1");
+        added += 1;
+        store.change_stock("boss", "P2", 3).expect("restock P2");
+        store.change_stock("boss", "P2", -3).expect("unstock P2");
+    }
+    println!("added {added}");
+}
+
 #[test]
 fn four_processes_never_oversell_or_lose_anything() {
     let dir = temp_dir();
     write_products(dir.path(), &[("P1", "Last Units", "5.00", SCARCE), ("P2", "Plenty", "1.00", PLENTY)]);
-    drop(open(dir.path()));
+    open(dir.path()).add_admin("boss", "b0ss-pass").expect("admin");
+    let admin = spawn_worker("admin", dir.path(), 99);
     let workers: Vec<Child> = (0..4).map(|id| spawn_worker("hammer", dir.path(), id)).collect();
     let mut placed_by_workers = 0;
     for worker in workers {
@@ -95,21 +118,31 @@ fn four_processes_never_oversell_or_lose_anything() {
         let line = stdout.lines().find_map(|l| l.strip_prefix("placed ")).expect("worker reports");
         placed_by_workers += line.trim().parse::<u32>().expect("count");
     }
+    let out = admin.wait_with_output().expect("admin ran");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "admin failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let added: u32 = stdout.lines().find_map(|l| l.strip_prefix("added ")).expect("admin reports").parse().unwrap();
+    assert_eq!(added, ADMIN_ROUNDS);
     let store = open(dir.path());
     let data = store.data();
-    assert_eq!(data.users.len(), 4 * USERS_PER_WORKER, "no registration lost");
-    assert_eq!(data.orders.len() as u32, SCARCE, "exactly the stock was sold");
-    assert_eq!(placed_by_workers, SCARCE);
-    assert_eq!(stock_of(&store, "P1"), 0);
+    assert_eq!(data.users.len(), 4 * USERS_PER_WORKER + 1, "no registration lost");
     let sold: u32 = data.orders.rows().iter().flat_map(|o| &o.items).map(|l| l.qty).sum();
-    assert_eq!(sold, SCARCE);
-    for user in data.users.rows() {
+    assert_eq!(data.orders.len() as u32, placed_by_workers, "every order placed is kept");
+    assert_eq!(sold, placed_by_workers, "one unit per order");
+    // Edits never moved stock: what is left plus what was sold is what there ever was.
+    assert_eq!(stock_of(&store, "P1") + sold, SCARCE + added, "P1 units conserved");
+    assert_eq!(stock_of(&store, "P2"), PLENTY, "P2 units conserved");
+    for id in ["P1", "P2"] {
+        let description = data.products.get(id).unwrap().description.clone();
+        assert_eq!(description.as_deref(), Some(format!("edited in round {}", ADMIN_ROUNDS - 1).as_str()));
+    }
+    for user in data.users.rows().iter().filter(|u| !u.is_admin()) {
         let cart = store.cart(&user.username);
         assert_eq!(cart.qty_of("P2"), 1, "cart of {} lost", user.username);
         assert_eq!(cart.qty_of("P1"), 0);
     }
     let ids: HashSet<&str> = data.orders.rows().iter().map(|o| o.order_id.as_str()).collect();
-    assert_eq!(ids.len(), SCARCE as usize);
+    assert_eq!(ids.len(), placed_by_workers as usize);
     assert!(!dir.path().join("journal.json").exists());
 }
 
