@@ -21,23 +21,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Every file in a folder (recursively) with its bytes.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let entry = entry.unwrap();
-        let meta = fs::symlink_metadata(entry.path()).unwrap();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if meta.is_file() {
-            files.push((name, fs::read(entry.path()).unwrap()));
-        } else {
-            files.push((name, format!("{:?}", meta.file_type()).into_bytes()));
-        }
-    }
-    files.sort();
-    files
-}
-
 // ---- 2: the lock ----
 
 #[test]
@@ -77,7 +60,7 @@ fn a_checkout_that_failed_to_write_is_never_applied_later() {
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
     let cart = store.add_to_cart("alice", "P1", 2).unwrap();
-    let before = snapshot(dir.path());
+    let before = folder_snapshot(dir.path());
     // Writing orders.json fails (as on a full disk): its temp file's name is
     // taken by a folder we cannot replace.
     let blocker = dir.path().join(format!(".tmp-orders.json.{}", std::process::id()));
@@ -88,7 +71,7 @@ fn a_checkout_that_failed_to_write_is_never_applied_later() {
     assert_eq!(stock_of(&store, "P1"), 5, "memory is back to the files");
     assert!(!dir.path().join(journal::JOURNAL_FILE).exists(), "no journal left to replay");
     fs::remove_dir_all(&blocker).unwrap();
-    assert_eq!(snapshot(dir.path()), before, "nothing was replaced");
+    assert_eq!(folder_snapshot(dir.path()), before, "nothing was replaced");
     // Space is back: a later start must not place the order it was told failed.
     let again = open(dir.path());
     assert_eq!(again.data().orders.len(), 0);
@@ -298,12 +281,12 @@ fn check_creates_nothing_and_reports_a_pending_journal_instead_of_applying_it() 
         serde_json::from_str(r#"{"product_id":"P1","name":"Mug","price":4.5,"stock":1,"category":"Test"}"#).unwrap();
     product.stock = 1;
     journal::write(dir.path(), &[journal::Change::PutProduct(product)]).unwrap();
-    let before = snapshot(dir.path());
+    let before = folder_snapshot(dir.path());
     let out = shopfront(dir.path(), &["check"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("pending: journal.json holds an interrupted change (1 records)"), "{stdout}");
-    assert_eq!(snapshot(dir.path()), before, "check applied or changed something");
+    assert_eq!(folder_snapshot(dir.path()), before, "check applied or changed something");
 }
 
 #[test]
@@ -325,7 +308,7 @@ fn check_and_search_work_on_a_folder_they_cannot_write() {
     if !root {
         fs::set_permissions(&data, fs::Permissions::from_mode(0o555)).unwrap();
     }
-    let before = snapshot(&data);
+    let before = folder_snapshot(&data);
     let run = |args: &[&str]| -> Output {
         let mut command = if root && runuser {
             let mut c = Command::new("runuser");
@@ -347,7 +330,7 @@ fn check_and_search_work_on_a_folder_they_cannot_write() {
     let out = run(&["search", "cable"]);
     assert!(out.status.success(), "search on a read-only folder: {}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("USB-C Cable"));
-    assert_eq!(snapshot(&data), before);
+    assert_eq!(folder_snapshot(&data), before);
     fs::set_permissions(&data, fs::Permissions::from_mode(0o700)).unwrap();
 }
 

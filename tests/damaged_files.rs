@@ -34,30 +34,20 @@ fn assert_refused(file: &str, content: &str, expected: &str) {
     let dir = temp_dir();
     fs::write(dir.path().join("products.json"), GOOD_PRODUCTS).unwrap();
     fs::write(dir.path().join(file), content).unwrap();
-    let snapshot = |d: &Path| {
-        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_name() != ".lock")
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
-            .collect();
-        files.sort();
-        files
-    };
-    let before = snapshot(dir.path());
+    let before = folder_snapshot(dir.path());
     for args in [&["check"][..], &["admin", "add", "boss", "--password-stdin"][..]] {
         let (code, stdout, stderr) = shopfront(dir.path(), args);
         assert_eq!(code, 1, "{args:?}: stdout {stdout} stderr {stderr}");
         assert_eq!(stderr.trim_end(), format!("error: {expected}"), "{args:?}");
-        assert_eq!(snapshot(dir.path()), before, "{args:?} modified the folder");
+        assert_eq!(folder_snapshot(dir.path()), before, "{args:?} modified the folder");
     }
     // The app without a terminal stops before reading anything (the tmux
     // tests show it refusing the damaged folder in a terminal).
     let (code, _, stderr) = shopfront(dir.path(), &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert_eq!(snapshot(dir.path()), before, "the app modified the folder");
+    assert_eq!(folder_snapshot(dir.path()), before, "the app modified the folder");
     assert!(shopfront::store::Store::open(dir.path()).is_err());
-    assert_eq!(snapshot(dir.path()), before);
+    assert_eq!(folder_snapshot(dir.path()), before);
 }
 
 #[test]

@@ -370,11 +370,11 @@ fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
     let mut bytes = fs::read(&path).unwrap();
     bytes.truncate(bytes.len() / 2);
     fs::write(&path, &bytes).unwrap();
-    let folder_before = folder_bytes(dir.path());
+    let folder_before = folder_snapshot(dir.path());
     let err = Store::open(dir.path()).err().expect("a damaged journal is refused").to_string();
     assert!(err.starts_with("journal.json: is damaged (its checksum does not match)."), "{err}");
     assert_eq!(fs::read(&path).unwrap(), bytes, "kept for inspection");
-    assert_eq!(folder_bytes(dir.path()), folder_before);
+    assert_eq!(folder_snapshot(dir.path()), folder_before);
     // The same through `check`, which also reports instead of repairing.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_shopfront"))
         .arg("--data-dir")
@@ -403,18 +403,6 @@ fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
     );
     assert!(!read(dir.path(), "carts.json").contains(r#""qty":0"#));
     assert!(path.exists());
-}
-
-/// Every file of a folder but `.lock`, by name.
-fn folder_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_name() != ".lock" && e.path().is_file())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]

@@ -51,6 +51,27 @@ pub fn copy_legacy_fixture(into: &Path) -> PathBuf {
     target
 }
 
+/// Every entry of a folder but `.lock` (whose counters change with every
+/// commit), by name: a file as its bytes, anything else as its type.
+pub fn folder_snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut entries: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .expect("read folder")
+        .map(|entry| entry.expect("entry"))
+        .filter(|entry| entry.file_name() != ".lock")
+        .map(|entry| {
+            let meta = fs::symlink_metadata(entry.path()).expect("stat");
+            let content = if meta.is_file() {
+                fs::read(entry.path()).expect("read")
+            } else {
+                format!("{:?}", meta.file_type()).into_bytes()
+            };
+            (entry.file_name().to_string_lossy().into_owned(), content)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 pub fn read(dir: &Path, name: &str) -> String {
     fs::read_to_string(dir.join(name)).unwrap_or_default()
 }
