@@ -33,7 +33,7 @@ use crate::domain::{Cart, OrderStatus, Product, ProductDetails, ProductDraft, Pr
 use crate::store::{FileKind, LockWait, Store, StoreError};
 use requests::{Request, Requests};
 
-pub const SHOP_NAME: &str = "Shopfront";
+pub use crate::shop::SHOP_NAME;
 /// How often a running app looks for other copies' changes when idle.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
 /// From this many products, matching runs on a worker thread so typing

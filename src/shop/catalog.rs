@@ -1,0 +1,139 @@
+//! The catalog as an immutable snapshot, shared by every session: the
+//! products in file order (archived ones too), an index by id, and the text
+//! the live filter searches. A new snapshot reuses what did not change: the
+//! products themselves (`Arc`s), the id index when no product came or went,
+//! and the filter text when no name, id, category or on-sale flag changed —
+//! so a checkout (stock only) costs a pointer copy per product.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::Product;
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    products: Vec<Arc<Product>>,
+    index: Arc<HashMap<String, u32>>,
+    search: Arc<SearchText>,
+}
+
+/// What the filter matches each product against, aligned with the products.
+#[derive(Debug, Default)]
+pub struct SearchText {
+    /// `name id category` per product.
+    pub haystacks: Vec<String>,
+    /// Whether each product is on sale (the shoppers' catalog shows only those).
+    pub active: Vec<bool>,
+}
+
+impl Catalog {
+    /// A snapshot of `rows`, reusing whatever `previous` already holds.
+    pub fn build(rows: &[Product], previous: Option<&Catalog>) -> Catalog {
+        let same_set = previous.is_some_and(|p| {
+            p.products.len() == rows.len() && p.products.iter().zip(rows).all(|(a, b)| a.product_id == b.product_id)
+        });
+        let products: Vec<Arc<Product>> = match previous.filter(|_| same_set) {
+            Some(previous) => previous
+                .products
+                .iter()
+                .zip(rows)
+                .map(|(old, new)| if **old == *new { Arc::clone(old) } else { Arc::new(new.clone()) })
+                .collect(),
+            None => rows.iter().cloned().map(Arc::new).collect(),
+        };
+        let index = match previous.filter(|_| same_set) {
+            Some(previous) => Arc::clone(&previous.index),
+            None => Arc::new(products.iter().enumerate().map(|(i, p)| (p.product_id.clone(), i as u32)).collect()),
+        };
+        let same_text = same_set
+            && previous.is_some_and(|p| {
+                p.products.iter().zip(&products).all(|(a, b)| {
+                    Arc::ptr_eq(a, b) || (a.name == b.name && a.category == b.category && a.active == b.active)
+                })
+            });
+        let search = match previous.filter(|_| same_text) {
+            Some(previous) => Arc::clone(&previous.search),
+            None => Arc::new(SearchText {
+                haystacks: products.iter().map(|p| haystack_of(p)).collect(),
+                active: products.iter().map(|p| p.active).collect(),
+            }),
+        };
+        Catalog { products, index, search }
+    }
+
+    /// Every product, archived ones too, in file order.
+    pub fn products(&self) -> &[Arc<Product>] {
+        &self.products
+    }
+
+    pub fn get(&self, product_id: &str) -> Option<&Product> {
+        self.index.get(product_id).and_then(|&i| self.products.get(i as usize)).map(|p| &**p)
+    }
+
+    pub fn contains(&self, product_id: &str) -> bool {
+        self.index.contains_key(product_id)
+    }
+
+    /// The product at a position of `products()` (filter hits carry positions).
+    pub fn at(&self, position: usize) -> Option<&Product> {
+        self.products.get(position).map(|p| &**p)
+    }
+
+    pub fn len(&self) -> usize {
+        self.products.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty()
+    }
+
+    /// The filter's text, shared by every session and every later snapshot
+    /// in which no product's searchable text changed.
+    pub fn search_text(&self) -> &Arc<SearchText> {
+        &self.search
+    }
+}
+
+fn haystack_of(product: &Product) -> String {
+    format!("{} {} {}", product.name, product.product_id, product.category_or_blank())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+
+    fn product(id: &str, stock: u32) -> Product {
+        Product {
+            product_id: id.into(),
+            name: format!("Thing {id}"),
+            price: Money::from_cents(100),
+            stock,
+            description: None,
+            category: Some("Cat".into()),
+            active: true,
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_stock_change_reuses_everything_but_the_changed_product() {
+        let rows = vec![product("P1", 5), product("P2", 5)];
+        let first = Catalog::build(&rows, None);
+        assert_eq!(first.get("P2").map(|p| p.stock), Some(5));
+        assert_eq!(first.search_text().haystacks[1], "Thing P2 P2 Cat");
+        let sold = vec![product("P1", 5), product("P2", 4)];
+        let second = Catalog::build(&sold, Some(&first));
+        assert!(Arc::ptr_eq(&first.products()[0], &second.products()[0]));
+        assert!(!Arc::ptr_eq(&first.products()[1], &second.products()[1]));
+        assert_eq!(second.get("P2").map(|p| p.stock), Some(4));
+        assert!(Arc::ptr_eq(first.search_text(), second.search_text()), "stock does not change the filter's text");
+        let renamed = vec![Product { name: "Other".into(), ..product("P1", 5) }, product("P2", 4)];
+        let third = Catalog::build(&renamed, Some(&second));
+        assert!(!Arc::ptr_eq(second.search_text(), third.search_text()));
+        let more = vec![product("P1", 5), product("P2", 4), product("P3", 1)];
+        let fourth = Catalog::build(&more, Some(&third));
+        assert_eq!(fourth.at(2).map(|p| p.product_id.as_str()), Some("P3"));
+        assert!(fourth.contains("P3") && !third.contains("P3"));
+    }
+}

@@ -1,0 +1,244 @@
+//! The shop kept in a JSON data folder: today's `Store` (lock, journal,
+//! atomic writes, recovery) behind the `Shop` interface, with the snapshots
+//! every session shares and one watcher per process for other processes'
+//! changes.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use super::{Account, Catalog, Changed, OrderBook, SHOP_NAME, Shop, ShopError};
+use crate::domain::{Cart, CartLine, Order, OrderStatus, Product, ProductDetails, ProductDraft};
+use crate::store::{AdminOutcome, FileKind, LockWait, Store};
+
+/// How often the watcher looks for other processes' changes.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+pub struct FolderShop {
+    dir: PathBuf,
+    store: Mutex<Store>,
+    /// The store's table versions the snapshots and notices were made from.
+    seen: Mutex<[u64; 4]>,
+    catalog: Mutex<Arc<Catalog>>,
+    /// Built on the first admin's request, then kept up to date.
+    orders: Mutex<Option<(u64, Arc<OrderBook>)>>,
+    subscribers: Mutex<Vec<Sender<Changed>>>,
+}
+
+impl FolderShop {
+    /// Opens (creating and seeding if needed) the folder; see `Store::open`.
+    /// `wait` says what a change does while another process holds the folder.
+    pub fn open(dir: &Path, wait: LockWait) -> Result<Arc<FolderShop>, ShopError> {
+        let mut store = Store::open(dir)?;
+        store.set_lock_wait(wait);
+        Ok(FolderShop::from_store(store))
+    }
+
+    /// Serves an already opened store.
+    pub fn from_store(store: Store) -> Arc<FolderShop> {
+        let catalog = Catalog::build(store.data().products.rows(), None);
+        let seen = FileKind::ALL.map(|kind| store.version(kind));
+        Arc::new(FolderShop {
+            dir: store.dir().to_path_buf(),
+            store: Mutex::new(store),
+            seen: Mutex::new(seen),
+            catalog: Mutex::new(Arc::new(catalog)),
+            orders: Mutex::new(None),
+            subscribers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Starts the one watcher of this shop: every quarter second it picks up
+    /// other processes' changes and tells the subscribers. It stops when the
+    /// shop is dropped.
+    pub fn watch(self: &Arc<Self>) {
+        let shop: Weak<FolderShop> = Arc::downgrade(self);
+        std::thread::Builder::new()
+            .name("shop-watcher".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(WATCH_EVERY);
+                    let Some(shop) = shop.upgrade() else { return };
+                    // A busy folder or a damaged file: the next change or look says so.
+                    let _ = shop.refresh();
+                }
+            })
+            .map(drop)
+            .unwrap_or_else(|e| eprintln!("shopfront: cannot start the change watcher: {e}"));
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the store leaves it as consistent as a crash
+        // would: every change is all or nothing on disk and re-read on sync.
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `change` on the store, then brings snapshots and subscribers up to date.
+    fn with_store<T>(&self, change: impl FnOnce(&mut Store) -> Result<T, ShopError>) -> Result<T, ShopError> {
+        let mut store = self.store();
+        let result = change(&mut store);
+        self.publish(&store);
+        result
+    }
+
+    /// A read: first pick up what others changed (a busy folder: read what we have).
+    fn read<T>(&self, read: impl FnOnce(&Store) -> Result<T, ShopError>) -> Result<T, ShopError> {
+        let mut store = self.store();
+        match store.refresh() {
+            Ok(_) | Err(ShopError::Busy) => {}
+            Err(e) => return Err(e),
+        }
+        self.publish(&store);
+        read(&store)
+    }
+
+    /// Rebuilds the catalog snapshot if the products changed and tells every
+    /// subscriber what changed since the last time.
+    fn publish(&self, store: &Store) {
+        let now = FileKind::ALL.map(|kind| store.version(kind));
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if *seen == now {
+            return;
+        }
+        let differs = |kind: FileKind| seen[kind.index()] != now[kind.index()];
+        let changed = Changed {
+            accounts: differs(FileKind::Users),
+            catalog: differs(FileKind::Products),
+            carts: differs(FileKind::Carts),
+            orders: differs(FileKind::Orders),
+        };
+        *seen = now;
+        drop(seen);
+        if changed.catalog {
+            let mut catalog = self.catalog.lock().unwrap_or_else(|p| p.into_inner());
+            let next = Catalog::build(store.data().products.rows(), Some(&catalog));
+            *catalog = Arc::new(next);
+        }
+        let mut subscribers = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        subscribers.retain(|s| s.send(changed).is_ok());
+    }
+}
+
+impl Shop for FolderShop {
+    fn catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.catalog.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn subscribe(&self) -> Receiver<Changed> {
+        let (sender, receiver) = channel();
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).push(sender);
+        receiver
+    }
+
+    fn refresh(&self) -> Result<bool, ShopError> {
+        self.with_store(|store| match store.refresh() {
+            Err(ShopError::Busy) => Ok(false),
+            other => other,
+        })
+    }
+
+    fn register(&self, username: &str, password: &str) -> Result<Account, ShopError> {
+        let user = self.with_store(|s| s.register(username, password))?;
+        Ok(Account { username: user.username, role: user.role })
+    }
+
+    fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
+        let user = self.with_store(|s| s.login(username, password))?;
+        Ok(Account { username: user.username, role: user.role })
+    }
+
+    fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
+        self.with_store(|s| s.add_admin(username, password))
+    }
+
+    fn cart(&self, who: &str) -> Result<Cart, ShopError> {
+        self.read(|s| Ok(s.cart(who)))
+    }
+
+    fn add_to_cart(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+        self.with_store(|s| s.add_to_cart(who, product_id, qty))
+    }
+
+    fn set_cart_qty(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+        self.with_store(|s| s.set_cart_qty(who, product_id, qty))
+    }
+
+    fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError> {
+        self.with_store(|s| s.remove_from_cart(who, product_id))
+    }
+
+    fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError> {
+        self.with_store(|s| s.accept_adjusted_cart(who))
+    }
+
+    fn checkout(&self, who: &str, seen: &[CartLine]) -> Result<Order, ShopError> {
+        self.with_store(|s| s.checkout(who, seen))
+    }
+
+    fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError> {
+        self.read(|s| Ok(s.data().orders_of(who).into_iter().cloned().collect()))
+    }
+
+    fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError> {
+        self.with_store(|s| s.cancel_order(who, order_id))
+    }
+
+    fn write_receipt(&self, who: &str, order_id: &str) -> Result<PathBuf, ShopError> {
+        self.with_store(|s| s.write_receipt(who, order_id, SHOP_NAME))
+    }
+
+    fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError> {
+        self.read(|s| {
+            match s.data().users.get(admin) {
+                Some(user) if user.is_admin() => {}
+                Some(_) => return Err(ShopError::NotAdmin),
+                None => return Err(ShopError::UnknownUser(admin.into())),
+            }
+            let version = s.version(FileKind::Orders);
+            let mut cached = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+            match cached.as_ref() {
+                Some((built, book)) if *built == version => Ok(Arc::clone(book)),
+                previous => {
+                    let book = Arc::new(OrderBook::build(s.data().orders.rows(), previous.map(|(_, b)| &**b)));
+                    *cached = Some((version, Arc::clone(&book)));
+                    Ok(book)
+                }
+            }
+        })
+    }
+
+    fn set_order_status(&self, admin: &str, order_id: &str, to: OrderStatus) -> Result<Order, ShopError> {
+        self.with_store(|s| s.set_order_status(admin, order_id, to))
+    }
+
+    fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError> {
+        self.with_store(|s| s.create_product(admin, draft))
+    }
+
+    fn update_product(
+        &self,
+        admin: &str,
+        product_id: &str,
+        seen: &ProductDetails,
+        wanted: ProductDetails,
+    ) -> Result<Product, ShopError> {
+        self.with_store(|s| s.update_product(admin, product_id, seen, wanted))
+    }
+
+    fn change_stock(&self, admin: &str, product_id: &str, change: i64) -> Result<Product, ShopError> {
+        self.with_store(|s| s.change_stock(admin, product_id, change))
+    }
+
+    fn set_product_active(&self, admin: &str, product_id: &str, active: bool) -> Result<Product, ShopError> {
+        self.with_store(|s| s.set_product_active(admin, product_id, active))
+    }
+
+    fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError> {
+        self.with_store(|s| s.delete_product(admin, product_id))
+    }
+}

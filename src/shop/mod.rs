@@ -1,0 +1,150 @@
+//! The shop as a service: the one interface through which the app (and,
+//! later, every SSH session) reads and changes the shop, whatever keeps the
+//! data. Reads return owned values or shared immutable snapshots — never
+//! positions in storage — so another backend can implement the same trait
+//! and pass the same conformance tests (`tests/shop_conformance.rs`).
+//!
+//! Every method may block (a lock, a password hash, a write): call them off
+//! the UI thread. `FolderShop`, the JSON data folder, answers `Busy` at once
+//! instead of waiting when asked to be impatient (`LockWait::Impatient`), so
+//! the caller decides how to wait; `retry_while_busy` is the usual way.
+
+pub mod catalog;
+pub mod folder;
+pub mod orders;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+pub use catalog::Catalog;
+pub use folder::FolderShop;
+pub use orders::OrderBook;
+
+use crate::domain::{Cart, CartLine, Order, OrderStatus, Product, ProductDetails, ProductDraft, Role};
+pub use crate::store::{AdminOutcome, StoreError as ShopError};
+
+/// The shop's name on receipts and screens (a setting in a later version).
+pub const SHOP_NAME: &str = "Shopfront";
+
+/// Who is logged in: the name as stored and the role. No credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub role: Role,
+}
+
+/// What changed, sent to every subscriber after a change (this process's at
+/// once, another process's within a second).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changed {
+    pub catalog: bool,
+    pub carts: bool,
+    pub orders: bool,
+    pub accounts: bool,
+}
+
+impl Changed {
+    pub const EVERYTHING: Changed = Changed { catalog: true, carts: true, orders: true, accounts: true };
+
+    pub fn any(self) -> bool {
+        self.catalog || self.carts || self.orders || self.accounts
+    }
+}
+
+pub trait Shop: Send + Sync {
+    /// The catalog now: every product, archived ones too. Cheap (an `Arc`).
+    fn catalog(&self) -> Arc<Catalog>;
+    /// A new receiver of change notices.
+    fn subscribe(&self) -> Receiver<Changed>;
+    /// Picks up changes made elsewhere (other processes); `true` if any.
+    fn refresh(&self) -> Result<bool, ShopError>;
+
+    // ---- accounts ----
+    fn register(&self, username: &str, password: &str) -> Result<Account, ShopError>;
+    /// The same error, after the same work, for an unknown name and a wrong password.
+    fn login(&self, username: &str, password: &str) -> Result<Account, ShopError>;
+    fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
+
+    // ---- the shopper's cart and orders ----
+    fn cart(&self, who: &str) -> Result<Cart, ShopError>;
+    fn add_to_cart(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
+    fn set_cart_qty(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
+    fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError>;
+    /// Accepts every checkout problem: quantities cut, prices updated, lines dropped.
+    fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError>;
+    /// Places the order for the cart the shopper confirmed (`seen`), or
+    /// returns every problem (`ShopError::Checkout`) and changes nothing.
+    fn checkout(&self, who: &str, seen: &[CartLine]) -> Result<Order, ShopError>;
+    /// The account's orders, newest first.
+    fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError>;
+    fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError>;
+    /// Writes a plain-text receipt of one of `who`'s orders (an admin: any)
+    /// and says where.
+    fn write_receipt(&self, who: &str, order_id: &str) -> Result<PathBuf, ShopError>;
+
+    // ---- admin ----
+    /// Every order, newest first (admins only).
+    fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError>;
+    fn set_order_status(&self, admin: &str, order_id: &str, to: OrderStatus) -> Result<Order, ShopError>;
+    fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError>;
+    /// Saves an edit of what the form showed (`seen`); see `domain::product::merge_edit`.
+    fn update_product(
+        &self,
+        admin: &str,
+        product_id: &str,
+        seen: &ProductDetails,
+        wanted: ProductDetails,
+    ) -> Result<Product, ShopError>;
+    fn change_stock(&self, admin: &str, product_id: &str, change: i64) -> Result<Product, ShopError>;
+    fn set_product_active(&self, admin: &str, product_id: &str, active: bool) -> Result<Product, ShopError>;
+    fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError>;
+}
+
+/// What kind of failure an error is: the shopper's to fix, the shop's, or
+/// another copy holding the data for a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Refused: a field, a rule, stock, a permission. Shown next to what caused it.
+    Refused,
+    /// Something broke: files, disk, a damaged folder.
+    Broken,
+    /// Another copy of Shopfront holds the data; trying again later will do.
+    Busy,
+}
+
+impl ShopError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ShopError::Busy => ErrorKind::Busy,
+            ShopError::Load(_) | ShopError::Io { .. } | ShopError::Hash(_) | ShopError::Unfinished(_) => {
+                ErrorKind::Broken
+            }
+            _ => ErrorKind::Refused,
+        }
+    }
+}
+
+/// Calls `attempt` until it is not `Busy`, sleeping a little between tries.
+/// `waiting` is set while it waits (so a screen can say so); if `cancel` is
+/// set meanwhile, it gives up with `Busy` without trying again.
+pub fn retry_while_busy<T>(
+    waiting: &AtomicBool,
+    cancel: &AtomicBool,
+    mut attempt: impl FnMut() -> Result<T, ShopError>,
+) -> Result<T, ShopError> {
+    loop {
+        match attempt() {
+            Err(ShopError::Busy) if !cancel.load(Ordering::SeqCst) => {
+                waiting.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => {
+                waiting.store(false, Ordering::SeqCst);
+                return other;
+            }
+        }
+    }
+}
