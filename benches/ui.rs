@@ -12,6 +12,7 @@ use ratatui::layout::Rect;
 use shopfront::app::filter::CatalogFilter;
 use shopfront::app::{Action, App};
 use shopfront::domain::{Money, Product};
+use shopfront::shop::FolderShop;
 use shopfront::store::Store;
 use shopfront::ui::{self, Theme};
 
@@ -43,11 +44,17 @@ fn catalog(n: usize) -> &'static [Product] {
     if n <= 100_000 { SMALL.get_or_init(|| products(100_000)) } else { LARGE.get_or_init(|| products(1_000_000)) }
 }
 
+/// A filter over every product, as a session builds it from the shared snapshot.
+fn filter_of(products: &[Product]) -> CatalogFilter {
+    let catalog = shopfront::shop::Catalog::build(products, None);
+    CatalogFilter::new(std::sync::Arc::clone(catalog.search_text()), (0..products.len() as u32).collect())
+}
+
 /// The first keystroke: every product is checked.
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 20)]
 fn first_keystroke(bencher: Bencher, n: usize) {
     let products = catalog(n);
-    let mut filter = CatalogFilter::new(products.iter().enumerate());
+    let mut filter = filter_of(products);
     bencher.bench_local(|| {
         filter.search("");
         filter.search("u").len()
@@ -58,7 +65,7 @@ fn first_keystroke(bencher: Bencher, n: usize) {
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 20)]
 fn typing_usb_cab(bencher: Bencher, n: usize) {
     let products = catalog(n);
-    let mut filter = CatalogFilter::new(products.iter().enumerate());
+    let mut filter = filter_of(products);
     bencher.bench_local(|| {
         let mut found = 0;
         for end in 1..="usb cab".len() {
@@ -94,9 +101,12 @@ fn big_catalog_folder() -> &'static std::path::Path {
 /// Drawing the catalog (with preview) at 200×60.
 #[divan::bench(sample_count = 50)]
 fn draw_catalog_200x60(bencher: Bencher) {
-    let mut app = App::new(Store::open(big_folder()).expect("open"), Rect::new(0, 0, 200, 60));
-    app.session = Some(shopfront::app::Session { username: "u1".into(), role: shopfront::domain::Role::Customer });
-    app.screen = shopfront::app::Screen::Catalog;
+    let mut store = Store::open(big_folder()).expect("open");
+    if store.login("bench", "bench-pass").is_err() {
+        store.register("bench", "bench-pass").expect("register");
+    }
+    let mut app = App::new(FolderShop::from_store(store), Rect::new(0, 0, 200, 60));
+    log_in(&mut app, "bench", "bench-pass");
     app.update(Action::FocusFilter);
     for c in "pro".chars() {
         app.update(Action::Edit(tui_input::InputRequest::InsertChar(c)));
@@ -111,8 +121,22 @@ fn draw_catalog_200x60(bencher: Bencher) {
 fn first_frame(bencher: Bencher, folder: &str) {
     let dir = if folder.contains("orders") { big_folder() } else { big_catalog_folder() };
     bencher.bench_local(|| {
-        let app = App::new(Store::open(dir).expect("open"), Rect::new(0, 0, 120, 40));
+        let app = App::new(FolderShop::from_store(Store::open(dir).expect("open")), Rect::new(0, 0, 120, 40));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ())
     });
+}
+
+/// Logs in through the form, as a person does, and waits for the answer.
+fn log_in(app: &mut App, username: &str, password: &str) {
+    for c in username.chars() {
+        app.update(Action::Edit(tui_input::InputRequest::InsertChar(c)));
+    }
+    app.update(Action::NextField);
+    for c in password.chars() {
+        app.update(Action::Edit(tui_input::InputRequest::InsertChar(c)));
+    }
+    app.update(Action::Submit);
+    app.settle();
+    assert!(app.session.is_some(), "logged in");
 }

@@ -9,6 +9,7 @@ use clap::Parser;
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command};
 use shopfront::domain::text::printable;
+use shopfront::shop::FolderShop;
 use shopfront::store::{self, AdminOutcome, FileKind, Store};
 
 fn main() -> ExitCode {
@@ -52,9 +53,11 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
                 .to_string(),
         });
     }
-    // Load (and refuse a damaged folder) before touching the terminal.
-    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
-    shopfront::terminal::run(store, mouse).map_err(|e| format!("terminal: {e}").into())
+    // Load (and refuse a damaged folder) before touching the terminal. The
+    // app's session worker waits for other copies itself, so the shop is impatient.
+    let shop = FolderShop::open(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
+    shop.watch();
+    shopfront::terminal::run(shop, mouse).map_err(|e| format!("terminal: {e}").into())
 }
 
 /// Validates the folder and reports what it holds; changes nothing at all.

@@ -2,6 +2,7 @@
 //! crossterm events into actions, and draws after each batch of them.
 
 use std::io::{self, Stdout, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
@@ -15,19 +16,19 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
 use crate::app::{Action, App, keymap};
-use crate::store::Store;
+use crate::shop::Shop;
 use crate::ui::{self, Theme};
 
-/// How long to wait for input before a `Tick` (picking up other copies' changes).
-const TICK: Duration = Duration::from_millis(500);
-/// The same while changes wait for another copy to release the folder.
-const RETRY: Duration = Duration::from_millis(50);
+/// How long to wait for input before looking for answers and change notices.
+const TICK: Duration = Duration::from_millis(250);
+/// The same while requests are under way.
+const BUSY_TICK: Duration = Duration::from_millis(20);
 
-/// Runs the full-screen app until the user quits.
-pub fn run(store: Store, mouse: bool) -> io::Result<()> {
+/// Runs the full-screen app on `shop` until the user quits.
+pub fn run(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<()> {
     install_panic_hook(mouse);
     enter(mouse)?;
-    let result = event_loop(store, mouse);
+    let result = event_loop(shop, mouse);
     leave(mouse);
     match result {
         // Said after the screen is restored, so it stays readable.
@@ -73,29 +74,28 @@ fn install_panic_hook(mouse: bool) {
 }
 
 /// Returns how many asked-for changes were still waiting at quit.
-fn event_loop(store: Store, mouse: bool) -> io::Result<usize> {
+fn event_loop(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<usize> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let theme = Theme::from_env();
-    let mut app = App::new(store, Rect::new(0, 0, size.width, size.height));
+    let mut app = App::new(shop, Rect::new(0, 0, size.width, size.height));
     loop {
         draw(&mut terminal, &mut app, &theme)?;
         if app.should_quit {
-            return Ok(app.requests.len());
+            return Ok(app.requests_in_flight());
         }
-        // While a worker is filtering, look for its answer often; while
-        // changes wait for the folder, retry them often.
+        // While a worker is filtering or requests are under way, look for
+        // their answers often.
         let wait = if app.catalog.pending {
             Duration::from_millis(4)
-        } else if !app.requests.is_empty() || app.waiting_notice().is_some() {
-            RETRY
+        } else if app.requests_in_flight() > 0 {
+            BUSY_TICK
         } else {
             TICK
         };
         if !event::poll(wait)? {
-            if !app.poll_filter() {
-                app.update(Action::Tick);
-            }
+            app.poll_filter();
+            app.update(Action::Tick);
             continue;
         }
         // Handle everything already waiting before drawing again (fast typing, pastes).
@@ -108,6 +108,8 @@ fn event_loop(store: Store, mouse: bool) -> io::Result<usize> {
             }
         }
         app.poll_filter();
+        // Answers and change notices, also while someone keeps typing.
+        app.poll_results();
     }
 }
 

@@ -97,7 +97,7 @@ fn esc_asks_before_discarding_typed_changes() {
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('y'));
     assert!(app.form.is_none());
-    assert_eq!(app.store.data().products.get("P1001").unwrap().name, "USB-C Cable");
+    assert_eq!(app.product("P1001").unwrap().name, "USB-C Cable");
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn edit_restock_archive_and_delete() {
     type_text(&mut app, "11.49");
     press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert_eq!(message(&app), "Saved P1001 USB-C Cable 1 m");
-    let p = app.store.data().products.get("P1001").unwrap();
+    let p = app.product("P1001").unwrap();
     assert_eq!((p.name.as_str(), p.price.to_string()), ("USB-C Cable 1 m", "$11.49".to_string()));
 
     press(&mut app, KeyCode::Char('s'));
@@ -130,9 +130,7 @@ fn edit_restock_archive_and_delete() {
 
     press(&mut app, KeyCode::Char('A'));
     assert_eq!(message(&app), "Archived P1001 USB-C Cable 1 m: no longer sold");
-    assert!(
-        app.catalog.hits.iter().all(|h| app.store.data().products.rows()[h.position as usize].product_id != "P1001")
-    );
+    assert!((0..app.catalog.hits.len()).all(|i| app.hit_product(i).unwrap().product_id != "P1001"));
     assert_eq!(app.admin_products.total, 44, "admins still see it");
     press(&mut app, KeyCode::Char('D'));
     assert_eq!(error(&app), "P1001 is in past orders and cannot be deleted; archive it instead (A)");
@@ -149,8 +147,8 @@ fn edit_restock_archive_and_delete() {
 
 #[test]
 fn admin_products_filter_includes_archived() {
-    let (_dir, mut app) = admin_shop();
-    app.store.set_product_active("boss", "P1003", false).unwrap();
+    let (dir, mut app) = admin_shop();
+    open(dir.path()).set_product_active("boss", "P1003", false).unwrap();
     press(&mut app, KeyCode::Char('4'));
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "mechanical");
@@ -193,7 +191,7 @@ fn all_orders_filter_advance_and_cancel() {
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Char('m'));
     assert_eq!(error(&app), "Order O0001 is delivered; it cannot move further");
-    let events = &app.store.data().orders.get("O0001").unwrap().events;
+    let events = &app.order("O0001").unwrap().events;
     assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "boss", "boss", "boss"]);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc); // clears the filter
@@ -205,7 +203,7 @@ fn all_orders_filter_advance_and_cancel() {
     press(&mut app, KeyCode::Char('x'));
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(message(&app), "Order O0002 cancelled — 1 item back in stock");
-    assert_eq!(app.store.data().products.get("P1002").unwrap().stock, 12);
+    assert_eq!(app.product("P1002").unwrap().stock, 12);
     assert!(app.admin_orders.ids.is_empty(), "the filter shows placed orders only: {:?}", app.admin_orders.ids);
 }
 

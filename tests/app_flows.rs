@@ -6,7 +6,6 @@ mod common;
 use common::keys::{press, press_with, type_text};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::layout::Rect;
 use shopfront::app::{Action, App, Dialog, LoginMode, MessageKind, Screen};
 use shopfront::domain::{Money, OrderStatus};
 
@@ -22,7 +21,7 @@ fn error(app: &App) -> String {
 }
 
 fn fresh_app(dir: &std::path::Path) -> App {
-    App::new(open(dir), Rect::new(0, 0, 100, 30))
+    app_on(open(dir), 100, 30)
 }
 
 #[test]
@@ -67,7 +66,7 @@ fn login_errors_do_not_reveal_which_part_was_wrong() {
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
-    let mut app = App::new(store, Rect::new(0, 0, 80, 24));
+    let mut app = app_on(store, 80, 24);
     let mut attempt = |user: &str, pw: &str| {
         app.login = Default::default();
         type_text(&mut app, user);
@@ -103,7 +102,7 @@ fn legacy_account_logs_in_with_its_old_password() {
     assert!(app.session.is_some(), "{:?}", app.login.error);
     assert!(!read(&legacy, "users.json").contains("hunter22"));
     press(&mut app, KeyCode::Char('o'));
-    let order = app.store.data().orders.get(&app.orders.ids[0]).unwrap();
+    let order = app.order(&app.orders.ids[0]).unwrap();
     assert_eq!(order.total.to_string(), "$0.50");
 }
 
@@ -255,7 +254,7 @@ fn cart_edits_and_checkout() {
     press(&mut app, KeyCode::Char('p'));
     assert_eq!(
         app.dialog,
-        Some(Dialog::ConfirmCheckout { lines: app.current_cart().items, total: Money::from_cents(1998) })
+        Some(Dialog::ConfirmCheckout { lines: app.current_cart().items.clone(), total: Money::from_cents(1998) })
     );
     press(&mut app, KeyCode::Char('n'));
     assert!(app.dialog.is_none());
@@ -265,7 +264,7 @@ fn cart_edits_and_checkout() {
     assert_eq!(message(&app), "Order O0001 placed — $19.98");
     assert!(app.current_cart().is_empty());
     assert!(read(dir.path(), "orders.json").contains(r#""order_id":"O0001""#));
-    assert_eq!(app.store.data().products.get("P1001").unwrap().stock, 28);
+    assert_eq!(app.product("P1001").unwrap().stock, 28);
 }
 
 #[test]
@@ -328,8 +327,8 @@ fn orders_detail_cancel_and_receipt() {
     assert_eq!(app.dialog, Some(Dialog::ConfirmCancel { order_id: "O0001".into() }));
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(message(&app), "Order O0001 cancelled — 1 item back in stock");
-    assert_eq!(app.store.data().orders.get("O0001").unwrap().status, OrderStatus::Cancelled);
-    assert_eq!(app.store.data().products.get("P1001").unwrap().stock, 29);
+    assert_eq!(app.order("O0001").unwrap().status, OrderStatus::Cancelled);
+    assert_eq!(app.product("P1001").unwrap().stock, 29);
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(error(&app), "Order O0001 is cancelled; only a placed order can be cancelled");
     press(&mut app, KeyCode::Esc);
@@ -363,8 +362,8 @@ fn a_damaged_file_while_running_is_reported_not_overwritten() {
 
 #[test]
 fn huge_catalogs_filter_on_a_worker_thread() {
-    let (_dir, mut app) = logged_in_shop(80, 24);
-    let mut inline = App::new(open(app.store.dir()), Rect::new(0, 0, 80, 24));
+    let (dir, mut app) = logged_in_shop(80, 24);
+    let mut inline = app_on(open(dir.path()), 80, 24);
     app.set_filter_worker_from(1);
     assert!(matches!(app.catalog.engine, shopfront::app::FilterEngine::Worker(_)));
     press(&mut app, KeyCode::Char('/'));
@@ -376,9 +375,11 @@ fn huge_catalogs_filter_on_a_worker_thread() {
         assert!(std::time::Instant::now() < deadline, "the worker answers");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    inline.session = app.session.clone();
-    inline.screen = Screen::Catalog;
-    inline.update(Action::FocusFilter);
+    type_text(&mut inline, "alice");
+    press(&mut inline, KeyCode::Tab);
+    type_text(&mut inline, "s3cret!");
+    press(&mut inline, KeyCode::Enter);
+    press(&mut inline, KeyCode::Char('/'));
     type_text(&mut inline, "usb");
     assert_eq!(app.catalog.hits, inline.catalog.hits, "same answer as matching inline");
     // Clearing the query needs no worker.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::keys::{press, type_text};
+use common::keys::press_now;
 use common::*;
 use crossterm::event::KeyCode;
 use shopfront::app::{Action, App, WAITING_NOTICE};
@@ -44,8 +44,14 @@ impl Drop for LockHolder {
     }
 }
 
-fn notice(app: &App) -> Option<&'static str> {
-    app.waiting_notice()
+/// Polls the app (as the terminal loop does) until `done` or 5 s.
+fn wait_until(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !done(app) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        app.update(Action::Tick);
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 #[test]
@@ -53,21 +59,23 @@ fn keys_are_answered_at_once_while_another_copy_holds_the_folder() {
     let (dir, mut app) = logged_in_shop(100, 30);
     let holder = LockHolder::hold(dir.path());
     let started = Instant::now();
-    press(&mut app, KeyCode::Char('a')); // add the selected product: needs the folder
-    press(&mut app, KeyCode::Char('/'));
-    type_text(&mut app, "cable");
-    press(&mut app, KeyCode::Down);
-    app.update(Action::Tick);
-    assert!(started.elapsed() < Duration::from_secs(2), "keys waited {:?} for the lock", started.elapsed());
+    press_now(&mut app, KeyCode::Char('a')); // add the selected product: needs the folder
+    press_now(&mut app, KeyCode::Char('/'));
+    for c in "cable".chars() {
+        press_now(&mut app, KeyCode::Char(c));
+    }
+    press_now(&mut app, KeyCode::Down);
+    press_now(&mut app, KeyCode::Char('2'));
+    assert!(started.elapsed() < Duration::from_millis(100), "keys took {:?}", started.elapsed());
     assert_eq!(app.catalog.query.value(), "cable", "typing is echoed while the folder is busy");
-    assert_eq!(app.requests.len(), 1, "the add waits in line");
-    assert_eq!(notice(&app), Some(WAITING_NOTICE));
+    assert_eq!(app.screen, shopfront::app::Screen::Cart, "tabs switch while the folder is busy");
+    wait_until(&mut app, "the waiting notice", |app| app.waiting_notice() == Some(WAITING_NOTICE));
+    assert_eq!(app.requests_in_flight(), 1, "the add waits");
     assert!(app.current_cart().is_empty(), "nothing changed yet");
 
     drop(holder);
-    app.update(Action::Tick);
-    assert!(app.requests.is_empty());
-    assert_eq!(notice(&app), None);
+    wait_until(&mut app, "the add", |app| app.requests_in_flight() == 0);
+    assert_eq!(app.waiting_notice(), None);
     let cart = app.current_cart();
     assert_eq!(cart.items.len(), 1, "the add was made once the folder was free");
     assert_eq!(cart.items[0].product_id, "P1001", "the product selected when `a` was pressed");
@@ -79,16 +87,15 @@ fn keys_are_answered_at_once_while_another_copy_holds_the_folder() {
 fn esc_stops_waiting_and_the_change_is_never_made() {
     let (dir, mut app) = logged_in_shop(100, 30);
     let holder = LockHolder::hold(dir.path());
-    press(&mut app, KeyCode::Char('a'));
-    assert_eq!(app.requests.len(), 1);
-    press(&mut app, KeyCode::Esc);
-    assert!(app.requests.is_empty());
+    press_now(&mut app, KeyCode::Char('a'));
+    wait_until(&mut app, "the waiting notice", |app| app.waiting_notice().is_some());
+    press_now(&mut app, KeyCode::Esc);
     assert_eq!(app.message.as_ref().map(|m| m.text.as_str()), Some("Stopped waiting: 1 change not made"));
+    wait_until(&mut app, "the cancelled add to come back", |app| app.requests_in_flight() == 0);
     drop(holder);
-    app.update(Action::Tick);
-    app.update(Action::Tick);
+    app.settle();
     assert!(app.current_cart().is_empty(), "a change the shopper gave up on must never happen");
-    assert!(read(dir.path(), "carts.json").is_empty() || !read(dir.path(), "carts.json").contains("P1001"));
+    assert!(!read(dir.path(), "carts.json").contains("P1001"));
 }
 
 #[test]
@@ -96,27 +103,32 @@ fn logging_in_waits_without_freezing_and_quit_works() {
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
-    let mut app = App::new(store, ratatui::layout::Rect::new(0, 0, 80, 24));
+    let mut app = app_on(store, 80, 24);
     let holder = LockHolder::hold(dir.path());
     let started = Instant::now();
-    type_text(&mut app, "alice");
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "s3cret!");
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Enter); // a second Enter is not a second login
-    assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(app.requests.len(), 1);
+    for c in "alice".chars() {
+        press_now(&mut app, KeyCode::Char(c));
+    }
+    press_now(&mut app, KeyCode::Tab);
+    for c in "s3cret!".chars() {
+        press_now(&mut app, KeyCode::Char(c));
+    }
+    press_now(&mut app, KeyCode::Enter);
+    press_now(&mut app, KeyCode::Enter); // a second Enter is not a second login
+    assert!(started.elapsed() < Duration::from_millis(100));
+    wait_until(&mut app, "the waiting notice", |app| app.waiting_notice().is_some());
+    assert_eq!(app.requests_in_flight(), 1);
     assert!(app.session.is_none());
     let screen = format!("{:?}", render(&app));
     assert!(screen.contains("Waiting for another copy of Shopfront"), "{screen}");
     drop(holder);
-    app.update(Action::Tick);
+    wait_until(&mut app, "the login", |app| app.session.is_some());
     assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"));
 
     // Quit answers while a change waits.
     let _holder = LockHolder::hold(dir.path());
-    press(&mut app, KeyCode::Char('a'));
-    press(&mut app, KeyCode::Char('q'));
+    press_now(&mut app, KeyCode::Char('a'));
+    press_now(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit);
 }
 

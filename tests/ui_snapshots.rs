@@ -22,10 +22,15 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 
 /// Snapshots `app` after `setup` at both sizes.
 fn snapshot(name: &str, setup: impl Fn(&mut App)) {
+    snapshot_in(name, |app, _| setup(app));
+}
+
+/// The same, for a setup that also changes the data folder behind the app.
+fn snapshot_in(name: &str, setup: impl Fn(&mut App, &std::path::Path)) {
     for (width, height) in SIZES {
-        let (_dir, mut app) = logged_in_shop(width, height);
+        let (dir, mut app) = logged_in_shop(width, height);
         app.message = None;
-        setup(&mut app);
+        setup(&mut app, dir.path());
         let terminal = render(&app, width, height);
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
     }
@@ -36,7 +41,7 @@ fn login_screens() {
     for (width, height) in SIZES {
         let dir = temp_dir();
         let store = open(dir.path());
-        let mut app = App::new(store, ratatui::layout::Rect::new(0, 0, width, height));
+        let mut app = app_on(store, width, height);
         insta::assert_snapshot!(format!("login_{width}x{height}"), render(&app, width, height).backend());
         type_text(&mut app, "alice");
         press(&mut app, KeyCode::Tab);
@@ -101,10 +106,9 @@ fn cart_and_checkout() {
         fill(app);
         press(app, KeyCode::Char('p'));
     });
-    snapshot("checkout_problems", |app| {
+    snapshot_in("checkout_problems", |app, dir| {
         fill(app);
         // Another copy sells out the mouse and reprices the cable.
-        let dir = app.store.dir().to_path_buf();
         let text = std::fs::read_to_string(dir.join("products.json")).unwrap();
         let text = text
             .replace(r#""price":24.99,"stock":12"#, r#""price":24.99,"stock":0"#)
@@ -151,35 +155,35 @@ fn overlays() {
 }
 
 /// Snapshots an admin's app after `setup` at both sizes.
-fn admin_snapshot(name: &str, setup: impl Fn(&mut App)) {
+fn admin_snapshot(name: &str, setup: impl Fn(&mut App, &std::path::Path)) {
     for (width, height) in SIZES {
-        let (_dir, mut app) = admin_shop_at(width, height);
+        let (dir, mut app) = admin_shop_at(width, height);
         app.message = None;
-        setup(&mut app);
+        setup(&mut app, dir.path());
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), render(&app, width, height).backend());
     }
 }
 
 #[test]
 fn admin_tabs() {
-    admin_snapshot("admin_products", |app| press(app, KeyCode::Char('4')));
-    admin_snapshot("admin_products_filtered", |app| {
-        app.store.set_product_active("boss", "P1002", false).unwrap();
+    admin_snapshot("admin_products", |app, _| press(app, KeyCode::Char('4')));
+    admin_snapshot("admin_products_filtered", |app, dir| {
+        open(dir).set_product_active("boss", "P1002", false).unwrap();
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('/'));
         type_text(app, "mouse");
         press(app, KeyCode::Enter);
     });
-    admin_snapshot("admin_orders", |app| press(app, KeyCode::Char('5')));
-    admin_snapshot("admin_order_detail", |app| {
+    admin_snapshot("admin_orders", |app, _| press(app, KeyCode::Char('5')));
+    admin_snapshot("admin_order_detail", |app, _| {
         press(app, KeyCode::Char('5'));
         press(app, KeyCode::Enter);
     });
-    admin_snapshot("admin_order_advance", |app| {
+    admin_snapshot("admin_order_advance", |app, _| {
         press(app, KeyCode::Char('5'));
         press(app, KeyCode::Char('m'));
     });
-    admin_snapshot("admin_help", |app| {
+    admin_snapshot("admin_help", |app, _| {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('?'));
     });
@@ -187,7 +191,7 @@ fn admin_tabs() {
 
 #[test]
 fn admin_forms() {
-    admin_snapshot("admin_new_product", |app| {
+    admin_snapshot("admin_new_product", |app, _| {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('n'));
         type_text(app, "Desk Fan");
@@ -195,22 +199,22 @@ fn admin_forms() {
         type_text(app, "19.999");
         common::keys::press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     });
-    admin_snapshot("admin_edit_product", |app| {
+    admin_snapshot("admin_edit_product", |app, _| {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('e'));
     });
-    admin_snapshot("admin_restock", |app| {
+    admin_snapshot("admin_restock", |app, _| {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('s'));
         type_text(app, "-99");
         press(app, KeyCode::Enter);
     });
-    admin_snapshot("admin_delete_confirm", |app| {
+    admin_snapshot("admin_delete_confirm", |app, _| {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('j'));
         press(app, KeyCode::Char('D'));
     });
-    admin_snapshot("admin_discard_confirm", |app| {
+    admin_snapshot("admin_discard_confirm", |app, _| {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('n'));
         type_text(app, "x");
@@ -288,7 +292,7 @@ fn wide_characters_keep_columns_aligned() {
     );
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
-    let mut app = App::new(store, ratatui::layout::Rect::new(0, 0, 80, 24));
+    let mut app = app_on(store, 80, 24);
     type_text(&mut app, "alice");
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, "s3cret!");

@@ -31,8 +31,8 @@ impl App {
                 self.request(Request::SetProductActive { product_id: p.product_id, active: !p.active });
             }
             (Action::DeleteProduct, Some(p)) => {
-                let ordered =
-                    self.store.data().orders.rows().iter().flat_map(|o| &o.items).any(|l| l.product_id == p.product_id);
+                // The shop checks again; this only saves a pointless question.
+                let ordered = self.all_orders.as_ref().is_some_and(|book| book.mention(&p.product_id));
                 if ordered {
                     self.error(ProductError::InPastOrders { id: p.product_id }.to_string());
                 } else {
@@ -141,12 +141,12 @@ impl App {
     }
 
     pub(super) fn select_admin_product(&mut self, product_id: &str) {
-        let rows = self.store.data().products.rows();
+        let products = &self.products;
         let found = self
             .admin_products
             .hits
             .iter()
-            .position(|h| rows.get(h.position as usize).is_some_and(|p| p.product_id == product_id));
+            .position(|h| products.at(h.position as usize).is_some_and(|p| p.product_id == product_id));
         if let Some(index) = found {
             let (len, height) = (self.admin_products.hits.len(), self.list_rows());
             self.admin_products.cursor.select(index, len, height);
@@ -167,7 +167,7 @@ impl App {
             Screen::AdminOrderDetail => self.admin_orders.detail.clone(),
             _ => self.admin_orders.ids.get(self.admin_orders.cursor.selected).cloned(),
         };
-        let order = selected.and_then(|id| self.store.data().orders.get(&id).cloned());
+        let order = selected.and_then(|id| self.order(&id).cloned());
         match (action, order) {
             (Action::Back, _) if self.screen == Screen::AdminOrderDetail => {
                 self.admin_orders.detail = None;
@@ -204,17 +204,19 @@ impl App {
         if !self.is_admin() {
             return;
         }
-        let built = (self.store.version(FileKind::Orders), self.admin_orders.query.value().to_string());
+        let built = (self.orders_generation, self.admin_orders.query.value().to_string());
         if self.admin_orders.built_from.as_ref() == Some(&built) {
             return;
         }
         self.admin_orders.built_from = Some(built);
         let words: Vec<String> = self.admin_orders.query.value().split_whitespace().map(str::to_lowercase).collect();
-        self.admin_orders.ids = self
-            .store
-            .data()
-            .all_orders()
-            .into_iter()
+        let Some(book) = self.all_orders.as_ref() else {
+            self.admin_orders.ids = Vec::new();
+            return;
+        };
+        self.admin_orders.ids = book
+            .orders()
+            .iter()
             .filter(|o| {
                 let (user, id) = (o.username.to_lowercase(), o.order_id.to_lowercase());
                 words.iter().all(|w| {
@@ -223,7 +225,7 @@ impl App {
             })
             .map(|o| o.order_id.clone())
             .collect();
-        if self.admin_orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
+        if self.admin_orders.detail.as_ref().is_some_and(|id| self.order(id).is_none()) {
             self.admin_orders.detail = None;
         }
     }

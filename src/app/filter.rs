@@ -4,19 +4,13 @@
 //! Typing usually extends the previous query; then only the previous matches
 //! are re-checked, so each keystroke gets cheaper as the list narrows.
 
+use std::sync::Arc;
+
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::domain::Product;
-
-/// One product the filter can find.
-#[derive(Clone, Debug)]
-struct Entry {
-    /// The product's position in the list given to `CatalogFilter::new`.
-    position: u32,
-    /// `name id category`, searched as one text.
-    haystack: String,
-}
+use crate::shop::catalog::{SearchText, haystack_of};
 
 /// A product that matched, with its score (higher is better).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +20,10 @@ pub struct Hit {
 }
 
 pub struct CatalogFilter {
-    entries: Vec<Entry>,
+    /// The catalog snapshot's text, shared by every session.
+    text: Arc<SearchText>,
+    /// The positions (in the snapshot) this filter searches, in catalog order.
+    entries: Vec<u32>,
     matcher: Matcher,
     last_query: String,
     /// Entries matching `last_query`, in entry order.
@@ -49,17 +46,13 @@ fn pattern(query: &str) -> Pattern {
     Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart)
 }
 
-fn haystack_of(product: &Product) -> String {
-    format!("{} {} {}", product.name, product.product_id, product.category_or_blank())
-}
-
 impl CatalogFilter {
-    /// Indexes `(position, product)` pairs; hits report those positions.
-    pub fn new<'a>(products: impl IntoIterator<Item = (usize, &'a Product)>) -> CatalogFilter {
-        let entries: Vec<Entry> =
-            products.into_iter().map(|(i, p)| Entry { position: i as u32, haystack: haystack_of(p) }).collect();
+    /// Searches the products at `positions` of a catalog snapshot's `text`;
+    /// hits report those positions.
+    pub fn new(text: Arc<SearchText>, positions: Vec<u32>) -> CatalogFilter {
         CatalogFilter {
-            entries,
+            text,
+            entries: positions,
             matcher: Matcher::new(Config::DEFAULT),
             last_query: String::new(),
             last_matches: Vec::new(),
@@ -81,7 +74,7 @@ impl CatalogFilter {
         if query.trim().is_empty() {
             self.last_query.clear();
             self.last_matches.clear();
-            return self.entries.iter().map(|e| Hit { position: e.position, score: 0 }).collect();
+            return self.entries.iter().map(|&position| Hit { position, score: 0 }).collect();
         }
         let narrowing = !self.last_query.is_empty()
             && query.starts_with(self.last_query.as_str())
@@ -95,12 +88,13 @@ impl CatalogFilter {
             all = (0..self.entries.len() as u32).collect();
             &all
         };
-        let entries = &self.entries;
+        let (entries, haystacks) = (&self.entries, &self.text.haystacks);
         let score = |chunk: &[u32], matcher: &mut Matcher| {
             let mut buf = Vec::new();
             let mut scored = Vec::new();
             for &i in chunk {
-                let haystack = Utf32Str::new(&entries[i as usize].haystack, &mut buf);
+                let text = haystacks.get(entries[i as usize] as usize).map_or("", String::as_str);
+                let haystack = Utf32Str::new(text, &mut buf);
                 if let Some(score) = pattern.score(haystack, matcher) {
                     scored.push((i, score));
                 }
@@ -122,7 +116,7 @@ impl CatalogFilter {
         };
         self.last_query = query.to_string();
         self.last_matches = scored.iter().map(|&(i, _)| i).collect();
-        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize].position, score }).collect()
+        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize], score }).collect()
     }
 }
 
@@ -218,6 +212,12 @@ pub fn highlight(query: &str, product: &Product) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A filter over every product of a catalog made of `products`.
+    fn filter_of(products: &[crate::domain::Product]) -> CatalogFilter {
+        let catalog = crate::shop::Catalog::build(products, None);
+        CatalogFilter::new(Arc::clone(catalog.search_text()), (0..products.len() as u32).collect())
+    }
     use crate::domain::Money;
 
     fn product(id: &str, name: &str, category: &str) -> Product {
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn words_match_in_any_field_case_insensitively() {
         let products = catalog();
-        let mut filter = CatalogFilter::new(products.iter().enumerate());
+        let mut filter = filter_of(&products);
         assert_eq!(names(&products, &filter.search("usb cab")), ["USB-C Cable"]);
         assert_eq!(names(&products, &filter.search("PERIPH")), ["Wireless Mouse", "Mechanical Keyboard"]);
         assert_eq!(names(&products, &filter.search("p1004")), ["USB Flash Drive"]);
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn best_matches_come_first() {
         let products = catalog();
-        let mut filter = CatalogFilter::new(products.iter().enumerate());
+        let mut filter = filter_of(&products);
         let hits = filter.search("cable");
         assert_eq!(names(&products, &hits)[..2], ["USB-C Cable", "Cable Management Kit"]);
         assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
@@ -270,12 +270,12 @@ mod tests {
     #[test]
     fn narrowing_gives_the_same_answer_as_a_fresh_search() {
         let products = catalog();
-        let mut typed = CatalogFilter::new(products.iter().enumerate());
-        let mut fresh = CatalogFilter::new(products.iter().enumerate());
+        let mut typed = filter_of(&products);
+        let mut fresh = filter_of(&products);
         let query = "usb c";
         for end in 1..=query.len() {
             let part = &query[..end];
-            assert_eq!(typed.search(part), CatalogFilter::new(products.iter().enumerate()).search(part), "{part}");
+            assert_eq!(typed.search(part), filter_of(&products).search(part), "{part}");
         }
         // Operators break narrowing: `!usb` is wider than `!us`... and must still be right.
         assert_eq!(names(&products, &typed.search("!us")), names(&products, &fresh.search("!us")));
@@ -289,7 +289,7 @@ mod tests {
             products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
         for query in ["usb cab", "periph", "", "zzz", "cable"] {
             let ranked = rank_once(query, items.len(), |i| items[i]);
-            assert_eq!(ranked, CatalogFilter::new(products.iter().enumerate()).search(query), "{query}");
+            assert_eq!(ranked, filter_of(&products).search(query), "{query}");
         }
     }
 
@@ -306,7 +306,7 @@ mod tests {
     fn large_catalogs_rank_the_same_on_two_threads() {
         let products: Vec<Product> =
             (0..30_000).map(|i| product(&format!("P{i}"), &format!("Item {} cable {i}", i % 7), "Cables")).collect();
-        let mut filter = CatalogFilter::new(products.iter().enumerate());
+        let mut filter = filter_of(&products);
         let hits = filter.search("cab 3");
         let items: Vec<(&str, &str, &str)> =
             products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();

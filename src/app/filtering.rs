@@ -65,9 +65,11 @@ impl App {
         let moved = self.view(kind).cursor.selected > 0;
         let keep = self.selected_in(kind).filter(|_| moved).map(|p| p.product_id.clone());
         let height = self.list_rows();
-        let rows = self.store.data().products.rows();
+        let products = &self.products;
         let index = keep
-            .and_then(|id| hits.iter().position(|h| rows.get(h.position as usize).is_some_and(|p| p.product_id == id)))
+            .and_then(|id| {
+                hits.iter().position(|h| products.at(h.position as usize).is_some_and(|p| p.product_id == id))
+            })
             .unwrap_or(0);
         let view = self.view_mut(kind);
         view.hits = hits;
@@ -75,20 +77,21 @@ impl App {
         view.cursor.select(index, view.hits.len(), height);
     }
 
-    /// Rebuilds the filters' indexes when the store's products changed.
+    /// Rebuilds the filters when a new catalog snapshot came. The text they
+    /// search is the snapshot's, shared with every session.
     pub(super) fn rebuild_catalog_if_stale(&mut self) {
-        let version = self.store.version(FileKind::Products);
+        let version = self.catalog_generation;
         let kinds: &[CatalogKind] =
             if self.is_admin() { &[CatalogKind::Shop, CatalogKind::Admin] } else { &[CatalogKind::Shop] };
         for &kind in kinds {
             if self.view(kind).built_from == version {
                 continue;
             }
-            let rows = self.store.data().products.rows();
-            let shown: Vec<(usize, &Product)> =
-                rows.iter().enumerate().filter(|(_, p)| kind == CatalogKind::Admin || p.active).collect();
-            let all = shown.iter().map(|&(i, _)| i as u32).collect();
-            let engine = CatalogFilter::new(shown);
+            let text = Arc::clone(self.products.search_text());
+            let all: Vec<u32> = (0..text.active.len() as u32)
+                .filter(|&i| kind == CatalogKind::Admin || text.active[i as usize])
+                .collect();
+            let engine = CatalogFilter::new(text, all.clone());
             let total = engine.len();
             let engine = if total >= self.worker_from {
                 FilterEngine::Worker(filter_worker::FilterWorker::spawn(engine))

@@ -53,15 +53,13 @@ impl App {
     /// About how many lines the current detail page has (the ui draws what
     /// fits and clamps exactly; this keeps the scroll from running past it).
     fn detail_lines(&self) -> usize {
-        let data = self.store.data();
         let width = usize::from(self.frame_layout().body.width.saturating_sub(2)).max(1);
         let order_lines = |id: Option<&String>| {
-            id.and_then(|id| data.orders.get(id)).map_or(0, |o| 9 + o.items.len() + o.events.len().max(1))
+            id.and_then(|id| self.order(id)).map_or(0, |o| 9 + o.items.len() + o.events.len().max(1))
         };
         match self.screen {
-            Screen::Product => data
-                .products
-                .get(&self.product.product_id)
+            Screen::Product => self
+                .product(&self.product.product_id)
                 .map_or(0, |p| 10 + p.description_or_blank().chars().count().div_ceil(width)),
             Screen::OrderDetail => order_lines(self.orders.detail.as_ref()),
             Screen::AdminOrderDetail => order_lines(self.admin_orders.detail.as_ref()),

@@ -58,15 +58,16 @@ impl App {
     }
 
     /// A login or a new account went through: into the shop.
-    pub(super) fn logged_in(&mut self, user: crate::domain::User) {
+    pub(super) fn logged_in(&mut self, account: Session) {
         let created = self.login.mode == LoginMode::CreateAccount;
-        self.session = Some(Session { username: user.username.clone(), role: user.role });
+        let greeting = if created { "Account created — welcome" } else { "Welcome back" };
+        self.info(format!("{greeting}, {}", account.username));
+        self.session = Some(account);
         self.login = LoginForm::default();
         self.screen = Screen::Catalog;
         self.admin_products.built_from = u64::MAX;
-        self.sync_with_store();
-        let greeting = if created { "Account created — welcome" } else { "Welcome back" };
-        self.info(format!("{greeting}, {}", user.username));
+        self.orders_generation += 1;
+        self.refresh_views();
     }
 
     pub(super) fn login_failed(&mut self, err: StoreError) {

@@ -1,6 +1,8 @@
-//! App state and its update: turns actions into domain calls and store
-//! commits. No drawing and no terminal here; `update` is the only way state
-//! changes, so every flow can be tested by feeding actions.
+//! App state and its update: turns actions into state changes and requests
+//! to the shop. No drawing, no terminal and no storage here: requests run on
+//! the session's worker (`worker.rs`) and come back as outcomes; `update`
+//! and `poll_results` are the only ways state changes, so every flow can be
+//! tested by feeding actions and settling.
 
 pub mod action;
 mod admin;
@@ -14,7 +16,10 @@ mod login;
 pub mod requests;
 mod shop;
 pub mod views;
+pub mod worker;
 
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::{Position, Rect};
@@ -29,23 +34,24 @@ pub use views::{
 };
 
 use crate::domain::product::parse_stock_change;
-use crate::domain::{Cart, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role};
-use crate::store::{FileKind, LockWait, Store, StoreError};
-use requests::{Request, Requests};
+use crate::domain::{Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role};
+use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
+use requests::Request;
+use worker::{SessionView, Worker};
 
 pub use crate::shop::SHOP_NAME;
-/// How often a running app looks for other copies' changes when idle.
-pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
 /// From this many products, matching runs on a worker thread so typing
 /// never waits for it.
 pub const FILTER_WORKER_FROM: usize = 250_000;
 /// Rows the mouse wheel moves.
 const WHEEL_ROWS: isize = 3;
-/// How long the folder may stay busy before reading it says so (other
-/// copies' changes take milliseconds; a notice for those would only flicker).
-const BUSY_NOTICE_AFTER: Duration = Duration::from_millis(800);
+/// How long a request may take before the screen says it is working on it
+/// (a password hash, a big reload); quicker ones would only flicker.
+const BUSY_NOTICE_AFTER: Duration = Duration::from_millis(300);
 /// What the app says while another copy of Shopfront holds the data folder.
 pub const WAITING_NOTICE: &str = "Waiting for another copy of Shopfront to finish with the data folder…";
+/// What the app says while a request takes a while.
+pub const WORKING_NOTICE: &str = "Working…";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -80,14 +86,10 @@ pub enum CatalogKind {
     Admin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
-    pub username: String,
-    pub role: Role,
-}
+/// Who is logged in to this app.
+pub type Session = Account;
 
 pub struct App {
-    pub store: Store,
     pub session: Option<Session>,
     pub screen: Screen,
     pub login: LoginForm,
@@ -109,22 +111,44 @@ pub struct App {
     /// The terminal's size, for page lengths and mouse hits.
     pub viewport: Rect,
     pub should_quit: bool,
-    /// Changes asked for and not made yet (waiting while another copy holds the folder).
-    pub requests: Requests,
-    /// Since when reading the folder has found another copy holding it.
-    store_busy_since: Option<Instant>,
-    last_refresh: Instant,
     /// Catalog size from which matching moves to a worker thread.
     worker_from: usize,
+    shop: Arc<dyn Shop>,
+    worker: Worker,
+    notices: Receiver<Changed>,
+    /// What the screens show: the catalog snapshot (shared with every other
+    /// session), and this account's cart and orders as the worker last read them.
+    products: Arc<Catalog>,
+    my_cart: Cart,
+    my_orders: Vec<Order>,
+    all_orders: Option<Arc<OrderBook>>,
+    /// Bumped with each new catalog / orders snapshot, so views know to rebuild.
+    catalog_generation: u64,
+    orders_generation: u64,
+    submits_in_flight: usize,
+    refresh_in_flight: bool,
+    /// Since when requests have been under way.
+    busy_since: Option<Instant>,
 }
 
 impl App {
-    pub fn new(mut store: Store, viewport: Rect) -> App {
-        // Never wait for the folder lock on the UI thread: a busy folder
-        // comes back as `StoreError::Busy` and the change waits in line.
-        store.set_lock_wait(LockWait::Impatient);
+    /// A session on `shop`, showing the login form.
+    pub fn new(shop: Arc<dyn Shop>, viewport: Rect) -> App {
+        let notices = shop.subscribe();
+        let products = shop.catalog();
         let mut app = App {
-            store,
+            worker: Worker::spawn(Arc::clone(&shop)),
+            shop,
+            notices,
+            products,
+            my_cart: Cart::default(),
+            my_orders: Vec::new(),
+            all_orders: None,
+            catalog_generation: 1,
+            orders_generation: 1,
+            submits_in_flight: 0,
+            refresh_in_flight: false,
+            busy_since: None,
             session: None,
             screen: Screen::Login,
             login: LoginForm::default(),
@@ -142,9 +166,6 @@ impl App {
             stats: Stats::default(),
             viewport,
             should_quit: false,
-            requests: Requests::default(),
-            store_busy_since: None,
-            last_refresh: Instant::now(),
             worker_from: FILTER_WORKER_FROM,
         };
         app.rebuild_catalog_if_stale();
@@ -181,16 +202,44 @@ impl App {
     /// The product a hit of either catalog points at.
     pub fn hit_in(&self, kind: CatalogKind, index: usize) -> Option<&Product> {
         let hit = self.view(kind).hits.get(index)?;
-        self.store.data().products.rows().get(hit.position as usize)
+        self.products.at(hit.position as usize)
+    }
+
+    /// A product of the catalog snapshot, archived ones too.
+    pub fn product(&self, product_id: &str) -> Option<&Product> {
+        self.products.get(product_id)
+    }
+
+    /// How many products the catalog holds, archived ones too.
+    pub fn product_count(&self) -> usize {
+        self.products.len()
+    }
+
+    /// One of this account's orders (an admin: any order).
+    pub fn order(&self, order_id: &str) -> Option<&Order> {
+        match &self.all_orders {
+            Some(book) => book.get(order_id),
+            None => self.my_orders.iter().find(|o| o.order_id == order_id),
+        }
+    }
+
+    /// Every order in the shop (admins; 0 for shoppers).
+    pub fn all_orders_count(&self) -> usize {
+        self.all_orders.as_ref().map_or(0, |book| book.len())
     }
 
     pub fn selected_in(&self, kind: CatalogKind) -> Option<&Product> {
         self.hit_in(kind, self.view(kind).cursor.selected)
     }
 
-    /// The shopper's cart as stored.
-    pub fn current_cart(&self) -> Cart {
-        self.username().map(|u| self.store.cart(u)).unwrap_or_default()
+    /// The shopper's cart as the worker last read it.
+    pub fn current_cart(&self) -> &Cart {
+        &self.my_cart
+    }
+
+    /// Requests sent to the shop and not answered yet.
+    pub fn requests_in_flight(&self) -> usize {
+        self.worker.in_flight()
     }
 
     /// The product a catalog hit points at.
@@ -204,7 +253,7 @@ impl App {
 
     /// Where keys go now, most specific first (the keymap adds `Anywhere`).
     pub fn contexts(&self) -> Vec<Context> {
-        let mut contexts = if self.requests.is_empty() { vec![] } else { vec![Context::Waiting] };
+        let mut contexts = if self.worker.waiting() { vec![Context::Waiting] } else { vec![] };
         contexts.extend(if self.screen == Screen::Login {
             vec![Context::Login]
         } else if self.dialog.is_some() {
@@ -217,11 +266,13 @@ impl App {
         contexts
     }
 
-    /// The notice to show while another copy of Shopfront holds the folder:
-    /// at once when a change waits for it, after a moment when only reading does.
+    /// What to say while requests are under way: that another copy of
+    /// Shopfront holds the folder, or (after a moment) that the app is working.
     pub fn waiting_notice(&self) -> Option<&'static str> {
-        let reading = self.store_busy_since.is_some_and(|since| since.elapsed() >= BUSY_NOTICE_AFTER);
-        (self.requests.waiting_since().is_some() || reading).then_some(WAITING_NOTICE)
+        if self.worker.waiting() {
+            return Some(WAITING_NOTICE);
+        }
+        self.busy_since.filter(|since| since.elapsed() >= BUSY_NOTICE_AFTER).map(|_| WORKING_NOTICE)
     }
 
     /// The screen's own contexts (what the help overlay lists).
@@ -274,11 +325,7 @@ impl App {
                 return;
             }
             Action::Tick => {
-                let due = self.last_refresh.elapsed() >= REFRESH_EVERY || self.store_busy_since.is_some();
-                if self.session.is_some() && due {
-                    self.sync_with_store();
-                }
-                self.run_requests();
+                self.poll_results();
                 return;
             }
             Action::StopWaiting => {
@@ -301,11 +348,8 @@ impl App {
         }
         if self.screen == Screen::Login {
             self.update_login(action);
-            self.run_requests();
             return;
         }
-        // Another copy may have changed things: act on the latest data.
-        self.sync_with_store();
         if self.dialog.is_some() {
             self.update_dialog(action);
         } else if self.form.is_some() && !self.help_open {
@@ -317,8 +361,6 @@ impl App {
         } else {
             self.update_shop(action);
         }
-        // Make the changes it asked for, then bring the views up to date.
-        self.run_requests();
         self.refresh_views();
         self.fit_cursors();
     }
@@ -381,8 +423,12 @@ impl App {
 
     fn log_out(&mut self) {
         // Changes still waiting were the account's: never made after it left.
-        self.requests = Requests::default();
+        self.worker.cancel_all();
         self.session = None;
+        self.my_cart = Cart::default();
+        self.my_orders = Vec::new();
+        self.all_orders = None;
+        self.orders_generation += 1;
         self.screen = Screen::Login;
         self.login = LoginForm::default();
         self.cart = ListCursor::default();
@@ -419,23 +465,32 @@ impl App {
 
     // ---- keeping up with the store ----
 
-    /// Picks up other copies' changes; rebuilds what depends on them.
-    pub fn sync_with_store(&mut self) {
-        self.last_refresh = Instant::now();
-        match self.store.refresh() {
-            // Another copy is mid-change: go on with what we have, retry on the next tick.
-            Err(StoreError::Busy) => {
-                self.store_busy_since.get_or_insert_with(Instant::now);
-                return;
-            }
-            Err(err) => {
-                self.store_busy_since = None;
-                self.error(format!("Cannot read the data folder: {err}"));
-                return;
-            }
-            Ok(_) => self.store_busy_since = None,
+    /// Takes the shop's newest catalog snapshot (cheap: an `Arc`).
+    fn take_catalog(&mut self) {
+        let newest = self.shop.catalog();
+        if !Arc::ptr_eq(&newest, &self.products) {
+            self.products = newest;
+            self.catalog_generation += 1;
+            self.rebuild_catalog_if_stale();
+        }
+    }
+
+    /// Takes what the worker read of this account.
+    fn take_view(&mut self, view: SessionView) {
+        let orders_changed = view.orders != self.my_orders
+            || match (&view.all_orders, &self.all_orders) {
+                (Some(new), Some(old)) => !Arc::ptr_eq(new, old),
+                (None, None) => false,
+                _ => true,
+            };
+        self.my_cart = view.cart;
+        self.my_orders = view.orders;
+        self.all_orders = view.all_orders;
+        if orders_changed {
+            self.orders_generation += 1;
         }
         self.refresh_views();
+        self.fit_cursors();
     }
 
     /// Rebuilds whatever was made from data that has changed since.

@@ -1,40 +1,81 @@
-//! Changes the app asks of the store, as data. An action queues a request;
-//! `run_requests` performs them in order after the action, without ever
-//! waiting for the folder lock: while another copy of Shopfront holds it, the
-//! requests wait in line (a notice says so, Esc drops them) and are retried
-//! on the next tick, and the screen keeps answering keys meanwhile.
+//! What the app asks of the shop, as data. An action sends a request to the
+//! session's worker (`worker.rs`), which performs it off the UI thread; the
+//! outcome comes back through `poll_results` and `finish` shows it. While
+//! another copy of Shopfront holds the data folder the worker waits and the
+//! screen says so; Esc drops what waits (nothing of it is made).
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::worker::Done;
 use super::*;
-use crate::domain::{CartLine, Order, OrderStatus, ProductDetails, ProductDraft, User};
+use crate::domain::{CartLine, Order, OrderStatus, ProductDetails, ProductDraft};
+use crate::shop::{Account, Shop, ShopError};
 
 /// One change to the shop, with everything it needs captured when asked.
 pub enum Request {
-    LogIn { username: String, password: String },
-    CreateAccount { username: String, password: String },
-    AddToCart { product_id: String, qty: u32 },
-    SetCartQty { product_id: String, qty: u32 },
-    RemoveFromCart { product_id: String },
-    PlaceOrder { seen: Vec<CartLine> },
+    /// Pick up changes made elsewhere and read the session's view again.
+    Refresh,
+    LogIn {
+        username: String,
+        password: String,
+    },
+    CreateAccount {
+        username: String,
+        password: String,
+    },
+    AddToCart {
+        product_id: String,
+        qty: u32,
+    },
+    SetCartQty {
+        product_id: String,
+        qty: u32,
+    },
+    RemoveFromCart {
+        product_id: String,
+    },
+    PlaceOrder {
+        seen: Vec<CartLine>,
+    },
     AcceptAdjustments,
-    CancelOrder { order_id: String },
-    WriteReceipt { order_id: String },
-    SetProductActive { product_id: String, active: bool },
-    CreateProduct { draft: ProductDraft },
-    UpdateProduct { product_id: String, seen: ProductDetails, wanted: ProductDetails },
-    ChangeStock { product_id: String, change: i64 },
-    AdvanceOrder { order_id: String, to: OrderStatus },
-    DeleteProduct { product_id: String },
+    CancelOrder {
+        order_id: String,
+    },
+    WriteReceipt {
+        order_id: String,
+    },
+    SetProductActive {
+        product_id: String,
+        active: bool,
+    },
+    CreateProduct {
+        draft: ProductDraft,
+    },
+    UpdateProduct {
+        product_id: String,
+        seen: ProductDetails,
+        wanted: ProductDetails,
+    },
+    ChangeStock {
+        product_id: String,
+        change: i64,
+    },
+    AdvanceOrder {
+        order_id: String,
+        to: OrderStatus,
+    },
+    DeleteProduct {
+        product_id: String,
+    },
 }
 
 impl fmt::Debug for Request {
     // Never print a password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Request::Refresh => write!(f, "Refresh"),
             Request::LogIn { username, .. } => write!(f, "LogIn({username})"),
             Request::CreateAccount { username, .. } => write!(f, "CreateAccount({username})"),
             Request::AddToCart { product_id, qty } => write!(f, "AddToCart({product_id} × {qty})"),
@@ -70,67 +111,103 @@ impl Request {
 }
 
 /// What a performed request gave back.
-enum Outcome {
-    User(User),
+pub enum Outcome {
+    Refreshed,
+    Account(Account),
     Cart(Cart),
     Order(Order),
     Product(Product),
     Receipt(PathBuf),
 }
 
-/// The queue of requests not performed yet, and since when they wait.
-#[derive(Debug, Default)]
-pub struct Requests {
-    queue: VecDeque<(Option<String>, Request)>,
-    waiting_since: Option<Instant>,
-}
-
-impl Requests {
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// Since when the first request has been waiting for another copy.
-    pub fn waiting_since(&self) -> Option<Instant> {
-        self.waiting_since
-    }
-}
-
 impl App {
-    /// Queues a change for the logged-in account (performed by `run_requests`).
+    /// Sends a change (or a refresh) to the worker for the logged-in account.
     pub(super) fn request(&mut self, request: Request) {
-        if request.is_submit() && self.requests.queue.iter().any(|(_, r)| r.is_submit()) {
-            return;
+        if request.is_submit() {
+            // A second submit while the first is under way would do it twice.
+            if self.submits_in_flight > 0 {
+                return;
+            }
+            self.submits_in_flight += 1;
         }
-        let actor = self.username().map(str::to_string);
-        self.requests.queue.push_back((actor, request));
+        if matches!(request, Request::Refresh) {
+            if self.refresh_in_flight {
+                return;
+            }
+            self.refresh_in_flight = true;
+        }
+        self.busy_since.get_or_insert_with(Instant::now);
+        let actor = self.session.clone();
+        self.worker.send(actor, request);
     }
 
-    /// Performs queued requests in order until one finds the folder busy.
-    pub fn run_requests(&mut self) {
-        while let Some((actor, request)) = self.requests.queue.pop_front() {
-            match perform(&mut self.store, actor.as_deref().unwrap_or_default(), &request) {
-                Err(StoreError::Busy) => {
-                    self.requests.queue.push_front((actor, request));
-                    self.requests.waiting_since.get_or_insert_with(Instant::now);
-                    return;
-                }
-                outcome => {
-                    self.requests.waiting_since = None;
-                    self.finish(request, outcome);
-                }
+    /// Shows every outcome the worker has sent back, and takes the shop's
+    /// change notices (asking for a fresh view). Returns whether anything
+    /// changed on screen.
+    pub fn poll_results(&mut self) -> bool {
+        let mut changed = self.take_notices();
+        while let Some(done) = self.worker.try_done() {
+            self.apply(done);
+            changed = true;
+        }
+        changed
+    }
+
+    /// Waits (up to 10 s) until every request sent so far has been answered
+    /// and shown, after first picking up changes made elsewhere: tests drive
+    /// the app with this after each key, as a person waits for the screen.
+    pub fn settle(&mut self) {
+        if self.session.is_some() {
+            self.request(Request::Refresh);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.worker.in_flight() > 0 && Instant::now() < deadline {
+            if let Some(done) = self.worker.wait_done(Duration::from_millis(10)) {
+                self.apply(done);
             }
         }
+        self.poll_results();
+    }
+
+    fn take_notices(&mut self) -> bool {
+        let mut changed = Changed::default();
+        while let Ok(notice) = self.notices.try_recv() {
+            changed.catalog |= notice.catalog;
+            changed.carts |= notice.carts;
+            changed.orders |= notice.orders;
+        }
+        if changed.catalog {
+            self.take_catalog();
+        }
+        if (changed.carts || changed.orders) && self.session.is_some() {
+            self.request(Request::Refresh);
+        }
+        changed.catalog
+    }
+
+    fn apply(&mut self, done: Done) {
+        if done.request.is_submit() {
+            self.submits_in_flight = self.submits_in_flight.saturating_sub(1);
+        }
+        if matches!(done.request, Request::Refresh) {
+            self.refresh_in_flight = false;
+        }
+        if self.worker.in_flight() == 0 {
+            self.busy_since = None;
+        }
+        if done.cancelled {
+            return;
+        }
+        if let Some(view) = done.view {
+            self.take_view(view);
+        }
+        self.take_catalog();
+        self.finish(done.request, done.outcome);
     }
 
     /// Esc while requests wait: none of them is performed.
     pub(super) fn stop_waiting(&mut self) {
-        let dropped = self.requests.queue.len();
-        self.requests = Requests::default();
+        let dropped = self.worker.cancel_all();
         if let Some(Form::Product(form)) = self.form.as_mut() {
             form.error = None;
         }
@@ -141,7 +218,11 @@ impl App {
     /// Shows what came of a request.
     fn finish(&mut self, request: Request, outcome: Result<Outcome, StoreError>) {
         match (request, outcome) {
-            (Request::LogIn { .. } | Request::CreateAccount { .. }, Ok(Outcome::User(user))) => self.logged_in(user),
+            (Request::Refresh, Ok(_)) => {}
+            (Request::Refresh, Err(err)) => self.error(format!("Cannot read the data folder: {err}")),
+            (Request::LogIn { .. } | Request::CreateAccount { .. }, Ok(Outcome::Account(account))) => {
+                self.logged_in(account)
+            }
             (Request::LogIn { .. } | Request::CreateAccount { .. }, Err(err)) => self.login_failed(err),
             (Request::AddToCart { product_id, qty }, Ok(Outcome::Cart(cart))) => {
                 let name = self.product_name(&product_id);
@@ -202,28 +283,32 @@ impl App {
     }
 }
 
-fn perform(store: &mut Store, actor: &str, request: &Request) -> Result<Outcome, StoreError> {
+/// Performs one request on the shop for `actor` (the worker calls this).
+pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Request) -> Result<Outcome, ShopError> {
+    let who = actor.map_or("", |a| a.username.as_str());
     Ok(match request {
-        Request::LogIn { username, password } => Outcome::User(store.login(username, password)?),
-        Request::CreateAccount { username, password } => Outcome::User(store.register(username, password)?),
-        Request::AddToCart { product_id, qty } => Outcome::Cart(store.add_to_cart(actor, product_id, *qty)?),
-        Request::SetCartQty { product_id, qty } => Outcome::Cart(store.set_cart_qty(actor, product_id, *qty)?),
-        Request::RemoveFromCart { product_id } => Outcome::Cart(store.remove_from_cart(actor, product_id)?),
-        Request::PlaceOrder { seen } => Outcome::Order(store.checkout(actor, seen)?),
-        Request::AcceptAdjustments => Outcome::Cart(store.accept_adjusted_cart(actor)?),
-        Request::CancelOrder { order_id } => Outcome::Order(store.cancel_order(actor, order_id)?),
-        Request::WriteReceipt { order_id } => Outcome::Receipt(store.write_receipt(actor, order_id, SHOP_NAME)?),
+        Request::Refresh => {
+            shop.refresh()?;
+            Outcome::Refreshed
+        }
+        Request::LogIn { username, password } => Outcome::Account(shop.login(username, password)?),
+        Request::CreateAccount { username, password } => Outcome::Account(shop.register(username, password)?),
+        Request::AddToCart { product_id, qty } => Outcome::Cart(shop.add_to_cart(who, product_id, *qty)?),
+        Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who, product_id, *qty)?),
+        Request::RemoveFromCart { product_id } => Outcome::Cart(shop.remove_from_cart(who, product_id)?),
+        Request::PlaceOrder { seen } => Outcome::Order(shop.checkout(who, seen)?),
+        Request::AcceptAdjustments => Outcome::Cart(shop.accept_adjusted_cart(who)?),
+        Request::CancelOrder { order_id } => Outcome::Order(shop.cancel_order(who, order_id)?),
+        Request::WriteReceipt { order_id } => Outcome::Receipt(shop.write_receipt(who, order_id)?),
         Request::SetProductActive { product_id, active } => {
-            Outcome::Product(store.set_product_active(actor, product_id, *active)?)
+            Outcome::Product(shop.set_product_active(who, product_id, *active)?)
         }
-        Request::CreateProduct { draft } => Outcome::Product(store.create_product(actor, draft.clone())?),
+        Request::CreateProduct { draft } => Outcome::Product(shop.create_product(who, draft.clone())?),
         Request::UpdateProduct { product_id, seen, wanted } => {
-            Outcome::Product(store.update_product(actor, product_id, seen, wanted.clone())?)
+            Outcome::Product(shop.update_product(who, product_id, seen, wanted.clone())?)
         }
-        Request::ChangeStock { product_id, change } => {
-            Outcome::Product(store.change_stock(actor, product_id, *change)?)
-        }
-        Request::AdvanceOrder { order_id, to } => Outcome::Order(store.set_order_status(actor, order_id, *to)?),
-        Request::DeleteProduct { product_id } => Outcome::Product(store.delete_product(actor, product_id)?),
+        Request::ChangeStock { product_id, change } => Outcome::Product(shop.change_stock(who, product_id, *change)?),
+        Request::AdvanceOrder { order_id, to } => Outcome::Order(shop.set_order_status(who, order_id, *to)?),
+        Request::DeleteProduct { product_id } => Outcome::Product(shop.delete_product(who, product_id)?),
     })
 }

@@ -49,7 +49,7 @@ impl App {
     // ---- product detail ----
 
     pub(super) fn update_product(&mut self, action: Action) {
-        let Some(product) = self.store.data().products.get(&self.product.product_id).cloned() else {
+        let Some(product) = self.product(&self.product.product_id).cloned() else {
             self.error("This product no longer exists");
             self.screen = Screen::Catalog;
             return;
@@ -70,8 +70,10 @@ impl App {
     // ---- cart ----
 
     pub(super) fn update_cart(&mut self, action: Action) {
-        let Some(user) = self.username().map(str::to_string) else { return };
-        let cart = self.store.cart(&user);
+        if self.session.is_none() {
+            return;
+        }
+        let cart = self.my_cart.clone();
         let line = cart.items.get(self.cart.selected).cloned();
         let result = match (action, line) {
             (Action::PlaceOrder, _) if cart.is_empty() => Err("Your cart is empty".to_string()),
@@ -95,7 +97,7 @@ impl App {
                 self.request(Request::RemoveFromCart { product_id: line.product_id });
                 Ok(())
             }
-            (Action::Open, Some(line)) if self.store.data().products.contains(&line.product_id) => {
+            (Action::Open, Some(line)) if self.product(&line.product_id).is_some() => {
                 self.open_product(line.product_id);
                 Ok(())
             }
@@ -110,7 +112,7 @@ impl App {
     }
 
     pub(super) fn product_name(&self, product_id: &str) -> String {
-        self.store.data().products.get(product_id).map_or_else(|| product_id.to_string(), |p| p.name.clone())
+        self.product(product_id).map_or_else(|| product_id.to_string(), |p| p.name.clone())
     }
 
     /// Asks the shopper to confirm the order for `cart` (as it is stored).
@@ -148,7 +150,7 @@ impl App {
                 self.orders.detail = None;
                 self.screen = Screen::Orders;
             }
-            Action::CancelOrder => match self.store.data().orders.get(&order_id).map(|o| o.status) {
+            Action::CancelOrder => match self.order(&order_id).map(|o| o.status) {
                 Some(OrderStatus::Placed) => self.dialog = Some(Dialog::ConfirmCancel { order_id }),
                 Some(status) => {
                     self.error(format!("Order {order_id} is {status}; only a placed order can be cancelled"))
@@ -162,14 +164,13 @@ impl App {
 
     /// The shopper's order list, when the orders changed.
     pub(super) fn refresh_orders(&mut self) {
-        let version = self.store.version(FileKind::Orders);
-        let Some(user) = self.username() else { return };
-        if self.orders.built_from == Some(version) {
+        let version = self.orders_generation;
+        if self.session.is_none() || self.orders.built_from == Some(version) {
             return;
         }
-        self.orders.ids = self.store.data().orders_of(user).iter().map(|o| o.order_id.clone()).collect();
+        self.orders.ids = self.my_orders.iter().map(|o| o.order_id.clone()).collect();
         self.orders.built_from = Some(version);
-        if self.orders.detail.as_ref().is_some_and(|id| !self.store.data().orders.contains(id)) {
+        if self.orders.detail.as_ref().is_some_and(|id| !self.my_orders.iter().any(|o| &o.order_id == id)) {
             self.orders.detail = None;
         }
     }

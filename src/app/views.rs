@@ -118,23 +118,23 @@ pub struct CatalogView {
     pub generation: u64,
     /// A worker has not answered the latest query yet.
     pub pending: bool,
-    /// Matches, best first; `position` is the product's row in the store.
+    /// Matches, best first; `position` is the product's place in the catalog snapshot.
     pub hits: Vec<Hit>,
     pub cursor: ListCursor,
     /// Products a shopper can see (active ones).
     pub total: usize,
     pub last_filter: Duration,
-    /// The store's product version the engine was built from.
+    /// The catalog snapshot (the app's count of them) the engine was built from.
     pub built_from: u64,
 }
 
 impl CatalogView {
-    /// Nothing loaded yet (`built_from` never matches a store version).
+    /// Nothing loaded yet (`built_from` never matches a snapshot).
     pub fn empty() -> CatalogView {
         CatalogView {
             query: Input::default(),
             filter_focused: false,
-            engine: FilterEngine::Inline(CatalogFilter::new(std::iter::empty())),
+            engine: FilterEngine::Inline(CatalogFilter::new(Default::default(), Vec::new())),
             all: Vec::new(),
             generation: 0,
             pending: false,
@@ -160,7 +160,7 @@ pub struct OrdersView {
     pub cursor: ListCursor,
     /// The order whose details are open.
     pub detail: Option<String>,
-    /// The store's orders version `ids` was made from.
+    /// The orders snapshot (the app's count of them) `ids` was made from.
     pub built_from: Option<u64>,
 }
 
@@ -174,7 +174,7 @@ pub struct AdminOrdersView {
     pub ids: Vec<String>,
     pub cursor: ListCursor,
     pub detail: Option<String>,
-    /// The orders version and query `ids` were made from.
+    /// The orders snapshot and query `ids` were made from.
     pub built_from: Option<(u64, String)>,
 }
 

@@ -94,7 +94,8 @@ impl Catalog {
     }
 }
 
-fn haystack_of(product: &Product) -> String {
+/// What the filter searches for a product: `name id category`.
+pub fn haystack_of(product: &Product) -> String {
     format!("{} {} {}", product.name, product.product_id, product.category_or_blank())
 }
 

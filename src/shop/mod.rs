@@ -128,16 +128,16 @@ impl ShopError {
 }
 
 /// Calls `attempt` until it is not `Busy`, sleeping a little between tries.
-/// `waiting` is set while it waits (so a screen can say so); if `cancel` is
-/// set meanwhile, it gives up with `Busy` without trying again.
+/// `waiting` is set while it waits (so a screen can say so); once
+/// `cancelled()` says so, it gives up with `Busy` without trying again.
 pub fn retry_while_busy<T>(
     waiting: &AtomicBool,
-    cancel: &AtomicBool,
+    cancelled: impl Fn() -> bool,
     mut attempt: impl FnMut() -> Result<T, ShopError>,
 ) -> Result<T, ShopError> {
     loop {
         match attempt() {
-            Err(ShopError::Busy) if !cancel.load(Ordering::SeqCst) => {
+            Err(ShopError::Busy) if !cancelled() => {
                 waiting.store(true, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(20));
             }

@@ -13,10 +13,10 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let areas = layout::filtered_list(body, false);
     let placeholder = "customer, status or order id…";
     catalog::draw_filter_field(frame, areas.filter, &view.query, view.filter_focused, placeholder, theme);
-    let title = format!(" All orders — {} of {} ", view.ids.len(), app.store.data().orders.len());
+    let title = format!(" All orders — {} of {} ", view.ids.len(), app.all_orders_count());
     let inner = super::panel(frame, areas.list, title, !view.filter_focused, theme);
     if view.ids.is_empty() {
-        let text = if app.store.data().orders.is_empty() {
+        let text = if app.all_orders_count() == 0 {
             "No orders yet.".to_string()
         } else {
             format!("No orders match “{}” (customer, status or order id).", view.query.value())
@@ -24,7 +24,6 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         super::draw_empty(frame, inner, text, theme);
         return;
     }
-    let data = app.store.data();
     let height = usize::from(areas.rows.height);
     // Narrow: the date without the time, so the customer's name fits.
     let full_dates = inner.width >= 70;
@@ -34,7 +33,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         .enumerate()
         .skip(view.cursor.offset)
         .take(height)
-        .filter_map(|(i, id)| data.orders.get(id).map(|o| (i, o)))
+        .filter_map(|(i, id)| app.order(id).map(|o| (i, o)))
         .map(|(i, order)| {
             let selected = i == view.cursor.selected;
             let row = Row::new([

@@ -21,7 +21,6 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     if cart.is_empty() {
         super::draw_empty(frame, inner, "Your cart is empty. Press 1 or / to browse the catalog.", theme);
     } else {
-        let products = &app.store.data().products;
         let height = usize::from(rows_area.height);
         let offset = app.cart.offset;
         let rows: Vec<Row> = cart
@@ -32,7 +31,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             .take(height)
             .map(|(i, line)| {
                 let selected = i == app.cart.selected;
-                let product = products.get(&line.product_id);
+                let product = app.product(&line.product_id);
                 let name = product.map_or_else(|| line.product_id.clone(), |p| p.name.clone());
                 let note = match product {
                     None => " (gone)".to_string(),

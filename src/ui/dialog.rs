@@ -11,11 +11,10 @@ use crate::app::{App, Dialog, layout};
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
     let (title, mut lines) = match dialog {
         Dialog::ConfirmCheckout { lines, total } => {
-            let products = &app.store.data().products;
             let mut out = vec![Line::from("You are about to order:"), Line::from("")];
             let room = usize::from(area.height.saturating_sub(10)).max(1);
             for line in lines.iter().take(room) {
-                let name = products.get(&line.product_id).map_or(line.product_id.as_str(), |p| p.name.as_str());
+                let name = app.product(&line.product_id).map_or(line.product_id.as_str(), |p| p.name.as_str());
                 out.push(Line::from(format!(
                     "  {} × {} @ {} = {}",
                     line.qty,

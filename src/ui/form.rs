@@ -31,13 +31,13 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
             note: Some(match &f.editing {
                 None => "The id is given automatically.".to_string(),
                 Some((id, _)) => {
-                    let stock = app.store.data().products.get(id).map_or(0, |p| p.stock);
+                    let stock = app.product(id).map_or(0, |p| p.stock);
                     format!("In stock: {stock} — press s on the list to restock.")
                 }
             }),
         },
         Form::Stock(f) => {
-            let product = app.store.data().products.get(&f.product_id);
+            let product = app.product(&f.product_id);
             let name = product.map_or("", |p| p.name.as_str());
             let stock = product.map_or(0, |p| p.stock);
             FormView {

@@ -133,7 +133,7 @@ fn draw_stats(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " filter {:.2} ms · render {:.2} ms · {} products",
         app.catalog.last_filter.as_secs_f64() * 1000.0,
         app.stats.last_render.as_secs_f64() * 1000.0,
-        app.store.data().products.len()
+        app.product_count()
     );
     frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())).style(theme.header()), area);
 }

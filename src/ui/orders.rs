@@ -34,14 +34,13 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         super::draw_empty(frame, inner, "You have no orders yet.", theme);
         return;
     }
-    let orders = &app.store.data().orders;
     let height = usize::from(rows_area.height);
     let rows: Vec<Row> = ids
         .iter()
         .enumerate()
         .skip(app.orders.cursor.offset)
         .take(height)
-        .filter_map(|(i, id)| orders.get(id).map(|o| (i, o)))
+        .filter_map(|(i, id)| app.order(id).map(|o| (i, o)))
         .map(|(i, order)| {
             let selected = i == app.orders.cursor.selected;
             let row = Row::new([
@@ -73,7 +72,7 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 }
 
 pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, order_id: Option<&str>, theme: &Theme) {
-    let order = order_id.and_then(|id| app.store.data().orders.get(id));
+    let order = order_id.and_then(|id| app.order(id));
     let Some(order) = order else {
         frame.render_widget(Paragraph::new("This order no longer exists. Esc goes back."), body);
         return;

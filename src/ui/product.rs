@@ -9,7 +9,7 @@ use super::{Theme, text};
 use crate::app::App;
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    let Some(p) = app.store.data().products.get(&app.product.product_id) else {
+    let Some(p) = app.product(&app.product.product_id) else {
         frame.render_widget(Paragraph::new("This product no longer exists. Esc goes back."), body);
         return;
     };

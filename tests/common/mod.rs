@@ -80,7 +80,17 @@ pub fn stock_of(store: &Store, id: &str) -> u32 {
     store.data().products.get(id).map(|p| p.stock).expect("product exists")
 }
 
+/// An app (a session) on the shop kept by `store`.
+pub fn app_on(mut store: Store, width: u16, height: u16) -> shopfront::app::App {
+    // As `shopfront` runs it: the session's worker does the waiting.
+    store.set_lock_wait(shopfront::store::LockWait::Impatient);
+    let shop = shopfront::shop::FolderShop::from_store(store);
+    shopfront::app::App::new(shop, ratatui::layout::Rect::new(0, 0, width, height))
+}
+
 /// Sends keys to the app the way the terminal loop does: through the keymap.
+/// `press` then waits until the app has every answer to what the key asked
+/// (`App::settle`), as a person waits for the screen; `press_now` does not.
 pub mod keys {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use shopfront::app::{App, keymap};
@@ -90,6 +100,15 @@ pub mod keys {
     }
 
     pub fn press_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        press_now_with(app, code, modifiers);
+        app.settle();
+    }
+
+    pub fn press_now(app: &mut App, code: KeyCode) {
+        press_now_with(app, code, KeyModifiers::NONE);
+    }
+
+    pub fn press_now_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
         let key = KeyEvent::new(code, modifiers);
         if let Some(action) = keymap::resolve(&app.contexts(), &key) {
             app.update(action);
@@ -110,7 +129,7 @@ pub fn logged_in_shop(width: u16, height: u16) -> (tempfile::TempDir, shopfront:
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").expect("register");
-    let mut app = shopfront::app::App::new(store, ratatui::layout::Rect::new(0, 0, width, height));
+    let mut app = app_on(store, width, height);
     keys::type_text(&mut app, "alice");
     keys::press(&mut app, KeyCode::Tab);
     keys::type_text(&mut app, "s3cret!");
@@ -129,7 +148,7 @@ pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::
     store.add_admin("boss", "b0ss-pass").expect("admin");
     let cart = store.add_to_cart("alice", "P1001", 2).expect("add");
     store.checkout("alice", &cart.items).expect("checkout");
-    let mut app = shopfront::app::App::new(store, ratatui::layout::Rect::new(0, 0, width, height));
+    let mut app = app_on(store, width, height);
     keys::type_text(&mut app, "boss");
     keys::press(&mut app, KeyCode::Tab);
     keys::type_text(&mut app, "b0ss-pass");
