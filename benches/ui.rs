@@ -47,7 +47,10 @@ fn catalog(n: usize) -> &'static [Product] {
 /// A filter over every product, as a session builds it from the shared snapshot.
 fn filter_of(products: &[Product]) -> CatalogFilter {
     let catalog = shopfront::shop::Catalog::build(products, None);
-    CatalogFilter::new(std::sync::Arc::clone(catalog.search_text()), (0..products.len() as u32).collect())
+    CatalogFilter::new(
+        std::sync::Arc::clone(catalog.search_text()),
+        std::sync::Arc::clone(&catalog.search_text().every),
+    )
 }
 
 /// The first keystroke: every product is checked.

@@ -226,3 +226,28 @@ fn two_handles_never_oversell() {
         assert_eq!(shop.all_orders("boss").unwrap().len(), 2);
     }
 }
+
+/// Many sessions (apps) on one shop hold one catalog and one search text.
+#[test]
+fn fifty_sessions_share_one_catalog() {
+    let dir = common::temp_dir();
+    let shop = FolderShop::open(dir.path(), LockWait::Impatient).unwrap();
+    let apps: Vec<shopfront::app::App> =
+        (0..50).map(|_| shopfront::app::App::new(shop.clone(), ratatui::layout::Rect::new(0, 0, 80, 24))).collect();
+    let catalog = shop.catalog();
+    for app in &apps {
+        assert!(Arc::ptr_eq(app.catalog_snapshot(), &catalog));
+        assert!(Arc::ptr_eq(app.catalog_snapshot().search_text(), catalog.search_text()));
+    }
+    // After a change, every session that takes the new snapshot shares it again.
+    let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "").unwrap();
+    shop.add_admin("boss", "b0ss-pass").unwrap();
+    shop.create_product("boss", draft).unwrap();
+    let mut apps = apps;
+    for app in &mut apps {
+        app.update(shopfront::app::Action::Tick);
+    }
+    let newest = shop.catalog();
+    assert!(!Arc::ptr_eq(&newest, &catalog));
+    assert!(apps.iter().all(|app| Arc::ptr_eq(app.catalog_snapshot(), &newest)));
+}

@@ -145,8 +145,8 @@ impl App {
         let found = self
             .admin_products
             .hits
-            .iter()
-            .position(|h| products.at(h.position as usize).is_some_and(|p| p.product_id == product_id));
+            .positions()
+            .position(|p| products.at(p as usize).is_some_and(|p| p.product_id == product_id));
         if let Some(index) = found {
             let (len, height) = (self.admin_products.hits.len(), self.list_rows());
             self.admin_products.cursor.select(index, len, height);

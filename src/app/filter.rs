@@ -19,11 +19,50 @@ pub struct Hit {
     pub score: u32,
 }
 
+/// What a catalog view lists: everything (the empty query) as the shared
+/// list of positions every session holds, or this session's matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hits {
+    All(Arc<[u32]>),
+    Matched(Vec<Hit>),
+}
+
+impl Default for Hits {
+    fn default() -> Hits {
+        Hits::Matched(Vec::new())
+    }
+}
+
+impl Hits {
+    pub fn len(&self) -> usize {
+        match self {
+            Hits::All(positions) => positions.len(),
+            Hits::Matched(hits) => hits.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, index: usize) -> Option<Hit> {
+        match self {
+            Hits::All(positions) => positions.get(index).map(|&position| Hit { position, score: 0 }),
+            Hits::Matched(hits) => hits.get(index).copied(),
+        }
+    }
+
+    /// The catalog positions listed, in order.
+    pub fn positions(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i)).map(|hit| hit.position)
+    }
+}
+
 pub struct CatalogFilter {
     /// The catalog snapshot's text, shared by every session.
     text: Arc<SearchText>,
     /// The positions (in the snapshot) this filter searches, in catalog order.
-    entries: Vec<u32>,
+    entries: Arc<[u32]>,
     matcher: Matcher,
     last_query: String,
     /// Entries matching `last_query`, in entry order.
@@ -49,7 +88,7 @@ fn pattern(query: &str) -> Pattern {
 impl CatalogFilter {
     /// Searches the products at `positions` of a catalog snapshot's `text`;
     /// hits report those positions.
-    pub fn new(text: Arc<SearchText>, positions: Vec<u32>) -> CatalogFilter {
+    pub fn new(text: Arc<SearchText>, positions: Arc<[u32]>) -> CatalogFilter {
         CatalogFilter {
             text,
             entries: positions,
@@ -216,7 +255,7 @@ mod tests {
     /// A filter over every product of a catalog made of `products`.
     fn filter_of(products: &[crate::domain::Product]) -> CatalogFilter {
         let catalog = crate::shop::Catalog::build(products, None);
-        CatalogFilter::new(Arc::clone(catalog.search_text()), (0..products.len() as u32).collect())
+        CatalogFilter::new(Arc::clone(catalog.search_text()), Arc::clone(&catalog.search_text().every))
     }
     use crate::domain::Money;
 

@@ -18,8 +18,8 @@ impl App {
         let view = self.view_mut(kind);
         let query = view.query.value().to_string();
         if query.trim().is_empty() {
-            // Everything, in catalog order: nothing to match.
-            let hits = view.all.iter().map(|&position| filter::Hit { position, score: 0 }).collect();
+            // Everything, in catalog order: nothing to match, nothing to copy.
+            let hits = filter::Hits::All(Arc::clone(&view.all));
             view.pending = false;
             view.generation += 1;
             self.apply_hits(kind, hits, Duration::ZERO);
@@ -28,7 +28,7 @@ impl App {
         match &mut view.engine {
             FilterEngine::Inline(engine) => {
                 let started = Instant::now();
-                let hits = engine.search(&query);
+                let hits = filter::Hits::Matched(engine.search(&query));
                 self.apply_hits(kind, hits, started.elapsed());
             }
             FilterEngine::Worker(worker) => {
@@ -49,7 +49,7 @@ impl App {
             match worker.try_latest() {
                 Some(result) if result.generation == view.generation && view.pending => {
                     self.view_mut(kind).pending = false;
-                    self.apply_hits(kind, result.hits, result.took);
+                    self.apply_hits(kind, filter::Hits::Matched(result.hits), result.took);
                     changed = true;
                 }
                 _ => {}
@@ -61,15 +61,13 @@ impl App {
     /// Shows new results. A product the shopper moved to stays selected while
     /// it is among them; a selection still on the top row stays on the top
     /// row, so typing always shows the best match first.
-    pub(super) fn apply_hits(&mut self, kind: CatalogKind, hits: Vec<filter::Hit>, took: Duration) {
+    pub(super) fn apply_hits(&mut self, kind: CatalogKind, hits: filter::Hits, took: Duration) {
         let moved = self.view(kind).cursor.selected > 0;
         let keep = self.selected_in(kind).filter(|_| moved).map(|p| p.product_id.clone());
         let height = self.list_rows();
         let products = &self.products;
         let index = keep
-            .and_then(|id| {
-                hits.iter().position(|h| products.at(h.position as usize).is_some_and(|p| p.product_id == id))
-            })
+            .and_then(|id| hits.positions().position(|p| products.at(p as usize).is_some_and(|p| p.product_id == id)))
             .unwrap_or(0);
         let view = self.view_mut(kind);
         view.hits = hits;
@@ -88,10 +86,8 @@ impl App {
                 continue;
             }
             let text = Arc::clone(self.products.search_text());
-            let all: Vec<u32> = (0..text.active.len() as u32)
-                .filter(|&i| kind == CatalogKind::Admin || text.active[i as usize])
-                .collect();
-            let engine = CatalogFilter::new(text, all.clone());
+            let all = Arc::clone(if kind == CatalogKind::Admin { &text.every } else { &text.on_sale });
+            let engine = CatalogFilter::new(text, Arc::clone(&all));
             let total = engine.len();
             let engine = if total >= self.worker_from {
                 FilterEngine::Worker(filter_worker::FilterWorker::spawn(engine))

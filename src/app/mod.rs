@@ -205,6 +205,13 @@ impl App {
         self.products.at(hit.position as usize)
     }
 
+    /// The catalog snapshot this session shows: the shop's, shared with every
+    /// other session of the process (for measuring and tests; screens use
+    /// `product` and the filter's hits).
+    pub fn catalog_snapshot(&self) -> &Arc<Catalog> {
+        &self.products
+    }
+
     /// A product of the catalog snapshot, archived ones too.
     pub fn product(&self, product_id: &str) -> Option<&Product> {
         self.products.get(product_id)

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tui_input::Input;
 
-use super::filter::{CatalogFilter, Hit};
+use super::filter::{CatalogFilter, Hits};
 use super::filter_worker::FilterWorker;
 use crate::domain::{CartLine, Money, Problem, Product, ProductDetails};
 
@@ -112,14 +112,15 @@ pub struct CatalogView {
     pub query: Input,
     pub filter_focused: bool,
     pub engine: FilterEngine,
-    /// Every product a shopper can see, in catalog order (the empty query).
-    pub all: Vec<u32>,
+    /// Every product the view lists, in catalog order (the empty query);
+    /// shared with every session.
+    pub all: std::sync::Arc<[u32]>,
     /// Bumped per query sent to a worker; older answers are dropped.
     pub generation: u64,
     /// A worker has not answered the latest query yet.
     pub pending: bool,
     /// Matches, best first; `position` is the product's place in the catalog snapshot.
-    pub hits: Vec<Hit>,
+    pub hits: Hits,
     pub cursor: ListCursor,
     /// Products a shopper can see (active ones).
     pub total: usize,
@@ -134,11 +135,11 @@ impl CatalogView {
         CatalogView {
             query: Input::default(),
             filter_focused: false,
-            engine: FilterEngine::Inline(CatalogFilter::new(Default::default(), Vec::new())),
-            all: Vec::new(),
+            engine: FilterEngine::Inline(CatalogFilter::new(Default::default(), std::sync::Arc::from([]))),
+            all: std::sync::Arc::from([]),
             generation: 0,
             pending: false,
-            hits: Vec::new(),
+            hits: Hits::default(),
             cursor: ListCursor::default(),
             total: 0,
             last_filter: Duration::ZERO,

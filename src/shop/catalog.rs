@@ -22,8 +22,10 @@ pub struct Catalog {
 pub struct SearchText {
     /// `name id category` per product.
     pub haystacks: Vec<String>,
-    /// Whether each product is on sale (the shoppers' catalog shows only those).
-    pub active: Vec<bool>,
+    /// Positions of the products on sale (what shoppers see), in order.
+    pub on_sale: Arc<[u32]>,
+    /// Positions of every product (what admins see), in order.
+    pub every: Arc<[u32]>,
 }
 
 impl Catalog {
@@ -55,7 +57,8 @@ impl Catalog {
             Some(previous) => Arc::clone(&previous.search),
             None => Arc::new(SearchText {
                 haystacks: products.iter().map(|p| haystack_of(p)).collect(),
-                active: products.iter().map(|p| p.active).collect(),
+                on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
+                every: (0..products.len() as u32).collect(),
             }),
         };
         Catalog { products, index, search }
