@@ -1,7 +1,9 @@
-//! The terminal loop: sets the terminal up (and always back), turns
-//! crossterm events into actions, and draws after each batch of them.
+//! The terminal loop: sets the local terminal up (and always back), and
+//! `drive`, the loop itself, generic over the ratatui backend and the input
+//! source, so the same App runs on a local terminal, on `TestBackend` in
+//! tests, and on a remote session's channel.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,7 @@ use crossterm::event::{
 use crossterm::execute;
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::layout::Rect;
 
 use crate::app::{Action, App, keymap};
@@ -73,16 +75,48 @@ fn install_panic_hook(mouse: bool) {
     }));
 }
 
+/// Where the loop's events come from: the local terminal (crossterm) or,
+/// later, bytes from an SSH channel decoded into the same events.
+pub trait InputSource {
+    /// The next event, waiting at most `timeout`; `None` if none came.
+    fn next_event(&mut self, timeout: Duration) -> io::Result<Option<Event>>;
+}
+
+/// The local terminal's input.
+pub struct CrosstermInput;
+
+impl InputSource for CrosstermInput {
+    fn next_event(&mut self, timeout: Duration) -> io::Result<Option<Event>> {
+        if event::poll(timeout)? { event::read().map(Some) } else { Ok(None) }
+    }
+}
+
 /// Returns how many asked-for changes were still waiting at quit.
 fn event_loop(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<usize> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    let theme = Theme::from_env();
     let mut app = App::new(shop, Rect::new(0, 0, size.width, size.height));
+    drive(&mut terminal, &mut CrosstermInput, &mut app, &Theme::from_env(), mouse)?;
+    Ok(app.requests_in_flight())
+}
+
+/// Runs `app` on any ratatui backend with any input until the user quits:
+/// draw, wait for input (or for answers while requests are under way),
+/// turn events into actions, take answers and change notices, draw again.
+pub fn drive<B: Backend>(
+    terminal: &mut Terminal<B>,
+    input: &mut impl InputSource,
+    app: &mut App,
+    theme: &Theme,
+    mouse: bool,
+) -> io::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
     loop {
-        draw(&mut terminal, &mut app, &theme)?;
+        draw(terminal, app, theme)?;
         if app.should_quit {
-            return Ok(app.requests_in_flight());
+            return Ok(());
         }
         // While a worker is filtering or requests are under way, look for
         // their answers often.
@@ -93,19 +127,18 @@ fn event_loop(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<usize> {
         } else {
             TICK
         };
-        if !event::poll(wait)? {
+        let Some(first) = input.next_event(wait)? else {
             app.poll_filter();
             app.update(Action::Tick);
             continue;
-        }
+        };
         // Handle everything already waiting before drawing again (fast typing, pastes).
-        loop {
-            if let Some(action) = to_action(&app, event::read()?, mouse) {
+        let mut next = Some(first);
+        while let Some(event) = next {
+            if let Some(action) = to_action(app, event, mouse) {
                 app.update(action);
             }
-            if app.should_quit || !event::poll(Duration::ZERO)? {
-                break;
-            }
+            next = if app.should_quit { None } else { input.next_event(Duration::ZERO)? };
         }
         app.poll_filter();
         // Answers and change notices, also while someone keeps typing.
@@ -113,9 +146,12 @@ fn event_loop(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<usize> {
     }
 }
 
-fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App, theme: &Theme) -> io::Result<()> {
+fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: &Theme) -> io::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
     let started = Instant::now();
-    terminal.draw(|frame| ui::draw(frame, app, theme))?;
+    terminal.draw(|frame| ui::draw(frame, app, theme)).map_err(io::Error::other)?;
     app.stats.last_render = started.elapsed();
     Ok(())
 }
