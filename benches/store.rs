@@ -55,7 +55,7 @@ fn checkout_commit(bencher: Bencher) {
                 .find(|id| store.data().products.get(id).is_some_and(|p| p.active && p.stock > 0))
                 .expect("a product in stock");
             let cart = store.add_to_cart(&user, &product, 1).expect("add");
-            (user, cart.items)
+            (user, shopfront::domain::quote(&cart.items).expect("quote"))
         })
         .bench_local_values(|(user, seen)| store.borrow_mut().checkout(&user, &seen).expect("checkout"));
 }

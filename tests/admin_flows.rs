@@ -168,7 +168,7 @@ fn all_orders_filter_advance_and_cancel() {
     let mut other = open(dir.path());
     other.register("carol", "c4rol-pass").unwrap();
     let cart = other.add_to_cart("carol", "P1002", 1).unwrap();
-    other.checkout("carol", &cart.items).unwrap();
+    other.checkout("carol", &quoted(&cart.items)).unwrap();
     press(&mut app, KeyCode::Char('5'));
     assert_eq!(app.screen, Screen::AdminOrders);
     assert_eq!(app.admin_orders.ids, ["O0002", "O0001"]);
@@ -216,7 +216,7 @@ fn saving_an_edit_never_undoes_sales_made_meanwhile() {
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('e')); // the form opens while P1002 has `before` units
     let cart = shopper.add_to_cart("alice", "P1002", 3).unwrap();
-    shopper.checkout("alice", &cart.items).unwrap();
+    shopper.checkout("alice", &quoted(&cart.items)).unwrap();
     press(&mut app, KeyCode::End);
     type_text(&mut app, " (typo fixed)");
     press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);

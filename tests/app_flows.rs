@@ -252,10 +252,10 @@ fn cart_edits_and_checkout() {
     assert_eq!(message(&app), "Removed Wireless Mouse from your cart");
     assert_eq!(app.current_cart().items.len(), 1);
     press(&mut app, KeyCode::Char('p'));
-    assert_eq!(
-        app.dialog,
-        Some(Dialog::ConfirmCheckout { lines: app.current_cart().items.clone(), total: Money::from_cents(1998) })
-    );
+    let Some(Dialog::ConfirmCheckout { quote }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
+    assert_eq!(quote.total, Money::from_cents(1998));
+    assert_eq!(Ok(&quote), app.quote(), "the dialog shows the quote the screens show");
+    assert_eq!(quote.lines.len(), 1);
     press(&mut app, KeyCode::Char('n'));
     assert!(app.dialog.is_none());
     assert!(read(dir.path(), "orders.json").is_empty(), "nothing placed");
@@ -283,7 +283,7 @@ fn checkout_problems_are_shown_and_the_adjusted_cart_confirmed_again() {
     let mut other = open(dir.path());
     other.register("bob", "b0b-pass").unwrap();
     let bobs = other.add_to_cart("bob", "P1004", 2).unwrap();
-    other.checkout("bob", &bobs.items).unwrap();
+    other.checkout("bob", &quoted(&bobs.items)).unwrap();
     let text = read(dir.path(), "products.json").replace(r#""price":9.99,"stock":30"#, r#""price":10.49,"stock":30"#);
     std::fs::write(dir.path().join("products.json"), text).unwrap();
 
@@ -293,9 +293,9 @@ fn checkout_problems_are_shown_and_the_adjusted_cart_confirmed_again() {
     assert_eq!(text, ["USB-C Cable: price changed $9.99 → $10.49", "Laptop Stand: only 1 available (you wanted 2)"]);
     assert!(!read(dir.path(), "orders.json").contains("\"username\":\"alice\""), "nothing placed");
     press(&mut app, KeyCode::Char('y'));
-    let Some(Dialog::ConfirmCheckout { total, lines }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
-    assert_eq!(total, Money::from_cents(2 * 1049 + 3400), "the shopper sees the new total");
-    assert_eq!(lines.len(), 2);
+    let Some(Dialog::ConfirmCheckout { quote }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
+    assert_eq!(quote.total, Money::from_cents(2 * 1049 + 3400), "the shopper sees the new total");
+    assert_eq!(quote.lines.len(), 2);
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(message(&app), "Order O0002 placed — $54.98");
 }

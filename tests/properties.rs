@@ -124,7 +124,7 @@ proptest! {
                         copies[copy].refresh().expect("refresh");
                     }
                     let seen = copies[copy].cart(USERS[user]);
-                    let _ = copies[copy].checkout(USERS[user], &seen.items);
+                    let _ = copies[copy].checkout(USERS[user], &quoted(&seen.items));
                 }
                 Op::Accept { copy, user } => {
                     let _ = copies[copy].accept_adjusted_cart(USERS[user]);

@@ -95,8 +95,8 @@ fn checkout_places_exactly_what_was_confirmed() {
     for backend in BACKENDS {
         let (_dir, shop, mug, tea) = stocked(*backend);
         shop.add_to_cart("alice", &mug, 2).unwrap();
-        let cart = shop.add_to_cart("alice", &tea, 1).unwrap();
-        let order = shop.checkout("alice", &cart.items).unwrap();
+        shop.add_to_cart("alice", &tea, 1).unwrap();
+        let order = shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
         assert_eq!(order.total.cents(), 2 * 450 + 325);
         assert_eq!(order.status, OrderStatus::Placed);
         assert!(shop.cart("alice").unwrap().is_empty());
@@ -104,7 +104,8 @@ fn checkout_places_exactly_what_was_confirmed() {
         assert_eq!(shop.orders_of("alice").unwrap(), vec![order.clone()]);
 
         // A cart changed since the shopper confirmed it: nothing placed.
-        let seen = shop.add_to_cart("alice", &mug, 1).unwrap().items;
+        shop.add_to_cart("alice", &mug, 1).unwrap();
+        let seen = shop.quote("alice").unwrap();
         shop.add_to_cart("alice", &mug, 1).unwrap();
         assert!(
             matches!(shop.checkout("alice", &seen), Err(ShopError::Checkout(p)) if p == vec![Problem::CartChanged])
@@ -114,12 +115,14 @@ fn checkout_places_exactly_what_was_confirmed() {
         let seen_details = shop.catalog().get(&mug).unwrap().details();
         let dearer = ProductDetails { price: "5.00".parse().unwrap(), ..seen_details.clone() };
         shop.update_product("boss", &mug, &seen_details, dearer).unwrap();
-        let cart = shop.cart("alice").unwrap();
-        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &cart.items) else { panic!("must refuse") };
+
+        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &shop.quote("alice").unwrap()) else {
+            panic!("must refuse")
+        };
         assert!(matches!(problems[0], Problem::PriceChanged { .. }), "{problems:?}");
         assert_eq!(shop.orders_of("alice").unwrap().len(), 1);
-        let adjusted = shop.accept_adjusted_cart("alice").unwrap();
-        let second = shop.checkout("alice", &adjusted.items).unwrap();
+        shop.accept_adjusted_cart("alice").unwrap();
+        let second = shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
         assert_eq!(second.total.cents(), 2 * 500);
         assert_eq!(shop.orders_of("alice").unwrap()[0].order_id, second.order_id, "newest first");
     }
@@ -129,8 +132,8 @@ fn checkout_places_exactly_what_was_confirmed() {
 fn order_lifecycle_and_who_may_move_it() {
     for backend in BACKENDS {
         let (_dir, shop, mug, _) = stocked(*backend);
-        let cart = shop.add_to_cart("alice", &mug, 2).unwrap();
-        let order = shop.checkout("alice", &cart.items).unwrap();
+        shop.add_to_cart("alice", &mug, 2).unwrap();
+        let order = shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
         let refused = shop.set_order_status("alice", &order.order_id, OrderStatus::Paid).unwrap_err();
         assert_eq!(refused.to_string(), "Only an admin can do that");
         assert!(matches!(shop.all_orders("alice"), Err(ShopError::NotAdmin)));
@@ -156,8 +159,8 @@ fn admin_catalog_rules() {
         let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "").unwrap();
         assert!(matches!(shop.create_product("alice", draft.clone()), Err(ShopError::NotAdmin)));
         let seen = shop.catalog().get(&mug).unwrap().details();
-        let cart = shop.add_to_cart("alice", &mug, 2).unwrap();
-        shop.checkout("alice", &cart.items).unwrap();
+        shop.add_to_cart("alice", &mug, 2).unwrap();
+        shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
         let renamed = ProductDetails { name: "Big Mug".into(), ..seen.clone() };
         let saved = shop.update_product("boss", &mug, &seen, renamed).unwrap();
         assert_eq!((saved.name.as_str(), saved.stock), ("Big Mug", 3), "an edit keeps the sales made meanwhile");
@@ -210,8 +213,10 @@ fn two_handles_never_oversell() {
                 let handle = if i % 2 == 0 { Arc::clone(&shop) } else { Arc::clone(&other) };
                 let tea = tea.clone();
                 std::thread::spawn(move || {
-                    let Ok(cart) = handle.add_to_cart(name, &tea, 1) else { return 0 };
-                    match handle.checkout(name, &cart.items) {
+                    if handle.add_to_cart(name, &tea, 1).is_err() {
+                        return 0;
+                    }
+                    match handle.checkout(name, &handle.quote(name).unwrap()) {
                         Ok(_) => 1,
                         Err(ShopError::Checkout(_)) => 0,
                         Err(e) => panic!("{e}"),

@@ -34,7 +34,9 @@ pub use views::{
 };
 
 use crate::domain::product::parse_stock_change;
-use crate::domain::{Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role};
+use crate::domain::{
+    Cart, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
+};
 use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
 use requests::Request;
 use worker::{SessionView, Worker};
@@ -120,6 +122,8 @@ pub struct App {
     /// session), and this account's cart and orders as the worker last read them.
     products: Arc<Catalog>,
     my_cart: Cart,
+    /// `my_cart` quoted (`domain::quote`), computed when the cart changes.
+    my_quote: Result<Quote, Problem>,
     my_orders: Vec<Order>,
     all_orders: Option<Arc<OrderBook>>,
     /// Bumped with each new catalog / orders snapshot, so views know to rebuild.
@@ -142,6 +146,7 @@ impl App {
             notices,
             products,
             my_cart: Cart::default(),
+            my_quote: Ok(Quote::default()),
             my_orders: Vec::new(),
             all_orders: None,
             catalog_generation: 1,
@@ -242,6 +247,12 @@ impl App {
     /// The shopper's cart as the worker last read it.
     pub fn current_cart(&self) -> &Cart {
         &self.my_cart
+    }
+
+    /// That cart quoted: every figure the screens show. `Err` if the total
+    /// does not fit (shown as such, never as a wrapped number).
+    pub fn quote(&self) -> Result<&Quote, &Problem> {
+        self.my_quote.as_ref()
     }
 
     /// Requests sent to the shop and not answered yet.
@@ -433,6 +444,7 @@ impl App {
         self.worker.cancel_all();
         self.session = None;
         self.my_cart = Cart::default();
+        self.my_quote = Ok(Quote::default());
         self.my_orders = Vec::new();
         self.all_orders = None;
         self.orders_generation += 1;
@@ -458,7 +470,7 @@ impl App {
             Action::Confirm => {
                 self.dialog = None;
                 match dialog {
-                    Dialog::ConfirmCheckout { lines, .. } => self.request(Request::PlaceOrder { seen: lines }),
+                    Dialog::ConfirmCheckout { quote } => self.request(Request::PlaceOrder { seen: quote }),
                     Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments),
                     Dialog::ConfirmCancel { order_id } => self.request(Request::CancelOrder { order_id }),
                     Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
@@ -490,6 +502,9 @@ impl App {
                 (None, None) => false,
                 _ => true,
             };
+        if view.cart != self.my_cart {
+            self.my_quote = crate::domain::quote(&view.cart.items);
+        }
         self.my_cart = view.cart;
         self.my_orders = view.orders;
         self.all_orders = view.all_orders;

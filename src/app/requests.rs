@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::worker::Done;
 use super::*;
-use crate::domain::{CartLine, Order, OrderStatus, ProductDetails, ProductDraft};
+use crate::domain::{Order, OrderStatus, ProductDetails, ProductDraft, Quote};
 use crate::shop::{Account, Shop, ShopError};
 
 /// One change to the shop, with everything it needs captured when asked.
@@ -37,7 +37,7 @@ pub enum Request {
         product_id: String,
     },
     PlaceOrder {
-        seen: Vec<CartLine>,
+        seen: Quote,
     },
     AcceptAdjustments,
     CancelOrder {
@@ -81,7 +81,7 @@ impl fmt::Debug for Request {
             Request::AddToCart { product_id, qty } => write!(f, "AddToCart({product_id} × {qty})"),
             Request::SetCartQty { product_id, qty } => write!(f, "SetCartQty({product_id} = {qty})"),
             Request::RemoveFromCart { product_id } => write!(f, "RemoveFromCart({product_id})"),
-            Request::PlaceOrder { seen } => write!(f, "PlaceOrder({} lines)", seen.len()),
+            Request::PlaceOrder { seen } => write!(f, "PlaceOrder({} lines, {})", seen.lines.len(), seen.total),
             Request::AcceptAdjustments => write!(f, "AcceptAdjustments"),
             Request::CancelOrder { order_id } => write!(f, "CancelOrder({order_id})"),
             Request::WriteReceipt { order_id } => write!(f, "WriteReceipt({order_id})"),

@@ -121,9 +121,9 @@ impl App {
             self.error("Nothing you wanted is available any more; your cart is empty");
             return;
         }
-        match cart.subtotal() {
-            Some(total) => self.dialog = Some(Dialog::ConfirmCheckout { total, lines: cart.items }),
-            None => self.error(crate::domain::Problem::TotalTooLarge.to_string()),
+        match crate::domain::quote(&cart.items) {
+            Ok(quote) => self.dialog = Some(Dialog::ConfirmCheckout { quote }),
+            Err(problem) => self.error(problem.to_string()),
         }
     }
 

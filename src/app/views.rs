@@ -6,7 +6,7 @@ use tui_input::Input;
 
 use super::filter::{CatalogFilter, Hits};
 use super::filter_worker::FilterWorker;
-use crate::domain::{CartLine, Money, Problem, Product, ProductDetails};
+use crate::domain::{Problem, Product, ProductDetails, Quote};
 
 /// A selection in a list and the first visible row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -268,8 +268,7 @@ impl Form {
 pub enum Dialog {
     /// Every line and the total the shopper is about to pay.
     ConfirmCheckout {
-        lines: Vec<CartLine>,
-        total: Money,
+        quote: Quote,
     },
     /// What stopped the checkout; `y` accepts the adjusted cart.
     CheckoutProblems {

@@ -21,13 +21,6 @@ pub struct CartLine {
 
 crate::keep_extra!(CartLine);
 
-impl CartLine {
-    /// Unit price × quantity; `None` if that does not fit.
-    pub fn line_total(&self) -> Option<Money> {
-        self.unit_price.times(self.qty)
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Cart {
@@ -71,11 +64,6 @@ impl Cart {
     /// Units in the cart (u64: a sum of u32 quantities cannot overflow it).
     pub fn item_count(&self) -> u64 {
         self.items.iter().map(|l| u64::from(l.qty)).sum()
-    }
-
-    /// The sum of the lines; `None` if it does not fit.
-    pub fn subtotal(&self) -> Option<Money> {
-        Money::checked_sum(self.items.iter().map(CartLine::line_total))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -179,7 +167,7 @@ mod tests {
         cart.add(&p, 1).unwrap();
         assert_eq!(cart.items.len(), 1);
         assert_eq!(cart.qty_of("P1"), 3);
-        assert_eq!(cart.subtotal(), Some(Money::from_cents(750)));
+        assert_eq!(crate::domain::quote(&cart.items).unwrap().total, Money::from_cents(750));
         assert_eq!(cart.item_count(), 3);
     }
 

@@ -8,6 +8,7 @@ use super::cart::{Cart, CartLine};
 use super::money::Money;
 use super::order::{Order, OrderLine, OrderStatus};
 use super::product::Product;
+use super::quote::{Quote, quote};
 use super::time::Timestamp;
 
 /// Something that stops a checkout; the shopper sees each one and may accept
@@ -67,11 +68,12 @@ pub struct CheckoutPlan {
     pub new_stock: Vec<(String, u32)>,
 }
 
-/// Judges `cart` against the catalog (`lookup`). `seen` is the cart the shopper
-/// confirmed: if the stored cart differs, nothing is placed.
+/// Judges `cart` against the catalog (`lookup`). `seen` is the quote the
+/// shopper confirmed: if a fresh quote of the stored cart differs, nothing
+/// is placed; the order's total is that quote's.
 pub fn plan_checkout<'p>(
     cart: &Cart,
-    seen: &[CartLine],
+    seen: &Quote,
     lookup: impl Fn(&str) -> Option<&'p Product>,
     order_id: String,
     at: Timestamp,
@@ -79,7 +81,8 @@ pub fn plan_checkout<'p>(
     if cart.items.is_empty() {
         return Err(vec![Problem::EmptyCart]);
     }
-    if cart.items != seen {
+    let fresh = quote(&cart.items).map_err(|problem| vec![problem])?;
+    if fresh != *seen {
         return Err(vec![Problem::CartChanged]);
     }
     let mut problems = Vec::new();
@@ -130,10 +133,7 @@ pub fn plan_checkout<'p>(
             extra: Default::default(),
         })
         .collect();
-    let total = items
-        .iter()
-        .try_fold(Money::ZERO, |sum, l| l.unit_price.times(l.qty).and_then(|t| sum.checked_add(t)))
-        .ok_or_else(|| vec![Problem::TotalTooLarge])?;
+    let total = fresh.total;
     let new_stock = wanted.iter().filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty))).collect();
     let order = Order {
         order_id,
@@ -211,7 +211,8 @@ mod tests {
             items: vec![line("P1", 2, 999), line("P2", 1, 250)],
             extra: Default::default(),
         };
-        let plan = plan_checkout(&cart, &cart.items, |id| products.get(id), "O0001".into(), at()).unwrap();
+        let plan =
+            plan_checkout(&cart, &quote(&cart.items).unwrap(), |id| products.get(id), "O0001".into(), at()).unwrap();
         assert_eq!(plan.order.total, Money::from_cents(2248));
         assert_eq!(plan.order.items[0].name.as_deref(), Some("Item P1"));
         assert_eq!(plan.order.status, OrderStatus::Placed);
@@ -227,7 +228,8 @@ mod tests {
             items: vec![line("P1", 6, 899), line("P3", 1, 100), line("P4", 1, 100), line("P9", 1, 100)],
             extra: Default::default(),
         };
-        let problems = plan_checkout(&cart, &cart.items, |id| products.get(id), "O1".into(), at()).unwrap_err();
+        let problems =
+            plan_checkout(&cart, &quote(&cart.items).unwrap(), |id| products.get(id), "O1".into(), at()).unwrap_err();
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,
@@ -247,11 +249,14 @@ mod tests {
         let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999)], extra: Default::default() };
         let seen = vec![line("P1", 1, 999)];
         assert_eq!(
-            plan_checkout(&cart, &seen, |id| products.get(id), "O1".into(), at()),
+            plan_checkout(&cart, &quote(&seen).unwrap(), |id| products.get(id), "O1".into(), at()),
             Err(vec![Problem::CartChanged])
         );
         let empty = Cart::new("alice");
-        assert_eq!(plan_checkout(&empty, &[], |id| products.get(id), "O1".into(), at()), Err(vec![Problem::EmptyCart]));
+        assert_eq!(
+            plan_checkout(&empty, &Quote::default(), |id| products.get(id), "O1".into(), at()),
+            Err(vec![Problem::EmptyCart])
+        );
     }
 
     #[test]
@@ -264,7 +269,10 @@ mod tests {
         };
         let adjusted = adjust_cart(&cart, |id| products.get(id));
         assert_eq!(adjusted.items, vec![line("P1", 5, 999)]);
-        assert!(plan_checkout(&adjusted, &adjusted.items, |id| products.get(id), "O1".into(), at()).is_ok());
+        assert!(
+            plan_checkout(&adjusted, &quote(&adjusted.items).unwrap(), |id| products.get(id), "O1".into(), at())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -275,7 +283,8 @@ mod tests {
             items: vec![line("P2", 1, 250), line("P2", 1, 250)],
             extra: Default::default(),
         };
-        let problems = plan_checkout(&cart, &cart.items, |id| products.get(id), "O1".into(), at()).unwrap_err();
+        let problems =
+            plan_checkout(&cart, &quote(&cart.items).unwrap(), |id| products.get(id), "O1".into(), at()).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(adjust_cart(&cart, |id| products.get(id)).items, vec![line("P2", 1, 250)]);
     }

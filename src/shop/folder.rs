@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use super::{Account, Catalog, Changed, OrderBook, SHOP_NAME, Shop, ShopError};
-use crate::domain::{Cart, CartLine, Order, OrderStatus, Product, ProductDetails, ProductDraft};
+use crate::domain::{Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote};
 use crate::store::{AdminOutcome, FileKind, LockWait, Store};
 
 /// How often the watcher looks for other processes' changes.
@@ -176,7 +176,12 @@ impl Shop for FolderShop {
         self.with_store(|s| s.accept_adjusted_cart(who))
     }
 
-    fn checkout(&self, who: &str, seen: &[CartLine]) -> Result<Order, ShopError> {
+    fn quote(&self, who: &str) -> Result<Quote, ShopError> {
+        let cart = self.cart(who)?;
+        crate::domain::quote(&cart.items).map_err(|problem| ShopError::Checkout(vec![problem]))
+    }
+
+    fn checkout(&self, who: &str, seen: &Quote) -> Result<Order, ShopError> {
         self.with_store(|s| s.checkout(who, seen))
     }
 

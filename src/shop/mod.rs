@@ -23,7 +23,7 @@ pub use catalog::Catalog;
 pub use folder::FolderShop;
 pub use orders::OrderBook;
 
-use crate::domain::{Cart, CartLine, Order, OrderStatus, Product, ProductDetails, ProductDraft, Role};
+use crate::domain::{Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote, Role};
 pub use crate::store::{AdminOutcome, StoreError as ShopError};
 
 /// The shop's name on receipts and screens (a setting in a later version).
@@ -75,9 +75,12 @@ pub trait Shop: Send + Sync {
     fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError>;
     /// Accepts every checkout problem: quantities cut, prices updated, lines dropped.
     fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError>;
-    /// Places the order for the cart the shopper confirmed (`seen`), or
-    /// returns every problem (`ShopError::Checkout`) and changes nothing.
-    fn checkout(&self, who: &str, seen: &[CartLine]) -> Result<Order, ShopError>;
+    /// The account's cart, quoted (`domain::quote`).
+    fn quote(&self, who: &str) -> Result<Quote, ShopError>;
+    /// Places the order for the quote the shopper confirmed (`seen`) if a
+    /// fresh quote under the lock equals it; otherwise returns every problem
+    /// (`ShopError::Checkout`) and changes nothing.
+    fn checkout(&self, who: &str, seen: &Quote) -> Result<Order, ShopError>;
     /// The account's orders, newest first.
     fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError>;
     fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError>;

@@ -37,7 +37,7 @@ use crate::domain::password::{burn_one_verification, hash_password, plaintext_ma
 use crate::domain::product::{changed_stock, merge_edit, next_product_id};
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
-    Cart, CartLine, Order, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Role, Timestamp, User,
+    Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Quote, Role, Timestamp, User,
     UserError,
 };
 use lock::{DirLock, LockGuard};
@@ -344,11 +344,12 @@ impl Store {
 
     // ---- checkout and orders ----
 
-    /// Places the order for the cart the shopper confirmed (`seen`): under the
-    /// lock, against the latest stock and prices, stock, order and emptied cart
-    /// are committed as one change. Otherwise `StoreError::Checkout` lists
-    /// every problem and nothing is written.
-    pub fn checkout(&mut self, username: &str, seen: &[CartLine]) -> Result<Order, StoreError> {
+    /// Places the order for the quote the shopper confirmed (`seen`): under
+    /// the lock, a fresh quote of the stored cart must equal it, and against
+    /// the latest stock and prices, stock, order and emptied cart are
+    /// committed as one change. Otherwise `StoreError::Checkout` lists every
+    /// problem and nothing is written.
+    pub fn checkout(&mut self, username: &str, seen: &Quote) -> Result<Order, StoreError> {
         self.transact(|data, now| {
             let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
             let cart = data.carts.get(username).cloned().unwrap_or_else(|| Cart::new(&user.username));

@@ -10,12 +10,13 @@ use crate::app::{App, layout};
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let cart = app.current_cart();
+    let quote = app.quote().ok();
     let (block_area, rows_area, totals) = layout::table(body, 3);
-    let block = Block::default().borders(Borders::ALL).border_style(theme.focused_border()).title(format!(
-        " Cart — {} {} ",
-        cart.item_count(),
-        if cart.item_count() == 1 { "item" } else { "items" }
-    ));
+    let items = cart.item_count();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(format!(" Cart — {items} {} ", if items == 1 { "item" } else { "items" }));
     let inner = block.inner(block_area);
     frame.render_widget(block, block_area);
     if cart.is_empty() {
@@ -49,7 +50,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                     Cell::from(Line::from(name_spans)),
                     Cell::from(Line::from(line.unit_price.to_string()).alignment(Alignment::Right)),
                     Cell::from(Line::from(line.qty.to_string()).alignment(Alignment::Right)),
-                    Cell::from(Line::from(crate::domain::money::show(line.line_total())).alignment(Alignment::Right)),
+                    Cell::from(Line::from(line_total(quote, i)).alignment(Alignment::Right)),
                 ]);
                 if selected { row.style(theme.selected()) } else { row }
             })
@@ -64,9 +65,9 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         let widths = [Constraint::Fill(1), Constraint::Length(11), Constraint::Length(5), Constraint::Length(12)];
         frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
     }
-    let total = crate::domain::money::show(cart.subtotal());
+    let (subtotal, total) = (figure(quote.map(|q| q.subtotal)), figure(quote.map(|q| q.total)));
     let lines = vec![
-        Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{total:>12}"))]).alignment(Alignment::Right),
+        Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{subtotal:>12}"))]).alignment(Alignment::Right),
         Line::from(vec![Span::styled("Total ", theme.money()), Span::styled(format!("{total:>12}"), theme.money())])
             .alignment(Alignment::Right),
         Line::from(Span::styled("p places the order", theme.dim())).alignment(Alignment::Right),
@@ -75,4 +76,14 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Paragraph::new(lines),
         Rect::new(totals.x, totals.y, totals.width.saturating_sub(1), totals.height),
     );
+}
+
+/// A figure of the quote, or that the total does not fit.
+fn figure(amount: Option<crate::domain::Money>) -> String {
+    crate::domain::money::show(amount)
+}
+
+/// The quoted total of line `i` (quote lines follow the cart's lines).
+fn line_total(quote: Option<&crate::domain::Quote>, i: usize) -> String {
+    figure(quote.and_then(|q| q.lines.get(i)).map(|l| l.total))
 }

@@ -10,24 +10,24 @@ use crate::app::{App, Dialog, layout};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
     let (title, mut lines) = match dialog {
-        Dialog::ConfirmCheckout { lines, total } => {
+        Dialog::ConfirmCheckout { quote } => {
             let mut out = vec![Line::from("You are about to order:"), Line::from("")];
             let room = usize::from(area.height.saturating_sub(10)).max(1);
-            for line in lines.iter().take(room) {
+            for line in quote.lines.iter().take(room) {
                 let name = app.product(&line.product_id).map_or(line.product_id.as_str(), |p| p.name.as_str());
                 out.push(Line::from(format!(
                     "  {} × {} @ {} = {}",
                     line.qty,
                     text::fit_width(name, 28),
                     line.unit_price,
-                    crate::domain::money::show(line.line_total())
+                    line.total
                 )));
             }
-            if lines.len() > room {
-                out.push(Line::from(format!("  … and {} more lines", lines.len() - room)));
+            if quote.lines.len() > room {
+                out.push(Line::from(format!("  … and {} more lines", quote.lines.len() - room)));
             }
             out.push(Line::from(""));
-            out.push(Line::from(vec![Span::raw("Total "), Span::styled(total.to_string(), theme.money())]));
+            out.push(Line::from(vec![Span::raw("Total "), Span::styled(quote.total.to_string(), theme.money())]));
             (" Place order? ", out)
         }
         Dialog::CheckoutProblems { problems } => {

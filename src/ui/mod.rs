@@ -94,14 +94,14 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
         let compact = usize::from(rect.width) < layout::tab_label(tab, false).chars().count();
         frame.render_widget(Paragraph::new(Span::styled(layout::tab_label(tab, compact), style)), rect);
     }
-    let cart = app.current_cart();
-    let items = cart.item_count();
+    let quote = app.quote().ok();
+    let items = quote.map_or_else(|| app.current_cart().item_count(), |q| q.items);
     let user = app.username().unwrap_or_default();
     let count = format!("{items} {}", if items == 1 { "item" } else { "items" });
     let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
     let room = parts.header.right().saturating_sub(tabs_end + 1);
     // The cart matters more than the name: drop the name first when narrow.
-    let subtotal = crate::domain::money::show(cart.subtotal());
+    let subtotal = crate::domain::money::show(quote.map(|q| q.total));
     let who = [
         format!("{user} · {count} · {subtotal} "),
         format!("{count} · {subtotal} "),

@@ -72,6 +72,11 @@ pub fn folder_snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     entries
 }
 
+/// The quote of cart lines the shopper saw (what `checkout` must be given).
+pub fn quoted(lines: &[shopfront::domain::CartLine]) -> shopfront::domain::Quote {
+    shopfront::domain::quote(lines).expect("a quotable cart")
+}
+
 pub fn read(dir: &Path, name: &str) -> String {
     fs::read_to_string(dir.join(name)).unwrap_or_default()
 }
@@ -147,7 +152,7 @@ pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::
     store.register("alice", "s3cret!").expect("register");
     store.add_admin("boss", "b0ss-pass").expect("admin");
     let cart = store.add_to_cart("alice", "P1001", 2).expect("add");
-    store.checkout("alice", &cart.items).expect("checkout");
+    store.checkout("alice", &quoted(&cart.items)).expect("checkout");
     let mut app = app_on(store, width, height);
     keys::type_text(&mut app, "boss");
     keys::press(&mut app, KeyCode::Tab);
