@@ -247,7 +247,7 @@ fn cart_edits_and_checkout() {
     assert_eq!(app.current_cart().qty_of("P1001"), 2);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Char('-'));
-    assert_eq!(error(&app), "Quantity must be at least 1 — press d to remove the line");
+    assert_eq!(error(&app), "Quantity must be at least 1 — press d or Del to remove the line");
     press(&mut app, KeyCode::Char('d'));
     assert_eq!(message(&app), "Removed Wireless Mouse from your cart");
     assert_eq!(app.current_cart().items.len(), 1);

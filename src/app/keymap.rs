@@ -46,8 +46,6 @@ pub struct Binding {
     pub context: Context,
     pub code: KeyCode,
     pub modifiers: KeyModifiers,
-    /// How the key is written in hints and help.
-    pub label: &'static str,
     pub action: Action,
     pub hint: &'static str,
     /// Shown in the footer (the help overlay shows everything).
@@ -61,116 +59,168 @@ const fn bind(
     context: Context,
     code: KeyCode,
     modifiers: KeyModifiers,
-    label: &'static str,
     action: Action,
     hint: &'static str,
     footer: bool,
 ) -> Binding {
-    Binding { context, code, modifiers, label, action, hint, footer }
+    Binding { context, code, modifiers, action, hint, footer }
+}
+
+impl Binding {
+    /// How the key is written in hints, help and the README.
+    pub fn label(&self) -> String {
+        key_label(self.code, self.modifiers)
+    }
+}
+
+/// A key as people write it: `a`, `G`, `Enter`, `Ctrl-S`, `Shift-Tab`, `↑`, `F12`.
+pub fn key_label(code: KeyCode, modifiers: KeyModifiers) -> String {
+    let name = match code {
+        KeyCode::Char(c) if modifiers.contains(KeyModifiers::CONTROL) => c.to_ascii_uppercase().to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Tab".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    let shift =
+        code == KeyCode::BackTab || (modifiers.contains(KeyModifiers::SHIFT) && !matches!(code, KeyCode::Char(_)));
+    let ctrl = if modifiers.contains(KeyModifiers::CONTROL) { "Ctrl-" } else { "" };
+    format!("{ctrl}{}{name}", if shift { "Shift-" } else { "" })
+}
+
+/// The keys bound to any of `actions` in `context`, as a hint writes them:
+/// `a or Enter`. `None` if none is: a hint must not name a key that does nothing.
+pub fn keys_for(context: Context, actions: &[Action]) -> Option<String> {
+    let labels: Vec<String> =
+        BINDINGS.iter().filter(|b| b.context == context && actions.contains(&b.action)).map(Binding::label).collect();
+    (!labels.is_empty()).then(|| labels.join(" or "))
+}
+
+/// The first key bound to `action` in `context` (for hints short of room).
+pub fn first_key(context: Context, action: &Action) -> Option<String> {
+    BINDINGS.iter().find(|b| b.context == context && b.action == *action).map(Binding::label)
+}
+
+/// An in-screen hint: `p places the order`, or nothing if no key does it.
+pub fn hint(context: Context, actions: &[Action], what: &str) -> String {
+    keys_for(context, actions).map_or_else(String::new, |keys| format!("{keys} {what}"))
 }
 
 use Context as C;
 use KeyCode as K;
 
 pub const BINDINGS: &[Binding] = &[
-    bind(C::Anywhere, K::Char('c'), CTRL, "Ctrl-C", Action::Quit, "quit at once", false),
-    bind(C::Anywhere, K::F(12), NONE, "F12", Action::ToggleStats, "stats bar", false),
+    bind(C::Anywhere, K::Char('c'), CTRL, Action::Quit, "quit at once", false),
+    bind(C::Anywhere, K::F(12), NONE, Action::ToggleStats, "stats bar", false),
     // While changes wait for another copy (takes Esc from every screen)
-    bind(C::Waiting, K::Esc, NONE, "Esc", Action::StopWaiting, "stop waiting", true),
+    bind(C::Waiting, K::Esc, NONE, Action::StopWaiting, "stop waiting", true),
     // Confirmations
-    bind(C::Dialog, K::Char('y'), NONE, "y", Action::Confirm, "yes", true),
-    bind(C::Dialog, K::Enter, NONE, "Enter", Action::Confirm, "yes", false),
-    bind(C::Dialog, K::Char('n'), NONE, "n", Action::Dismiss, "no", true),
-    bind(C::Dialog, K::Esc, NONE, "Esc", Action::Dismiss, "no", true),
+    bind(C::Dialog, K::Char('y'), NONE, Action::Confirm, "yes", true),
+    bind(C::Dialog, K::Enter, NONE, Action::Confirm, "yes", false),
+    bind(C::Dialog, K::Char('n'), NONE, Action::Dismiss, "no", true),
+    bind(C::Dialog, K::Esc, NONE, Action::Dismiss, "no", true),
     // Help overlay
-    bind(C::Help, K::Esc, NONE, "Esc", Action::Back, "close help", true),
-    bind(C::Help, K::Char('?'), NONE, "?", Action::ToggleHelp, "close help", true),
-    bind(C::Help, K::Char('q'), NONE, "q", Action::Quit, "quit", true),
+    bind(C::Help, K::Esc, NONE, Action::Back, "close help", true),
+    bind(C::Help, K::Char('?'), NONE, Action::ToggleHelp, "close help", true),
+    bind(C::Help, K::Char('q'), NONE, Action::Quit, "quit", true),
     // Log in / create account
-    bind(C::Login, K::Tab, NONE, "Tab", Action::NextField, "next field", true),
-    bind(C::Login, K::Down, NONE, "↓", Action::NextField, "next field", false),
-    bind(C::Login, K::BackTab, KeyModifiers::SHIFT, "Shift-Tab", Action::PrevField, "previous field", false),
-    bind(C::Login, K::Up, NONE, "↑", Action::PrevField, "previous field", false),
-    bind(C::Login, K::Enter, NONE, "Enter", Action::Submit, "submit", true),
-    bind(C::Login, K::Char('n'), CTRL, "Ctrl-N", Action::ToggleLoginForm, "log in ↔ create account", true),
-    bind(C::Login, K::Esc, NONE, "Esc", Action::Quit, "quit", true),
+    bind(C::Login, K::Tab, NONE, Action::NextField, "next field", true),
+    bind(C::Login, K::Down, NONE, Action::NextField, "next field", false),
+    bind(C::Login, K::BackTab, KeyModifiers::SHIFT, Action::PrevField, "previous field", false),
+    bind(C::Login, K::Up, NONE, Action::PrevField, "previous field", false),
+    bind(C::Login, K::Enter, NONE, Action::Submit, "submit", true),
+    bind(C::Login, K::Char('n'), CTRL, Action::ToggleLoginForm, "log in ↔ create account", true),
+    bind(C::Login, K::Esc, NONE, Action::Quit, "quit", true),
     // The catalog's filter field
-    bind(C::Filter, K::Enter, NONE, "Enter", Action::FilterToResults, "to results", true),
-    bind(C::Filter, K::Down, NONE, "↓", Action::FilterToResults, "to results", false),
-    bind(C::Filter, K::Esc, NONE, "Esc", Action::Back, "leave filter", true),
+    bind(C::Filter, K::Enter, NONE, Action::FilterToResults, "to results", true),
+    bind(C::Filter, K::Down, NONE, Action::FilterToResults, "to results", false),
+    bind(C::Filter, K::Esc, NONE, Action::Back, "leave filter", true),
     // Catalog results
-    bind(C::Catalog, K::Enter, NONE, "Enter", Action::Open, "open", true),
-    bind(C::Catalog, K::Char('a'), NONE, "a", Action::AddToCart, "add to cart", true),
-    bind(C::Catalog, K::Esc, NONE, "Esc", Action::Back, "clear filter", false),
+    bind(C::Catalog, K::Enter, NONE, Action::Open, "open", true),
+    bind(C::Catalog, K::Char('a'), NONE, Action::AddToCart, "add to cart", true),
+    bind(C::Catalog, K::Esc, NONE, Action::Back, "clear filter", false),
     // Product detail
-    bind(C::Product, K::Char('+'), NONE, "+", Action::Increase, "more", true),
-    bind(C::Product, K::Char('='), NONE, "=", Action::Increase, "more", false),
-    bind(C::Product, K::Char('-'), NONE, "-", Action::Decrease, "fewer", true),
-    bind(C::Product, K::Char('a'), NONE, "a", Action::AddToCart, "add to cart", true),
-    bind(C::Product, K::Enter, NONE, "Enter", Action::AddToCart, "add to cart", false),
-    bind(C::Product, K::Esc, NONE, "Esc", Action::Back, "back", true),
+    bind(C::Product, K::Char('+'), NONE, Action::Increase, "more", true),
+    bind(C::Product, K::Char('='), NONE, Action::Increase, "more", false),
+    bind(C::Product, K::Char('-'), NONE, Action::Decrease, "fewer", true),
+    bind(C::Product, K::Char('a'), NONE, Action::AddToCart, "add to cart", true),
+    bind(C::Product, K::Enter, NONE, Action::AddToCart, "add to cart", false),
+    bind(C::Product, K::Esc, NONE, Action::Back, "back", true),
     // Cart
-    bind(C::Cart, K::Char('+'), NONE, "+", Action::Increase, "more", true),
-    bind(C::Cart, K::Char('='), NONE, "=", Action::Increase, "more", false),
-    bind(C::Cart, K::Char('-'), NONE, "-", Action::Decrease, "fewer", true),
-    bind(C::Cart, K::Char('d'), NONE, "d", Action::RemoveLine, "remove", true),
-    bind(C::Cart, K::Delete, NONE, "Del", Action::RemoveLine, "remove", false),
-    bind(C::Cart, K::Char('p'), NONE, "p", Action::PlaceOrder, "place order", true),
-    bind(C::Cart, K::Enter, NONE, "Enter", Action::Open, "open product", false),
+    bind(C::Cart, K::Char('+'), NONE, Action::Increase, "more", true),
+    bind(C::Cart, K::Char('='), NONE, Action::Increase, "more", false),
+    bind(C::Cart, K::Char('-'), NONE, Action::Decrease, "fewer", true),
+    bind(C::Cart, K::Char('d'), NONE, Action::RemoveLine, "remove", true),
+    bind(C::Cart, K::Delete, NONE, Action::RemoveLine, "remove", false),
+    bind(C::Cart, K::Char('p'), NONE, Action::PlaceOrder, "place order", true),
+    bind(C::Cart, K::Enter, NONE, Action::Open, "open product", false),
     // Orders
-    bind(C::Orders, K::Enter, NONE, "Enter", Action::Open, "details", true),
-    bind(C::Orders, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
-    bind(C::Orders, K::Char('r'), NONE, "r", Action::WriteReceipt, "receipt", true),
-    bind(C::OrderDetail, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
-    bind(C::OrderDetail, K::Char('r'), NONE, "r", Action::WriteReceipt, "receipt", true),
-    bind(C::OrderDetail, K::Esc, NONE, "Esc", Action::Back, "back", true),
+    bind(C::Orders, K::Enter, NONE, Action::Open, "details", true),
+    bind(C::Orders, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
+    bind(C::Orders, K::Char('r'), NONE, Action::WriteReceipt, "receipt", true),
+    bind(C::OrderDetail, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
+    bind(C::OrderDetail, K::Char('r'), NONE, Action::WriteReceipt, "receipt", true),
+    bind(C::OrderDetail, K::Esc, NONE, Action::Back, "back", true),
     // Admin: forms
-    bind(C::Form, K::Tab, NONE, "Tab", Action::NextField, "next field", true),
-    bind(C::Form, K::Down, NONE, "↓", Action::NextField, "next field", false),
-    bind(C::Form, K::BackTab, KeyModifiers::SHIFT, "Shift-Tab", Action::PrevField, "previous field", false),
-    bind(C::Form, K::Up, NONE, "↑", Action::PrevField, "previous field", false),
-    bind(C::Form, K::Enter, NONE, "Enter", Action::Submit, "next / save", true),
-    bind(C::Form, K::Char('s'), CTRL, "Ctrl-S", Action::SubmitForm, "save", true),
-    bind(C::Form, K::Esc, NONE, "Esc", Action::Back, "cancel", true),
+    bind(C::Form, K::Tab, NONE, Action::NextField, "next field", true),
+    bind(C::Form, K::Down, NONE, Action::NextField, "next field", false),
+    bind(C::Form, K::BackTab, KeyModifiers::SHIFT, Action::PrevField, "previous field", false),
+    bind(C::Form, K::Up, NONE, Action::PrevField, "previous field", false),
+    bind(C::Form, K::Enter, NONE, Action::Submit, "next / save", true),
+    bind(C::Form, K::Char('s'), CTRL, Action::SubmitForm, "save", true),
+    bind(C::Form, K::Esc, NONE, Action::Back, "cancel", true),
     // Admin: products
-    bind(C::AdminProducts, K::Char('n'), NONE, "n", Action::NewProduct, "new", true),
-    bind(C::AdminProducts, K::Char('e'), NONE, "e", Action::EditProduct, "edit", true),
-    bind(C::AdminProducts, K::Enter, NONE, "Enter", Action::EditProduct, "edit", false),
-    bind(C::AdminProducts, K::Char('s'), NONE, "s", Action::Restock, "restock", true),
-    bind(C::AdminProducts, K::Char('A'), NONE, "A", Action::ToggleArchive, "(un)archive", true),
-    bind(C::AdminProducts, K::Char('D'), NONE, "D", Action::DeleteProduct, "delete", true),
-    bind(C::AdminProducts, K::Esc, NONE, "Esc", Action::Back, "clear filter", false),
+    bind(C::AdminProducts, K::Char('n'), NONE, Action::NewProduct, "new", true),
+    bind(C::AdminProducts, K::Char('e'), NONE, Action::EditProduct, "edit", true),
+    bind(C::AdminProducts, K::Enter, NONE, Action::EditProduct, "edit", false),
+    bind(C::AdminProducts, K::Char('s'), NONE, Action::Restock, "restock", true),
+    bind(C::AdminProducts, K::Char('A'), NONE, Action::ToggleArchive, "(un)archive", true),
+    bind(C::AdminProducts, K::Char('D'), NONE, Action::DeleteProduct, "delete", true),
+    bind(C::AdminProducts, K::Esc, NONE, Action::Back, "clear filter", false),
     // Admin: all orders
-    bind(C::AdminOrders, K::Enter, NONE, "Enter", Action::Open, "details", true),
-    bind(C::AdminOrders, K::Char('m'), NONE, "m", Action::AdvanceOrder, "next status", true),
-    bind(C::AdminOrders, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
-    bind(C::AdminOrders, K::Esc, NONE, "Esc", Action::Back, "clear filter", false),
-    bind(C::AdminOrderDetail, K::Char('m'), NONE, "m", Action::AdvanceOrder, "next status", true),
-    bind(C::AdminOrderDetail, K::Char('x'), NONE, "x", Action::CancelOrder, "cancel order", true),
-    bind(C::AdminOrderDetail, K::Esc, NONE, "Esc", Action::Back, "back", true),
-    bind(C::AdminShop, K::Char('4'), NONE, "4", Action::ShowTab(Tab::Products), "products (admin)", false),
-    bind(C::AdminShop, K::Char('5'), NONE, "5", Action::ShowTab(Tab::AllOrders), "all orders (admin)", false),
+    bind(C::AdminOrders, K::Enter, NONE, Action::Open, "details", true),
+    bind(C::AdminOrders, K::Char('m'), NONE, Action::AdvanceOrder, "next status", true),
+    bind(C::AdminOrders, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
+    bind(C::AdminOrders, K::Esc, NONE, Action::Back, "clear filter", false),
+    bind(C::AdminOrderDetail, K::Char('m'), NONE, Action::AdvanceOrder, "next status", true),
+    bind(C::AdminOrderDetail, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
+    bind(C::AdminOrderDetail, K::Esc, NONE, Action::Back, "back", true),
+    bind(C::AdminShop, K::Char('4'), NONE, Action::ShowTab(Tab::Products), "products (admin)", false),
+    bind(C::AdminShop, K::Char('5'), NONE, Action::ShowTab(Tab::AllOrders), "all orders (admin)", false),
     // Anywhere in the shop when no field has focus
-    bind(C::Shop, K::Char('1'), NONE, "1", Action::ShowTab(Tab::Catalog), "catalog", false),
-    bind(C::Shop, K::Char('2'), NONE, "2", Action::ShowTab(Tab::Cart), "cart", false),
-    bind(C::Shop, K::Char('3'), NONE, "3", Action::ShowTab(Tab::Orders), "orders", false),
-    bind(C::Shop, K::Char('/'), NONE, "/", Action::FocusFilter, "filter", true),
-    bind(C::Shop, K::Char('c'), NONE, "c", Action::ShowTab(Tab::Cart), "cart", true),
-    bind(C::Shop, K::Char('o'), NONE, "o", Action::ShowTab(Tab::Orders), "orders", true),
-    bind(C::Shop, K::Up, NONE, "↑", Action::Up, "up", false),
-    bind(C::Shop, K::Char('k'), NONE, "k", Action::Up, "up", false),
-    bind(C::Shop, K::Down, NONE, "↓", Action::Down, "down", false),
-    bind(C::Shop, K::Char('j'), NONE, "j", Action::Down, "down", false),
-    bind(C::Shop, K::PageUp, NONE, "PgUp", Action::PageUp, "page up", false),
-    bind(C::Shop, K::PageDown, NONE, "PgDn", Action::PageDown, "page down", false),
-    bind(C::Shop, K::Home, NONE, "Home", Action::Home, "first", false),
-    bind(C::Shop, K::Char('g'), NONE, "g", Action::Home, "first", false),
-    bind(C::Shop, K::End, NONE, "End", Action::End, "last", false),
-    bind(C::Shop, K::Char('G'), NONE, "G", Action::End, "last", false),
-    bind(C::Shop, K::Esc, NONE, "Esc", Action::Back, "back", false),
-    bind(C::Shop, K::Char('L'), NONE, "L", Action::LogOut, "log out", false),
-    bind(C::Shop, K::Char('?'), NONE, "?", Action::ToggleHelp, "help", true),
-    bind(C::Shop, K::Char('q'), NONE, "q", Action::Quit, "quit", true),
+    bind(C::Shop, K::Char('1'), NONE, Action::ShowTab(Tab::Catalog), "catalog", false),
+    bind(C::Shop, K::Char('2'), NONE, Action::ShowTab(Tab::Cart), "cart", false),
+    bind(C::Shop, K::Char('3'), NONE, Action::ShowTab(Tab::Orders), "orders", false),
+    bind(C::Shop, K::Char('/'), NONE, Action::FocusFilter, "filter", true),
+    bind(C::Shop, K::Char('c'), NONE, Action::ShowTab(Tab::Cart), "cart", true),
+    bind(C::Shop, K::Char('o'), NONE, Action::ShowTab(Tab::Orders), "orders", true),
+    bind(C::Shop, K::Up, NONE, Action::Up, "up", false),
+    bind(C::Shop, K::Char('k'), NONE, Action::Up, "up", false),
+    bind(C::Shop, K::Down, NONE, Action::Down, "down", false),
+    bind(C::Shop, K::Char('j'), NONE, Action::Down, "down", false),
+    bind(C::Shop, K::PageUp, NONE, Action::PageUp, "page up", false),
+    bind(C::Shop, K::PageDown, NONE, Action::PageDown, "page down", false),
+    bind(C::Shop, K::Home, NONE, Action::Home, "first", false),
+    bind(C::Shop, K::Char('g'), NONE, Action::Home, "first", false),
+    bind(C::Shop, K::End, NONE, Action::End, "last", false),
+    bind(C::Shop, K::Char('G'), NONE, Action::End, "last", false),
+    bind(C::Shop, K::Esc, NONE, Action::Back, "back", false),
+    bind(C::Shop, K::Char('L'), NONE, Action::LogOut, "log out", false),
+    bind(C::Shop, K::Char('?'), NONE, Action::ToggleHelp, "help", true),
+    bind(C::Shop, K::Char('q'), NONE, Action::Quit, "quit", true),
 ];
 
 fn matches(binding: &Binding, key: &KeyEvent) -> bool {
@@ -208,7 +258,7 @@ pub fn resolve(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
 }
 
 /// The footer: `(key, hint)` for the bindings marked for it, one per hint.
-pub fn footer_hints(contexts: &[Context]) -> Vec<(&'static str, &'static str)> {
+pub fn footer_hints(contexts: &[Context]) -> Vec<(String, &'static str)> {
     let mut seen: Vec<&str> = Vec::new();
     let mut keys: Vec<(KeyCode, KeyModifiers)> = Vec::new();
     let mut hints = Vec::new();
@@ -218,7 +268,7 @@ pub fn footer_hints(contexts: &[Context]) -> Vec<(&'static str, &'static str)> {
             let key = (b.code, b.modifiers);
             if b.footer && !seen.contains(&b.hint) && !keys.contains(&key) {
                 seen.push(b.hint);
-                hints.push((b.label, b.hint));
+                hints.push((b.label(), b.hint));
             }
             keys.push(key);
         }
@@ -232,12 +282,12 @@ pub fn help_rows(contexts: &[Context]) -> Vec<(String, &'static str)> {
     for &context in contexts.iter().chain(std::iter::once(&Context::Anywhere)) {
         for b in BINDINGS.iter().filter(|b| b.context == context) {
             match rows.iter_mut().find(|(_, hint)| *hint == b.hint) {
-                Some((keys, _)) if !keys.split(' ').any(|k| k == b.label) => {
+                Some((keys, _)) if !keys.split(' ').any(|k| k == b.label()) => {
                     keys.push(' ');
-                    keys.push_str(b.label);
+                    keys.push_str(&b.label());
                 }
                 Some(_) => {}
-                None => rows.push((b.label.to_string(), b.hint)),
+                None => rows.push((b.label(), b.hint)),
             }
         }
     }
@@ -282,13 +332,94 @@ mod tests {
         assert_eq!(resolve(&contexts, &key(KeyCode::F(12))), Some(Action::ToggleStats));
     }
 
+    /// Every place keys go, as the app lists them.
+    fn every_screen() -> Vec<Vec<Context>> {
+        use Context as C;
+        let mut all: Vec<Vec<Context>> = vec![
+            vec![C::Login],
+            vec![C::Dialog],
+            vec![C::Help],
+            vec![C::Filter],
+            vec![C::Form],
+            vec![C::Catalog, C::Shop],
+            vec![C::Product, C::Shop],
+            vec![C::Cart, C::Shop],
+            vec![C::Orders, C::Shop],
+            vec![C::OrderDetail, C::Shop],
+            vec![C::AdminProducts, C::AdminShop, C::Shop],
+            vec![C::AdminOrders, C::AdminShop, C::Shop],
+            vec![C::AdminOrderDetail, C::AdminShop, C::Shop],
+        ];
+        let waiting: Vec<Vec<Context>> =
+            all.iter().map(|c| std::iter::once(C::Waiting).chain(c.iter().copied()).collect()).collect();
+        all.extend(waiting);
+        all
+    }
+
+    /// The key a label names, as a terminal would send it.
+    fn key_of(binding: &Binding) -> KeyEvent {
+        KeyEvent::new(binding.code, binding.modifiers)
+    }
+
     #[test]
-    fn every_hint_names_a_bound_key() {
-        for contexts in [&[Context::Catalog, Context::Shop][..], &[Context::Login], &[Context::Cart, Context::Shop]] {
-            for (label, _) in footer_hints(contexts) {
-                assert!(BINDINGS.iter().any(|b| b.label == label && contexts.contains(&b.context)));
+    fn every_footer_hint_does_what_it_says_where_it_is_shown() {
+        for contexts in every_screen() {
+            for (label, hint) in footer_hints(&contexts) {
+                let binding = BINDINGS
+                    .iter()
+                    .find(|b| contexts.contains(&b.context) && b.label() == label && b.hint == hint)
+                    .unwrap_or_else(|| panic!("{contexts:?}: hint {label} {hint} has no binding"));
+                // The key must reach this binding, not one of an earlier context.
+                assert_eq!(
+                    resolve(&contexts, &key_of(binding)),
+                    Some(binding.action.clone()),
+                    "{contexts:?}: {label} is shown for {hint} but does something else"
+                );
             }
         }
+    }
+
+    #[test]
+    fn in_screen_hints_name_keys_that_are_bound_there() {
+        use Context as C;
+        // Every hint the screens write into their text (see ui/).
+        let used: &[(C, &[Action])] = &[
+            (C::Cart, &[Action::PlaceOrder]),
+            (C::Cart, &[Action::RemoveLine]),
+            (C::Shop, &[Action::ShowTab(Tab::Catalog), Action::FocusFilter]),
+            (C::Shop, &[Action::FocusFilter]),
+            (C::Catalog, &[Action::Back]),
+            (C::Product, &[Action::Back]),
+            (C::Product, &[Action::AddToCart]),
+            (C::Product, &[Action::Increase]),
+            (C::Product, &[Action::Decrease]),
+            (C::OrderDetail, &[Action::Back]),
+            (C::AdminProducts, &[Action::NewProduct]),
+            (C::AdminProducts, &[Action::Restock]),
+            (C::Login, &[Action::ToggleLoginForm]),
+            (C::Help, &[Action::Back, Action::ToggleHelp]),
+            (C::Dialog, &[Action::Confirm]),
+            (C::Dialog, &[Action::Dismiss]),
+        ];
+        for (context, actions) in used {
+            let keys = keys_for(*context, actions).unwrap_or_else(|| panic!("no key for {actions:?} in {context:?}"));
+            for label in keys.split(" or ") {
+                let binding = BINDINGS.iter().find(|b| b.context == *context && b.label() == label).unwrap();
+                assert!(actions.contains(&binding.action));
+            }
+        }
+        assert_eq!(keys_for(C::Product, &[Action::AddToCart]).as_deref(), Some("a or Enter"));
+        assert_eq!(hint(C::Cart, &[Action::PlaceOrder], "places the order"), "p places the order");
+        assert_eq!(hint(C::Login, &[Action::PlaceOrder], "places the order"), "", "no key, no hint");
+    }
+
+    #[test]
+    fn labels_are_made_from_the_keys() {
+        assert_eq!(key_label(KeyCode::Char('c'), KeyModifiers::CONTROL), "Ctrl-C");
+        assert_eq!(key_label(KeyCode::BackTab, KeyModifiers::SHIFT), "Shift-Tab");
+        assert_eq!(key_label(KeyCode::Char('G'), KeyModifiers::NONE), "G");
+        assert_eq!(key_label(KeyCode::F(12), KeyModifiers::NONE), "F12");
+        assert_eq!(key_label(KeyCode::PageDown, KeyModifiers::NONE), "PgDn");
         let help = help_rows(&[Context::Catalog, Context::Shop]);
         assert!(help.iter().any(|(keys, hint)| keys == "↑ k" && *hint == "up"), "{help:?}");
         assert!(help.iter().any(|(keys, _)| keys == "Ctrl-C"));

@@ -87,7 +87,8 @@ impl App {
                 Ok(())
             }
             (Action::Decrease, Some(line)) if line.qty <= 1 => {
-                Err("Quantity must be at least 1 — press d to remove the line".to_string())
+                let remove = keymap::keys_for(Context::Cart, &[Action::RemoveLine]).unwrap_or_default();
+                Err(format!("Quantity must be at least 1 — press {remove} to remove the line"))
             }
             (Action::Decrease, Some(line)) => {
                 self.request(Request::SetCartQty { product_id: line.product_id, qty: line.qty - 1 });

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, catalog, text};
 use crate::app::filter::highlight;
-use crate::app::{App, CatalogKind, layout};
+use crate::app::{Action, App, CatalogKind, keymap, layout};
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let areas = layout::catalog(body);
@@ -24,7 +24,10 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let inner = super::panel(frame, areas.list, title, !view.filter_focused, theme);
     if view.hits.is_empty() {
         let text = if view.total == 0 {
-            "No products yet. Press n to add one.".to_string()
+            format!(
+                "No products yet. {}.",
+                keymap::hint(keymap::Context::AdminProducts, &[Action::NewProduct], "adds one")
+            )
         } else {
             format!("No products match “{}”.", view.query.value())
         };

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::Theme;
-use crate::app::{App, layout};
+use crate::app::{Action, App, keymap, layout};
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let cart = app.current_cart();
@@ -20,7 +20,9 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(block_area);
     frame.render_widget(block, block_area);
     if cart.is_empty() {
-        super::draw_empty(frame, inner, "Your cart is empty. Press 1 or / to browse the catalog.", theme);
+        let browse = [Action::ShowTab(crate::app::Tab::Catalog), Action::FocusFilter];
+        let keys = keymap::keys_for(keymap::Context::Shop, &browse).unwrap_or_default();
+        super::draw_empty(frame, inner, format!("Your cart is empty. Press {keys} to browse the catalog."), theme);
     } else {
         let height = usize::from(rows_area.height);
         let offset = app.cart.offset;
@@ -70,7 +72,11 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{subtotal:>12}"))]).alignment(Alignment::Right),
         Line::from(vec![Span::styled("Total ", theme.money()), Span::styled(format!("{total:>12}"), theme.money())])
             .alignment(Alignment::Right),
-        Line::from(Span::styled("p places the order", theme.dim())).alignment(Alignment::Right),
+        Line::from(Span::styled(
+            keymap::hint(keymap::Context::Cart, &[Action::PlaceOrder], "places the order"),
+            theme.dim(),
+        ))
+        .alignment(Alignment::Right),
     ];
     frame.render_widget(
         Paragraph::new(lines),

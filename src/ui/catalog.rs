@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::{Theme, input_view, text};
 use crate::app::filter::highlight;
-use crate::app::{App, layout};
+use crate::app::{Action, App, keymap, layout};
 use crate::domain::Product;
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
@@ -37,7 +37,14 @@ pub fn draw_filter_field(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { theme.focused_border() } else { theme.border() })
-        .title(if focused { " Filter (typing) " } else { " Filter — press / " });
+        .title(if focused {
+            " Filter (typing) ".to_string()
+        } else {
+            format!(
+                " Filter — press {} ",
+                keymap::keys_for(keymap::Context::Shop, &[Action::FocusFilter]).unwrap_or_default()
+            )
+        });
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if query.value().is_empty() && !focused {
@@ -59,7 +66,11 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
         let text = if catalog.total == 0 {
             "The catalog is empty.".to_string()
         } else {
-            format!("No products match “{}”. Esc clears the filter.", catalog.query.value())
+            format!(
+                "No products match “{}”. {}.",
+                catalog.query.value(),
+                keymap::hint(keymap::Context::Catalog, &[Action::Back], "clears the filter")
+            )
         };
         super::draw_empty(frame, inner, text, theme);
         return;

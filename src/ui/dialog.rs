@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Theme, text};
-use crate::app::{App, Dialog, layout};
+use crate::app::{App, Dialog, keymap, layout};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
     let (title, mut lines) = match dialog {
@@ -55,14 +55,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
         }
     };
     lines.push(Line::from(""));
+    let keys = |action| keymap::keys_for(keymap::Context::Dialog, &[action]).unwrap_or_default().replace(" or ", " / ");
     lines.push(Line::from(vec![
-        Span::styled("y", theme.key()),
-        Span::raw(" / "),
-        Span::styled("Enter", theme.key()),
+        Span::styled(keys(crate::app::Action::Confirm), theme.key()),
         Span::raw(" yes    "),
-        Span::styled("n", theme.key()),
-        Span::raw(" / "),
-        Span::styled("Esc", theme.key()),
+        Span::styled(keys(crate::app::Action::Dismiss), theme.key()),
         Span::raw(" no"),
     ]));
     let widest = lines.iter().map(|l| l.width()).max().unwrap_or(20).min(76) as u16 + 2;

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
 
 use super::{Theme, input_view, style_if, text};
-use crate::app::{App, Form, layout};
+use crate::app::{App, Form, keymap, layout};
 
 /// What a form shows, whichever form it is.
 struct FormView<'a> {
@@ -32,7 +32,8 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
                 None => "The id is given automatically.".to_string(),
                 Some((id, _)) => {
                     let stock = app.product(id).map_or(0, |p| p.stock);
-                    format!("In stock: {stock} — press s on the list to restock.")
+                    let keys = keymap::keys_for(keymap::Context::AdminProducts, &[crate::app::Action::Restock]);
+                    format!("In stock: {stock} — press {} on the list to restock.", keys.unwrap_or_default())
                 }
             }),
         },

@@ -18,7 +18,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(" Esc or ? closes this help", theme.dim())));
+    let close = keymap::hint(
+        keymap::Context::Help,
+        &[crate::app::Action::Back, crate::app::Action::ToggleHelp],
+        "closes this help",
+    );
+    lines.push(Line::from(Span::styled(format!(" {close}"), theme.dim())));
     let width = (key_width + 30) as u16;
     let box_area = layout::dialog(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, box_area);

@@ -61,17 +61,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), inner.bottom() - y),
         );
     }
+    let switch = |what| keymap::hint(keymap::Context::Login, &[crate::app::Action::ToggleLoginForm], what);
     let other = match form.mode {
-        LoginMode::LogIn => "New here? Ctrl-N creates an account",
-        LoginMode::CreateAccount => "Have an account? Ctrl-N to log in",
+        LoginMode::LogIn => format!("New here? {}", switch("creates an account")),
+        LoginMode::CreateAccount => format!("Have an account? {}", switch("to log in")),
     };
     let hints = keymap::footer_hints(&app.contexts());
     let bottom = inner.bottom().saturating_sub(3);
     if bottom > y {
         frame.render_widget(
-            Paragraph::new(vec![Line::from(Span::styled(other, theme.dim())), text::hint_line(theme, &hints)])
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(vec![
+                Line::from(Span::styled(other, theme.dim())),
+                text::hint_line(theme, &text::fit_hints(&hints, usize::MAX / 2)),
+            ])
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
             Rect::new(inner.x, bottom, inner.width, 3),
         );
     }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::Theme;
-use crate::app::{App, layout};
+use crate::app::{App, keymap, layout};
 use crate::domain::{Order, OrderStatus};
 
 fn status_style(theme: &Theme, status: OrderStatus) -> ratatui::style::Style {
@@ -74,7 +74,8 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, order_id: Option<&str>, theme: &Theme) {
     let order = order_id.and_then(|id| app.order(id));
     let Some(order) = order else {
-        frame.render_widget(Paragraph::new("This order no longer exists. Esc goes back."), body);
+        let back = keymap::hint(keymap::Context::OrderDetail, &[crate::app::Action::Back], "goes back");
+        frame.render_widget(Paragraph::new(format!("This order no longer exists. {back}.")), body);
         return;
     };
     let block = Block::default()

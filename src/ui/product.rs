@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Theme, text};
-use crate::app::App;
+use crate::app::{Action, App, keymap};
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let Some(p) = app.product(&app.product.product_id) else {
-        frame.render_widget(Paragraph::new("This product no longer exists. Esc goes back."), body);
+        let back = keymap::hint(keymap::Context::Product, &[Action::Back], "goes back");
+        frame.render_widget(Paragraph::new(format!("This product no longer exists. {back}.")), body);
         return;
     };
     let block = Block::default()
@@ -44,7 +45,10 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Span::styled("+", theme.key()),
         Span::raw(format!("   = {}", p.price.times(app.product.qty).unwrap_or(p.price))),
     ]));
-    lines.push(Line::from(Span::styled("a or Enter adds to the cart · + / - change the quantity", theme.dim())));
+    let add = keymap::hint(keymap::Context::Product, &[Action::AddToCart], "adds to the cart");
+    let more = keymap::first_key(keymap::Context::Product, &Action::Increase).unwrap_or_default();
+    let fewer = keymap::first_key(keymap::Context::Product, &Action::Decrease).unwrap_or_default();
+    lines.push(Line::from(Span::styled(format!("{add} · {more} / {fewer} change the quantity"), theme.dim())));
     lines.push(Line::from(""));
     lines.push(Line::from(p.description_or_blank().to_string()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((app.detail_scroll, 0)), inner);

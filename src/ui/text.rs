@@ -71,7 +71,8 @@ pub fn fit_width(text: &str, width: usize) -> String {
 
 /// The hints that fit in `width` columns: the screen's own first, then help
 /// and quit, then the rest, shown in their original order.
-pub fn fit_hints<'a>(hints: &[(&'a str, &'a str)], width: usize) -> Vec<(&'a str, &'a str)> {
+pub fn fit_hints<'a>(hints: &'a [(String, &'a str)], width: usize) -> Vec<(&'a str, &'a str)> {
+    let hints: Vec<(&str, &str)> = hints.iter().map(|(key, hint)| (key.as_str(), *hint)).collect();
     let cost = |(key, hint): &(&str, &str)| key.chars().count() + hint.chars().count() + 3;
     let essential = |(_, hint): &(&str, &str)| *hint == "help" || *hint == "quit";
     let mut keep = vec![false; hints.len()];
