@@ -45,7 +45,7 @@ impl App {
                 self.refilter(CatalogKind::Admin);
             }
             (Action::EditProduct | Action::Restock | Action::ToggleArchive | Action::DeleteProduct, None) => {
-                self.error("No product selected");
+                self.error(Refusal::NoProduct.to_string());
             }
             _ => {}
         }
@@ -194,7 +194,9 @@ impl App {
                 "Order {} is {}; only placed or paid orders can be cancelled",
                 order.order_id, order.status
             )),
-            (Action::Open | Action::AdvanceOrder | Action::CancelOrder, None) => self.error("No order selected"),
+            (Action::Open | Action::AdvanceOrder | Action::CancelOrder, None) => {
+                self.error(Refusal::NoOrder.to_string())
+            }
             _ => {}
         }
     }

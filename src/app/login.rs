@@ -34,7 +34,7 @@ impl App {
         let username = form.username.value().trim().to_string();
         let password = form.password.value().to_string();
         if username.is_empty() {
-            form.error = Some("Enter a username".into());
+            form.error = Some(Refusal::NoUsername.to_string());
             form.focus = 0;
             return;
         }

@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod layout;
 mod lists;
 mod login;
+pub mod refusal;
 pub mod requests;
 mod shop;
 pub mod views;
@@ -38,6 +39,7 @@ use crate::domain::{
     Cart, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
 };
 use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
+use refusal::Refusal;
 use requests::Request;
 use worker::{SessionView, Worker};
 
@@ -333,6 +335,16 @@ impl App {
         self.message = Some(Message { text: text.into(), kind: MessageKind::Error });
     }
 
+    /// A shop error, shown by its kind: the shopper's to fix (refused), or
+    /// something broken (files, disk), which says so.
+    fn shop_error(&mut self, err: &StoreError) {
+        let kind = match err.kind() {
+            crate::shop::ErrorKind::Broken => MessageKind::Failure,
+            crate::shop::ErrorKind::Refused | crate::shop::ErrorKind::Busy => MessageKind::Error,
+        };
+        self.message = Some(Message { text: err.to_string(), kind });
+    }
+
     // ---- update ----
 
     pub fn update(&mut self, action: Action) {
@@ -418,7 +430,7 @@ impl App {
 
     fn show_tab(&mut self, tab: Tab) {
         if tab.admin_only() && !self.is_admin() {
-            self.error("Only an admin can do that");
+            self.error(StoreError::NotAdmin.to_string());
             return;
         }
         self.screen = match tab {

@@ -219,7 +219,7 @@ impl App {
     fn finish(&mut self, request: Request, outcome: Result<Outcome, StoreError>) {
         match (request, outcome) {
             (Request::Refresh, Ok(_)) => {}
-            (Request::Refresh, Err(err)) => self.error(format!("Cannot read the data folder: {err}")),
+            (Request::Refresh, Err(err)) => self.shop_error(&err),
             (Request::LogIn { .. } | Request::CreateAccount { .. }, Ok(Outcome::Account(account))) => {
                 self.logged_in(account)
             }
@@ -275,7 +275,7 @@ impl App {
             (Request::CreateProduct { .. } | Request::UpdateProduct { .. } | Request::ChangeStock { .. }, Err(err)) => {
                 self.form_failed(err);
             }
-            (_, Err(err)) => self.error(err.to_string()),
+            (_, Err(err)) => self.shop_error(&err),
             (request, Ok(_)) => self.error(format!("Unexpected answer to {request:?}")),
         }
         self.refresh_views();

@@ -15,11 +15,11 @@ impl App {
         match action {
             Action::Open => match self.selected_product().map(|p| p.product_id.clone()) {
                 Some(id) => self.open_product(id),
-                None => self.error("No product selected"),
+                None => self.error(Refusal::NoProduct.to_string()),
             },
             Action::AddToCart => match self.selected_product().map(|p| p.product_id.clone()) {
                 Some(id) => self.add_to_cart(&id, 1),
-                None => self.error("No product selected"),
+                None => self.error(Refusal::NoProduct.to_string()),
             },
             Action::Back if !self.catalog.query.value().is_empty() => {
                 self.catalog.query.reset();
@@ -50,7 +50,7 @@ impl App {
 
     pub(super) fn update_product(&mut self, action: Action) {
         let Some(product) = self.product(&self.product.product_id).cloned() else {
-            self.error("This product no longer exists");
+            self.error(Refusal::ProductGone.to_string());
             self.screen = Screen::Catalog;
             return;
         };
@@ -59,7 +59,9 @@ impl App {
                 self.error(format!("Only {} of {} available", product.stock, product.name));
             }
             Action::Increase => self.product.qty += 1,
-            Action::Decrease if self.product.qty <= 1 => self.error("Quantity must be at least 1"),
+            Action::Decrease if self.product.qty <= 1 => {
+                self.error(crate::domain::CartError::QuantityTooSmall.to_string())
+            }
             Action::Decrease => self.product.qty -= 1,
             Action::AddToCart => self.add_to_cart(&product.product_id, self.product.qty),
             Action::Back => self.screen = Screen::Catalog,
@@ -76,7 +78,7 @@ impl App {
         let cart = self.my_cart.clone();
         let line = cart.items.get(self.cart.selected).cloned();
         let result = match (action, line) {
-            (Action::PlaceOrder, _) if cart.is_empty() => Err("Your cart is empty".to_string()),
+            (Action::PlaceOrder, _) if cart.is_empty() => Err(crate::domain::Problem::EmptyCart.to_string()),
             (Action::PlaceOrder, _) => {
                 self.confirm_checkout(cart);
                 Ok(())
@@ -86,10 +88,7 @@ impl App {
                 self.request(Request::SetCartQty { product_id: line.product_id, qty });
                 Ok(())
             }
-            (Action::Decrease, Some(line)) if line.qty <= 1 => {
-                let remove = keymap::keys_for(Context::Cart, &[Action::RemoveLine]).unwrap_or_default();
-                Err(format!("Quantity must be at least 1 — press {remove} to remove the line"))
-            }
+            (Action::Decrease, Some(line)) if line.qty <= 1 => Err(Refusal::LastUnit.to_string()),
             (Action::Decrease, Some(line)) => {
                 self.request(Request::SetCartQty { product_id: line.product_id, qty: line.qty - 1 });
                 Ok(())
@@ -103,7 +102,7 @@ impl App {
                 Ok(())
             }
             (Action::Increase | Action::Decrease | Action::RemoveLine | Action::Open, None) => {
-                Err("Your cart is empty".to_string())
+                Err(crate::domain::Problem::EmptyCart.to_string())
             }
             _ => Ok(()),
         };
@@ -137,7 +136,7 @@ impl App {
         };
         let Some(order_id) = selected else {
             if matches!(action, Action::Open | Action::CancelOrder | Action::WriteReceipt) {
-                self.error("You have no orders yet");
+                self.error(Refusal::NoOrders.to_string());
             }
             return;
         };

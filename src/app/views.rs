@@ -292,7 +292,10 @@ pub enum Dialog {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
     Info,
+    /// Refused: something the shopper can change.
     Error,
+    /// Something broke (files, disk, a damaged folder): not the shopper's doing.
+    Failure,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -70,7 +70,7 @@ pub enum StoreError {
     Product(#[from] ProductError),
     #[error("No account named {0}")]
     UnknownUser(String),
-    #[error("Only an admin can do that")]
+    #[error("{}", OrderError::NotAdmin)]
     NotAdmin,
     #[error("{0}")]
     Invalid(String),

@@ -120,8 +120,12 @@ fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (style, line) = match (app.waiting_notice(), &app.message) {
         // Waiting for another copy matters more than what the last action said.
         (Some(notice), _) => (theme.warning(), format!("… {notice}")),
-        (None, Some(message)) if message.kind == MessageKind::Info => (theme.info(), format!("✓ {}", message.text)),
-        (None, Some(message)) => (theme.error(), format!("✗ {}", message.text)),
+        (None, Some(message)) => match message.kind {
+            MessageKind::Info => (theme.info(), format!("✓ {}", message.text)),
+            MessageKind::Error => (theme.error(), format!("✗ {}", message.text)),
+            // Not the shopper's doing: say so, so they do not retry in vain.
+            MessageKind::Failure => (theme.error(), format!("⚠ Something is wrong with the shop: {}", message.text)),
+        },
         (None, None) => return,
     };
     let text = text::fit_width(&line, usize::from(area.width));
