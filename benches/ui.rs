@@ -143,3 +143,43 @@ fn log_in(app: &mut App, username: &str, password: &str) {
     app.settle();
     assert!(app.session.is_some(), "logged in");
 }
+
+/// A child process holding the folder lock (as another copy mid-change).
+struct LockHolder(std::process::Child);
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Handling key presses on the UI thread while another process holds the
+/// folder: move, add to cart (sent to the worker, which waits), switch tabs.
+#[divan::bench(sample_count = 50)]
+fn key_press_while_the_folder_is_busy(bencher: Bencher) {
+    let dir = big_catalog_folder();
+    let mut store = Store::open(dir).expect("open");
+    if store.login("busy", "busy-pass").is_err() {
+        store.register("busy", "busy-pass").expect("register");
+    }
+    store.set_lock_wait(shopfront::store::LockWait::Impatient);
+    let mut app = App::new(FolderShop::from_store(store), Rect::new(0, 0, 120, 40));
+    log_in(&mut app, "busy", "busy-pass");
+    let _holder = LockHolder(
+        std::process::Command::new("flock")
+            .args(["-x", "-o"])
+            .arg(dir.join(".lock"))
+            .args(["sleep", "600"])
+            .spawn()
+            .expect("flock(1)"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    bencher.bench_local(|| {
+        app.update(Action::Down);
+        app.update(Action::AddToCart);
+        app.update(Action::ShowTab(shopfront::app::Tab::Cart));
+        app.update(Action::ShowTab(shopfront::app::Tab::Catalog));
+        app.poll_results();
+    });
+}

@@ -24,6 +24,18 @@ fn fresh_app(dir: &std::path::Path) -> App {
     app_on(open(dir), 100, 30)
 }
 
+/// Empties every field of the login form with keys (Ctrl-U in each) and
+/// leaves the focus on the first one.
+fn clear_login_form(app: &mut App) {
+    for _ in 0..app.login.field_count() {
+        press_with(app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        press(app, KeyCode::Tab);
+    }
+    while app.login.focus != 0 {
+        press(app, KeyCode::Tab);
+    }
+}
+
 #[test]
 fn create_account_validates_in_field_order_then_logs_in() {
     let dir = temp_dir();
@@ -31,8 +43,7 @@ fn create_account_validates_in_field_order_then_logs_in() {
     press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
     assert_eq!(app.login.mode, LoginMode::CreateAccount);
     let attempt = |app: &mut App, user: &str, pw: &str, confirm: &str| {
-        app.login = Default::default();
-        app.login.mode = LoginMode::CreateAccount;
+        clear_login_form(app);
         type_text(app, user);
         press(app, KeyCode::Tab);
         type_text(app, pw);
@@ -68,7 +79,7 @@ fn login_errors_do_not_reveal_which_part_was_wrong() {
     store.register("alice", "s3cret!").unwrap();
     let mut app = app_on(store, 80, 24);
     let mut attempt = |user: &str, pw: &str| {
-        app.login = Default::default();
+        clear_login_form(&mut app);
         type_text(&mut app, user);
         press(&mut app, KeyCode::Enter); // Enter on the first field moves on
         type_text(&mut app, pw);

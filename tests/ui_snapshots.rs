@@ -29,7 +29,6 @@ fn snapshot(name: &str, setup: impl Fn(&mut App)) {
 fn snapshot_in(name: &str, setup: impl Fn(&mut App, &std::path::Path)) {
     for (width, height) in SIZES {
         let (dir, mut app) = logged_in_shop(width, height);
-        app.message = None;
         setup(&mut app, dir.path());
         let terminal = render(&app, width, height);
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
@@ -99,7 +98,6 @@ fn cart_and_checkout() {
         press(app, KeyCode::Down);
         press(app, KeyCode::Char('a'));
         press(app, KeyCode::Char('c'));
-        app.message = None;
     };
     snapshot("cart", fill);
     snapshot("checkout_confirm", |app| {
@@ -128,7 +126,6 @@ fn orders() {
         press(app, KeyCode::Char('p'));
         press(app, KeyCode::Char('y'));
         press(app, KeyCode::Char('o'));
-        app.message = None;
     };
     snapshot("orders", order);
     snapshot("order_detail", |app| {
@@ -158,7 +155,6 @@ fn overlays() {
 fn admin_snapshot(name: &str, setup: impl Fn(&mut App, &std::path::Path)) {
     for (width, height) in SIZES {
         let (dir, mut app) = admin_shop_at(width, height);
-        app.message = None;
         setup(&mut app, dir.path());
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), render(&app, width, height).backend());
     }

@@ -127,13 +127,12 @@ impl CatalogFilter {
             all = (0..self.entries.len() as u32).collect();
             &all
         };
-        let (entries, haystacks) = (&self.entries, &self.text.haystacks);
+        let (entries, text) = (&self.entries, &self.text);
         let score = |chunk: &[u32], matcher: &mut Matcher| {
             let mut buf = Vec::new();
             let mut scored = Vec::new();
             for &i in chunk {
-                let text = haystacks.get(entries[i as usize] as usize).map_or("", String::as_str);
-                let haystack = Utf32Str::new(text, &mut buf);
+                let haystack = Utf32Str::new(text.haystack(entries[i as usize]), &mut buf);
                 if let Some(score) = pattern.score(haystack, matcher) {
                     scored.push((i, score));
                 }

@@ -5,23 +5,40 @@
 //! and the filter text when no name, id, category or on-sale flag changed —
 //! so a checkout (stock only) costs a pointer copy per product.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::domain::Product;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Catalog {
     products: Vec<Arc<Product>>,
-    index: Arc<HashMap<String, u32>>,
+    /// Positions, hashed by the product id they point at (no copied ids).
+    index: Arc<HashTable<u32>>,
     search: Arc<SearchText>,
 }
 
-/// What the filter matches each product against, aligned with the products.
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").field("products", &self.products.len()).finish_non_exhaustive()
+    }
+}
+
+fn hash_id(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
+}
+
+/// What the filter matches each product against, aligned with the products:
+/// `name id category` per product, all in one buffer (one allocation, read
+/// in order by the matcher).
 #[derive(Debug, Default)]
 pub struct SearchText {
-    /// `name id category` per product.
-    pub haystacks: Vec<String>,
+    text: String,
+    /// Where each product's text ends in `text`.
+    ends: Vec<u32>,
     /// Positions of the products on sale (what shoppers see), in order.
     pub on_sale: Arc<[u32]>,
     /// Positions of every product (what admins see), in order.
@@ -45,7 +62,15 @@ impl Catalog {
         };
         let index = match previous.filter(|_| same_set) {
             Some(previous) => Arc::clone(&previous.index),
-            None => Arc::new(products.iter().enumerate().map(|(i, p)| (p.product_id.clone(), i as u32)).collect()),
+            None => {
+                let mut index = HashTable::with_capacity(products.len());
+                for (i, product) in products.iter().enumerate() {
+                    index.insert_unique(hash_id(&product.product_id), i as u32, |&j| {
+                        hash_id(&products[j as usize].product_id)
+                    });
+                }
+                Arc::new(index)
+            }
         };
         let same_text = same_set
             && previous.is_some_and(|p| {
@@ -55,11 +80,7 @@ impl Catalog {
             });
         let search = match previous.filter(|_| same_text) {
             Some(previous) => Arc::clone(&previous.search),
-            None => Arc::new(SearchText {
-                haystacks: products.iter().map(|p| haystack_of(p)).collect(),
-                on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
-                every: (0..products.len() as u32).collect(),
-            }),
+            None => Arc::new(SearchText::of(&products)),
         };
         Catalog { products, index, search }
     }
@@ -70,11 +91,13 @@ impl Catalog {
     }
 
     pub fn get(&self, product_id: &str) -> Option<&Product> {
-        self.index.get(product_id).and_then(|&i| self.products.get(i as usize)).map(|p| &**p)
+        let products = &self.products;
+        let found = self.index.find(hash_id(product_id), |&i| products[i as usize].product_id == product_id);
+        found.map(|&i| &*products[i as usize])
     }
 
     pub fn contains(&self, product_id: &str) -> bool {
-        self.index.contains_key(product_id)
+        self.get(product_id).is_some()
     }
 
     /// The product at a position of `products()` (filter hits carry positions).
@@ -97,9 +120,44 @@ impl Catalog {
     }
 }
 
+impl SearchText {
+    fn of(products: &[Arc<Product>]) -> SearchText {
+        let mut text = String::with_capacity(products.iter().map(|p| p.name.len() + 24).sum());
+        let mut ends = Vec::with_capacity(products.len());
+        for product in products {
+            push_haystack(&mut text, product);
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        SearchText {
+            text,
+            ends,
+            on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
+            every: (0..products.len() as u32).collect(),
+        }
+    }
+
+    /// The text of the product at `position`.
+    pub fn haystack(&self, position: u32) -> &str {
+        let i = position as usize;
+        let start = if i == 0 { 0 } else { self.ends.get(i - 1).map_or(0, |&e| e as usize) };
+        let end = self.ends.get(i).map_or(start, |&e| e as usize);
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+fn push_haystack(text: &mut String, product: &Product) {
+    text.push_str(&product.name);
+    text.push(' ');
+    text.push_str(&product.product_id);
+    text.push(' ');
+    text.push_str(product.category_or_blank());
+}
+
 /// What the filter searches for a product: `name id category`.
 pub fn haystack_of(product: &Product) -> String {
-    format!("{} {} {}", product.name, product.product_id, product.category_or_blank())
+    let mut text = String::new();
+    push_haystack(&mut text, product);
+    text
 }
 
 #[cfg(test)]
@@ -125,7 +183,9 @@ mod tests {
         let rows = vec![product("P1", 5), product("P2", 5)];
         let first = Catalog::build(&rows, None);
         assert_eq!(first.get("P2").map(|p| p.stock), Some(5));
-        assert_eq!(first.search_text().haystacks[1], "Thing P2 P2 Cat");
+        assert_eq!(first.search_text().haystack(1), "Thing P2 P2 Cat");
+        assert_eq!(first.search_text().haystack(0), "Thing P1 P1 Cat");
+        assert_eq!(first.search_text().haystack(9), "");
         let sold = vec![product("P1", 5), product("P2", 4)];
         let second = Catalog::build(&sold, Some(&first));
         assert!(Arc::ptr_eq(&first.products()[0], &second.products()[0]));
