@@ -9,7 +9,7 @@ use clap::Parser;
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command};
 use shopfront::domain::text::printable;
-use shopfront::shop::FolderShop;
+use shopfront::shop::{FolderShop, Shop};
 use shopfront::store::{self, AdminOutcome, FileKind, Store};
 
 fn main() -> ExitCode {
@@ -198,8 +198,9 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
-    let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
-    let outcome = store.add_admin(username, password).map_err(|e| e.to_string())?;
+    // A command-line change waits for other copies (saying so after a second).
+    let shop = FolderShop::from_store(Store::open(data_dir).map_err(|e| e.to_string())?);
+    let outcome = shop.add_admin(username, password).map_err(|e| e.to_string())?;
     let username = printable(username);
     match outcome {
         AdminOutcome::Created => println!("created admin {username}"),
