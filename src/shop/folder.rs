@@ -115,9 +115,11 @@ impl FolderShop {
         *seen = now;
         drop(seen);
         if changed.catalog {
-            let mut catalog = self.catalog.lock().unwrap_or_else(|p| p.into_inner());
-            let next = Catalog::build(store.data().products.rows(), Some(&catalog));
-            *catalog = Arc::new(next);
+            // Built outside the lock: sessions taking the snapshot never wait
+            // for a rebuild (the store's lock keeps builds one at a time).
+            let previous = self.catalog();
+            let next = Arc::new(Catalog::build(store.data().products.rows(), Some(&previous)));
+            *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = next;
         }
         let mut subscribers = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
         subscribers.retain(|s| s.send(changed).is_ok());
