@@ -92,6 +92,7 @@ struct SearchRow {
 }
 
 fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
+    store::check_folder(data_dir).map_err(|e| e.to_string())?;
     let limit = limit.unwrap_or(usize::MAX);
     // The catalog index when it matches products.json (a damaged row sends
     // us on to products.json itself).

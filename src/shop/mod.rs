@@ -122,9 +122,11 @@ impl ShopError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             ShopError::Busy => ErrorKind::Busy,
-            ShopError::Load(_) | ShopError::Io { .. } | ShopError::Hash(_) | ShopError::Unfinished(_) => {
-                ErrorKind::Broken
-            }
+            ShopError::Load(_)
+            | ShopError::Io { .. }
+            | ShopError::NotAFolder { .. }
+            | ShopError::Hash(_)
+            | ShopError::Unfinished(_) => ErrorKind::Broken,
             _ => ErrorKind::Refused,
         }
     }

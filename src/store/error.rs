@@ -55,6 +55,9 @@ pub enum StoreError {
     Load(#[from] LoadError),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
+    /// `--data-dir` names something that is not a folder.
+    #[error("{} is {what}, not a folder", path.display())]
+    NotAFolder { path: PathBuf, what: &'static str },
     #[error(transparent)]
     User(#[from] UserError),
     /// The same words for an unknown name and a wrong password.

@@ -147,6 +147,8 @@ pub fn parse_records<T: Record>(file: &str, bytes: &[u8]) -> Result<Table<T>, Lo
         let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
         LoadError { file: file.to_string(), line, column, message: "the file is not valid UTF-8".into() }
     })?;
+    // Some editors start a file with a byte order mark: not JSON, but harmless.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     // A guess at the record count (records are rarely under 100 bytes).
     let mut table = RecordsSeed::<T>(PhantomData, bytes.len() / 200)

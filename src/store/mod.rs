@@ -97,6 +97,7 @@ impl Store {
     /// private.
     pub fn open_with(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         match mode {
+            _ if dir.exists() && !dir.is_dir() => return Err(no_such_folder(dir)),
             OpenMode::CreateAndSeed => atomic::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?,
             OpenMode::ExistingOnly if !dir.is_dir() => return Err(no_such_folder(dir)),
             OpenMode::ExistingOnly => {}
@@ -783,8 +784,18 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
     Ok(Inspection { data, pending_changes })
 }
 
+/// Whether `dir` is a folder that exists (the read-only tools need one).
+pub fn check_folder(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() { Ok(()) } else { Err(no_such_folder(dir)) }
+}
+
+/// Why `dir` cannot be the data folder: missing, or something else than a folder.
 fn no_such_folder(dir: &Path) -> StoreError {
-    StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder"))
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_file() => StoreError::NotAFolder { path: dir.to_path_buf(), what: "a file" },
+        Ok(meta) if !meta.is_dir() => StoreError::NotAFolder { path: dir.to_path_buf(), what: "not a file" },
+        _ => StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder")),
+    }
 }
 
 fn too_much_stock(product_id: &str) -> StoreError {

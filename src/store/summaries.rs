@@ -40,6 +40,7 @@ pub fn map_file(path: &std::path::Path) -> std::io::Result<memmap2::Mmap> {
 /// caller then loads the file properly to report where).
 pub fn parse_summaries(bytes: &[u8]) -> Option<Vec<ProductSummary<'_>>> {
     let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let body = text.trim().strip_prefix('[')?.strip_suffix(']')?;
     if body.trim().is_empty() {
         return Some(Vec::new());
