@@ -428,3 +428,16 @@ fn long_detail_pages_scroll() {
     press(&mut app, KeyCode::Home);
     assert_eq!(app.detail_scroll, 0);
 }
+
+#[test]
+fn messages_clear_after_a_few_seconds() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    app.set_message_lifetime(std::time::Duration::from_millis(50));
+    press(&mut app, KeyCode::Char('a'));
+    assert!(message(&app).starts_with("Added 1 × USB-C Cable"), "{}", message(&app));
+    app.update(Action::Tick);
+    assert!(app.message.is_some(), "still fresh");
+    std::thread::sleep(std::time::Duration::from_millis(80));
+    app.update(Action::Tick);
+    assert!(app.message.is_none(), "an old message must not linger: {:?}", app.message);
+}

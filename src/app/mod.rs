@@ -54,6 +54,9 @@ const WHEEL_ROWS: isize = 3;
 const BUSY_NOTICE_AFTER: Duration = Duration::from_millis(300);
 /// What the app says while another copy of Shopfront holds the data folder.
 pub const WAITING_NOTICE: &str = "Waiting for another copy of Shopfront to finish with the data folder…";
+/// How long a message stays when nothing else happens (the data it speaks
+/// of may change meanwhile: an old "is paid" must not linger).
+pub const MESSAGE_LIFETIME: Duration = Duration::from_secs(5);
 /// What the app says while a request takes a while.
 pub const WORKING_NOTICE: &str = "Working…";
 
@@ -135,6 +138,9 @@ pub struct App {
     refresh_in_flight: bool,
     /// Since when requests have been under way.
     busy_since: Option<Instant>,
+    /// When the message was set, and how long messages stay.
+    message_at: Instant,
+    message_lifetime: Duration,
 }
 
 impl App {
@@ -156,6 +162,8 @@ impl App {
             submits_in_flight: 0,
             refresh_in_flight: false,
             busy_since: None,
+            message_at: Instant::now(),
+            message_lifetime: MESSAGE_LIFETIME,
             session: None,
             screen: Screen::Login,
             login: LoginForm::default(),
@@ -210,6 +218,11 @@ impl App {
     pub fn hit_in(&self, kind: CatalogKind, index: usize) -> Option<&Product> {
         let hit = self.view(kind).hits.get(index)?;
         self.products.at(hit.position as usize)
+    }
+
+    /// How long messages stay (tests shorten it).
+    pub fn set_message_lifetime(&mut self, lifetime: Duration) {
+        self.message_lifetime = lifetime;
     }
 
     /// The catalog snapshot this session shows: the shop's, shared with every
@@ -329,10 +342,12 @@ impl App {
 
     fn info(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), kind: MessageKind::Info });
+        self.message_at = Instant::now();
     }
 
     fn error(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), kind: MessageKind::Error });
+        self.message_at = Instant::now();
     }
 
     /// A shop error, shown by its kind: the shopper's to fix (refused), or
@@ -343,6 +358,7 @@ impl App {
             crate::shop::ErrorKind::Refused | crate::shop::ErrorKind::Busy => MessageKind::Error,
         };
         self.message = Some(Message { text: err.to_string(), kind });
+        self.message_at = Instant::now();
     }
 
     // ---- update ----
@@ -356,6 +372,9 @@ impl App {
             }
             Action::Tick => {
                 self.poll_results();
+                if self.message.is_some() && self.message_at.elapsed() >= self.message_lifetime {
+                    self.message = None;
+                }
                 return;
             }
             Action::StopWaiting => {
