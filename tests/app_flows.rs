@@ -339,6 +339,9 @@ fn orders_detail_cancel_and_receipt() {
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(message(&app), "Order O0001 cancelled — 1 item back in stock");
     assert_eq!(app.order("O0001").unwrap().status, OrderStatus::Cancelled);
+    let hints: Vec<&str> = app.footer_hints().iter().map(|(_, hint)| *hint).collect();
+    assert!(!hints.contains(&"cancel order"), "no hint for what cannot happen: {hints:?}");
+    assert!(hints.contains(&"receipt"), "{hints:?}");
     assert_eq!(app.product("P1001").unwrap().stock, 29);
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(error(&app), "Order O0001 is cancelled; only a placed order can be cancelled");

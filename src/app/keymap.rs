@@ -259,21 +259,26 @@ pub fn resolve(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
 
 /// The footer: `(key, hint)` for the bindings marked for it, one per hint.
 pub fn footer_hints(contexts: &[Context]) -> Vec<(String, &'static str)> {
+    footer_bindings(contexts).into_iter().map(|b| (b.label(), b.hint)).collect()
+}
+
+/// The bindings the footer shows for `contexts`, one per hint.
+pub fn footer_bindings(contexts: &[Context]) -> Vec<&'static Binding> {
     let mut seen: Vec<&str> = Vec::new();
     let mut keys: Vec<(KeyCode, KeyModifiers)> = Vec::new();
-    let mut hints = Vec::new();
+    let mut shown = Vec::new();
     for &context in contexts {
         for b in BINDINGS.iter().filter(|b| b.context == context) {
             // A key an earlier context already took does something else here.
             let key = (b.code, b.modifiers);
             if b.footer && !seen.contains(&b.hint) && !keys.contains(&key) {
                 seen.push(b.hint);
-                hints.push((b.label(), b.hint));
+                shown.push(b);
             }
             keys.push(key);
         }
     }
-    hints
+    shown
 }
 
 /// The help overlay: every key of the contexts, grouped by what it does.

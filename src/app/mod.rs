@@ -330,6 +330,46 @@ impl App {
         if self.is_admin() { vec![screen, Context::AdminShop, Context::Shop] } else { vec![screen, Context::Shop] }
     }
 
+    /// The footer's hints: the keymap's for where keys go now, less what
+    /// cannot happen in this state (no "place order" for an empty cart).
+    pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
+        let contexts = self.contexts();
+        keymap::footer_bindings(&contexts)
+            .into_iter()
+            .filter(|binding| self.available(&binding.action))
+            .map(|binding| (binding.label(), binding.hint))
+            .collect()
+    }
+
+    /// Whether `action` can do anything on the current screen as it is.
+    pub fn available(&self, action: &Action) -> bool {
+        let selected_order = || match self.screen {
+            Screen::OrderDetail => self.orders.detail.as_deref().and_then(|id| self.order(id)),
+            Screen::Orders => self.orders.ids.get(self.orders.cursor.selected).and_then(|id| self.order(id)),
+            Screen::AdminOrderDetail => self.admin_orders.detail.as_deref().and_then(|id| self.order(id)),
+            Screen::AdminOrders => {
+                self.admin_orders.ids.get(self.admin_orders.cursor.selected).and_then(|id| self.order(id))
+            }
+            _ => None,
+        };
+        match (self.screen, action) {
+            (Screen::Cart, Action::PlaceOrder | Action::Increase | Action::Decrease | Action::RemoveLine) => {
+                !self.my_cart.is_empty()
+            }
+            (Screen::Orders | Screen::OrderDetail, Action::CancelOrder) => {
+                selected_order().is_some_and(|o| o.status == OrderStatus::Placed)
+            }
+            (Screen::AdminOrders | Screen::AdminOrderDetail, Action::CancelOrder) => {
+                selected_order().is_some_and(|o| o.status.can_cancel())
+            }
+            (Screen::AdminOrders | Screen::AdminOrderDetail, Action::AdvanceOrder) => {
+                selected_order().is_some_and(|o| o.status.next().is_some())
+            }
+            (Screen::Orders | Screen::OrderDetail, Action::WriteReceipt | Action::Open) => selected_order().is_some(),
+            _ => true,
+        }
+    }
+
     /// Whether the current screen's filter field has focus.
     pub fn filter_focused(&self) -> bool {
         match self.screen {

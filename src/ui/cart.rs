@@ -67,6 +67,10 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         let widths = [Constraint::Fill(1), Constraint::Length(11), Constraint::Length(5), Constraint::Length(12)];
         frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
     }
+    if cart.is_empty() {
+        // Nothing to total and nothing to place: the box says what to do.
+        return;
+    }
     let (subtotal, total) = (figure(quote.map(|q| q.subtotal)), figure(quote.map(|q| q.total)));
     let lines = vec![
         Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{subtotal:>12}"))]).alignment(Alignment::Right),

@@ -66,7 +66,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         LoginMode::LogIn => format!("New here? {}", switch("creates an account")),
         LoginMode::CreateAccount => format!("Have an account? {}", switch("to log in")),
     };
-    let hints = keymap::footer_hints(&app.contexts());
+    let hints = app.footer_hints();
     let bottom = inner.bottom().saturating_sub(3);
     if bottom > y {
         frame.render_widget(

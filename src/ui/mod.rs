@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use tui_input::Input;
 
-use crate::app::{App, MessageKind, Screen, keymap, layout};
+use crate::app::{App, MessageKind, Screen, layout};
 pub use theme::Theme;
 
 pub const TOO_SMALL: &str = "Terminal too small — need at least 60×16";
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(stats) = parts.stats {
         draw_stats(frame, stats, app, theme);
     }
-    let hints = keymap::footer_hints(&app.contexts());
+    let hints = app.footer_hints();
     let hints = text::fit_hints(&hints, usize::from(parts.footer.width));
     frame.render_widget(Paragraph::new(text::hint_line(theme, &hints)), parts.footer);
     if app.help_open {
