@@ -202,11 +202,10 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
     // A command-line change waits for other copies (saying so after a second).
     let shop = FolderShop::from_store(Store::open(data_dir).map_err(|e| e.to_string())?);
     let outcome = shop.add_admin(username, password).map_err(|e| e.to_string())?;
-    let username = printable(username);
     match outcome {
-        AdminOutcome::Created => println!("created admin {username}"),
-        AdminOutcome::Promoted => println!("promoted {username} to admin (password unchanged)"),
-        AdminOutcome::AlreadyAdmin => println!("{username} is already an admin"),
+        AdminOutcome::Created(name) => println!("created admin {}", printable(&name)),
+        AdminOutcome::Promoted(name) => println!("promoted {} to admin (password unchanged)", printable(&name)),
+        AdminOutcome::AlreadyAdmin(name) => println!("{} is already an admin", printable(&name)),
     }
     Ok(())
 }

@@ -444,3 +444,24 @@ fn messages_clear_after_a_few_seconds() {
     app.update(Action::Tick);
     assert!(app.message.is_none(), "an old message must not linger: {:?}", app.message);
 }
+
+#[test]
+fn a_username_error_keeps_the_passwords_typed() {
+    let dir = temp_dir();
+    let mut app = fresh_app(dir.path());
+    press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    type_text(&mut app, "al");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "secret1");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "secret1");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.login.error.as_deref(), Some("Username must be 3–32 characters"));
+    assert_eq!(app.login.focus, 0, "back on the username");
+    assert_eq!((app.login.password.value(), app.login.confirm.value()), ("secret1", "secret1"));
+    type_text(&mut app, "ice");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"), "{:?}", app.login.error);
+}

@@ -147,3 +147,21 @@ fn search_prints_what_the_filter_shows() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: products.json:1:"));
 }
+
+#[test]
+fn admin_add_names_the_account_as_stored() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("bob", "b0b-pass").unwrap();
+    drop(store);
+    let mut child = shopfront()
+        .args(["admin", "add", "BOB", "--password-stdin", "--data-dir"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"whatever\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "promoted bob to admin (password unchanged)");
+}

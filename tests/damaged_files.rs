@@ -140,3 +140,15 @@ fn check_counts_plaintext_accounts() {
         ["users:    1", "products: 4", "carts:    1", "orders:   1", "plaintext passwords: 1", "ok"]
     );
 }
+
+#[test]
+fn a_name_longer_than_the_forms_allow_is_refused_at_load() {
+    // The loader and the admin form agree: a name the form could not save
+    // (or edit) is not accepted from the file either.
+    let long = "N".repeat(121);
+    assert_refused(
+        "products.json",
+        &format!("[\n{{\"product_id\":\"P1\",\"name\":\"{long}\",\"price\":1,\"stock\":1}}\n]"),
+        "products.json:2:170: product P1 has a name of 121 characters; names are 1–120 characters",
+    );
+}

@@ -63,9 +63,12 @@ fn accounts() {
         let wrong = shop.login("alice", "wrong-pass").unwrap_err().to_string();
         let unknown = shop.login("nobody", "s3cret!").unwrap_err().to_string();
         assert_eq!(wrong, unknown, "the same words whether or not the account exists");
-        assert_eq!(shop.add_admin("boss", "b0ss-pass").unwrap(), shopfront::shop::AdminOutcome::Created);
+        assert_eq!(shop.add_admin("boss", "b0ss-pass").unwrap(), shopfront::shop::AdminOutcome::Created("boss".into()));
         assert_eq!(shop.login("boss", "b0ss-pass").unwrap().role, Role::Admin);
-        assert_eq!(shop.add_admin("alice", "ignored").unwrap(), shopfront::shop::AdminOutcome::Promoted);
+        assert_eq!(
+            shop.add_admin("ALICE", "ignored").unwrap(),
+            shopfront::shop::AdminOutcome::Promoted("Alice".into())
+        );
         assert_eq!(shop.login("alice", "s3cret!").unwrap().role, Role::Admin, "password unchanged");
     }
 }

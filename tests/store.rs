@@ -252,10 +252,10 @@ fn admin_add_creates_or_promotes() {
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("carol", "s3cret!").unwrap();
-    assert_eq!(store.add_admin("carol", "").unwrap(), AdminOutcome::Promoted);
+    assert_eq!(store.add_admin("carol", "").unwrap(), AdminOutcome::Promoted("carol".into()));
     assert!(store.login("carol", "s3cret!").unwrap().is_admin(), "password unchanged by promotion");
-    assert_eq!(store.add_admin("carol", "").unwrap(), AdminOutcome::AlreadyAdmin);
-    assert_eq!(store.add_admin("root", "toor-pass").unwrap(), AdminOutcome::Created);
+    assert_eq!(store.add_admin("carol", "").unwrap(), AdminOutcome::AlreadyAdmin("carol".into()));
+    assert_eq!(store.add_admin("root", "toor-pass").unwrap(), AdminOutcome::Created("root".into()));
     assert!(store.login("root", "toor-pass").unwrap().is_admin());
     assert_eq!(store.add_admin("dan", "123").unwrap_err().to_string(), "Password must be at least 6 characters");
 }

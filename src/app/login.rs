@@ -50,9 +50,13 @@ impl App {
                     .map_err(StoreError::from)
             }
         };
-        self.login.clear_passwords();
         match request {
-            Ok(request) => self.request(request),
+            // Sent: the secrets leave the form (a retry types them again).
+            Ok(request) => {
+                self.login.clear_passwords();
+                self.request(request);
+            }
+            // A field to fix: keep what was typed in the others.
             Err(err) => self.login_failed(err),
         }
     }

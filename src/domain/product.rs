@@ -42,6 +42,14 @@ impl Product {
         if self.name.trim().is_empty() {
             return Err(format!("product {} has an empty name", self.product_id));
         }
+        // The same limit as the admin form, so every loaded product can be edited.
+        let chars = self.name.chars().count();
+        if chars > NAME_MAX {
+            return Err(format!(
+                "product {} has a name of {chars} characters; names are 1–{NAME_MAX} characters",
+                self.product_id
+            ));
+        }
         Ok(())
     }
 

@@ -64,12 +64,13 @@ pub enum OpenMode {
     ExistingOnly,
 }
 
-/// Result of `shopfront admin add`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Result of `shopfront admin add`, with the account's name as stored
+/// (`admin add BOB` promotes `bob`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AdminOutcome {
-    Created,
-    Promoted,
-    AlreadyAdmin,
+    Created(String),
+    Promoted(String),
+    AlreadyAdmin(String),
 }
 
 pub struct Store {
@@ -271,10 +272,10 @@ impl Store {
             }
         };
         self.transact(|data, now| match data.users.get(username) {
-            Some(user) if user.is_admin() => Ok((AdminOutcome::AlreadyAdmin, vec![])),
+            Some(user) if user.is_admin() => Ok((AdminOutcome::AlreadyAdmin(user.username.clone()), vec![])),
             Some(user) => {
                 let promoted = User { role: Role::Admin, ..user.clone() };
-                Ok((AdminOutcome::Promoted, vec![Change::PutUser(promoted)]))
+                Ok((AdminOutcome::Promoted(user.username.clone()), vec![Change::PutUser(promoted)]))
             }
             None => {
                 // Created meanwhile by someone else? Then it was `Some` above; here it is new.
@@ -290,7 +291,7 @@ impl Store {
                     created_at: Some(now),
                     extra: Default::default(),
                 };
-                Ok((AdminOutcome::Created, vec![Change::PutUser(user)]))
+                Ok((AdminOutcome::Created(user.username.clone()), vec![Change::PutUser(user)]))
             }
         })
     }
