@@ -247,3 +247,15 @@ fn an_edit_never_overwrites_another_admins_price_change() {
     other_admin.refresh().unwrap();
     assert_eq!(other_admin.data().products.get("P1001").unwrap().price.to_string(), "$8.49");
 }
+
+#[test]
+fn slash_on_an_admin_order_page_filters_all_orders() {
+    let (_dir, mut app) = admin_shop();
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::AdminOrderDetail);
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.screen, Screen::AdminOrders);
+    assert!(app.admin_orders.filter_focused);
+    assert!(!app.catalog.filter_focused);
+}

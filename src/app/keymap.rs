@@ -284,8 +284,14 @@ pub fn footer_bindings(contexts: &[Context]) -> Vec<&'static Binding> {
 /// The help overlay: every key of the contexts, grouped by what it does.
 pub fn help_rows(contexts: &[Context]) -> Vec<(String, &'static str)> {
     let mut rows: Vec<(String, &'static str)> = Vec::new();
+    let mut taken: Vec<(KeyCode, KeyModifiers)> = Vec::new();
     for &context in contexts.iter().chain(std::iter::once(&Context::Anywhere)) {
         for b in BINDINGS.iter().filter(|b| b.context == context) {
+            // A key an earlier context took does that here, not this.
+            if taken.contains(&(b.code, b.modifiers)) {
+                continue;
+            }
+            taken.push((b.code, b.modifiers));
             match rows.iter_mut().find(|(_, hint)| *hint == b.hint) {
                 Some((keys, _)) if !keys.split(' ').any(|k| k == b.label()) => {
                     keys.push(' ');
@@ -416,6 +422,20 @@ mod tests {
         assert_eq!(keys_for(C::Product, &[Action::AddToCart]).as_deref(), Some("a or Enter"));
         assert_eq!(hint(C::Cart, &[Action::PlaceOrder], "places the order"), "p places the order");
         assert_eq!(hint(C::Login, &[Action::PlaceOrder], "places the order"), "", "no key, no hint");
+    }
+
+    #[test]
+    fn help_shows_each_key_once_with_what_it_does_there() {
+        for contexts in every_screen() {
+            let rows = help_rows(&contexts);
+            let mut seen = Vec::new();
+            for (keys, hint) in &rows {
+                for key in keys.split(' ') {
+                    assert!(!seen.contains(&key.to_string()), "{contexts:?}: {key} listed twice ({hint}): {rows:?}");
+                    seen.push(key.to_string());
+                }
+            }
+        }
     }
 
     #[test]

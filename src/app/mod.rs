@@ -460,7 +460,11 @@ impl App {
             Action::ShowTab(tab) => self.show_tab(tab),
             Action::FocusFilter => match self.screen {
                 Screen::AdminProducts => self.admin_products.filter_focused = true,
-                Screen::AdminOrders => self.admin_orders.filter_focused = true,
+                Screen::AdminOrders | Screen::AdminOrderDetail => {
+                    self.admin_orders.detail = None;
+                    self.screen = Screen::AdminOrders;
+                    self.admin_orders.filter_focused = true;
+                }
                 _ => {
                     self.screen = Screen::Catalog;
                     self.catalog.filter_focused = true;
