@@ -94,20 +94,21 @@ struct SearchRow {
 fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
     store::check_folder(data_dir).map_err(|e| e.to_string())?;
     let limit = limit.unwrap_or(usize::MAX);
-    // The catalog index when it matches products.json (a damaged row sends
-    // us on to products.json itself).
-    let mapped_index = store::search_index::read(data_dir);
-    let index = mapped_index.as_deref().and_then(store::search_index::parse);
-    if let Some(rows) = index.and_then(|index| search_index(&index, query, limit)) {
-        return print_rows(&rows, json);
-    }
     let path = data_dir.join(store::FileKind::Products.file_name());
-    let stamp = store::search_index::stamp(data_dir).ok();
     // Read, not mapped: a data file someone truncates by hand meanwhile must
     // not crash us (the index is only ever replaced by rename).
     let bytes = store::read::read_data_file(data_dir, FileKind::Products.file_name())
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{}: no such file", path.display()))?;
+    // The catalog index when it was made from exactly these bytes (a damaged
+    // row sends us on to products.json itself).
+    let stamp = store::search_index::stamp(&bytes);
+    let mapped_index = store::search_index::read(data_dir, &stamp);
+    let index = mapped_index.as_deref().and_then(store::search_index::parse);
+    if let Some(rows) = index.and_then(|index| search_index(&index, query, limit)) {
+        return print_rows(&rows, json);
+    }
+    let stamp = Some(stamp);
     let Some(summaries) = store::summaries::parse_summaries(&bytes) else {
         // Something is off: the full loader says exactly what and where.
         store::read_products(data_dir).map_err(|e| e.to_string())?;

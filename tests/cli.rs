@@ -165,3 +165,28 @@ fn admin_add_names_the_account_as_stored() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "promoted bob to admin (password unchanged)");
 }
+
+#[test]
+fn search_notices_an_in_place_edit_that_keeps_size_and_mtime() {
+    use std::io::{Seek, SeekFrom};
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Green Mug", "4.50", 5), ("P2", "Tea", "3.25", 5)]);
+    let search = |query: &str| {
+        let out = shopfront().args(["search", query, "--data-dir"]).arg(dir.path()).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(search("mug").contains("Green Mug"));
+    assert!(dir.path().join(".catalog-index").exists(), "the first search leaves an index");
+    // Same size, same inode, the modification time put back.
+    let path = dir.path().join("products.json");
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find("Green Mug").unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.seek(SeekFrom::Start(at as u64)).unwrap();
+    file.write_all(b"Amber Mug").unwrap();
+    file.set_modified(mtime).unwrap();
+    drop(file);
+    let found = search("mug");
+    assert!(found.contains("Amber Mug") && !found.contains("Green Mug"), "{found}");
+}
