@@ -223,9 +223,9 @@ fn product_detail_quantity_and_stock_limit() {
     press(&mut app, KeyCode::Char('-'));
     press(&mut app, KeyCode::Char('a'));
     assert_eq!(message(&app), "Added 2 × Laptop Stand to your cart (2 in cart)");
+    assert_eq!(app.product.qty, 1, "the chooser now offers at most the 1 left");
     press(&mut app, KeyCode::Char('+'));
-    press(&mut app, KeyCode::Enter);
-    assert_eq!(error(&app), "Only 3 of Laptop Stand available (you already have 2 in your cart)");
+    assert_eq!(error(&app), "Only 1 more of Laptop Stand can be added (you have 2 in your cart)");
     assert!(read(dir.path(), "carts.json").contains(r#""qty":2"#));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Catalog);
@@ -464,4 +464,42 @@ fn a_username_error_keeps_the_passwords_typed() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"), "{:?}", app.login.error);
+}
+
+#[test]
+fn the_quantity_chooser_counts_what_is_already_in_the_cart() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Lamp", "20.00", 3), ("P2", "Gone Lamp", "20.00", 0)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = app_on(store, 80, 24);
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "s3cret!");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a')); // 1 of 3 in the cart
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Product);
+    press(&mut app, KeyCode::Char('+'));
+    assert_eq!(app.product.qty, 2);
+    press(&mut app, KeyCode::Char('+'));
+    assert_eq!(app.product.qty, 2, "only 2 more can be added");
+    assert_eq!(error(&app), "Only 2 more of Lamp can be added (you have 1 in your cart)");
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.current_cart().qty_of("P1"), 3);
+    // Everything in stock is in the cart: the page says so and offers no add.
+    let hints: Vec<&str> = app.footer_hints().iter().map(|(_, h)| *h).collect();
+    assert!(!hints.contains(&"add to cart"), "{hints:?}");
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(error(&app), "All 3 of Lamp in stock are already in your cart");
+    assert_eq!(app.current_cart().qty_of("P1"), 3);
+    // An out-of-stock product: why, and no add.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.product.product_id, "P2");
+    let hints: Vec<&str> = app.footer_hints().iter().map(|(_, h)| *h).collect();
+    assert!(!hints.contains(&"add to cart") && !hints.contains(&"more"), "{hints:?}");
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(error(&app), "Gone Lamp is out of stock");
 }

@@ -36,7 +36,7 @@ pub use views::{
 
 use crate::domain::product::parse_stock_change;
 use crate::domain::{
-    Cart, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
+    Cart, CartError, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
 };
 use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
 use refusal::Refusal;
@@ -366,6 +366,9 @@ impl App {
                 selected_order().is_some_and(|o| o.status.next().is_some())
             }
             (Screen::Orders | Screen::OrderDetail, Action::WriteReceipt | Action::Open) => selected_order().is_some(),
+            (Screen::Product, Action::AddToCart | Action::Increase | Action::Decrease) => {
+                self.product(&self.product.product_id).is_some_and(|p| self.my_cart.addable(p).is_ok())
+            }
             _ => true,
         }
     }
@@ -592,6 +595,11 @@ impl App {
 
     /// Rebuilds whatever was made from data that has changed since.
     fn refresh_views(&mut self) {
+        // The quantity chooser never offers more than can still be added.
+        if let Some(Ok(more)) = self.product(&self.product.product_id).map(|p| self.my_cart.addable(p)) {
+            let most = u32::try_from(more).unwrap_or(u32::MAX);
+            self.product.qty = self.product.qty.clamp(1, most);
+        }
         self.rebuild_catalog_if_stale();
         self.refresh_orders();
         self.refresh_admin_orders();

@@ -54,10 +54,23 @@ impl App {
             self.screen = Screen::Catalog;
             return;
         };
-        match action {
-            Action::Increase if self.product.qty >= product.stock.max(1) => {
-                self.error(format!("Only {} of {} available", product.stock, product.name));
+        let addable = self.my_cart.addable(&product);
+        match (action, addable) {
+            (Action::Increase | Action::AddToCart, Err(why)) => self.error(why.to_string()),
+            (Action::Increase, Ok(more)) if u64::from(self.product.qty) >= more => {
+                let in_cart = self.my_cart.qty_of(&product.product_id);
+                let why = match in_cart {
+                    0 => CartError::NotEnoughStock { name: product.name.clone(), available: product.stock },
+                    _ => CartError::OnlyMore { name: product.name.clone(), more, in_cart },
+                };
+                self.error(why.to_string());
             }
+            (action, _) => self.update_product_chooser(action, &product),
+        }
+    }
+
+    fn update_product_chooser(&mut self, action: Action, product: &Product) {
+        match action {
             Action::Increase => self.product.qty += 1,
             Action::Decrease if self.product.qty <= 1 => {
                 self.error(crate::domain::CartError::QuantityTooSmall.to_string())

@@ -46,6 +46,10 @@ pub enum CartError {
     NotEnoughStock { name: String, available: u32 },
     #[error("{name} is no longer sold")]
     NoLongerSold { name: String },
+    #[error("All {in_cart} of {name} in stock are already in your cart")]
+    AllInCart { name: String, in_cart: u64 },
+    #[error("Only {more} more of {name} can be added (you have {in_cart} in your cart)")]
+    OnlyMore { name: String, more: u64, in_cart: u64 },
     #[error("{0} is not in your cart")]
     NotInCart(String),
 }
@@ -68,6 +72,16 @@ impl Cart {
 
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// How many more units of `product` this cart can take, or why none.
+    pub fn addable(&self, product: &Product) -> Result<u64, CartError> {
+        check_sellable(product)?;
+        let in_cart = self.qty_of(&product.product_id);
+        match u64::from(product.stock).saturating_sub(in_cart) {
+            0 => Err(CartError::AllInCart { name: product.name.clone(), in_cart }),
+            more => Ok(more),
+        }
     }
 
     /// Adds `qty` units; a product already in the cart grows its line and takes

@@ -38,17 +38,24 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(Span::styled("No longer sold", theme.error())));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::raw("Quantity  "),
-        Span::styled("−", theme.key()),
-        Span::styled(format!(" {} ", app.product.qty), theme.selected()),
-        Span::styled("+", theme.key()),
-        Span::raw(format!("   = {}", p.price.times(app.product.qty).unwrap_or(p.price))),
-    ]));
-    let add = keymap::hint(keymap::Context::Product, &[Action::AddToCart], "adds to the cart");
-    let more = keymap::first_key(keymap::Context::Product, &Action::Increase).unwrap_or_default();
-    let fewer = keymap::first_key(keymap::Context::Product, &Action::Decrease).unwrap_or_default();
-    lines.push(Line::from(Span::styled(format!("{add} · {more} / {fewer} change the quantity"), theme.dim())));
+    match app.current_cart().addable(p) {
+        Ok(_) => {
+            lines.push(Line::from(vec![
+                Span::raw("Quantity  "),
+                Span::styled("−", theme.key()),
+                Span::styled(format!(" {} ", app.product.qty), theme.selected()),
+                Span::styled("+", theme.key()),
+                Span::raw(format!("   = {}", crate::domain::money::show(p.price.times(app.product.qty)))),
+            ]));
+            let add = keymap::hint(keymap::Context::Product, &[Action::AddToCart], "adds to the cart");
+            let more = keymap::first_key(keymap::Context::Product, &Action::Increase).unwrap_or_default();
+            let fewer = keymap::first_key(keymap::Context::Product, &Action::Decrease).unwrap_or_default();
+            let hint = format!("{add} · {more} / {fewer} change the quantity");
+            lines.push(Line::from(Span::styled(hint, theme.dim())));
+        }
+        // Nothing can be added: say why instead of offering a chooser.
+        Err(why) => lines.push(Line::from(Span::styled(why.to_string(), theme.warning()))),
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(p.description_or_blank().to_string()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((app.detail_scroll, 0)), inner);
