@@ -127,10 +127,12 @@ impl App {
             Some(Form::Product(form)) => {
                 match &err {
                     StoreError::Product(ProductError::NameLength) => form.focus_on("Name"),
-                    StoreError::Product(ProductError::PriceFormat | ProductError::PriceNotPositive) => {
-                        form.focus_on("Price")
+                    StoreError::Product(
+                        ProductError::PriceFormat | ProductError::PriceNotPositive | ProductError::PriceTooHigh,
+                    ) => form.focus_on("Price"),
+                    StoreError::Product(ProductError::StockFormat | ProductError::StockTooHigh) => {
+                        form.focus_on("Stock")
                     }
-                    StoreError::Product(ProductError::StockFormat) => form.focus_on("Stock"),
                     _ => {}
                 }
                 form.error = Some(err.to_string());

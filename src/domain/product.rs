@@ -8,6 +8,11 @@ use thiserror::Error;
 use super::money::Money;
 
 pub const NAME_MAX: usize = 120;
+/// The dearest price a product may have: $1,000,000.00. Far below any
+/// overflow even times the largest stock, and plenty for a shop.
+pub const PRICE_MAX: Money = Money::from_cents(100_000_000);
+/// The most units a product may have in stock.
+pub const STOCK_MAX: u32 = 1_000_000_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
@@ -41,6 +46,13 @@ impl Product {
         }
         if self.name.trim().is_empty() {
             return Err(format!("product {} has an empty name", self.product_id));
+        }
+        if self.price > PRICE_MAX {
+            return Err(format!("product {} costs {}; prices are at most {PRICE_MAX}", self.product_id, self.price));
+        }
+        if self.stock > STOCK_MAX {
+            let (stock, max) = (thousands(self.stock), thousands(STOCK_MAX));
+            return Err(format!("product {} has {stock} in stock; stock is at most {max}", self.product_id));
         }
         // The same limit as the admin form, so every loaded product can be edited.
         let chars = self.name.chars().count();
@@ -105,12 +117,16 @@ pub enum ProductError {
     PriceNotPositive,
     #[error("Stock must be a whole number, 0 or more")]
     StockFormat,
+    #[error("Price must be at most {PRICE_MAX}")]
+    PriceTooHigh,
+    #[error("Stock must be at most {}", thousands(STOCK_MAX))]
+    StockTooHigh,
     #[error("Type a change like +5 or -3")]
     StockChangeFormat,
     #[error("Cannot remove {remove} of {name}: only {stock} in stock")]
     StockBelowZero { name: String, stock: u32, remove: u64 },
-    #[error("Cannot add {add} to {name}: stock cannot go above {max}", max = u32::MAX)]
-    StockTooHigh { name: String, add: u64 },
+    #[error("Cannot add {add} to {name}: stock cannot go above {}", thousands(STOCK_MAX))]
+    StockOverLimit { name: String, add: u64 },
     #[error("{id} is in past orders and cannot be deleted; archive it instead (A)")]
     InPastOrders { id: String },
     #[error("Product {0} does not exist")]
@@ -149,7 +165,7 @@ impl ProductDraft {
         description: &str,
     ) -> Result<ProductDraft, ProductError> {
         let details = ProductDetails::from_input(name, price, category, description)?;
-        let stock = stock.trim().parse().map_err(|_| ProductError::StockFormat)?;
+        let stock = parse_stock(stock)?;
         Ok(ProductDraft { details, stock })
     }
 
@@ -221,20 +237,55 @@ pub fn merge_edit(current: &Product, seen: &ProductDetails, wanted: ProductDetai
     Ok(Product { name, price, category, description, ..current.clone() })
 }
 
-/// A typed price: `19.99`, `$19.99`, `20`, `0.5`; more than $0.00.
+/// A typed price: `19.99`, `$19.99`, `20`, `0.5`, `.5`; more than $0.00 and
+/// at most `PRICE_MAX`.
 pub fn parse_price_input(text: &str) -> Result<Money, ProductError> {
     let text = text.trim();
     let digits = text.strip_prefix('$').unwrap_or(text);
     let (whole, cents) = digits.split_once('.').unwrap_or((digits, ""));
     let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !plain(whole) || !plain(cents) || cents.len() > 2 || whole.len() > 12 {
+    if (whole.is_empty() && cents.is_empty()) || !plain(whole) || !plain(cents) || cents.len() > 2 {
         return Err(ProductError::PriceFormat);
     }
-    let price = Money::parse_exact(digits).map_err(|_| ProductError::PriceFormat)?;
+    // Digits only from here: a long number is too high, not malformed.
+    if whole.trim_start_matches('0').len() > 7 {
+        return Err(ProductError::PriceTooHigh);
+    }
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let price = Money::parse_exact(&format!("{whole}.{cents}0")).map_err(|_| ProductError::PriceFormat)?;
     if price.cents() <= 0 {
         return Err(ProductError::PriceNotPositive);
     }
+    if price > PRICE_MAX {
+        return Err(ProductError::PriceTooHigh);
+    }
     Ok(price)
+}
+
+/// A typed stock: a whole number from 0 to `STOCK_MAX`.
+pub fn parse_stock(text: &str) -> Result<u32, ProductError> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ProductError::StockFormat);
+    }
+    match digits.trim_start_matches('0').len() {
+        0..=10 => digits.parse::<u64>().ok().and_then(|n| u32::try_from(n).ok()).filter(|&n| n <= STOCK_MAX),
+        _ => None,
+    }
+    .ok_or(ProductError::StockTooHigh)
+}
+
+/// `1000000000` as `1,000,000,000`.
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A typed stock change: `+5`, `5` (add) or `-3` (remove).
@@ -261,7 +312,9 @@ pub fn changed_stock(product: &Product, change: i64) -> Result<u32, ProductError
         });
     }
     u32::try_from(after)
-        .map_err(|_| ProductError::StockTooHigh { name: product.name.clone(), add: change.unsigned_abs() })
+        .ok()
+        .filter(|&stock| stock <= STOCK_MAX)
+        .ok_or_else(|| ProductError::StockOverLimit { name: product.name.clone(), add: change.unsigned_abs() })
 }
 
 #[cfg(test)]
@@ -337,10 +390,37 @@ mod tests {
 
     #[test]
     fn stock_changes_are_checked_both_ways() {
-        assert_eq!(changed_stock(&fan(1, u32::MAX - 1), 1), Ok(u32::MAX));
-        let err = changed_stock(&fan(1, u32::MAX - 1), 2).unwrap_err().to_string();
-        assert_eq!(err, "Cannot add 2 to Fan: stock cannot go above 4294967295");
+        assert_eq!(changed_stock(&fan(1, STOCK_MAX - 1), 1), Ok(STOCK_MAX));
+        let err = changed_stock(&fan(1, STOCK_MAX - 1), 2).unwrap_err().to_string();
+        assert_eq!(err, "Cannot add 2 to Fan: stock cannot go above 1,000,000,000");
+        assert!(changed_stock(&fan(1, 5), i64::MAX).is_err());
         assert!(changed_stock(&fan(1, 5), i64::MIN).is_err());
+    }
+
+    #[test]
+    fn limits_are_named_and_the_same_for_forms_and_files() {
+        assert_eq!(parse_price_input(".5"), Ok(Money::from_cents(50)));
+        assert_eq!(parse_price_input("$.99"), Ok(Money::from_cents(99)));
+        assert_eq!(parse_price_input("1000000"), Ok(PRICE_MAX));
+        let too_high = parse_price_input("1000000.01").unwrap_err().to_string();
+        assert_eq!(too_high, "Price must be at most $1,000,000.00");
+        assert_eq!(parse_price_input("99999999999999999999"), Err(ProductError::PriceTooHigh));
+        assert_eq!(parse_price_input("."), Err(ProductError::PriceFormat));
+        assert_eq!(parse_stock("1000000000"), Ok(STOCK_MAX));
+        assert_eq!(parse_stock("1000000001").unwrap_err().to_string(), "Stock must be at most 1,000,000,000");
+        assert_eq!(parse_stock("4294967296"), Err(ProductError::StockTooHigh));
+        assert_eq!(parse_stock("2.5"), Err(ProductError::StockFormat));
+        let dear = Product { price: Money::from_cents(200_000_000), ..fan(1, 1) };
+        assert_eq!(
+            dear.validate_record(),
+            Err("product P1 costs $2,000,000.00; prices are at most $1,000,000.00".into())
+        );
+        let many = fan(1, STOCK_MAX + 1);
+        assert_eq!(
+            many.validate_record(),
+            Err("product P1 has 1,000,000,001 in stock; stock is at most 1,000,000,000".into())
+        );
+        assert_eq!(thousands(296_907u32), "296,907");
     }
 
     #[test]
