@@ -305,3 +305,33 @@ fn wide_characters_keep_columns_aligned() {
     // A wide character fills two cells; the second one holds no text of its own.
     assert!(row.replace(' ', "").contains("日本語ケーブル"), "{row}");
 }
+
+/// The largest legal numbers are shown whole in every column, never cut
+/// from the left into a different number.
+#[test]
+fn numbers_are_never_cut() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Gold Bar", "1000000.00", 1_000_000_000), ("P2", "Pin", "0.01", 1_234_567)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.add_admin("boss", "b0ss-pass").unwrap();
+    store.add_to_cart("boss", "P1", 999_999_999).unwrap();
+    let mut app = app_on(store, 80, 24);
+    type_text(&mut app, "boss");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "b0ss-pass");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('4'));
+    let screen = format!("{}", render(&app, 80, 24).backend());
+    for whole in ["1,000,000,000", "$1,000,000.00", "1,234,567", "$0.01"] {
+        assert!(screen.contains(whole), "{whole} cut:\n{screen}");
+    }
+    press(&mut app, KeyCode::Char('2'));
+    let screen = format!("{}", render(&app, 80, 24).backend());
+    for whole in ["999,999,999", "$999,999,999,000,000.00"] {
+        assert!(screen.contains(whole), "{whole} cut:\n{screen}");
+    }
+    press(&mut app, KeyCode::Char('1'));
+    let screen = format!("{}", render(&app, 80, 24).backend());
+    assert!(screen.contains("$1,000,000.00"), "{screen}");
+}

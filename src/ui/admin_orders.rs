@@ -27,20 +27,25 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let height = usize::from(areas.rows.height);
     // Narrow: the date without the time, so the customer's name fits.
     let full_dates = inner.width >= 70;
-    let rows: Vec<Row> = view
+    let shown: Vec<_> = view
         .ids
         .iter()
         .enumerate()
         .skip(view.cursor.offset)
         .take(height)
-        .filter_map(|(i, id)| app.order(id).map(|o| (i, o)))
-        .map(|(i, order)| {
+        .filter_map(|(i, id)| app.order(id).map(|o| (i, o, o.total.to_string())))
+        .collect();
+    let total_width = super::text::column_width(shown.iter().map(|s| s.2.as_str()), 11);
+    let rows: Vec<Row> = shown
+        .iter()
+        .map(|(i, order, total)| {
+            let (i, order) = (*i, *order);
             let selected = i == view.cursor.selected;
             let row = Row::new([
                 Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, order.order_id)),
                 Cell::from(if full_dates { order.timestamp.to_string() } else { order.timestamp.date() }),
                 Cell::from(order.username.clone()),
-                Cell::from(Line::from(order.total.to_string()).alignment(Alignment::Right)),
+                Cell::from(Line::from(total.as_str()).alignment(Alignment::Right)),
                 Cell::from(orders::status_cell(theme, order.status)),
             ]);
             if selected { row.style(theme.selected()) } else { row }
@@ -58,7 +63,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Constraint::Length(12),
         Constraint::Length(if full_dates { 19 } else { 10 }),
         Constraint::Fill(1),
-        Constraint::Length(11),
+        Constraint::Length(total_width),
         Constraint::Length(9),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);

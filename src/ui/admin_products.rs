@@ -36,9 +36,17 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         let wide = inner.width >= 70;
         let query = view.query.value();
         let height = usize::from(areas.rows.height);
-        let rows: Vec<Row> = (view.cursor.offset..view.hits.len().min(view.cursor.offset + height))
-            .filter_map(|i| app.hit_in(CatalogKind::Admin, i).map(|p| (i, p)))
-            .map(|(i, p)| {
+        let shown: Vec<_> = (view.cursor.offset..view.hits.len().min(view.cursor.offset + height))
+            .filter_map(|i| {
+                app.hit_in(CatalogKind::Admin, i).map(|p| (i, p, p.price.to_string(), text::count(p.stock)))
+            })
+            .collect();
+        let price_width = text::column_width(shown.iter().map(|s| s.2.as_str()), 11);
+        let stock_width = text::column_width(shown.iter().map(|s| s.3.as_str()), 6);
+        let rows: Vec<Row> = shown
+            .iter()
+            .map(|(i, p, price, stock)| {
+                let (i, p) = (*i, *p);
                 let selected = i == view.cursor.selected;
                 let mut name = Vec::new();
                 name.extend(text::highlighted(&p.name, &highlight(query, p), Default::default(), theme.matched()));
@@ -48,8 +56,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 let mut cells = vec![
                     Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, p.product_id)),
                     Cell::from(Line::from(name)),
-                    Cell::from(Line::from(p.price.to_string()).alignment(Alignment::Right)),
-                    Cell::from(Line::from(p.stock.to_string()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(price.as_str()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(stock.as_str()).alignment(Alignment::Right)),
                 ];
                 if wide {
                     cells.push(Cell::from(p.category_or_blank().to_string()));
@@ -59,8 +67,12 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             })
             .collect();
         let mut header = vec!["  Id", "Name", "Price", "Stock"];
-        let mut widths =
-            vec![Constraint::Length(9), Constraint::Fill(1), Constraint::Length(11), Constraint::Length(6)];
+        let mut widths = vec![
+            Constraint::Length(9),
+            Constraint::Fill(1),
+            Constraint::Length(price_width),
+            Constraint::Length(stock_width),
+        ];
         if wide {
             header.push("Category");
             widths.push(Constraint::Length(14));

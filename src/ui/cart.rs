@@ -13,10 +13,11 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let quote = app.quote().ok();
     let (block_area, rows_area, totals) = layout::table(body, 3);
     let items = cart.item_count();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.focused_border())
-        .title(format!(" Cart — {items} {} ", if items == 1 { "item" } else { "items" }));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.focused_border()).title(format!(
+        " Cart — {} {} ",
+        super::text::count(items),
+        if items == 1 { "item" } else { "items" }
+    ));
     let inner = block.inner(block_area);
     frame.render_widget(block, block_area);
     if cart.is_empty() {
@@ -26,13 +27,30 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     } else {
         let height = usize::from(rows_area.height);
         let offset = app.cart.offset;
+        // The numbers of the visible lines, so their columns fit them whole.
+        let numbers: Vec<[String; 3]> = cart
+            .items
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+            .map(|(i, line)| [line.unit_price.to_string(), super::text::count(line.qty), line_total(quote, i)])
+            .collect();
+        let width = |k: usize, at_least| super::text::column_width(numbers.iter().map(|n| n[k].as_str()), at_least);
+        let widths = [
+            Constraint::Fill(1),
+            Constraint::Length(width(0, 11)),
+            Constraint::Length(width(1, 5)),
+            Constraint::Length(width(2, 12)),
+        ];
         let rows: Vec<Row> = cart
             .items
             .iter()
             .enumerate()
             .skip(offset)
             .take(height)
-            .map(|(i, line)| {
+            .zip(&numbers)
+            .map(|((i, line), [unit, qty, total])| {
                 let selected = i == app.cart.selected;
                 let product = app.product(&line.product_id);
                 let name = product.map_or_else(|| line.product_id.clone(), |p| p.name.clone());
@@ -50,9 +68,9 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 }
                 let row = Row::new([
                     Cell::from(Line::from(name_spans)),
-                    Cell::from(Line::from(line.unit_price.to_string()).alignment(Alignment::Right)),
-                    Cell::from(Line::from(line.qty.to_string()).alignment(Alignment::Right)),
-                    Cell::from(Line::from(line_total(quote, i)).alignment(Alignment::Right)),
+                    Cell::from(Line::from(unit.as_str()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(qty.as_str()).alignment(Alignment::Right)),
+                    Cell::from(Line::from(total.as_str()).alignment(Alignment::Right)),
                 ]);
                 if selected { row.style(theme.selected()) } else { row }
             })
@@ -64,7 +82,6 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             Cell::from(Line::from("Total").alignment(Alignment::Right)),
         ])
         .style(theme.dim());
-        let widths = [Constraint::Fill(1), Constraint::Length(11), Constraint::Length(5), Constraint::Length(12)];
         frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
     }
     if cart.is_empty() {

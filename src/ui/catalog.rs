@@ -84,9 +84,14 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
     .style(theme.dim());
     let query = catalog.query.value();
     let height = usize::from(areas.rows.height);
-    let rows: Vec<Row> = (catalog.cursor.offset..catalog.hits.len().min(catalog.cursor.offset + height))
-        .filter_map(|i| app.hit_product(i).map(|p| (i, p)))
-        .map(|(i, product)| {
+    let shown: Vec<_> = (catalog.cursor.offset..catalog.hits.len().min(catalog.cursor.offset + height))
+        .filter_map(|i| app.hit_product(i).map(|p| (i, p, p.price.to_string())))
+        .collect();
+    let price_width = text::column_width(shown.iter().map(|s| s.2.as_str()), if wide { 11 } else { 10 });
+    let rows: Vec<Row> = shown
+        .iter()
+        .map(|(i, product, price)| {
+            let (i, product) = (*i, *product);
             let selected = i == catalog.cursor.selected;
             let marker = if selected { "▶ " } else { "  " };
             let mut name = vec![Span::raw(marker)];
@@ -96,10 +101,8 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
                 Default::default(),
                 theme.matched(),
             ));
-            let mut cells = vec![
-                Cell::from(Line::from(name)),
-                Cell::from(Line::from(product.price.to_string()).alignment(Alignment::Right)),
-            ];
+            let mut cells =
+                vec![Cell::from(Line::from(name)), Cell::from(Line::from(price.as_str()).alignment(Alignment::Right))];
             if wide {
                 cells.push(Cell::from(product.category_or_blank().to_string()));
             }
@@ -109,9 +112,9 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
         })
         .collect();
     let widths: Vec<Constraint> = if wide {
-        vec![Constraint::Fill(1), Constraint::Length(11), Constraint::Length(14), Constraint::Length(12)]
+        vec![Constraint::Fill(1), Constraint::Length(price_width), Constraint::Length(14), Constraint::Length(12)]
     } else {
-        vec![Constraint::Fill(1), Constraint::Length(10), Constraint::Length(12)]
+        vec![Constraint::Fill(1), Constraint::Length(price_width), Constraint::Length(12)]
     };
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
 }

@@ -97,7 +97,7 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     let quote = app.quote().ok();
     let items = quote.map_or_else(|| app.current_cart().item_count(), |q| q.items);
     let user = app.username().unwrap_or_default();
-    let count = format!("{items} {}", if items == 1 { "item" } else { "items" });
+    let count = format!("{} {}", text::count(items), if items == 1 { "item" } else { "items" });
     let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
     let room = parts.header.right().saturating_sub(tabs_end + 1);
     // The cart matters more than the name: drop the name first when narrow.
@@ -105,7 +105,7 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     let who = [
         format!("{user} · {count} · {subtotal} "),
         format!("{count} · {subtotal} "),
-        format!("cart {items} · {subtotal} "),
+        format!("cart {} · {subtotal} ", text::count(items)),
     ]
     .into_iter()
     .find(|s| unicode_width::UnicodeWidthStr::width(s.as_str()) <= usize::from(room))
@@ -178,9 +178,9 @@ pub fn panel(frame: &mut Frame, area: Rect, title: impl Into<Line<'static>>, foc
 /// The title of a product list: ` Products — 3 of 44 `, or that it is filtering.
 pub fn product_list_title(label: &str, view: &crate::app::CatalogView) -> String {
     if view.pending {
-        format!(" {label} — filtering {} … ", view.total)
+        format!(" {label} — filtering {} … ", text::count(view.total as u64))
     } else {
-        format!(" {label} — {} of {} ", view.hits.len(), view.total)
+        format!(" {label} — {} of {} ", text::count(view.hits.len() as u64), text::count(view.total as u64))
     }
 }
 

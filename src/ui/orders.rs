@@ -5,7 +5,7 @@ use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use super::Theme;
+use super::{Theme, text};
 use crate::app::{App, keymap, layout};
 use crate::domain::{Order, OrderStatus};
 
@@ -35,19 +35,25 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         return;
     }
     let height = usize::from(rows_area.height);
-    let rows: Vec<Row> = ids
+    let shown: Vec<_> = ids
         .iter()
         .enumerate()
         .skip(app.orders.cursor.offset)
         .take(height)
-        .filter_map(|(i, id)| app.order(id).map(|o| (i, o)))
-        .map(|(i, order)| {
+        .filter_map(|(i, id)| app.order(id).map(|o| (i, o, text::count(o.item_count()), o.total.to_string())))
+        .collect();
+    let items_width = text::column_width(shown.iter().map(|s| s.2.as_str()), 5);
+    let total_width = text::column_width(shown.iter().map(|s| s.3.as_str()), 12);
+    let rows: Vec<Row> = shown
+        .iter()
+        .map(|(i, order, items, total)| {
+            let (i, order) = (*i, *order);
             let selected = i == app.orders.cursor.selected;
             let row = Row::new([
                 Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, order.order_id)),
                 Cell::from(order.timestamp.to_string()),
-                Cell::from(Line::from(order.item_count().to_string()).alignment(Alignment::Right)),
-                Cell::from(Line::from(order.total.to_string()).alignment(Alignment::Right)),
+                Cell::from(Line::from(items.as_str()).alignment(Alignment::Right)),
+                Cell::from(Line::from(total.as_str()).alignment(Alignment::Right)),
                 Cell::from(Span::styled(order.status.to_string(), status_style(theme, order.status))),
             ]);
             if selected { row.style(theme.selected()) } else { row }
@@ -64,8 +70,8 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let widths = [
         Constraint::Length(12),
         Constraint::Length(19),
-        Constraint::Length(5),
-        Constraint::Length(12),
+        Constraint::Length(items_width),
+        Constraint::Length(total_width),
         Constraint::Fill(1),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);

@@ -7,6 +7,18 @@ use unicode_width::UnicodeWidthChar;
 use super::theme::Theme;
 use crate::domain::Product;
 
+/// A count as people read it: `296,907`.
+pub fn count(n: impl Into<u64>) -> String {
+    crate::domain::product::thousands(n)
+}
+
+/// The width a column of numbers needs: its widest value, and never less
+/// than `at_least` (a number is never cut into another number).
+pub fn column_width<'a>(values: impl IntoIterator<Item = &'a str>, at_least: u16) -> u16 {
+    let widest = values.into_iter().map(unicode_width::UnicodeWidthStr::width).max().unwrap_or(0);
+    u16::try_from(widest).unwrap_or(u16::MAX).max(at_least)
+}
+
 /// The stock badge: `In stock`, `Only 3 left`, `Out of stock`.
 pub fn stock_badge(product: &Product) -> String {
     match product.stock {
