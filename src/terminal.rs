@@ -132,7 +132,9 @@ where
             app.update(Action::Tick);
             continue;
         };
-        // Handle everything already waiting before drawing again (fast typing, pastes).
+        // Handle everything already waiting before drawing again (fast
+        // typing, a paste without bracketed paste), filtering once for it.
+        app.begin_batch();
         let mut next = Some(first);
         while let Some(event) = next {
             if let Some(action) = to_action(app, event, mouse) {
@@ -140,6 +142,7 @@ where
             }
             next = if app.should_quit { None } else { input.next_event(Duration::ZERO)? };
         }
+        app.end_batch();
         app.poll_filter();
         // Answers and change notices, also while someone keeps typing.
         app.poll_results();

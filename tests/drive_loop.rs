@@ -79,3 +79,29 @@ fn the_binarys_loop_runs_on_a_test_backend() {
     assert!(screen.contains("USB-C Cable"), "{screen}");
     assert!(read(dir.path(), "carts.json").contains(r#""product_id":"P1001","qty":1"#));
 }
+
+#[test]
+fn a_burst_of_typed_characters_filters_once() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = app_on(store, 80, 24);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    // A paste without bracketed paste arrives as keys, all at once.
+    let burst: &'static str = Box::leak("usb cable ".repeat(50).into_boxed_str());
+    let mut script = Script(VecDeque::from([
+        Step::Text("alice"),
+        Step::Key(KeyCode::Tab),
+        Step::Text("s3cret!"),
+        Step::Key(KeyCode::Enter),
+        Step::Pause(Duration::from_millis(300)),
+        Step::Key(KeyCode::Char('/')),
+        Step::Pause(Duration::from_millis(50)),
+        Step::Text(burst),
+        Step::Pause(Duration::from_millis(50)),
+        Step::Key(KeyCode::Esc),
+    ]));
+    drive(&mut terminal, &mut script, &mut app, &Theme::PLAIN, false).unwrap();
+    assert_eq!(app.catalog.query.value(), burst, "every character arrived");
+    assert!(app.stats.filter_runs <= 3, "{} filter runs for one burst", app.stats.filter_runs);
+}

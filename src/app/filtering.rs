@@ -15,6 +15,11 @@ impl App {
     /// Re-runs a catalog's filter for its query. With a worker, the answer
     /// arrives later through `poll_filter`.
     pub(super) fn refilter(&mut self, kind: CatalogKind) {
+        if self.batching {
+            self.refilter_after_batch[kind as usize] = true;
+            return;
+        }
+        self.stats.filter_runs += 1;
         let view = self.view_mut(kind);
         let query = view.query.value().to_string();
         if query.trim().is_empty() {

@@ -138,6 +138,9 @@ pub struct App {
     refresh_in_flight: bool,
     /// Since when requests have been under way.
     busy_since: Option<Instant>,
+    /// Inside a burst of input (`begin_batch`): filters run once at its end.
+    batching: bool,
+    refilter_after_batch: [bool; 2],
     /// When the message was set, and how long messages stay.
     message_at: Instant,
     message_lifetime: Duration,
@@ -162,6 +165,8 @@ impl App {
             submits_in_flight: 0,
             refresh_in_flight: false,
             busy_since: None,
+            batching: false,
+            refilter_after_batch: [false; 2],
             message_at: Instant::now(),
             message_lifetime: MESSAGE_LIFETIME,
             session: None,
@@ -218,6 +223,23 @@ impl App {
     pub fn hit_in(&self, kind: CatalogKind, index: usize) -> Option<&Product> {
         let hit = self.view(kind).hits.get(index)?;
         self.products.at(hit.position as usize)
+    }
+
+    /// Starts a burst of input handled before the next frame: a filter
+    /// edited many times in it runs once, at `end_batch`.
+    pub fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// Ends the burst: runs each filter that was edited during it.
+    pub fn end_batch(&mut self) {
+        self.batching = false;
+        for (i, kind) in [CatalogKind::Shop, CatalogKind::Admin].into_iter().enumerate() {
+            if std::mem::take(&mut self.refilter_after_batch[i]) {
+                self.refilter(kind);
+                self.fit_cursors();
+            }
+        }
     }
 
     /// How long messages stay (tests shorten it).

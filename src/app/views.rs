@@ -308,6 +308,8 @@ pub struct Message {
 pub struct Stats {
     pub visible: bool,
     pub last_render: Duration,
+    /// How many times a filter has run (a burst of keys runs it once).
+    pub filter_runs: u64,
 }
 
 #[cfg(test)]
