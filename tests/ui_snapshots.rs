@@ -335,3 +335,26 @@ fn numbers_are_never_cut() {
     let screen = format!("{}", render(&app, 80, 24).backend());
     assert!(screen.contains("$1,000,000.00"), "{screen}");
 }
+
+/// At the minimum size every screen still shows its message line, a form
+/// its error, and the whole help can be reached by scrolling.
+#[test]
+fn the_minimum_size_is_complete() {
+    let (_dir, mut app) = admin_shop_at(60, 16);
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('n'));
+    common::keys::press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let screen = format!("{}", render(&app, 60, 16).backend());
+    assert!(screen.contains("✗ Name must be 1–120 characters"), "the form's error must show:\n{screen}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('?'));
+    let rows = shopfront::app::keymap::help_rows(&app.help_contexts());
+    let mut seen = String::new();
+    for _ in 0..rows.len() {
+        seen.push_str(&format!("{}", render(&app, 60, 16).backend()));
+        press(&mut app, KeyCode::Down);
+    }
+    for (keys, hint) in &rows {
+        assert!(seen.contains(hint), "help row {keys} {hint} never shown at 60x16:\n{seen}");
+    }
+}

@@ -136,6 +136,12 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::Help, K::Esc, NONE, Action::Back, "close help", true),
     bind(C::Help, K::Char('?'), NONE, Action::ToggleHelp, "close help", true),
     bind(C::Help, K::Char('q'), NONE, Action::Quit, "quit", true),
+    bind(C::Help, K::Down, NONE, Action::Down, "scroll down", true),
+    bind(C::Help, K::Char('j'), NONE, Action::Down, "scroll down", false),
+    bind(C::Help, K::Up, NONE, Action::Up, "scroll up", false),
+    bind(C::Help, K::Char('k'), NONE, Action::Up, "scroll up", false),
+    bind(C::Help, K::PageDown, NONE, Action::PageDown, "scroll a page down", false),
+    bind(C::Help, K::PageUp, NONE, Action::PageUp, "scroll a page up", false),
     // Log in / create account
     bind(C::Login, K::Tab, NONE, Action::NextField, "next field", true),
     bind(C::Login, K::Down, NONE, Action::NextField, "next field", false),

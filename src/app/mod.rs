@@ -113,6 +113,8 @@ pub struct App {
     pub orders: OrdersView,
     pub dialog: Option<Dialog>,
     pub help_open: bool,
+    /// First row of the help shown (it scrolls when taller than the screen).
+    pub help_scroll: u16,
     pub message: Option<Message>,
     pub stats: Stats,
     /// The terminal's size, for page lengths and mouse hits.
@@ -182,6 +184,7 @@ impl App {
             orders: OrdersView::default(),
             dialog: None,
             help_open: false,
+            help_scroll: 0,
             message: None,
             stats: Stats::default(),
             viewport,
@@ -374,6 +377,12 @@ impl App {
             }
             _ => None,
         };
+        if self.help_open {
+            // The help scrolls only when it is taller than its box.
+            let lines = keymap::help_rows(&self.help_contexts()).len() as u16 + 2;
+            let fits = layout::dialog(self.viewport, 60, lines + 2).height >= lines + 2;
+            return !(matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown) && fits);
+        }
         match (self.screen, action) {
             (Screen::Cart, Action::PlaceOrder | Action::Increase | Action::Decrease | Action::RemoveLine) => {
                 !self.my_cart.is_empty()
@@ -469,9 +478,21 @@ impl App {
         } else if self.form.is_some() && !self.help_open {
             self.update_form(action);
         } else if self.help_open {
-            if matches!(action, Action::Back | Action::ToggleHelp) {
-                self.help_open = false;
-            }
+            let page = i32::from(self.viewport.height.saturating_sub(6)).max(1);
+            let step = match action {
+                Action::Back | Action::ToggleHelp => {
+                    self.help_open = false;
+                    0
+                }
+                Action::Down => 1,
+                Action::Up => -1,
+                Action::PageDown => page,
+                Action::PageUp => -page,
+                _ => 0,
+            };
+            // The help clamps what it can show; here only keep it in range.
+            let most = i32::try_from(keymap::help_rows(&self.help_contexts()).len()).unwrap_or(i32::MAX);
+            self.help_scroll = u16::try_from((i32::from(self.help_scroll) + step).clamp(0, most)).unwrap_or(0);
         } else {
             self.update_shop(action);
         }
@@ -481,7 +502,10 @@ impl App {
 
     fn update_shop(&mut self, action: Action) {
         match action {
-            Action::ToggleHelp => self.help_open = true,
+            Action::ToggleHelp => {
+                self.help_open = true;
+                self.help_scroll = 0;
+            }
             Action::ShowTab(tab) => self.show_tab(tab),
             Action::FocusFilter => match self.screen {
                 Screen::AdminProducts => self.admin_products.filter_focused = true,

@@ -54,7 +54,12 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme) {
     let FormView { title, fields, focus, error, note } = view(app, form);
-    let height = fields.len() as u16 * 2 + 6;
+    // Roomy: a blank line after the note and each field. Short screens get
+    // one line each, so the error line always shows.
+    let roomy_height = fields.len() as u16 * 2 + 6;
+    let roomy = layout::dialog(area, 72, roomy_height).height >= roomy_height;
+    let gap = if roomy { 2 } else { 1 };
+    let height = fields.len() as u16 * gap + 2 * gap + 2;
     let box_area = layout::dialog(area, 72, height);
     frame.render_widget(Clear, box_area);
     let block = Block::default()
@@ -67,7 +72,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme
     let mut y = inner.y;
     if let Some(note) = note.filter(|_| y < inner.bottom()) {
         frame.render_widget(Paragraph::new(Span::styled(note, theme.dim())), Rect::new(inner.x, y, inner.width, 1));
-        y += 2;
+        y += gap;
     }
     for (i, (label, input)) in fields.iter().enumerate() {
         if y >= inner.bottom() {
@@ -90,7 +95,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme
         if focused && width > 0 {
             frame.set_cursor_position((x + cursor, y));
         }
-        y += 2;
+        y += gap;
     }
     if let Some(error) = error.filter(|_| y < inner.bottom()) {
         frame.render_widget(

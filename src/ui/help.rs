@@ -27,9 +27,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = (key_width + 30) as u16;
     let box_area = layout::dialog(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, box_area);
+    // Taller than the screen: it scrolls, and the title says how.
+    let visible = box_area.height.saturating_sub(2);
+    let overflow = (lines.len() as u16).saturating_sub(visible);
+    let scroll = app.help_scroll.min(overflow);
+    let title = match overflow {
+        0 => " Keys ".to_string(),
+        _ => format!(" Keys {}/{} — ↑↓ scroll ", scroll + visible, lines.len()),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())
-        .title(Span::styled(" Keys ", theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block), box_area);
+        .title(Span::styled(title, theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), box_area);
 }
