@@ -106,10 +106,7 @@ fn legacy_account_logs_in_with_its_old_password() {
     let dir = temp_dir();
     let legacy = copy_legacy_fixture(dir.path());
     let mut app = fresh_app(&legacy);
-    type_text(&mut app, "dana");
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "hunter22");
-    press(&mut app, KeyCode::Enter);
+    common::keys::log_in(&mut app, "dana", "hunter22");
     assert!(app.session.is_some(), "{:?}", app.login.error);
     assert!(!read(&legacy, "users.json").contains("hunter22"));
     press(&mut app, KeyCode::Char('o'));
@@ -393,10 +390,7 @@ fn huge_catalogs_filter_on_a_worker_thread() {
         assert!(std::time::Instant::now() < deadline, "the worker answers");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    type_text(&mut inline, "alice");
-    press(&mut inline, KeyCode::Tab);
-    type_text(&mut inline, "s3cret!");
-    press(&mut inline, KeyCode::Enter);
+    common::keys::log_in(&mut inline, "alice", "s3cret!");
     press(&mut inline, KeyCode::Char('/'));
     type_text(&mut inline, "usb");
     assert_eq!(app.catalog.hits, inline.catalog.hits, "same answer as matching inline");
@@ -473,10 +467,7 @@ fn the_quantity_chooser_counts_what_is_already_in_the_cart() {
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
     let mut app = app_on(store, 80, 24);
-    type_text(&mut app, "alice");
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "s3cret!");
-    press(&mut app, KeyCode::Enter);
+    common::keys::log_in(&mut app, "alice", "s3cret!");
     press(&mut app, KeyCode::Char('a')); // 1 of 3 in the cart
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Product);

@@ -42,10 +42,7 @@ fn login_screens() {
         let store = open(dir.path());
         let mut app = app_on(store, width, height);
         insta::assert_snapshot!(format!("login_{width}x{height}"), render(&app, width, height).backend());
-        type_text(&mut app, "alice");
-        press(&mut app, KeyCode::Tab);
-        type_text(&mut app, "wrong!!");
-        press(&mut app, KeyCode::Enter);
+        common::keys::log_in(&mut app, "alice", "wrong!!");
         insta::assert_snapshot!(format!("login_error_{width}x{height}"), render(&app, width, height).backend());
         common::keys::press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
         type_text(&mut app, "2");
@@ -289,10 +286,7 @@ fn wide_characters_keep_columns_aligned() {
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
     let mut app = app_on(store, 80, 24);
-    type_text(&mut app, "alice");
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "s3cret!");
-    press(&mut app, KeyCode::Enter);
+    common::keys::log_in(&mut app, "alice", "s3cret!");
     let terminal = render(&app, 80, 24);
     let buffer = terminal.backend().buffer();
     // The price column ends at the same cell on every row, whatever the name's width.
@@ -317,10 +311,7 @@ fn numbers_are_never_cut() {
     store.add_admin("boss", "b0ss-pass").unwrap();
     store.add_to_cart("boss", "P1", 999_999_999).unwrap();
     let mut app = app_on(store, 80, 24);
-    type_text(&mut app, "boss");
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "b0ss-pass");
-    press(&mut app, KeyCode::Enter);
+    common::keys::log_in(&mut app, "boss", "b0ss-pass");
     press(&mut app, KeyCode::Char('4'));
     let screen = format!("{}", render(&app, 80, 24).backend());
     for whole in ["1,000,000,000", "$1,000,000.00", "1,234,567", "$0.01"] {

@@ -120,6 +120,14 @@ pub mod keys {
         }
     }
 
+    /// Logs in through the form, as a person does.
+    pub fn log_in(app: &mut App, username: &str, password: &str) {
+        type_text(app, username);
+        press(app, KeyCode::Tab);
+        type_text(app, password);
+        press(app, KeyCode::Enter);
+    }
+
     pub fn type_text(app: &mut App, text: &str) {
         for c in text.chars() {
             press(app, KeyCode::Char(c));
@@ -130,15 +138,11 @@ pub mod keys {
 /// A shop on a fresh folder with the demo catalog and an account `alice`
 /// (password `s3cret!`), logged in, at `width`×`height`.
 pub fn logged_in_shop(width: u16, height: u16) -> (tempfile::TempDir, shopfront::app::App) {
-    use crossterm::event::KeyCode;
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").expect("register");
     let mut app = app_on(store, width, height);
-    keys::type_text(&mut app, "alice");
-    keys::press(&mut app, KeyCode::Tab);
-    keys::type_text(&mut app, "s3cret!");
-    keys::press(&mut app, KeyCode::Enter);
+    keys::log_in(&mut app, "alice", "s3cret!");
     assert!(app.session.is_some(), "logged in: {:?}", app.login.error);
     (dir, app)
 }
@@ -146,7 +150,6 @@ pub fn logged_in_shop(width: u16, height: u16) -> (tempfile::TempDir, shopfront:
 /// A shop with an admin `boss` (password `b0ss-pass`) logged in and a
 /// customer `alice` who has placed one order, at `width`×`height`.
 pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::app::App) {
-    use crossterm::event::KeyCode;
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").expect("register");
@@ -154,10 +157,7 @@ pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::
     let cart = store.add_to_cart("alice", "P1001", 2).expect("add");
     store.checkout("alice", &quoted(&cart.items)).expect("checkout");
     let mut app = app_on(store, width, height);
-    keys::type_text(&mut app, "boss");
-    keys::press(&mut app, KeyCode::Tab);
-    keys::type_text(&mut app, "b0ss-pass");
-    keys::press(&mut app, KeyCode::Enter);
+    keys::log_in(&mut app, "boss", "b0ss-pass");
     assert!(app.is_admin());
     (dir, app)
 }
