@@ -348,4 +348,66 @@ fn the_minimum_size_is_complete() {
     for (keys, hint) in &rows {
         assert!(seen.contains(hint), "help row {keys} {hint} never shown at 60x16:\n{seen}");
     }
+    // At the end it no longer offers to scroll down.
+    let last = format!("{}", render(&app, 60, 16).backend());
+    assert!(last.contains("— ↑ scroll"), "{last}");
+}
+
+/// The header names who is logged in on every tab at the minimum width,
+/// the admin's five tabs included.
+#[test]
+fn the_header_names_the_user_at_the_minimum_width() {
+    let (_dir, mut app) = admin_shop_at(60, 16);
+    for tab in ['1', '2', '3', '4', '5'] {
+        press(&mut app, KeyCode::Char(tab));
+        let terminal = render(&app, 60, 16);
+        let buffer = terminal.backend().buffer();
+        let header: String = (0..60).map(|x| buffer[(x, 0)].symbol().to_string()).collect();
+        assert!(header.contains("boss"), "tab {tab}: {header}");
+        assert!(header.contains("items"), "tab {tab}: {header}");
+    }
+}
+
+/// The catalog keeps its Category column beside the details pane.
+#[test]
+fn the_category_column_shows_beside_the_details() {
+    for width in [100, 110, 119, 120, 140] {
+        let (_dir, app) = logged_in_shop(width, 30);
+        let screen = format!("{}", render(&app, width, 30).backend());
+        assert!(screen.contains(" Details "), "{width}: {screen}");
+        assert!(screen.contains("Category") && screen.contains("Peripherals"), "{width}: {screen}");
+    }
+}
+
+/// A popup drawn over wide characters keeps its left border: the wide
+/// character it cuts in half is blanked, not left to hide the border.
+#[test]
+fn popups_keep_their_border_over_wide_characters() {
+    let dir = temp_dir();
+    let wide = "日本語".repeat(8);
+    let shifted = format!("x{wide}");
+    write_products(dir.path(), &[("P1", &wide, "9.99", 5), ("P2", &shifted, "12.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = app_on(store, 80, 24);
+    common::keys::log_in(&mut app, "alice", "s3cret!");
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal.draw(|frame| ui::draw(frame, &app, &Theme::PLAIN)).expect("draw");
+    for popup in [KeyCode::Char('?'), KeyCode::Esc, KeyCode::Char('a'), KeyCode::Char('c'), KeyCode::Char('p')] {
+        press(&mut app, popup);
+        // The same terminal, so only the difference is drawn, as on a real one.
+        terminal.draw(|frame| ui::draw(frame, &app, &Theme::PLAIN)).expect("draw");
+        let buffer = terminal.backend().buffer();
+        let Some((left, top)) = (1..24).find_map(|y| (1..80).find(|&x| buffer[(x, y)].symbol() == "┌").map(|x| (x, y)))
+        else {
+            continue;
+        };
+        for y in top + 1..24 {
+            let cell = buffer[(left, y)].symbol();
+            if cell == "└" {
+                break;
+            }
+            assert_eq!(cell, "│", "after {popup:?}, row {y} lost the popup's border:\n{}", terminal.backend());
+        }
+    }
 }

@@ -11,10 +11,16 @@ pub const MIN_HEIGHT: u16 = 16;
 /// From this width the catalog shows a preview of the selected product.
 pub const PREVIEW_MIN_WIDTH: u16 = 100;
 
+/// A product list this wide (border included) shows the Category column.
+pub const LIST_WITH_CATEGORY: u16 = 64;
+
 /// The shared frame of every screen after login.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
     pub header: Rect,
+    /// Where the shop's name goes, when the header has room for it after
+    /// the tabs and the user's name and cart.
+    pub title: Option<Rect>,
     pub tabs: Vec<(Tab, Rect)>,
     pub body: Rect,
     pub message: Rect,
@@ -47,9 +53,15 @@ pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab], current: Option<Tab>) -
         Constraint::Length(1),
     ])
     .areas(area);
-    let mut x = header.x + SHOP_TITLE.len() as u16 + 1;
-    let full: u16 = tabs.iter().map(|&t| tab_label(t, false).chars().count() as u16 + 1).sum();
-    let compact = x + full + HEADER_RIGHT > header.right();
+    let title_width = SHOP_TITLE.len() as u16 + 1;
+    let tabs_width = |compact: bool| -> u16 {
+        tabs.iter().map(|&t| tab_label(t, compact && Some(t) != current).chars().count() as u16 + 1).sum()
+    };
+    let fits = |used: u16| header.x + used + HEADER_RIGHT <= header.right();
+    let compact = !fits(title_width + tabs_width(false));
+    // Who is logged in and their cart matter more than the shop's own name.
+    let title = fits(title_width + tabs_width(compact)).then(|| Rect::new(header.x, header.y, title_width - 1, 1));
+    let mut x = header.x + if title.is_some() { title_width } else { 0 };
     let tabs = tabs
         .iter()
         .map(|&tab| {
@@ -59,7 +71,15 @@ pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab], current: Option<Tab>) -
             (tab, rect)
         })
         .collect();
-    Frame { header, tabs, body, message, stats: show_stats.then_some(stats), footer }
+    Frame {
+        header,
+        title: title.map(|t| t.intersection(header)),
+        tabs,
+        body,
+        message,
+        stats: show_stats.then_some(stats),
+        footer,
+    }
 }
 
 /// The catalog: filter field, result list (with a column header row) and,
@@ -82,7 +102,10 @@ pub fn catalog(body: Rect) -> Catalog {
 pub fn filtered_list(body: Rect, preview: bool) -> Catalog {
     let [filter, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
     let (list, preview) = if preview && body.width >= PREVIEW_MIN_WIDTH {
-        let [list, preview] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(rest);
+        // The list keeps room for all its columns; the preview takes 40 % of
+        // what is left beyond that.
+        let preview_width = (body.width * 2 / 5).min(body.width - LIST_WITH_CATEGORY);
+        let [list, preview] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(preview_width)]).areas(rest);
         (list, Some(preview))
     } else {
         (rest, None)

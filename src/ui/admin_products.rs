@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         };
         super::draw_empty(frame, inner, text, theme);
     } else {
-        let wide = inner.width >= 70;
+        let wide = inner.width + 2 >= layout::LIST_WITH_CATEGORY;
         let query = view.query.value();
         let height = usize::from(areas.rows.height);
         let shown: Vec<_> = (view.cursor.offset..view.hits.len().min(view.cursor.offset + height))

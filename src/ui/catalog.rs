@@ -75,7 +75,7 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
         super::draw_empty(frame, inner, text, theme);
         return;
     }
-    let wide = inner.width >= 70;
+    let wide = inner.width + 2 >= layout::LIST_WITH_CATEGORY;
     let header = if wide {
         Row::new(["  Product", "Price", "Category", "Stock"])
     } else {

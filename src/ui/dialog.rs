@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Theme, text};
 use crate::app::{App, Dialog, keymap, layout};
@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &T
     let inner = usize::from(box_width.saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let box_area = layout::dialog(area, box_width, rows as u16 + 2);
-    frame.render_widget(Clear, box_area);
+    super::clear_popup(frame, box_area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 
 use super::{Theme, input_view, style_if, text};
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme
     let gap = if roomy { 2 } else { 1 };
     let height = fields.len() as u16 * gap + 2 * gap + 2;
     let box_area = layout::dialog(area, 72, height);
-    frame.render_widget(Clear, box_area);
+    super::clear_popup(frame, box_area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
 use crate::app::{App, keymap, layout};
@@ -26,14 +26,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     lines.push(Line::from(Span::styled(format!(" {close}"), theme.dim())));
     let width = (key_width + 30) as u16;
     let box_area = layout::dialog(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, box_area);
+    super::clear_popup(frame, box_area);
     // Taller than the screen: it scrolls, and the title says how.
     let visible = box_area.height.saturating_sub(2);
     let overflow = (lines.len() as u16).saturating_sub(visible);
     let scroll = app.help_scroll.min(overflow);
     let title = match overflow {
         0 => " Keys ".to_string(),
-        _ => format!(" Keys {}/{} — ↑↓ scroll ", scroll + visible, lines.len()),
+        // Offer only the directions that still move.
+        _ => {
+            let arrows = match (scroll > 0, scroll < overflow) {
+                (true, true) => "↑↓",
+                (false, _) => "↓",
+                (true, false) => "↑",
+            };
+            format!(" Keys {}/{} — {arrows} scroll ", scroll + visible, lines.len())
+        }
     };
     let block = Block::default()
         .borders(Borders::ALL)

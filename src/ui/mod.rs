@@ -83,10 +83,12 @@ fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new("").style(theme.header()), parts.header);
-    frame.render_widget(
-        Paragraph::new(Span::styled(layout::SHOP_TITLE, theme.header().patch(theme.title()))),
-        parts.header,
-    );
+    if let Some(title) = parts.title {
+        frame.render_widget(
+            Paragraph::new(Span::styled(layout::SHOP_TITLE, theme.header().patch(theme.title()))),
+            title,
+        );
+    }
     let current = app.screen.tab();
     for &(tab, rect) in &parts.tabs {
         let style = if Some(tab) == current { theme.tab_active() } else { theme.header() };
@@ -100,15 +102,18 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     let count = format!("{} {}", text::count(items), if items == 1 { "item" } else { "items" });
     let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
     let room = parts.header.right().saturating_sub(tabs_end + 1);
-    // The cart matters more than the name: drop the name first when narrow.
+    // The cart matters more than the name: shorten the name, then drop it.
     let subtotal = crate::domain::money::show(quote.map(|q| q.total));
+    let cart = format!("{count} · {subtotal} ");
+    let name_room = usize::from(room).saturating_sub(text::width(&cart) + 3);
     let who = [
-        format!("{user} · {count} · {subtotal} "),
-        format!("{count} · {subtotal} "),
+        format!("{user} · {cart}"),
+        if name_room >= 4 { format!("{} · {cart}", text::fit_width(user, name_room)) } else { String::new() },
+        cart.clone(),
         format!("cart {} · {subtotal} ", text::count(items)),
     ]
     .into_iter()
-    .find(|s| unicode_width::UnicodeWidthStr::width(s.as_str()) <= usize::from(room))
+    .find(|s| !s.is_empty() && text::width(s) <= usize::from(room))
     .unwrap_or_default();
     frame.render_widget(
         Paragraph::new(Span::styled(who, theme.header())).alignment(Alignment::Right),
@@ -143,24 +148,19 @@ fn draw_stats(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// One line of a text field, scrolled so the cursor stays visible; returns
-/// the line and the cursor's column within it.
+/// the line and the cursor's column within it. Columns are counted per
+/// grapheme cluster, as the buffer draws them.
 pub fn input_view(input: &Input, width: u16, masked: bool) -> (String, u16) {
     let width = usize::from(width.max(1));
-    let scroll = input.visual_scroll(width.saturating_sub(1));
-    let shown: String = if masked { "•".repeat(input.value().chars().count()) } else { input.value().to_string() };
-    // Skip `scroll` columns of display width.
-    let mut skipped = 0;
-    let mut out = String::new();
-    for c in shown.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if skipped < scroll {
-            skipped += w;
-            continue;
-        }
-        out.push(c);
-    }
-    let cursor = input.visual_cursor().saturating_sub(scroll);
-    (text::fit_width(&out, width), cursor.min(width - 1) as u16)
+    let value = input.value();
+    let shown: String = if masked { "•".repeat(value.chars().count()) } else { value.to_string() };
+    let before_cursor: String = shown.chars().take(input.cursor()).collect();
+    let cursor = text::width(&before_cursor);
+    // Keep one column for the cursor after the last character.
+    let scroll = cursor.saturating_sub(width - 1);
+    let rest = text::skip_width(&shown, scroll);
+    let skipped = text::width(&shown) - text::width(rest);
+    (text::fit_width(rest, width), cursor.saturating_sub(skipped).min(width - 1) as u16)
 }
 
 /// A bordered panel with a title, its border emphasised when it has focus;
@@ -189,6 +189,24 @@ pub fn draw_empty(frame: &mut Frame, area: Rect, message: impl Into<String>, the
     let below = Rect::new(area.x, area.y + area.height / 2, area.width, area.height - area.height / 2);
     let text = Paragraph::new(Span::styled(message.into(), theme.dim())).alignment(Alignment::Center);
     frame.render_widget(text.wrap(Wrap { trim: true }), below);
+}
+
+/// Clears the area a popup covers. A wide character that starts just left
+/// of it would otherwise hide the popup's left border: the buffer skips the
+/// cell after a wide character, and the terminal never draws the border.
+pub fn clear_popup(frame: &mut Frame, area: Rect) {
+    frame.render_widget(Clear, area);
+    if area.x == 0 {
+        return;
+    }
+    let buffer = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        if let Some(cell) = buffer.cell_mut((area.x - 1, y))
+            && unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
 }
 
 /// A style for an optional emphasis.

@@ -2,7 +2,8 @@
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::UnicodeWidthChar;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
 use crate::domain::Product;
@@ -36,49 +37,72 @@ pub fn badge_style(theme: &Theme, product: &Product) -> Style {
     }
 }
 
-/// `name` with the characters at `matched` (char indices) emphasised.
+/// Terminal columns `text` takes, counted per grapheme cluster as ratatui
+/// draws it (`👍🏽` is two columns, not four).
+pub fn width(text: &str) -> usize {
+    text.graphemes(true).map(UnicodeWidthStr::width).sum()
+}
+
+/// `name` with the characters at `matched` (char indices) emphasised. A
+/// grapheme cluster is emphasised whole when any of its chars matched, so
+/// an emoji and its modifier are never split into two spans.
 pub fn highlighted<'a>(name: &'a str, matched: &[u32], base: Style, emphasis: Style) -> Vec<Span<'a>> {
     if matched.is_empty() {
         return vec![Span::styled(name, base)];
     }
     let mut spans = Vec::new();
-    let mut run = String::new();
+    let mut run_start = 0;
     let mut run_matched = false;
-    for (i, c) in name.chars().enumerate() {
-        let is_match = matched.binary_search(&(i as u32)).is_ok();
-        if is_match != run_matched && !run.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut run), if run_matched { base.patch(emphasis) } else { base }));
+    let mut char_index = 0u32;
+    for (start, grapheme) in name.grapheme_indices(true) {
+        let chars = grapheme.chars().count() as u32;
+        let is_match = (char_index..char_index + chars).any(|i| matched.binary_search(&i).is_ok());
+        char_index += chars;
+        if is_match != run_matched && start > run_start {
+            spans.push(Span::styled(&name[run_start..start], if run_matched { base.patch(emphasis) } else { base }));
+            run_start = start;
         }
         run_matched = is_match;
-        run.push(c);
     }
-    if !run.is_empty() {
-        spans.push(Span::styled(run, if run_matched { base.patch(emphasis) } else { base }));
+    if run_start < name.len() {
+        spans.push(Span::styled(&name[run_start..], if run_matched { base.patch(emphasis) } else { base }));
     }
     spans
 }
 
 /// Cuts `text` to `width` terminal columns (wide CJK characters and emoji
-/// count as two), ending with `…` when cut.
+/// count as two), ending with `…` when cut; never splits a grapheme cluster.
 pub fn fit_width(text: &str, width: usize) -> String {
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
+    if self::width(text) <= width {
         return text.to_string();
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
+    for grapheme in text.graphemes(true) {
+        let w = grapheme.width();
         if used + w + 1 > width {
             break;
         }
-        out.push(c);
+        out.push_str(grapheme);
         used += w;
     }
     if width > 0 {
         out.push('…');
     }
     out
+}
+
+/// The part of `text` after its first `columns` terminal columns, whole
+/// grapheme clusters only.
+pub fn skip_width(text: &str, columns: usize) -> &str {
+    let mut skipped = 0;
+    for (start, grapheme) in text.grapheme_indices(true) {
+        if skipped >= columns {
+            return &text[start..];
+        }
+        skipped += grapheme.width();
+    }
+    ""
 }
 
 /// The hints that fit in `width` columns: the screen's own first, then help
@@ -125,6 +149,25 @@ mod tests {
         assert_eq!(fit_width("日本語のケーブル", 7), "日本語…");
         assert_eq!(fit_width("🎧 Headphones", 4), "🎧 …");
         assert_eq!(fit_width("abc", 0), "");
+        assert_eq!(fit_width("👍🏽👍🏽 thumbs", 5), "👍🏽👍🏽…");
+        assert_eq!(fit_width("👍🏽👍🏽 thumbs", 4), "👍🏽…");
+    }
+
+    #[test]
+    fn widths_count_grapheme_clusters() {
+        assert_eq!(width("👍🏽"), 2);
+        assert_eq!(width("👨‍👩‍👧 family"), 9);
+        assert_eq!(width("日本"), 4);
+        assert_eq!(skip_width("👍🏽ab", 2), "ab");
+        assert_eq!(skip_width("日本語", 3), "語");
+    }
+
+    #[test]
+    fn an_emoji_and_its_modifier_stay_in_one_span() {
+        let spans = highlighted("👍🏽 up", &[0], Style::new(), Style::new());
+        assert_eq!(spans.iter().map(|s| s.content.as_ref()).collect::<Vec<_>>(), ["👍🏽", " up"]);
+        let spans = highlighted("👍🏽 up", &[1, 3], Style::new(), Style::new());
+        assert_eq!(spans.iter().map(|s| s.content.as_ref()).collect::<Vec<_>>(), ["👍🏽", " ", "u", "p"]);
     }
 
     #[test]
