@@ -1,16 +1,17 @@
 //! The live catalog filter: fuzzy matching (nucleo-matcher, the matcher of
-//! the helix editor) over each product's name, id and category, best first.
+//! the helix editor) over each product's name, id and category, best first
+//! (see `ranking` for what "best" means).
 //!
 //! Typing usually extends the previous query; then only the previous matches
 //! are re-checked, so each keystroke gets cheaper as the list narrows.
 
 use std::sync::Arc;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher};
 
+use super::ranking::{self, Matched};
 use crate::domain::Product;
-use crate::shop::catalog::{SearchText, haystack_of};
+use crate::shop::catalog::{SearchFields, SearchText};
 
 /// A product that matched, with its score (higher is better).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,10 +82,6 @@ fn has_operators(query: &str) -> bool {
     query.contains(['!', '^', '$', '\'', '\\'])
 }
 
-fn pattern(query: &str) -> Pattern {
-    Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart)
-}
-
 impl CatalogFilter {
     /// Searches the products at `positions` of a catalog snapshot's `text`;
     /// hits report those positions.
@@ -119,7 +116,7 @@ impl CatalogFilter {
             && query.starts_with(self.last_query.as_str())
             && !has_operators(query)
             && !has_operators(&self.last_query);
-        let pattern = pattern(query);
+        let pattern = ranking::parse(query);
         let all: Vec<u32>;
         let candidates: &[u32] = if narrowing {
             &self.last_matches
@@ -132,8 +129,7 @@ impl CatalogFilter {
             let mut buf = Vec::new();
             let mut scored = Vec::new();
             for &i in chunk {
-                let haystack = Utf32Str::new(text.haystack(entries[i as usize]), &mut buf);
-                if let Some(score) = pattern.score(haystack, matcher) {
+                if let Some(score) = ranking::score(&pattern, &text.fields(entries[i as usize]), matcher, &mut buf) {
                     scored.push((i, score));
                 }
             }
@@ -199,19 +195,15 @@ where
     if query.trim().is_empty() {
         return (0..len as u32).map(|position| Hit { position, score: 0 }).collect();
     }
-    let pattern = pattern(query.trim_start());
+    let pattern = ranking::parse(query.trim_start());
     let score_range = |from: usize, to: usize| {
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let (mut haystack, mut buf, mut scored) = (String::new(), Vec::new(), Vec::new());
+        let (mut buf, mut scored) = (Vec::new(), Vec::new());
         for i in from..to {
             let (name, id, category) = item(i);
-            haystack.clear();
-            haystack.push_str(name);
-            haystack.push(' ');
-            haystack.push_str(id);
-            haystack.push(' ');
-            haystack.push_str(category);
-            if let Some(score) = pattern.score(Utf32Str::new(&haystack, &mut buf), &mut matcher) {
+            if let Some(score) =
+                ranking::score(&pattern, &SearchFields::new(name, id, category), &mut matcher, &mut buf)
+            {
                 scored.push((i as u32, score));
             }
         }
@@ -229,22 +221,14 @@ where
     best_first(&scored).map(|(position, score)| Hit { position, score }).collect()
 }
 
-/// Which characters of `name` (char indices) the query matched, for
+/// Which characters of the name, id and category the query matched, for
 /// highlighting; computed for the few visible rows only.
-pub fn highlight(query: &str, product: &Product) -> Vec<u32> {
+pub fn highlight(query: &str, product: &Product) -> Matched {
     if query.trim().is_empty() {
-        return Vec::new();
+        return Matched::default();
     }
-    let haystack = haystack_of(product);
-    let name_chars = product.name.chars().count() as u32;
     let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buf = Vec::new();
-    let mut indices = Vec::new();
-    pattern(query).indices(Utf32Str::new(&haystack, &mut buf), &mut matcher, &mut indices);
-    indices.retain(|&i| i < name_chars);
-    indices.sort_unstable();
-    indices.dedup();
-    indices
+    ranking::matched(&ranking::parse(query.trim_start()), &SearchFields::of(product), &mut matcher)
 }
 
 #[cfg(test)]
@@ -356,11 +340,58 @@ mod tests {
     }
 
     #[test]
-    fn highlights_only_name_characters() {
+    fn highlights_where_each_word_was_found() {
         let products = catalog();
-        assert_eq!(highlight("usb", &products[0]), vec![0, 1, 2]);
-        assert_eq!(highlight("mouse", &products[1]), vec![9, 10, 11, 12, 13]);
-        assert!(highlight("p1001", &products[0]).is_empty());
-        assert!(highlight("", &products[0]).is_empty());
+        assert_eq!(highlight("usb", &products[0]).name, vec![0, 1, 2]);
+        assert_eq!(highlight("mouse", &products[1]).name, vec![9, 10, 11, 12, 13]);
+        let by_id = highlight("p1001", &products[0]);
+        assert!(by_id.name.is_empty() && by_id.category.is_empty());
+        assert_eq!(by_id.id, vec![0, 1, 2, 3, 4]);
+        assert_eq!(highlight("", &products[0]), Matched::default());
+        // "cab" is in the name, so it is highlighted there, not in the category.
+        let both = highlight("usb cab", &products[0]);
+        assert_eq!(both.name, vec![0, 1, 2, 6, 7, 8], "{both:?}");
+        assert!(both.category.is_empty(), "{both:?}");
+        let category = highlight("periph", &products[1]);
+        assert_eq!((category.name.len(), category.category.len()), (0, 6));
+    }
+
+    fn shelf() -> Vec<Product> {
+        vec![
+            product("P2001", "Laptop Backpack", "Bags & Cases"),
+            product("P2002", "Phone Case (Clear)", "Accessories"),
+            product("P2003", "USB-C Cable", "Cables"),
+            product("P2004", "Cable Ties", "Desk"),
+            product("P2005", "Desk Lamp", "Lighting"),
+        ]
+    }
+
+    #[test]
+    fn name_matches_rank_before_id_and_category_matches() {
+        let products = shelf();
+        let mut filter = filter_of(&products);
+        assert_eq!(names(&products, &filter.search("case")), ["Phone Case (Clear)", "Laptop Backpack"]);
+        // "desk" is the name of one and the category of the other.
+        assert_eq!(names(&products, &filter.search("desk")), ["Desk Lamp", "Cable Ties"]);
+    }
+
+    #[test]
+    fn anchors_apply_to_the_name() {
+        let products = shelf();
+        let mut filter = filter_of(&products);
+        assert_eq!(names(&products, &filter.search("cable$")), ["USB-C Cable"]);
+        assert_eq!(names(&products, &filter.search("^cable")), ["Cable Ties"]);
+        // No name starts with "p2", although every id does.
+        assert!(filter.search("^p2").is_empty());
+        assert_eq!(names(&products, &filter.search("^desk lamp$")), ["Desk Lamp"]);
+    }
+
+    #[test]
+    fn a_word_never_matches_across_two_fields() {
+        // One word is looked for in one field: "tiesdesk" is not in any of them.
+        let products = shelf();
+        let mut filter = filter_of(&products);
+        assert!(filter.search("tiesdesk").is_empty());
+        assert_eq!(names(&products, &filter.search("!desk cable")), ["USB-C Cable"]);
     }
 }

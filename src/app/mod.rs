@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod layout;
 mod lists;
 mod login;
+pub mod ranking;
 pub mod refusal;
 pub mod requests;
 mod shop;

@@ -32,17 +32,70 @@ fn hash_id(id: &str) -> u64 {
 }
 
 /// What the filter matches each product against, aligned with the products:
-/// `name id category` per product, all in one buffer (one allocation, read
-/// in order by the matcher).
+/// each product's name, id and category, all in one buffer (one
+/// allocation, read in order by the matcher).
 #[derive(Debug, Default)]
 pub struct SearchText {
     text: String,
-    /// Where each product's text ends in `text`.
-    ends: Vec<u32>,
+    /// Where each product's name, id and category end in `text`.
+    bounds: Vec<[u32; 3]>,
+    /// Whether each product's text is all ASCII.
+    ascii: Vec<bool>,
+    /// The `letters` of each product's name, id and category.
+    letters: Vec<[u32; 3]>,
     /// Positions of the products on sale (what shoppers see), in order.
     pub on_sale: Arc<[u32]>,
     /// Positions of every product (what admins see), in order.
     pub every: Arc<[u32]>,
+}
+
+/// Which letters and digits a text holds, one bit each (case ignored,
+/// digits folded onto six bits): a word can only match a field holding all
+/// of its letters, so most fields are ruled out without running the
+/// matcher. Text with non-ASCII characters holds "everything", since the
+/// matcher folds `é` to `e`.
+pub fn letters(text: &str) -> u32 {
+    if !text.is_ascii() {
+        return u32::MAX;
+    }
+    text.bytes().fold(0, |mask, b| mask | letter_bit(char::from(b)))
+}
+
+/// The bit of one character in `letters` (0 for other characters).
+pub fn letter_bit(c: char) -> u32 {
+    match c.to_ascii_lowercase() {
+        c @ 'a'..='z' => 1 << (c as u32 - 'a' as u32),
+        d @ '0'..='9' => 1 << (26 + (d as u32 - '0' as u32) % 6),
+        _ => 0,
+    }
+}
+
+/// The fields of one product the filter matches, each on its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchFields<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    pub category: &'a str,
+    /// All three are ASCII: the matcher can skip checking that per call.
+    pub ascii: bool,
+    /// The `letters` of the name, id and category.
+    pub letters: [u32; 3],
+}
+
+impl<'a> SearchFields<'a> {
+    pub fn new(name: &'a str, id: &'a str, category: &'a str) -> SearchFields<'a> {
+        SearchFields {
+            name,
+            id,
+            category,
+            ascii: name.is_ascii() && id.is_ascii() && category.is_ascii(),
+            letters: [letters(name), letters(id), letters(category)],
+        }
+    }
+
+    pub fn of(product: &'a Product) -> SearchFields<'a> {
+        SearchFields::new(&product.name, &product.product_id, product.category_or_blank())
+    }
 }
 
 impl Catalog {
@@ -123,41 +176,47 @@ impl Catalog {
 impl SearchText {
     fn of(products: &[Arc<Product>]) -> SearchText {
         let mut text = String::with_capacity(products.iter().map(|p| p.name.len() + 24).sum());
-        let mut ends = Vec::with_capacity(products.len());
+        let mut bounds = Vec::with_capacity(products.len());
+        let mut ascii = Vec::with_capacity(products.len());
+        let mut masks = Vec::with_capacity(products.len());
+        let end = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
         for product in products {
-            push_haystack(&mut text, product);
-            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+            let start = text.len();
+            text.push_str(&product.name);
+            let name = end(&text);
+            text.push_str(&product.product_id);
+            let id = end(&text);
+            text.push_str(product.category_or_blank());
+            bounds.push([name, id, end(&text)]);
+            ascii.push(text.get(start..).is_some_and(str::is_ascii));
+            masks.push([letters(&product.name), letters(&product.product_id), letters(product.category_or_blank())]);
         }
         SearchText {
             text,
-            ends,
+            bounds,
+            ascii,
+            letters: masks,
             on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
             every: (0..products.len() as u32).collect(),
         }
     }
 
-    /// The text of the product at `position`.
-    pub fn haystack(&self, position: u32) -> &str {
+    /// The fields of the product at `position` (empty when out of range).
+    pub fn fields(&self, position: u32) -> SearchFields<'_> {
         let i = position as usize;
-        let start = if i == 0 { 0 } else { self.ends.get(i - 1).map_or(0, |&e| e as usize) };
-        let end = self.ends.get(i).map_or(start, |&e| e as usize);
-        self.text.get(start..end).unwrap_or("")
+        let start = if i == 0 { 0 } else { self.bounds.get(i - 1).map_or(0, |b| b[2] as usize) };
+        let Some(&[name, id, category]) = self.bounds.get(i) else {
+            return SearchFields::default();
+        };
+        let slice = |from: usize, to: u32| self.text.get(from..to as usize).unwrap_or("");
+        SearchFields {
+            name: slice(start, name),
+            id: slice(name as usize, id),
+            category: slice(id as usize, category),
+            ascii: self.ascii.get(i).copied().unwrap_or(false),
+            letters: self.letters.get(i).copied().unwrap_or([u32::MAX; 3]),
+        }
     }
-}
-
-fn push_haystack(text: &mut String, product: &Product) {
-    text.push_str(&product.name);
-    text.push(' ');
-    text.push_str(&product.product_id);
-    text.push(' ');
-    text.push_str(product.category_or_blank());
-}
-
-/// What the filter searches for a product: `name id category`.
-pub fn haystack_of(product: &Product) -> String {
-    let mut text = String::new();
-    push_haystack(&mut text, product);
-    text
 }
 
 #[cfg(test)]
@@ -183,9 +242,10 @@ mod tests {
         let rows = vec![product("P1", 5), product("P2", 5)];
         let first = Catalog::build(&rows, None);
         assert_eq!(first.get("P2").map(|p| p.stock), Some(5));
-        assert_eq!(first.search_text().haystack(1), "Thing P2 P2 Cat");
-        assert_eq!(first.search_text().haystack(0), "Thing P1 P1 Cat");
-        assert_eq!(first.search_text().haystack(9), "");
+        let text = first.search_text();
+        assert_eq!(text.fields(1), SearchFields::new("Thing P2", "P2", "Cat"));
+        assert_eq!(text.fields(0), SearchFields::new("Thing P1", "P1", "Cat"));
+        assert_eq!(text.fields(9), SearchFields::default());
         let sold = vec![product("P1", 5), product("P2", 4)];
         let second = Catalog::build(&sold, Some(&first));
         assert!(Arc::ptr_eq(&first.products()[0], &second.products()[0]));

@@ -49,18 +49,28 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 let (i, p) = (*i, *p);
                 let selected = i == view.cursor.selected;
                 let mut name = Vec::new();
-                name.extend(text::highlighted(&p.name, &highlight(query, p), Default::default(), theme.matched()));
+                let matched = highlight(query, p);
+                name.extend(text::highlighted(&p.name, &matched.name, Default::default(), theme.matched()));
                 if !p.active {
                     name.push(Span::styled(" [archived]", theme.warning()));
                 }
                 let mut cells = vec![
-                    Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, p.product_id)),
+                    Cell::from(Line::from(
+                        std::iter::once(Span::raw(if selected { "▶ " } else { "  " }))
+                            .chain(text::highlighted(&p.product_id, &matched.id, Default::default(), theme.matched()))
+                            .collect::<Vec<_>>(),
+                    )),
                     Cell::from(Line::from(name)),
                     Cell::from(Line::from(price.as_str()).alignment(Alignment::Right)),
                     Cell::from(Line::from(stock.as_str()).alignment(Alignment::Right)),
                 ];
                 if wide {
-                    cells.push(Cell::from(p.category_or_blank().to_string()));
+                    cells.push(Cell::from(Line::from(text::highlighted(
+                        p.category_or_blank(),
+                        &matched.category,
+                        Default::default(),
+                        theme.matched(),
+                    ))));
                 }
                 let row = Row::new(cells);
                 if selected { row.style(theme.selected()) } else { row }

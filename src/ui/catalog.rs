@@ -94,17 +94,19 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
             let (i, product) = (*i, *product);
             let selected = i == catalog.cursor.selected;
             let marker = if selected { "▶ " } else { "  " };
+            let matched = highlight(query, product);
             let mut name = vec![Span::raw(marker)];
-            name.extend(text::highlighted(
-                &product.name,
-                &highlight(query, product),
-                Default::default(),
-                theme.matched(),
-            ));
+            name.extend(text::highlighted(&product.name, &matched.name, Default::default(), theme.matched()));
             let mut cells =
                 vec![Cell::from(Line::from(name)), Cell::from(Line::from(price.as_str()).alignment(Alignment::Right))];
             if wide {
-                cells.push(Cell::from(product.category_or_blank().to_string()));
+                let category = product.category_or_blank();
+                cells.push(Cell::from(Line::from(text::highlighted(
+                    category,
+                    &matched.category,
+                    Default::default(),
+                    theme.matched(),
+                ))));
             }
             cells.push(Cell::from(Span::styled(text::stock_badge(product), text::badge_style(theme, product))));
             let row = Row::new(cells);
