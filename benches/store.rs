@@ -55,7 +55,9 @@ fn checkout_commit(bencher: Bencher) {
                 .find(|id| store.data().products.get(id).is_some_and(|p| p.active && p.stock > 0))
                 .expect("a product in stock");
             let cart = store.add_to_cart(&user, &product, 1).expect("add");
-            (user, shopfront::domain::quote(&cart.items).expect("quote"))
+            let settings = store.data().settings.clone();
+            let seen = shopfront::domain::quote(&cart.items, &shopfront::domain::Pricing::new(&settings, None));
+            (user, paying(seen.expect("quote")))
         })
         .bench_local_values(|(user, seen)| store.borrow_mut().checkout(&user, &seen).expect("checkout"));
 }
@@ -73,4 +75,21 @@ fn cart_change(bencher: Bencher) {
             store.remove_from_cart("u1", "P100001").expect("remove")
         }
     });
+}
+
+/// Paying `seen` with the approved test card, to a fixed address.
+fn paying(seen: shopfront::domain::Quote) -> shopfront::domain::checkout::CheckoutRequest {
+    let card = shopfront::domain::payment::CardInput {
+        name: "Ada Lovelace".into(),
+        number: "4242 4242 4242 4242".into(),
+        expiry: "12/39".into(),
+        cvc: "123".into(),
+    };
+    shopfront::domain::checkout::CheckoutRequest {
+        seen,
+        code: None,
+        address: shopfront::domain::Address::from_fields(["Ada", "1 Main St", "", "London", "", "NW1", "UK", ""])
+            .expect("address"),
+        payment: shopfront::domain::checkout::PaymentChoice::NewCard { card, remember: false },
+    }
 }

@@ -66,9 +66,14 @@ fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     let data = &inspection.data;
     let plaintext = data.users.rows().iter().filter(|u| u.has_plaintext_password()).count();
     println!("data folder: {}", printable(&data_dir.display().to_string()));
-    for kind in FileKind::ALL {
-        println!("{:<9} {}", format!("{}:", kind.file_name().trim_end_matches(".json")), data.count(kind));
+    for kind in FileKind::ALL.into_iter().filter(|k| *k != FileKind::Settings) {
+        println!("{:<10} {}", format!("{}:", kind.file_name().trim_end_matches(".json")), data.count(kind));
     }
+    let shipping = &data.settings.shipping;
+    let free = shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
+    let tax = &data.settings.tax;
+    let included = if tax.included_in_prices { "included in prices" } else { "added" };
+    println!("settings:  shipping {} ({free}), tax {} % {included}", shipping.flat, tax.rate_percent);
     println!("plaintext passwords: {plaintext}");
     if let Some(records) = inspection.pending_changes {
         println!(

@@ -23,6 +23,7 @@ fn form_error(app: &App) -> String {
     match &app.form {
         Some(Form::Product(f)) => f.error.clone().unwrap_or_default(),
         Some(Form::Stock(f)) => f.error.clone().unwrap_or_default(),
+        Some(Form::Fields(f)) => f.error.clone().unwrap_or_default(),
         None => panic!("no form open"),
     }
 }
@@ -168,7 +169,7 @@ fn all_orders_filter_advance_and_cancel() {
     let mut other = open(dir.path());
     other.register("carol", "c4rol-pass").unwrap();
     let cart = other.add_to_cart("carol", "P1002", 1).unwrap();
-    other.checkout("carol", &quoted(&cart.items)).unwrap();
+    other.checkout("carol", &paying(quoted(&cart.items))).unwrap();
     press(&mut app, KeyCode::Char('5'));
     assert_eq!(app.screen, Screen::AdminOrders);
     assert_eq!(app.admin_orders.ids, ["O0002", "O0001"]);
@@ -176,11 +177,9 @@ fn all_orders_filter_advance_and_cancel() {
     type_text(&mut app, "alice");
     assert_eq!(app.admin_orders.ids, ["O0001"]);
     press(&mut app, KeyCode::Enter);
+    // Checkout placed it paid: the next step is shipping.
     press(&mut app, KeyCode::Char('m'));
-    assert_eq!(app.dialog, Some(Dialog::ConfirmAdvance { order_id: "O0001".into(), to: OrderStatus::Paid }));
-    press(&mut app, KeyCode::Char('y'));
-    assert_eq!(message(&app), "Order O0001 is now paid");
-    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.dialog, Some(Dialog::ConfirmAdvance { order_id: "O0001".into(), to: OrderStatus::Shipped }));
     press(&mut app, KeyCode::Enter);
     assert_eq!(message(&app), "Order O0001 is now shipped");
     press(&mut app, KeyCode::Char('x'));
@@ -192,19 +191,19 @@ fn all_orders_filter_advance_and_cancel() {
     press(&mut app, KeyCode::Char('m'));
     assert_eq!(error(&app), "Order O0001 is delivered; it cannot move further");
     let events = &app.order("O0001").unwrap().events;
-    assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "boss", "boss", "boss"]);
+    assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "payment", "boss", "boss"]);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc); // clears the filter
     assert_eq!(app.admin_orders.ids.len(), 2);
     press(&mut app, KeyCode::Char('/'));
-    type_text(&mut app, "placed");
+    type_text(&mut app, "paid");
     assert_eq!(app.admin_orders.ids, ["O0002"]);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(message(&app), "Order O0002 cancelled — 1 item back in stock");
     assert_eq!(app.product("P1002").unwrap().stock, 12);
-    assert!(app.admin_orders.ids.is_empty(), "the filter shows placed orders only: {:?}", app.admin_orders.ids);
+    assert!(app.admin_orders.ids.is_empty(), "the filter shows paid orders only: {:?}", app.admin_orders.ids);
 }
 
 #[test]
@@ -216,7 +215,7 @@ fn saving_an_edit_never_undoes_sales_made_meanwhile() {
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('e')); // the form opens while P1002 has `before` units
     let cart = shopper.add_to_cart("alice", "P1002", 3).unwrap();
-    shopper.checkout("alice", &quoted(&cart.items)).unwrap();
+    shopper.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     press(&mut app, KeyCode::End);
     type_text(&mut app, " (typo fixed)");
     press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);

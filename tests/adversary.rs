@@ -66,7 +66,7 @@ fn a_checkout_that_failed_to_write_is_never_applied_later() {
     let blocker = dir.path().join(format!(".tmp-orders.json.{}", std::process::id()));
     fs::create_dir(&blocker).unwrap();
     fs::write(blocker.join("keep"), b"x").unwrap();
-    let failed = store.checkout("alice", &quoted(&cart.items));
+    let failed = store.checkout("alice", &paying(quoted(&cart.items)));
     assert!(failed.is_err(), "the checkout must report the failure: {failed:?}");
     assert_eq!(stock_of(&store, "P1"), 5, "memory is back to the files");
     assert!(!dir.path().join(journal::JOURNAL_FILE).exists(), "no journal left to replay");
@@ -127,7 +127,7 @@ fn escape_sequences_in_names_never_reach_the_terminal() {
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
     let cart = store.add_to_cart("alice", "P1", 1).unwrap();
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     let receipt = store.write_receipt("alice", &order.order_id, "Shopfront").unwrap();
     let bytes = fs::read(receipt).unwrap();
     assert!(!bytes.contains(&0x1b) && !bytes.contains(&0x07), "{:?}", String::from_utf8_lossy(&bytes));
@@ -326,7 +326,7 @@ fn check_and_search_work_on_a_folder_they_cannot_write() {
     }
     let out = run(&["check"]);
     assert!(out.status.success(), "check on a read-only folder: {}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("users:    1"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("users:     1"));
     let out = run(&["search", "cable"]);
     assert!(out.status.success(), "search on a read-only folder: {}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("USB-C Cable"));
@@ -392,7 +392,7 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
     let mut store = open(dir.path());
     store.login("dana", "hunter22").unwrap();
     let cart = store.cart("dana");
-    store.checkout("dana", &quoted(&cart.items)).unwrap();
+    store.checkout("dana", &paying(quoted(&cart.items))).unwrap();
     store.register("fay", "s3cret!").unwrap();
     drop(store);
     let all = ["products.json", "users.json", "carts.json", "orders.json"].map(|f| read(dir.path(), f)).join("\n");

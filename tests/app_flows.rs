@@ -259,17 +259,23 @@ fn cart_edits_and_checkout() {
     press(&mut app, KeyCode::Char('d'));
     assert_eq!(message(&app), "Removed Wireless Mouse from your cart");
     assert_eq!(app.current_cart().items.len(), 1);
-    press(&mut app, KeyCode::Char('p'));
-    let Some(Dialog::ConfirmCheckout { quote }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
-    assert_eq!(quote.total, Money::from_cents(1998));
-    assert_eq!(Ok(&quote), app.quote(), "the dialog shows the quote the screens show");
+    common::keys::to_review(&mut app, common::TEST_CARD);
+    assert_eq!(app.screen, Screen::Checkout);
+    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Review);
+    let quote = app.quote().unwrap().clone();
+    // Two cables at $9.99, and $5.00 shipping below $50.00.
+    assert_eq!(
+        (quote.subtotal, quote.shipping, quote.total),
+        (Money::from_cents(1998), Money::from_cents(500), Money::from_cents(2498))
+    );
     assert_eq!(quote.lines.len(), 1);
-    press(&mut app, KeyCode::Char('n'));
-    assert!(app.dialog.is_none());
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Cart, "Esc steps back to the cart");
     assert!(read(dir.path(), "orders.json").is_empty(), "nothing placed");
-    press(&mut app, KeyCode::Char('p'));
-    press(&mut app, KeyCode::Enter);
-    assert_eq!(message(&app), "Order O0001 placed — $19.98");
+    common::keys::check_out(&mut app);
+    assert_eq!(message(&app), "Order O0001 placed and paid — $24.98");
     assert!(app.current_cart().is_empty());
     assert!(read(dir.path(), "orders.json").contains(r#""order_id":"O0001""#));
     assert_eq!(app.product("P1001").unwrap().stock, 28);
@@ -286,12 +292,12 @@ fn checkout_problems_are_shown_and_the_adjusted_cart_confirmed_again() {
     press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::Char('a')); // 2 × Laptop Stand (3 in stock)
     press(&mut app, KeyCode::Char('c'));
-    press(&mut app, KeyCode::Char('p'));
+    common::keys::to_review(&mut app, common::TEST_CARD);
     // Meanwhile another copy: the stand sells down to 1, the cable gets dearer.
     let mut other = open(dir.path());
     other.register("bob", "b0b-pass").unwrap();
     let bobs = other.add_to_cart("bob", "P1004", 2).unwrap();
-    other.checkout("bob", &quoted(&bobs.items)).unwrap();
+    other.checkout("bob", &paying(quoted(&bobs.items))).unwrap();
     let text = read(dir.path(), "products.json").replace(r#""price":9.99,"stock":30"#, r#""price":10.49,"stock":30"#);
     std::fs::write(dir.path().join("products.json"), text).unwrap();
 
@@ -301,11 +307,12 @@ fn checkout_problems_are_shown_and_the_adjusted_cart_confirmed_again() {
     assert_eq!(text, ["USB-C Cable: price changed $9.99 → $10.49", "Laptop Stand: only 1 available (you wanted 2)"]);
     assert!(!read(dir.path(), "orders.json").contains("\"username\":\"alice\""), "nothing placed");
     press(&mut app, KeyCode::Char('y'));
-    let Some(Dialog::ConfirmCheckout { quote }) = app.dialog.clone() else { panic!("{:?}", app.dialog) };
-    assert_eq!(quote.total, Money::from_cents(2 * 1049 + 3400), "the shopper sees the new total");
+    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Review, "back on the review");
+    let quote = app.quote().unwrap().clone();
+    assert_eq!(quote.total, Money::from_cents(2 * 1049 + 3400), "the shopper sees the new total (free shipping)");
     assert_eq!(quote.lines.len(), 2);
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(message(&app), "Order O0002 placed — $54.98");
+    assert_eq!(message(&app), "Order O0002 placed and paid — $54.98");
 }
 
 #[test]
@@ -318,8 +325,7 @@ fn orders_detail_cancel_and_receipt() {
         press(&mut app, KeyCode::Char('1'));
         press(&mut app, KeyCode::Char('a'));
         press(&mut app, KeyCode::Char('c'));
-        press(&mut app, KeyCode::Char('p'));
-        press(&mut app, KeyCode::Char('y'));
+        common::keys::check_out(&mut app);
     }
     press(&mut app, KeyCode::Char('o'));
     assert_eq!(app.orders.ids, ["O0002", "O0001"], "newest first");
@@ -329,7 +335,9 @@ fn orders_detail_cancel_and_receipt() {
     assert_eq!(app.orders.detail.as_deref(), Some("O0001"));
     press(&mut app, KeyCode::Char('r'));
     let receipt = std::fs::read_to_string(dir.path().join("receipts/O0001.txt")).unwrap();
-    assert!(receipt.contains("1 × USB-C Cable @ $9.99 = $9.99") && receipt.contains("Total: $9.99"), "{receipt}");
+    assert!(receipt.contains("1 × USB-C Cable @ $9.99 = $9.99"), "{receipt}");
+    assert!(receipt.lines().any(|l| l == "Total:                          $14.99"), "{receipt}");
+    assert!(receipt.contains("Paid with Visa •••• 4242") && !receipt.contains("4242 4242"), "{receipt}");
     assert!(message(&app).starts_with("Receipt written to ") && message(&app).ends_with("receipts/O0001.txt"));
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(app.dialog, Some(Dialog::ConfirmCancel { order_id: "O0001".into() }));
@@ -341,7 +349,7 @@ fn orders_detail_cancel_and_receipt() {
     assert!(hints.contains(&"receipt"), "{hints:?}");
     assert_eq!(app.product("P1001").unwrap().stock, 29);
     press(&mut app, KeyCode::Char('x'));
-    assert_eq!(error(&app), "Order O0001 is cancelled; only a placed order can be cancelled");
+    assert_eq!(error(&app), "Order O0001 is cancelled; only an order that has not shipped can be cancelled");
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Orders);
 }
@@ -409,8 +417,7 @@ fn long_detail_pages_scroll() {
         press(&mut app, KeyCode::Char('j'));
     }
     press(&mut app, KeyCode::Char('c'));
-    press(&mut app, KeyCode::Char('p'));
-    press(&mut app, KeyCode::Char('y'));
+    common::keys::check_out(&mut app);
     press(&mut app, KeyCode::Char('o'));
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::OrderDetail);

@@ -21,14 +21,14 @@ fn data_dir_comes_from_flag_then_environment() {
     write_products(&from_env, &[("P1", "Mug", "4.50", 5)]);
     write_products(&from_flag, &[("P1", "Mug", "4.50", 5), ("P2", "Tea", "1", 1)]);
     let out = shopfront().arg("check").env("SHOPFRONT_DATA_DIR", &from_env).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("products: 1"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("products:  1"));
     let out = shopfront()
         .args(["check", "--data-dir"])
         .arg(&from_flag)
         .env("SHOPFRONT_DATA_DIR", &from_env)
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("products: 2"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("products:  2"));
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn hammer(dir: &Path, id: usize) {
             // Buy only the P1: move P2 aside and back so the cart survives.
             store.remove_from_cart(&name, "P2").expect("remove P2");
             let cart = store.cart(&name);
-            match store.checkout(&name, &quoted(&cart.items)) {
+            match store.checkout(&name, &paying(quoted(&cart.items))) {
                 Ok(_) => placed += 1,
                 Err(StoreError::Checkout(_)) => {
                     store.accept_adjusted_cart(&name).expect("adjust");
@@ -155,7 +155,7 @@ fn checkout_forever(dir: &Path) {
             store.add_to_cart("crash", "P1", done as u32 % 3 + 1).expect("add");
         }
         let cart = store.cart("crash");
-        store.checkout("crash", &quoted(&cart.items)).expect("checkout");
+        store.checkout("crash", &paying(quoted(&cart.items))).expect("checkout");
     }
 }
 

@@ -47,6 +47,30 @@ impl Tmux {
         self.run(&["send-keys", "-t", "shop", "-l", text]);
     }
 
+    /// Types `values` into the open form, Tab between them, and saves.
+    fn fill_form(&self, values: &[&str]) {
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.keys(&["Tab"]);
+            }
+            if !value.is_empty() {
+                self.type_text(value);
+            }
+        }
+        self.keys(&["C-s"]);
+    }
+
+    /// From the cart through a new address and the card `number` to the review.
+    fn to_review(&self, number: &str) {
+        self.keys(&["p"]);
+        self.wait_for("Shipping address");
+        self.fill_form(&["Ada Lovelace", "12 Main St", "", "London", "", "NW1 2AB", "UK", ""]);
+        self.wait_for("Pay by card");
+        self.keys(&["Tab"]);
+        self.fill_form(&[number, "12/39", "123"]);
+        self.wait_for("places and pays");
+    }
+
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "shop"])
     }
@@ -80,6 +104,11 @@ impl Drop for Tmux {
 #[test]
 fn shopper_journey_survives_a_restart() {
     let dir = temp_dir();
+    std::fs::write(
+        dir.path().join("discounts.json"),
+        r#"[{"code": "TEN10", "kind": "percent", "value": 10, "max_uses_per_user": 1}]"#,
+    )
+    .unwrap();
     let socket = format!("shopfront-e2e-{}", std::process::id());
     {
         let t = Tmux::start(&format!("{socket}-first"), dir.path());
@@ -109,13 +138,45 @@ fn shopper_journey_survives_a_restart() {
 
         t.keys(&["c"]);
         t.wait_for("Cart — 1 item");
-        t.keys(&["p"]);
-        t.wait_for("Place order?");
+        // A promo code: a wrong one says so, the right one shows its discount.
+        t.keys(&["%"]);
+        t.wait_for("Promo code");
+        t.type_text("nope");
+        t.keys(&["Enter"]);
+        t.wait_for("There is no code \"NOPE\"");
+        t.keys(&["C-u"]);
+        t.type_text("ten10");
+        t.keys(&["Enter"]);
+        t.wait_for("Code TEN10 applied: 10 % off");
+        t.wait_for("Discount (TEN10)         −$1.00");
+        // A declined card keeps the shopper on Payment; another one pays.
+        t.to_review("4000 0000 0000 0002");
         t.keys(&["y"]);
-        t.wait_for("Order O0001 placed — $9.99");
+        t.wait_for("✗ Your card was declined");
+        assert!(!std::fs::read_to_string(dir.path().join("orders.json")).unwrap_or_default().contains("O0001"));
+        t.keys(&["n"]);
+        t.wait_for("Pay by card");
+        t.keys(&["Tab"]);
+        t.fill_form(&["4242 4242 4242 4242", "12/39", "123"]);
+        t.wait_for("places and pays");
+        t.keys(&["y"]);
+        // $9.99 − $1.00 + $5.00 shipping, no tax.
+        let screen = t.wait_for("Order O0001 placed and paid — $13.99");
+        assert!(screen.contains("Paid with Visa •••• 4242"), "{screen}");
+        t.keys(&["r"]);
+        t.wait_for("Receipt written to");
+        let receipt = std::fs::read_to_string(dir.path().join("receipts/O0001.txt")).unwrap();
+        for line in ["Discount (TEN10):               -$1.00", "Total:                          $13.99"] {
+            assert!(receipt.lines().any(|l| l == line), "{line:?} in\n{receipt}");
+        }
+        let files: String = ["orders.json", "users.json", "carts.json"]
+            .iter()
+            .map(|f| std::fs::read_to_string(dir.path().join(f)).unwrap_or_default())
+            .collect();
+        assert!(!files.contains("4242424242424242") && !files.contains("4242 4242 4242 4242"));
         t.keys(&["o"]);
         t.wait_for("O0001");
-        t.wait_for("$9.99 placed");
+        t.wait_for("$13.99 paid");
         t.keys(&["q"]);
         t.wait_for("EXITED=0");
     }
@@ -129,7 +190,7 @@ fn shopper_journey_survives_a_restart() {
         t.keys(&["Enter"]);
         t.wait_for("Welcome back, erin");
         t.keys(&["o"]);
-        t.wait_for("$9.99 placed");
+        t.wait_for("$13.99 paid");
         t.keys(&["c"]);
         t.wait_for("Your cart is empty");
         t.keys(&["C-c"]);
@@ -213,20 +274,16 @@ fn admin_and_shopper_in_two_copies_on_one_folder() {
     shopper.wait_for("Products — 1 of 45");
     shopper.keys(&["Enter", "a"]);
     shopper.wait_for("Added 1 × Solar Lantern");
-    shopper.keys(&["c", "p"]);
-    shopper.wait_for("Place order?");
+    shopper.keys(&["c"]);
+    shopper.to_review("4242 4242 4242 4242");
     shopper.keys(&["y"]);
-    shopper.wait_for("Order O0001 placed — $12.50");
+    shopper.wait_for("Order O0001 placed and paid — $17.50");
     shopper.keys(&["o"]);
     shopper.wait_for("│▶ O0001");
 
     // The admin ships it.
     admin.keys(&["5"]);
     admin.wait_for("O0001");
-    admin.keys(&["m"]);
-    admin.wait_for("Mark order O0001 as paid?");
-    admin.keys(&["y"]);
-    admin.wait_for("Order O0001 is now paid");
     admin.keys(&["m"]);
     admin.wait_for("Mark order O0001 as shipped?");
     admin.keys(&["y"]);

@@ -39,7 +39,7 @@ fn a_byte_order_mark_at_the_start_of_a_data_file_is_skipped() {
     fs::write(dir.path().join("users.json"), "\u{feff}[{\"username\":\"dana\",\"password\":\"hunter22\"}]").unwrap();
     let out = shopfront(dir.path(), &["check"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("products: 2"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("products:  2"));
     let out = shopfront(dir.path(), &["search", "mug"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Mug"), "{}", String::from_utf8_lossy(&out.stderr));
     let mut store = open(dir.path());

@@ -73,7 +73,17 @@ fn check_invariants(store: &Store, registered: &[&str]) -> Result<(), TestCaseEr
     let mut ordered: HashMap<&str, u32> = HashMap::new();
     for order in data.orders.rows() {
         let sum: i64 = order.items.iter().map(|l| l.unit_price.cents() * i64::from(l.qty)).sum();
-        prop_assert_eq!(order.total, Money::from_cents(sum), "order {} total is the exact sum", order.order_id);
+        prop_assert_eq!(
+            order.subtotal,
+            Some(Money::from_cents(sum)),
+            "order {} subtotal is the exact sum",
+            order.order_id
+        );
+        let parts = sum - order.discount.cents()
+            + order.shipping.cents()
+            + if order.tax_included { 0 } else { order.tax.cents() };
+        prop_assert_eq!(order.total, Money::from_cents(parts), "order {} total is its parts", order.order_id);
+        prop_assert!(order.total >= Money::ZERO);
         if order.status != OrderStatus::Cancelled {
             for line in &order.items {
                 *ordered.entry(&line.product_id).or_default() += line.qty;
@@ -124,7 +134,7 @@ proptest! {
                         copies[copy].refresh().expect("refresh");
                     }
                     let seen = copies[copy].cart(USERS[user]);
-                    let _ = copies[copy].checkout(USERS[user], &quoted(&seen.items));
+                    let _ = copies[copy].checkout(USERS[user], &paying(quoted(&seen.items)));
                 }
                 Op::Accept { copy, user } => {
                     let _ = copies[copy].accept_adjusted_cart(USERS[user]);

@@ -8,6 +8,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::paying;
+
 use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
 use shopfront::shop::{Changed, ErrorKind, FolderShop, Shop, ShopError};
 use shopfront::store::LockWait;
@@ -99,16 +101,16 @@ fn checkout_places_exactly_what_was_confirmed() {
         let (_dir, shop, mug, tea) = stocked(*backend);
         shop.add_to_cart("alice", &mug, 2).unwrap();
         shop.add_to_cart("alice", &tea, 1).unwrap();
-        let order = shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
-        assert_eq!(order.total.cents(), 2 * 450 + 325);
-        assert_eq!(order.status, OrderStatus::Placed);
+        let order = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        assert_eq!(order.total.cents(), 2 * 450 + 325 + 500, "items and $5.00 shipping");
+        assert_eq!(order.status, OrderStatus::Paid);
         assert!(shop.cart("alice").unwrap().is_empty());
         assert_eq!(shop.catalog().get(&mug).unwrap().stock, 3);
         assert_eq!(shop.orders_of("alice").unwrap(), vec![order.clone()]);
 
         // A cart changed since the shopper confirmed it: nothing placed.
         shop.add_to_cart("alice", &mug, 1).unwrap();
-        let seen = shop.quote("alice").unwrap();
+        let seen = paying(shop.quote("alice", None).unwrap());
         shop.add_to_cart("alice", &mug, 1).unwrap();
         assert!(
             matches!(shop.checkout("alice", &seen), Err(ShopError::Checkout(p)) if p == vec![Problem::CartChanged])
@@ -119,14 +121,15 @@ fn checkout_places_exactly_what_was_confirmed() {
         let dearer = ProductDetails { price: "5.00".parse().unwrap(), ..seen_details.clone() };
         shop.update_product("boss", &mug, &seen_details, dearer).unwrap();
 
-        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &shop.quote("alice").unwrap()) else {
+        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap()))
+        else {
             panic!("must refuse")
         };
         assert!(matches!(problems[0], Problem::PriceChanged { .. }), "{problems:?}");
         assert_eq!(shop.orders_of("alice").unwrap().len(), 1);
         shop.accept_adjusted_cart("alice").unwrap();
-        let second = shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
-        assert_eq!(second.total.cents(), 2 * 500);
+        let second = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        assert_eq!(second.total.cents(), 2 * 500 + 500, "two at the new price and shipping");
         assert_eq!(shop.orders_of("alice").unwrap()[0].order_id, second.order_id, "newest first");
     }
 }
@@ -136,20 +139,31 @@ fn order_lifecycle_and_who_may_move_it() {
     for backend in BACKENDS {
         let (_dir, shop, mug, _) = stocked(*backend);
         shop.add_to_cart("alice", &mug, 2).unwrap();
-        let order = shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
-        let refused = shop.set_order_status("alice", &order.order_id, OrderStatus::Paid).unwrap_err();
+        let order = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        // Paid on placing: `placed` then `paid` by the payment.
+        assert_eq!(order.status, OrderStatus::Paid);
+        let refused = shop.set_order_status("alice", &order.order_id, OrderStatus::Shipped, None).unwrap_err();
         assert_eq!(refused.to_string(), "Only an admin can do that");
         assert!(matches!(shop.all_orders("alice"), Err(ShopError::NotAdmin)));
         assert_eq!(shop.all_orders("boss").unwrap().get(&order.order_id), Some(&order));
-        shop.set_order_status("boss", &order.order_id, OrderStatus::Paid).unwrap();
-        assert!(shop.cancel_order("alice", &order.order_id).is_err(), "a shopper cancels only a placed order");
-        let cancelled = shop.cancel_order("boss", &order.order_id).unwrap();
-        assert_eq!(cancelled.status, OrderStatus::Cancelled);
-        assert_eq!(shop.catalog().get(&mug).unwrap().stock, 5, "stock back, once");
+        // A shopper may cancel a paid order before it ships (refunded).
+        let second = {
+            shop.add_to_cart("alice", &mug, 1).unwrap();
+            shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap()
+        };
+        assert_eq!(shop.cancel_order("alice", &second.order_id).unwrap().status, OrderStatus::Cancelled);
+        let shipped =
+            shop.set_order_status("boss", &order.order_id, OrderStatus::Shipped, Some(" 1Z999AA10123456784 ")).unwrap();
+        assert_eq!(shipped.tracking.as_deref(), Some("1Z999AA10123456784"));
+        assert!(shop.cancel_order("alice", &order.order_id).is_err(), "a shipped order cannot be cancelled");
         assert!(shop.cancel_order("boss", &order.order_id).is_err());
-        assert_eq!(shop.catalog().get(&mug).unwrap().stock, 5);
+        assert_eq!(shop.catalog().get(&mug).unwrap().stock, 3, "the cancelled order's unit came back, once");
         let events: Vec<_> = shop.all_orders("boss").unwrap().get(&order.order_id).unwrap().events.clone();
-        assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "boss", "boss"]);
+        assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "payment", "boss"]);
+        assert_eq!(
+            events.iter().map(|e| e.status).collect::<Vec<_>>(),
+            [OrderStatus::Placed, OrderStatus::Paid, OrderStatus::Shipped]
+        );
         let receipt = shop.write_receipt("alice", &order.order_id).unwrap();
         assert!(std::fs::read_to_string(receipt).unwrap().contains(&order.order_id));
     }
@@ -163,7 +177,7 @@ fn admin_catalog_rules() {
         assert!(matches!(shop.create_product("alice", draft.clone()), Err(ShopError::NotAdmin)));
         let seen = shop.catalog().get(&mug).unwrap().details();
         shop.add_to_cart("alice", &mug, 2).unwrap();
-        shop.checkout("alice", &shop.quote("alice").unwrap()).unwrap();
+        shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
         let renamed = ProductDetails { name: "Big Mug".into(), ..seen.clone() };
         let saved = shop.update_product("boss", &mug, &seen, renamed).unwrap();
         assert_eq!((saved.name.as_str(), saved.stock), ("Big Mug", 3), "an edit keeps the sales made meanwhile");
@@ -219,7 +233,7 @@ fn two_handles_never_oversell() {
                     if handle.add_to_cart(name, &tea, 1).is_err() {
                         return 0;
                     }
-                    match handle.checkout(name, &handle.quote(name).unwrap()) {
+                    match handle.checkout(name, &paying(handle.quote(name, None).unwrap())) {
                         Ok(_) => 1,
                         Err(ShopError::Checkout(_)) => 0,
                         Err(e) => panic!("{e}"),

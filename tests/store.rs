@@ -106,7 +106,7 @@ fn legacy_console_shop_folder_opens_as_is() {
 
     // The old cart checks out; the new id cannot collide with the old one.
     let cart = again.cart("dana");
-    let placed = again.checkout("dana", &quoted(&cart.items)).unwrap();
+    let placed = again.checkout("dana", &paying(quoted(&cart.items))).unwrap();
     assert_eq!(placed.order_id, "O0001");
     assert_eq!(placed.total, Money::from_cents(2 * 2499 + 3 * 10));
     assert_eq!(stock_of(&again, "P1004"), 0);
@@ -122,10 +122,14 @@ fn checkout_commits_stock_order_and_cart_together() {
     store.register("alice", "s3cret!").unwrap();
     store.add_to_cart("alice", "P1", 2).unwrap();
     let cart = store.add_to_cart("alice", "P2", 2).unwrap();
-    assert_eq!(quoted(&cart.items).total, Money::from_cents(1550));
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    // $15.50 of items and $5.00 shipping (the default settings).
+    assert_eq!(quoted(&cart.items).total, Money::from_cents(2050));
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     assert_eq!(order.order_id, "O0001");
-    assert_eq!(order.total, Money::from_cents(1550));
+    assert_eq!(
+        (order.subtotal, order.shipping, order.total),
+        (Some(Money::from_cents(1550)), Money::from_cents(500), Money::from_cents(2050))
+    );
     assert_eq!(order.timestamp.to_string(), "2026-03-01 12:00:00");
     assert_eq!(order.items[0].name.as_deref(), Some("Mug"));
 
@@ -133,11 +137,11 @@ fn checkout_commits_stock_order_and_cart_together() {
     assert_eq!(stock_of(&fresh, "P1"), 3);
     assert_eq!(stock_of(&fresh, "P2"), 0);
     assert!(fresh.cart("alice").is_empty());
-    assert!(read(dir.path(), "orders.json").contains(r#""total":15.5,"#));
+    assert!(read(dir.path(), "orders.json").contains(r#""total":20.5,"#));
     assert!(!dir.path().join(journal::JOURNAL_FILE).exists());
 
     let cart = store.add_to_cart("alice", "P1", 1).unwrap();
-    assert_eq!(store.checkout("alice", &quoted(&cart.items)).unwrap().order_id, "O0002");
+    assert_eq!(store.checkout("alice", &paying(quoted(&cart.items))).unwrap().order_id, "O0002");
     assert_eq!(store.add_to_cart("alice", "P2", 1).unwrap_err().to_string(), "Tea is out of stock");
 }
 
@@ -155,7 +159,7 @@ fn checkout_problems_are_listed_and_nothing_is_written() {
     let mut other = open(dir.path());
     other.register("bob", "s3cret!").unwrap();
     let bobs = other.add_to_cart("bob", "P1", 4).unwrap();
-    other.checkout("bob", &quoted(&bobs.items)).unwrap();
+    other.checkout("bob", &paying(quoted(&bobs.items))).unwrap();
     let mut products = read(dir.path(), "products.json");
     products = products.replace(r#""price":3.25"#, r#""price":3.75"#);
     products = products.replace(
@@ -166,7 +170,7 @@ fn checkout_problems_are_listed_and_nothing_is_written() {
 
     let before: Vec<Vec<u8>> =
         ["products.json", "orders.json", "carts.json"].iter().map(|n| fs::read(dir.path().join(n)).unwrap()).collect();
-    let problems = match shopper.checkout("alice", &quoted(&seen.items)) {
+    let problems = match shopper.checkout("alice", &paying(quoted(&seen.items))) {
         Err(StoreError::Checkout(problems)) => problems,
         other => panic!("expected problems, got {other:?}"),
     };
@@ -189,11 +193,11 @@ fn checkout_problems_are_listed_and_nothing_is_written() {
     );
     // A stale view of the cart is refused: the shopper must see what they pay.
     assert!(matches!(
-        shopper.checkout("alice", &quoted(&seen.items)),
+        shopper.checkout("alice", &paying(quoted(&seen.items))),
         Err(StoreError::Checkout(p)) if p == vec![Problem::CartChanged]
     ));
-    let order = shopper.checkout("alice", &quoted(&adjusted.items)).unwrap();
-    assert_eq!(order.total, Money::from_cents(825));
+    let order = shopper.checkout("alice", &paying(quoted(&adjusted.items))).unwrap();
+    assert_eq!(order.total, Money::from_cents(825 + 500));
     assert_eq!(stock_of(&shopper, "P1"), 0);
 }
 
@@ -205,7 +209,7 @@ fn cancelling_restores_stock_exactly_once() {
     store.register("alice", "s3cret!").unwrap();
     store.register("bob", "s3cret!").unwrap();
     let cart = store.add_to_cart("alice", "P1", 2).unwrap();
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     assert_eq!(stock_of(&store, "P1"), 3);
     assert_eq!(
         store.cancel_order("bob", &order.order_id).unwrap_err().to_string(),
@@ -231,19 +235,22 @@ fn customers_cannot_move_orders_but_admins_can() {
     store.register("alice", "s3cret!").unwrap();
     store.add_admin("boss", "b0ss-pass").unwrap();
     let cart = store.add_to_cart("alice", "P1", 1).unwrap();
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     assert_eq!(
-        store.set_order_status("alice", &order.order_id, OrderStatus::Paid).unwrap_err().to_string(),
+        store.set_order_status("alice", &order.order_id, OrderStatus::Shipped).unwrap_err().to_string(),
         "Only an admin can do that"
     );
-    let paid = store.set_order_status("boss", &order.order_id, OrderStatus::Paid).unwrap();
-    assert_eq!(paid.events.last().map(|e| (e.by.as_str(), e.status)), Some(("boss", OrderStatus::Paid)));
+    let shipped = store.set_order_status("boss", &order.order_id, OrderStatus::Shipped).unwrap();
+    assert_eq!(shipped.events.last().map(|e| (e.by.as_str(), e.status)), Some(("boss", OrderStatus::Shipped)));
     assert_eq!(
         store.cancel_order("alice", &order.order_id).unwrap_err().to_string(),
-        "Order O0001 is paid; only a placed order can be cancelled by the shopper"
+        "Order O0001 is shipped; it cannot become cancelled"
     );
-    store.cancel_order("boss", &order.order_id).unwrap();
-    assert_eq!(stock_of(&store, "P1"), 5);
+    assert!(store.cancel_order("boss", &order.order_id).is_err(), "shipped is past cancelling");
+    let cart = store.add_to_cart("alice", "P1", 1).unwrap();
+    let second = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
+    store.cancel_order("boss", &second.order_id).unwrap();
+    assert_eq!(stock_of(&store, "P1"), 4);
 }
 
 #[test]
@@ -272,7 +279,7 @@ fn order_ids_continue_after_existing_ones() {
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
     let cart = store.add_to_cart("alice", "P1", 1).unwrap();
-    assert_eq!(store.checkout("alice", &quoted(&cart.items)).unwrap().order_id, "O0042");
+    assert_eq!(store.checkout("alice", &paying(quoted(&cart.items))).unwrap().order_id, "O0042");
 }
 
 #[test]
@@ -290,7 +297,7 @@ fn a_cart_naming_a_missing_product_loads_and_checkout_reports_it() {
     let mut store = open(dir.path());
     let cart = store.cart("alice");
     assert!(matches!(
-        store.checkout("alice", &quoted(&cart.items)),
+        store.checkout("alice", &paying(quoted(&cart.items))),
         Err(StoreError::Checkout(p)) if p == vec![Problem::Gone { product_id: "P404".into() }]
     ));
     assert!(store.accept_adjusted_cart("alice").unwrap().is_empty());
@@ -312,7 +319,7 @@ fn two_stores_on_one_folder_see_each_others_changes() {
     assert_eq!(first.cart("bob").qty_of("P2"), 2);
     // Same-size rewrites (stock 5 -> 4) are still noticed.
     let bobs = second.cart("bob");
-    second.checkout("bob", &quoted(&bobs.items)).unwrap();
+    second.checkout("bob", &paying(quoted(&bobs.items))).unwrap();
     first.refresh().unwrap();
     assert_eq!(stock_of(&first, "P2"), 3);
     assert_eq!(first.data().orders.len(), 1);
@@ -332,7 +339,7 @@ fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
 
     // Simulate a crash after the journal was written, before any file was replaced.
     let mut preview = open(dir.path());
-    let order = preview.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = preview.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     let after = fs::read(dir.path().join("orders.json")).unwrap();
     drop(preview);
     let products_after = read(dir.path(), "products.json");

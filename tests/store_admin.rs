@@ -24,7 +24,7 @@ fn shop() -> (tempfile::TempDir, shopfront::store::Store) {
 fn customers_are_refused_every_admin_action() {
     let (dir, mut store) = shop();
     let cart = store.add_to_cart("alice", "P1001", 1).unwrap();
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     let before: Vec<String> = ["products.json", "orders.json"].iter().map(|f| read(dir.path(), f)).collect();
     let refusals = [
         store.create_product("alice", draft("Fan", "19.99", "3")).map(drop),
@@ -73,12 +73,12 @@ fn admins_create_edit_restock_archive_and_delete() {
     // Archiving: not sold, blocks a cart holding it, stays in past orders.
     store.add_to_cart("alice", "P1002", 2).unwrap();
     let cart = store.add_to_cart("alice", "P1001", 1).unwrap();
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     let cart = store.add_to_cart("alice", "P1002", 1).unwrap();
     store.set_product_active("boss", "P1002", false).unwrap();
     assert_eq!(store.add_to_cart("alice", "P1002", 1).unwrap_err().to_string(), "Tea is no longer sold");
     assert!(matches!(
-        store.checkout("alice", &quoted(&cart.items)),
+        store.checkout("alice", &paying(quoted(&cart.items))),
         Err(StoreError::Checkout(p)) if p == vec![Problem::NoLongerSold { product_id: "P1002".into(), name: "Tea".into() }]
     ));
     assert_eq!(store.data().orders.get(&order.order_id).unwrap().items.len(), 2);
@@ -103,12 +103,12 @@ fn admins_create_edit_restock_archive_and_delete() {
 fn admins_move_orders_one_step_with_events() {
     let (_dir, mut store) = shop();
     let cart = store.add_to_cart("alice", "P1001", 2).unwrap();
-    let order = store.checkout("alice", &quoted(&cart.items)).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     assert_eq!(
-        store.set_order_status("boss", &order.order_id, OrderStatus::Shipped).unwrap_err().to_string(),
-        "Order O0001 is placed; it cannot become shipped"
+        store.set_order_status("boss", &order.order_id, OrderStatus::Delivered).unwrap_err().to_string(),
+        "Order O0001 is paid; it cannot become delivered"
     );
-    for to in [OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Delivered] {
+    for to in [OrderStatus::Shipped, OrderStatus::Delivered] {
         store.set_order_status("boss", &order.order_id, to).unwrap();
     }
     let done = store.data().orders.get("O0001").unwrap();
@@ -117,7 +117,7 @@ fn admins_move_orders_one_step_with_events() {
         trail,
         [
             ("alice".to_string(), OrderStatus::Placed),
-            ("boss".to_string(), OrderStatus::Paid),
+            ("payment".to_string(), OrderStatus::Paid),
             ("boss".to_string(), OrderStatus::Shipped),
             ("boss".to_string(), OrderStatus::Delivered),
         ]
@@ -132,7 +132,7 @@ fn an_edit_through_the_store_keeps_sales_and_other_admins_changes() {
     let mut other = open(dir.path());
     let seen = store.data().products.get("P1001").unwrap().details(); // Mug, $4.50, stock 5
     let cart = other.add_to_cart("alice", "P1001", 3).unwrap();
-    other.checkout("alice", &quoted(&cart.items)).unwrap();
+    other.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     let other_seen = other.data().products.get("P1001").unwrap().details();
     let renamed = shopfront::domain::ProductDetails { name: "Big Mug".into(), ..other_seen.clone() };
     other.update_product("boss", "P1001", &other_seen, renamed).unwrap();

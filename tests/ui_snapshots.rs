@@ -97,19 +97,51 @@ fn cart_and_checkout() {
         press(app, KeyCode::Char('c'));
     };
     snapshot("cart", fill);
-    snapshot("checkout_confirm", |app| {
+    snapshot("cart_promo_form", |app| {
         fill(app);
+        press(app, KeyCode::Char('%'));
+        type_text(app, "nope");
+        press(app, KeyCode::Enter);
+    });
+    snapshot("checkout_address_form", |app| {
+        fill(app);
+        press(app, KeyCode::Char('p'));
+    });
+    snapshot("checkout_card_form", |app| {
+        fill(app);
+        press(app, KeyCode::Char('p'));
+        common::keys::fill_form(app, &common::keys::ADDRESS);
+    });
+    snapshot("checkout_review", |app| {
+        fill(app);
+        common::keys::to_review(app, common::TEST_CARD);
+    });
+    snapshot("checkout_declined", |app| {
+        fill(app);
+        common::keys::to_review(app, "4000 0000 0000 0002");
+        press(app, KeyCode::Char('y'));
+    });
+    snapshot("checkout_placed", |app| {
+        fill(app);
+        common::keys::check_out(app);
+    });
+    snapshot("checkout_saved_address", |app| {
+        fill(app);
+        common::keys::check_out(app);
+        press(app, KeyCode::Char('1'));
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('c'));
         press(app, KeyCode::Char('p'));
     });
     snapshot_in("checkout_problems", |app, dir| {
         fill(app);
+        common::keys::to_review(app, common::TEST_CARD);
         // Another copy sells out the mouse and reprices the cable.
         let text = std::fs::read_to_string(dir.join("products.json")).unwrap();
         let text = text
             .replace(r#""price":24.99,"stock":12"#, r#""price":24.99,"stock":0"#)
             .replace(r#""price":9.99,"stock":30"#, r#""price":10.49,"stock":30"#);
         std::fs::write(dir.join("products.json"), text).unwrap();
-        press(app, KeyCode::Char('p'));
         press(app, KeyCode::Char('y'));
     });
 }
@@ -120,8 +152,7 @@ fn orders() {
     let order = |app: &mut App| {
         press(app, KeyCode::Char('a'));
         press(app, KeyCode::Char('c'));
-        press(app, KeyCode::Char('p'));
-        press(app, KeyCode::Char('y'));
+        common::keys::check_out(app);
         press(app, KeyCode::Char('o'));
     };
     snapshot("orders", order);

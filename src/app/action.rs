@@ -65,6 +65,10 @@ pub enum Action {
     Decrease,
     RemoveLine,
     PlaceOrder,
+    /// Open the cart's promo code field.
+    PromoCode,
+    /// `n` on a checkout list: a new address or card.
+    AddNew,
     /// `y` / Enter in a confirmation.
     Confirm,
     /// `n` / Esc in a confirmation.

@@ -74,6 +74,27 @@ impl App {
                 form.change.handle(request);
             }
             (Form::Stock(form), Action::Paste(text)) => paste_into(&mut form.change, &text),
+            (Form::Fields(form), Action::NextField) => form.focus = (form.focus + 1) % form.stops(),
+            (Form::Fields(form), Action::PrevField) => form.focus = (form.focus + form.stops() - 1) % form.stops(),
+            (Form::Fields(form), Action::Submit) if form.focus + 1 < form.stops() => form.focus += 1,
+            (Form::Fields(form), Action::Edit(request)) if form.on_toggle() => {
+                // Space (or any typed key) flips the toggle.
+                if let (Some((_, on)), tui_input::InputRequest::InsertChar(_)) = (form.toggle.as_mut(), request) {
+                    *on = !*on;
+                }
+            }
+            (Form::Fields(form), Action::Edit(request)) => {
+                let focus = form.focus;
+                if let Some(field) = form.fields.get_mut(focus) {
+                    field.handle(request);
+                }
+            }
+            (Form::Fields(form), Action::Paste(text)) => {
+                let focus = form.focus;
+                if let Some(field) = form.fields.get_mut(focus) {
+                    paste_into(field, &text);
+                }
+            }
             (_, Action::Submit | Action::SubmitForm) => self.submit_form(),
             _ => {}
         }
@@ -95,6 +116,7 @@ impl App {
             }
             Some(Form::Stock(form)) => parse_stock_change(form.change.value())
                 .map(|change| Request::ChangeStock { product_id: form.product_id.clone(), change }),
+            Some(Form::Fields(_)) => return self.submit_fields_form(),
             None => return,
         };
         match request {
@@ -138,6 +160,7 @@ impl App {
                 form.error = Some(err.to_string());
             }
             Some(Form::Stock(form)) => form.error = Some(err.to_string()),
+            Some(Form::Fields(form)) => form.error = Some(err.to_string()),
             None => self.error(err.to_string()),
         }
     }

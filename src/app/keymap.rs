@@ -29,6 +29,12 @@ pub enum Context {
     AdminOrderDetail,
     /// A product or stock form has focus.
     Form,
+    /// Checkout: the saved addresses or cards.
+    CheckoutList,
+    /// Checkout: the review before paying.
+    Review,
+    /// Checkout: the order went through.
+    Placed,
     /// Changes wait for another copy of Shopfront to release the folder.
     Waiting,
     /// Always, even in text fields.
@@ -171,8 +177,19 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::Cart, K::Char('-'), NONE, Action::Decrease, "fewer", true),
     bind(C::Cart, K::Char('d'), NONE, Action::RemoveLine, "remove", true),
     bind(C::Cart, K::Delete, NONE, Action::RemoveLine, "remove", false),
-    bind(C::Cart, K::Char('p'), NONE, Action::PlaceOrder, "place order", true),
+    bind(C::Cart, K::Char('p'), NONE, Action::PlaceOrder, "checkout", true),
+    bind(C::Cart, K::Char('%'), NONE, Action::PromoCode, "promo code", true),
     bind(C::Cart, K::Enter, NONE, Action::Open, "open product", false),
+    // Checkout
+    bind(C::CheckoutList, K::Enter, NONE, Action::Open, "use this", true),
+    bind(C::CheckoutList, K::Char('n'), NONE, Action::AddNew, "add new", true),
+    bind(C::CheckoutList, K::Esc, NONE, Action::Back, "back", true),
+    bind(C::Review, K::Char('y'), NONE, Action::Confirm, "place and pay", true),
+    bind(C::Review, K::Enter, NONE, Action::Open, "place and pay", false),
+    bind(C::Review, K::Esc, NONE, Action::Back, "back", true),
+    bind(C::Placed, K::Char('r'), NONE, Action::WriteReceipt, "receipt", true),
+    bind(C::Placed, K::Enter, NONE, Action::Open, "to my orders", true),
+    bind(C::Placed, K::Esc, NONE, Action::Back, "back to cart", true),
     // Orders
     bind(C::Orders, K::Enter, NONE, Action::Open, "details", true),
     bind(C::Orders, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),

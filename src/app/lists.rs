@@ -9,6 +9,7 @@ impl App {
         match self.screen {
             Screen::Catalog => self.catalog.hits.len(),
             Screen::Cart => self.current_cart().items.len(),
+            Screen::Checkout => self.checkout_list_len(),
             Screen::Orders => self.orders.ids.len(),
             Screen::AdminProducts => self.admin_products.hits.len(),
             Screen::AdminOrders => self.admin_orders.ids.len(),
@@ -31,6 +32,7 @@ impl App {
         match self.screen {
             Screen::Catalog => Some(&mut self.catalog.cursor),
             Screen::Cart => Some(&mut self.cart),
+            Screen::Checkout => Some(&mut self.checkout.cursor),
             Screen::Orders => Some(&mut self.orders.cursor),
             Screen::AdminProducts => Some(&mut self.admin_products.cursor),
             Screen::AdminOrders => Some(&mut self.admin_orders.cursor),
@@ -96,10 +98,23 @@ impl App {
         match self.screen {
             Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
             Screen::AdminOrders => Some(layout::filtered_list(body, false).rows),
-            Screen::Cart => Some(layout::table(body, 3).1),
+            Screen::Cart => Some(layout::table(body, self.cart_summary_height()).1),
             Screen::Orders => Some(layout::table(body, 0).1),
             _ => None,
         }
+    }
+
+    /// Rows under the cart's lines: the quote's figures (`ui::summary`) and
+    /// the hint line.
+    pub fn cart_summary_height(&self) -> u16 {
+        let Ok(quote) = self.quote() else { return 2 };
+        if self.my_cart.is_empty() {
+            return 0;
+        }
+        3 + u16::from(quote.code.is_some())
+            + 1
+            + u16::from(quote.free_shipping_gap.is_some())
+            + u16::from(!quote.tax_rate.is_zero())
     }
 
     pub(super) fn click(&mut self, column: u16, row: u16) {

@@ -6,6 +6,7 @@
 
 pub mod action;
 mod admin;
+mod checkout;
 pub mod filter;
 pub mod filter_worker;
 mod filtering;
@@ -31,20 +32,21 @@ pub use action::{Action, Tab};
 use filter::CatalogFilter;
 use keymap::Context;
 pub use views::{
-    AdminOrdersView, CatalogView, Dialog, EDIT_PRODUCT_FIELDS, FilterEngine, Form, ListCursor, LoginForm, LoginMode,
-    Message, MessageKind, NEW_PRODUCT_FIELDS, OrdersView, ProductForm, ProductView, Stats, StockForm,
+    AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, Dialog, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
+    FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind, NEW_PRODUCT_FIELDS, OrdersView,
+    ProductForm, ProductView, Stats, StockForm,
 };
 
 use crate::domain::product::parse_stock_change;
 use crate::domain::{
-    Cart, CartError, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
+    Cart, CartError, Discount, Order, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
+    Settings,
 };
 use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
 use refusal::Refusal;
 use requests::Request;
 use worker::{SessionView, Worker};
 
-pub use crate::shop::SHOP_NAME;
 /// From this many products, matching runs on a worker thread so typing
 /// never waits for it.
 pub const FILTER_WORKER_FROM: usize = 250_000;
@@ -67,6 +69,8 @@ pub enum Screen {
     Catalog,
     Product,
     Cart,
+    /// The checkout's steps (`CheckoutView::step`).
+    Checkout,
     Orders,
     OrderDetail,
     AdminProducts,
@@ -79,7 +83,7 @@ impl Screen {
         match self {
             Screen::Login => None,
             Screen::Catalog | Screen::Product => Some(Tab::Catalog),
-            Screen::Cart => Some(Tab::Cart),
+            Screen::Cart | Screen::Checkout => Some(Tab::Cart),
             Screen::Orders | Screen::OrderDetail => Some(Tab::Orders),
             Screen::AdminProducts => Some(Tab::Products),
             Screen::AdminOrders | Screen::AdminOrderDetail => Some(Tab::AllOrders),
@@ -111,6 +115,7 @@ pub struct App {
     pub detail_scroll: u16,
     pub product: ProductView,
     pub cart: ListCursor,
+    pub checkout: CheckoutView,
     pub orders: OrdersView,
     pub dialog: Option<Dialog>,
     pub help_open: bool,
@@ -130,7 +135,12 @@ pub struct App {
     /// session), and this account's cart and orders as the worker last read them.
     products: Arc<Catalog>,
     my_cart: Cart,
-    /// `my_cart` quoted (`domain::quote`), computed when the cart changes.
+    /// The shop's settings (shipping, tax), as of the last notice.
+    settings: Arc<Settings>,
+    /// The promo code the shopper applied (the shop checks it again at checkout).
+    promo: Option<Discount>,
+    /// `my_cart` quoted (`domain::quote`), computed when the cart, the
+    /// settings or the promo code change.
     my_quote: Result<Quote, Problem>,
     my_orders: Vec<Order>,
     all_orders: Option<Arc<OrderBook>>,
@@ -154,7 +164,11 @@ impl App {
     pub fn new(shop: Arc<dyn Shop>, viewport: Rect) -> App {
         let notices = shop.subscribe();
         let products = shop.catalog();
+        let settings = shop.settings();
         let mut app = App {
+            settings,
+            promo: None,
+            checkout: CheckoutView::default(),
             worker: Worker::spawn(Arc::clone(&shop)),
             shop,
             notices,
@@ -296,6 +310,11 @@ impl App {
         self.my_quote.as_ref()
     }
 
+    /// The shop's settings as this session last heard of them.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// Requests sent to the shop and not answered yet.
     pub fn requests_in_flight(&self) -> usize {
         self.worker.in_flight()
@@ -347,6 +366,11 @@ impl App {
             Screen::Catalog => Context::Catalog,
             Screen::Product => Context::Product,
             Screen::Cart => Context::Cart,
+            Screen::Checkout => match self.checkout.step {
+                CheckoutStep::Address | CheckoutStep::Payment => Context::CheckoutList,
+                CheckoutStep::Review => Context::Review,
+                CheckoutStep::Placed => Context::Placed,
+            },
             Screen::Orders => Context::Orders,
             Screen::OrderDetail => Context::OrderDetail,
             Screen::AdminProducts => Context::AdminProducts,
@@ -388,8 +412,13 @@ impl App {
             (Screen::Cart, Action::PlaceOrder | Action::Increase | Action::Decrease | Action::RemoveLine) => {
                 !self.my_cart.is_empty()
             }
+            (Screen::Cart, Action::PromoCode) => !self.my_cart.is_empty(),
+            (Screen::Checkout, Action::Open) => match self.checkout.step {
+                CheckoutStep::Address | CheckoutStep::Payment => self.checkout_list_len() > 0,
+                _ => true,
+            },
             (Screen::Orders | Screen::OrderDetail, Action::CancelOrder) => {
-                selected_order().is_some_and(|o| o.status == OrderStatus::Placed)
+                selected_order().is_some_and(|o| o.status.can_cancel())
             }
             (Screen::AdminOrders | Screen::AdminOrderDetail, Action::CancelOrder) => {
                 selected_order().is_some_and(|o| o.status.can_cancel())
@@ -533,6 +562,7 @@ impl App {
                 Screen::Catalog => self.update_catalog(other),
                 Screen::Product => self.update_product(other),
                 Screen::Cart => self.update_cart(other),
+                Screen::Checkout => self.update_checkout(other),
                 Screen::Orders | Screen::OrderDetail => self.update_orders(other),
                 Screen::AdminProducts => self.update_admin_products(other),
                 Screen::AdminOrders | Screen::AdminOrderDetail => self.update_admin_orders(other),
@@ -569,6 +599,8 @@ impl App {
         self.worker.cancel_all();
         self.session = None;
         self.my_cart = Cart::default();
+        self.promo = None;
+        self.checkout = CheckoutView::default();
         self.my_quote = Ok(Quote::default());
         self.my_orders = Vec::new();
         self.all_orders = None;
@@ -595,11 +627,12 @@ impl App {
             Action::Confirm => {
                 self.dialog = None;
                 match dialog {
-                    Dialog::ConfirmCheckout { quote } => self.request(Request::PlaceOrder { seen: quote }),
                     Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments),
                     Dialog::ConfirmCancel { order_id } => self.request(Request::CancelOrder { order_id }),
                     Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
-                    Dialog::ConfirmAdvance { order_id, to } => self.request(Request::AdvanceOrder { order_id, to }),
+                    Dialog::ConfirmAdvance { order_id, to } => {
+                        self.request(Request::AdvanceOrder { order_id, to, tracking: None })
+                    }
                     Dialog::ConfirmDiscard => self.form = None,
                 }
             }
@@ -627,10 +660,11 @@ impl App {
                 (None, None) => false,
                 _ => true,
             };
-        if view.cart != self.my_cart {
-            self.my_quote = crate::domain::quote(&view.cart.items);
-        }
+        let cart_changed = view.cart != self.my_cart;
         self.my_cart = view.cart;
+        if cart_changed {
+            self.requote();
+        }
         self.my_orders = view.orders;
         self.all_orders = view.all_orders;
         if orders_changed {

@@ -8,6 +8,8 @@ use super::keymap::{self, Context};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
+    #[error("Your cart is empty")]
+    EmptyCart,
     #[error("No product selected")]
     NoProduct,
     #[error("No order selected")]

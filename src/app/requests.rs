@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use super::worker::Done;
 use super::*;
-use crate::domain::{Order, OrderStatus, ProductDetails, ProductDraft, Quote};
-use crate::shop::{Account, Shop, ShopError};
+use crate::domain::checkout::CheckoutRequest;
+use crate::domain::{Order, OrderStatus, ProductDetails, ProductDraft};
+use crate::shop::{Account, Profile, Shop, ShopError};
 
 /// One change to the shop, with everything it needs captured when asked.
 pub enum Request {
@@ -36,8 +37,13 @@ pub enum Request {
     RemoveFromCart {
         product_id: String,
     },
+    /// Read the saved addresses and cards, to start the checkout.
+    StartCheckout,
+    ApplyCode {
+        code: String,
+    },
     PlaceOrder {
-        seen: Quote,
+        order: Box<CheckoutRequest>,
     },
     AcceptAdjustments,
     CancelOrder {
@@ -65,6 +71,7 @@ pub enum Request {
     AdvanceOrder {
         order_id: String,
         to: OrderStatus,
+        tracking: Option<String>,
     },
     DeleteProduct {
         product_id: String,
@@ -81,7 +88,11 @@ impl fmt::Debug for Request {
             Request::AddToCart { product_id, qty } => write!(f, "AddToCart({product_id} × {qty})"),
             Request::SetCartQty { product_id, qty } => write!(f, "SetCartQty({product_id} = {qty})"),
             Request::RemoveFromCart { product_id } => write!(f, "RemoveFromCart({product_id})"),
-            Request::PlaceOrder { seen } => write!(f, "PlaceOrder({} lines, {})", seen.lines.len(), seen.total),
+            Request::StartCheckout => write!(f, "StartCheckout"),
+            Request::ApplyCode { code } => write!(f, "ApplyCode({code})"),
+            Request::PlaceOrder { order } => {
+                write!(f, "PlaceOrder({} lines, {})", order.seen.lines.len(), order.seen.total)
+            }
             Request::AcceptAdjustments => write!(f, "AcceptAdjustments"),
             Request::CancelOrder { order_id } => write!(f, "CancelOrder({order_id})"),
             Request::WriteReceipt { order_id } => write!(f, "WriteReceipt({order_id})"),
@@ -89,7 +100,7 @@ impl fmt::Debug for Request {
             Request::CreateProduct { draft } => write!(f, "CreateProduct({})", draft.details.name),
             Request::UpdateProduct { product_id, .. } => write!(f, "UpdateProduct({product_id})"),
             Request::ChangeStock { product_id, change } => write!(f, "ChangeStock({product_id} {change:+})"),
-            Request::AdvanceOrder { order_id, to } => write!(f, "AdvanceOrder({order_id} → {to})"),
+            Request::AdvanceOrder { order_id, to, .. } => write!(f, "AdvanceOrder({order_id} → {to})"),
             Request::DeleteProduct { product_id } => write!(f, "DeleteProduct({product_id})"),
         }
     }
@@ -106,6 +117,8 @@ impl Request {
                 | Request::CreateProduct { .. }
                 | Request::UpdateProduct { .. }
                 | Request::ChangeStock { .. }
+                | Request::PlaceOrder { .. }
+                | Request::ApplyCode { .. }
         )
     }
 }
@@ -118,6 +131,8 @@ pub enum Outcome {
     Order(Order),
     Product(Product),
     Receipt(PathBuf),
+    Code(Discount),
+    Profile(Profile),
 }
 
 impl App {
@@ -175,9 +190,15 @@ impl App {
             changed.catalog |= notice.catalog;
             changed.carts |= notice.carts;
             changed.orders |= notice.orders;
+            changed.pricing |= notice.pricing;
         }
         if changed.catalog {
             self.take_catalog();
+        }
+        if changed.pricing {
+            // New shipping or tax: every figure on screen follows.
+            self.settings = self.shop.settings();
+            self.requote();
         }
         if (changed.carts || changed.orders) && self.session.is_some() {
             self.request(Request::Refresh);
@@ -234,14 +255,25 @@ impl App {
                 self.info(format!("Removed {name} from your cart"));
             }
             (Request::SetCartQty { .. }, Ok(_)) => {}
+            (Request::StartCheckout, Ok(Outcome::Profile(profile))) => self.checkout_started(profile),
+            (Request::ApplyCode { .. }, Ok(Outcome::Code(discount))) => self.code_applied(discount),
+            (Request::ApplyCode { .. }, Err(err)) if err.kind() == crate::shop::ErrorKind::Refused => {
+                self.fields_form_error(Some(0), err.to_string());
+            }
             (Request::PlaceOrder { .. }, Ok(Outcome::Order(order))) => {
-                self.cart = ListCursor::default();
-                self.info(format!("Order {} placed — {}", order.order_id, order.total));
+                self.info(format!("Order {} placed and paid — {}", order.order_id, order.total));
+                self.order_placed(order);
             }
             (Request::PlaceOrder { .. }, Err(StoreError::Checkout(problems))) => {
+                if problems.iter().any(|p| matches!(p, Problem::CodeNoLongerApplies(_))) {
+                    self.drop_promo();
+                }
                 self.dialog = Some(Dialog::CheckoutProblems { problems });
             }
-            (Request::AcceptAdjustments, Ok(Outcome::Cart(cart))) => self.confirm_checkout(cart),
+            (Request::PlaceOrder { .. }, Err(err @ (StoreError::Declined(_) | StoreError::Card(_)))) => {
+                self.payment_failed(err.to_string());
+            }
+            (Request::AcceptAdjustments, Ok(Outcome::Cart(cart))) => self.review_again(cart),
             (Request::CancelOrder { .. }, Ok(Outcome::Order(order))) => self.info(format!(
                 "Order {} cancelled — {} back in stock",
                 order.order_id,
@@ -296,7 +328,9 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
         Request::AddToCart { product_id, qty } => Outcome::Cart(shop.add_to_cart(who, product_id, *qty)?),
         Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who, product_id, *qty)?),
         Request::RemoveFromCart { product_id } => Outcome::Cart(shop.remove_from_cart(who, product_id)?),
-        Request::PlaceOrder { seen } => Outcome::Order(shop.checkout(who, seen)?),
+        Request::StartCheckout => Outcome::Profile(shop.profile(who)?),
+        Request::ApplyCode { code } => Outcome::Code(shop.apply_code(who, code)?),
+        Request::PlaceOrder { order } => Outcome::Order(shop.checkout(who, order)?),
         Request::AcceptAdjustments => Outcome::Cart(shop.accept_adjusted_cart(who)?),
         Request::CancelOrder { order_id } => Outcome::Order(shop.cancel_order(who, order_id)?),
         Request::WriteReceipt { order_id } => Outcome::Receipt(shop.write_receipt(who, order_id)?),
@@ -308,7 +342,9 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
             Outcome::Product(shop.update_product(who, product_id, seen, wanted.clone())?)
         }
         Request::ChangeStock { product_id, change } => Outcome::Product(shop.change_stock(who, product_id, *change)?),
-        Request::AdvanceOrder { order_id, to } => Outcome::Order(shop.set_order_status(who, order_id, *to)?),
+        Request::AdvanceOrder { order_id, to, tracking } => {
+            Outcome::Order(shop.set_order_status(who, order_id, *to, tracking.as_deref())?)
+        }
         Request::DeleteProduct { product_id } => Outcome::Product(shop.delete_product(who, product_id)?),
     })
 }

@@ -91,9 +91,13 @@ impl App {
         let cart = self.my_cart.clone();
         let line = cart.items.get(self.cart.selected).cloned();
         let result = match (action, line) {
-            (Action::PlaceOrder, _) if cart.is_empty() => Err(crate::domain::Problem::EmptyCart.to_string()),
             (Action::PlaceOrder, _) => {
-                self.confirm_checkout(cart);
+                self.start_checkout();
+                Ok(())
+            }
+            (Action::PromoCode, _) if cart.is_empty() => Err(Refusal::EmptyCart.to_string()),
+            (Action::PromoCode, _) => {
+                self.open_promo_form();
                 Ok(())
             }
             (Action::Increase, Some(line)) => {
@@ -128,16 +132,15 @@ impl App {
         self.product(product_id).map_or_else(|| product_id.to_string(), |p| p.name.clone())
     }
 
-    /// Asks the shopper to confirm the order for `cart` (as it is stored).
-    pub(super) fn confirm_checkout(&mut self, cart: Cart) {
+    /// The adjusted cart was accepted: back to the review with its new quote.
+    pub(super) fn review_again(&mut self, cart: Cart) {
         if cart.is_empty() {
+            self.checkout = CheckoutView::default();
+            self.screen = Screen::Cart;
             self.error("Nothing you wanted is available any more; your cart is empty");
             return;
         }
-        match crate::domain::quote(&cart.items) {
-            Ok(quote) => self.dialog = Some(Dialog::ConfirmCheckout { quote }),
-            Err(problem) => self.error(problem.to_string()),
-        }
+        self.info("Your cart was adjusted: check the new total, then place the order");
     }
 
     // ---- orders ----
@@ -164,10 +167,10 @@ impl App {
                 self.screen = Screen::Orders;
             }
             Action::CancelOrder => match self.order(&order_id).map(|o| o.status) {
-                Some(OrderStatus::Placed) => self.dialog = Some(Dialog::ConfirmCancel { order_id }),
-                Some(status) => {
-                    self.error(format!("Order {order_id} is {status}; only a placed order can be cancelled"))
-                }
+                Some(status) if status.can_cancel() => self.dialog = Some(Dialog::ConfirmCancel { order_id }),
+                Some(status) => self.error(format!(
+                    "Order {order_id} is {status}; only an order that has not shipped can be cancelled"
+                )),
                 None => self.error(format!("Order {order_id} does not exist")),
             },
             Action::WriteReceipt => self.request(Request::WriteReceipt { order_id }),

@@ -6,7 +6,10 @@ use tui_input::Input;
 
 use super::filter::{CatalogFilter, Hits};
 use super::filter_worker::FilterWorker;
-use crate::domain::{Problem, Product, ProductDetails, Quote};
+use crate::domain::checkout::PaymentChoice;
+use crate::domain::payment::CardOnFile;
+use crate::domain::{Address, Order, Problem, Product, ProductDetails};
+use crate::shop::Profile;
 
 /// A selection in a list and the first visible row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -253,6 +256,7 @@ pub struct StockForm {
 pub enum Form {
     Product(Box<ProductForm>),
     Stock(StockForm),
+    Fields(Box<FieldsForm>),
 }
 
 impl Form {
@@ -260,16 +264,124 @@ impl Form {
         match self {
             Form::Product(form) => form.changed(),
             Form::Stock(form) => !form.change.value().is_empty(),
+            Form::Fields(form) => form.changed(),
         }
     }
 }
 
+/// What a `FieldsForm` is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldsPurpose {
+    /// A shipping address for the checkout.
+    Address,
+    /// A new card for the checkout.
+    Card,
+    /// The CVC of a remembered card.
+    Cvc(CardOnFile),
+    /// The cart's promo code.
+    Promo,
+}
+
+/// A form of text fields and at most one yes/no toggle (after the fields;
+/// Space flips it): checkout's address, card, CVC and promo code forms.
+pub struct FieldsForm {
+    pub purpose: FieldsPurpose,
+    pub title: String,
+    pub note: Option<String>,
+    pub labels: Vec<&'static str>,
+    pub fields: Vec<Input>,
+    /// Fields shown as dots (a CVC).
+    pub masked: Vec<bool>,
+    pub toggle: Option<(&'static str, bool)>,
+    initial: Vec<String>,
+    /// Index into the fields; `fields.len()` is the toggle.
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl std::fmt::Debug for FieldsForm {
+    // The values may hold a card number: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldsForm").field("purpose", &self.purpose).field("focus", &self.focus).finish_non_exhaustive()
+    }
+}
+
+impl FieldsForm {
+    pub fn new(
+        purpose: FieldsPurpose,
+        title: impl Into<String>,
+        labels: &[&'static str],
+        values: Vec<String>,
+    ) -> FieldsForm {
+        FieldsForm {
+            purpose,
+            title: title.into(),
+            note: None,
+            labels: labels.to_vec(),
+            fields: values.iter().cloned().map(Input::new).collect(),
+            masked: vec![false; labels.len()],
+            toggle: None,
+            initial: values,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    /// Places the focus stops at: every field, then the toggle.
+    pub fn stops(&self) -> usize {
+        self.fields.len() + usize::from(self.toggle.is_some())
+    }
+
+    pub fn on_toggle(&self) -> bool {
+        self.toggle.is_some() && self.focus == self.fields.len()
+    }
+
+    pub fn value(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", Input::value)
+    }
+
+    pub fn changed(&self) -> bool {
+        self.fields.iter().zip(&self.initial).any(|(field, initial)| field.value() != initial)
+    }
+}
+
+/// Where the shopper is in the checkout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CheckoutStep {
+    #[default]
+    Address,
+    Payment,
+    Review,
+    /// The order went through: what was placed.
+    Placed,
+}
+
+impl CheckoutStep {
+    pub const BREADCRUMB: [(&'static str, Option<CheckoutStep>); 4] = [
+        ("Cart", None),
+        ("Address", Some(CheckoutStep::Address)),
+        ("Payment", Some(CheckoutStep::Payment)),
+        ("Review", Some(CheckoutStep::Review)),
+    ];
+}
+
+/// The checkout's state: what the shopper chose so far. The card (for a new
+/// one, its number) lives only here, only until the order is placed.
+#[derive(Debug, Default)]
+pub struct CheckoutView {
+    pub step: CheckoutStep,
+    pub profile: Profile,
+    /// The selected saved address or card.
+    pub cursor: ListCursor,
+    pub address: Option<Address>,
+    pub payment: Option<PaymentChoice>,
+    /// Why the last payment did not go through.
+    pub error: Option<String>,
+    pub placed: Option<Order>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dialog {
-    /// Every line and the total the shopper is about to pay.
-    ConfirmCheckout {
-        quote: Quote,
-    },
     /// What stopped the checkout; `y` accepts the adjusted cart.
     CheckoutProblems {
         problems: Vec<Problem>,

@@ -181,7 +181,7 @@ mod tests {
         cart.add(&p, 1).unwrap();
         assert_eq!(cart.items.len(), 1);
         assert_eq!(cart.qty_of("P1"), 3);
-        assert_eq!(crate::domain::quote(&cart.items).unwrap().total, Money::from_cents(750));
+        assert_eq!(crate::domain::items_only(&cart.items).unwrap().total, Money::from_cents(750));
         assert_eq!(cart.item_count(), 3);
     }
 

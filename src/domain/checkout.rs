@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::address::Address;
 use super::cart::{Cart, CartLine};
 use super::money::Money;
 use super::order::{Order, OrderLine, OrderStatus};
+use super::payment::{CardInput, CardOnFile};
 use super::product::Product;
-use super::quote::{Quote, quote};
+use super::quote::{Pricing, Quote, quote};
 use super::time::Timestamp;
 
 /// Something that stops a checkout; the shopper sees each one and may accept
@@ -28,6 +30,10 @@ pub enum Problem {
         wanted: u32,
         available: u32,
     },
+    /// The shop's settings or the discount code changed the figures.
+    QuoteChanged,
+    /// The discount code no longer applies (why, in words).
+    CodeNoLongerApplies(String),
     PriceChanged {
         product_id: String,
         name: String,
@@ -49,6 +55,13 @@ impl fmt::Display for Problem {
         match self {
             Problem::EmptyCart => write!(f, "Your cart is empty"),
             Problem::CartChanged => write!(f, "Your cart was changed elsewhere; please review it again"),
+            Problem::QuoteChanged => {
+                write!(
+                    f,
+                    "Shipping, tax or the discount changed since you reviewed the order; please check the new total"
+                )
+            }
+            Problem::CodeNoLongerApplies(why) => write!(f, "{why}"),
             Problem::OutOfStock { name, .. } => write!(f, "{name} is now out of stock"),
             Problem::NotEnoughStock { name, wanted, available, .. } => {
                 write!(f, "{name}: only {available} available (you wanted {wanted})")
@@ -59,6 +72,26 @@ impl fmt::Display for Problem {
             Problem::TotalTooLarge => write!(f, "The order total is too large"),
         }
     }
+}
+
+/// How the shopper pays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentChoice {
+    /// A card typed in the form (in memory only), remembered if asked.
+    NewCard { card: CardInput, remember: bool },
+    /// A remembered card and the CVC typed for it.
+    OnFile { card: CardOnFile, cvc: String },
+}
+
+/// Everything the shopper chose for one checkout. The card number lives
+/// here only while the order is placed; `Debug` never shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    /// The quote the shopper reviewed: nothing is placed if a fresh one differs.
+    pub seen: Quote,
+    pub code: Option<String>,
+    pub address: Address,
+    pub payment: PaymentChoice,
 }
 
 /// What a successful checkout changes: the new order and each product's new stock.
@@ -74,6 +107,7 @@ pub struct CheckoutPlan {
 pub fn plan_checkout<'p>(
     cart: &Cart,
     seen: &Quote,
+    pricing: &Pricing,
     lookup: impl Fn(&str) -> Option<&'p Product>,
     order_id: String,
     at: Timestamp,
@@ -81,9 +115,10 @@ pub fn plan_checkout<'p>(
     if cart.items.is_empty() {
         return Err(vec![Problem::EmptyCart]);
     }
-    let fresh = quote(&cart.items).map_err(|problem| vec![problem])?;
+    let fresh = quote(&cart.items, pricing).map_err(|problem| vec![problem])?;
     if fresh != *seen {
-        return Err(vec![Problem::CartChanged]);
+        let same_lines = fresh.lines == seen.lines;
+        return Err(vec![if same_lines { Problem::QuoteChanged } else { Problem::CartChanged }]);
     }
     let mut problems = Vec::new();
     let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
@@ -133,23 +168,20 @@ pub fn plan_checkout<'p>(
             extra: Default::default(),
         })
         .collect();
-    let total = fresh.total;
     let new_stock = wanted.iter().filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty))).collect();
-    let order = Order {
-        order_id,
-        username: cart.username.clone(),
-        items,
-        total,
-        timestamp: at,
+    let mut order = Order::new(order_id, cart.username.clone(), items, fresh.total, at);
+    order.events.push(super::order::OrderEvent {
+        at,
+        by: cart.username.clone(),
         status: OrderStatus::Placed,
-        events: vec![super::order::OrderEvent {
-            at,
-            by: cart.username.clone(),
-            status: OrderStatus::Placed,
-            extra: Default::default(),
-        }],
         extra: Default::default(),
-    };
+    });
+    order.subtotal = Some(fresh.subtotal);
+    order.discount_code = fresh.code.clone();
+    order.discount = fresh.discount;
+    order.shipping = fresh.shipping;
+    order.tax = fresh.tax;
+    order.tax_included = fresh.tax_included;
     Ok(CheckoutPlan { order, new_stock })
 }
 
@@ -175,6 +207,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::domain::quote::items_only;
 
     fn catalog() -> HashMap<String, Product> {
         [("P1", 999, 5, true), ("P2", 250, 1, true), ("P3", 100, 9, false), ("P4", 100, 0, true)]
@@ -211,8 +244,15 @@ mod tests {
             items: vec![line("P1", 2, 999), line("P2", 1, 250)],
             extra: Default::default(),
         };
-        let plan =
-            plan_checkout(&cart, &quote(&cart.items).unwrap(), |id| products.get(id), "O0001".into(), at()).unwrap();
+        let plan = plan_checkout(
+            &cart,
+            &items_only(&cart.items).unwrap(),
+            &Pricing::items_only(),
+            |id| products.get(id),
+            "O0001".into(),
+            at(),
+        )
+        .unwrap();
         assert_eq!(plan.order.total, Money::from_cents(2248));
         assert_eq!(plan.order.items[0].name.as_deref(), Some("Item P1"));
         assert_eq!(plan.order.status, OrderStatus::Placed);
@@ -228,8 +268,15 @@ mod tests {
             items: vec![line("P1", 6, 899), line("P3", 1, 100), line("P4", 1, 100), line("P9", 1, 100)],
             extra: Default::default(),
         };
-        let problems =
-            plan_checkout(&cart, &quote(&cart.items).unwrap(), |id| products.get(id), "O1".into(), at()).unwrap_err();
+        let problems = plan_checkout(
+            &cart,
+            &items_only(&cart.items).unwrap(),
+            &Pricing::items_only(),
+            |id| products.get(id),
+            "O1".into(),
+            at(),
+        )
+        .unwrap_err();
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,
@@ -249,12 +296,19 @@ mod tests {
         let cart = Cart { username: "alice".into(), items: vec![line("P1", 2, 999)], extra: Default::default() };
         let seen = vec![line("P1", 1, 999)];
         assert_eq!(
-            plan_checkout(&cart, &quote(&seen).unwrap(), |id| products.get(id), "O1".into(), at()),
+            plan_checkout(
+                &cart,
+                &items_only(&seen).unwrap(),
+                &Pricing::items_only(),
+                |id| products.get(id),
+                "O1".into(),
+                at()
+            ),
             Err(vec![Problem::CartChanged])
         );
         let empty = Cart::new("alice");
         assert_eq!(
-            plan_checkout(&empty, &Quote::default(), |id| products.get(id), "O1".into(), at()),
+            plan_checkout(&empty, &Quote::default(), &Pricing::items_only(), |id| products.get(id), "O1".into(), at()),
             Err(vec![Problem::EmptyCart])
         );
     }
@@ -270,8 +324,15 @@ mod tests {
         let adjusted = adjust_cart(&cart, |id| products.get(id));
         assert_eq!(adjusted.items, vec![line("P1", 5, 999)]);
         assert!(
-            plan_checkout(&adjusted, &quote(&adjusted.items).unwrap(), |id| products.get(id), "O1".into(), at())
-                .is_ok()
+            plan_checkout(
+                &adjusted,
+                &items_only(&adjusted.items).unwrap(),
+                &Pricing::items_only(),
+                |id| products.get(id),
+                "O1".into(),
+                at()
+            )
+            .is_ok()
         );
     }
 
@@ -283,8 +344,15 @@ mod tests {
             items: vec![line("P2", 1, 250), line("P2", 1, 250)],
             extra: Default::default(),
         };
-        let problems =
-            plan_checkout(&cart, &quote(&cart.items).unwrap(), |id| products.get(id), "O1".into(), at()).unwrap_err();
+        let problems = plan_checkout(
+            &cart,
+            &items_only(&cart.items).unwrap(),
+            &Pricing::items_only(),
+            |id| products.get(id),
+            "O1".into(),
+            at(),
+        )
+        .unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(adjust_cart(&cart, |id| products.get(id)).items, vec![line("P2", 1, 250)]);
     }

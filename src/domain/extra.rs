@@ -22,6 +22,8 @@ use serde_json::value::RawValue;
 pub struct Extra(BTreeMap<String, Box<RawValue>>);
 
 impl Extra {
+    pub const EMPTY: Extra = Extra(BTreeMap::new());
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -1,23 +1,30 @@
 //! The shop's rules. Pure: no files, no terminal, no clock (time is passed in).
 
+pub mod address;
 pub mod cart;
 pub mod checkout;
+pub mod discount;
 pub mod extra;
 pub mod money;
 pub mod order;
 pub mod password;
+pub mod payment;
 pub mod product;
 pub mod quote;
 pub mod receipt;
+pub mod settings;
 pub mod text;
 pub mod time;
 pub mod user;
 
+pub use address::Address;
 pub use cart::{Cart, CartError, CartLine};
 pub use checkout::{CheckoutPlan, Problem};
+pub use discount::{CodeProblem, Discount, DiscountKind, Uses};
 pub use money::Money;
 pub use order::{Order, OrderError, OrderEvent, OrderLine, OrderStatus};
 pub use product::{Product, ProductDetails, ProductDraft, ProductError};
-pub use quote::{Quote, QuoteLine, quote};
+pub use quote::{Pricing, Quote, QuoteLine, items_only, quote};
+pub use settings::{Settings, TaxRate};
 pub use time::Timestamp;
 pub use user::{Role, User, UserError};

@@ -65,6 +65,10 @@ impl Money {
         self.cents.checked_mul(i64::from(qty)).map(Money::from_cents)
     }
 
+    pub fn is_zero(&self) -> bool {
+        self.cents == 0
+    }
+
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.cents.checked_add(other.cents).map(Money::from_cents)
     }

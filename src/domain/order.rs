@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::extra::Extra;
 use thiserror::Error;
 
+use super::address::Address;
 use super::money::{self, Money};
+use super::payment::Payment;
 use super::time::Timestamp;
 use super::user::{Role, User};
 
@@ -113,6 +115,28 @@ pub struct Order {
     pub status: OrderStatus,
     #[serde(default)]
     pub events: Vec<OrderEvent>,
+    /// The quote's figures besides the total (absent on orders placed
+    /// before checkout had them: no discount, shipping or tax).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtotal: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Money::is_zero")]
+    pub discount: Money,
+    #[serde(default, skip_serializing_if = "Money::is_zero")]
+    pub shipping: Money,
+    #[serde(default, skip_serializing_if = "Money::is_zero")]
+    pub tax: Money,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tax_included: bool,
+    /// Where it ships: a copy, unchanged by later edits of the address book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Box<Address>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Box<Payment>>,
+    /// The carrier's tracking number, once shipped (if the admin gave one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<String>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -121,6 +145,41 @@ pub struct Order {
 crate::keep_extra!(Order);
 
 impl Order {
+    /// An order of `items` with no costs besides them, placed now: the
+    /// breakdown fields are filled by checkout.
+    pub fn new(order_id: String, username: String, items: Vec<OrderLine>, total: Money, timestamp: Timestamp) -> Order {
+        Order {
+            order_id,
+            username,
+            items,
+            total,
+            timestamp,
+            status: OrderStatus::Placed,
+            events: Vec::new(),
+            subtotal: None,
+            discount_code: None,
+            discount: Money::ZERO,
+            shipping: Money::ZERO,
+            tax: Money::ZERO,
+            tax_included: false,
+            address: None,
+            payment: None,
+            tracking: None,
+            extra: Extra::default(),
+        }
+    }
+
+    /// The items' total: stored since checkout had costs, else the lines' sum.
+    pub fn items_total(&self) -> Option<Money> {
+        self.subtotal.or_else(|| Money::checked_sum(self.items.iter().map(OrderLine::line_total)))
+    }
+
+    /// Whether it carries discount `code` and still counts as a use of it.
+    pub fn uses_code(&self, code: &str) -> bool {
+        self.status != OrderStatus::Cancelled
+            && self.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))
+    }
+
     /// Units ordered (u64: a sum of u32 quantities cannot overflow it).
     pub fn item_count(&self) -> u64 {
         self.items.iter().map(|l| u64::from(l.qty)).sum()
@@ -170,8 +229,6 @@ pub enum OrderError {
     NotAdmin,
     #[error("You can only cancel your own orders")]
     NotYourOrder,
-    #[error("Order {id} is {status}; only a placed order can be cancelled by the shopper")]
-    CustomerCannotCancel { id: String, status: OrderStatus },
 }
 
 /// Moves an order to `to` on behalf of `actor`, appending an event. Returns
@@ -189,12 +246,9 @@ pub fn change_status(order: &mut Order, to: OrderStatus, actor: &User, at: Times
             if to != OrderStatus::Cancelled {
                 return Err(OrderError::NotAdmin);
             }
-            if from != OrderStatus::Placed {
-                return Err(if from.can_cancel() {
-                    OrderError::CustomerCannotCancel { id, status: from }
-                } else {
-                    not_allowed(id, from, to)
-                });
+            // Until it ships, an order can be cancelled (a paid one is refunded).
+            if !from.can_cancel() {
+                return Err(not_allowed(id, from, to));
             }
         }
     }
@@ -226,27 +280,22 @@ mod tests {
             password: None,
             role,
             created_at: None,
+            addresses: vec![],
+            cards: vec![],
             extra: Default::default(),
         }
     }
 
     fn order(status: OrderStatus) -> Order {
-        Order {
-            order_id: "O0001".into(),
-            username: "alice".into(),
-            items: vec![OrderLine {
-                product_id: "P1".into(),
-                name: None,
-                qty: 2,
-                unit_price: Money::from_cents(150),
-                extra: Default::default(),
-            }],
-            total: Money::from_cents(300),
-            timestamp: Timestamp::parse("2026-02-10 18:12:44").unwrap(),
-            status,
-            events: vec![],
+        let items = vec![OrderLine {
+            product_id: "P1".into(),
+            name: None,
+            qty: 2,
+            unit_price: Money::from_cents(150),
             extra: Default::default(),
-        }
+        }];
+        let at = Timestamp::parse("2026-02-10 18:12:44").unwrap();
+        Order { status, ..Order::new("O0001".into(), "alice".into(), items, Money::from_cents(300), at) }
     }
 
     fn at() -> Timestamp {
@@ -289,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn customers_may_only_cancel_their_own_placed_orders() {
+    fn customers_may_only_cancel_their_own_orders_before_they_ship() {
         let alice = user("Alice", Role::Customer);
         let bob = user("bob", Role::Customer);
         assert_eq!(
@@ -300,9 +349,12 @@ mod tests {
             change_status(&mut order(OrderStatus::Placed), OrderStatus::Paid, &alice, at()),
             Err(OrderError::NotAdmin)
         );
+        assert_eq!(change_status(&mut order(OrderStatus::Paid), OrderStatus::Cancelled, &alice, at()), Ok(true));
         assert_eq!(
-            change_status(&mut order(OrderStatus::Paid), OrderStatus::Cancelled, &alice, at()).unwrap_err().to_string(),
-            "Order O0001 is paid; only a placed order can be cancelled by the shopper"
+            change_status(&mut order(OrderStatus::Shipped), OrderStatus::Cancelled, &alice, at())
+                .unwrap_err()
+                .to_string(),
+            "Order O0001 is shipped; it cannot become cancelled"
         );
         assert_eq!(change_status(&mut order(OrderStatus::Placed), OrderStatus::Cancelled, &alice, at()), Ok(true));
     }

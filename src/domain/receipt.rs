@@ -20,7 +20,32 @@ pub fn render_receipt(shop_name: &str, order: &Order) -> String {
             super::money::show(line.line_total())
         ));
     }
-    out.push_str(&format!("\nTotal: {}\n", order.total));
+    out.push('\n');
+    let figure = |label: &str, amount: String| format!("{label:<22}{amount:>16}\n");
+    if order.subtotal.is_some() {
+        out.push_str(&figure("Subtotal:", super::money::show(order.items_total())));
+        if let Some(code) = &order.discount_code {
+            out.push_str(&figure(&format!("Discount ({}):", printable(code)), format!("-{}", order.discount)));
+        }
+        let shipping = if order.shipping.is_zero() { "Free".to_string() } else { order.shipping.to_string() };
+        out.push_str(&figure("Shipping:", shipping));
+        if !order.tax.is_zero() {
+            out.push_str(&figure(if order.tax_included { "Tax (included):" } else { "Tax:" }, order.tax.to_string()));
+        }
+    }
+    out.push_str(&figure("Total:", order.total.to_string()));
+    if let Some(payment) = &order.payment {
+        out.push_str(&format!("\nPaid with {} (ref. {})\n", payment.label(), printable(&payment.reference)));
+    }
+    if let Some(address) = &order.address {
+        out.push_str("\nShip to:\n");
+        for line in address.lines() {
+            out.push_str(&format!("  {}\n", printable(&line)));
+        }
+    }
+    if let Some(tracking) = &order.tracking {
+        out.push_str(&format!("\nTracking: {}\n", printable(tracking)));
+    }
     out
 }
 
@@ -31,35 +56,31 @@ mod tests {
 
     #[test]
     fn lists_every_line_and_the_total() {
+        let items = vec![
+            OrderLine {
+                product_id: "P1".into(),
+                name: Some("Mug".into()),
+                qty: 2,
+                unit_price: Money::from_cents(450),
+                extra: Default::default(),
+            },
+            OrderLine {
+                product_id: "P9".into(),
+                name: None,
+                qty: 1,
+                unit_price: Money::from_cents(1),
+                extra: Default::default(),
+            },
+        ];
+        let at = Timestamp::parse("2026-03-01 12:00:00").unwrap();
         let order = Order {
-            order_id: "O0007".into(),
-            username: "alice".into(),
-            items: vec![
-                OrderLine {
-                    product_id: "P1".into(),
-                    name: Some("Mug".into()),
-                    qty: 2,
-                    unit_price: Money::from_cents(450),
-                    extra: Default::default(),
-                },
-                OrderLine {
-                    product_id: "P9".into(),
-                    name: None,
-                    qty: 1,
-                    unit_price: Money::from_cents(1),
-                    extra: Default::default(),
-                },
-            ],
-            total: Money::from_cents(901),
-            timestamp: Timestamp::parse("2026-03-01 12:00:00").unwrap(),
             status: OrderStatus::Paid,
-            events: vec![],
-            extra: Default::default(),
+            ..Order::new("O0007".into(), "alice".into(), items, Money::from_cents(901), at)
         };
         assert_eq!(
             render_receipt("Shopfront", &order),
             "Shopfront\nReceipt for order O0007\nDate:     2026-03-01 12:00:00\nCustomer: alice\nStatus:   paid\n\n\
-             2 × Mug @ $4.50 = $9.00\n1 × P9 @ $0.01 = $0.01\n\nTotal: $9.01\n"
+             2 × Mug @ $4.50 = $9.00\n1 × P9 @ $0.01 = $0.01\n\nTotal:                           $9.01\n"
         );
         let mut hostile = order.clone();
         hostile.username = "eve\u{1b}]52;c;cHduZWQ=\u{7}".into();
@@ -67,5 +88,45 @@ mod tests {
         let text = render_receipt("Shopfront", &hostile);
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
         assert!(text.contains("Customer: eve\\u{1b}]52;c;cHduZWQ=\\u{7}\n"), "{text}");
+    }
+
+    #[test]
+    fn a_paid_order_shows_every_figure_the_address_and_the_card() {
+        let item = OrderLine {
+            product_id: "P1".into(),
+            name: Some("Sticker".into()),
+            qty: 3,
+            unit_price: Money::from_cents(30),
+            extra: Default::default(),
+        };
+        let at = Timestamp::parse("2026-11-22 12:00:00").unwrap();
+        let mut order = Order::new("O0007".into(), "alice".into(), vec![item], Money::from_cents(588), at);
+        order.subtotal = Some(Money::from_cents(90));
+        order.discount_code = Some("TEN10".into());
+        order.discount = Money::from_cents(9);
+        order.shipping = Money::from_cents(500);
+        order.tax = Money::from_cents(7);
+        order.address = Some(Box::new(
+            crate::domain::Address::from_fields(["Ada Lovelace", "12 Main St", "", "London", "", "NW1", "UK", ""])
+                .unwrap(),
+        ));
+        order.payment = Some(Box::new(crate::domain::payment::Payment {
+            brand: crate::domain::payment::Brand::Visa,
+            last4: "4242".into(),
+            reference: "mock_O0007_4242".into(),
+            extra: Default::default(),
+        }));
+        let text = render_receipt("Shopfront", &order);
+        for line in [
+            "Subtotal:                        $0.90",
+            "Discount (TEN10):               -$0.09",
+            "Shipping:                        $5.00",
+            "Tax:                             $0.07",
+            "Total:                           $5.88",
+            "Paid with Visa •••• 4242 (ref. mock_O0007_4242)",
+            "  NW1 London",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+        }
     }
 }

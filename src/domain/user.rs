@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::extra::Extra;
 use thiserror::Error;
 
+use super::address::Address;
+use super::payment::CardOnFile;
 use super::time::Timestamp;
 
 pub const USERNAME_MIN: usize = 3;
@@ -37,6 +39,12 @@ pub struct User {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    /// The address book, most recently used first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<Address>,
+    /// Cards remembered for checkout: brand, last four digits and expiry only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cards: Vec<CardOnFile>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -200,6 +208,8 @@ mod tests {
             password: Some("hunter22".into()),
             role: Role::Customer,
             created_at: None,
+            addresses: vec![],
+            cards: vec![],
             extra: Default::default(),
         };
         let shown = format!("{user:?}");

@@ -8,8 +8,11 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use super::{Account, Catalog, Changed, OrderBook, SHOP_NAME, Shop, ShopError};
-use crate::domain::{Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote};
+use super::{Account, Catalog, Changed, OrderBook, Profile, Shop, ShopError};
+use crate::domain::checkout::CheckoutRequest;
+use crate::domain::{
+    Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Settings, discount,
+};
 use crate::store::{AdminOutcome, FileKind, LockWait, Store};
 
 /// How often the watcher looks for other processes' changes.
@@ -19,8 +22,9 @@ pub struct FolderShop {
     dir: PathBuf,
     store: Mutex<Store>,
     /// The store's table versions the snapshots and notices were made from.
-    seen: Mutex<[u64; 4]>,
+    seen: Mutex<[u64; FileKind::ALL.len()]>,
     catalog: Mutex<Arc<Catalog>>,
+    settings: Mutex<Arc<Settings>>,
     /// Built on the first admin's request, then kept up to date.
     orders: Mutex<Option<(u64, Arc<OrderBook>)>>,
     subscribers: Mutex<Vec<Sender<Changed>>>,
@@ -39,7 +43,9 @@ impl FolderShop {
     pub fn from_store(store: Store) -> Arc<FolderShop> {
         let catalog = Catalog::build(store.data().products.rows(), None);
         let seen = FileKind::ALL.map(|kind| store.version(kind));
+        let settings = Arc::new(store.data().settings.clone());
         Arc::new(FolderShop {
+            settings: Mutex::new(settings),
             dir: store.dir().to_path_buf(),
             store: Mutex::new(store),
             seen: Mutex::new(seen),
@@ -111,7 +117,11 @@ impl FolderShop {
             catalog: differs(FileKind::Products),
             carts: differs(FileKind::Carts),
             orders: differs(FileKind::Orders),
+            pricing: differs(FileKind::Discounts) || differs(FileKind::Settings),
         };
+        if differs(FileKind::Settings) {
+            *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(store.data().settings.clone());
+        }
         *seen = now;
         drop(seen);
         if changed.catalog {
@@ -178,13 +188,31 @@ impl Shop for FolderShop {
         self.with_store(|s| s.accept_adjusted_cart(who))
     }
 
-    fn quote(&self, who: &str) -> Result<Quote, ShopError> {
-        let cart = self.cart(who)?;
-        crate::domain::quote(&cart.items).map_err(|problem| ShopError::Checkout(vec![problem]))
+    fn settings(&self) -> Arc<Settings> {
+        Arc::clone(&self.settings.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    fn checkout(&self, who: &str, seen: &Quote) -> Result<Order, ShopError> {
-        self.with_store(|s| s.checkout(who, seen))
+    fn apply_code(&self, who: &str, typed: &str) -> Result<Discount, ShopError> {
+        self.with_store(|s| s.apply_code(who, typed))
+    }
+
+    fn quote(&self, who: &str, code: Option<&str>) -> Result<Quote, ShopError> {
+        let discount = code.map(|code| self.apply_code(who, code)).transpose()?;
+        self.read(|s| {
+            let pricing = Pricing::new(&s.data().settings, discount.as_ref());
+            crate::domain::quote(&s.cart(who).items, &pricing).map_err(|problem| ShopError::Checkout(vec![problem]))
+        })
+    }
+
+    fn checkout(&self, who: &str, request: &CheckoutRequest) -> Result<Order, ShopError> {
+        self.with_store(|s| s.checkout(who, request))
+    }
+
+    fn profile(&self, who: &str) -> Result<Profile, ShopError> {
+        self.read(|s| {
+            let user = s.data().users.get(who).ok_or_else(|| ShopError::UnknownUser(who.into()))?;
+            Ok(Profile { addresses: user.addresses.clone(), cards: user.cards.clone() })
+        })
     }
 
     fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError> {
@@ -196,7 +224,10 @@ impl Shop for FolderShop {
     }
 
     fn write_receipt(&self, who: &str, order_id: &str) -> Result<PathBuf, ShopError> {
-        self.with_store(|s| s.write_receipt(who, order_id, SHOP_NAME))
+        self.with_store(|s| {
+            let shop_name = s.data().settings.display_name();
+            s.write_receipt(who, order_id, &shop_name)
+        })
     }
 
     fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError> {
@@ -219,8 +250,14 @@ impl Shop for FolderShop {
         })
     }
 
-    fn set_order_status(&self, admin: &str, order_id: &str, to: OrderStatus) -> Result<Order, ShopError> {
-        self.with_store(|s| s.set_order_status(admin, order_id, to))
+    fn set_order_status(
+        &self,
+        admin: &str,
+        order_id: &str,
+        to: OrderStatus,
+        tracking: Option<&str>,
+    ) -> Result<Order, ShopError> {
+        self.with_store(|s| s.move_order(admin, order_id, to, tracking))
     }
 
     fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError> {
@@ -247,5 +284,29 @@ impl Shop for FolderShop {
 
     fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError> {
         self.with_store(|s| s.delete_product(admin, product_id))
+    }
+
+    fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError> {
+        self.read(|s| match s.data().users.get(admin) {
+            Some(user) if user.is_admin() => Ok(s.discounts_with_uses()),
+            Some(_) => Err(ShopError::NotAdmin),
+            None => Err(ShopError::UnknownUser(admin.into())),
+        })
+    }
+
+    fn save_discount(&self, admin: &str, original: Option<&str>, discount: Discount) -> Result<Discount, ShopError> {
+        self.with_store(|s| s.save_discount(admin, original, discount))
+    }
+
+    fn set_discount_active(&self, admin: &str, code: &str, active: bool) -> Result<Discount, ShopError> {
+        self.with_store(|s| s.set_discount_active(admin, &discount::normalize_code(code), active))
+    }
+
+    fn delete_discount(&self, admin: &str, code: &str) -> Result<Discount, ShopError> {
+        self.with_store(|s| s.delete_discount(admin, code))
+    }
+
+    fn save_settings(&self, admin: &str, settings: Settings) -> Result<Settings, ShopError> {
+        self.with_store(|s| s.save_settings(admin, settings))
     }
 }

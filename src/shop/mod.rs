@@ -23,11 +23,12 @@ pub use catalog::Catalog;
 pub use folder::FolderShop;
 pub use orders::OrderBook;
 
-use crate::domain::{Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote, Role};
+use crate::domain::checkout::CheckoutRequest;
+use crate::domain::payment::CardOnFile;
+use crate::domain::{
+    Address, Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote, Role, Settings,
+};
 pub use crate::store::{AdminOutcome, StoreError as ShopError};
-
-/// The shop's name on receipts and screens (a setting in a later version).
-pub const SHOP_NAME: &str = "Shopfront";
 
 /// Who is logged in: the name as stored and the role. No credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,14 +45,24 @@ pub struct Changed {
     pub carts: bool,
     pub orders: bool,
     pub accounts: bool,
+    /// Discount codes or the shop's settings (shipping, tax).
+    pub pricing: bool,
 }
 
 impl Changed {
-    pub const EVERYTHING: Changed = Changed { catalog: true, carts: true, orders: true, accounts: true };
+    pub const EVERYTHING: Changed = Changed { catalog: true, carts: true, orders: true, accounts: true, pricing: true };
 
     pub fn any(self) -> bool {
-        self.catalog || self.carts || self.orders || self.accounts
+        self.catalog || self.carts || self.orders || self.accounts || self.pricing
     }
+}
+
+/// What a shopper keeps for checkout: addresses (most recent first) and
+/// remembered cards (brand, last four digits, expiry).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub addresses: Vec<Address>,
+    pub cards: Vec<CardOnFile>,
 }
 
 pub trait Shop: Send + Sync {
@@ -75,12 +86,21 @@ pub trait Shop: Send + Sync {
     fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError>;
     /// Accepts every checkout problem: quantities cut, prices updated, lines dropped.
     fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError>;
-    /// The account's cart, quoted (`domain::quote`).
-    fn quote(&self, who: &str) -> Result<Quote, ShopError>;
-    /// Places the order for the quote the shopper confirmed (`seen`) if a
-    /// fresh quote under the lock equals it; otherwise returns every problem
-    /// (`ShopError::Checkout`) and changes nothing.
-    fn checkout(&self, who: &str, seen: &Quote) -> Result<Order, ShopError>;
+    /// The shop's settings now (name, shipping, tax). Cheap (an `Arc`).
+    fn settings(&self) -> Arc<Settings>;
+    /// The discount code `typed` (any case), if it applies to `who`'s cart
+    /// now; otherwise why not (`ShopError::Code`).
+    fn apply_code(&self, who: &str, typed: &str) -> Result<Discount, ShopError>;
+    /// The account's cart, quoted (`domain::quote`) with the settings and
+    /// discount code `code`.
+    fn quote(&self, who: &str, code: Option<&str>) -> Result<Quote, ShopError>;
+    /// Places and pays the order the shopper reviewed (`request.seen`) if a
+    /// fresh quote under the lock equals it and the card is approved;
+    /// otherwise says why (`Checkout` problems, a `Code`, `Card` or
+    /// `Declined` error) and changes nothing.
+    fn checkout(&self, who: &str, request: &CheckoutRequest) -> Result<Order, ShopError>;
+    /// The account's saved addresses and cards.
+    fn profile(&self, who: &str) -> Result<Profile, ShopError>;
     /// The account's orders, newest first.
     fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError>;
     fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError>;
@@ -91,7 +111,14 @@ pub trait Shop: Send + Sync {
     // ---- admin ----
     /// Every order, newest first (admins only).
     fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError>;
-    fn set_order_status(&self, admin: &str, order_id: &str, to: OrderStatus) -> Result<Order, ShopError>;
+    /// Moves an order on; `tracking` goes with a move to `shipped`.
+    fn set_order_status(
+        &self,
+        admin: &str,
+        order_id: &str,
+        to: OrderStatus,
+        tracking: Option<&str>,
+    ) -> Result<Order, ShopError>;
     fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError>;
     /// Saves an edit of what the form showed (`seen`); see `domain::product::merge_edit`.
     fn update_product(
@@ -104,6 +131,14 @@ pub trait Shop: Send + Sync {
     fn change_stock(&self, admin: &str, product_id: &str, change: i64) -> Result<Product, ShopError>;
     fn set_product_active(&self, admin: &str, product_id: &str, active: bool) -> Result<Product, ShopError>;
     fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError>;
+    /// Every discount code with its uses so far (admins only).
+    fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError>;
+    /// Adds a code (`original` is `None`) or replaces the code `original`.
+    fn save_discount(&self, admin: &str, original: Option<&str>, discount: Discount) -> Result<Discount, ShopError>;
+    fn set_discount_active(&self, admin: &str, code: &str, active: bool) -> Result<Discount, ShopError>;
+    /// Deletes a code no order carries.
+    fn delete_discount(&self, admin: &str, code: &str) -> Result<Discount, ShopError>;
+    fn save_settings(&self, admin: &str, settings: Settings) -> Result<Settings, ShopError>;
 }
 
 /// What kind of failure an error is: the shopper's to fix, the shop's, or

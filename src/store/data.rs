@@ -3,7 +3,8 @@
 use super::files::FileKind;
 use super::journal::Change;
 use super::table::Table;
-use crate::domain::{Cart, Order, Product, User};
+use crate::domain::discount::Uses;
+use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 
 #[derive(Clone, Debug, Default)]
 pub struct Data {
@@ -11,6 +12,9 @@ pub struct Data {
     pub products: Table<Product>,
     pub carts: Table<Cart>,
     pub orders: Table<Order>,
+    pub discounts: Table<Discount>,
+    /// The defaults when settings.json does not exist.
+    pub settings: Settings,
 }
 
 impl Data {
@@ -23,6 +27,11 @@ impl Data {
             }
             Change::PutCart(cart) => self.carts.put(cart),
             Change::PutOrder(order) => self.orders.put(order),
+            Change::PutDiscount(discount) => self.discounts.put(discount),
+            Change::DeleteDiscount(code) => {
+                self.discounts.remove(&code);
+            }
+            Change::PutSettings(settings) => self.settings = settings,
         }
     }
 
@@ -41,6 +50,16 @@ impl Data {
         orders
     }
 
+    /// How often discount `code` was used: by anyone and by `username`
+    /// (orders not cancelled that carry it).
+    pub fn uses_of(&self, code: &str, username: &str) -> Uses {
+        let key = username.to_lowercase();
+        self.orders.rows().iter().filter(|o| o.uses_code(code)).fold(Uses::default(), |uses, order| Uses {
+            total: uses.total.saturating_add(1),
+            by_you: uses.by_you.saturating_add(u32::from(order.username.to_lowercase() == key)),
+        })
+    }
+
     pub fn cart_of(&self, username: &str) -> Cart {
         self.carts.get(username).cloned().unwrap_or_else(|| Cart::new(username))
     }
@@ -51,6 +70,8 @@ impl Data {
             FileKind::Products => self.products.len(),
             FileKind::Carts => self.carts.len(),
             FileKind::Orders => self.orders.len(),
+            FileKind::Discounts => self.discounts.len(),
+            FileKind::Settings => 1,
         }
     }
 }

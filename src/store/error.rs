@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::domain::address::AddressError;
 use crate::domain::password::HashError;
-use crate::domain::{CartError, OrderError, Problem, ProductError, UserError};
+use crate::domain::payment::{CardError, Decline};
+use crate::domain::{CartError, CodeProblem, OrderError, Problem, ProductError, UserError};
 
 /// A data file we cannot load, with the position serde_json reported.
 /// Displayed as `products.json:3:5: what is wrong`.
@@ -73,6 +75,18 @@ pub enum StoreError {
     Product(#[from] ProductError),
     #[error("No account named {0}")]
     UnknownUser(String),
+    /// A discount code that does not apply, and why.
+    #[error(transparent)]
+    Code(#[from] CodeProblem),
+    #[error(transparent)]
+    Card(#[from] CardError),
+    /// The mock gateway turned the charge down: nothing was placed.
+    #[error(transparent)]
+    Declined(#[from] Decline),
+    #[error("{0}")]
+    Address(AddressError),
+    #[error("No discount code {0}")]
+    UnknownCode(String),
     #[error("{}", OrderError::NotAdmin)]
     NotAdmin,
     #[error("{0}")]

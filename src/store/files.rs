@@ -1,4 +1,4 @@
-//! The four data files: their names, how a record is keyed and checked, and
+//! The data files: their names, how a record is keyed and checked, and
 //! reading/writing them. Reading reports the file, line and column of the
 //! first thing wrong; writing puts one record per line.
 
@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::error::LoadError;
 use super::table::Table;
 use crate::domain::user::username_key;
-use crate::domain::{Cart, Order, Product, User};
+use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileKind {
@@ -21,10 +21,19 @@ pub enum FileKind {
     Products,
     Carts,
     Orders,
+    Discounts,
+    Settings,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 4] = [FileKind::Users, FileKind::Products, FileKind::Carts, FileKind::Orders];
+    pub const ALL: [FileKind; 6] = [
+        FileKind::Users,
+        FileKind::Products,
+        FileKind::Carts,
+        FileKind::Orders,
+        FileKind::Discounts,
+        FileKind::Settings,
+    ];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -32,6 +41,8 @@ impl FileKind {
             FileKind::Products => "products.json",
             FileKind::Carts => "carts.json",
             FileKind::Orders => "orders.json",
+            FileKind::Discounts => "discounts.json",
+            FileKind::Settings => "settings.json",
         }
     }
 
@@ -130,6 +141,38 @@ impl Record for Order {
             None => Ok(()),
         }
     }
+}
+
+impl Record for Discount {
+    const PLURAL: &'static str = "discount codes";
+    const KEY_FIELD: &'static str = "code";
+    /// Codes are unique regardless of case.
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Owned(self.code.to_uppercase())
+    }
+    fn normalize_key(key: &str) -> Cow<'_, str> {
+        Cow::Owned(crate::domain::discount::normalize_code(key))
+    }
+    fn validate(&self) -> Result<(), String> {
+        Discount::validate(self)
+    }
+}
+
+/// Parses settings.json (one object; a missing field is its default),
+/// reporting the line and column of the first thing wrong.
+pub fn parse_settings(file: &str, bytes: &[u8]) -> Result<Settings, LoadError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| LoadError::whole_file(file, "the file is not valid UTF-8"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let settings: Settings = serde_json::from_str(text).map_err(|e| LoadError::from_json(file, &e))?;
+    settings.validate().map_err(|message| LoadError::whole_file(file, message))?;
+    Ok(settings)
+}
+
+/// The settings as written: one field per line, readable and diffable.
+pub fn encode_settings(settings: &Settings) -> serde_json::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(settings)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// The first id that occurs twice (lists are short: a cart's or an order's lines).

@@ -20,7 +20,7 @@ use super::atomic::{sync_dir, write_atomic};
 use super::error::LoadError;
 use super::files::{FileKind, Record};
 use super::read::read_data_file;
-use crate::domain::{Cart, Order, Product, User};
+use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 
 pub const JOURNAL_FILE: &str = "journal.json";
 const MAGIC: &str = "shopfront-journal-v1";
@@ -33,6 +33,9 @@ pub enum Change {
     DeleteProduct(String),
     PutCart(Cart),
     PutOrder(Order),
+    PutDiscount(Discount),
+    DeleteDiscount(String),
+    PutSettings(Settings),
 }
 
 impl Change {
@@ -42,6 +45,8 @@ impl Change {
             Change::PutProduct(_) | Change::DeleteProduct(_) => FileKind::Products,
             Change::PutCart(_) => FileKind::Carts,
             Change::PutOrder(_) => FileKind::Orders,
+            Change::PutDiscount(_) | Change::DeleteDiscount(_) => FileKind::Discounts,
+            Change::PutSettings(_) => FileKind::Settings,
         }
     }
 
@@ -53,6 +58,10 @@ impl Change {
             Change::DeleteProduct(_) => Ok(()),
             Change::PutCart(cart) => cart.validate(),
             Change::PutOrder(order) => order.validate(),
+            Change::PutDiscount(discount) => Record::validate(discount),
+            Change::DeleteDiscount(code) if code.trim().is_empty() => Err("code is empty".into()),
+            Change::DeleteDiscount(_) => Ok(()),
+            Change::PutSettings(settings) => settings.validate(),
         }
     }
 }

@@ -20,7 +20,7 @@ pub const LOCK_FILE: &str = ".lock";
 const NOTICE_AFTER: Duration = Duration::from_secs(1);
 
 /// Four counters, one per data file, in `FileKind` order.
-pub type Generations = [u64; 4];
+pub type Generations = [u64; 6];
 
 /// What to do when another copy holds the lock.
 #[derive(Clone, Copy, Debug)]
@@ -141,8 +141,9 @@ impl LockGuard {
         for kind in kinds {
             generations[kind.index()] = generations[kind.index()].wrapping_add(1);
         }
-        let text =
-            format!("{:020} {:020} {:020} {:020}\n", generations[0], generations[1], generations[2], generations[3]);
+        let mut text: String = generations.iter().map(|g| format!("{g:020} ")).collect();
+        text.pop();
+        text.push('\n');
         self.file.write_all_at(text.as_bytes(), 0)?;
         Ok(generations)
     }
@@ -153,7 +154,7 @@ pub fn read_generations(file: &File) -> io::Result<Generations> {
     let mut buf = [0u8; 128];
     let n = file.read_at(&mut buf, 0)?;
     let text = String::from_utf8_lossy(&buf[..n]);
-    let mut generations = [0u64; 4];
+    let mut generations = [0u64; 6];
     for (slot, word) in generations.iter_mut().zip(text.split_whitespace()) {
         *slot = word.parse().unwrap_or(0);
     }
@@ -178,12 +179,12 @@ mod tests {
         let lock = DirLock::open(dir.path()).unwrap();
         {
             let guard = lock.exclusive(PATIENT).unwrap().unwrap();
-            assert_eq!(guard.generations().unwrap(), [0; 4]);
+            assert_eq!(guard.generations().unwrap(), [0; 6]);
             guard.bump(&[FileKind::Carts, FileKind::Orders]).unwrap();
             guard.bump(&[FileKind::Carts]).unwrap();
         }
         let again = DirLock::open(dir.path()).unwrap();
-        assert_eq!(again.exclusive(PATIENT).unwrap().unwrap().generations().unwrap(), [0, 0, 2, 1]);
+        assert_eq!(again.exclusive(PATIENT).unwrap().unwrap().generations().unwrap(), [0, 0, 2, 1, 0, 0]);
     }
 
     #[test]

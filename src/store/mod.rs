@@ -31,14 +31,20 @@ pub use lock::{LOCK_FILE, LockWait};
 pub use seed::{DEMO_CATALOG, demo_products};
 pub use table::Table;
 
-use crate::domain::checkout::{adjust_cart, plan_checkout};
+use crate::domain::address::Address;
+use crate::domain::checkout::{CheckoutRequest, PaymentChoice, adjust_cart, plan_checkout};
+use crate::domain::discount::{self, CodeProblem};
+use crate::domain::extra::Extra;
+use crate::domain::order::OrderEvent;
 use crate::domain::order::{change_status, next_order_id};
 use crate::domain::password::{burn_one_verification, hash_password, plaintext_matches, verify_password};
+use crate::domain::payment::{CardError, CardOnFile, Charge, Expiry, charge, check_card, check_cvc};
 use crate::domain::product::{changed_stock, merge_edit, next_product_id};
+use crate::domain::text;
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
-    Cart, Order, OrderStatus, Product, ProductDetails, ProductDraft, ProductError, Quote, Role, Timestamp, User,
-    UserError,
+    Cart, Discount, Money, Order, OrderStatus, Pricing, Problem, Product, ProductDetails, ProductDraft, ProductError,
+    Role, Settings, Timestamp, User, UserError, items_only,
 };
 use lock::{DirLock, LockGuard};
 
@@ -73,15 +79,17 @@ pub enum AdminOutcome {
     AlreadyAdmin(String),
 }
 
+const FILE_KINDS: usize = FileKind::ALL.len();
+
 pub struct Store {
     dir: PathBuf,
     lock: DirLock,
     wait: LockWait,
     data: Data,
     /// `None`: must be read before it is trusted.
-    stamps: [Option<Stamp>; 4],
+    stamps: [Option<Stamp>; FILE_KINDS],
     /// Bumped whenever a table's contents change in memory (load or commit).
-    versions: [u64; 4],
+    versions: [u64; FILE_KINDS],
     clock: fn() -> Timestamp,
 }
 
@@ -109,8 +117,8 @@ impl Store {
             lock,
             wait: LockWait::Patient { notice: print_waiting_notice },
             data: Data::default(),
-            stamps: [None; 4],
-            versions: [0; 4],
+            stamps: [None; FILE_KINDS],
+            versions: [0; FILE_KINDS],
             clock: Timestamp::now_local,
         };
         {
@@ -215,6 +223,8 @@ impl Store {
                 password: None,
                 role: Role::Customer,
                 created_at: Some(now),
+                addresses: Vec::new(),
+                cards: Vec::new(),
                 extra: Default::default(),
             };
             Ok((user.clone(), vec![Change::PutUser(user)]))
@@ -289,6 +299,8 @@ impl Store {
                     password: None,
                     role: Role::Admin,
                     created_at: Some(now),
+                    addresses: Vec::new(),
+                    cards: Vec::new(),
                     extra: Default::default(),
                 };
                 Ok((AdminOutcome::Created(user.username.clone()), vec![Change::PutUser(user)]))
@@ -346,27 +358,70 @@ impl Store {
 
     // ---- checkout and orders ----
 
-    /// Places the order for the quote the shopper confirmed (`seen`): under
-    /// the lock, a fresh quote of the stored cart must equal it, and against
-    /// the latest stock and prices, stock, order and emptied cart are
-    /// committed as one change. Otherwise `StoreError::Checkout` lists every
-    /// problem and nothing is written.
-    pub fn checkout(&mut self, username: &str, seen: &Quote) -> Result<Order, StoreError> {
+    /// Places and pays the order the shopper reviewed. Under the lock: the
+    /// card is checked, the discount code checked again (so two copies can
+    /// never both take a code's last use), a fresh quote must equal the one
+    /// reviewed, stock must suffice; then the mock gateway charges the card.
+    /// Only an approved charge writes anything: stock, the `paid` order with
+    /// its address and payment record, the emptied cart and the address book
+    /// (and the card on file, if asked) as one change. Otherwise the error
+    /// says why and nothing is written.
+    pub fn checkout(&mut self, username: &str, request: &CheckoutRequest) -> Result<Order, StoreError> {
+        request.address.check().map_err(StoreError::Address)?;
         self.transact(|data, now| {
             let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
+            let to_charge = card_to_charge(user, &request.payment, Expiry::of(now))?;
             let cart = data.carts.get(username).cloned().unwrap_or_else(|| Cart::new(&user.username));
+            let subtotal = items_only(&cart.items).map_err(|problem| StoreError::Checkout(vec![problem]))?.subtotal;
+            let discount = match &request.code {
+                Some(code) => Some(current_discount(data, username, code, subtotal, now).map_err(|problem| {
+                    StoreError::Checkout(vec![Problem::CodeNoLongerApplies(problem.to_string())])
+                })?),
+                None => None,
+            };
+            let pricing = Pricing::new(&data.settings, discount);
             let order_id = next_order_id(data.orders.rows().iter().map(|o| o.order_id.as_str()));
-            let plan =
-                plan_checkout(&cart, seen, |id| data.products.get(id), order_id, now).map_err(StoreError::Checkout)?;
-            let mut changes = Vec::with_capacity(plan.new_stock.len() + 2);
+            let plan = plan_checkout(&cart, &request.seen, &pricing, |id| data.products.get(id), order_id, now)
+                .map_err(StoreError::Checkout)?;
+            let payment = charge(&to_charge, &plan.order.order_id)?;
+            let mut order = plan.order;
+            order.address = Some(Box::new(request.address.clone()));
+            order.payment = Some(Box::new(payment));
+            order.status = OrderStatus::Paid;
+            order.events.push(OrderEvent {
+                at: now,
+                by: "payment".into(),
+                status: OrderStatus::Paid,
+                extra: Extra::EMPTY,
+            });
+            let mut changes = Vec::with_capacity(plan.new_stock.len() + 3);
             for (product_id, stock) in plan.new_stock {
                 if let Some(product) = data.products.get(&product_id) {
                     changes.push(Change::PutProduct(Product { stock, ..product.clone() }));
                 }
             }
-            changes.push(Change::PutOrder(plan.order.clone()));
+            changes.push(Change::PutOrder(order.clone()));
             changes.push(Change::PutCart(Cart { items: vec![], ..cart }));
-            Ok((plan.order, changes))
+            let remembered = match (&request.payment, &to_charge) {
+                (PaymentChoice::NewCard { remember: true, .. }, Charge::Card(card)) => Some(card.on_file()),
+                _ => None,
+            };
+            let updated = remember(user, &request.address, remembered);
+            if updated != *user {
+                changes.push(Change::PutUser(updated));
+            }
+            Ok((order, changes))
+        })
+    }
+
+    /// The discount `typed` names, if it applies to `username`'s cart now.
+    pub fn apply_code(&mut self, username: &str, typed: &str) -> Result<Discount, StoreError> {
+        self.transact(|data, now| {
+            data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
+            let subtotal = items_only(&data.cart_of(username).items)
+                .map_err(|problem| StoreError::Checkout(vec![problem]))?
+                .subtotal;
+            Ok((current_discount(data, username, typed, subtotal, now)?.clone(), vec![]))
         })
     }
 
@@ -378,6 +433,29 @@ impl Store {
 
     /// Moves an order to `to`, if `actor` may; cancellation restocks.
     pub fn set_order_status(&mut self, actor: &str, order_id: &str, to: OrderStatus) -> Result<Order, StoreError> {
+        self.move_order(actor, order_id, to, None)
+    }
+
+    /// Moves an order to `to`; a move to `shipped` may carry the carrier's
+    /// tracking number.
+    pub fn move_order(
+        &mut self,
+        actor: &str,
+        order_id: &str,
+        to: OrderStatus,
+        tracking: Option<&str>,
+    ) -> Result<Order, StoreError> {
+        let tracking = tracking.map(str::trim).filter(|t| !t.is_empty());
+        if let Some(tracking) = tracking
+            && (tracking.chars().count() > TRACKING_MAX || tracking.chars().any(char::is_control))
+        {
+            return Err(StoreError::Invalid(format!(
+                "A tracking number is at most {TRACKING_MAX} printable characters"
+            )));
+        }
+        if tracking.is_some() && to != OrderStatus::Shipped {
+            return Err(StoreError::Invalid("A tracking number goes with shipping the order".into()));
+        }
         self.transact(|data, now| {
             let actor = data.users.get(actor).ok_or_else(|| StoreError::UnknownUser(actor.into()))?;
             let mut order = data
@@ -386,6 +464,9 @@ impl Store {
                 .cloned()
                 .ok_or_else(|| crate::domain::OrderError::UnknownOrder(order_id.into()))?;
             let restock = change_status(&mut order, to, actor, now)?;
+            if let Some(tracking) = tracking {
+                order.tracking = Some(tracking.to_string());
+            }
             let mut changes = Vec::new();
             if restock {
                 let mut back: BTreeMap<&str, u32> = BTreeMap::new();
@@ -495,6 +576,106 @@ impl Store {
         atomic::write_atomic(&folder, &file, text.as_bytes(), false)
             .map_err(|e| StoreError::io(folder.join(&file), e))?;
         Ok(folder.join(file))
+    }
+
+    // ---- admin: discount codes and settings ----
+
+    /// Adds a discount code (`original` is `None`) or replaces the code
+    /// `original`. Codes are unique regardless of case; a code that orders
+    /// carry keeps its name (those orders refer to it).
+    pub fn save_discount(
+        &mut self,
+        actor: &str,
+        original: Option<&str>,
+        discount: Discount,
+    ) -> Result<Discount, StoreError> {
+        let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
+        discount.validate().map_err(StoreError::Invalid)?;
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let existing = discount::find(data.discounts.rows(), &discount.code);
+            let mut changes = Vec::new();
+            match original {
+                None if existing.is_some() => {
+                    return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
+                }
+                None => {}
+                Some(original) => {
+                    let old = discount::find(data.discounts.rows(), original)
+                        .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(original)))?;
+                    let renamed = !old.code.eq_ignore_ascii_case(&discount.code);
+                    if renamed && existing.is_some() {
+                        return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
+                    }
+                    if renamed
+                        && data
+                            .orders
+                            .rows()
+                            .iter()
+                            .any(|o| o.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&old.code)))
+                    {
+                        return Err(StoreError::Invalid(format!(
+                            "{} is on orders already; its name cannot change",
+                            old.code
+                        )));
+                    }
+                    // Fields we do not know stay with the record.
+                    discount.extra = old.extra.clone();
+                    if renamed {
+                        changes.push(Change::DeleteDiscount(old.code.clone()));
+                    }
+                }
+            }
+            changes.push(Change::PutDiscount(discount.clone()));
+            Ok((discount, changes))
+        })
+    }
+
+    pub fn set_discount_active(&mut self, actor: &str, code: &str, active: bool) -> Result<Discount, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let current = discount::find(data.discounts.rows(), code)
+                .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))?;
+            let changed = Discount { active, ..current.clone() };
+            Ok((changed.clone(), vec![Change::PutDiscount(changed)]))
+        })
+    }
+
+    /// Deletes a code no order carries (one that was used is deactivated instead).
+    pub fn delete_discount(&mut self, actor: &str, code: &str) -> Result<Discount, StoreError> {
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            let current = discount::find(data.discounts.rows(), code)
+                .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))?;
+            let used = data
+                .orders
+                .rows()
+                .iter()
+                .filter(|o| o.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&current.code)))
+                .count();
+            if used > 0 {
+                return Err(StoreError::Invalid(format!(
+                    "{} is on {used} order{}; deactivate it instead",
+                    current.code,
+                    if used == 1 { "" } else { "s" }
+                )));
+            }
+            Ok((current.clone(), vec![Change::DeleteDiscount(current.code.clone())]))
+        })
+    }
+
+    /// Every code with its uses so far (orders not cancelled), in file order.
+    pub fn discounts_with_uses(&self) -> Vec<(Discount, u32)> {
+        self.data.discounts.rows().iter().map(|d| (d.clone(), self.data.uses_of(&d.code, "").total)).collect()
+    }
+
+    /// Replaces the shop's settings (checked as the loader checks them).
+    pub fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
+        settings.validate().map_err(StoreError::Invalid)?;
+        self.transact(|data, _| {
+            require_admin(data, actor)?;
+            Ok((settings.clone(), vec![Change::PutSettings(settings)]))
+        })
     }
 
     // ---- the transaction machinery ----
@@ -646,11 +827,17 @@ impl Store {
 
     /// Encodes one table into a temp file beside its data file.
     fn stage_file(&mut self, kind: FileKind) -> Result<atomic::Staged, StoreError> {
+        let settings;
         let encoded = match kind {
             FileKind::Users => self.data.users.encode(),
             FileKind::Products => self.data.products.encode(),
             FileKind::Carts => self.data.carts.encode(),
             FileKind::Orders => self.data.orders.encode(),
+            FileKind::Discounts => self.data.discounts.encode(),
+            FileKind::Settings => {
+                settings = files::encode_settings(&self.data.settings);
+                settings.as_deref().map_err(|e| serde_json::Error::io(std::io::Error::other(e.to_string())))
+            }
         };
         let bytes = encoded.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))?;
         atomic::stage(&self.dir, kind.file_name(), bytes, kind.is_private())
@@ -677,6 +864,8 @@ impl Store {
                 };
             (users, products, carts, orders)
         });
+        let discounts = wants(FileKind::Discounts).then(|| read_table::<Discount>(dir, FileKind::Discounts));
+        let settings = wants(FileKind::Settings).then(|| read_settings(dir));
         for &kind in kinds {
             self.versions[kind.index()] += 1;
         }
@@ -685,6 +874,8 @@ impl Store {
         let products = products.transpose()?;
         let carts = carts.transpose()?;
         let orders = orders.transpose()?;
+        let discounts = discounts.transpose()?;
+        let settings = settings.transpose()?;
         if let Some(table) = users {
             self.data.users = table;
         }
@@ -696,6 +887,12 @@ impl Store {
         }
         if let Some(table) = orders {
             self.data.orders = table;
+        }
+        if let Some(table) = discounts {
+            self.data.discounts = table;
+        }
+        if let Some(settings) = settings {
+            self.data.settings = settings;
         }
         Ok(())
     }
@@ -713,6 +910,66 @@ impl Store {
             Err(e) => Err(StoreError::io(path, e)),
         }
     }
+}
+
+/// The discount `typed` names, checked for `username` and `subtotal` now.
+fn current_discount<'d>(
+    data: &'d Data,
+    username: &str,
+    typed: &str,
+    subtotal: Money,
+    now: Timestamp,
+) -> Result<&'d Discount, CodeProblem> {
+    let discount = discount::find(data.discounts.rows(), typed)
+        .ok_or_else(|| CodeProblem::Unknown(text::excerpt(&discount::normalize_code(typed), 40).into_owned()))?;
+    discount.check(data.uses_of(&discount.code, username), subtotal, now)?;
+    Ok(discount)
+}
+
+/// The card a checkout charges, checked: a typed card in full, a card on
+/// file only if it is still the shopper's, not expired, with a CVC of the
+/// right shape.
+fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<Charge, StoreError> {
+    match choice {
+        PaymentChoice::NewCard { card, .. } => Ok(Charge::Card(check_card(card, today)?)),
+        PaymentChoice::OnFile { card, cvc } => {
+            if !user
+                .cards
+                .iter()
+                .any(|saved| saved.brand == card.brand && saved.last4 == card.last4 && saved.expiry == card.expiry)
+            {
+                return Err(StoreError::Invalid("That card is no longer saved; choose another or add it again".into()));
+            }
+            if card.expiry < today {
+                return Err(CardError::ExpiryPast.into());
+            }
+            check_cvc(cvc, card.brand)?;
+            Ok(Charge::OnFile(card.clone()))
+        }
+    }
+}
+
+const TRACKING_MAX: usize = 40;
+
+/// Most addresses and cards a shopper's book keeps.
+const ADDRESS_BOOK_MAX: usize = 10;
+const CARDS_MAX: usize = 5;
+
+/// `user` with `address` first in their address book (and `card` first
+/// among their cards): used most recently, offered first next time.
+fn remember(user: &User, address: &Address, card: Option<CardOnFile>) -> User {
+    let mut user = user.clone();
+    let existing = user.addresses.iter().position(|a| a.same_place(address));
+    let kept = existing.map(|i| user.addresses.remove(i));
+    // A known address keeps its stored form (and any fields we do not know).
+    user.addresses.insert(0, kept.unwrap_or_else(|| address.clone()));
+    user.addresses.truncate(ADDRESS_BOOK_MAX);
+    if let Some(card) = card {
+        user.cards.retain(|c| !(c.brand == card.brand && c.last4 == card.last4 && c.expiry == card.expiry));
+        user.cards.insert(0, card);
+        user.cards.truncate(CARDS_MAX);
+    }
+    user
 }
 
 /// The acting account, if it is an admin's.
@@ -738,6 +995,15 @@ fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Tab
     match read::read_data_file(dir, name)? {
         Some(mut bytes) => files::parse_records_parallel(name, &mut bytes, parse_threads()),
         None => Ok(Table::default()),
+    }
+}
+
+/// Reads settings.json; a missing file means the defaults.
+fn read_settings(dir: &Path) -> Result<Settings, LoadError> {
+    let name = FileKind::Settings.file_name();
+    match read::read_data_file(dir, name)? {
+        Some(bytes) => files::parse_settings(name, &bytes),
+        None => Ok(Settings::default()),
     }
 }
 
@@ -781,6 +1047,8 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
         products: read_table(dir, FileKind::Products)?,
         carts: read_table(dir, FileKind::Carts)?,
         orders: read_table(dir, FileKind::Orders)?,
+        discounts: read_table(dir, FileKind::Discounts)?,
+        settings: read_settings(dir)?,
     };
     Ok(Inspection { data, pending_changes })
 }

@@ -11,7 +11,7 @@ use crate::app::{Action, App, keymap, layout};
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let cart = app.current_cart();
     let quote = app.quote().ok();
-    let (block_area, rows_area, totals) = layout::table(body, 3);
+    let (block_area, rows_area, totals) = layout::table(body, app.cart_summary_height());
     let items = cart.item_count();
     let block = Block::default().borders(Borders::ALL).border_style(theme.focused_border()).title(format!(
         " Cart — {} {} ",
@@ -88,17 +88,15 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         // Nothing to total and nothing to place: the box says what to do.
         return;
     }
-    let (subtotal, total) = (figure(quote.map(|q| q.subtotal)), figure(quote.map(|q| q.total)));
-    let lines = vec![
-        Line::from(vec![Span::raw("Subtotal "), Span::raw(format!("{subtotal:>12}"))]).alignment(Alignment::Right),
-        Line::from(vec![Span::styled("Total ", theme.money()), Span::styled(format!("{total:>12}"), theme.money())])
-            .alignment(Alignment::Right),
-        Line::from(Span::styled(
-            keymap::hint(keymap::Context::Cart, &[Action::PlaceOrder], "places the order"),
-            theme.dim(),
-        ))
-        .alignment(Alignment::Right),
-    ];
+    let mut lines = match quote {
+        Some(quote) => super::summary::quote_lines(quote, theme),
+        None => {
+            vec![Line::from(Span::styled("The total is too large to order", theme.error())).alignment(Alignment::Right)]
+        }
+    };
+    let promo = keymap::hint(keymap::Context::Cart, &[Action::PromoCode], "promo code");
+    let checkout = keymap::hint(keymap::Context::Cart, &[Action::PlaceOrder], "checks out");
+    lines.push(Line::from(Span::styled(format!("{promo} · {checkout}"), theme.dim())).alignment(Alignment::Right));
     frame.render_widget(
         Paragraph::new(lines),
         Rect::new(totals.x, totals.y, totals.width.saturating_sub(1), totals.height),

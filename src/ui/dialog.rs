@@ -5,38 +5,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{Theme, text};
-use crate::app::{App, Dialog, keymap, layout};
+use super::Theme;
+use crate::app::{Dialog, keymap, layout};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
     let (title, mut lines) = match dialog {
-        Dialog::ConfirmCheckout { quote } => {
-            let mut out = vec![Line::from("You are about to order:"), Line::from("")];
-            let room = usize::from(area.height.saturating_sub(10)).max(1);
-            for line in quote.lines.iter().take(room) {
-                let name = app.product(&line.product_id).map_or(line.product_id.as_str(), |p| p.name.as_str());
-                out.push(Line::from(format!(
-                    "  {} × {} @ {} = {}",
-                    line.qty,
-                    text::fit_width(name, 28),
-                    line.unit_price,
-                    line.total
-                )));
-            }
-            if quote.lines.len() > room {
-                out.push(Line::from(format!("  … and {} more lines", quote.lines.len() - room)));
-            }
-            out.push(Line::from(""));
-            out.push(Line::from(vec![Span::raw("Total "), Span::styled(quote.total.to_string(), theme.money())]));
-            (" Place order? ", out)
-        }
         Dialog::CheckoutProblems { problems } => {
             let mut out = vec![Line::from(Span::styled("Your order was not placed:", theme.error())), Line::from("")];
             out.extend(problems.iter().map(|p| Line::from(format!("  • {p}"))));
             out.push(Line::from(""));
             out.push(Line::from(
                 "Accept the adjusted cart (quantities cut to what is available, prices updated, \
-                 unavailable items removed) and review the order again?",
+                 unavailable items removed) and review the new total?",
             ));
             (" Cart changed ", out)
         }

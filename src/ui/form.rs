@@ -1,4 +1,5 @@
-//! The admin's product and stock forms.
+//! Forms over the screen: the admin's product and stock forms, and the
+//! checkout's address, card, CVC and promo code forms.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,6 +14,9 @@ use crate::app::{App, Form, keymap, layout};
 struct FormView<'a> {
     title: String,
     fields: Vec<(&'a str, &'a Input)>,
+    masked: Vec<bool>,
+    /// A yes/no toggle after the fields (focus == fields.len()).
+    toggle: Option<(&'a str, bool)>,
     focus: usize,
     error: Option<&'a str>,
     note: Option<String>,
@@ -26,6 +30,8 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
                 Some((id, _)) => format!(" Edit {id} "),
             },
             fields: f.labels.iter().copied().zip(f.fields.iter()).collect(),
+            masked: vec![false; f.fields.len()],
+            toggle: None,
             focus: f.focus,
             error: f.error.as_deref(),
             note: Some(match &f.editing {
@@ -44,22 +50,34 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
             FormView {
                 title: format!(" Restock {} {} ", f.product_id, text::fit_width(name, 30)),
                 fields: vec![("Change by", &f.change)],
+                masked: vec![false],
+                toggle: None,
                 focus: 0,
                 error: f.error.as_deref(),
                 note: Some(format!("In stock now: {stock}. Type +N to add or -N to remove.")),
             }
         }
+        Form::Fields(f) => FormView {
+            title: f.title.clone(),
+            fields: f.labels.iter().copied().zip(f.fields.iter()).collect(),
+            masked: f.masked.clone(),
+            toggle: f.toggle,
+            focus: f.focus,
+            error: f.error.as_deref(),
+            note: f.note.clone(),
+        },
     }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme) {
-    let FormView { title, fields, focus, error, note } = view(app, form);
+    let FormView { title, fields, masked, toggle, focus, error, note } = view(app, form);
+    let rows = fields.len() as u16 + u16::from(toggle.is_some());
     // Roomy: a blank line after the note and each field. Short screens get
     // one line each, so the error line always shows.
-    let roomy_height = fields.len() as u16 * 2 + 6;
+    let roomy_height = rows * 2 + 6;
     let roomy = layout::dialog(area, 72, roomy_height).height >= roomy_height;
     let gap = if roomy { 2 } else { 1 };
-    let height = fields.len() as u16 * gap + 2 * gap + 2;
+    let height = rows * gap + 2 * gap + 2;
     let box_area = layout::dialog(area, 72, height);
     super::clear_popup(frame, box_area);
     let block = Block::default()
@@ -88,13 +106,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme
         );
         let x = inner.x + label_width;
         let width = inner.right().saturating_sub(x);
-        let (shown, cursor) = input_view(input, width, false);
+        let (shown, cursor) = input_view(input, width, masked.get(i).copied().unwrap_or(false));
         let padded = format!("{shown:<width$}", width = usize::from(width));
         let style = if focused { theme.selected() } else { theme.dim() };
         frame.render_widget(Paragraph::new(Span::styled(padded, style)), Rect::new(x, y, width, 1));
         if focused && width > 0 {
             frame.set_cursor_position((x + cursor, y));
         }
+        y += gap;
+    }
+    if let Some((label, on)) = toggle.filter(|_| y < inner.bottom()) {
+        let focused = focus == fields.len();
+        let line = format!("{}[{}] {label}", if focused { "▶ " } else { "  " }, if on { "x" } else { " " });
+        let hint = if focused { "  (Space switches)" } else { "" };
+        frame.render_widget(
+            Paragraph::new(ratatui::text::Line::from(vec![
+                Span::styled(line, style_if(focused, theme.key())),
+                Span::styled(hint, theme.dim()),
+            ])),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
         y += gap;
     }
     if let Some(error) = error.filter(|_| y < inner.bottom()) {

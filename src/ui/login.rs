@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Theme, input_view, style_if, text};
-use crate::app::{App, LoginMode, SHOP_NAME, keymap, layout};
+use crate::app::{App, LoginMode, keymap, layout};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let form = &app.login;
@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())
-        .title(Span::styled(format!(" {SHOP_NAME} —{title}"), theme.title()));
+        .title(Span::styled(format!(" {} —{title}", app.settings().display_name()), theme.title()));
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
 

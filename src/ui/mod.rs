@@ -4,12 +4,14 @@ mod admin_orders;
 mod admin_products;
 mod cart;
 mod catalog;
+mod checkout;
 mod dialog;
 mod form;
 mod help;
 mod login;
 mod orders;
 mod product;
+mod summary;
 pub mod text;
 pub mod theme;
 
@@ -45,6 +47,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Catalog => catalog::draw(frame, parts.body, app, theme),
         Screen::Product => product::draw(frame, parts.body, app, theme),
         Screen::Cart => cart::draw(frame, parts.body, app, theme),
+        Screen::Checkout => checkout::draw(frame, parts.body, app, theme),
         Screen::Orders => orders::draw_list(frame, parts.body, app, theme),
         Screen::OrderDetail => orders::draw_detail(frame, parts.body, app, app.orders.detail.as_deref(), theme),
         Screen::AdminProducts => admin_products::draw(frame, parts.body, app, theme),
@@ -68,7 +71,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         help::draw(frame, area, app, theme);
     }
     if let Some(dialog) = &app.dialog {
-        dialog::draw(frame, area, app, dialog, theme);
+        dialog::draw(frame, area, dialog, theme);
     }
 }
 
@@ -98,12 +101,13 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     }
     let quote = app.quote().ok();
     let items = quote.map_or_else(|| app.current_cart().item_count(), |q| q.items);
+    // The header shows what is in the cart; shipping and tax come at checkout.
     let user = app.username().unwrap_or_default();
     let count = format!("{} {}", text::count(items), if items == 1 { "item" } else { "items" });
     let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
     let room = parts.header.right().saturating_sub(tabs_end + 1);
     // The cart matters more than the name: shorten the name, then drop it.
-    let subtotal = crate::domain::money::show(quote.map(|q| q.total));
+    let subtotal = crate::domain::money::show(quote.map(|q| q.subtotal));
     let cart = format!("{count} · {subtotal} ");
     let name_room = usize::from(room).saturating_sub(text::width(&cart) + 3);
     let who = [

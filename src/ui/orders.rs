@@ -103,9 +103,15 @@ fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled(order.status.to_string(), status_style(theme, order.status)),
         ]),
         Line::from(vec![Span::raw("Total     "), Span::styled(order.total.to_string(), theme.money())]),
-        Line::from(""),
-        Line::from(Span::styled("Items", theme.title())),
     ];
+    if let Some(payment) = &order.payment {
+        lines.push(Line::from(format!("Paid with {}", payment.label())));
+    }
+    if let Some(tracking) = &order.tracking {
+        lines.push(Line::from(format!("Tracking  {tracking}")));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Items", theme.title())));
     for line in &order.items {
         lines.push(Line::from(format!(
             "  {} × {} @ {} = {}",
@@ -114,6 +120,15 @@ fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
             line.unit_price,
             crate::domain::money::show(line.line_total())
         )));
+    }
+    lines.push(Line::from(""));
+    lines.extend(
+        super::summary::order_lines(order, theme).into_iter().map(|l| l.alignment(ratatui::layout::Alignment::Left)),
+    );
+    if let Some(address) = &order.address {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Shipping to", theme.title())));
+        lines.extend(address.lines().into_iter().map(|l| Line::from(format!("  {l}"))));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("History", theme.title())));

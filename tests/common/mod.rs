@@ -72,9 +72,39 @@ pub fn folder_snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     entries
 }
 
-/// The quote of cart lines the shopper saw (what `checkout` must be given).
+/// The quote of cart lines the shopper saw, with the default settings of a
+/// new data folder ($5.00 shipping, free from $50.00, no tax).
 pub fn quoted(lines: &[shopfront::domain::CartLine]) -> shopfront::domain::Quote {
-    shopfront::domain::quote(lines).expect("a quotable cart")
+    let settings = shopfront::domain::Settings::default();
+    shopfront::domain::quote(lines, &shopfront::domain::Pricing::new(&settings, None)).expect("a quotable cart")
+}
+
+/// The card every test pays with unless it says otherwise (approved).
+pub const TEST_CARD: &str = "4242 4242 4242 4242";
+
+/// A typed card (approved unless `number` is one of the decline numbers).
+pub fn card(number: &str) -> shopfront::domain::payment::CardInput {
+    shopfront::domain::payment::CardInput {
+        name: "Ada Lovelace".into(),
+        number: number.into(),
+        expiry: "12/39".into(),
+        cvc: if number.starts_with("37") { "1234".into() } else { "123".into() },
+    }
+}
+
+pub fn test_address() -> shopfront::domain::Address {
+    shopfront::domain::Address::from_fields(["Ada Lovelace", "12 Main St", "", "London", "", "NW1 2AB", "UK", ""])
+        .expect("a valid address")
+}
+
+/// Checking out the quote `seen` to the test address with the test card.
+pub fn paying(seen: shopfront::domain::Quote) -> shopfront::domain::checkout::CheckoutRequest {
+    shopfront::domain::checkout::CheckoutRequest {
+        seen,
+        code: None,
+        address: test_address(),
+        payment: shopfront::domain::checkout::PaymentChoice::NewCard { card: card(TEST_CARD), remember: false },
+    }
 }
 
 pub fn read(dir: &Path, name: &str) -> String {
@@ -133,6 +163,45 @@ pub mod keys {
             press(app, KeyCode::Char(c));
         }
     }
+
+    /// Fills the open form's fields in order (Tab between them) and saves
+    /// it with Ctrl-S.
+    pub fn fill_form(app: &mut App, values: &[&str]) {
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                press(app, KeyCode::Tab);
+            }
+            type_text(app, value);
+        }
+        press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    }
+
+    pub const ADDRESS: [&str; 8] = ["Ada Lovelace", "12 Main St", "", "London", "", "NW1 2AB", "UK", ""];
+
+    /// From the cart to the review, as a shopper does: `p`, the first saved
+    /// address or a new one, then the card `number`.
+    pub fn to_review(app: &mut App, number: &str) {
+        use shopfront::app::{CheckoutStep, FieldsPurpose, Form, Screen};
+        press(app, KeyCode::Char('p'));
+        for _ in 0..6 {
+            match (&app.form, app.screen, app.checkout.step) {
+                (Some(Form::Fields(form)), _, _) if form.purpose == FieldsPurpose::Address => fill_form(app, &ADDRESS),
+                (Some(Form::Fields(form)), _, _) if form.purpose == FieldsPurpose::Card => {
+                    let card = super::card(number);
+                    fill_form(app, &[&card.name, &card.number, &card.expiry, &card.cvc]);
+                }
+                (None, Screen::Checkout, CheckoutStep::Address) => press(app, KeyCode::Enter),
+                (None, Screen::Checkout, CheckoutStep::Payment) => press(app, KeyCode::Char('n')),
+                _ => return,
+            }
+        }
+    }
+
+    /// The whole checkout with the test card: the order is placed and paid.
+    pub fn check_out(app: &mut App) {
+        to_review(app, super::TEST_CARD);
+        press(app, KeyCode::Char('y'));
+    }
 }
 
 /// A shop on a fresh folder with the demo catalog and an account `alice`
@@ -155,7 +224,7 @@ pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::
     store.register("alice", "s3cret!").expect("register");
     store.add_admin("boss", "b0ss-pass").expect("admin");
     let cart = store.add_to_cart("alice", "P1001", 2).expect("add");
-    store.checkout("alice", &quoted(&cart.items)).expect("checkout");
+    store.checkout("alice", &paying(quoted(&cart.items))).expect("checkout");
     let mut app = app_on(store, width, height);
     keys::log_in(&mut app, "boss", "b0ss-pass");
     assert!(app.is_admin());

@@ -1,0 +1,318 @@
+//! Discount codes (discounts.json): what each gives, when it applies, and
+//! the checks a typed code goes through, each with its own message. A
+//! code's uses are not stored: they are counted from the orders that carry
+//! it, so a cancelled order gives its use back.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::extra::Extra;
+use super::money::Money;
+use super::product::PRICE_MAX;
+use super::time::Timestamp;
+
+pub const CODE_MIN: usize = 3;
+pub const CODE_MAX: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountKind {
+    /// `value` percent of the subtotal (a whole number, 1–100).
+    Percent,
+    /// `value` off the subtotal, never more than the subtotal.
+    Fixed,
+    /// Shipping costs nothing.
+    FreeShipping,
+}
+
+impl DiscountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscountKind::Percent => "percent",
+            DiscountKind::Fixed => "fixed",
+            DiscountKind::FreeShipping => "free_shipping",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+pub struct Discount {
+    pub code: String,
+    pub kind: DiscountKind,
+    /// The percentage or the amount; absent for free shipping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Money>,
+    #[serde(default)]
+    pub min_subtotal: Money,
+    #[serde(default)]
+    pub starts: Option<Timestamp>,
+    #[serde(default)]
+    pub expires: Option<Timestamp>,
+    #[serde(default)]
+    pub max_uses: Option<u32>,
+    #[serde(default)]
+    pub max_uses_per_user: Option<u32>,
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
+}
+
+crate::keep_extra!(Discount);
+
+fn active_by_default() -> bool {
+    true
+}
+
+/// How often a code was used: by anyone, and by the shopper asking.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uses {
+    pub total: u32,
+    pub by_you: u32,
+}
+
+/// Why a typed code does not apply, in the order the checks run.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum CodeProblem {
+    #[error("There is no code \"{0}\"")]
+    Unknown(String),
+    #[error("The code {0} is not active")]
+    Inactive(String),
+    #[error("The code {code} can be used from {starts}")]
+    NotStarted { code: String, starts: Timestamp },
+    #[error("The code {code} expired on {expired}")]
+    Expired { code: String, expired: Timestamp },
+    #[error("The code {0} has been used up")]
+    UsedUp(String),
+    #[error("You have already used the code {0}")]
+    AlreadyUsed(String),
+    #[error("The code {code} needs a subtotal of at least {minimum}")]
+    MinimumNotReached { code: String, minimum: Money },
+}
+
+/// A code as typed, ready to compare: trimmed, upper case.
+pub fn normalize_code(typed: &str) -> String {
+    typed.trim().to_uppercase()
+}
+
+/// Whether `code` has the shape of a code: 3–32 letters, digits, `-`, `_`.
+pub fn valid_code(code: &str) -> bool {
+    (CODE_MIN..=CODE_MAX).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The discount whose code is `typed` (trimmed, any case).
+pub fn find<'a>(discounts: impl IntoIterator<Item = &'a Discount>, typed: &str) -> Option<&'a Discount> {
+    let wanted = normalize_code(typed);
+    discounts.into_iter().find(|d| d.code.eq_ignore_ascii_case(&wanted))
+}
+
+impl Discount {
+    /// Runs the checks after "is there such a code": active, started, not
+    /// expired, uses left, yours left, minimum subtotal.
+    pub fn check(&self, uses: Uses, subtotal: Money, now: Timestamp) -> Result<(), CodeProblem> {
+        let code = self.code.clone();
+        if !self.active {
+            return Err(CodeProblem::Inactive(code));
+        }
+        if let Some(starts) = self.starts
+            && now < starts
+        {
+            return Err(CodeProblem::NotStarted { code, starts });
+        }
+        if let Some(expired) = self.expires
+            && now > expired
+        {
+            return Err(CodeProblem::Expired { code, expired });
+        }
+        if self.max_uses.is_some_and(|max| uses.total >= max) {
+            return Err(CodeProblem::UsedUp(code));
+        }
+        if self.max_uses_per_user.is_some_and(|max| uses.by_you >= max) {
+            return Err(CodeProblem::AlreadyUsed(code));
+        }
+        if subtotal < self.min_subtotal {
+            return Err(CodeProblem::MinimumNotReached { code, minimum: self.min_subtotal });
+        }
+        Ok(())
+    }
+
+    /// The amount taken off `subtotal`: a percentage rounded half-up to the
+    /// cent, or the fixed amount; never more than the subtotal.
+    pub fn amount_off(&self, subtotal: Money) -> Money {
+        let off = match (self.kind, self.value) {
+            (DiscountKind::Percent, Some(percent)) => {
+                // `percent` is a whole number of percent, held as money (10 = 1000 cents).
+                let tenths_of_cents = i128::from(subtotal.cents()) * i128::from(percent.cents() / 100);
+                let cents = (tenths_of_cents + 50) / 100;
+                Money::from_cents(i64::try_from(cents).unwrap_or(i64::MAX))
+            }
+            (DiscountKind::Fixed, Some(amount)) => amount,
+            _ => Money::ZERO,
+        };
+        off.min(subtotal).max(Money::ZERO)
+    }
+
+    pub fn frees_shipping(&self) -> bool {
+        self.kind == DiscountKind::FreeShipping
+    }
+
+    /// What it gives, as the lists show it: `10 %`, `$5.00 off`, `free shipping`.
+    pub fn benefit(&self) -> String {
+        match (self.kind, self.value) {
+            (DiscountKind::Percent, Some(p)) => format!("{} % off", p.cents() / 100),
+            (DiscountKind::Fixed, Some(amount)) => format!("{amount} off"),
+            _ => "free shipping".to_string(),
+        }
+    }
+
+    /// The record's rules, for the loader, the admin form and the CLI alike.
+    pub fn validate(&self) -> Result<(), String> {
+        if !valid_code(&self.code) {
+            return Err(format!(
+                "A code must be {CODE_MIN}–{CODE_MAX} letters, digits, - or _ (not \"{}\")",
+                super::text::excerpt(&self.code, 40)
+            ));
+        }
+        match (self.kind, self.value) {
+            (DiscountKind::Percent, Some(p)) if p.cents() % 100 == 0 && (100..=10_000).contains(&p.cents()) => {}
+            (DiscountKind::Percent, _) => {
+                return Err(format!("{}: a percent discount needs a whole number from 1 to 100", self.code));
+            }
+            (DiscountKind::Fixed, Some(amount)) if amount > Money::ZERO && amount <= PRICE_MAX => {}
+            (DiscountKind::Fixed, _) => {
+                return Err(format!(
+                    "{}: a fixed discount needs an amount above $0.00, at most {PRICE_MAX}",
+                    self.code
+                ));
+            }
+            (DiscountKind::FreeShipping, None) => {}
+            (DiscountKind::FreeShipping, Some(_)) => {
+                return Err(format!("{}: a free-shipping code has no value", self.code));
+            }
+        }
+        if self.min_subtotal < Money::ZERO || self.min_subtotal > PRICE_MAX {
+            return Err(format!("{}: the minimum subtotal must be between $0.00 and {PRICE_MAX}", self.code));
+        }
+        if let (Some(starts), Some(expires)) = (self.starts, self.expires)
+            && expires < starts
+        {
+            return Err(format!("{}: it expires ({expires}) before it starts ({starts})", self.code));
+        }
+        if self.max_uses == Some(0) || self.max_uses_per_user == Some(0) {
+            return Err(format!("{}: a use limit must be at least 1 (leave it empty for no limit)", self.code));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for DiscountKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    pub fn ten_percent() -> Discount {
+        serde_json::from_str(
+            r#"{"code": "TEN10", "kind": "percent", "value": 10, "min_subtotal": 0.00, "starts": null,
+                "expires": "2026-12-31 23:59:59", "max_uses": null, "max_uses_per_user": 1, "active": true}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_documented_record_reads_and_validates() {
+        let code = ten_percent();
+        assert_eq!(code.validate(), Ok(()));
+        assert_eq!(code.value, Some(Money::from_cents(1000)));
+        assert_eq!(code.benefit(), "10 % off");
+        let written = serde_json::to_string(&code).unwrap();
+        assert_eq!(serde_json::from_str::<Discount>(&written).unwrap(), code);
+    }
+
+    #[test]
+    fn codes_match_trimmed_and_without_case() {
+        let codes = [ten_percent()];
+        assert!(find(&codes, "  ten10 ").is_some());
+        assert!(find(&codes, "TEN1").is_none());
+        assert!(valid_code("SUMMER-2026_A"));
+        for bad in ["AB", "WITH SPACE", "ÜBER10", &"X".repeat(33), "semi;colon"] {
+            assert!(!valid_code(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn checks_run_in_order_each_with_its_message() {
+        let now = at("2026-11-22 12:00:00");
+        let mut code = ten_percent();
+        let fine = Uses::default();
+        let subtotal = Money::from_cents(1000);
+        assert_eq!(code.check(fine, subtotal, now), Ok(()));
+        code.min_subtotal = Money::from_cents(2000);
+        assert_eq!(
+            code.check(fine, subtotal, now).unwrap_err().to_string(),
+            "The code TEN10 needs a subtotal of at least $20.00"
+        );
+        let used = Uses { total: 1, by_you: 1 };
+        assert_eq!(code.check(used, subtotal, now).unwrap_err().to_string(), "You have already used the code TEN10");
+        code.max_uses = Some(1);
+        assert_eq!(code.check(used, subtotal, now).unwrap_err().to_string(), "The code TEN10 has been used up");
+        let later = at("2027-01-01 00:00:00");
+        assert_eq!(
+            code.check(used, subtotal, later).unwrap_err().to_string(),
+            "The code TEN10 expired on 2026-12-31 23:59:59"
+        );
+        code.starts = Some(at("2027-06-01 00:00:00"));
+        code.expires = None;
+        assert_eq!(
+            code.check(used, subtotal, later).unwrap_err().to_string(),
+            "The code TEN10 can be used from 2027-06-01 00:00:00"
+        );
+        code.active = false;
+        assert_eq!(code.check(used, subtotal, later).unwrap_err().to_string(), "The code TEN10 is not active");
+        assert_eq!(CodeProblem::Unknown("NOPE".into()).to_string(), "There is no code \"NOPE\"");
+    }
+
+    #[test]
+    fn amounts_round_half_up_and_never_exceed_the_subtotal() {
+        let code = ten_percent();
+        assert_eq!(code.amount_off(Money::from_cents(90)), Money::from_cents(9));
+        // 10 % of $0.05 is half a cent: rounded up.
+        assert_eq!(code.amount_off(Money::from_cents(5)), Money::from_cents(1));
+        assert_eq!(code.amount_off(Money::from_cents(4)), Money::from_cents(0));
+        let fixed = Discount { kind: DiscountKind::Fixed, value: Some(Money::from_cents(500)), ..ten_percent() };
+        assert_eq!(fixed.amount_off(Money::from_cents(300)), Money::from_cents(300));
+        assert_eq!(fixed.amount_off(Money::from_cents(3000)), Money::from_cents(500));
+        let all = Discount { value: Some(Money::from_cents(10_000)), ..ten_percent() };
+        assert_eq!(all.amount_off(Money::from_cents(1234)), Money::from_cents(1234));
+    }
+
+    #[test]
+    fn records_that_make_no_sense_are_refused() {
+        let bad = [
+            Discount { value: Some(Money::from_cents(1050)), ..ten_percent() },
+            Discount { value: Some(Money::from_cents(10_100)), ..ten_percent() },
+            Discount { value: None, ..ten_percent() },
+            Discount { kind: DiscountKind::Fixed, value: Some(Money::ZERO), ..ten_percent() },
+            Discount { kind: DiscountKind::FreeShipping, ..ten_percent() },
+            Discount { max_uses: Some(0), ..ten_percent() },
+            Discount { code: "no spaces".into(), ..ten_percent() },
+            Discount { starts: Some(at("2027-01-01 00:00:00")), ..ten_percent() },
+        ];
+        for discount in bad {
+            assert!(discount.validate().is_err(), "{discount:?}");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The figures of a quote or an order, the same way on every screen: the
+//! cart, the review, the placed order and the order's details.
+
+use ratatui::layout::Alignment;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::Theme;
+use crate::domain::{Money, Order, Quote};
+
+/// One figure: a label and an amount, right-aligned in a column.
+fn figure(label: String, amount: String, theme_amount: Style) -> Line<'static> {
+    Line::from(vec![Span::raw(format!("{label} ")), Span::styled(format!("{amount:>14}"), theme_amount)])
+        .alignment(Alignment::Right)
+}
+
+/// Subtotal, discount, shipping (or why it is free, or how far from free),
+/// tax and total of a quote.
+pub fn quote_lines(quote: &Quote, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![figure("Subtotal".into(), quote.subtotal.to_string(), Style::new())];
+    if let Some(code) = &quote.code {
+        lines.push(figure(format!("Discount ({code})"), format!("−{}", quote.discount), theme.info()));
+    }
+    lines.push(if quote.shipping.is_zero() {
+        figure("Shipping".into(), "Free".into(), theme.info())
+    } else {
+        figure("Shipping".into(), quote.shipping.to_string(), Style::new())
+    });
+    if let Some(gap) = quote.free_shipping_gap {
+        lines.push(
+            Line::from(Span::styled(format!("add {gap} for free shipping"), theme.dim())).alignment(Alignment::Right),
+        );
+    }
+    if !quote.tax_rate.is_zero() {
+        let label = if quote.tax_included {
+            format!("Tax included ({} %)", quote.tax_rate)
+        } else {
+            format!("Tax ({} %)", quote.tax_rate)
+        };
+        lines.push(figure(label, quote.tax.to_string(), Style::new()));
+    }
+    lines.push(figure("Total".into(), quote.total.to_string(), theme.money()));
+    lines
+}
+
+/// An order's figures: those it was placed with (an order from before
+/// checkout had costs shows its items and total only).
+pub fn order_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
+    let show = |amount: Option<Money>| crate::domain::money::show(amount);
+    let mut lines = vec![figure("Subtotal".into(), show(order.items_total()), Style::new())];
+    if let Some(code) = &order.discount_code {
+        lines.push(figure(format!("Discount ({code})"), format!("−{}", order.discount), theme.info()));
+    }
+    if order.subtotal.is_some() {
+        let shipping = if order.shipping.is_zero() { "Free".to_string() } else { order.shipping.to_string() };
+        lines.push(figure("Shipping".into(), shipping, Style::new()));
+        if !order.tax.is_zero() {
+            let label = if order.tax_included { "Tax included" } else { "Tax" };
+            lines.push(figure(label.into(), order.tax.to_string(), Style::new()));
+        }
+    }
+    lines.push(figure("Total".into(), order.total.to_string(), theme.money()));
+    lines
+}
