@@ -273,3 +273,124 @@ fn fifty_sessions_share_one_catalog() {
     assert!(!Arc::ptr_eq(&newest, &catalog));
     assert!(apps.iter().all(|app| Arc::ptr_eq(app.catalog_snapshot(), &newest)));
 }
+
+fn code(text: &str) -> shopfront::domain::Discount {
+    serde_json::from_str(text).expect("a discount record")
+}
+
+/// Paying for `who`'s cart as quoted with `code`, with the card `number`.
+fn pay(shop: &dyn Shop, who: &str, code: Option<&str>, number: &str) -> Result<shopfront::domain::Order, ShopError> {
+    let mut request = paying(shop.quote(who, code)?);
+    request.code = code.map(str::to_string);
+    request.payment =
+        shopfront::domain::checkout::PaymentChoice::NewCard { card: common::card(number), remember: false };
+    shop.checkout(who, &request)
+}
+
+#[test]
+fn the_worked_example_through_the_shop() {
+    for backend in BACKENDS {
+        let (_dir, shop, _, _) = stocked(*backend);
+        let sticker = shop
+            .create_product("boss", ProductDraft::from_input("Sticker", "0.30", "10", "Fun", "").unwrap())
+            .unwrap()
+            .product_id;
+        let mut settings = (*shop.settings()).clone();
+        settings.tax.rate_percent = shopfront::domain::TaxRate::parse("8.25").unwrap();
+        shop.save_settings("boss", settings.clone()).unwrap();
+        assert!(matches!(shop.save_settings("alice", settings), Err(ShopError::NotAdmin)));
+        shop.save_discount("boss", None, code(r#"{"code": "ten10", "kind": "percent", "value": 10}"#)).unwrap();
+        shop.add_to_cart("alice", &sticker, 3).unwrap();
+        let quote = shop.quote("alice", Some(" Ten10 ")).unwrap();
+        let figures = [quote.subtotal, quote.discount, quote.shipping, quote.tax, quote.total].map(|m| m.cents());
+        assert_eq!(figures, [90, 9, 500, 7, 588]);
+        let order = pay(&*shop, "alice", Some("TEN10"), common::TEST_CARD).unwrap();
+        assert_eq!(order.total.cents(), 588);
+        assert_eq!(order.discount_code.as_deref(), Some("TEN10"));
+        assert_eq!((order.subtotal.map(|m| m.cents()), order.discount.cents(), order.tax.cents()), (Some(90), 9, 7));
+        assert_eq!(order.payment.as_ref().map(|p| p.label()), Some("Visa •••• 4242".to_string()));
+        assert_eq!(order.address.as_deref(), Some(&common::test_address()));
+    }
+}
+
+#[test]
+fn codes_are_checked_in_order_and_uses_come_back_on_cancel() {
+    for backend in BACKENDS {
+        let (dir, shop, mug, _) = stocked(*backend);
+        shop.register("bob", "b0b-pass").unwrap();
+        let discount = code(r#"{"code": "ONCE", "kind": "fixed", "value": 1.00, "max_uses": 1, "min_subtotal": 5.00}"#);
+        shop.save_discount("boss", None, discount.clone()).unwrap();
+        let taken = shop.save_discount("boss", None, code(r#"{"code": "once", "kind": "free_shipping"}"#)).unwrap_err();
+        assert_eq!(taken.to_string(), "There is already a code ONCE");
+        shop.add_to_cart("alice", &mug, 1).unwrap();
+        shop.add_to_cart("bob", &mug, 2).unwrap();
+        let message = |who: &str, typed: &str| shop.apply_code(who, typed).unwrap_err().to_string();
+        assert_eq!(message("alice", "nope"), "There is no code \"NOPE\"");
+        assert_eq!(message("alice", "once"), "The code ONCE needs a subtotal of at least $5.00");
+        assert_eq!(shop.apply_code("bob", "once").unwrap().code, "ONCE");
+        // Bob takes the only use; a second handle (another copy) cannot take it again.
+        let order = pay(&*shop, "bob", Some("ONCE"), common::TEST_CARD).unwrap();
+        assert_eq!(order.total.cents(), 900 - 100 + 500);
+        let other = backend.second_handle(&dir);
+        other.add_to_cart("alice", &mug, 1).unwrap();
+        assert_eq!(message("alice", "ONCE"), "The code ONCE has been used up");
+        let seen = other.quote("alice", None).unwrap();
+        let mut stale = paying(seen);
+        stale.code = Some("ONCE".into());
+        let Err(ShopError::Checkout(problems)) = other.checkout("alice", &stale) else { panic!("must refuse") };
+        assert_eq!(problems[0].to_string(), "The code ONCE has been used up");
+        // Cancelling gives the use back.
+        shop.cancel_order("bob", &order.order_id).unwrap();
+        assert_eq!(shop.apply_code("alice", "once").unwrap().code, "ONCE");
+        assert_eq!(shop.discounts("boss").unwrap()[0].1, 0, "no use counted for a cancelled order");
+        shop.set_discount_active("boss", "once", false).unwrap();
+        assert_eq!(message("alice", "ONCE"), "The code ONCE is not active");
+        assert!(shop.delete_discount("boss", "ONCE").unwrap_err().to_string().contains("deactivate it instead"));
+    }
+}
+
+#[test]
+fn a_declined_card_writes_nothing_and_no_card_number_is_ever_stored() {
+    for backend in BACKENDS {
+        let (dir, shop, mug, _) = stocked(*backend);
+        shop.add_to_cart("alice", &mug, 1).unwrap();
+        let before = common::folder_snapshot(dir.path());
+        for (number, why) in [
+            ("4000 0000 0000 0002", "Your card was declined"),
+            ("4000 0000 0000 9995", "Insufficient funds"),
+            ("4000 0000 0000 0069", "Your card has expired"),
+            ("4000 0000 0000 0127", "Incorrect CVC"),
+            ("4242 4242 4242 4241", "That card number is not valid"),
+        ] {
+            let refused = pay(&*shop, "alice", None, number).unwrap_err();
+            assert_eq!((refused.to_string(), refused.kind()), (why.to_string(), ErrorKind::Refused));
+        }
+        assert_eq!(common::folder_snapshot(dir.path()), before, "a refused payment changes no file");
+        // Remembered: the card on file holds brand, last four and expiry only.
+        let mut request = paying(shop.quote("alice", None).unwrap());
+        request.payment = shopfront::domain::checkout::PaymentChoice::NewCard {
+            card: common::card("5555 5555 5555 4444"),
+            remember: true,
+        };
+        shop.checkout("alice", &request).unwrap();
+        let profile = shop.profile("alice").unwrap();
+        assert_eq!(profile.cards.iter().map(|c| c.label()).collect::<Vec<_>>(), ["Mastercard •••• 4444  12/39"]);
+        assert_eq!(profile.addresses, vec![common::test_address()]);
+        // Paying with it again asks only for its CVC.
+        shop.add_to_cart("alice", &mug, 1).unwrap();
+        let mut again = paying(shop.quote("alice", None).unwrap());
+        again.payment =
+            shopfront::domain::checkout::PaymentChoice::OnFile { card: profile.cards[0].clone(), cvc: "12".into() };
+        assert_eq!(shop.checkout("alice", &again).unwrap_err().to_string(), "The CVC is the 3 digits on the card");
+        again.payment =
+            shopfront::domain::checkout::PaymentChoice::OnFile { card: profile.cards[0].clone(), cvc: "321".into() };
+        assert_eq!(shop.checkout("alice", &again).unwrap().payment.map(|p| p.last4), Some("4444".to_string()));
+        assert_eq!(shop.profile("alice").unwrap().addresses.len(), 1, "the same address is kept once");
+        for (name, bytes) in common::folder_snapshot(dir.path()) {
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in ["5555555555554444", "5555 5555 5555 4444", "4000000000000002", "\"321\"", "\"123\""] {
+                assert!(!text.contains(secret), "{name} holds {secret}");
+            }
+        }
+    }
+}
