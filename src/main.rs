@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use shopfront::app::filter::rank_once;
-use shopfront::cli::{AdminCommand, Cli, Command};
+use shopfront::cli::{AdminCommand, Cli, Command, DiscountCommand};
 use shopfront::domain::text::printable;
 use shopfront::shop::{FolderShop, Shop};
 use shopfront::store::{self, AdminOutcome, FileKind, Store};
@@ -19,6 +19,53 @@ fn main() -> ExitCode {
         Some(Command::Check) => check(&data_dir),
         Some(Command::Search { query, limit, json }) => search(&data_dir, &query, limit, json),
         Some(Command::Admin(AdminCommand::Add { username, password_stdin: _ })) => admin_add(&data_dir, &username),
+        Some(Command::Admin(AdminCommand::Discount(DiscountCommand::Add {
+            code,
+            percent,
+            fixed,
+            free_shipping,
+            min_subtotal,
+            starts,
+            expires,
+            max_uses,
+            per_user,
+        }))) => {
+            let (kind, value) = match (percent, fixed, free_shipping) {
+                (Some(p), _, _) => ("percent", p),
+                (_, Some(amount), _) => ("fixed", amount),
+                (_, _, true) => ("free_shipping", String::new()),
+                _ => ("", String::new()),
+            };
+            let text = |o: Option<String>| o.unwrap_or_default();
+            let (min_subtotal, starts, expires) = (text(min_subtotal), text(starts), text(expires));
+            let (max_uses, per_user) = (text(max_uses), text(per_user));
+            let input = shopfront::domain::discount::DiscountInput {
+                code: &code,
+                kind,
+                value: &value,
+                min_subtotal: &min_subtotal,
+                starts: &starts,
+                expires: &expires,
+                max_uses: &max_uses,
+                per_user: &per_user,
+                active: true,
+            };
+            discount_add(&data_dir, &input)
+        }
+        Some(Command::Admin(AdminCommand::Settings {
+            shipping,
+            free_over,
+            tax_percent,
+            tax_included,
+            tax_excluded,
+        })) => {
+            let included = match (tax_included, tax_excluded) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            settings(&data_dir, shipping, free_over, tax_percent, included)
+        }
         None => run_app(&data_dir, !cli.no_mouse),
     };
     match result {
@@ -196,6 +243,56 @@ fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot print: {e}").into()),
         _ => Ok(()),
     }
+}
+
+/// `admin discount add`: the admin form's checks, the same messages.
+fn discount_add(data_dir: &std::path::Path, input: &shopfront::domain::discount::DiscountInput) -> Result<(), Failure> {
+    if input.kind.is_empty() {
+        return Err("say what the code gives: --percent N, --fixed AMOUNT or --free-shipping".to_string().into());
+    }
+    let discount = input.parse().map_err(|(_, message)| message)?;
+    let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let saved = store.save_discount_as_owner(discount).map_err(|e| e.to_string())?;
+    println!("added code {}: {}", printable(&saved.code), saved.benefit());
+    Ok(())
+}
+
+/// `admin settings`: changes what was given, prints the settings.
+fn settings(
+    data_dir: &std::path::Path,
+    shipping: Option<String>,
+    free_over: Option<String>,
+    tax_percent: Option<String>,
+    included: Option<bool>,
+) -> Result<(), Failure> {
+    let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
+        store.data().settings.clone()
+    } else {
+        store
+            .change_settings_as_owner(|current| {
+                let [name, flat, over, tax] = current.input_values();
+                let over = match free_over.as_deref() {
+                    Some("none") => String::new(),
+                    Some(amount) => amount.to_string(),
+                    None => over,
+                };
+                let values = [
+                    name.as_str(),
+                    shipping.as_deref().unwrap_or(&flat),
+                    &over,
+                    tax_percent.as_deref().unwrap_or(&tax),
+                ];
+                current
+                    .with_input(values, included.unwrap_or(current.tax.included_in_prices))
+                    .map_err(|(_, message)| store::StoreError::Invalid(message))
+            })
+            .map_err(|e| e.to_string())?
+    };
+    let free = saved.shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
+    let included = if saved.tax.included_in_prices { "included in prices" } else { "added at checkout" };
+    println!("shipping {} ({free}), tax {} % {included}", saved.shipping.flat, saved.tax.rate_percent);
+    Ok(())
 }
 
 fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> {

@@ -6,7 +6,7 @@ use common::keys::{press, press_with, type_text};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use shopfront::app::{App, Dialog, Form, MessageKind, Screen, keymap};
-use shopfront::domain::OrderStatus;
+use shopfront::domain::Money;
 
 fn message(app: &App) -> String {
     app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default()
@@ -49,7 +49,7 @@ fn customers_never_see_admin_tabs_or_keys() {
 #[test]
 fn new_product_form_validates_and_creates() {
     let (dir, mut app) = admin_shop();
-    assert_eq!(app.tabs().len(), 5);
+    assert_eq!(app.tabs().len(), 7);
     press(&mut app, KeyCode::Char('4'));
     assert_eq!(app.screen, Screen::AdminProducts);
     press(&mut app, KeyCode::Char('n'));
@@ -178,10 +178,12 @@ fn all_orders_filter_advance_and_cancel() {
     assert_eq!(app.admin_orders.ids, ["O0001"]);
     press(&mut app, KeyCode::Enter);
     // Checkout placed it paid: the next step is shipping.
+    // Shipping asks for a tracking number (optional: Enter leaves it out).
     press(&mut app, KeyCode::Char('m'));
-    assert_eq!(app.dialog, Some(Dialog::ConfirmAdvance { order_id: "O0001".into(), to: OrderStatus::Shipped }));
+    assert!(matches!(&app.form, Some(Form::Fields(f)) if f.title == " Ship order O0001 "), "{:?}", app.form);
     press(&mut app, KeyCode::Enter);
     assert_eq!(message(&app), "Order O0001 is now shipped");
+    assert_eq!(app.order("O0001").unwrap().tracking, None);
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(error(&app), "Order O0001 is shipped; only placed or paid orders can be cancelled");
     press(&mut app, KeyCode::Enter);
@@ -257,4 +259,53 @@ fn slash_on_an_admin_order_page_filters_all_orders() {
     assert_eq!(app.screen, Screen::AdminOrders);
     assert!(app.admin_orders.filter_focused);
     assert!(!app.catalog.filter_focused);
+}
+
+#[test]
+fn discount_codes_and_settings_from_their_tabs() {
+    let (dir, mut app) = admin_shop();
+    press(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.screen, Screen::AdminDiscounts);
+    press(&mut app, KeyCode::Char('n'));
+    common::keys::fill_form(&mut app, &["summer", "percent", "150"]);
+    assert_eq!(form_error(&app), "A percentage is a whole number from 1 to 100");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('n'));
+    common::keys::fill_form(&mut app, &["summer", "percent", "15", "20", "", "2026-12-31", "100", "1"]);
+    assert_eq!(message(&app), "Created code SUMMER: 15 % off");
+    assert!(read(dir.path(), "discounts.json").contains(r#""code":"SUMMER","kind":"percent","value":15.0"#));
+    assert_eq!(app.discounts().len(), 1);
+    press(&mut app, KeyCode::Char('A'));
+    assert_eq!(message(&app), "Code SUMMER is inactive");
+    press(&mut app, KeyCode::Char('D'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "Deleted code SUMMER");
+    assert!(app.discounts().is_empty());
+
+    press(&mut app, KeyCode::Char('7'));
+    assert_eq!(app.screen, Screen::AdminSettings);
+    press(&mut app, KeyCode::Char('e'));
+    // Shipping $4.00, never free, 8.25 % tax added.
+    press(&mut app, KeyCode::Tab);
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "4");
+    press(&mut app, KeyCode::Tab);
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Tab);
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "8.25");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(message(&app), "Settings saved");
+    let settings = read(dir.path(), "settings.json");
+    assert!(settings.contains("\"flat\": 4.0") && settings.contains("\"free_over\": null"), "{settings}");
+    assert!(settings.contains("\"rate_percent\": 8.25"), "{settings}");
+    assert_eq!(app.settings().shipping.flat, Money::from_cents(400));
+
+    // Shipping an order asks for its tracking number.
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('m'));
+    common::keys::fill_form(&mut app, &["1Z999AA10123456784"]);
+    assert_eq!(message(&app), "Order O0001 is now shipped");
+    assert_eq!(app.order("O0001").unwrap().tracking.as_deref(), Some("1Z999AA10123456784"));
 }

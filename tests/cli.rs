@@ -190,3 +190,53 @@ fn search_notices_an_in_place_edit_that_keeps_size_and_mtime() {
     let found = search("mug");
     assert!(found.contains("Amber Mug") && !found.contains("Green Mug"), "{found}");
 }
+
+/// `admin discount add` and `admin settings` check what the admin forms
+/// check, with the same messages, exit 1 on a refusal, and write nothing then.
+#[test]
+fn discount_codes_and_settings_from_the_command_line() {
+    let dir = temp_dir();
+    let run = |args: &[&str]| {
+        let out = shopfront().arg("--data-dir").arg(dir.path()).args(args).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text.trim().to_string())
+    };
+    assert_eq!(
+        run(&["admin", "discount", "add", " ten10 ", "--percent", "10", "--per-user", "1", "--expires", "2026-12-31"]),
+        (Some(0), "added code TEN10: 10 % off".to_string())
+    );
+    assert_eq!(
+        run(&["admin", "discount", "add", "Ten10", "--fixed", "5"]),
+        (Some(1), "error: There is already a code TEN10".to_string())
+    );
+    assert_eq!(
+        run(&["admin", "discount", "add", "BIG", "--percent", "150"]),
+        (Some(1), "error: A percentage is a whole number from 1 to 100".to_string())
+    );
+    assert_eq!(
+        run(&["admin", "discount", "add", "SHIP", "--free-shipping", "--min-subtotal", "20", "--max-uses", "0"]),
+        (Some(1), "error: A limit is a whole number of at least 1 (empty: no limit)".to_string())
+    );
+    assert_eq!(run(&["admin", "discount", "add", "SHIP", "--free-shipping"]).0, Some(0));
+    let codes = std::fs::read_to_string(dir.path().join("discounts.json")).unwrap();
+    assert_eq!(codes.lines().filter(|l| l.contains("\"code\"")).count(), 2, "{codes}");
+    assert!(codes.contains(r#""expires":"2026-12-31 00:00:00","max_uses":null,"max_uses_per_user":1"#), "{codes}");
+
+    assert_eq!(
+        run(&["admin", "settings", "--shipping", "4.50", "--free-over", "none", "--tax-percent", "8.25"]),
+        (Some(0), "shipping $4.50 (never free), tax 8.25 % added at checkout".to_string())
+    );
+    let before = std::fs::read(dir.path().join("settings.json")).unwrap();
+    assert_eq!(
+        run(&["admin", "settings", "--tax-percent", "8.2555"]),
+        (
+            Some(1),
+            "error: Tax must be a percentage from 0 to 100 with at most 3 decimals, like 8.25 (not \"8.2555\")".into()
+        )
+    );
+    assert_eq!(std::fs::read(dir.path().join("settings.json")).unwrap(), before, "a refusal writes nothing");
+    assert_eq!(
+        run(&["admin", "settings", "--tax-included", "--free-over", "60"]),
+        (Some(0), "shipping $4.50 (free from $60.00), tax 8.25 % included in prices".to_string())
+    );
+}

@@ -211,6 +211,33 @@ fn admin_tabs() {
         press(app, KeyCode::Char('4'));
         press(app, KeyCode::Char('?'));
     });
+    admin_snapshot("admin_discounts_empty", |app, _| press(app, KeyCode::Char('6')));
+    admin_snapshot("admin_discounts", |app, dir| {
+        std::fs::write(
+            dir.join("discounts.json"),
+            r#"[{"code": "TEN10", "kind": "percent", "value": 10, "expires": "2026-12-31 23:59:59", "max_uses_per_user": 1},
+{"code": "SHIPFREE", "kind": "free_shipping", "min_subtotal": 20.00, "max_uses": 100, "active": false},
+{"code": "FIVER", "kind": "fixed", "value": 5.00}]"#,
+        )
+        .unwrap();
+        press(app, KeyCode::Char('6'));
+        press(app, KeyCode::Down);
+    });
+    admin_snapshot("admin_discount_form", |app, _| {
+        press(app, KeyCode::Char('6'));
+        press(app, KeyCode::Char('n'));
+        type_text(app, "TEN10");
+        press(app, KeyCode::Tab);
+        type_text(app, "percent");
+        press(app, KeyCode::Tab);
+        type_text(app, "110");
+        common::keys::press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    });
+    admin_snapshot("admin_settings", |app, _| press(app, KeyCode::Char('7')));
+    admin_snapshot("admin_settings_form", |app, _| {
+        press(app, KeyCode::Char('7'));
+        press(app, KeyCode::Char('e'));
+    });
 }
 
 #[test]
@@ -389,7 +416,7 @@ fn the_minimum_size_is_complete() {
 #[test]
 fn the_header_names_the_user_at_the_minimum_width() {
     let (_dir, mut app) = admin_shop_at(60, 16);
-    for tab in ['1', '2', '3', '4', '5'] {
+    for tab in ['1', '2', '3', '4', '5', '6', '7'] {
         press(&mut app, KeyCode::Char(tab));
         let terminal = render(&app, 60, 16);
         let buffer = terminal.backend().buffer();

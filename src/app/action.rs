@@ -11,11 +11,14 @@ pub enum Tab {
     Orders,
     Products,
     AllOrders,
+    Discounts,
+    Settings,
 }
 
 impl Tab {
     pub const SHOPPER: [Tab; 3] = [Tab::Catalog, Tab::Cart, Tab::Orders];
-    pub const ADMIN: [Tab; 5] = [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Products, Tab::AllOrders];
+    pub const ADMIN: [Tab; 7] =
+        [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Products, Tab::AllOrders, Tab::Discounts, Tab::Settings];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -24,6 +27,8 @@ impl Tab {
             Tab::Orders => "Orders",
             Tab::Products => "Products",
             Tab::AllOrders => "All orders",
+            Tab::Discounts => "Discounts",
+            Tab::Settings => "Settings",
         }
     }
 
@@ -34,11 +39,13 @@ impl Tab {
             Tab::Orders => 3,
             Tab::Products => 4,
             Tab::AllOrders => 5,
+            Tab::Discounts => 6,
+            Tab::Settings => 7,
         }
     }
 
     pub fn admin_only(self) -> bool {
-        matches!(self, Tab::Products | Tab::AllOrders)
+        matches!(self, Tab::Products | Tab::AllOrders | Tab::Discounts | Tab::Settings)
     }
 }
 
@@ -67,8 +74,14 @@ pub enum Action {
     PlaceOrder,
     /// Open the cart's promo code field.
     PromoCode,
-    /// `n` on a checkout list: a new address or card.
+    /// `n` on a checkout list or the discounts: a new address, card or code.
     AddNew,
+    /// `e` on a list: edit the selected item (a discount code, the settings).
+    EditSelected,
+    /// `A` on the discounts: activate or deactivate the selected code.
+    ToggleActive,
+    /// `D` on the discounts: delete the selected code (asks first).
+    DeleteSelected,
     /// `y` / Enter in a confirmation.
     Confirm,
     /// `n` / Esc in a confirmation.

@@ -209,6 +209,7 @@ impl App {
                 self.detail_scroll = 0;
             }
             (Action::AdvanceOrder, Some(order)) => match order.status.next() {
+                Some(OrderStatus::Shipped) => self.ask_tracking(order.order_id),
                 Some(to) => self.dialog = Some(Dialog::ConfirmAdvance { order_id: order.order_id, to }),
                 None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
             },

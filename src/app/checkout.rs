@@ -202,6 +202,9 @@ impl App {
     // ---- the forms ----
 
     pub(super) fn submit_fields_form(&mut self) {
+        if self.submit_admin_fields() {
+            return;
+        }
         let Some(Form::Fields(form)) = &self.form else { return };
         match form.purpose.clone() {
             FieldsPurpose::Promo => {
@@ -243,6 +246,7 @@ impl App {
                     Err(error) => self.fields_form_error(Some(error.field()), error.to_string()),
                 }
             }
+            FieldsPurpose::Discount(_) | FieldsPurpose::Settings | FieldsPurpose::Tracking(_) => {}
             FieldsPurpose::Cvc(card) => {
                 let cvc = form.value(0).trim().to_string();
                 if card.expiry < this_month() {

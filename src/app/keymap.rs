@@ -27,6 +27,8 @@ pub enum Context {
     AdminProducts,
     AdminOrders,
     AdminOrderDetail,
+    AdminDiscounts,
+    AdminSettings,
     /// A product or stock form has focus.
     Form,
     /// Checkout: the saved addresses or cards.
@@ -221,8 +223,18 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::AdminOrderDetail, K::Char('m'), NONE, Action::AdvanceOrder, "next status", true),
     bind(C::AdminOrderDetail, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
     bind(C::AdminOrderDetail, K::Esc, NONE, Action::Back, "back", true),
+    // Admin: discount codes and settings
+    bind(C::AdminDiscounts, K::Char('n'), NONE, Action::AddNew, "new code", true),
+    bind(C::AdminDiscounts, K::Char('e'), NONE, Action::EditSelected, "edit", true),
+    bind(C::AdminDiscounts, K::Enter, NONE, Action::EditSelected, "edit", false),
+    bind(C::AdminDiscounts, K::Char('A'), NONE, Action::ToggleActive, "(de)activate", true),
+    bind(C::AdminDiscounts, K::Char('D'), NONE, Action::DeleteSelected, "delete", true),
+    bind(C::AdminSettings, K::Char('e'), NONE, Action::EditSelected, "edit settings", true),
+    bind(C::AdminSettings, K::Enter, NONE, Action::EditSelected, "edit settings", false),
     bind(C::AdminShop, K::Char('4'), NONE, Action::ShowTab(Tab::Products), "products (admin)", false),
     bind(C::AdminShop, K::Char('5'), NONE, Action::ShowTab(Tab::AllOrders), "all orders (admin)", false),
+    bind(C::AdminShop, K::Char('6'), NONE, Action::ShowTab(Tab::Discounts), "discount codes (admin)", false),
+    bind(C::AdminShop, K::Char('7'), NONE, Action::ShowTab(Tab::Settings), "shop settings (admin)", false),
     // Anywhere in the shop when no field has focus
     bind(C::Shop, K::Char('1'), NONE, Action::ShowTab(Tab::Catalog), "catalog", false),
     bind(C::Shop, K::Char('2'), NONE, Action::ShowTab(Tab::Cart), "cart", false),

@@ -54,8 +54,10 @@ pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab], current: Option<Tab>) -
     ])
     .areas(area);
     let title_width = SHOP_TITLE.len() as u16 + 1;
+    // Compact labels (` 4 `) carry their own spacing: no gap between them.
+    let gap = |compact: bool| u16::from(!compact);
     let tabs_width = |compact: bool| -> u16 {
-        tabs.iter().map(|&t| tab_label(t, compact && Some(t) != current).chars().count() as u16 + 1).sum()
+        tabs.iter().map(|&t| tab_label(t, compact && Some(t) != current).chars().count() as u16 + gap(compact)).sum()
     };
     let fits = |used: u16| header.x + used + HEADER_RIGHT <= header.right();
     let compact = !fits(title_width + tabs_width(false));
@@ -67,7 +69,7 @@ pub fn frame(area: Rect, show_stats: bool, tabs: &[Tab], current: Option<Tab>) -
         .map(|&tab| {
             let width = tab_label(tab, compact && Some(tab) != current).chars().count() as u16;
             let rect = Rect::new(x, header.y, width, 1).intersection(header);
-            x += width + 1;
+            x += width + gap(compact);
             (tab, rect)
         })
         .collect();
@@ -156,7 +158,7 @@ mod tests {
         assert_eq!(f.footer, Rect::new(0, 23, 80, 1));
         assert_eq!(f.tabs[0].1, Rect::new(12, 0, 11, 1));
         let with_stats = frame(Rect::new(0, 0, 80, 24), true, &Tab::ADMIN, Some(Tab::Cart));
-        assert_eq!(with_stats.tabs.len(), 5);
+        assert_eq!(with_stats.tabs.len(), 7);
         // Too narrow for every title: only the current tab keeps its title.
         assert_eq!(with_stats.tabs[0].1.width, 3);
         assert_eq!(with_stats.tabs[1].1.width, 8);

@@ -10,6 +10,7 @@ impl App {
             Screen::Catalog => self.catalog.hits.len(),
             Screen::Cart => self.current_cart().items.len(),
             Screen::Checkout => self.checkout_list_len(),
+            Screen::AdminDiscounts => self.admin_discounts.len(),
             Screen::Orders => self.orders.ids.len(),
             Screen::AdminProducts => self.admin_products.hits.len(),
             Screen::AdminOrders => self.admin_orders.ids.len(),
@@ -33,6 +34,7 @@ impl App {
             Screen::Catalog => Some(&mut self.catalog.cursor),
             Screen::Cart => Some(&mut self.cart),
             Screen::Checkout => Some(&mut self.checkout.cursor),
+            Screen::AdminDiscounts => Some(&mut self.discount_cursor),
             Screen::Orders => Some(&mut self.orders.cursor),
             Screen::AdminProducts => Some(&mut self.admin_products.cursor),
             Screen::AdminOrders => Some(&mut self.admin_orders.cursor),
@@ -99,7 +101,7 @@ impl App {
             Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
             Screen::AdminOrders => Some(layout::filtered_list(body, false).rows),
             Screen::Cart => Some(layout::table(body, self.cart_summary_height()).1),
-            Screen::Orders => Some(layout::table(body, 0).1),
+            Screen::Orders | Screen::AdminDiscounts => Some(layout::table(body, 0).1),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod action;
 mod admin;
+mod admin_pricing;
 mod checkout;
 pub mod filter;
 pub mod filter_worker;
@@ -39,8 +40,8 @@ pub use views::{
 
 use crate::domain::product::parse_stock_change;
 use crate::domain::{
-    Cart, CartError, Discount, Order, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote, Role,
-    Settings,
+    Cart, CartError, Discount, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote,
+    Role, Settings,
 };
 use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
 use refusal::Refusal;
@@ -76,6 +77,8 @@ pub enum Screen {
     AdminProducts,
     AdminOrders,
     AdminOrderDetail,
+    AdminDiscounts,
+    AdminSettings,
 }
 
 impl Screen {
@@ -87,6 +90,8 @@ impl Screen {
             Screen::Orders | Screen::OrderDetail => Some(Tab::Orders),
             Screen::AdminProducts => Some(Tab::Products),
             Screen::AdminOrders | Screen::AdminOrderDetail => Some(Tab::AllOrders),
+            Screen::AdminDiscounts => Some(Tab::Discounts),
+            Screen::AdminSettings => Some(Tab::Settings),
         }
     }
 }
@@ -109,6 +114,9 @@ pub struct App {
     /// The admin's Products tab: every product, archived ones too.
     pub admin_products: CatalogView,
     pub admin_orders: AdminOrdersView,
+    /// The admin's Discounts tab: every code and its uses so far.
+    admin_discounts: Vec<(Discount, u32)>,
+    pub discount_cursor: ListCursor,
     /// An admin form open over the screen.
     pub form: Option<Form>,
     /// First line shown of a detail page (product, order) taller than the screen.
@@ -169,6 +177,8 @@ impl App {
             settings,
             promo: None,
             checkout: CheckoutView::default(),
+            admin_discounts: Vec::new(),
+            discount_cursor: ListCursor::default(),
             worker: Worker::spawn(Arc::clone(&shop)),
             shop,
             notices,
@@ -376,6 +386,8 @@ impl App {
             Screen::AdminProducts => Context::AdminProducts,
             Screen::AdminOrders => Context::AdminOrders,
             Screen::AdminOrderDetail => Context::AdminOrderDetail,
+            Screen::AdminDiscounts => Context::AdminDiscounts,
+            Screen::AdminSettings => Context::AdminSettings,
         };
         if self.is_admin() { vec![screen, Context::AdminShop, Context::Shop] } else { vec![screen, Context::Shop] }
     }
@@ -566,6 +578,8 @@ impl App {
                 Screen::Orders | Screen::OrderDetail => self.update_orders(other),
                 Screen::AdminProducts => self.update_admin_products(other),
                 Screen::AdminOrders | Screen::AdminOrderDetail => self.update_admin_orders(other),
+                Screen::AdminDiscounts => self.update_admin_discounts(other),
+                Screen::AdminSettings => self.update_admin_settings(other),
                 Screen::Login => {}
             },
         }
@@ -588,6 +602,11 @@ impl App {
                 self.admin_orders.detail = None;
                 Screen::AdminOrders
             }
+            Tab::Discounts => {
+                self.request(Request::LoadDiscounts);
+                Screen::AdminDiscounts
+            }
+            Tab::Settings => Screen::AdminSettings,
         };
         self.catalog.filter_focused = false;
         self.admin_products.filter_focused = false;
@@ -611,6 +630,8 @@ impl App {
         self.orders = OrdersView::default();
         self.admin_orders = AdminOrdersView::default();
         self.admin_products = CatalogView::empty();
+        self.admin_discounts = Vec::new();
+        self.discount_cursor = ListCursor::default();
         self.form = None;
         self.catalog.query.reset();
         self.catalog.filter_focused = false;
@@ -634,6 +655,7 @@ impl App {
                         self.request(Request::AdvanceOrder { order_id, to, tracking: None })
                     }
                     Dialog::ConfirmDiscard => self.form = None,
+                    Dialog::ConfirmDeleteDiscount { code } => self.request(Request::DeleteDiscount { code }),
                 }
             }
             _ => {}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::worker::Done;
 use super::*;
 use crate::domain::checkout::CheckoutRequest;
-use crate::domain::{Order, OrderStatus, ProductDetails, ProductDraft};
+use crate::domain::{Order, OrderStatus, ProductDetails, ProductDraft, Settings};
 use crate::shop::{Account, Profile, Shop, ShopError};
 
 /// One change to the shop, with everything it needs captured when asked.
@@ -76,6 +76,21 @@ pub enum Request {
     DeleteProduct {
         product_id: String,
     },
+    LoadDiscounts,
+    SaveDiscount {
+        original: Option<String>,
+        discount: Discount,
+    },
+    SetDiscountActive {
+        code: String,
+        active: bool,
+    },
+    DeleteDiscount {
+        code: String,
+    },
+    SaveSettings {
+        settings: Settings,
+    },
 }
 
 impl fmt::Debug for Request {
@@ -102,6 +117,11 @@ impl fmt::Debug for Request {
             Request::ChangeStock { product_id, change } => write!(f, "ChangeStock({product_id} {change:+})"),
             Request::AdvanceOrder { order_id, to, .. } => write!(f, "AdvanceOrder({order_id} → {to})"),
             Request::DeleteProduct { product_id } => write!(f, "DeleteProduct({product_id})"),
+            Request::LoadDiscounts => write!(f, "LoadDiscounts"),
+            Request::SaveDiscount { discount, .. } => write!(f, "SaveDiscount({})", discount.code),
+            Request::SetDiscountActive { code, active } => write!(f, "SetDiscountActive({code}, {active})"),
+            Request::DeleteDiscount { code } => write!(f, "DeleteDiscount({code})"),
+            Request::SaveSettings { .. } => write!(f, "SaveSettings"),
         }
     }
 }
@@ -119,6 +139,8 @@ impl Request {
                 | Request::ChangeStock { .. }
                 | Request::PlaceOrder { .. }
                 | Request::ApplyCode { .. }
+                | Request::SaveDiscount { .. }
+                | Request::SaveSettings { .. }
         )
     }
 }
@@ -133,6 +155,8 @@ pub enum Outcome {
     Receipt(PathBuf),
     Code(Discount),
     Profile(Profile),
+    Discounts(Vec<(Discount, u32)>),
+    Settings(Settings),
 }
 
 impl App {
@@ -199,6 +223,9 @@ impl App {
             // New shipping or tax: every figure on screen follows.
             self.settings = self.shop.settings();
             self.requote();
+        }
+        if (changed.pricing || changed.orders) && self.screen == Screen::AdminDiscounts {
+            self.request(Request::LoadDiscounts);
         }
         if (changed.carts || changed.orders) && self.session.is_some() {
             self.request(Request::Refresh);
@@ -301,6 +328,28 @@ impl App {
             (Request::AdvanceOrder { .. }, Ok(Outcome::Order(order))) => {
                 self.info(format!("Order {} is now {}", order.order_id, order.status));
             }
+            (Request::LoadDiscounts, Ok(Outcome::Discounts(discounts))) => self.admin_discounts = discounts,
+            (Request::SaveDiscount { original, .. }, Ok(Outcome::Code(discount))) => {
+                let verb = if original.is_some() { "Saved" } else { "Created" };
+                self.pricing_saved(format!("{verb} code {}: {}", discount.code, discount.benefit()));
+            }
+            (Request::SetDiscountActive { .. }, Ok(Outcome::Code(discount))) => {
+                let state = if discount.active { "active" } else { "inactive" };
+                self.pricing_saved(format!("Code {} is {state}", discount.code));
+            }
+            (Request::DeleteDiscount { .. }, Ok(Outcome::Code(discount))) => {
+                self.pricing_saved(format!("Deleted code {}", discount.code));
+            }
+            (Request::SaveSettings { .. }, Ok(Outcome::Settings(settings))) => {
+                self.settings = Arc::new(settings);
+                self.requote();
+                self.pricing_saved("Settings saved".to_string());
+            }
+            (Request::SaveDiscount { .. } | Request::SaveSettings { .. }, Err(err))
+                if err.kind() == crate::shop::ErrorKind::Refused =>
+            {
+                self.fields_form_error(None, err.to_string());
+            }
             (Request::DeleteProduct { .. }, Ok(Outcome::Product(product))) => {
                 self.info(format!("Deleted {} {}", product.product_id, product.name));
             }
@@ -346,5 +395,12 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
             Outcome::Order(shop.set_order_status(who, order_id, *to, tracking.as_deref())?)
         }
         Request::DeleteProduct { product_id } => Outcome::Product(shop.delete_product(who, product_id)?),
+        Request::LoadDiscounts => Outcome::Discounts(shop.discounts(who)?),
+        Request::SaveDiscount { original, discount } => {
+            Outcome::Code(shop.save_discount(who, original.as_deref(), discount.clone())?)
+        }
+        Request::SetDiscountActive { code, active } => Outcome::Code(shop.set_discount_active(who, code, *active)?),
+        Request::DeleteDiscount { code } => Outcome::Code(shop.delete_discount(who, code)?),
+        Request::SaveSettings { settings } => Outcome::Settings(shop.save_settings(who, settings.clone())?),
     })
 }

@@ -280,6 +280,11 @@ pub enum FieldsPurpose {
     Cvc(CardOnFile),
     /// The cart's promo code.
     Promo,
+    /// A new discount code (`None`) or the code being edited.
+    Discount(Option<String>),
+    Settings,
+    /// The tracking number of the order about to ship.
+    Tracking(String),
 }
 
 /// A form of text fields and at most one yes/no toggle (after the fields;
@@ -399,6 +404,9 @@ pub enum Dialog {
     },
     /// Esc on a form with typed changes.
     ConfirmDiscard,
+    ConfirmDeleteDiscount {
+        code: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

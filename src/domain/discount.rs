@@ -210,6 +210,124 @@ impl Discount {
     }
 }
 
+/// What the admin form and the CLI give for a code, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiscountInput<'a> {
+    pub code: &'a str,
+    /// `percent`, `fixed` or `free_shipping` (also `free shipping`, `%`, `$`).
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub min_subtotal: &'a str,
+    pub starts: &'a str,
+    pub expires: &'a str,
+    pub max_uses: &'a str,
+    pub per_user: &'a str,
+    pub active: bool,
+}
+
+/// The form's fields in order (`DiscountInput`'s, less `active`).
+pub const INPUT_FIELDS: [&str; 8] =
+    ["Code", "Kind", "Value", "Min subtotal", "Starts", "Expires", "Max uses", "Per shopper"];
+
+impl DiscountInput<'_> {
+    /// The discount typed, checked; or which field (of `INPUT_FIELDS`) is
+    /// wrong and why. Empty optional fields mean "none".
+    pub fn parse(&self) -> Result<Discount, (usize, String)> {
+        let code = normalize_code(self.code);
+        if !valid_code(&code) {
+            return Err((0, format!("A code is {CODE_MIN}–{CODE_MAX} letters, digits, - or _")));
+        }
+        let kind = match self.kind.trim().to_lowercase().replace([' ', '-'], "_").as_str() {
+            "percent" | "%" => DiscountKind::Percent,
+            "fixed" | "$" | "amount" => DiscountKind::Fixed,
+            "free_shipping" | "shipping" => DiscountKind::FreeShipping,
+            _ => return Err((1, "Kind is percent, fixed or free_shipping".into())),
+        };
+        let value = match kind {
+            DiscountKind::FreeShipping if self.value.trim().is_empty() => None,
+            DiscountKind::FreeShipping => return Err((2, "A free-shipping code has no value: leave it empty".into())),
+            DiscountKind::Percent => {
+                let percent: u8 = self
+                    .value
+                    .trim()
+                    .trim_end_matches('%')
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|p| (1..=100).contains(p))
+                    .ok_or((2, "A percentage is a whole number from 1 to 100".to_string()))?;
+                Some(Money::from_cents(i64::from(percent) * 100))
+            }
+            DiscountKind::Fixed => Some(
+                super::product::parse_price_input(self.value)
+                    .map_err(|_| (2, format!("An amount off is above $0.00 and at most {PRICE_MAX}, like 5.00")))?,
+            ),
+        };
+        let min_subtotal = match self.min_subtotal.trim() {
+            "" | "0" => Money::ZERO,
+            text => super::product::parse_price_input(text)
+                .map_err(|_| (3, format!("The minimum subtotal is an amount up to {PRICE_MAX}, like 20.00")))?,
+        };
+        let when = |text: &str, field: usize| -> Result<Option<Timestamp>, (usize, String)> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let full = if text.len() == 10 { format!("{text} 00:00:00") } else { text.to_string() };
+            Timestamp::parse(&full).map(Some).map_err(|_| (field, "A date is YYYY-MM-DD or YYYY-MM-DD HH:MM:SS".into()))
+        };
+        let limit = |text: &str, field: usize| -> Result<Option<u32>, (usize, String)> {
+            match text.trim() {
+                "" => Ok(None),
+                text => text
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .map(Some)
+                    .ok_or((field, "A limit is a whole number of at least 1 (empty: no limit)".into())),
+            }
+        };
+        let discount = Discount {
+            code,
+            kind,
+            value,
+            min_subtotal,
+            starts: when(self.starts, 4)?,
+            expires: when(self.expires, 5)?,
+            max_uses: limit(self.max_uses, 6)?,
+            max_uses_per_user: limit(self.per_user, 7)?,
+            active: self.active,
+            extra: Extra::default(),
+        };
+        discount.validate().map_err(|message| (5, message))?;
+        Ok(discount)
+    }
+}
+
+impl Discount {
+    /// The form's values for this code (`INPUT_FIELDS` order).
+    pub fn input_values(&self) -> [String; 8] {
+        let value = match (self.kind, self.value) {
+            (DiscountKind::Percent, Some(p)) => (p.cents() / 100).to_string(),
+            (DiscountKind::Fixed, Some(amount)) => amount.to_input_string(),
+            _ => String::new(),
+        };
+        let when = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+        let limit = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let min = if self.min_subtotal.is_zero() { String::new() } else { self.min_subtotal.to_input_string() };
+        [
+            self.code.clone(),
+            self.kind.as_str().to_string(),
+            value,
+            min,
+            when(self.starts),
+            when(self.expires),
+            limit(self.max_uses),
+            limit(self.max_uses_per_user),
+        ]
+    }
+}
+
 impl fmt::Display for DiscountKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
@@ -297,6 +415,41 @@ mod tests {
         assert_eq!(fixed.amount_off(Money::from_cents(3000)), Money::from_cents(500));
         let all = Discount { value: Some(Money::from_cents(10_000)), ..ten_percent() };
         assert_eq!(all.amount_off(Money::from_cents(1234)), Money::from_cents(1234));
+    }
+
+    #[test]
+    fn typed_codes_are_checked_field_by_field() {
+        let typed = DiscountInput {
+            code: " summer-26 ",
+            kind: "percent",
+            value: "15",
+            min_subtotal: "20",
+            expires: "2026-12-31",
+            per_user: "1",
+            active: true,
+            ..DiscountInput::default()
+        };
+        let parsed = typed.parse().unwrap();
+        assert_eq!((parsed.code.as_str(), parsed.value), ("SUMMER-26", Some(Money::from_cents(1500))));
+        assert_eq!(parsed.expires.map(|t| t.to_string()).as_deref(), Some("2026-12-31 00:00:00"));
+        assert_eq!(parsed.input_values()[2], "15");
+        let wrong = |change: &dyn Fn(&mut DiscountInput)| {
+            let mut input = typed.clone();
+            change(&mut input);
+            input.parse().unwrap_err().0
+        };
+        assert_eq!(wrong(&|i| i.code = "x"), 0);
+        assert_eq!(wrong(&|i| i.kind = "bogus"), 1);
+        assert_eq!(wrong(&|i| i.value = "101"), 2);
+        assert_eq!(wrong(&|i| i.value = "12.5"), 2);
+        assert_eq!(wrong(&|i| i.min_subtotal = "lots"), 3);
+        assert_eq!(wrong(&|i| i.starts = "tomorrow"), 4);
+        assert_eq!(wrong(&|i| i.max_uses = "0"), 6);
+        assert_eq!(wrong(&|i| i.per_user = "-1"), 7);
+        let free = DiscountInput { kind: "free shipping", value: "", ..typed.clone() }.parse().unwrap();
+        assert_eq!((free.kind, free.value), (DiscountKind::FreeShipping, None));
+        let fixed = DiscountInput { kind: "fixed", value: "$5", ..typed }.parse().unwrap();
+        assert_eq!(fixed.value, Some(Money::from_cents(500)));
     }
 
     #[test]

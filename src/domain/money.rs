@@ -79,6 +79,12 @@ impl Money {
         self.decimal().to_string()
     }
 
+    /// The amount as a form shows it for editing: `5.00`, `1234.50`.
+    pub fn to_input_string(self) -> String {
+        let abs = self.cents.unsigned_abs();
+        format!("{}{}.{:02}", if self.cents < 0 { "-" } else { "" }, abs / 100, abs % 100)
+    }
+
     /// The same text, to format without an intermediate string.
     pub fn decimal(self) -> Decimal {
         Decimal(self)

@@ -115,6 +115,51 @@ impl Settings {
     }
 }
 
+/// The settings form's fields in order, and its toggle.
+pub const INPUT_FIELDS: [&str; 4] = ["Shop name", "Shipping", "Free over", "Tax %"];
+pub const INCLUDED_TOGGLE: &str = "Tax included in prices";
+
+impl Settings {
+    /// The form's values for these settings.
+    pub fn input_values(&self) -> [String; 4] {
+        [
+            self.shop_name.clone(),
+            self.shipping.flat.to_input_string(),
+            self.shipping.free_over.map(|m| m.to_input_string()).unwrap_or_default(),
+            self.tax.rate_percent.to_string(),
+        ]
+    }
+
+    /// These settings with the typed values (fields we do not know are
+    /// kept); or which field is wrong and why. An empty "Free over" means
+    /// shipping is never free.
+    pub fn with_input(&self, values: [&str; 4], included: bool) -> Result<Settings, (usize, String)> {
+        let [name, flat, free_over, tax] = values;
+        let money = |text: &str, field: usize, what: &str| -> Result<Money, (usize, String)> {
+            let text = text.trim();
+            let digits = text.strip_prefix('$').unwrap_or(text);
+            let parsed = if digits.starts_with('.') {
+                Money::parse_exact(&format!("0{digits}"))
+            } else {
+                Money::parse_exact(digits)
+            };
+            parsed
+                .ok()
+                .filter(|m| *m >= Money::ZERO && *m <= PRICE_MAX)
+                .ok_or((field, format!("{what} is an amount from $0.00 to {PRICE_MAX}, like 5.00")))
+        };
+        let mut settings = self.clone();
+        settings.shop_name = name.trim().to_string();
+        settings.shipping.flat = money(flat, 1, "Shipping")?;
+        settings.shipping.free_over =
+            if free_over.trim().is_empty() { None } else { Some(money(free_over, 2, "Free over")?) };
+        settings.tax.rate_percent = TaxRate::parse(tax).map_err(|message| (3, message))?;
+        settings.tax.included_in_prices = included;
+        settings.validate().map_err(|message| (0, message))?;
+        Ok(settings)
+    }
+}
+
 /// A tax rate in thousandths of a percent (8.25 % is 8250): at most three
 /// decimals, from 0 to 100 %. Read and written as its exact decimal text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -241,6 +286,21 @@ mod tests {
         assert_eq!(TaxRate(7000).to_string(), "7");
         assert_eq!(TaxRate(7125).to_string(), "7.125");
         assert!(serde_json::from_str::<Settings>(r#"{"tax": {"rate_percent": 8.2555}}"#).is_err());
+    }
+
+    #[test]
+    fn typed_settings_are_checked_field_by_field() {
+        let current = Settings::default();
+        let typed = current.with_input(["My Shop", "4.5", "", "7.125"], true).unwrap();
+        assert_eq!(typed.shipping.flat, Money::from_cents(450));
+        assert_eq!(typed.shipping.free_over, None);
+        assert_eq!(typed.tax.rate_percent, TaxRate(7125));
+        assert!(typed.tax.included_in_prices);
+        assert_eq!(typed.input_values(), ["My Shop".to_string(), "4.50".into(), "".into(), "7.125".into()]);
+        assert_eq!(current.with_input(["", "5", "50", "0"], false).unwrap_err().0, 0);
+        assert_eq!(current.with_input(["S", "-1", "50", "0"], false).unwrap_err().0, 1);
+        assert_eq!(current.with_input(["S", "5", "lots", "0"], false).unwrap_err().0, 2);
+        assert_eq!(current.with_input(["S", "5", "50", "8.2555"], false).unwrap_err().0, 3);
     }
 
     #[test]

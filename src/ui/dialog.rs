@@ -30,6 +30,9 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         Dialog::ConfirmAdvance { order_id, to } => {
             (" Move order? ", vec![Line::from(format!("Mark order {order_id} as {to}?")), Line::from("")])
         }
+        Dialog::ConfirmDeleteDiscount { code } => {
+            (" Delete code? ", vec![Line::from(format!("Delete the discount code {code} for good?")), Line::from("")])
+        }
         Dialog::ConfirmDiscard => {
             (" Discard changes? ", vec![Line::from("Close the form and lose what you typed?"), Line::from("")])
         }

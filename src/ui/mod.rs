@@ -1,6 +1,7 @@
 //! Drawing. Reads `App`, never changes it: every function takes `&App`.
 
 mod admin_orders;
+mod admin_pricing;
 mod admin_products;
 mod cart;
 mod catalog;
@@ -55,6 +56,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::AdminOrderDetail => {
             orders::draw_detail(frame, parts.body, app, app.admin_orders.detail.as_deref(), theme)
         }
+        Screen::AdminDiscounts => admin_pricing::draw_discounts(frame, parts.body, app, theme),
+        Screen::AdminSettings => admin_pricing::draw_settings(frame, parts.body, app, theme),
         Screen::Login => {}
     }
     if let Some(open) = &app.form {
