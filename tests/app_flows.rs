@@ -501,3 +501,53 @@ fn the_quantity_chooser_counts_what_is_already_in_the_cart() {
     press(&mut app, KeyCode::Char('a'));
     assert_eq!(error(&app), "Gone Lamp is out of stock");
 }
+
+#[test]
+fn a_returning_shopper_uses_the_saved_address_and_card() {
+    let (dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    common::keys::fill_form(&mut app, &common::keys::ADDRESS);
+    // Card form: the name is filled from the address; tick "Remember".
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "5555 5555 5555 4444");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "12/39");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "123");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char(' '));
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(message(&app).starts_with("Order O0001 placed and paid"), "{}", message(&app));
+    let users = read(dir.path(), "users.json");
+    assert!(users.contains(r#""cards":[{"brand":"mastercard","last4":"4444","expiry":{"year":2039,"month":12}}]"#));
+    assert!(!users.contains("5555") && !users.contains("\"123\""), "{users}");
+
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.checkout.profile.addresses.len(), 1, "the saved address is offered");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Payment);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "99");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(form_error(&app), "The CVC is the 3 digits on the card");
+    type_text(&mut app, "9");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Review);
+    press(&mut app, KeyCode::Enter);
+    assert!(message(&app).starts_with("Order O0002 placed and paid"), "{}", message(&app));
+    let order = app.order("O0002").unwrap();
+    assert_eq!(order.payment.as_ref().map(|p| p.label()), Some("Mastercard •••• 4444".to_string()));
+}
+
+fn form_error(app: &App) -> String {
+    match &app.form {
+        Some(shopfront::app::Form::Fields(form)) => form.error.clone().unwrap_or_default(),
+        other => panic!("no checkout form open: {other:?}"),
+    }
+}

@@ -162,3 +162,78 @@ proptest! {
         }
     }
 }
+
+#[derive(Clone, Debug)]
+enum CodeOp {
+    /// A shopper on one copy fills the cart and checks out with the code.
+    Buy { copy: usize, user: usize, stale: bool },
+    /// A shopper on one copy cancels one of their orders (giving its use back).
+    Cancel { copy: usize, user: usize, nth: usize },
+}
+
+fn code_op() -> impl Strategy<Value = CodeOp> {
+    prop_oneof![
+        3 => (0..2usize, 0..USERS.len(), any::<bool>()).prop_map(|(copy, user, stale)| CodeOp::Buy { copy, user, stale }),
+        1 => (0..2usize, 0..USERS.len(), 0..3usize).prop_map(|(copy, user, nth)| CodeOp::Cancel { copy, user, nth }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A code with 2 uses in all and 1 per shopper, used from two copies in
+    /// any order with cancels between: never more orders carry it than its
+    /// limits allow, counting only orders not cancelled.
+    #[test]
+    fn code_limits_hold_across_two_copies(ops in proptest::collection::vec(code_op(), 1..24)) {
+        let dir = temp_dir();
+        for entry in fs::read_dir(template()).expect("template") {
+            let entry = entry.expect("entry");
+            fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+        }
+        fs::write(
+            dir.path().join("discounts.json"),
+            r#"[{"code": "TWICE", "kind": "fixed", "value": 0.05, "max_uses": 2, "max_uses_per_user": 1}]"#,
+        )
+        .expect("codes");
+        let mut copies = [open(dir.path()), open(dir.path())];
+        for op in ops {
+            match op {
+                CodeOp::Buy { copy, user, stale } => {
+                    let who = USERS[user];
+                    let _ = copies[copy].add_to_cart(who, "P4", 1);
+                    if !stale {
+                        copies[copy].refresh().expect("refresh");
+                    }
+                    // The shopper reviewed the quote with the code applied, as the app shows it.
+                    let cart = copies[copy].cart(who);
+                    let code = copies[copy].data().discounts.rows()[0].clone();
+                    let settings = copies[copy].data().settings.clone();
+                    let pricing = shopfront::domain::Pricing::new(&settings, Some(&code));
+                    let Ok(seen) = shopfront::domain::quote(&cart.items, &pricing) else { continue };
+                    let mut request = paying(seen);
+                    request.code = Some("twice".into());
+                    let _ = copies[copy].checkout(who, &request);
+                }
+                CodeOp::Cancel { copy, user, nth } => {
+                    copies[copy].refresh().expect("refresh");
+                    let ids: Vec<String> =
+                        copies[copy].data().orders_of(USERS[user]).iter().map(|o| o.order_id.clone()).collect();
+                    if let Some(id) = ids.get(nth) {
+                        let _ = copies[copy].cancel_order(USERS[user], id);
+                    }
+                }
+            }
+            let check = open(dir.path());
+            let live: Vec<_> = check.data().orders.rows().iter().filter(|o| o.uses_code("TWICE")).collect();
+            prop_assert!(live.len() <= 2, "{} live orders carry the code", live.len());
+            for user in USERS {
+                let mine = live.iter().filter(|o| o.username == user).count();
+                prop_assert!(mine <= 1, "{} uses by {}", mine, user);
+            }
+            for order in &live {
+                prop_assert_eq!(order.discount.cents(), 5);
+            }
+        }
+    }
+}

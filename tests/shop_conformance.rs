@@ -394,3 +394,23 @@ fn a_declined_card_writes_nothing_and_no_card_number_is_ever_stored() {
         }
     }
 }
+
+#[test]
+fn a_settings_change_after_the_review_places_nothing() {
+    for backend in BACKENDS {
+        let (dir, shop, mug, _) = stocked(*backend);
+        shop.add_to_cart("alice", &mug, 1).unwrap();
+        let reviewed = paying(shop.quote("alice", None).unwrap());
+        // Another copy raises the shipping meanwhile.
+        let other = backend.second_handle(&dir);
+        let mut settings = (*other.settings()).clone();
+        settings.shipping.flat = "7.00".parse().unwrap();
+        other.save_settings("boss", settings).unwrap();
+        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &reviewed) else { panic!("must refuse") };
+        assert_eq!(problems, vec![Problem::QuoteChanged]);
+        assert!(shop.orders_of("alice").unwrap().is_empty(), "nothing placed");
+        let fresh = shop.quote("alice", None).unwrap();
+        assert_eq!(fresh.shipping.cents(), 700, "the new quote shows the new shipping");
+        assert_eq!(shop.checkout("alice", &paying(fresh)).unwrap().total.cents(), 450 + 700);
+    }
+}
