@@ -111,6 +111,7 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
 fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     let inspection = store::inspect(data_dir).map_err(|e| e.to_string())?;
     let data = &inspection.data;
+    shopfront::domain::money::set_currency_symbol(&data.settings.currency);
     let plaintext = data.users.rows().iter().filter(|u| u.has_plaintext_password()).count();
     println!("data folder: {}", printable(&data_dir.display().to_string()));
     for kind in FileKind::ALL.into_iter().filter(|k| *k != FileKind::Settings) {
@@ -145,6 +146,10 @@ struct SearchRow {
 
 fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
     store::check_folder(data_dir).map_err(|e| e.to_string())?;
+    // Prices in the shop's currency; a damaged settings.json is `check`'s to report.
+    if let Ok(settings) = store::read_shop_settings(data_dir) {
+        shopfront::domain::money::set_currency_symbol(&settings.currency);
+    }
     let limit = limit.unwrap_or(usize::MAX);
     let path = data_dir.join(store::FileKind::Products.file_name());
     // Read, not mapped: a data file someone truncates by hand meanwhile must
@@ -252,6 +257,7 @@ fn discount_add(data_dir: &std::path::Path, input: &shopfront::domain::discount:
     }
     let discount = input.parse().map_err(|(_, message)| message)?;
     let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    shopfront::domain::money::set_currency_symbol(&store.data().settings.currency);
     let saved = store.save_discount_as_owner(discount).map_err(|e| e.to_string())?;
     println!("added code {}: {}", printable(&saved.code), saved.benefit());
     Ok(())
@@ -271,7 +277,7 @@ fn settings(
     } else {
         store
             .change_settings_as_owner(|current| {
-                let [name, flat, over, tax] = current.input_values();
+                let [name, currency, flat, over, tax] = current.input_values();
                 let over = match free_over.as_deref() {
                     Some("none") => String::new(),
                     Some(amount) => amount.to_string(),
@@ -279,6 +285,7 @@ fn settings(
                 };
                 let values = [
                     name.as_str(),
+                    currency.as_str(),
                     shipping.as_deref().unwrap_or(&flat),
                     &over,
                     tax_percent.as_deref().unwrap_or(&tax),
@@ -289,6 +296,7 @@ fn settings(
             })
             .map_err(|e| e.to_string())?
     };
+    shopfront::domain::money::set_currency_symbol(&saved.currency);
     let free = saved.shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
     let included = if saved.tax.included_in_prices { "included in prices" } else { "added at checkout" };
     println!("shipping {} ({free}), tax {} % {included}", saved.shipping.flat, saved.tax.rate_percent);

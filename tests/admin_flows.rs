@@ -286,7 +286,8 @@ fn discount_codes_and_settings_from_their_tabs() {
     press(&mut app, KeyCode::Char('7'));
     assert_eq!(app.screen, Screen::AdminSettings);
     press(&mut app, KeyCode::Char('e'));
-    // Shipping $4.00, never free, 8.25 % tax added.
+    // Shipping $4.00, never free, 8.25 % tax added (past name and currency).
+    press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Tab);
     press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
     type_text(&mut app, "4");

@@ -240,3 +240,20 @@ fn discount_codes_and_settings_from_the_command_line() {
         (Some(0), "shipping $4.50 (free from $60.00), tax 8.25 % included in prices".to_string())
     );
 }
+
+/// The shop's currency symbol from settings.json is what every amount shows.
+#[test]
+fn amounts_show_the_shops_currency() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    std::fs::write(dir.path().join("settings.json"), r#"{"currency": "€", "shipping": {"flat": 3.00}}"#).unwrap();
+    let out = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "mug"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("€4.50"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = shopfront().arg("--data-dir").arg(dir.path()).arg("check").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("settings:  shipping €3.00 (free from €50.00), tax 0 % added"), "{text}");
+    std::fs::write(dir.path().join("settings.json"), r#"{"currency": "12"}"#).unwrap();
+    let out = shopfront().arg("--data-dir").arg(dir.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("settings.json: Currency is a symbol"), "{out:?}");
+}

@@ -93,7 +93,7 @@ impl App {
                 }
             }
             FieldsPurpose::Settings => {
-                let values = [form.value(0), form.value(1), form.value(2), form.value(3)];
+                let values = [form.value(0), form.value(1), form.value(2), form.value(3), form.value(4)];
                 match self.settings.with_input(values, toggle) {
                     Ok(settings) => self.request(Request::SaveSettings { settings }),
                     Err((field, message)) => self.fields_form_error(Some(field), message),

@@ -104,8 +104,23 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// The shop's currency symbol (settings.json's `currency`), shown before
+/// every amount. One shop per process, so one symbol: set when the shop's
+/// settings are read or changed, `$` until then.
+static CURRENCY: std::sync::RwLock<Option<std::sync::Arc<str>>> = std::sync::RwLock::new(None);
+
+pub fn set_currency_symbol(symbol: &str) {
+    let symbol = (symbol != "$").then(|| std::sync::Arc::from(symbol));
+    *CURRENCY.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = symbol;
+}
+
+fn currency_symbol() -> std::sync::Arc<str> {
+    let current = CURRENCY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    current.clone().unwrap_or_else(|| std::sync::Arc::from("$"))
+}
+
 impl fmt::Display for Money {
-    /// `$1,234.50`: a dollar sign, thousands separators and always two decimals.
+    /// `$1,234.50`: the currency symbol, thousands separators and always two decimals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.cents < 0 { "-" } else { "" };
         let abs = self.cents.unsigned_abs();
@@ -117,7 +132,7 @@ impl fmt::Display for Money {
             }
             grouped.push(ch);
         }
-        f.pad(&format!("{sign}${grouped}.{:02}", abs % 100))
+        f.pad(&format!("{sign}{}{grouped}.{:02}", currency_symbol(), abs % 100))
     }
 }
 

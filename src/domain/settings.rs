@@ -19,6 +19,9 @@ pub const SHOP_NAME_MAX: usize = 60;
 pub struct Settings {
     #[serde(default = "default_shop_name")]
     pub shop_name: String,
+    /// The symbol shown before amounts (`$`, `€`, `CHF `).
+    #[serde(default = "default_currency")]
+    pub currency: String,
     #[serde(default)]
     pub shipping: Shipping,
     #[serde(default)]
@@ -63,6 +66,12 @@ fn default_shop_name() -> String {
     "Shopfront".to_string()
 }
 
+fn default_currency() -> String {
+    "$".to_string()
+}
+
+pub const CURRENCY_MAX: usize = 4;
+
 fn default_flat() -> Money {
     Money::from_cents(500)
 }
@@ -75,6 +84,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             shop_name: default_shop_name(),
+            currency: default_currency(),
             shipping: Shipping::default(),
             tax: Tax::default(),
             extra: Extra::default(),
@@ -98,6 +108,13 @@ impl Settings {
         if name.chars().any(char::is_control) {
             return Err("Shop name cannot contain control characters".into());
         }
+        let currency = self.currency.as_str();
+        if currency.trim().is_empty()
+            || currency.chars().count() > CURRENCY_MAX
+            || currency.chars().any(|c| c.is_control() || c.is_ascii_digit() || c == '-' || c == '.' || c == ',')
+        {
+            return Err(format!("Currency is a symbol of 1–{CURRENCY_MAX} characters, like $ or € (no digits)"));
+        }
         if self.shipping.flat < Money::ZERO || self.shipping.flat > PRICE_MAX {
             return Err(format!("Shipping must be between $0.00 and {PRICE_MAX}"));
         }
@@ -116,14 +133,15 @@ impl Settings {
 }
 
 /// The settings form's fields in order, and its toggle.
-pub const INPUT_FIELDS: [&str; 4] = ["Shop name", "Shipping", "Free over", "Tax %"];
+pub const INPUT_FIELDS: [&str; 5] = ["Shop name", "Currency", "Shipping", "Free over", "Tax %"];
 pub const INCLUDED_TOGGLE: &str = "Tax included in prices";
 
 impl Settings {
     /// The form's values for these settings.
-    pub fn input_values(&self) -> [String; 4] {
+    pub fn input_values(&self) -> [String; 5] {
         [
             self.shop_name.clone(),
+            self.currency.clone(),
             self.shipping.flat.to_input_string(),
             self.shipping.free_over.map(|m| m.to_input_string()).unwrap_or_default(),
             self.tax.rate_percent.to_string(),
@@ -133,8 +151,8 @@ impl Settings {
     /// These settings with the typed values (fields we do not know are
     /// kept); or which field is wrong and why. An empty "Free over" means
     /// shipping is never free.
-    pub fn with_input(&self, values: [&str; 4], included: bool) -> Result<Settings, (usize, String)> {
-        let [name, flat, free_over, tax] = values;
+    pub fn with_input(&self, values: [&str; 5], included: bool) -> Result<Settings, (usize, String)> {
+        let [name, currency, flat, free_over, tax] = values;
         let money = |text: &str, field: usize, what: &str| -> Result<Money, (usize, String)> {
             let text = text.trim();
             let digits = text.strip_prefix('$').unwrap_or(text);
@@ -150,12 +168,14 @@ impl Settings {
         };
         let mut settings = self.clone();
         settings.shop_name = name.trim().to_string();
-        settings.shipping.flat = money(flat, 1, "Shipping")?;
+        // A trailing space is kept: `CHF ` reads `CHF 5.00`.
+        settings.currency = currency.trim_start().to_string();
+        settings.shipping.flat = money(flat, 2, "Shipping")?;
         settings.shipping.free_over =
-            if free_over.trim().is_empty() { None } else { Some(money(free_over, 2, "Free over")?) };
-        settings.tax.rate_percent = TaxRate::parse(tax).map_err(|message| (3, message))?;
+            if free_over.trim().is_empty() { None } else { Some(money(free_over, 3, "Free over")?) };
+        settings.tax.rate_percent = TaxRate::parse(tax).map_err(|message| (4, message))?;
         settings.tax.included_in_prices = included;
-        settings.validate().map_err(|message| (0, message))?;
+        settings.validate().map_err(|message| (if message.starts_with("Currency") { 1 } else { 0 }, message))?;
         Ok(settings)
     }
 }
@@ -267,7 +287,9 @@ mod tests {
         let written = serde_json::to_string(&settings).unwrap();
         let again: Settings = serde_json::from_str(&written).unwrap();
         assert_eq!(again, settings);
-        assert!(written.contains(r#""currency":"$""#), "unknown fields are kept: {written}");
+        assert!(written.contains(r#""currency":"$""#), "{written}");
+        let odd: Settings = serde_json::from_str(r#"{"vat_number": "GB123"}"#).unwrap();
+        assert!(serde_json::to_string(&odd).unwrap().contains(r#""vat_number":"GB123""#), "unknown fields are kept");
         assert!(written.contains(r#""rate_percent":8.25"#), "{written}");
     }
 
@@ -291,16 +313,18 @@ mod tests {
     #[test]
     fn typed_settings_are_checked_field_by_field() {
         let current = Settings::default();
-        let typed = current.with_input(["My Shop", "4.5", "", "7.125"], true).unwrap();
+        let typed = current.with_input(["My Shop", "€", "4.5", "", "7.125"], true).unwrap();
+        assert_eq!(typed.currency, "€");
         assert_eq!(typed.shipping.flat, Money::from_cents(450));
         assert_eq!(typed.shipping.free_over, None);
         assert_eq!(typed.tax.rate_percent, TaxRate(7125));
         assert!(typed.tax.included_in_prices);
-        assert_eq!(typed.input_values(), ["My Shop".to_string(), "4.50".into(), "".into(), "7.125".into()]);
-        assert_eq!(current.with_input(["", "5", "50", "0"], false).unwrap_err().0, 0);
-        assert_eq!(current.with_input(["S", "-1", "50", "0"], false).unwrap_err().0, 1);
-        assert_eq!(current.with_input(["S", "5", "lots", "0"], false).unwrap_err().0, 2);
-        assert_eq!(current.with_input(["S", "5", "50", "8.2555"], false).unwrap_err().0, 3);
+        assert_eq!(typed.input_values(), ["My Shop".to_string(), "€".into(), "4.50".into(), "".into(), "7.125".into()]);
+        assert_eq!(current.with_input(["", "$", "5", "50", "0"], false).unwrap_err().0, 0);
+        assert_eq!(current.with_input(["S", "12", "5", "50", "0"], false).unwrap_err().0, 1);
+        assert_eq!(current.with_input(["S", "$", "-1", "50", "0"], false).unwrap_err().0, 2);
+        assert_eq!(current.with_input(["S", "$", "5", "lots", "0"], false).unwrap_err().0, 3);
+        assert_eq!(current.with_input(["S", "$", "5", "50", "8.2555"], false).unwrap_err().0, 4);
     }
 
     #[test]

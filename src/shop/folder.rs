@@ -44,6 +44,7 @@ impl FolderShop {
         let catalog = Catalog::build(store.data().products.rows(), None);
         let seen = FileKind::ALL.map(|kind| store.version(kind));
         let settings = Arc::new(store.data().settings.clone());
+        crate::domain::money::set_currency_symbol(&settings.currency);
         Arc::new(FolderShop {
             settings: Mutex::new(settings),
             dir: store.dir().to_path_buf(),
@@ -120,6 +121,7 @@ impl FolderShop {
             pricing: differs(FileKind::Discounts) || differs(FileKind::Settings),
         };
         if differs(FileKind::Settings) {
+            crate::domain::money::set_currency_symbol(&store.data().settings.currency);
             *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(store.data().settings.clone());
         }
         *seen = now;

@@ -1027,6 +1027,12 @@ fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Tab
     }
 }
 
+/// The shop's settings as the files hold them, read without locking (for
+/// read-only tools; a file is always replaced whole).
+pub fn read_shop_settings(dir: &Path) -> Result<Settings, StoreError> {
+    Ok(read_settings(dir)?)
+}
+
 /// Reads settings.json; a missing file means the defaults.
 fn read_settings(dir: &Path) -> Result<Settings, LoadError> {
     let name = FileKind::Settings.file_name();

@@ -104,6 +104,7 @@ pub fn draw_settings(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let edit = keymap::hint(keymap::Context::AdminSettings, &[Action::EditSelected], "edits them");
     let lines = vec![
         Line::from(format!("Shop name      {}", settings.display_name())),
+        Line::from(format!("Currency       {}", crate::domain::text::printable(&settings.currency))),
         Line::from(format!("Shipping       {}", shipping.flat)),
         Line::from(format!("Free shipping  {free}")),
         Line::from(format!("Tax            {tax_line}")),
