@@ -551,3 +551,29 @@ fn form_error(app: &App) -> String {
         other => panic!("no checkout form open: {other:?}"),
     }
 }
+
+#[test]
+fn esc_in_checkout_forms_keeps_what_was_typed() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    type_text(&mut app, "Ada Lovelace");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "12 Main St");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.dialog.is_none() && app.form.is_none(), "no question, the form steps back");
+    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Address);
+    press(&mut app, KeyCode::Char('n'));
+    let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
+    assert_eq!((form.value(0), form.value(1)), ("Ada Lovelace", "12 Main St"));
+    // Finish it; a declined card comes back with its name and expiry, not its number.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    common::keys::to_review(&mut app, "4000 0000 0000 0002");
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Payment);
+    press(&mut app, KeyCode::Char('n'));
+    let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
+    assert_eq!((form.value(0), form.value(1), form.value(2), form.value(3)), ("Ada Lovelace", "", "12/39", ""));
+}

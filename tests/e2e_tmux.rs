@@ -47,12 +47,14 @@ impl Tmux {
         self.run(&["send-keys", "-t", "shop", "-l", text]);
     }
 
-    /// Types `values` into the open form, Tab between them, and saves.
+    /// Types `values` into the open form's fields, Tab between them, and saves.
     fn fill_form(&self, values: &[&str]) {
         for (i, value) in values.iter().enumerate() {
             if i > 0 {
                 self.keys(&["Tab"]);
             }
+            // Replace what the field holds (a card form keeps a declined card's expiry).
+            self.keys(&["End", "C-u"]);
             if !value.is_empty() {
                 self.type_text(value);
             }

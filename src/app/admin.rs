@@ -54,6 +54,12 @@ impl App {
     pub(super) fn update_form(&mut self, action: Action) {
         let Some(form) = self.form.as_mut() else { return };
         match (form, action) {
+            (Form::Fields(fields), Action::Back) if fields.keeps_draft() => {
+                // Checkout forms step back keeping what was typed.
+                let draft = fields.values();
+                self.checkout.keep_draft(&fields.purpose, draft);
+                self.form = None;
+            }
             (form, Action::Back) => {
                 if form.changed() {
                     self.dialog = Some(Dialog::ConfirmDiscard);

@@ -65,16 +65,19 @@ impl App {
 
     fn open_address_form(&mut self) {
         let labels: Vec<&'static str> = address::FIELDS.iter().map(|(label, _)| *label).collect();
-        let mut form =
-            FieldsForm::new(FieldsPurpose::Address, " Shipping address ", &labels, vec![String::new(); labels.len()]);
+        let values = self.checkout.address_draft.clone().unwrap_or_else(|| vec![String::new(); labels.len()]);
+        let mut form = FieldsForm::new(FieldsPurpose::Address, " Shipping address ", &labels, values);
         form.note = Some("Street line 2, Region and Phone are optional.".into());
         self.form = Some(Form::Fields(Box::new(form)));
     }
 
     fn open_card_form(&mut self) {
         let name = self.checkout.address.as_ref().map(|a| a.full_name.clone()).unwrap_or_default();
-        let mut values = vec![String::new(); CARD_FIELDS.len()];
-        values[0] = name;
+        let values = self.checkout.card_draft.clone().unwrap_or_else(|| {
+            let mut values = vec![String::new(); CARD_FIELDS.len()];
+            values[0] = name;
+            values
+        });
         let mut form = FieldsForm::new(FieldsPurpose::Card, " Pay by card ", &CARD_FIELDS, values);
         form.masked[3] = true;
         form.toggle = Some(("Remember this card", false));
@@ -225,6 +228,7 @@ impl App {
                 match Address::from_fields(values) {
                     Ok(address) => {
                         self.form = None;
+                        self.checkout.address_draft = None;
                         self.address_chosen(address);
                     }
                     Err(error) => self.fields_form_error(Some(error.field), error.message),
@@ -241,6 +245,9 @@ impl App {
                 match check_card(&card, this_month()) {
                     Ok(_) => {
                         self.form = None;
+                        // A declined card comes back with its name and expiry, never its number.
+                        self.checkout.card_draft =
+                            Some(vec![card.name.clone(), String::new(), card.expiry.clone(), String::new()]);
                         self.payment_chosen(PaymentChoice::NewCard { card, remember });
                     }
                     Err(error) => self.fields_form_error(Some(error.field()), error.to_string()),

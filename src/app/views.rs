@@ -348,6 +348,16 @@ impl FieldsForm {
     pub fn changed(&self) -> bool {
         self.fields.iter().zip(&self.initial).any(|(field, initial)| field.value() != initial)
     }
+
+    pub fn values(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.value().to_string()).collect()
+    }
+
+    /// Checkout's address and card forms close on Esc keeping what was
+    /// typed (offered again when they reopen) instead of asking.
+    pub fn keeps_draft(&self) -> bool {
+        matches!(self.purpose, FieldsPurpose::Address | FieldsPurpose::Card)
+    }
 }
 
 /// Where the shopper is in the checkout.
@@ -383,6 +393,20 @@ pub struct CheckoutView {
     /// Why the last payment did not go through.
     pub error: Option<String>,
     pub placed: Option<Order>,
+    /// What was typed in the address and card forms when they were left
+    /// with Esc (in memory only, gone when the checkout ends).
+    pub address_draft: Option<Vec<String>>,
+    pub card_draft: Option<Vec<String>>,
+}
+
+impl CheckoutView {
+    pub fn keep_draft(&mut self, purpose: &FieldsPurpose, values: Vec<String>) {
+        match purpose {
+            FieldsPurpose::Address => self.address_draft = Some(values),
+            FieldsPurpose::Card => self.card_draft = Some(values),
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

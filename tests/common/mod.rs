@@ -164,13 +164,15 @@ pub mod keys {
         }
     }
 
-    /// Fills the open form's fields in order (Tab between them) and saves
-    /// it with Ctrl-S.
+    /// Fills the open form's fields in order (Tab between them), replacing
+    /// what they held, and saves it with Ctrl-S.
     pub fn fill_form(app: &mut App, values: &[&str]) {
         for (i, value) in values.iter().enumerate() {
             if i > 0 {
                 press(app, KeyCode::Tab);
             }
+            press_with(app, KeyCode::End, KeyModifiers::NONE);
+            press_with(app, KeyCode::Char('u'), KeyModifiers::CONTROL);
             type_text(app, value);
         }
         press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
