@@ -237,3 +237,56 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Whatever the lines, settings and code: total = subtotal − discount +
+    /// shipping + added tax, nothing is negative, the discount never exceeds
+    /// the subtotal, and shipping is free exactly when the rules say so.
+    #[test]
+    fn every_quote_adds_up(
+        lines in proptest::collection::vec((1u32..50, 1i64..100_000), 1..6),
+        flat in 0i64..2_000,
+        free_over in proptest::option::of(0i64..20_000),
+        rate in 0u32..=100_000,
+        included in any::<bool>(),
+        code in proptest::option::of((0u8..3, 1i64..20_000)),
+    ) {
+        use shopfront::domain::{CartLine, Discount, DiscountKind, Pricing, Settings, TaxRate, quote};
+        let items: Vec<CartLine> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, &(qty, cents))| CartLine {
+                product_id: format!("P{i}"),
+                qty,
+                unit_price: Money::from_cents(cents),
+                extra: Default::default(),
+            })
+            .collect();
+        let mut settings = Settings::default();
+        settings.shipping.flat = Money::from_cents(flat);
+        settings.shipping.free_over = free_over.map(Money::from_cents);
+        settings.tax.rate_percent = TaxRate::from_thousandths(rate);
+        settings.tax.included_in_prices = included;
+        let discount = code.map(|(kind, value)| {
+            let (kind, value) = match kind {
+                0 => (DiscountKind::Percent, Some(Money::from_cents((value % 100 + 1) * 100))),
+                1 => (DiscountKind::Fixed, Some(Money::from_cents(value))),
+                _ => (DiscountKind::FreeShipping, None),
+            };
+            serde_json::from_value::<Discount>(serde_json::json!({"code": "CODE", "kind": kind.as_str()}))
+                .map(|d| Discount { value, ..d })
+                .expect("a code")
+        });
+        let q = quote(&items, &Pricing::new(&settings, discount.as_ref())).expect("fits");
+        let added_tax = if included { 0 } else { q.tax.cents() };
+        prop_assert_eq!(q.total.cents(), q.subtotal.cents() - q.discount.cents() + q.shipping.cents() + added_tax);
+        prop_assert!(q.discount.cents() >= 0 && q.discount <= q.subtotal);
+        prop_assert!(q.tax.cents() >= 0 && q.shipping.cents() >= 0 && q.total.cents() >= 0);
+        let after_discount = q.subtotal.cents() - q.discount.cents();
+        let free = discount.as_ref().is_some_and(|d| d.kind == DiscountKind::FreeShipping)
+            || free_over.is_some_and(|over| after_discount >= over);
+        prop_assert_eq!(q.shipping.cents(), if free { 0 } else { flat });
+    }
+}

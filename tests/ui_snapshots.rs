@@ -133,6 +133,22 @@ fn cart_and_checkout() {
         press(app, KeyCode::Char('c'));
         press(app, KeyCode::Char('p'));
     });
+    snapshot_in("checkout_saved_card_cvc", |app, dir| {
+        // An earlier order (another copy) saved an address and remembered a card.
+        let mut store = open(dir);
+        let cart = store.add_to_cart("alice", "P1005", 1).unwrap();
+        let mut earlier = paying(quoted(&cart.items));
+        earlier.payment = shopfront::domain::checkout::PaymentChoice::NewCard {
+            card: common::card("5555 5555 5555 4444"),
+            remember: true,
+        };
+        store.checkout("alice", &earlier).unwrap();
+        fill(app);
+        press(app, KeyCode::Char('p'));
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Enter);
+        type_text(app, "12");
+    });
     snapshot_in("checkout_problems", |app, dir| {
         fill(app);
         common::keys::to_review(app, common::TEST_CARD);
