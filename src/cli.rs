@@ -37,6 +37,39 @@ pub enum Command {
     /// Manage admin accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Serve the shop over SSH: every connection gets its own session.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2222")]
+        listen: String,
+        /// The server's Ed25519 host key (made, mode 0600, if missing).
+        /// Default: <data-dir>/ssh_host_ed25519_key.
+        #[arg(long, value_name = "PATH")]
+        host_key: Option<PathBuf>,
+        /// Most sessions at once; more connections are told to come back later.
+        #[arg(long, value_name = "N", default_value_t = 256)]
+        max_sessions: usize,
+        /// Close a session after this long without a key press: 30m, 90s, 2h.
+        #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+        idle_timeout: std::time::Duration,
+    },
+}
+
+/// `30m`, `90s`, `2h`, or a number of minutes.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().map_err(|_| format!("expected a duration like 30m, 90s or 2h, not {text:?}"))?;
+    let seconds = match unit {
+        "s" => n,
+        "" | "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("expected a duration like 30m, 90s or 2h, not {text:?}")),
+    };
+    if seconds == 0 {
+        return Err("the duration must be longer than zero".into());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,6 +66,10 @@ fn main() -> ExitCode {
             };
             settings(&data_dir, shipping, free_over, tax_percent, included)
         }
+        Some(Command::Serve { listen, host_key, max_sessions, idle_timeout }) => {
+            let host_key = host_key.unwrap_or_else(|| data_dir.join("ssh_host_ed25519_key"));
+            serve(&data_dir, shopfront::serve::Options { listen, host_key, max_sessions, idle_timeout })
+        }
         None => run_app(&data_dir, !cli.no_mouse),
     };
     match result {
@@ -105,6 +109,17 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
     let shop = FolderShop::open(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
     shopfront::terminal::run(shop, mouse).map_err(|e| format!("terminal: {e}").into())
+}
+
+/// `shopfront serve`: logs on stderr (RUST_LOG to choose how much).
+fn serve(data_dir: &std::path::Path, options: shopfront::serve::Options) -> Result<(), Failure> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,russh=warn"));
+    let colour = io::IsTerminal::is_terminal(&io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(io::stderr).init();
+    let shop = FolderShop::open(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
+    shop.watch();
+    shopfront::serve::run(shop, options).map_err(Failure::from)
 }
 
 /// Validates the folder and reports what it holds; changes nothing at all.

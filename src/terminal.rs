@@ -80,6 +80,12 @@ fn install_panic_hook(mouse: bool) {
 pub trait InputSource {
     /// The next event, waiting at most `timeout`; `None` if none came.
     fn next_event(&mut self, timeout: Duration) -> io::Result<Option<Event>>;
+
+    /// Whether the screen must be drawn whole next time (a remote client
+    /// that fell behind missed frames).
+    fn needs_full_redraw(&mut self) -> bool {
+        false
+    }
 }
 
 /// The local terminal's input.
@@ -114,6 +120,9 @@ where
     B::Error: Send + Sync + 'static,
 {
     loop {
+        if input.needs_full_redraw() {
+            terminal.clear().map_err(io::Error::other)?;
+        }
         draw(terminal, app, theme)?;
         if app.should_quit {
             return Ok(());

@@ -1,0 +1,269 @@
+//! One SSH session's terminal, as the app's loop sees it: a ratatui backend
+//! whose bytes go to the channel (bounded: a client that stops reading
+//! costs at most a few frames, then gets one full frame when it catches
+//! up) and an input source fed by the channel's bytes.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use crossterm::event::Event;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use tokio::sync::mpsc;
+
+use super::input::Decoder;
+use crate::terminal::InputSource;
+
+/// Frames waiting to be sent to one client, at most.
+pub const OUTPUT_FRAMES: usize = 8;
+/// How long a lone Esc waits for the rest of a possible key sequence.
+const ESC_WAIT: Duration = Duration::from_millis(30);
+
+/// The size the client's terminal has (from the pty and window-change
+/// requests), shared by the connection and the session's backend.
+#[derive(Clone, Debug, Default)]
+pub struct SharedSize(Arc<AtomicU32>);
+
+impl SharedSize {
+    pub fn new(width: u16, height: u16) -> SharedSize {
+        let size = SharedSize::default();
+        size.set(width, height);
+        size
+    }
+
+    pub fn set(&self, width: u16, height: u16) {
+        self.0.store(u32::from(width) << 16 | u32::from(height), Ordering::SeqCst);
+    }
+
+    pub fn get(&self) -> Size {
+        let packed = self.0.load(Ordering::SeqCst);
+        Size::new((packed >> 16) as u16, (packed & 0xffff) as u16)
+    }
+}
+
+/// What the connection tells its session.
+#[derive(Debug)]
+pub enum Incoming {
+    Bytes(Vec<u8>),
+    Resize(u16, u16),
+}
+
+/// Bytes for the client: collected while a frame is drawn, queued on flush.
+/// A full queue (the client is not reading) drops the frame and asks for
+/// a full redraw instead of growing.
+pub struct ChannelOutput {
+    pending: Vec<u8>,
+    queue: mpsc::Sender<Bytes>,
+    behind: Arc<AtomicBool>,
+}
+
+impl ChannelOutput {
+    pub fn new(queue: mpsc::Sender<Bytes>, behind: Arc<AtomicBool>) -> ChannelOutput {
+        ChannelOutput { pending: Vec::with_capacity(16 * 1024), queue, behind }
+    }
+}
+
+impl Write for ChannelOutput {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let frame = Bytes::from(std::mem::take(&mut self.pending));
+        match self.queue.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.behind.store(true, Ordering::SeqCst);
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(io::ErrorKind::BrokenPipe.into()),
+        }
+    }
+}
+
+/// Crossterm's backend writing to the channel, with the client's size
+/// instead of the server's own terminal's.
+pub struct RemoteBackend {
+    inner: CrosstermBackend<ChannelOutput>,
+    size: SharedSize,
+    cursor: Position,
+}
+
+impl RemoteBackend {
+    pub fn new(output: ChannelOutput, size: SharedSize) -> RemoteBackend {
+        RemoteBackend { inner: CrosstermBackend::new(output), size, cursor: Position::ORIGIN }
+    }
+
+    /// The channel, for writing outside a frame (entering and leaving the screen).
+    pub fn output(&mut self) -> &mut ChannelOutput {
+        self.inner.writer_mut()
+    }
+}
+
+impl Backend for RemoteBackend {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        // Never ask the client (that would read from the server's own terminal).
+        Ok(self.cursor)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.cursor = position.into();
+        self.inner.set_cursor_position(self.cursor)
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Ok(self.size.get())
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        Ok(WindowSize { columns_rows: self.size.get(), pixels: Size::default() })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+/// Why a session's input ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The client went away.
+    Disconnected,
+    /// No key for the idle timeout.
+    Idle,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// The session's input: the channel's bytes, decoded; also tells the loop
+/// when the session must end and when the client needs a full frame.
+pub struct RemoteInput {
+    incoming: mpsc::Receiver<Incoming>,
+    runtime: tokio::runtime::Handle,
+    decoder: Decoder,
+    ready: std::collections::VecDeque<Event>,
+    size: SharedSize,
+    behind: Arc<AtomicBool>,
+    shutdown: Arc<AtomicBool>,
+    idle_timeout: Duration,
+    last_input: Instant,
+    pub ended: Option<Ended>,
+}
+
+impl RemoteInput {
+    pub fn new(
+        incoming: mpsc::Receiver<Incoming>,
+        runtime: tokio::runtime::Handle,
+        size: SharedSize,
+        behind: Arc<AtomicBool>,
+        shutdown: Arc<AtomicBool>,
+        idle_timeout: Duration,
+    ) -> RemoteInput {
+        RemoteInput {
+            incoming,
+            runtime,
+            decoder: Decoder::default(),
+            ready: Default::default(),
+            size,
+            behind,
+            shutdown,
+            idle_timeout,
+            last_input: Instant::now(),
+            ended: None,
+        }
+    }
+
+    fn end(&mut self, why: Ended) -> io::Result<Option<Event>> {
+        self.ended = Some(why);
+        Err(io::Error::new(io::ErrorKind::ConnectionAborted, format!("session ended: {why:?}")))
+    }
+
+    /// Waits up to `timeout` for the next message from the connection.
+    fn receive(&mut self, timeout: Duration) -> Option<Option<Incoming>> {
+        let incoming = &mut self.incoming;
+        if timeout.is_zero() {
+            return match incoming.try_recv() {
+                Ok(message) => Some(Some(message)),
+                Err(mpsc::error::TryRecvError::Empty) => None,
+                Err(mpsc::error::TryRecvError::Disconnected) => Some(None),
+            };
+        }
+        self.runtime.block_on(async { tokio::time::timeout(timeout, incoming.recv()).await.ok() })
+    }
+}
+
+impl InputSource for RemoteInput {
+    fn next_event(&mut self, timeout: Duration) -> io::Result<Option<Event>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Ok(Some(event));
+            }
+            if self.shutdown.load(Ordering::SeqCst) {
+                return self.end(Ended::Shutdown);
+            }
+            if self.last_input.elapsed() >= self.idle_timeout {
+                return self.end(Ended::Idle);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            // A held Esc is only an Esc if nothing follows it shortly.
+            let wait = left.min(ESC_WAIT);
+            match self.receive(wait) {
+                Some(Some(Incoming::Bytes(bytes))) => {
+                    self.last_input = Instant::now();
+                    let events = self.decoder.feed(&bytes);
+                    self.ready.extend(events);
+                }
+                Some(Some(Incoming::Resize(width, height))) => {
+                    self.size.set(width, height);
+                    self.ready.push_back(Event::Resize(width, height));
+                }
+                Some(None) => return self.end(Ended::Disconnected),
+                None => {
+                    let held = self.decoder.flush();
+                    self.ready.extend(held);
+                    if self.ready.is_empty() && Instant::now() >= deadline {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn needs_full_redraw(&mut self) -> bool {
+        self.behind.swap(false, Ordering::SeqCst)
+    }
+}
