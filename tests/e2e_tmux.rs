@@ -4,104 +4,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::temp_dir;
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Starts the app in a 100×30 terminal; the shell line after it reports its exit code.
-    fn start(socket: &str, data_dir: &Path) -> Tmux {
-        let tmux = Tmux { socket: socket.to_string() };
-        let command = format!(
-            "{} --data-dir '{}'; echo EXITED=$?; sleep 60",
-            env!("CARGO_BIN_EXE_shopfront"),
-            data_dir.display()
-        );
-        tmux.run(&["new-session", "-d", "-s", "shop", "-x", "100", "-y", "30", &command]);
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux must be installed for the end-to-end test (.ci/run installs it)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.run(&["send-keys", "-t", "shop", key]);
-        }
-    }
-
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "shop", "-l", text]);
-    }
-
-    /// Types `values` into the open form's fields, Tab between them, and saves.
-    fn fill_form(&self, values: &[&str]) {
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                self.keys(&["Tab"]);
-            }
-            // Replace what the field holds (a card form keeps a declined card's expiry).
-            self.keys(&["End", "C-u"]);
-            if !value.is_empty() {
-                self.type_text(value);
-            }
-        }
-        self.keys(&["C-s"]);
-    }
-
-    /// From the cart through a new address and the card `number` to the review.
-    fn to_review(&self, number: &str) {
-        self.keys(&["p"]);
-        self.wait_for("Shipping address");
-        self.fill_form(&["Ada Lovelace", "12 Main St", "", "London", "", "NW1 2AB", "UK", ""]);
-        self.wait_for("Pay by card");
-        self.keys(&["Tab"]);
-        self.fill_form(&[number, "12/39", "123"]);
-        self.wait_for("places and pays");
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "shop"])
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen otherwise.
-    /// (A capture can land mid-frame, so wait for text only the awaited
-    /// frame can show.)
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(text, |screen| screen.contains(text))
-    }
-
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; the screen shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+use common::tmux::Tmux;
 
 #[test]
 fn shopper_journey_survives_a_restart() {

@@ -62,10 +62,42 @@ impl App {
     }
 
     /// A login or a new account went through: into the shop.
+    /// Sessions over SSH: the client's key. A key linked to a shopper's
+    /// account logs the session straight in; an admin's never does.
+    pub fn use_ssh_key(&mut self, fingerprint: String) {
+        self.ssh_key = Some(fingerprint.clone());
+        self.request(Request::KeyLogin { fingerprint });
+    }
+
+    pub(super) fn key_account(&mut self, account: Option<Session>) {
+        match account {
+            Some(account) if account.role == crate::domain::Role::Customer && self.session.is_none() => {
+                self.key_linked = true;
+                let name = account.username.clone();
+                self.logged_in(account);
+                self.info(format!("Logged in as {name} with your SSH key"));
+                // Read the account's cart and orders now that it is this session's.
+                self.request(Request::Refresh);
+            }
+            Some(admin) if self.session.is_none() => {
+                self.login.username = Input::new(admin.username.clone());
+                self.login.focus = 1;
+                self.info(format!("{} is an admin account: log in with its password", admin.username));
+            }
+            _ => {}
+        }
+    }
+
     pub(super) fn logged_in(&mut self, account: Session) {
         let created = self.login.mode == LoginMode::CreateAccount;
         let greeting = if created { "Account created — welcome" } else { "Welcome back" };
         self.info(format!("{greeting}, {}", account.username));
+        // A shopper who logs in with a password over SSH gets their key linked.
+        if let Some(fingerprint) = self.ssh_key.clone().filter(|_| !self.key_linked)
+            && account.role == crate::domain::Role::Customer
+        {
+            self.request_as(&account, Request::LinkKey { fingerprint });
+        }
         self.session = Some(account);
         self.login = LoginForm::default();
         self.screen = Screen::Catalog;

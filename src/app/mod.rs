@@ -162,6 +162,10 @@ pub struct App {
     /// Inside a burst of input (`begin_batch`): filters run once at its end.
     batching: bool,
     refilter_after_batch: [bool; 2],
+    /// The SSH key this session's client proved it holds (`SHA256:…`), and
+    /// whether it logged this session in.
+    ssh_key: Option<String>,
+    key_linked: bool,
     /// When the message was set, and how long messages stay.
     message_at: Instant,
     message_lifetime: Duration,
@@ -195,6 +199,8 @@ impl App {
             batching: false,
             refilter_after_batch: [false; 2],
             message_at: Instant::now(),
+            ssh_key: None,
+            key_linked: false,
             message_lifetime: MESSAGE_LIFETIME,
             session: None,
             screen: Screen::Login,
@@ -561,6 +567,7 @@ impl App {
                     self.catalog.filter_focused = true;
                 }
             },
+            Action::LogOut if self.key_linked => self.dialog = Some(Dialog::ConfirmForgetKey),
             Action::LogOut => self.log_out(),
             Action::Click { column, row } => self.click(column, row),
             Action::Scroll { column, row, down } => self.scroll(column, row, down),
@@ -613,7 +620,8 @@ impl App {
         self.admin_orders.filter_focused = false;
     }
 
-    fn log_out(&mut self) {
+    pub(super) fn log_out(&mut self) {
+        self.key_linked = false;
         // Changes still waiting were the account's: never made after it left.
         self.worker.cancel_all();
         self.session = None;
@@ -644,6 +652,10 @@ impl App {
     fn update_dialog(&mut self, action: Action) {
         let Some(dialog) = self.dialog.clone() else { return };
         match action {
+            Action::Dismiss if dialog == Dialog::ConfirmForgetKey => {
+                self.dialog = None;
+                self.log_out();
+            }
             Action::Dismiss => self.dialog = None,
             Action::Confirm => {
                 self.dialog = None;
@@ -656,6 +668,10 @@ impl App {
                     }
                     Dialog::ConfirmDiscard => self.form = None,
                     Dialog::ConfirmDeleteDiscount { code } => self.request(Request::DeleteDiscount { code }),
+                    Dialog::ConfirmForgetKey => match self.ssh_key.clone() {
+                        Some(fingerprint) => self.request(Request::ForgetKey { fingerprint }),
+                        None => self.log_out(),
+                    },
                 }
             }
             _ => {}

@@ -39,6 +39,16 @@ pub enum Request {
     },
     /// Read the saved addresses and cards, to start the checkout.
     StartCheckout,
+    /// Which account the session's SSH key is linked to.
+    KeyLogin {
+        fingerprint: String,
+    },
+    LinkKey {
+        fingerprint: String,
+    },
+    ForgetKey {
+        fingerprint: String,
+    },
     ApplyCode {
         code: String,
     },
@@ -104,6 +114,9 @@ impl fmt::Debug for Request {
             Request::SetCartQty { product_id, qty } => write!(f, "SetCartQty({product_id} = {qty})"),
             Request::RemoveFromCart { product_id } => write!(f, "RemoveFromCart({product_id})"),
             Request::StartCheckout => write!(f, "StartCheckout"),
+            Request::KeyLogin { .. } => write!(f, "KeyLogin"),
+            Request::LinkKey { .. } => write!(f, "LinkKey"),
+            Request::ForgetKey { .. } => write!(f, "ForgetKey"),
             Request::ApplyCode { code } => write!(f, "ApplyCode({code})"),
             Request::PlaceOrder { order } => {
                 write!(f, "PlaceOrder({} lines, {})", order.seen.lines.len(), order.seen.total)
@@ -157,6 +170,8 @@ pub enum Outcome {
     Profile(Profile),
     Discounts(Vec<(Discount, u32)>),
     Settings(Settings),
+    KeyAccount(Option<Account>),
+    Done,
 }
 
 impl App {
@@ -178,6 +193,12 @@ impl App {
         self.busy_since.get_or_insert_with(Instant::now);
         let actor = self.session.clone();
         self.worker.send(actor, request);
+    }
+
+    /// Sends a request on behalf of `account` (about to be the session's).
+    pub(super) fn request_as(&mut self, account: &Account, request: Request) {
+        self.busy_since.get_or_insert_with(Instant::now);
+        self.worker.send(Some(account.clone()), request);
     }
 
     /// Shows every outcome the worker has sent back, and takes the shop's
@@ -283,6 +304,16 @@ impl App {
             }
             (Request::SetCartQty { .. }, Ok(_)) => {}
             (Request::StartCheckout, Ok(Outcome::Profile(profile))) => self.checkout_started(profile),
+            (Request::KeyLogin { .. }, Ok(Outcome::KeyAccount(account))) => self.key_account(account),
+            (Request::LinkKey { .. }, Ok(_)) => {
+                self.key_linked = true;
+                let name = self.username().unwrap_or_default().to_string();
+                self.info(format!("Your SSH key now logs you in as {name} (log out to forget it)"));
+            }
+            (Request::ForgetKey { .. }, Ok(_)) => {
+                self.log_out();
+                self.info("Logged out; your SSH key no longer logs you in");
+            }
             (Request::ApplyCode { .. }, Ok(Outcome::Code(discount))) => self.code_applied(discount),
             (Request::ApplyCode { .. }, Err(err)) if err.kind() == crate::shop::ErrorKind::Refused => {
                 self.fields_form_error(Some(0), err.to_string());
@@ -378,6 +409,15 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
         Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who, product_id, *qty)?),
         Request::RemoveFromCart { product_id } => Outcome::Cart(shop.remove_from_cart(who, product_id)?),
         Request::StartCheckout => Outcome::Profile(shop.profile(who)?),
+        Request::KeyLogin { fingerprint } => Outcome::KeyAccount(shop.key_account(fingerprint)?),
+        Request::LinkKey { fingerprint } => {
+            shop.link_key(who, fingerprint)?;
+            Outcome::Done
+        }
+        Request::ForgetKey { fingerprint } => {
+            shop.forget_key(who, fingerprint)?;
+            Outcome::Done
+        }
         Request::ApplyCode { code } => Outcome::Code(shop.apply_code(who, code)?),
         Request::PlaceOrder { order } => Outcome::Order(shop.checkout(who, order)?),
         Request::AcceptAdjustments => Outcome::Cart(shop.accept_adjusted_cart(who)?),

@@ -431,6 +431,8 @@ pub enum Dialog {
     ConfirmDeleteDiscount {
         code: String,
     },
+    /// Logging out of a session its SSH key logged in.
+    ConfirmForgetKey,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -282,6 +282,7 @@ mod tests {
             created_at: None,
             addresses: vec![],
             cards: vec![],
+            ssh_keys: vec![],
             extra: Default::default(),
         }
     }

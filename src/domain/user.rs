@@ -45,6 +45,9 @@ pub struct User {
     /// Cards remembered for checkout: brand, last four digits and expiry only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cards: Vec<CardOnFile>,
+    /// SSH keys that log this account in (`SHA256:…` fingerprints; never a key itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssh_keys: Vec<String>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -210,6 +213,7 @@ mod tests {
             created_at: None,
             addresses: vec![],
             cards: vec![],
+            ssh_keys: vec![],
             extra: Default::default(),
         };
         let shown = format!("{user:?}");

@@ -8,6 +8,7 @@ pub mod remote;
 pub mod server;
 pub mod session;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,8 +54,11 @@ pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
         let address: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("Shopfront is open on ssh://{address} — host key {fingerprint}");
-        println!("Connect with: ssh -p {} {}", address.port(), address.ip());
+        // Whoever started us may stop reading: never die of a closed stdout.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "Shopfront is open on ssh://{address} — host key {fingerprint}");
+        let _ = writeln!(out, "Connect with: ssh -p {} {}", address.port(), address.ip());
+        let _ = out.flush();
         tracing::info!(address = %address, host_key = %fingerprint, "serving");
         let shared = Arc::new(Shared {
             shop,

@@ -171,6 +171,7 @@ impl Handler for Connection {
             active: Arc::clone(&shared.active),
             peer: self.peer.clone(),
             colour: term != "dumb",
+            key: self.key.clone(),
         };
         if let Err(e) = session::start(setup) {
             shared.active.fetch_sub(1, Ordering::SeqCst);

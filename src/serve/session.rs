@@ -38,6 +38,8 @@ pub struct SessionSetup {
     pub peer: String,
     /// The client's terminal shows colours (its TERM is not `dumb`).
     pub colour: bool,
+    /// The fingerprint of the key the client proved it holds, if any.
+    pub key: Option<String>,
 }
 
 pub const CLOSING: &str = "The shop is closing — your cart is saved.";
@@ -48,8 +50,20 @@ pub fn start(setup: SessionSetup) -> std::io::Result<()> {
 }
 
 fn run(setup: SessionSetup) {
-    let SessionSetup { shop, handle, channel, size, incoming, runtime, shutdown, idle_timeout, active, peer, colour } =
-        setup;
+    let SessionSetup {
+        shop,
+        handle,
+        channel,
+        size,
+        incoming,
+        runtime,
+        shutdown,
+        idle_timeout,
+        active,
+        peer,
+        colour,
+        key,
+    } = setup;
     // Frames for the client, sent in order by a task of their own.
     let (frames, mut queue) = mpsc::channel::<Bytes>(OUTPUT_FRAMES);
     let sender = handle.clone();
@@ -67,6 +81,9 @@ fn run(setup: SessionSetup) {
         Ok(mut terminal) => {
             let screen = size.get();
             let mut app = App::new(shop, Rect::new(0, 0, screen.width, screen.height));
+            if let Some(fingerprint) = key {
+                app.use_ssh_key(fingerprint);
+            }
             let theme = Theme { color: colour };
             let _ = execute!(
                 terminal.backend_mut().output(),

@@ -170,6 +170,18 @@ impl Shop for FolderShop {
         self.with_store(|s| s.add_admin(username, password))
     }
 
+    fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError> {
+        self.read(|s| Ok(s.key_owner(fingerprint).map(|u| Account { username: u.username.clone(), role: u.role })))
+    }
+
+    fn link_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError> {
+        self.with_store(|s| s.link_key(who, fingerprint))
+    }
+
+    fn forget_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError> {
+        self.with_store(|s| s.forget_key(who, fingerprint))
+    }
+
     fn cart(&self, who: &str) -> Result<Cart, ShopError> {
         self.read(|s| Ok(s.cart(who)))
     }

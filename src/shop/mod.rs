@@ -78,6 +78,12 @@ pub trait Shop: Send + Sync {
     /// The same error, after the same work, for an unknown name and a wrong password.
     fn login(&self, username: &str, password: &str) -> Result<Account, ShopError>;
     fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
+    /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
+    /// Whether it may be used without a password is the caller's rule.
+    fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError>;
+    /// Links an SSH key to `who` (and unlinks it from anyone else).
+    fn link_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError>;
+    fn forget_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError>;
 
     // ---- the shopper's cart and orders ----
     fn cart(&self, who: &str) -> Result<Cart, ShopError>;

@@ -225,6 +225,7 @@ impl Store {
                 created_at: Some(now),
                 addresses: Vec::new(),
                 cards: Vec::new(),
+                ssh_keys: Vec::new(),
                 extra: Default::default(),
             };
             Ok((user.clone(), vec![Change::PutUser(user)]))
@@ -301,6 +302,7 @@ impl Store {
                     created_at: Some(now),
                     addresses: Vec::new(),
                     cards: Vec::new(),
+                    ssh_keys: Vec::new(),
                     extra: Default::default(),
                 };
                 Ok((AdminOutcome::Created(user.username.clone()), vec![Change::PutUser(user)]))
@@ -576,6 +578,49 @@ impl Store {
         atomic::write_atomic(&folder, &file, text.as_bytes(), false)
             .map_err(|e| StoreError::io(folder.join(&file), e))?;
         Ok(folder.join(file))
+    }
+
+    // ---- SSH keys ----
+
+    /// The account the SSH key with `fingerprint` logs in, if any.
+    pub fn key_owner(&self, fingerprint: &str) -> Option<&User> {
+        self.data.users.rows().iter().find(|u| u.ssh_keys.iter().any(|k| k == fingerprint))
+    }
+
+    /// Links the SSH key `fingerprint` to `username` (and to no one else).
+    pub fn link_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
+        if !valid_fingerprint(fingerprint) {
+            return Err(StoreError::Invalid("not an SSH key fingerprint".into()));
+        }
+        self.transact(|data, _| {
+            let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
+            let mut changes = Vec::new();
+            for other in data.users.rows().iter().filter(|u| u.username != user.username) {
+                if other.ssh_keys.iter().any(|k| k == fingerprint) {
+                    let ssh_keys = other.ssh_keys.iter().filter(|k| *k != fingerprint).cloned().collect();
+                    changes.push(Change::PutUser(User { ssh_keys, ..other.clone() }));
+                }
+            }
+            if !user.ssh_keys.iter().any(|k| k == fingerprint) {
+                let mut linked = user.clone();
+                linked.ssh_keys.insert(0, fingerprint.to_string());
+                linked.ssh_keys.truncate(SSH_KEYS_MAX);
+                changes.push(Change::PutUser(linked));
+            }
+            Ok(((), changes))
+        })
+    }
+
+    /// Unlinks the SSH key `fingerprint` from `username`.
+    pub fn forget_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
+        self.transact(|data, _| {
+            let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
+            if !user.ssh_keys.iter().any(|k| k == fingerprint) {
+                return Ok(((), vec![]));
+            }
+            let ssh_keys = user.ssh_keys.iter().filter(|k| *k != fingerprint).cloned().collect();
+            Ok(((), vec![Change::PutUser(User { ssh_keys, ..user.clone() })]))
+        })
     }
 
     // ---- admin: discount codes and settings ----
@@ -979,6 +1024,15 @@ fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<
 }
 
 const TRACKING_MAX: usize = 40;
+/// Most SSH keys one account keeps.
+const SSH_KEYS_MAX: usize = 10;
+
+/// `SHA256:` and 43 base64 characters, as OpenSSH prints them.
+fn valid_fingerprint(text: &str) -> bool {
+    text.strip_prefix("SHA256:").is_some_and(|b64| {
+        (40..=48).contains(&b64.len()) && b64.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    })
+}
 
 /// Most addresses and cards a shopper's book keeps.
 const ADDRESS_BOOK_MAX: usize = 10;

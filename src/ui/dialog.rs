@@ -33,6 +33,15 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         Dialog::ConfirmDeleteDiscount { code } => {
             (" Delete code? ", vec![Line::from(format!("Delete the discount code {code} for good?")), Line::from("")])
         }
+        Dialog::ConfirmForgetKey => (
+            " Log out ",
+            vec![
+                Line::from("Your SSH key logs you in to this account."),
+                Line::from("Forget it, so that the next connection asks who you are?"),
+                Line::from(""),
+                Line::from("y forgets the key and logs out · n or Esc logs out and keeps it"),
+            ],
+        ),
         Dialog::ConfirmDiscard => {
             (" Discard changes? ", vec![Line::from("Close the form and lose what you typed?"), Line::from("")])
         }

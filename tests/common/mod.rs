@@ -126,6 +126,9 @@ pub fn app_on(mut store: Store, width: u16, height: u16) -> shopfront::app::App 
 /// Sends keys to the app the way the terminal loop does: through the keymap.
 /// `press` then waits until the app has every answer to what the key asked
 /// (`App::settle`), as a person waits for the screen; `press_now` does not.
+#[allow(dead_code)]
+pub mod tmux;
+
 pub mod keys {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use shopfront::app::{App, keymap};

@@ -1,0 +1,206 @@
+//! `shopfront serve` tried with the stock OpenSSH client, in tmux: keys,
+//! identity, the checkout, resizing, and two shoppers racing for the last
+//! unit.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::temp_dir;
+use common::tmux::Tmux;
+
+/// A running `shopfront serve` on a free port, stopped (SIGTERM) when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    /// Kept open: the server may still write.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shopfront"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut first = String::new();
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut first).expect("the server says where it listens");
+        // "Shopfront is open on ssh://127.0.0.1:PORT — host key SHA256:…"
+        let port = first
+            .split("ssh://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        assert!(first.contains("host key SHA256:"), "{first}");
+        Server { child, port, _stdout: stdout }
+    }
+
+    /// `ssh` into the shop with `key` in a tmux terminal.
+    fn connect(&self, socket: &str, key: &Path) -> Tmux {
+        let command = format!(
+            "ssh -tt -p {} -i '{}' -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+             -o LogLevel=ERROR 127.0.0.1; echo SSH-EXITED; sleep 60",
+            self.port,
+            key.display()
+        );
+        Tmux::run_command(socket, &command, 80, 24)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+fn new_key(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&path)
+        .status()
+        .expect("ssh-keygen (OpenSSH) must be installed for this test");
+    assert!(made.success());
+    path
+}
+
+#[test]
+fn a_shopper_over_ssh_is_known_by_their_key() {
+    let dir = temp_dir();
+    let data = dir.path().join("shop");
+    let server = Server::start(&data);
+    let key = new_key(dir.path(), "id_shopper");
+    let socket = format!("shopfront-ssh-{}", std::process::id());
+    {
+        let t = server.connect(&format!("{socket}-a"), &key);
+        t.wait_for("Log in");
+        t.keys(&["C-n"]);
+        t.wait_for("Create account");
+        t.type_text("ssh-sam");
+        t.keys(&["Tab"]);
+        t.type_text("sam-pass-1");
+        t.keys(&["Tab"]);
+        t.type_text("sam-pass-1");
+        t.keys(&["Enter"]);
+        t.wait_for("Your SSH key now logs you in as ssh-sam");
+        t.keys(&["/"]);
+        t.type_text("usb cab");
+        t.wait_for("Products — 2 of 44");
+        t.keys(&["Enter", "a"]);
+        t.wait_for("Added 1 × USB-C Cable");
+        t.keys(&["c"]);
+        t.to_review("4242 4242 4242 4242");
+        t.keys(&["y"]);
+        t.wait_for("Order O0001 placed and paid — $14.99");
+        // The layout follows the client's window.
+        t.run(&["resize-window", "-t", "shop", "-x", "100", "-y", "30"]);
+        t.wait_until("the wider layout", |s| s.lines().next().is_some_and(|l| l.chars().count() >= 95));
+        t.keys(&["q"]);
+        t.wait_for("SSH-EXITED");
+    }
+    {
+        // The same key: straight in, and the order is there.
+        let t = server.connect(&format!("{socket}-b"), &key);
+        t.wait_for("Logged in as ssh-sam with your SSH key");
+        t.keys(&["o"]);
+        t.wait_for("O0001");
+        t.keys(&["q"]);
+        t.wait_for("SSH-EXITED");
+    }
+    {
+        // Another key: the login form.
+        let other = new_key(dir.path(), "id_other");
+        let t = server.connect(&format!("{socket}-c"), &other);
+        t.wait_for("Log in");
+        assert!(!t.screen().contains("ssh-sam"));
+        t.keys(&["Escape"]);
+        t.wait_for("SSH-EXITED");
+    }
+    let users = std::fs::read_to_string(data.join("users.json")).unwrap();
+    assert!(users.contains("\"ssh_keys\":[\"SHA256:"), "the fingerprint is stored: {users}");
+    assert!(!users.contains("PRIVATE KEY") && !users.contains("ssh-ed25519 AAAA"), "never the key itself");
+}
+
+#[test]
+fn without_a_terminal_the_client_is_told_why() {
+    let dir = temp_dir();
+    let server = Server::start(&dir.path().join("shop"));
+    let key = new_key(dir.path(), "id");
+    let out = Command::new("ssh")
+        .args(["-T", "-p", &server.port.to_string(), "-i"])
+        .arg(&key)
+        .args([
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "127.0.0.1",
+            "list",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("connect with a terminal (ssh -t)"), "{out:?}");
+}
+
+#[test]
+fn two_shoppers_racing_for_the_last_unit_buy_it_once() {
+    let dir = temp_dir();
+    let data = dir.path().join("shop");
+    std::fs::create_dir_all(&data).unwrap();
+    common::write_products(&data, &[("P1", "Last Lamp", "20.00", 1)]);
+    let server = Server::start(&data);
+    let socket = format!("shopfront-ssh-race-{}", std::process::id());
+    let shoppers: Vec<Tmux> = ["ann", "bob"]
+        .iter()
+        .map(|name| {
+            let key = new_key(dir.path(), &format!("id_{name}"));
+            let t = server.connect(&format!("{socket}-{name}"), &key);
+            t.wait_for("Log in");
+            t.keys(&["C-n"]);
+            t.type_text(name);
+            t.keys(&["Tab"]);
+            t.type_text("race-pass");
+            t.keys(&["Tab"]);
+            t.type_text("race-pass");
+            t.keys(&["Enter"]);
+            t.wait_for("Your SSH key now logs you in");
+            t.keys(&["a"]);
+            t.wait_for("Added 1 × Last Lamp");
+            t.keys(&["c"]);
+            t.to_review("4242 4242 4242 4242");
+            t
+        })
+        .collect();
+    // Both place their order at once.
+    for t in &shoppers {
+        t.keys(&["y"]);
+    }
+    let outcomes: Vec<String> = shoppers
+        .iter()
+        .map(|t| {
+            t.wait_until("an answer", |s| s.contains("placed and paid") || s.contains("Your order was not placed"))
+        })
+        .collect();
+    let placed = outcomes.iter().filter(|s| s.contains("placed and paid")).count();
+    assert_eq!(placed, 1, "sold once: {outcomes:#?}");
+    let orders = std::fs::read_to_string(data.join("orders.json")).unwrap();
+    assert_eq!(orders.matches("\"order_id\"").count(), 1, "{orders}");
+    let products = std::fs::read_to_string(data.join("products.json")).unwrap();
+    assert!(products.contains("\"stock\":0"), "{products}");
+}
