@@ -416,3 +416,34 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         "{all}"
     );
 }
+
+/// Guessing passwords from one address gets slower and slower, for every
+/// account name (existing or not), while another address is not slowed.
+#[test]
+fn failed_logins_from_one_address_are_slowed() {
+    use shopfront::shop::{FolderShop, Shop};
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let shop = FolderShop::from_store(store);
+    for name in ["alice", "nobody", "alice"] {
+        assert!(shop.login_from("10.0.0.9", name, "guess").is_err());
+    }
+    let started = Instant::now();
+    assert!(shop.login_from("10.0.0.9", "someone", "guess").is_err());
+    assert!(started.elapsed() >= Duration::from_millis(900), "the fourth guess waited {:?}", started.elapsed());
+    let started = Instant::now();
+    assert_eq!(shop.login_from("10.0.0.7", "alice", "s3cret!").unwrap().username, "alice");
+    assert!(started.elapsed() < Duration::from_millis(900), "another address is not slowed");
+}
+
+/// A field never holds more than INPUT_MAX characters, however much is pasted.
+#[test]
+fn a_huge_paste_is_cut_to_the_field_limit() {
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    app.update(shopfront::app::Action::FocusFilter);
+    app.update(shopfront::app::Action::Paste("x".repeat(10_000_000)));
+    assert_eq!(app.catalog.query.value().chars().count(), shopfront::app::INPUT_MAX);
+    app.update(shopfront::app::Action::Edit(tui_input::InputRequest::InsertChar('y')));
+    assert_eq!(app.catalog.query.value().chars().count(), shopfront::app::INPUT_MAX);
+}

@@ -73,11 +73,11 @@ impl App {
             }
             (Form::Product(form), Action::Submit) if form.focus + 1 < form.fields.len() => form.focus += 1,
             (Form::Product(form), Action::Edit(request)) => {
-                form.fields[form.focus].handle(request);
+                edit_input(&mut form.fields[form.focus], request);
             }
             (Form::Product(form), Action::Paste(text)) => paste_into(&mut form.fields[form.focus], &text),
             (Form::Stock(form), Action::Edit(request)) => {
-                form.change.handle(request);
+                edit_input(&mut form.change, request);
             }
             (Form::Stock(form), Action::Paste(text)) => paste_into(&mut form.change, &text),
             (Form::Fields(form), Action::NextField) => form.focus = (form.focus + 1) % form.stops(),
@@ -92,7 +92,7 @@ impl App {
             (Form::Fields(form), Action::Edit(request)) => {
                 let focus = form.focus;
                 if let Some(field) = form.fields.get_mut(focus) {
-                    field.handle(request);
+                    edit_input(field, request);
                 }
             }
             (Form::Fields(form), Action::Paste(text)) => {

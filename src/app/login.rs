@@ -22,7 +22,7 @@ impl App {
             Action::Submit if form.focus + 1 < form.field_count() => form.focus += 1,
             Action::Submit => self.submit_login(),
             Action::Edit(request) => {
-                form.focused_input().handle(request);
+                edit_input(form.focused_input(), request);
             }
             Action::Paste(text) => paste_into(form.focused_input(), &text),
             _ => {}
@@ -39,7 +39,7 @@ impl App {
             return;
         }
         let request = match form.mode {
-            LoginMode::LogIn => Ok(Request::LogIn { username, password }),
+            LoginMode::LogIn => Ok(Request::LogIn { username, password, origin: self.origin.clone() }),
             LoginMode::CreateAccount => {
                 // The form's own checks first, in the order of its fields.
                 let confirmed = password == form.confirm.value();
@@ -62,6 +62,12 @@ impl App {
     }
 
     /// A login or a new account went through: into the shop.
+    /// Sessions over SSH: where the client connects from (failed logins
+    /// from one address wait longer and longer).
+    pub fn set_origin(&mut self, address: String) {
+        self.origin = Some(address);
+    }
+
     /// Sessions over SSH: the client's key. A key linked to a shopper's
     /// account logs the session straight in; an admin's never does.
     pub fn use_ssh_key(&mut self, fingerprint: String) {

@@ -166,6 +166,8 @@ pub struct App {
     /// whether it logged this session in.
     ssh_key: Option<String>,
     key_linked: bool,
+    /// The client's network address (SSH sessions).
+    origin: Option<String>,
     /// When the message was set, and how long messages stay.
     message_at: Instant,
     message_lifetime: Duration,
@@ -201,6 +203,7 @@ impl App {
             message_at: Instant::now(),
             ssh_key: None,
             key_linked: false,
+            origin: None,
             message_lifetime: MESSAGE_LIFETIME,
             session: None,
             screen: Screen::Login,
@@ -732,7 +735,7 @@ fn plural_items(n: u64) -> String {
 /// Applies a key to a focused filter field; returns whether its text changed.
 fn edit_filter(query: &mut Input, focused: &mut bool, action: Action) -> bool {
     match action {
-        Action::Edit(request) => query.handle(request).is_some_and(|changed| changed.value),
+        Action::Edit(request) => edit_input(query, request),
         Action::Paste(text) => {
             paste_into(query, &text);
             true
@@ -745,9 +748,24 @@ fn edit_filter(query: &mut Input, focused: &mut bool, action: Action) -> bool {
     }
 }
 
+/// The most characters a text field holds: far beyond any real name,
+/// address or description, and a bound on what one session can make the
+/// server keep (a 10 MB paste stops here).
+pub const INPUT_MAX: usize = 2_000;
+
+/// Applies an editing key to a text field, never growing it past
+/// `INPUT_MAX`; returns whether its text changed.
+fn edit_input(input: &mut Input, request: InputRequest) -> bool {
+    if matches!(request, InputRequest::InsertChar(_)) && input.value().chars().count() >= INPUT_MAX {
+        return false;
+    }
+    input.handle(request).is_some_and(|changed| changed.value)
+}
+
 /// Pasted text goes in as typed characters; line breaks become spaces.
 fn paste_into(input: &mut Input, text: &str) {
-    for c in text.chars() {
+    let room = INPUT_MAX.saturating_sub(input.value().chars().count());
+    for c in text.chars().take(room) {
         let c = if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c };
         if !c.is_control() {
             input.handle(InputRequest::InsertChar(c));

@@ -21,6 +21,8 @@ pub enum Request {
     LogIn {
         username: String,
         password: String,
+        /// The network address the session comes from (SSH), if any.
+        origin: Option<String>,
     },
     CreateAccount {
         username: String,
@@ -403,7 +405,10 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
             shop.refresh()?;
             Outcome::Refreshed
         }
-        Request::LogIn { username, password } => Outcome::Account(shop.login(username, password)?),
+        Request::LogIn { username, password, origin: None } => Outcome::Account(shop.login(username, password)?),
+        Request::LogIn { username, password, origin: Some(origin) } => {
+            Outcome::Account(shop.login_from(origin, username, password)?)
+        }
         Request::CreateAccount { username, password } => Outcome::Account(shop.register(username, password)?),
         Request::AddToCart { product_id, qty } => Outcome::Cart(shop.add_to_cart(who, product_id, *qty)?),
         Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who, product_id, *qty)?),

@@ -81,6 +81,7 @@ fn run(setup: SessionSetup) {
         Ok(mut terminal) => {
             let screen = size.get();
             let mut app = App::new(shop, Rect::new(0, 0, screen.width, screen.height));
+            app.set_origin(peer.rsplit_once(':').map_or(peer.as_str(), |(ip, _)| ip).to_string());
             if let Some(fingerprint) = key {
                 app.use_ssh_key(fingerprint);
             }

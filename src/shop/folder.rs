@@ -28,6 +28,8 @@ pub struct FolderShop {
     /// Built on the first admin's request, then kept up to date.
     orders: Mutex<Option<(u64, Arc<OrderBook>)>>,
     subscribers: Mutex<Vec<Sender<Changed>>>,
+    /// Failed logins by account and by address.
+    throttle: super::throttle::Throttle,
 }
 
 impl FolderShop {
@@ -53,6 +55,7 @@ impl FolderShop {
             catalog: Mutex::new(Arc::new(catalog)),
             orders: Mutex::new(None),
             subscribers: Mutex::new(Vec::new()),
+            throttle: Default::default(),
         })
     }
 
@@ -162,8 +165,26 @@ impl Shop for FolderShop {
     }
 
     fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
-        let user = self.with_store(|s| s.login(username, password))?;
-        Ok(Account { username: user.username, role: user.role })
+        self.login_from("", username, password)
+    }
+
+    fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
+        let account = format!("account:{}", username.trim().to_lowercase());
+        let address = format!("from:{origin}");
+        let keys: Vec<&str> = if origin.is_empty() { vec![&account] } else { vec![&account, &address] };
+        // Waits on the session's worker, never on the screen.
+        std::thread::sleep(self.throttle.wait_for(&keys));
+        match self.with_store(|s| s.login(username, password)) {
+            Ok(user) => {
+                self.throttle.succeeded(&account);
+                Ok(Account { username: user.username, role: user.role })
+            }
+            Err(ShopError::BadCredentials) => {
+                self.throttle.failed(&keys);
+                Err(ShopError::BadCredentials)
+            }
+            Err(other) => Err(other),
+        }
     }
 
     fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {

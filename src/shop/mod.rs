@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod folder;
 pub mod orders;
+pub mod throttle;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,6 +78,12 @@ pub trait Shop: Send + Sync {
     fn register(&self, username: &str, password: &str) -> Result<Account, ShopError>;
     /// The same error, after the same work, for an unknown name and a wrong password.
     fn login(&self, username: &str, password: &str) -> Result<Account, ShopError>;
+    /// `login` from a network address: repeated failures from it (or for
+    /// the account) wait longer and longer before they are answered.
+    fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
+        let _ = origin;
+        self.login(username, password)
+    }
     fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
     /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
     /// Whether it may be used without a password is the caller's rule.
