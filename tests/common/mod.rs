@@ -127,6 +127,8 @@ pub fn app_on(mut store: Store, width: u16, height: u16) -> shopfront::app::App 
 /// `press` then waits until the app has every answer to what the key asked
 /// (`App::settle`), as a person waits for the screen; `press_now` does not.
 #[allow(dead_code)]
+pub mod ssh_shopper;
+#[allow(dead_code)]
 pub mod tmux;
 
 pub mod keys {

@@ -1,0 +1,130 @@
+//! A scripted shopper over SSH (russh's client): connects to `shopfront
+//! serve`, types keys, and reads the screen through a terminal emulator
+//! (vt100), as a person reads it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use russh::client;
+use russh::keys::PublicKeyOrCertificate;
+use tokio::sync::Notify;
+
+struct Trusting;
+
+impl client::Handler for Trusting {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+pub struct Shopper {
+    channel: russh::ChannelWriteHalf<client::Msg>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    changed: Arc<Notify>,
+    /// When the last key was sent, and when the screen changed after it.
+    pub sent_at: Instant,
+    pub latencies: Vec<Duration>,
+    _session: client::Handle<Trusting>,
+}
+
+impl Shopper {
+    /// Connects without a key (the shop's login form decides who it is).
+    pub async fn connect(port: u16, width: u16, height: u16) -> Result<Shopper, String> {
+        let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
+        let mut session = client::connect(config, ("127.0.0.1", port), Trusting).await.map_err(|e| e.to_string())?;
+        let auth = session.authenticate_password("shopper", "-").await.map_err(|e| e.to_string())?;
+        if !auth.success() {
+            return Err("not let in".into());
+        }
+        let channel = session.channel_open_session().await.map_err(|e| e.to_string())?;
+        channel
+            .request_pty(false, "xterm-256color", u32::from(width), u32::from(height), 0, 0, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        channel.request_shell(false).await.map_err(|e| e.to_string())?;
+        let (mut reader, writer) = channel.split();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(height, width, 0)));
+        let changed = Arc::new(Notify::new());
+        let (parser, notify) = (Arc::clone(&screen), Arc::clone(&changed));
+        tokio::spawn(async move {
+            while let Some(message) = reader.wait().await {
+                if let russh::ChannelMsg::Data { data } = message {
+                    parser.lock().unwrap_or_else(|p| p.into_inner()).process(&data);
+                    notify.notify_waiters();
+                }
+            }
+            notify.notify_waiters();
+        });
+        Ok(Shopper {
+            channel: writer,
+            screen,
+            changed,
+            sent_at: Instant::now(),
+            latencies: Vec::new(),
+            _session: session,
+        })
+    }
+
+    pub fn screen(&self) -> String {
+        self.screen.lock().unwrap_or_else(|p| p.into_inner()).screen().contents()
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.sent_at = Instant::now();
+        self.channel.data(bytes).await.map_err(|e| format!("send: {e:?}"))
+    }
+
+    /// Waits until the screen shows any of `texts`; returns which.
+    pub async fn wait_for_any(&mut self, texts: &[&str], timeout: Duration) -> Result<usize, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let notified = self.changed.notified();
+            let screen = self.screen();
+            if let Some(found) = texts.iter().position(|t| screen.contains(t)) {
+                self.latencies.push(self.sent_at.elapsed());
+                return Ok(found);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || tokio::time::timeout(left, notified).await.is_err() {
+                return Err(format!("waited for {texts:?}; the screen shows:\n{screen}"));
+            }
+        }
+    }
+
+    pub async fn wait_for(&mut self, text: &str) -> Result<(), String> {
+        self.wait_for_any(&[text], Duration::from_secs(30)).await.map(drop)
+    }
+
+    /// Signs up as `name`, adds the first product, and checks out with the
+    /// test card: `Ok(true)` if the order was placed, `Ok(false)` if the
+    /// shop said it could not be (stock ran out meanwhile).
+    pub async fn sign_up_and_buy(&mut self, name: &str) -> Result<bool, String> {
+        self.wait_for("Log in").await?;
+        self.send(b"\x0e").await?;
+        self.wait_for("Create account").await?;
+        self.send(format!("{name}\tpass-{name}\tpass-{name}\r").as_bytes()).await?;
+        self.wait_for("Account created").await?;
+        self.send(b"/").await?;
+        self.send(b"lamp").await?;
+        self.wait_for("1 of").await?;
+        self.send(b"\ra").await?;
+        let added = self.wait_for_any(&["Added 1", "out of stock", "Out of stock"], Duration::from_secs(30)).await?;
+        if added != 0 {
+            return Ok(false);
+        }
+        self.send(b"c").await?;
+        self.wait_for("checks out").await?;
+        self.send(b"p").await?;
+        self.wait_for("Shipping address").await?;
+        self.send(b"Ada Lovelace\t12 Main St\t\tLondon\t\tNW1 2AB\tUK\t\x13").await?;
+        self.wait_for("Pay by card").await?;
+        self.send(b"\t4242 4242 4242 4242\t12/39\t123\x13").await?;
+        self.wait_for("places and pays").await?;
+        self.send(b"y").await?;
+        let outcome =
+            self.wait_for_any(&["placed and paid", "Your order was not placed"], Duration::from_secs(30)).await?;
+        Ok(outcome == 0)
+    }
+}

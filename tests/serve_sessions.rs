@@ -1,0 +1,65 @@
+//! Many scripted SSH shoppers at once against the built server: every
+//! account kept, no unit sold twice, no session lost.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::ssh_shopper::Shopper;
+
+#[test]
+fn twenty_shoppers_at_once_buy_exactly_the_stock() {
+    let dir = common::temp_dir();
+    let data = dir.path().join("shop");
+    std::fs::create_dir_all(&data).unwrap();
+    const STOCK: u32 = 7;
+    const SHOPPERS: usize = 20;
+    common::write_products(&data, &[("P1", "Desk Lamp", "20.00", STOCK)]);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let port: u16 =
+        first.split("127.0.0.1:").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let results: Vec<Result<bool, String>> = runtime.block_on(async {
+        let tasks: Vec<_> = (0..SHOPPERS)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let mut shopper = Shopper::connect(port, 80, 24).await?;
+                    shopper.sign_up_and_buy(&format!("buyer{i:02}")).await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
+        }
+        results
+    });
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let status = server.wait().unwrap();
+    assert!(status.success(), "the server exits 0 on SIGTERM: {status:?}");
+
+    let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(errors.is_empty(), "{} sessions failed: {:#?}", errors.len(), errors);
+    let placed = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert_eq!(placed, STOCK as usize, "orders placed = stock available");
+    let orders = std::fs::read_to_string(data.join("orders.json")).unwrap();
+    assert_eq!(orders.matches("\"order_id\"").count(), STOCK as usize);
+    let users = std::fs::read_to_string(data.join("users.json")).unwrap();
+    for i in 0..SHOPPERS {
+        assert!(users.contains(&format!("\"username\":\"buyer{i:02}\"")), "account buyer{i:02} lost");
+    }
+    let products = std::fs::read_to_string(data.join("products.json")).unwrap();
+    assert!(products.contains("\"stock\":0"), "{products}");
+}
