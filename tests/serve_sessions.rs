@@ -8,8 +8,19 @@ use std::process::{Command, Stdio};
 
 use common::ssh_shopper::Shopper;
 
+/// The server's resident memory in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 #[test]
-fn twenty_shoppers_at_once_buy_exactly_the_stock() {
+fn twenty_shoppers_at_once_buy_exactly_the_stock_while_others_stall() {
     let dir = common::temp_dir();
     let data = dir.path().join("shop");
     std::fs::create_dir_all(&data).unwrap();
@@ -31,7 +42,14 @@ fn twenty_shoppers_at_once_buy_exactly_the_stock() {
         first.split("127.0.0.1:").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let data_dir = data.clone();
     let results: Vec<Result<bool, String>> = runtime.block_on(async {
+        let data = data_dir;
+        // Three clients that stop reading, on big screens: the others must not notice.
+        let mut stalled = Vec::new();
+        for _ in 0..3 {
+            stalled.push(Shopper::stalled(port).await.expect("a stalled client connects"));
+        }
         let tasks: Vec<_> = (0..SHOPPERS)
             .map(|i| {
                 tokio::spawn(async move {
@@ -44,6 +62,18 @@ fn twenty_shoppers_at_once_buy_exactly_the_stock() {
         for task in tasks {
             results.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
         }
+        // Now make the stalled sessions redraw a full screen, again and again:
+        // every price changes with the currency. Their frames are dropped,
+        // not queued.
+        let before = rss_kib(server.id());
+        for round in 0..40 {
+            let symbol = if round % 2 == 0 { "EUR " } else { "$" };
+            std::fs::write(data.join("settings.json"), format!(r#"{{"currency": "{symbol}"}}"#)).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        let after = rss_kib(server.id());
+        assert!(after < before + 16 * 1024, "server memory grew from {before} KiB to {after} KiB");
+        drop(stalled);
         results
     });
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };

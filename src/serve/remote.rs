@@ -267,3 +267,71 @@ impl InputSource for RemoteInput {
         self.behind.swap(false, Ordering::SeqCst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client that stops reading costs at most `OUTPUT_FRAMES` frames;
+    /// after that, frames are dropped and the next draw is a full one.
+    #[test]
+    fn a_stalled_client_gets_a_full_frame_instead_of_a_growing_queue() {
+        let (queue, mut client) = mpsc::channel(OUTPUT_FRAMES);
+        let behind = Arc::new(AtomicBool::new(false));
+        let mut output = ChannelOutput::new(queue, Arc::clone(&behind));
+        for _ in 0..OUTPUT_FRAMES + 50 {
+            output.write_all(&[b'x'; 10_000]).unwrap();
+            output.flush().unwrap();
+        }
+        assert!(behind.load(Ordering::SeqCst), "frames beyond the queue were dropped");
+        let mut queued = 0;
+        while client.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(queued, OUTPUT_FRAMES, "no more than the queue holds");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (_input, incoming) = mpsc::channel(4);
+        let mut input = RemoteInput::new(
+            incoming,
+            runtime.handle().clone(),
+            SharedSize::new(80, 24),
+            behind,
+            Arc::new(AtomicBool::new(false)),
+            Duration::from_secs(60),
+        );
+        assert!(input.needs_full_redraw());
+        assert!(!input.needs_full_redraw(), "asked once");
+    }
+
+    #[test]
+    fn input_ends_with_the_reason() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (sender, incoming) = mpsc::channel(4);
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let mut input = RemoteInput::new(
+            incoming,
+            runtime.handle().clone(),
+            SharedSize::new(80, 24),
+            Arc::new(AtomicBool::new(false)),
+            Arc::clone(&shutdown),
+            Duration::from_millis(50),
+        );
+        sender.try_send(Incoming::Bytes(b"q".to_vec())).unwrap();
+        sender.try_send(Incoming::Resize(100, 30)).unwrap();
+        let first = input.next_event(Duration::from_millis(100)).unwrap();
+        assert!(matches!(first, Some(Event::Key(k)) if k.code == crossterm::event::KeyCode::Char('q')));
+        assert_eq!(input.next_event(Duration::from_millis(100)).unwrap(), Some(Event::Resize(100, 30)));
+        assert_eq!(input.size.get(), Size::new(100, 30));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(input.next_event(Duration::from_millis(10)).is_err());
+        assert_eq!(input.ended, Some(Ended::Idle));
+        shutdown.store(true, Ordering::SeqCst);
+        input.last_input = Instant::now();
+        assert!(input.next_event(Duration::from_millis(10)).is_err());
+        assert_eq!(input.ended, Some(Ended::Shutdown));
+        drop(sender);
+        input.shutdown.store(false, Ordering::SeqCst);
+        assert!(input.next_event(Duration::from_millis(10)).is_err());
+        assert_eq!(input.ended, Some(Ended::Disconnected));
+    }
+}

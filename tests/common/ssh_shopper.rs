@@ -67,6 +67,19 @@ impl Shopper {
         })
     }
 
+    /// A client that opens the shop and then never reads what it is sent.
+    pub async fn stalled(port: u16) -> Result<client::Handle<impl client::Handler>, String> {
+        let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
+        let mut session = client::connect(config, ("127.0.0.1", port), Trusting).await.map_err(|e| e.to_string())?;
+        session.authenticate_password("stalled", "-").await.map_err(|e| e.to_string())?;
+        let channel = session.channel_open_session().await.map_err(|e| e.to_string())?;
+        channel.request_pty(false, "xterm", 300, 100, 0, 0, &[]).await.map_err(|e| e.to_string())?;
+        channel.request_shell(false).await.map_err(|e| e.to_string())?;
+        // The channel is kept but never read.
+        std::mem::forget(channel);
+        Ok(session)
+    }
+
     pub fn screen(&self) -> String {
         self.screen.lock().unwrap_or_else(|p| p.into_inner()).screen().contents()
     }
