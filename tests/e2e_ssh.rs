@@ -204,3 +204,17 @@ fn two_shoppers_racing_for_the_last_unit_buy_it_once() {
     let products = std::fs::read_to_string(data.join("products.json")).unwrap();
     assert!(products.contains("\"stock\":0"), "{products}");
 }
+
+#[test]
+fn stopping_the_server_tells_every_session_and_restores_its_screen() {
+    let dir = temp_dir();
+    let server = Server::start(&dir.path().join("shop"));
+    let key = new_key(dir.path(), "id");
+    let socket = format!("shopfront-ssh-stop-{}", std::process::id());
+    let t = server.connect(&socket, &key);
+    t.wait_for("Log in");
+    drop(server);
+    let screen = t.wait_for("SSH-EXITED");
+    assert!(screen.contains("The shop is closing — your cart is saved."), "{screen}");
+    assert!(!screen.contains("Log in"), "the alternate screen was left: {screen}");
+}

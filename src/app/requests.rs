@@ -288,6 +288,7 @@ impl App {
 
     /// Shows what came of a request.
     fn finish(&mut self, request: Request, outcome: Result<Outcome, StoreError>) {
+        self.log_login(&request, &outcome);
         match (request, outcome) {
             (Request::Refresh, Ok(_)) => {}
             (Request::Refresh, Err(err)) => self.shop_error(&err),
@@ -394,6 +395,32 @@ impl App {
         }
         self.refresh_views();
         self.fit_cursors();
+    }
+}
+
+impl App {
+    /// Logins in the server's log (when it has one): who, from where, with
+    /// which key; never a password.
+    fn log_login(&self, request: &Request, outcome: &Result<Outcome, StoreError>) {
+        let (kind, account) = match request {
+            Request::LogIn { username, .. } => ("password login", username.as_str()),
+            Request::CreateAccount { username, .. } => ("sign-up", username.as_str()),
+            Request::KeyLogin { .. } => ("key login", ""),
+            _ => return,
+        };
+        let origin = self.origin.as_deref().unwrap_or("local");
+        let key = self.ssh_key.as_deref().unwrap_or("none");
+        let account = crate::domain::text::printable(account);
+        match outcome {
+            Ok(Outcome::Account(found)) => {
+                tracing::info!(account = %found.username, origin, key, "{kind} succeeded")
+            }
+            Ok(Outcome::KeyAccount(Some(found))) => {
+                tracing::info!(account = %found.username, origin, key, "{kind} matched")
+            }
+            Ok(_) => tracing::info!(origin, key, "{kind}: key not linked"),
+            Err(err) => tracing::warn!(account = %account, origin, key, error = %err, "{kind} failed"),
+        }
     }
 }
 
