@@ -21,10 +21,15 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    fn start_with(data_dir: &Path, options: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_shopfront"))
             .arg("--data-dir")
             .arg(data_dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -217,4 +222,20 @@ fn stopping_the_server_tells_every_session_and_restores_its_screen() {
     let screen = t.wait_for("SSH-EXITED");
     assert!(screen.contains("The shop is closing — your cart is saved."), "{screen}");
     assert!(!screen.contains("Log in"), "the alternate screen was left: {screen}");
+}
+
+#[test]
+fn a_full_shop_says_so_and_an_idle_session_is_closed_with_a_message() {
+    let dir = temp_dir();
+    let server = Server::start_with(&dir.path().join("shop"), &["--max-sessions", "1", "--idle-timeout", "3s"]);
+    let key = new_key(dir.path(), "id");
+    let socket = format!("shopfront-ssh-full-{}", std::process::id());
+    let first = server.connect(&format!("{socket}-1"), &key);
+    first.wait_for("Log in");
+    let second = server.connect(&format!("{socket}-2"), &key);
+    let screen = second.wait_for("SSH-EXITED");
+    assert!(screen.contains("The shop is full right now — please try again in a minute."), "{screen}");
+    // The first one, left alone, is closed after its idle time.
+    let screen = first.wait_for("SSH-EXITED");
+    assert!(screen.contains("Closed after 3 seconds without a key press — your cart is saved."), "{screen}");
 }

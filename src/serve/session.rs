@@ -44,6 +44,17 @@ pub struct SessionSetup {
 
 pub const CLOSING: &str = "The shop is closing — your cart is saved.";
 
+/// `30 minutes`, `1 minute`, `90 seconds`, `2 hours`.
+fn spoken(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    let (n, unit) = match seconds {
+        s if s % 3600 == 0 && s > 0 => (s / 3600, "hour"),
+        s if s % 60 == 0 && s > 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Starts the session's thread; returns at once.
 pub fn start(setup: SessionSetup) -> std::io::Result<()> {
     std::thread::Builder::new().name(format!("session {}", setup.peer)).spawn(move || run(setup)).map(drop)
@@ -101,10 +112,9 @@ fn run(setup: SessionSetup) {
             };
             let farewell = match input.ended {
                 Some(Ended::Shutdown) => Some(CLOSING.to_string()),
-                Some(Ended::Idle) => Some(format!(
-                    "Closed after {} minutes without a key press — your cart is saved.",
-                    idle_timeout.as_secs().div_ceil(60)
-                )),
+                Some(Ended::Idle) => {
+                    Some(format!("Closed after {} without a key press — your cart is saved.", spoken(idle_timeout)))
+                }
                 _ => None,
             };
             // The client's screen as it was, whatever ended the session.
