@@ -19,17 +19,53 @@ pub struct HashError(String);
 /// Hashes a password with argon2id and a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| HashError(e.to_string()))
+    with_permit(|| {
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| HashError(e.to_string()))
+    })
+}
+
+/// How many argon2 computations may run at once: one per core. Each holds
+/// 19 MiB while it runs, so a burst of sign-ups (hundreds of SSH sessions)
+/// waits its turn instead of multiplying memory; with one per core it
+/// finishes no later.
+struct Permits {
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+fn with_permit<T>(work: impl FnOnce() -> T) -> T {
+    static PERMITS: std::sync::OnceLock<Permits> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| Permits {
+        free: std::sync::Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+        freed: std::sync::Condvar::new(),
+    });
+    {
+        let mut free = permits.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = permits.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+    }
+    // Given back even if the work panics.
+    struct Release<'a>(&'a Permits);
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            self.0.freed.notify_one();
+        }
+    }
+    let _release = Release(permits);
+    work()
 }
 
 /// Verifies a password against a stored PHC string. A malformed stored hash
 /// verifies nothing (and still costs a real verification).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => with_permit(|| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()),
         Err(_) => {
             burn_one_verification(password);
             false
@@ -40,7 +76,9 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 /// Spends the time of one verification and always fails.
 pub fn burn_one_verification(password: &str) {
     if let Ok(parsed) = PasswordHash::new(DUMMY_HASH) {
-        let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+        with_permit(|| {
+            let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+        });
     }
 }
 
