@@ -18,12 +18,10 @@
 #[allow(dead_code)]
 mod ssh_shopper;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ssh_shopper::Shopper;
+use ssh_shopper::{ServeProcess, Shopper};
 use tokio::sync::Barrier;
 
 /// `VmRSS` or `VmHWM` of a process, in MiB.
@@ -111,24 +109,9 @@ fn main() {
     );
     std::fs::write(data.join("products.json"), products).expect("products.json");
     let binary = std::env::var("SHOPFRONT_BIN").unwrap_or_else(|_| "target/release/shopfront".into());
-    let mut server = Command::new(&binary)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0", "--max-sessions", &(shoppers + 10).to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {binary} (cargo build --release first): {e}"));
-    let pid = server.id();
-    let mut stdout = BufReader::new(server.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("the server's address");
-    let port: u16 = first
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .expect("a port");
+    let max_sessions = (shoppers + 10).to_string();
+    let mut server = ServeProcess::start(&binary, &data, &["--max-sessions", &max_sessions]);
+    let (pid, port) = (server.pid(), server.port);
     std::thread::sleep(Duration::from_millis(300));
     let baseline = memory_mib(pid, "VmRSS:");
     let cpu_before = cpu_seconds(pid);
@@ -150,8 +133,7 @@ fn main() {
     let elapsed = started.elapsed();
     let peak = memory_mib(pid, "VmHWM:");
     let cpu = cpu_seconds(pid) - cpu_before;
-    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-    let _ = server.wait();
+    server.stop();
 
     let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     let placed = results.iter().filter(|r| matches!(r, Ok((true, _)))).count();

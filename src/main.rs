@@ -19,10 +19,10 @@ use shopfront::store::{self, AdminOutcome, FileKind, Store};
 const LAZY_ARENAS: (&str, &str) = ("MIMALLOC_ARENA_EAGER_COMMIT", "0");
 
 fn main() -> ExitCode {
-    if std::env::args().any(|a| a == "serve") {
+    let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Serve { .. })) {
         restart_with_lazy_arenas();
     }
-    let cli = Cli::parse();
     let data_dir = store::resolve_data_dir(cli.data_dir.clone());
     let result = match cli.command {
         Some(Command::Check) => check(&data_dir),

@@ -4,19 +4,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
+use common::ssh_shopper::ServeProcess;
 use common::temp_dir;
 use common::tmux::Tmux;
 
 /// A running `shopfront serve` on a free port, stopped (SIGTERM) when dropped.
 struct Server {
-    child: Child,
+    /// Stopped with SIGTERM when the server is dropped.
+    _process: ServeProcess,
     port: u16,
-    /// Kept open: the server may still write.
-    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Server {
@@ -25,28 +24,8 @@ impl Server {
     }
 
     fn start_with(data_dir: &Path, options: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shopfront"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(options)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut first = String::new();
-        let mut stdout = BufReader::new(stdout);
-        stdout.read_line(&mut first).expect("the server says where it listens");
-        // "Shopfront is open on ssh://127.0.0.1:PORT — host key SHA256:…"
-        let port = first
-            .split("ssh://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {first:?}"));
-        assert!(first.contains("host key SHA256:"), "{first}");
-        Server { child, port, _stdout: stdout }
+        let process = ServeProcess::start(env!("CARGO_BIN_EXE_shopfront"), data_dir, options);
+        Server { port: process.port, _process: process }
     }
 
     /// `ssh` into the shop with `key` in a tmux terminal.
@@ -58,13 +37,6 @@ impl Server {
             key.display()
         );
         Tmux::run_command(socket, &command, 80, 24)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
     }
 }
 

@@ -3,10 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-use common::ssh_shopper::Shopper;
+use common::ssh_shopper::{ServeProcess, Shopper};
 
 /// The server's resident memory in KiB.
 fn rss_kib(pid: u32) -> u64 {
@@ -27,19 +24,8 @@ fn twenty_shoppers_at_once_buy_exactly_the_stock_while_others_stall() {
     const STOCK: u32 = 7;
     const SHOPPERS: usize = 20;
     common::write_products(&data, &[("P1", "Desk Lamp", "20.00", STOCK)]);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_shopfront"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(server.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let port: u16 =
-        first.split("127.0.0.1:").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    let mut server = ServeProcess::start(env!("CARGO_BIN_EXE_shopfront"), &data, &[]);
+    let port = server.port;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let data_dir = data.clone();
@@ -65,19 +51,18 @@ fn twenty_shoppers_at_once_buy_exactly_the_stock_while_others_stall() {
         // Now make the stalled sessions redraw a full screen, again and again:
         // every price changes with the currency. Their frames are dropped,
         // not queued.
-        let before = rss_kib(server.id());
+        let before = rss_kib(server.pid());
         for round in 0..40 {
             let symbol = if round % 2 == 0 { "EUR " } else { "$" };
             std::fs::write(data.join("settings.json"), format!(r#"{{"currency": "{symbol}"}}"#)).unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
-        let after = rss_kib(server.id());
+        let after = rss_kib(server.pid());
         assert!(after < before + 16 * 1024, "server memory grew from {before} KiB to {after} KiB");
         drop(stalled);
         results
     });
-    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
-    let status = server.wait().unwrap();
+    let status = server.stop();
     assert!(status.success(), "the server exits 0 on SIGTERM: {status:?}");
 
     let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();

@@ -20,9 +20,10 @@ impl App {
                 self.request(Request::SetDiscountActive { code: discount.code, active: !discount.active });
             }
             (Action::DeleteSelected, Some((discount, uses))) => {
-                let carried = self.all_orders.as_ref().is_some_and(|book| {
-                    book.orders().iter().any(|o| o.discount_code.as_deref() == Some(discount.code.as_str()))
-                });
+                let carried = self
+                    .all_orders
+                    .as_ref()
+                    .is_some_and(|book| book.orders().iter().any(|o| o.carries_code(&discount.code)));
                 if carried || uses > 0 {
                     self.error(format!("{} is on orders already; deactivate it instead", discount.code));
                 } else {

@@ -114,11 +114,6 @@ pub fn set_currency_symbol(symbol: &str) {
     *CURRENCY.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = symbol;
 }
 
-fn currency_symbol() -> std::sync::Arc<str> {
-    let current = CURRENCY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    current.clone().unwrap_or_else(|| std::sync::Arc::from("$"))
-}
-
 impl fmt::Display for Money {
     /// `$1,234.50`: the currency symbol, thousands separators and always two decimals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -132,7 +127,9 @@ impl fmt::Display for Money {
             }
             grouped.push(ch);
         }
-        f.pad(&format!("{sign}{}{grouped}.{:02}", currency_symbol(), abs % 100))
+        let currency = CURRENCY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let symbol = currency.as_deref().unwrap_or("$");
+        f.pad(&format!("{sign}{symbol}{grouped}.{:02}", abs % 100))
     }
 }
 

@@ -174,10 +174,14 @@ impl Order {
         self.subtotal.or_else(|| Money::checked_sum(self.items.iter().map(OrderLine::line_total)))
     }
 
+    /// Whether it was placed with discount `code` (cancelled or not).
+    pub fn carries_code(&self, code: &str) -> bool {
+        self.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))
+    }
+
     /// Whether it carries discount `code` and still counts as a use of it.
     pub fn uses_code(&self, code: &str) -> bool {
-        self.status != OrderStatus::Cancelled
-            && self.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))
+        self.status != OrderStatus::Cancelled && self.carries_code(code)
     }
 
     /// Units ordered (u64: a sum of u32 quantities cannot overflow it).

@@ -267,11 +267,7 @@ impl Shop for FolderShop {
 
     fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError> {
         self.read(|s| {
-            match s.data().users.get(admin) {
-                Some(user) if user.is_admin() => {}
-                Some(_) => return Err(ShopError::NotAdmin),
-                None => return Err(ShopError::UnknownUser(admin.into())),
-            }
+            crate::store::require_admin(s.data(), admin)?;
             let version = s.version(FileKind::Orders);
             let mut cached = self.orders.lock().unwrap_or_else(|p| p.into_inner());
             match cached.as_ref() {
@@ -322,10 +318,9 @@ impl Shop for FolderShop {
     }
 
     fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError> {
-        self.read(|s| match s.data().users.get(admin) {
-            Some(user) if user.is_admin() => Ok(s.discounts_with_uses()),
-            Some(_) => Err(ShopError::NotAdmin),
-            None => Err(ShopError::UnknownUser(admin.into())),
+        self.read(|s| {
+            crate::store::require_admin(s.data(), admin)?;
+            Ok(s.discounts_with_uses())
         })
     }
 

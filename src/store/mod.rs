@@ -668,13 +668,7 @@ impl Store {
                     if renamed && existing.is_some() {
                         return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
                     }
-                    if renamed
-                        && data
-                            .orders
-                            .rows()
-                            .iter()
-                            .any(|o| o.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&old.code)))
-                    {
+                    if renamed && data.orders.rows().iter().any(|o| o.carries_code(&old.code)) {
                         return Err(StoreError::Invalid(format!(
                             "{} is on orders already; its name cannot change",
                             old.code
@@ -708,12 +702,7 @@ impl Store {
             require_admin(data, actor)?;
             let current = discount::find(data.discounts.rows(), code)
                 .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))?;
-            let used = data
-                .orders
-                .rows()
-                .iter()
-                .filter(|o| o.discount_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&current.code)))
-                .count();
+            let used = data.orders.rows().iter().filter(|o| o.carries_code(&current.code)).count();
             if used > 0 {
                 return Err(StoreError::Invalid(format!(
                     "{} is on {used} order{}; deactivate it instead",
@@ -1056,7 +1045,7 @@ fn remember(user: &User, address: &Address, card: Option<CardOnFile>) -> User {
 }
 
 /// The acting account, if it is an admin's.
-fn require_admin<'d>(data: &'d Data, actor: &str) -> Result<&'d User, StoreError> {
+pub(crate) fn require_admin<'d>(data: &'d Data, actor: &str) -> Result<&'d User, StoreError> {
     match data.users.get(actor) {
         Some(user) if user.is_admin() => Ok(user),
         Some(_) => Err(StoreError::NotAdmin),

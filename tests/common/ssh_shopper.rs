@@ -141,3 +141,59 @@ impl Shopper {
         Ok(outcome == 0)
     }
 }
+
+/// A running `shopfront serve` on a free port of 127.0.0.1, stopped with
+/// SIGTERM when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    pub port: u16,
+    /// Kept open: the server may still write to it.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl ServeProcess {
+    /// Starts `binary` serving `data` with `options` after `serve --listen 127.0.0.1:0`,
+    /// and reads the port from the line it prints first.
+    pub fn start(binary: &str, data: &std::path::Path, options: &[&str]) -> ServeProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(binary)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(options)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {binary}: {e}"));
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("the server says where it listens");
+        // "Shopfront is open on ssh://127.0.0.1:PORT — host key SHA256:…"
+        assert!(first.contains("host key SHA256:"), "{first}");
+        let port = first
+            .split("ssh://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        ServeProcess { child, port, _stdout: stdout }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then how the server exited.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().expect("the server exits")
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop();
+        }
+    }
+}
