@@ -43,7 +43,7 @@ impl Server for ShopServer {
     fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
         let peer = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
         tracing::info!(peer = %peer, "connected");
-        Connection { shared: Arc::clone(&self.0), peer, key: None, pty: None, session: None, channel: None }
+        Connection { shared: Arc::clone(&self.0), peer, key: None, pty: None, session: None, channel_opened: false }
     }
 
     fn handle_session_error(&mut self, error: russh::Error) {
@@ -61,7 +61,8 @@ pub struct Connection {
     pty: Option<(String, SharedSize)>,
     /// The running session's input.
     session: Option<mpsc::Sender<Incoming>>,
-    channel: Option<Channel<Msg>>,
+    /// A session channel was opened (one per connection).
+    channel_opened: bool,
 }
 
 impl Connection {
@@ -120,11 +121,17 @@ impl Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         // One shop per connection.
-        if self.channel.is_some() || self.session.is_some() {
+        if self.channel_opened {
             reply.reject(russh::ChannelOpenFailure::AdministrativelyProhibited).await;
             return Ok(());
         }
-        self.channel = Some(channel);
+        self.channel_opened = true;
+        // The channel object is dropped, not kept: russh also copies every
+        // data and window-change message into its bounded queue, and a queue
+        // nobody reads stops the connection after about 100 messages. With
+        // it dropped, those copies fail at once; the handler methods below
+        // get every message.
+        drop(channel);
         reply.accept().await;
         Ok(())
     }

@@ -84,9 +84,29 @@ impl Shopper {
         self.screen.lock().unwrap_or_else(|p| p.into_inner()).screen().contents()
     }
 
+    /// Types `bytes` one key per write, as a person typing with the stock
+    /// client does (every key its own SSH message).
     pub async fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        for key in keys(bytes) {
+            self.sent_at = Instant::now();
+            self.channel.data(key).await.map_err(|e| format!("send: {e:?}"))?;
+        }
+        Ok(())
+    }
+
+    /// Sends `bytes` in one write (a paste without bracketed paste).
+    pub async fn send_at_once(&mut self, bytes: &[u8]) -> Result<(), String> {
         self.sent_at = Instant::now();
         self.channel.data(bytes).await.map_err(|e| format!("send: {e:?}"))
+    }
+
+    /// Tells the server the terminal is now `width`×`height`.
+    pub async fn resize(&mut self, width: u16, height: u16) -> Result<(), String> {
+        self.screen.lock().unwrap_or_else(|p| p.into_inner()).set_size(height, width);
+        self.channel
+            .window_change(u32::from(width), u32::from(height), 0, 0)
+            .await
+            .map_err(|e| format!("window change: {e:?}"))
     }
 
     /// Waits until the screen shows any of `texts`; returns which.
@@ -140,6 +160,35 @@ impl Shopper {
             self.wait_for_any(&["placed and paid", "Your order was not placed"], Duration::from_secs(30)).await?;
         Ok(outcome == 0)
     }
+}
+
+/// `bytes` cut into keys: an escape sequence (`ESC [ … final`, `ESC O x`)
+/// is one key, any other character (UTF-8) is one key.
+pub fn keys(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut keys = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = start + 1;
+        match (bytes[start], bytes.get(start + 1)) {
+            (0x1b, Some(b'[')) => {
+                end = start + 2;
+                while end < bytes.len() && !(0x40..=0x7e).contains(&bytes[end]) {
+                    end += 1;
+                }
+                end = (end + 1).min(bytes.len());
+            }
+            (0x1b, Some(b'O')) => end = (start + 3).min(bytes.len()),
+            (lead, _) if lead >= 0xc0 => {
+                while end < bytes.len() && bytes[end] & 0xc0 == 0x80 {
+                    end += 1;
+                }
+            }
+            _ => {}
+        }
+        keys.push(&bytes[start..end]);
+        start = end;
+    }
+    keys
 }
 
 /// A running `shopfront serve` on a free port of 127.0.0.1, stopped with
