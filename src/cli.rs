@@ -38,38 +38,87 @@ pub enum Command {
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Serve the shop over SSH: every connection gets its own session.
-    Serve {
-        /// Address and port to listen on.
-        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2222")]
-        listen: String,
-        /// The server's Ed25519 host key (made, mode 0600, if missing).
-        /// Default: <data-dir>/ssh_host_ed25519_key.
-        #[arg(long, value_name = "PATH")]
-        host_key: Option<PathBuf>,
-        /// Most sessions at once; more connections are told to come back later.
-        #[arg(long, value_name = "N", default_value_t = 256)]
-        max_sessions: usize,
-        /// Close a session after this long without a key press: 30m, 90s, 2h.
-        #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
-        idle_timeout: std::time::Duration,
-    },
+    Serve(ServeArgs),
 }
+
+/// `shopfront serve`'s options; every limit is a flag (load tests from one
+/// address set them high).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2222")]
+    pub listen: String,
+    /// The server's Ed25519 host key (made, mode 0600, if missing).
+    /// Default: <data-dir>/ssh_host_ed25519_key.
+    #[arg(long, value_name = "PATH")]
+    pub host_key: Option<PathBuf>,
+    /// Most sessions at once; more connections are told to come back later.
+    #[arg(long, value_name = "N", default_value = "256", value_parser = parse_count)]
+    pub max_sessions: usize,
+    /// Most sessions at once from one address (IPv6: one /64).
+    #[arg(long, value_name = "N", default_value = "16", value_parser = parse_count)]
+    pub max_sessions_per_address: usize,
+    /// Most sessions at once whose shopper has not logged in yet (the rest
+    /// of --max-sessions is kept for shoppers).
+    #[arg(long, value_name = "N", default_value = "64", value_parser = parse_count)]
+    pub max_guest_sessions: usize,
+    /// Most connections at once that have not yet logged in to SSH and
+    /// opened the shop.
+    #[arg(long, value_name = "N", default_value = "64", value_parser = parse_count)]
+    pub max_connecting: usize,
+    /// The same, from one address (IPv6: one /64).
+    #[arg(long, value_name = "N", default_value = "8", value_parser = parse_count)]
+    pub max_connecting_per_address: usize,
+    /// New connections a minute from one address (IPv6: one /64).
+    #[arg(long, value_name = "N", default_value = "30", value_parser = parse_count)]
+    pub connections_per_minute: usize,
+    /// Close a connection that has not opened the shop this long after
+    /// connecting: 60s, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_short_duration)]
+    pub login_timeout: std::time::Duration,
+    /// Close a session after this long without a key press: 30m, 90s, 2h.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_short_duration)]
+    pub idle_timeout: std::time::Duration,
+}
+
+/// A count of at least one.
+pub fn parse_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a whole number of at least 1, not {:?}", crate::domain::text::printable(text))),
+    }
+}
+
+/// The longest a serve timeout may be.
+pub const LONGEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// `30m`, `90s`, `2h`, or a number of minutes.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = number.parse().map_err(|_| format!("expected a duration like 30m, 90s or 2h, not {text:?}"))?;
+    let expected =
+        || format!("expected a duration like 30m, 90s or 2h, not {:?}", crate::domain::text::printable(text));
+    let n: u64 = number.parse().map_err(|_| expected())?;
     let seconds = match unit {
         "s" => n,
         "" | "m" => n.saturating_mul(60),
         "h" => n.saturating_mul(3600),
-        _ => return Err(format!("expected a duration like 30m, 90s or 2h, not {text:?}")),
+        _ => return Err(expected()),
     };
     if seconds == 0 {
         return Err("the duration must be longer than zero".into());
     }
     Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// A duration of at most a day.
+pub fn parse_short_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration > LONGEST_TIMEOUT {
+        return Err("at most a day (24h)".into());
+    }
+    Ok(duration)
 }
 
 #[derive(Debug, Subcommand)]

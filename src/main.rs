@@ -20,7 +20,7 @@ const LAZY_ARENAS: (&str, &str) = ("MIMALLOC_ARENA_EAGER_COMMIT", "0");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::Serve { .. })) {
+    if matches!(cli.command, Some(Command::Serve(_))) {
         restart_with_lazy_arenas();
     }
     let data_dir = store::resolve_data_dir(cli.data_dir.clone());
@@ -75,9 +75,9 @@ fn main() -> ExitCode {
             };
             settings(&data_dir, shipping, free_over, tax_percent, included)
         }
-        Some(Command::Serve { listen, host_key, max_sessions, idle_timeout }) => {
-            let host_key = host_key.unwrap_or_else(|| data_dir.join("ssh_host_ed25519_key"));
-            serve(&data_dir, shopfront::serve::Options { listen, host_key, max_sessions, idle_timeout })
+        Some(Command::Serve(args)) => {
+            let options = shopfront::serve::Options::from_args(args, &data_dir);
+            serve(&data_dir, options)
         }
         None => run_app(&data_dir, !cli.no_mouse),
     };

@@ -86,6 +86,10 @@ pub trait InputSource {
     fn needs_full_redraw(&mut self) -> bool {
         false
     }
+
+    /// Sees the app after each round of events (a server counts the
+    /// sessions whose shopper is logged in).
+    fn observe(&mut self, _app: &App) {}
 }
 
 /// The local terminal's input.
@@ -124,6 +128,7 @@ where
             terminal.clear().map_err(io::Error::other)?;
         }
         draw(terminal, app, theme)?;
+        input.observe(app);
         if app.should_quit {
             return Ok(());
         }

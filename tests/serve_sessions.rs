@@ -33,13 +33,17 @@ fn twenty_shoppers_at_once_buy_exactly_the_stock_while_others_stall() {
         let data = data_dir;
         // Three clients that stop reading, on big screens: the others must not notice.
         let mut stalled = Vec::new();
-        for _ in 0..3 {
-            stalled.push(Shopper::stalled(port).await.expect("a stalled client connects"));
+        // Each client from its own loopback address, as people are: one
+        // address holds at most 16 sessions.
+        for i in 0..3 {
+            stalled
+                .push(Shopper::stalled(port, &format!("127.0.1.{}", i + 1)).await.expect("a stalled client connects"));
         }
         let tasks: Vec<_> = (0..SHOPPERS)
             .map(|i| {
                 tokio::spawn(async move {
-                    let mut shopper = Shopper::connect(port, 80, 24).await?;
+                    let from = format!("127.0.0.{}", i + 2);
+                    let mut shopper = Shopper::connect_from(port, &from, "xterm-256color", 80, 24).await?;
                     shopper.sign_up_and_buy(&format!("buyer{i:02}")).await
                 })
             })

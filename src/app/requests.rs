@@ -410,16 +410,20 @@ impl App {
         };
         let origin = self.origin.as_deref().unwrap_or("local");
         let key = self.ssh_key.as_deref().unwrap_or("none");
-        let account = crate::domain::text::printable(account);
+        // Names come from the client (or an old data file): escaped and cut.
+        use crate::domain::text::for_log;
+        let origin = for_log(origin);
         match outcome {
             Ok(Outcome::Account(found)) => {
-                tracing::info!(account = %found.username, origin, key, "{kind} succeeded")
+                tracing::info!(account = %for_log(&found.username), origin = %origin, key, "{kind} succeeded")
             }
             Ok(Outcome::KeyAccount(Some(found))) => {
-                tracing::info!(account = %found.username, origin, key, "{kind} matched")
+                tracing::info!(account = %for_log(&found.username), origin = %origin, key, "{kind} matched")
             }
-            Ok(_) => tracing::info!(origin, key, "{kind}: key not linked"),
-            Err(err) => tracing::warn!(account = %account, origin, key, error = %err, "{kind} failed"),
+            Ok(_) => tracing::info!(origin = %origin, key, "{kind}: key not linked"),
+            Err(err) => {
+                tracing::warn!(account = %for_log(account), origin = %origin, key, error = %crate::domain::text::printable(&err.to_string()), "{kind} failed")
+            }
         }
     }
 }

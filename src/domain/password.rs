@@ -82,6 +82,35 @@ pub fn burn_one_verification(password: &str) {
     }
 }
 
+/// How a typed password compares with an account's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Matches,
+    /// It matches an old console-shop plaintext password (to be hashed now).
+    MatchesPlaintext,
+    /// Wrong, or no such account: the same answer after the same work.
+    Wrong,
+}
+
+/// Checks `password` against `account` (`None`: no such account). Costs one
+/// argon2 verification whatever the case, so the time says nothing about
+/// which names exist. Run it outside every lock: it is slow on purpose.
+pub fn check_password(account: Option<&crate::domain::User>, password: &str) -> PasswordCheck {
+    let Some(user) = account else {
+        burn_one_verification(password);
+        return PasswordCheck::Wrong;
+    };
+    match (&user.password_hash, &user.password) {
+        (Some(hash), _) if verify_password(password, hash) => PasswordCheck::Matches,
+        (None, Some(plain)) if plaintext_matches(password, plain) => PasswordCheck::MatchesPlaintext,
+        (Some(_), _) => PasswordCheck::Wrong,
+        (None, _) => {
+            burn_one_verification(password);
+            PasswordCheck::Wrong
+        }
+    }
+}
+
 /// Compares a typed password with a legacy plaintext one in constant time.
 pub fn plaintext_matches(typed: &str, stored: &str) -> bool {
     typed.as_bytes().ct_eq(stored.as_bytes()).into()

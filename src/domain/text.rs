@@ -42,6 +42,16 @@ pub fn excerpt(text: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// How many characters of a client's value a log line quotes.
+pub const LOG_CHARS: usize = 64;
+
+/// A value a client chose (a TERM, a typed name), fit for one log line:
+/// control characters escaped (no forged lines, nothing steering the
+/// terminal of whoever reads the log) and cut to `LOG_CHARS`.
+pub fn for_log(text: &str) -> String {
+    printable(&excerpt(text, LOG_CHARS)).into_owned()
+}
+
 /// Cuts every quoted part of a message ("…", `…`) to `EXCERPT_CHARS`.
 pub fn shorten_quoted(message: &str) -> Cow<'_, str> {
     if message.len() <= EXCERPT_CHARS {
@@ -68,6 +78,17 @@ pub fn shorten_quoted(message: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_values_cannot_forge_lines_or_steer_a_terminal() {
+        let forged = "xterm\n2026-12-01T00:00:00Z  INFO fake: session ended user=\"admin\"\x1b]0;pwned\x07";
+        let logged = for_log(forged);
+        assert!(!logged.contains('\n') && !logged.contains('\x1b') && !logged.contains('\x07'), "{logged}");
+        assert!(logged.starts_with("xterm\\u{a}2026"), "{logged}");
+        let long = for_log(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), LOG_CHARS, "cut, ending in …: {long}");
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn escapes_what_would_steer_a_terminal() {

@@ -14,6 +14,12 @@ use russh::keys::{HashAlg, PrivateKey};
 pub fn load_or_create(path: &Path) -> Result<PrivateKey, String> {
     match fs::symlink_metadata(path) {
         Ok(meta) if !meta.is_file() => Err(format!("{}: not a regular file", path.display())),
+        // An empty file holds no key (an older version left one on a full
+        // disk): no client can have trusted it, so a new key takes its place.
+        Ok(meta) if meta.len() == 0 => {
+            tracing::warn!(path = %path.display(), "the host key file is empty; making a new key");
+            create(path, write_key)
+        }
         Ok(meta) => {
             if meta.permissions().mode() & 0o077 != 0 {
                 return Err(format!(
@@ -25,12 +31,21 @@ pub fn load_or_create(path: &Path) -> Result<PrivateKey, String> {
             let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             PrivateKey::from_openssh(&text).map_err(|e| format!("{}: not an OpenSSH private key: {e}", path.display()))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => create(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => create(path, write_key),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
 
-fn create(path: &Path) -> Result<PrivateKey, String> {
+/// Writes the key's text to a new file and makes it reach the disk.
+fn write_key(file: &mut fs::File, text: &[u8]) -> io::Result<()> {
+    file.write_all(text)?;
+    file.sync_all()
+}
+
+/// Makes a key and puts it at `path` whole or not at all: written to a
+/// temporary file beside it, then moved into place (a full disk leaves no
+/// empty key behind that would stop the next start).
+fn create(path: &Path, write: impl FnOnce(&mut fs::File, &[u8]) -> io::Result<()>) -> Result<PrivateKey, String> {
     let mut seed = [0u8; 32];
     fs::File::open("/dev/urandom")
         .and_then(|mut random| random.read_exact(&mut seed))
@@ -38,14 +53,35 @@ fn create(path: &Path) -> Result<PrivateKey, String> {
     let key = PrivateKey::new(KeypairData::from(Ed25519Keypair::from_seed(&seed)), "shopfront host key")
         .map_err(|e| format!("cannot make a host key: {e}"))?;
     let text = key.to_openssh(LineEnding::LF).map_err(|e| format!("cannot encode the host key: {e}"))?;
-    // Created private and exclusively: never over another file, never readable by others.
+    let name = path.file_name().map_or_else(|| "host-key".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let failed = |e: io::Error| {
+        let _ = fs::remove_file(&temporary);
+        format!("{}: cannot write the host key: {e}", path.display())
+    };
+    // Created private and exclusively (never over another file, never readable by others).
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| format!("{}: {e}", path.display()))?;
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temporary)
+        .map_err(|e| format!("{}: {e}", temporary.display()))?;
+    write(&mut file, text.as_bytes()).map_err(failed)?;
+    drop(file);
+    // A link, not a rename: never replaces a key another copy made meanwhile.
+    match fs::hard_link(&temporary, path) {
+        Ok(()) => {
+            let _ = fs::remove_file(&temporary);
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && fs::metadata(path).is_ok_and(|m| m.len() == 0) => {
+            fs::rename(&temporary, path).map_err(failed)?;
+        }
+        Err(e) => return Err(failed(e)),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+    }
     Ok(key)
 }
 
@@ -69,5 +105,31 @@ mod tests {
         assert!(fingerprint(&first).starts_with("SHA256:"));
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         assert!(load_or_create(&path).unwrap_err().contains("chmod 600"));
+    }
+
+    /// A disk that fills while the key is written leaves no file behind,
+    /// so the next start makes a key instead of refusing.
+    #[test]
+    fn a_failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ssh_host_ed25519_key");
+        let full = |_: &mut fs::File, _: &[u8]| Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        let error = create(&path, full).unwrap_err();
+        assert!(error.contains("cannot write the host key"), "{error}");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "nothing left: {left:?}");
+        assert!(load_or_create(&path).is_ok());
+    }
+
+    /// The empty key file an older version left on a full disk is replaced.
+    #[test]
+    fn an_empty_key_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ssh_host_ed25519_key");
+        fs::File::create(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        let key = load_or_create(&path).unwrap();
+        assert_eq!(fingerprint(&load_or_create(&path).unwrap()), fingerprint(&key));
+        assert!(fs::metadata(&path).unwrap().len() > 0);
     }
 }

@@ -5,31 +5,101 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use termwiz::input::{InputEvent, InputParser, KeyCode as Tw, Modifiers, MouseButtons};
 
+const PASTE_START: &[u8] = b"\x1b[200~";
+const PASTE_END: &[u8] = b"\x1b[201~";
+/// The most bytes of one paste kept (a text field holds 2,000 characters);
+/// the rest, until the paste ends, is dropped as it comes.
+pub const MAX_PASTE: usize = 64 * 1024;
+
 /// Decodes a session's input stream, keeping partial sequences between calls.
 pub struct Decoder {
     parser: InputParser,
     /// Pressed buttons of the last mouse report, to tell a press from a release.
     buttons: MouseButtons,
+    /// Inside a bracketed paste: its text so far (at most `MAX_PASTE` bytes).
+    /// Pastes are collected here, not by the parser, which would hold an
+    /// unterminated one without limit.
+    paste: Option<Vec<u8>>,
+    /// The end of the last bytes, when it may be the start of a paste marker.
+    held: Vec<u8>,
 }
 
 impl Default for Decoder {
     fn default() -> Decoder {
-        Decoder { parser: InputParser::new(), buttons: MouseButtons::NONE }
+        Decoder { parser: InputParser::new(), buttons: MouseButtons::NONE, paste: None, held: Vec::new() }
     }
+}
+
+/// Where `marker` starts in `bytes`.
+fn find(bytes: &[u8], marker: &[u8]) -> Option<usize> {
+    bytes.windows(marker.len()).position(|window| window == marker)
+}
+
+/// How many bytes at the end of `bytes` could be the start of `marker`.
+fn partial_marker(bytes: &[u8], marker: &[u8]) -> usize {
+    (1..marker.len()).rev().find(|&n| bytes.ends_with(&marker[..n])).unwrap_or(0)
 }
 
 impl Decoder {
     /// The events in `bytes`. A lone Esc may be the start of a sequence:
     /// it is held until `flush` says no more bytes came.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Event> {
-        let events = self.parser.parse_as_vec(bytes, true);
-        self.convert(events)
+        let mut data = std::mem::take(&mut self.held);
+        data.extend_from_slice(bytes);
+        let mut events = Vec::new();
+        let mut rest = &data[..];
+        loop {
+            match &mut self.paste {
+                None => {
+                    let (before, after) = match find(rest, PASTE_START) {
+                        Some(at) => (&rest[..at], Some(&rest[at + PASTE_START.len()..])),
+                        None => {
+                            let keep = partial_marker(rest, PASTE_START);
+                            self.held = rest[rest.len() - keep..].to_vec();
+                            (&rest[..rest.len() - keep], None)
+                        }
+                    };
+                    let parsed = self.parser.parse_as_vec(before, true);
+                    events.extend(self.convert(parsed));
+                    let Some(after) = after else { break };
+                    self.paste = Some(Vec::new());
+                    rest = after;
+                }
+                Some(text) => {
+                    let (content, after) = match find(rest, PASTE_END) {
+                        Some(at) => (&rest[..at], Some(&rest[at + PASTE_END.len()..])),
+                        None => {
+                            let keep = partial_marker(rest, PASTE_END);
+                            self.held = rest[rest.len() - keep..].to_vec();
+                            (&rest[..rest.len() - keep], None)
+                        }
+                    };
+                    let room = MAX_PASTE.saturating_sub(text.len());
+                    text.extend_from_slice(&content[..content.len().min(room)]);
+                    let Some(after) = after else { break };
+                    let text = self.paste.take().unwrap_or_default();
+                    events.push(Event::Paste(paste_text(&text)));
+                    rest = after;
+                }
+            }
+        }
+        events
     }
 
     /// The events still held (a lone Esc), now that no more bytes came.
     pub fn flush(&mut self) -> Vec<Event> {
-        let events = self.parser.parse_as_vec(&[], false);
+        if self.paste.is_some() {
+            // A paste still coming: nothing to give yet.
+            return Vec::new();
+        }
+        let held = std::mem::take(&mut self.held);
+        let events = self.parser.parse_as_vec(&held, false);
         self.convert(events)
+    }
+
+    /// Bytes this decoder holds between calls (for tests: bounded whatever comes).
+    pub fn held_bytes(&self) -> usize {
+        self.held.len() + self.paste.as_ref().map_or(0, Vec::len)
     }
 
     fn convert(&mut self, events: Vec<InputEvent>) -> Vec<Event> {
@@ -73,6 +143,17 @@ impl Decoder {
             row: mouse.y.saturating_sub(1),
             modifiers: modifiers(mouse.modifiers),
         }))
+    }
+}
+
+/// A paste's text; one cut at `MAX_PASTE` loses the character it split.
+fn paste_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(e) if bytes.len() >= MAX_PASTE && e.error_len().is_none() => {
+            String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned()
+        }
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -192,6 +273,50 @@ mod tests {
         assert_eq!(kinds[0], (MouseEventKind::Down(MouseButton::Left), 9, 4));
         assert_eq!(kinds[1], (MouseEventKind::Up(MouseButton::Left), 9, 4));
         assert_eq!(kinds[2], (MouseEventKind::ScrollDown, 2, 3));
+    }
+
+    #[test]
+    fn a_paste_split_anywhere_decodes_the_same() {
+        let stream = "a\x1b[200~pasted é\x1b[201~b\x1b[A".as_bytes();
+        for cut in 0..stream.len() {
+            let mut decoder = Decoder::default();
+            let mut events = decoder.feed(&stream[..cut]);
+            events.extend(decoder.feed(&stream[cut..]));
+            events.extend(decoder.flush());
+            assert_eq!(
+                events,
+                [
+                    Event::Key(KeyEvent::new(KeyCode::Char('a'), NONE)),
+                    Event::Paste("pasted é".into()),
+                    Event::Key(KeyEvent::new(KeyCode::Char('b'), NONE)),
+                    Event::Key(KeyEvent::new(KeyCode::Up, NONE)),
+                ],
+                "cut at {cut}"
+            );
+        }
+    }
+
+    /// A paste that never ends costs at most `MAX_PASTE` bytes, and one
+    /// that ends late is cut to that.
+    #[test]
+    fn an_unterminated_paste_is_bounded() {
+        let mut decoder = Decoder::default();
+        assert!(decoder.feed(b"\x1b[200~").is_empty());
+        let chunk = vec![b'x'; 32 * 1024];
+        for _ in 0..320 {
+            assert!(decoder.feed(&chunk).is_empty());
+            assert!(decoder.flush().is_empty());
+        }
+        assert!(decoder.held_bytes() <= MAX_PASTE + PASTE_END.len(), "{} bytes held", decoder.held_bytes());
+        let events = decoder.feed(b"\x1b[201~q");
+        match &events[..] {
+            [Event::Paste(text), Event::Key(key)] => {
+                assert_eq!(text.len(), MAX_PASTE);
+                assert_eq!(key.code, KeyCode::Char('q'), "keys after the paste still work");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decoder.held_bytes(), 0);
     }
 
     #[test]

@@ -2,34 +2,58 @@
 //! (one catalog, one search index); every connection gets its own session,
 //! an App on that shared shop, on a thread of its own.
 
+pub mod admission;
 pub mod host_key;
 pub mod input;
+pub mod listener;
 pub mod remote;
 pub mod server;
 pub mod session;
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use russh::server::Server as _;
-
+use crate::cli::ServeArgs;
 use crate::shop::Shop;
-use server::{Shared, ShopServer};
+use admission::{Admission, Limits};
+use server::Shared;
 
 pub struct Options {
     pub listen: String,
     pub host_key: PathBuf,
-    pub max_sessions: usize,
+    pub limits: Limits,
+    /// A connection that has not opened the shop this long after connecting is closed.
+    pub login_timeout: Duration,
     pub idle_timeout: Duration,
+}
+
+impl Options {
+    pub fn from_args(args: ServeArgs, data_dir: &Path) -> Options {
+        Options {
+            listen: args.listen,
+            host_key: args.host_key.unwrap_or_else(|| data_dir.join("ssh_host_ed25519_key")),
+            limits: Limits {
+                max_sessions: args.max_sessions,
+                max_sessions_per_address: args.max_sessions_per_address,
+                max_guest_sessions: args.max_guest_sessions,
+                max_connecting: args.max_connecting,
+                max_connecting_per_address: args.max_connecting_per_address,
+                connections_per_minute: args.connections_per_minute,
+            },
+            login_timeout: args.login_timeout,
+            idle_timeout: args.idle_timeout,
+        }
+    }
 }
 
 /// Serves `shop` until SIGINT or SIGTERM; then every session is told the
 /// shop is closing, and the server returns.
 pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
+    listener::raise_open_file_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ssh")
@@ -60,30 +84,32 @@ pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
         let _ = writeln!(out, "Connect with: ssh -p {} {}", address.port(), address.ip());
         let _ = out.flush();
         tracing::info!(address = %address, host_key = %fingerprint, "serving");
+        let (closing, _) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
             shop,
             runtime: tokio::runtime::Handle::current(),
-            max_sessions: options.max_sessions,
+            admission: Admission::new(options.limits),
             idle_timeout: options.idle_timeout,
-            active: Arc::new(AtomicUsize::new(0)),
+            login_timeout: options.login_timeout,
             shutdown: Arc::new(AtomicBool::new(false)),
+            closing,
         });
-        let mut server = ShopServer(Arc::clone(&shared));
-        let running = server.run_on_socket(Arc::new(config), &listener);
-        let stop = running.handle();
+        let accepting = listener::accept_loop(listener, Arc::new(config), Arc::clone(&shared));
         tokio::select! {
-            result = running => result.map_err(|e| format!("the server stopped: {e}"))?,
+            () = accepting => {}
             () = shutdown_signal() => {
-                tracing::info!(sessions = shared.active.load(Ordering::SeqCst), "closing");
+                let (sessions, _, _) = shared.admission.counts_now();
+                tracing::info!(sessions, "closing");
                 shared.shutdown.store(true, Ordering::SeqCst);
                 // Sessions notice within a tick, say goodbye and close.
                 for _ in 0..50 {
-                    if shared.active.load(Ordering::SeqCst) == 0 {
+                    if shared.admission.counts_now().0 == 0 {
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                stop.shutdown(session::CLOSING.to_string());
+                // Connections still logging in are told too.
+                let _ = shared.closing.send(true);
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }

@@ -15,7 +15,9 @@ use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use tokio::sync::mpsc;
 
+use super::admission::SessionSlot;
 use super::input::Decoder;
+use crate::app::App;
 use crate::terminal::InputSource;
 
 /// Frames waiting to be sent to one client, at most.
@@ -181,6 +183,8 @@ pub struct RemoteInput {
     idle_timeout: Duration,
     last_input: Instant,
     pub ended: Option<Ended>,
+    /// The session's place; follows whether its shopper is logged in.
+    slot: Option<SessionSlot>,
 }
 
 impl RemoteInput {
@@ -203,7 +207,13 @@ impl RemoteInput {
             idle_timeout,
             last_input: Instant::now(),
             ended: None,
+            slot: None,
         }
+    }
+
+    /// Holds the session's place until the input is dropped.
+    pub fn keep_slot(&mut self, slot: SessionSlot) {
+        self.slot = Some(slot);
     }
 
     fn end(&mut self, why: Ended) -> io::Result<Option<Event>> {
@@ -265,6 +275,12 @@ impl InputSource for RemoteInput {
 
     fn needs_full_redraw(&mut self) -> bool {
         self.behind.swap(false, Ordering::SeqCst)
+    }
+
+    fn observe(&mut self, app: &App) {
+        if let Some(slot) = &mut self.slot {
+            slot.set_logged_in(app.username().is_some());
+        }
     }
 }
 

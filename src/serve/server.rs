@@ -4,57 +4,56 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use russh::keys::{HashAlg, PublicKey};
-use russh::server::{Auth, Handler, Msg, Server, Session};
+use russh::server::{Auth, Handler, Msg, Session};
 use russh::{Channel, ChannelId, Pty};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, watch};
 
+use super::admission::{Admission, Connecting, Refusal};
 use super::remote::{Incoming, SharedSize};
 use super::session::{self, SessionSetup};
+use crate::domain::text::for_log;
 use crate::shop::Shop;
 
-/// Messages a session's input may queue before the connection waits.
-const INPUT_QUEUE: usize = 64;
+/// Messages a session's input may queue before the connection waits (each
+/// at most one SSH packet: 32 KiB).
+const INPUT_QUEUE: usize = 16;
 /// The most columns or rows we draw (a client may claim anything).
 const MAX_SIDE: u32 = 1000;
+/// The most cells we draw: each costs two buffers' worth of memory, so a
+/// client claiming a 1000×1000 terminal gets the shop drawn at a bounded
+/// size (its top rows) instead of 90 MB of screen.
+pub const MAX_CELLS: u32 = 60_000;
 
 pub const FULL: &str = "The shop is full right now — please try again in a minute.";
+pub const ADDRESS_FULL: &str = "Too many sessions from your address — close one and try again.";
 pub const NEEDS_TERMINAL: &str = "Shopfront is a full-screen shop: connect with a terminal (ssh -t).";
+pub const NO_SUBSYSTEMS: &str = "Shopfront serves its shop only (no file transfer or other subsystems).";
 
 /// What every connection shares.
 pub struct Shared {
     pub shop: Arc<dyn Shop>,
     pub runtime: tokio::runtime::Handle,
-    pub max_sessions: usize,
+    pub admission: Admission,
     pub idle_timeout: Duration,
-    pub active: Arc<AtomicUsize>,
+    pub login_timeout: Duration,
+    /// Sessions end themselves when this is set.
     pub shutdown: Arc<AtomicBool>,
-}
-
-#[derive(Clone)]
-pub struct ShopServer(pub Arc<Shared>);
-
-impl Server for ShopServer {
-    type Handler = Connection;
-
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
-        let peer = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
-        tracing::info!(peer = %peer, "connected");
-        Connection { shared: Arc::clone(&self.0), peer, key: None, pty: None, session: None, channel_opened: false }
-    }
-
-    fn handle_session_error(&mut self, error: russh::Error) {
-        tracing::debug!(error = %error, "connection ended with an error");
-    }
+    /// Connections still logging in are closed when this turns true.
+    pub closing: watch::Sender<bool>,
 }
 
 /// One SSH connection.
 pub struct Connection {
     shared: Arc<Shared>,
     peer: String,
+    /// Counted as connecting until the shop opens (then a session slot).
+    connecting: Option<Connecting>,
+    /// Told when the shop opens, so the login deadline stops.
+    opened: Option<oneshot::Sender<()>>,
     /// The SHA256 fingerprint of the key the client proved it holds.
     key: Option<String>,
     /// TERM and size from the pty request.
@@ -66,6 +65,24 @@ pub struct Connection {
 }
 
 impl Connection {
+    pub fn new(
+        shared: Arc<Shared>,
+        peer: SocketAddr,
+        connecting: Connecting,
+        opened: oneshot::Sender<()>,
+    ) -> Connection {
+        Connection {
+            shared,
+            peer: peer.to_string(),
+            connecting: Some(connecting),
+            opened: Some(opened),
+            key: None,
+            pty: None,
+            session: None,
+            channel_opened: false,
+        }
+    }
+
     /// Says `text` on the channel and closes it.
     fn refuse(&self, channel: ChannelId, session: &mut Session, text: &str) -> Result<(), russh::Error> {
         session.data(channel, format!("{text}\r\n").into_bytes())?;
@@ -82,8 +99,13 @@ pub fn open_methods() -> russh::MethodSet {
     )
 }
 
-fn clamp(side: u32) -> u16 {
-    side.clamp(1, MAX_SIDE) as u16
+/// The size we draw for a terminal the client says is `columns`×`rows`:
+/// each side at most `MAX_SIDE`, and at most `MAX_CELLS` cells (rows give
+/// way first: the shop keeps the client's width).
+pub fn drawn_size(columns: u32, rows: u32) -> (u16, u16) {
+    let width = columns.clamp(1, MAX_SIDE);
+    let height = rows.clamp(1, MAX_SIDE).min((MAX_CELLS / width).max(1));
+    (width as u16, height as u16)
 }
 
 impl Handler for Connection {
@@ -147,7 +169,8 @@ impl Handler for Connection {
         _: &[(Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.pty = Some((term.to_string(), SharedSize::new(clamp(columns), clamp(rows))));
+        let (width, height) = drawn_size(columns, rows);
+        self.pty = Some((term.to_string(), SharedSize::new(width, height)));
         session.channel_success(channel)
     }
 
@@ -157,13 +180,35 @@ impl Handler for Connection {
             tracing::info!(peer = %self.peer, "refused: no terminal");
             return self.refuse(channel, session, NEEDS_TERMINAL);
         };
-        let shared = &self.shared;
-        // Counted before the check, so two connections cannot both take the last place.
-        let before = shared.active.fetch_add(1, Ordering::SeqCst);
-        if before >= shared.max_sessions {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            tracing::info!(peer = %self.peer, sessions = before, "refused: the shop is full");
+        let Some(connecting) = self.connecting.take() else {
+            // A second shell on this connection.
             return self.refuse(channel, session, FULL);
+        };
+        let shared = Arc::clone(&self.shared);
+        // A key that logs its shopper in takes a shopper's place, not a guest's.
+        let logged_in = match self.key.clone() {
+            Some(key) => {
+                let shop = Arc::clone(&shared.shop);
+                tokio::task::spawn_blocking(move || shop.key_account(&key))
+                    .await
+                    .ok()
+                    .and_then(|found| found.ok().flatten())
+                    .is_some_and(|account| account.role != crate::domain::Role::Admin)
+            }
+            None => false,
+        };
+        let slot = match connecting.open_session(logged_in) {
+            Ok(slot) => slot,
+            Err(refusal) => {
+                let (sessions, guests, _) = shared.admission.counts_now();
+                tracing::info!(peer = %self.peer, sessions, guests, reason = refusal.reason(), "refused");
+                let text = if refusal == Refusal::AddressFull { ADDRESS_FULL } else { FULL };
+                return self.refuse(channel, session, text);
+            }
+        };
+        // The shop opens: the login deadline is over.
+        if let Some(opened) = self.opened.take() {
+            let _ = opened.send(());
         }
         let (input, incoming) = mpsc::channel(INPUT_QUEUE);
         let setup = SessionSetup {
@@ -175,19 +220,30 @@ impl Handler for Connection {
             runtime: shared.runtime.clone(),
             shutdown: Arc::clone(&shared.shutdown),
             idle_timeout: shared.idle_timeout,
-            active: Arc::clone(&shared.active),
+            slot,
             peer: self.peer.clone(),
             colour: term != "dumb",
             key: self.key.clone(),
         };
         if let Err(e) = session::start(setup) {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
             tracing::error!(peer = %self.peer, error = %e, "cannot start a session");
             return self.refuse(channel, session, "The shop cannot open a session right now; please try again.");
         }
-        tracing::info!(peer = %self.peer, key = self.key.as_deref().unwrap_or("none"), term = %term, "session started");
+        let key = self.key.as_deref().unwrap_or("none");
+        tracing::info!(peer = %self.peer, key, term = %for_log(&term), "session started");
         self.session = Some(input);
         Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::info!(peer = %self.peer, subsystem = %for_log(name), "refused: a subsystem");
+        session.channel_failure(channel)?;
+        self.refuse(channel, session, NO_SUBSYSTEMS)
     }
 
     async fn exec_request(
@@ -218,7 +274,8 @@ impl Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(input) = &self.session {
-            let _ = input.send(Incoming::Resize(clamp(columns), clamp(rows))).await;
+            let (width, height) = drawn_size(columns, rows);
+            let _ = input.send(Incoming::Resize(width, height)).await;
         }
         Ok(())
     }

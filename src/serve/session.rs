@@ -3,7 +3,7 @@
 //! nothing, but its loop waits for input between frames).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,6 +16,7 @@ use russh::ChannelId;
 use russh::server::Handle;
 use tokio::sync::mpsc;
 
+use super::admission::SessionSlot;
 use super::remote::{ChannelOutput, Ended, Incoming, OUTPUT_FRAMES, RemoteBackend, RemoteInput, SharedSize};
 use crate::app::App;
 use crate::shop::Shop;
@@ -32,8 +33,8 @@ pub struct SessionSetup {
     pub runtime: tokio::runtime::Handle,
     pub shutdown: Arc<AtomicBool>,
     pub idle_timeout: Duration,
-    /// Sessions running; this one is counted until its thread ends.
-    pub active: Arc<AtomicUsize>,
+    /// This session's place among the server's sessions, given back when its thread ends.
+    pub slot: SessionSlot,
     /// For the logs: who and from where.
     pub peer: String,
     /// The client's terminal shows colours (its TERM is not `dumb`).
@@ -70,7 +71,7 @@ fn run(setup: SessionSetup) {
         runtime,
         shutdown,
         idle_timeout,
-        active,
+        slot,
         peer,
         colour,
         key,
@@ -88,6 +89,7 @@ fn run(setup: SessionSetup) {
     let behind = Arc::new(AtomicBool::new(false));
     let output = ChannelOutput::new(frames, Arc::clone(&behind));
     let mut input = RemoteInput::new(incoming, runtime.clone(), size.clone(), behind, shutdown, idle_timeout);
+    input.keep_slot(slot);
     let ended = match Terminal::new(RemoteBackend::new(output, size.clone())) {
         Ok(mut terminal) => {
             let screen = size.get();
@@ -130,7 +132,8 @@ fn run(setup: SessionSetup) {
                 let _ = std::io::Write::write_all(out, format!("{text}\r\n").as_bytes());
                 let _ = std::io::Write::flush(out);
             }
-            tracing::info!(peer = %peer, user = app.username().unwrap_or(""), reason = %why, "session ended");
+            let user = crate::domain::text::for_log(app.username().unwrap_or(""));
+            tracing::info!(peer = %peer, user = %user, reason = %why, "session ended");
             input.ended
         }
         Err(e) => {
@@ -138,8 +141,8 @@ fn run(setup: SessionSetup) {
             None
         }
     };
-    active.fetch_sub(1, Ordering::SeqCst);
-    // Everything drawn reaches the client before the channel closes.
+    // Everything drawn reaches the client before the channel closes; the
+    // session's place is given back with its input.
     drop(input);
     runtime.block_on(async move {
         let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;

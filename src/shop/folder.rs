@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::{Account, Catalog, Changed, OrderBook, Profile, Shop, ShopError};
 use crate::domain::checkout::CheckoutRequest;
+use crate::domain::password::{PasswordCheck, check_password, hash_password};
 use crate::domain::{
     Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Settings, discount,
 };
@@ -160,30 +161,41 @@ impl Shop for FolderShop {
     }
 
     fn register(&self, username: &str, password: &str) -> Result<Account, ShopError> {
-        let user = self.with_store(|s| s.register(username, password))?;
+        self.with_store(|s| s.check_new_account(username, password))?;
+        // Hashed outside the store's lock: other sessions' carts and
+        // checkouts never wait for a password.
+        let hash = hash_password(password).map_err(ShopError::from)?;
+        let user = self.with_store(|s| s.create_account(username, hash))?;
         Ok(Account { username: user.username, role: user.role })
     }
 
     fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
-        self.login_from("", username, password)
+        self.login_from("local", username, password)
     }
 
     fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
-        let account = format!("account:{}", username.trim().to_lowercase());
-        let address = format!("from:{origin}");
-        let keys: Vec<&str> = if origin.is_empty() { vec![&account] } else { vec![&account, &address] };
-        // Waits on the session's worker, never on the screen.
-        std::thread::sleep(self.throttle.wait_for(&keys));
-        match self.with_store(|s| s.login(username, password)) {
-            Ok(user) => {
-                self.throttle.succeeded(&account);
+        // One attempt at a time per account and per address, after the wait
+        // their failures earned; on the session's worker, never the screen.
+        let attempt = self.throttle.begin(username, origin);
+        let user = self.with_store(|s| s.account_for_login(username))?;
+        // The slow part, outside the store's lock.
+        let user = match check_password(user.as_ref(), password) {
+            PasswordCheck::Matches => user,
+            PasswordCheck::MatchesPlaintext => {
+                let hash = hash_password(password).map_err(ShopError::from)?;
+                Some(self.with_store(|s| s.upgrade_plaintext(username, password, hash))?)
+            }
+            PasswordCheck::Wrong => None,
+        };
+        match user {
+            Some(user) => {
+                attempt.succeeded();
                 Ok(Account { username: user.username, role: user.role })
             }
-            Err(ShopError::BadCredentials) => {
-                self.throttle.failed(&keys);
+            None => {
+                attempt.failed();
                 Err(ShopError::BadCredentials)
             }
-            Err(other) => Err(other),
         }
     }
 

@@ -37,7 +37,7 @@ use crate::domain::discount::{self, CodeProblem};
 use crate::domain::extra::Extra;
 use crate::domain::order::OrderEvent;
 use crate::domain::order::{change_status, next_order_id};
-use crate::domain::password::{burn_one_verification, hash_password, plaintext_matches, verify_password};
+use crate::domain::password::{PasswordCheck, check_password, hash_password, plaintext_matches, verify_password};
 use crate::domain::payment::{CardError, CardOnFile, Charge, Expiry, charge, check_card, check_cvc};
 use crate::domain::product::{changed_stock, merge_edit, next_product_id};
 use crate::domain::text;
@@ -205,14 +205,28 @@ impl Store {
 
     /// Creates a customer account (the password is stored only as argon2id).
     pub fn register(&mut self, username: &str, password: &str) -> Result<User, StoreError> {
+        self.check_new_account(username, password)?;
+        // Hash outside the lock: it is the slow part.
+        let hash = hash_password(password)?;
+        self.create_account(username, hash)
+    }
+
+    /// Whether `username` and `password` may make a new account (the name
+    /// free, both valid); checked again when the account is created.
+    pub fn check_new_account(&mut self, username: &str, password: &str) -> Result<(), StoreError> {
         validate_username(username)?;
         validate_password(password)?;
         self.refresh()?;
         if self.data.users.contains(username) {
             return Err(UserError::UsernameTaken.into());
         }
-        // Hash outside the lock: it is the slow part.
-        let hash = hash_password(password)?;
+        Ok(())
+    }
+
+    /// Creates a customer account with an argon2id `hash` made beforehand
+    /// (outside every lock).
+    pub fn create_account(&mut self, username: &str, hash: String) -> Result<User, StoreError> {
+        validate_username(username)?;
         self.transact(|data, now| {
             if data.users.contains(username) {
                 return Err(UserError::UsernameTaken.into());
@@ -236,25 +250,30 @@ impl Store {
     /// error after the same amount of hashing work. A console-shop account
     /// with a plaintext password is moved to an argon2id hash here.
     pub fn login(&mut self, username: &str, password: &str) -> Result<User, StoreError> {
-        self.refresh()?;
-        let Some(user) = self.data.users.get(username).cloned() else {
-            burn_one_verification(password);
-            return Err(StoreError::BadCredentials);
-        };
-        match (&user.password_hash, &user.password) {
-            (Some(hash), _) if verify_password(password, hash) => Ok(user),
-            (None, Some(plain)) if plaintext_matches(password, plain) => self.upgrade_plaintext(username, password),
-            _ => {
-                if user.password_hash.is_none() {
-                    burn_one_verification(password);
-                }
-                Err(StoreError::BadCredentials)
+        let user = self.account_for_login(username)?;
+        match check_password(user.as_ref(), password) {
+            PasswordCheck::Matches => user.ok_or(StoreError::BadCredentials),
+            PasswordCheck::MatchesPlaintext => {
+                let hash = hash_password(password)?;
+                self.upgrade_plaintext(username, password, hash)
             }
+            PasswordCheck::Wrong => Err(StoreError::BadCredentials),
         }
     }
 
-    fn upgrade_plaintext(&mut self, username: &str, password: &str) -> Result<User, StoreError> {
-        let hash = hash_password(password)?;
+    /// The account `username` as it is now (others' changes read first),
+    /// for checking a password outside every lock.
+    pub fn account_for_login(&mut self, username: &str) -> Result<Option<User>, StoreError> {
+        match self.refresh() {
+            Ok(_) | Err(StoreError::Busy) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(self.data.users.get(username).cloned())
+    }
+
+    /// Replaces a console-shop account's plaintext password (which
+    /// `password` matched) with `hash`, made beforehand outside every lock.
+    pub fn upgrade_plaintext(&mut self, username: &str, password: &str, hash: String) -> Result<User, StoreError> {
         self.transact(|data, _| {
             let current = data.users.get(username).ok_or(StoreError::BadCredentials)?;
             match &current.password {

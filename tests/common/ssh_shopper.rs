@@ -9,7 +9,24 @@ use russh::client;
 use russh::keys::PublicKeyOrCertificate;
 use tokio::sync::Notify;
 
-struct Trusting;
+pub struct Trusting;
+
+/// An SSH connection (not yet logged in) from the loopback address `from`.
+pub async fn ssh_session(port: u16, from: &str) -> Result<client::Handle<Trusting>, String> {
+    let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
+    let stream = tcp_from(port, from).await?;
+    client::connect_stream(config, stream, Trusting).await.map_err(|e| e.to_string())
+}
+
+/// A TCP connection to the server from the loopback address `from`.
+pub async fn tcp_from(port: u16, from: &str) -> Result<tokio::net::TcpStream, String> {
+    let source: std::net::IpAddr = from.parse().map_err(|e| format!("{from}: {e}"))?;
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    socket.bind((source, 0).into()).map_err(|e| format!("bind {from}: {e}"))?;
+    let stream = socket.connect(([127, 0, 0, 1], port).into()).await.map_err(|e| format!("connect: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    Ok(stream)
+}
 
 impl client::Handler for Trusting {
     type Error = russh::Error;
@@ -32,20 +49,26 @@ pub struct Shopper {
 impl Shopper {
     /// Connects without a key (the shop's login form decides who it is).
     pub async fn connect(port: u16, width: u16, height: u16) -> Result<Shopper, String> {
-        let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
-        let mut session = client::connect(config, ("127.0.0.1", port), Trusting).await.map_err(|e| e.to_string())?;
+        Shopper::connect_from(port, "127.0.0.1", "xterm-256color", width, height).await
+    }
+
+    /// Connects from the loopback address `from` (any of 127.0.0.0/8), with
+    /// `term` as its TERM.
+    pub async fn connect_from(port: u16, from: &str, term: &str, width: u16, height: u16) -> Result<Shopper, String> {
+        let mut session = ssh_session(port, from).await?;
         let auth = session.authenticate_password("shopper", "-").await.map_err(|e| e.to_string())?;
         if !auth.success() {
             return Err("not let in".into());
         }
         let channel = session.channel_open_session().await.map_err(|e| e.to_string())?;
         channel
-            .request_pty(false, "xterm-256color", u32::from(width), u32::from(height), 0, 0, &[])
+            .request_pty(false, term, u32::from(width), u32::from(height), 0, 0, &[])
             .await
             .map_err(|e| e.to_string())?;
         channel.request_shell(false).await.map_err(|e| e.to_string())?;
         let (mut reader, writer) = channel.split();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(height, width, 0)));
+        // A client may claim a huge terminal; the screen we read keeps what the shop can draw.
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(height.min(200), width, 0)));
         let changed = Arc::new(Notify::new());
         let (parser, notify) = (Arc::clone(&screen), Arc::clone(&changed));
         tokio::spawn(async move {
@@ -68,9 +91,8 @@ impl Shopper {
     }
 
     /// A client that opens the shop and then never reads what it is sent.
-    pub async fn stalled(port: u16) -> Result<client::Handle<impl client::Handler>, String> {
-        let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
-        let mut session = client::connect(config, ("127.0.0.1", port), Trusting).await.map_err(|e| e.to_string())?;
+    pub async fn stalled(port: u16, from: &str) -> Result<client::Handle<Trusting>, String> {
+        let mut session = ssh_session(port, from).await?;
         session.authenticate_password("stalled", "-").await.map_err(|e| e.to_string())?;
         let channel = session.channel_open_session().await.map_err(|e| e.to_string())?;
         channel.request_pty(false, "xterm", 300, 100, 0, 0, &[]).await.map_err(|e| e.to_string())?;
@@ -102,7 +124,7 @@ impl Shopper {
 
     /// Tells the server the terminal is now `width`×`height`.
     pub async fn resize(&mut self, width: u16, height: u16) -> Result<(), String> {
-        self.screen.lock().unwrap_or_else(|p| p.into_inner()).set_size(height, width);
+        self.screen.lock().unwrap_or_else(|p| p.into_inner()).set_size(height.min(200), width);
         self.channel
             .window_change(u32::from(width), u32::from(height), 0, 0)
             .await
@@ -204,16 +226,45 @@ impl ServeProcess {
     /// Starts `binary` serving `data` with `options` after `serve --listen 127.0.0.1:0`,
     /// and reads the port from the line it prints first.
     pub fn start(binary: &str, data: &std::path::Path, options: &[&str]) -> ServeProcess {
+        ServeProcess::start_with(binary, data, options, None, None)
+    }
+
+    /// The same, its log (stderr) written to `log`, and at most `open_files`
+    /// file descriptors (soft and hard limit) if given.
+    pub fn start_with(
+        binary: &str,
+        data: &std::path::Path,
+        options: &[&str],
+        log: Option<&std::path::Path>,
+        open_files: Option<u64>,
+    ) -> ServeProcess {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(binary)
+        use std::os::unix::process::CommandExt;
+        let stderr = match log {
+            Some(path) => std::process::Stdio::from(std::fs::File::create(path).expect("the log file")),
+            None => std::process::Stdio::null(),
+        };
+        let mut command = std::process::Command::new(binary);
+        command
             .arg("--data-dir")
             .arg(data)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(options)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {binary}: {e}"));
+            .stderr(stderr);
+        if let Some(limit) = open_files {
+            // SAFETY: setrlimit is async-signal-safe; it only reads the struct.
+            unsafe {
+                command.pre_exec(move || {
+                    let wanted = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("start {binary}: {e}"));
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
         let mut first = String::new();
         stdout.read_line(&mut first).expect("the server says where it listens");
@@ -230,6 +281,11 @@ impl ServeProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether the server is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// SIGTERM, then how the server exited.
