@@ -257,3 +257,29 @@ fn amounts_show_the_shops_currency() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("settings.json: Currency is a symbol"), "{out:?}");
 }
+
+/// Absurd serve options are usage errors, said before anything starts (a
+/// huge idle timeout panicked with an overflow; zero sessions was accepted
+/// and then every connection was told the shop is full).
+#[test]
+fn serve_refuses_absurd_options_with_a_usage_error() {
+    let dir = temp_dir();
+    for (flag, value, says) in [
+        ("--idle-timeout", "18446744073709551615", "at most a day"),
+        ("--idle-timeout", "25h", "at most a day"),
+        ("--login-timeout", "0s", "longer than zero"),
+        ("--max-sessions", "0", "at least 1"),
+        ("--max-sessions-per-address", "0", "at least 1"),
+        ("--max-connecting", "many", "at least 1"),
+    ] {
+        let out = shopfront()
+            .args(["serve", "--listen", "127.0.0.1:0", flag, value, "--data-dir"])
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(says) && !stderr.contains("panicked"), "{flag} {value}: {stderr}");
+    }
+}

@@ -211,3 +211,36 @@ fn a_full_shop_says_so_and_an_idle_session_is_closed_with_a_message() {
     let screen = first.wait_for("SSH-EXITED");
     assert!(screen.contains("Closed after 3 seconds without a key press — your cart is saved."), "{screen}");
 }
+
+/// A person typing with the stock client sends one key per SSH message:
+/// 300 of them and 200 window changes (the session froze at about 100, in
+/// the middle of a first purchase's card number).
+#[test]
+fn the_stock_client_typing_one_key_at_a_time_never_freezes() {
+    let dir = temp_dir();
+    let server = Server::start(&dir.path().join("shop"));
+    let key = new_key(dir.path(), "id");
+    let socket = format!("shopfront-ssh-keys-{}", std::process::id());
+    let t = server.connect(&socket, &key);
+    t.wait_for("Log in");
+    let letters = "abcdefghijklmnopqrstuvwxyz";
+    for i in 0..300 {
+        // One send-keys per key: each reaches ssh as its own read, its own message.
+        t.type_text(&letters[i % 26..i % 26 + 1]);
+        if i % 50 == 49 {
+            // Let ssh send what it has; a person types slower still.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    t.wait_for("klmnopqrstuvwxyzabcdefghijklmn");
+    for i in 0..200 {
+        let (width, height) = if i % 2 == 0 { ("100", "30") } else { ("80", "24") };
+        t.run(&["resize-window", "-t", "shop", "-x", width, "-y", height]);
+    }
+    t.keys(&["C-n"]);
+    t.wait_for("Create account");
+    t.type_text("still-here");
+    t.wait_for("still-here");
+    t.keys(&["Escape"]);
+    t.wait_for("SSH-EXITED");
+}
