@@ -96,6 +96,7 @@ fn huge_terminals_cost_a_bounded_amount_of_memory() {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let after = rss_kib(pid);
         let per_session = after.saturating_sub(before) / 10;
+        eprintln!("each 1000×1000 session: {per_session} KiB ({before} → {after} KiB)");
         assert!(per_session < 8 * 1024, "each 1000×1000 session costs {per_session} KiB ({before} → {after} KiB)");
         let screen = huge[0].screen();
         assert!(screen.contains("Log in"), "the shop is drawn:\n{screen}");

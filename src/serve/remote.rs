@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,6 +22,9 @@ use crate::terminal::InputSource;
 
 /// Frames waiting to be sent to one client, at most.
 pub const OUTPUT_FRAMES: usize = 8;
+/// Bytes waiting to be sent to one client, at most (a frame of a big
+/// screen can be hundreds of KB; one frame always fits an empty queue).
+pub const OUTPUT_BYTES: usize = 512 * 1024;
 /// How long a lone Esc waits for the rest of a possible key sequence.
 const ESC_WAIT: Duration = Duration::from_millis(30);
 
@@ -60,12 +63,14 @@ pub enum Incoming {
 pub struct ChannelOutput {
     pending: Vec<u8>,
     queue: mpsc::Sender<Bytes>,
+    /// Bytes in the queue; the sender takes off what it has sent.
+    queued: Arc<AtomicUsize>,
     behind: Arc<AtomicBool>,
 }
 
 impl ChannelOutput {
-    pub fn new(queue: mpsc::Sender<Bytes>, behind: Arc<AtomicBool>) -> ChannelOutput {
-        ChannelOutput { pending: Vec::with_capacity(16 * 1024), queue, behind }
+    pub fn new(queue: mpsc::Sender<Bytes>, queued: Arc<AtomicUsize>, behind: Arc<AtomicBool>) -> ChannelOutput {
+        ChannelOutput { pending: Vec::with_capacity(16 * 1024), queue, queued, behind }
     }
 }
 
@@ -80,8 +85,17 @@ impl Write for ChannelOutput {
             return Ok(());
         }
         let frame = Bytes::from(std::mem::take(&mut self.pending));
+        let queued = self.queued.load(Ordering::SeqCst);
+        if queued > 0 && queued + frame.len() > OUTPUT_BYTES {
+            self.behind.store(true, Ordering::SeqCst);
+            return Ok(());
+        }
+        let size = frame.len();
         match self.queue.try_send(frame) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.queued.fetch_add(size, Ordering::SeqCst);
+                Ok(())
+            }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.behind.store(true, Ordering::SeqCst);
                 Ok(())
@@ -294,7 +308,7 @@ mod tests {
     fn a_stalled_client_gets_a_full_frame_instead_of_a_growing_queue() {
         let (queue, mut client) = mpsc::channel(OUTPUT_FRAMES);
         let behind = Arc::new(AtomicBool::new(false));
-        let mut output = ChannelOutput::new(queue, Arc::clone(&behind));
+        let mut output = ChannelOutput::new(queue, Arc::default(), Arc::clone(&behind));
         for _ in 0..OUTPUT_FRAMES + 50 {
             output.write_all(&[b'x'; 10_000]).unwrap();
             output.flush().unwrap();
@@ -317,6 +331,27 @@ mod tests {
         );
         assert!(input.needs_full_redraw());
         assert!(!input.needs_full_redraw(), "asked once");
+    }
+
+    /// Big frames are bounded by bytes too: a stalled client on a big
+    /// screen costs at most `OUTPUT_BYTES` (plus one frame).
+    #[test]
+    fn big_frames_are_bounded_by_bytes() {
+        let (queue, mut client) = mpsc::channel(OUTPUT_FRAMES);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let behind = Arc::new(AtomicBool::new(false));
+        let mut output = ChannelOutput::new(queue, Arc::clone(&queued), Arc::clone(&behind));
+        for _ in 0..OUTPUT_FRAMES {
+            output.write_all(&vec![b'x'; 300_000]).unwrap();
+            output.flush().unwrap();
+        }
+        let mut bytes = 0;
+        while let Ok(frame) = client.try_recv() {
+            bytes += frame.len();
+        }
+        assert_eq!(bytes, 300_000, "a second 300 KB frame would pass the budget");
+        assert!(behind.load(Ordering::SeqCst));
+        assert_eq!(queued.load(Ordering::SeqCst), 300_000, "counted until the sender takes it off");
     }
 
     #[test]

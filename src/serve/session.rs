@@ -3,7 +3,7 @@
 //! nothing, but its loop waits for input between frames).
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -78,16 +78,21 @@ fn run(setup: SessionSetup) {
     } = setup;
     // Frames for the client, sent in order by a task of their own.
     let (frames, mut queue) = mpsc::channel::<Bytes>(OUTPUT_FRAMES);
+    let queued = Arc::new(AtomicUsize::new(0));
     let sender = handle.clone();
+    let sent = Arc::clone(&queued);
     let writer = runtime.spawn(async move {
         while let Some(frame) = queue.recv().await {
-            if sender.data(channel, frame).await.is_err() {
+            let size = frame.len();
+            let failed = sender.data(channel, frame).await.is_err();
+            sent.fetch_sub(size, Ordering::SeqCst);
+            if failed {
                 break;
             }
         }
     });
     let behind = Arc::new(AtomicBool::new(false));
-    let output = ChannelOutput::new(frames, Arc::clone(&behind));
+    let output = ChannelOutput::new(frames, queued, Arc::clone(&behind));
     let mut input = RemoteInput::new(incoming, runtime.clone(), size.clone(), behind, shutdown, idle_timeout);
     input.keep_slot(slot);
     let ended = match Terminal::new(RemoteBackend::new(output, size.clone())) {
