@@ -264,10 +264,9 @@ impl Store {
     /// The account `username` as it is now (others' changes read first),
     /// for checking a password outside every lock.
     pub fn account_for_login(&mut self, username: &str) -> Result<Option<User>, StoreError> {
-        match self.refresh() {
-            Ok(_) | Err(StoreError::Busy) => {}
-            Err(e) => return Err(e),
-        }
+        // A busy folder: the caller waits (an account made meanwhile by
+        // another copy must be found).
+        self.refresh()?;
         Ok(self.data.users.get(username).cloned())
     }
 
