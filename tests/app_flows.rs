@@ -72,6 +72,40 @@ fn create_account_validates_in_field_order_then_logs_in() {
     assert_eq!(attempt(&mut app, "ALICE", "another1", "another1"), "That username is taken");
 }
 
+/// A login that must wait its turn (failed logins before it from this
+/// address) says so at once, with the seconds left, instead of a long
+/// "Working…" (it showed nothing else for up to a minute).
+#[test]
+fn a_throttled_login_says_how_long_it_waits() {
+    use common::keys::press_now;
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = app_on(store, 80, 24);
+    app.set_origin("10.0.0.9".into());
+    let mut attempt = |app: &mut App, pw: &str, settle: bool| {
+        clear_login_form(app);
+        type_text(app, "alice");
+        press(app, KeyCode::Tab);
+        type_text(app, pw);
+        if settle { press(app, KeyCode::Enter) } else { press_now(app, KeyCode::Enter) }
+    };
+    for _ in 0..3 {
+        attempt(&mut app, "nope!!", true);
+        assert!(app.login_wait_notice().is_none());
+    }
+    attempt(&mut app, "nope!!", false);
+    let notice = app.login_wait_notice().unwrap_or_default();
+    assert!(notice.starts_with("Too many failed logins — your password is checked in"), "{notice}");
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("Too many failed logins"), "{screen}");
+    app.settle();
+    assert!(app.login_wait_notice().is_none(), "gone with the answer");
+    assert_eq!(app.login.error.as_deref(), Some("Wrong username or password"));
+}
+
 #[test]
 fn login_errors_do_not_reveal_which_part_was_wrong() {
     let dir = temp_dir();

@@ -1,5 +1,7 @@
 //! Log in and create account.
 
+use std::time::{Duration, Instant};
+
 use super::*;
 
 impl App {
@@ -54,6 +56,11 @@ impl App {
             // Sent: the secrets leave the form (a retry types them again).
             Ok(request) => {
                 self.login.clear_passwords();
+                if let Request::LogIn { username, origin, .. } = &request {
+                    // Said at once, instead of a long "Working…".
+                    let wait = self.shop.login_wait(origin.as_deref().unwrap_or("local"), username);
+                    self.login.checked_at = (wait >= Duration::from_secs(1)).then(|| Instant::now() + wait);
+                }
                 self.request(request);
             }
             // A field to fix: keep what was typed in the others.
@@ -95,6 +102,7 @@ impl App {
     }
 
     pub(super) fn logged_in(&mut self, account: Session) {
+        self.login.checked_at = None;
         let created = self.login.mode == LoginMode::CreateAccount;
         let greeting = if created { "Account created — welcome" } else { "Welcome back" };
         self.info(format!("{greeting}, {}", account.username));
@@ -112,7 +120,15 @@ impl App {
         self.refresh_views();
     }
 
+    /// What the login form says while a login waits its turn.
+    pub fn login_wait_notice(&self) -> Option<String> {
+        let left = self.login.checked_at?.checked_duration_since(Instant::now())?;
+        let seconds = left.as_secs() + 1;
+        Some(format!("Too many failed logins — your password is checked in {seconds} s (the wait guards your account)"))
+    }
+
     pub(super) fn login_failed(&mut self, err: StoreError) {
+        self.login.checked_at = None;
         let form = &mut self.login;
         form.focus = if matches!(
             err,

@@ -65,6 +65,8 @@ pub struct LoginForm {
     pub confirm: Input,
     pub focus: usize,
     pub error: Option<String>,
+    /// The login sent must wait its turn (failed logins before it) until then.
+    pub checked_at: Option<std::time::Instant>,
 }
 
 impl Default for LoginForm {
@@ -76,6 +78,7 @@ impl Default for LoginForm {
             confirm: Input::default(),
             focus: 0,
             error: None,
+            checked_at: None,
         }
     }
 }

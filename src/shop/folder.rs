@@ -199,6 +199,10 @@ impl Shop for FolderShop {
         }
     }
 
+    fn login_wait(&self, origin: &str, username: &str) -> Duration {
+        self.throttle.wait_for(username, origin)
+    }
+
     fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
         self.with_store(|s| s.add_admin(username, password))
     }

@@ -84,6 +84,12 @@ pub trait Shop: Send + Sync {
         let _ = origin;
         self.login(username, password)
     }
+    /// How long a login for `username` from `origin` would wait its turn
+    /// now (failed logins before it); cheap, no storage.
+    fn login_wait(&self, origin: &str, username: &str) -> std::time::Duration {
+        let _ = (origin, username);
+        std::time::Duration::ZERO
+    }
     fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
     /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
     /// Whether it may be used without a password is the caller's rule.

@@ -50,7 +50,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         y += 2;
     }
-    let status = match (app.waiting_notice(), form.error.as_ref()) {
+    let status = match (app.login_wait_notice().or_else(|| app.waiting_notice().map(String::from)), form.error.as_ref())
+    {
         (Some(notice), _) => Some(Span::styled(format!("… {notice}"), theme.warning())),
         (None, Some(error)) => Some(Span::styled(format!("✗ {error}"), theme.error())),
         (None, None) => None,
