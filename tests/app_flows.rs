@@ -83,7 +83,7 @@ fn a_throttled_login_says_how_long_it_waits() {
     store.register("alice", "s3cret!").unwrap();
     let mut app = app_on(store, 80, 24);
     app.set_origin("10.0.0.9".into());
-    let mut attempt = |app: &mut App, pw: &str, settle: bool| {
+    let attempt = |app: &mut App, pw: &str, settle: bool| {
         clear_login_form(app);
         type_text(app, "alice");
         press(app, KeyCode::Tab);
