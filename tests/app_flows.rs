@@ -96,7 +96,7 @@ fn a_throttled_login_says_how_long_it_waits() {
     }
     attempt(&mut app, "nope!!", false);
     let notice = app.login_wait_notice().unwrap_or_default();
-    assert!(notice.starts_with("Too many failed logins — your password is checked in"), "{notice}");
+    assert!(notice.starts_with("Too many failed logins — checking your password in"), "{notice}");
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
     let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();

@@ -124,7 +124,8 @@ impl App {
     pub fn login_wait_notice(&self) -> Option<String> {
         let left = self.login.checked_at?.checked_duration_since(Instant::now())?;
         let seconds = left.as_secs() + 1;
-        Some(format!("Too many failed logins — your password is checked in {seconds} s (the wait guards your account)"))
+        // A no-break space keeps "5 s" on one line.
+        Some(format!("Too many failed logins — checking your password in {seconds}\u{a0}s"))
     }
 
     pub(super) fn login_failed(&mut self, err: StoreError) {
