@@ -221,3 +221,65 @@ fn admin_and_shopper_in_two_copies_on_one_folder() {
     shopper.wait_for("EXITED=0");
     admin.wait_for("EXITED=0");
 }
+
+/// Whether this machine lets us mount a folder read-only in a mount
+/// namespace of our own (root, or unprivileged user namespaces).
+fn can_mount_read_only() -> bool {
+    Command::new("unshare")
+        .args(["-m", "sh", "-c", "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// A data folder remounted read-only (as after an I/O error) turned every
+/// login into "✗ …/.lock: Read-only file system". Logging in and browsing
+/// must work; a change is refused, saying why.
+#[test]
+fn a_read_only_data_folder_can_be_browsed_and_refuses_changes_clearly() {
+    if !can_mount_read_only() {
+        eprintln!("skipped: cannot mount a folder read-only here (needs unshare -m and mount)");
+        return;
+    }
+    let dir = temp_dir();
+    let data = dir.path().join("shop");
+    let mut store = common::open(&data);
+    store.register("alice", "s3cret!").unwrap();
+    drop(store);
+    let before = common::folder_snapshot(&data);
+    let binary = env!("CARGO_BIN_EXE_shopfront");
+    let read_only = |command: &str| {
+        format!(
+            "unshare -m sh -c \"mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}' && {command}\"",
+            d = data.display()
+        )
+    };
+    // The command line: a change is refused with the reason, nothing written.
+    let out = Command::new("sh")
+        .args(["-c", &read_only(&format!("'{binary}' --data-dir '{}' admin settings --shipping 7", data.display()))])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Changes are not saved: the data folder is read-only (read-only file system at"),
+        "{stderr}"
+    );
+
+    let socket = format!("shopfront-e2e-ro-{}", std::process::id());
+    let command = read_only(&format!("exec '{binary}' --data-dir '{}'", data.display()));
+    let t = Tmux::run_command(&socket, &format!("{command}; echo EXITED=$?; sleep 60"), 100, 30);
+    t.wait_for("Log in");
+    t.type_text("alice");
+    t.keys(&["Tab"]);
+    t.type_text("s3cret!");
+    t.keys(&["Enter"]);
+    t.wait_for("Welcome back, alice");
+    t.keys(&["/"]);
+    t.type_text("usb cab");
+    t.wait_for("Products — 2 of 44");
+    t.keys(&["Enter", "a"]);
+    t.wait_for("Changes are not saved: the data folder is read-only");
+    t.keys(&["Escape", "q"]);
+    t.wait_for("EXITED=0");
+    assert_eq!(common::folder_snapshot(&data), before, "nothing in the folder changed");
+}

@@ -183,7 +183,13 @@ impl Shop for FolderShop {
             PasswordCheck::Matches => user,
             PasswordCheck::MatchesPlaintext => {
                 let hash = hash_password(password).map_err(ShopError::from)?;
-                Some(self.with_store(|s| s.upgrade_plaintext(username, password, hash))?)
+                match self.with_store(|s| s.upgrade_plaintext(username, password, hash)) {
+                    Ok(user) => Some(user),
+                    // The password matched; a folder we may not write keeps it
+                    // as it is until it can be hashed.
+                    Err(ShopError::ReadOnly { .. }) => user,
+                    Err(other) => return Err(other),
+                }
             }
             PasswordCheck::Wrong => None,
         };

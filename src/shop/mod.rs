@@ -180,6 +180,7 @@ impl ShopError {
             | ShopError::Io { .. }
             | ShopError::NotAFolder { .. }
             | ShopError::Hash(_)
+            | ShopError::ReadOnly { .. }
             | ShopError::Unfinished(_) => ErrorKind::Broken,
             _ => ErrorKind::Refused,
         }

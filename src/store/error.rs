@@ -91,6 +91,10 @@ pub enum StoreError {
     NotAdmin,
     #[error("{0}")]
     Invalid(String),
+    /// The folder cannot be written (a read-only file system, no
+    /// permission): it is read as it is, and every change is refused.
+    #[error("Changes are not saved: the data folder is read-only ({reason} at {}); it can still be read", path.display())]
+    ReadOnly { path: PathBuf, reason: String },
     /// Another copy holds the folder and this store was told not to wait.
     #[error("Waiting for another copy of Shopfront to finish with the data folder…")]
     Busy,

@@ -37,12 +37,55 @@ pub struct DirLock {
     path: PathBuf,
 }
 
+/// Whether `error` says we may not write (a read-only file system, or no
+/// permission): reading can still go on.
+pub fn is_read_only(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EROFS | libc::EACCES | libc::EPERM))
+}
+
 impl DirLock {
-    /// Checks that the lock file can be opened (creating it if needed).
+    /// Checks that the lock file can be opened (creating it if needed). A
+    /// folder we may not write is fine here: readers lock it shared.
     pub fn open(dir: &Path) -> io::Result<DirLock> {
         let path = dir.join(LOCK_FILE);
-        open_lock_file(&path)?;
+        match open_lock_file(&path) {
+            Ok(_) => {}
+            Err(e) if is_read_only(&e) => {}
+            Err(e) => return Err(e),
+        }
         Ok(DirLock { path })
+    }
+
+    /// Locks the folder for reading only, without write access: shared (a
+    /// writer waits for it and it waits for a writer), on `.lock` opened
+    /// read-only; no lock at all if there is no `.lock` (then nobody writes).
+    pub fn shared(&self, wait: LockWait) -> io::Result<Option<SharedGuard>> {
+        let started = Instant::now();
+        let mut told = false;
+        loop {
+            let opened =
+                OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(&self.path);
+            let file = match opened {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Some(SharedGuard { file: None })),
+                Err(e) => return Err(e),
+            };
+            match file.try_lock_shared() {
+                Ok(()) if still_at_path(&file, &self.path)? => return Ok(Some(SharedGuard { file: Some(file) })),
+                Ok(()) => continue,
+                Err(TryLockError::Error(e)) => return Err(e),
+                Err(TryLockError::WouldBlock) => match wait {
+                    LockWait::Impatient => return Ok(None),
+                    LockWait::Patient { notice } => {
+                        if !told && started.elapsed() >= NOTICE_AFTER {
+                            told = true;
+                            notice(self.path.parent().unwrap_or(Path::new(".")));
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                },
+            }
+        }
     }
 
     /// Takes the folder exclusively; `Ok(None)` if `wait` is impatient and
@@ -159,6 +202,26 @@ pub fn read_generations(file: &File) -> io::Result<Generations> {
         *slot = word.parse().unwrap_or(0);
     }
     Ok(generations)
+}
+
+/// A shared lock held while reading a folder we may not write.
+#[derive(Debug)]
+pub struct SharedGuard {
+    file: Option<File>,
+}
+
+impl SharedGuard {
+    pub fn generations(&self) -> io::Result<Generations> {
+        self.file.as_ref().map_or(Ok([0; 6]), read_generations)
+    }
+}
+
+impl Drop for SharedGuard {
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            let _ = file.unlock();
+        }
+    }
 }
 
 impl Drop for LockGuard {

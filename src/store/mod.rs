@@ -46,7 +46,7 @@ use crate::domain::{
     Cart, Discount, Money, Order, OrderStatus, Pricing, Problem, Product, ProductDetails, ProductDraft, ProductError,
     Role, Settings, Timestamp, User, UserError, items_only,
 };
-use lock::{DirLock, LockGuard};
+use lock::{DirLock, LockGuard, SharedGuard};
 
 /// Where the data folder is when nothing says otherwise.
 pub const DEFAULT_DATA_DIR: &str = "data";
@@ -93,6 +93,23 @@ pub struct Store {
     clock: fn() -> Timestamp,
 }
 
+/// How the folder is held while it is read.
+enum ReadGuard {
+    /// Exclusively: we may write it.
+    Write(LockGuard),
+    /// Shared: we may only read it.
+    Read(SharedGuard),
+}
+
+impl ReadGuard {
+    fn generations(&self) -> std::io::Result<lock::Generations> {
+        match self {
+            ReadGuard::Write(guard) => guard.generations(),
+            ReadGuard::Read(guard) => guard.generations(),
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating and seeding if needed) the folder and loads everything.
     /// A file that cannot be loaded is reported and never modified.
@@ -121,20 +138,31 @@ impl Store {
             versions: [0; FILE_KINDS],
             clock: Timestamp::now_local,
         };
-        {
-            let guard = store.lock()?;
-            atomic::remove_stale_temps(dir).map_err(|e| StoreError::io(dir, e))?;
+        let writable = {
+            let guard = store.read_lock()?;
             store.sync(&guard)?;
             let products = FileKind::Products.file_name();
-            if mode == OpenMode::CreateAndSeed && fs::symlink_metadata(dir.join(products)).is_err() {
-                let changes = demo_products()?.into_iter().map(Change::PutProduct).collect();
-                store.commit(&guard, changes)?;
+            let seed = mode == OpenMode::CreateAndSeed && fs::symlink_metadata(dir.join(products)).is_err();
+            match &guard {
+                ReadGuard::Write(lock) => {
+                    atomic::remove_stale_temps(dir).map_err(|e| StoreError::io(dir, e))?;
+                    if seed {
+                        let changes = demo_products()?.into_iter().map(Change::PutProduct).collect();
+                        store.commit(lock, changes)?;
+                    }
+                    for private in [FileKind::Users.file_name(), JOURNAL_FILE] {
+                        atomic::make_private(dir, private).map_err(|e| StoreError::io(dir.join(private), e))?;
+                    }
+                    true
+                }
+                // A folder we may only read is read as it is: nothing made, seeded or secured.
+                ReadGuard::Read(_) if seed => return Err(store.read_only("no products.json to show")),
+                ReadGuard::Read(_) => false,
             }
-            for private in [FileKind::Users.file_name(), JOURNAL_FILE] {
-                atomic::make_private(dir, private).map_err(|e| StoreError::io(dir.join(private), e))?;
-            }
+        };
+        if writable {
+            store.secure_plaintext_passwords(print_hashing_progress)?;
         }
-        store.secure_plaintext_passwords(print_hashing_progress)?;
         Ok(store)
     }
 
@@ -195,9 +223,10 @@ impl Store {
         self.versions[kind.index()]
     }
 
-    /// Re-reads whatever another process changed. Returns whether anything did.
+    /// Re-reads whatever another process changed. Returns whether anything
+    /// did. Works on a folder we may only read.
     pub fn refresh(&mut self) -> Result<bool, StoreError> {
-        let guard = self.lock()?;
+        let guard = self.read_lock()?;
         self.sync(&guard)
     }
 
@@ -761,12 +790,38 @@ impl Store {
 
     // ---- the transaction machinery ----
 
+    /// The folder, exclusively, for a change. A folder we may not write
+    /// says so (`StoreError::ReadOnly`).
     fn lock(&self) -> Result<LockGuard, StoreError> {
         match self.lock.exclusive(self.wait) {
             Ok(Some(guard)) => Ok(guard),
             Ok(None) => Err(StoreError::Busy),
+            Err(e) if lock::is_read_only(&e) => {
+                let reason =
+                    if e.raw_os_error() == Some(libc::EROFS) { "read-only file system" } else { "no write permission" };
+                Err(self.read_only(reason))
+            }
             Err(e) => Err(StoreError::io(self.dir.join(LOCK_FILE), e)),
         }
+    }
+
+    /// The folder for reading: exclusively when we may write it (so an
+    /// interrupted change can be finished), shared when we may only read it
+    /// (a folder remounted read-only after an I/O error still serves).
+    fn read_lock(&self) -> Result<ReadGuard, StoreError> {
+        match self.lock() {
+            Ok(guard) => Ok(ReadGuard::Write(guard)),
+            Err(StoreError::ReadOnly { .. }) => match self.lock.shared(self.wait) {
+                Ok(Some(guard)) => Ok(ReadGuard::Read(guard)),
+                Ok(None) => Err(StoreError::Busy),
+                Err(e) => Err(StoreError::io(self.dir.join(LOCK_FILE), e)),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
+    fn read_only(&self, reason: &str) -> StoreError {
+        StoreError::ReadOnly { path: self.dir.clone(), reason: reason.to_string() }
     }
 
     /// Runs one read-modify-write under the lock, against fresh data.
@@ -774,18 +829,20 @@ impl Store {
         &mut self,
         decide: impl FnOnce(&Data, Timestamp) -> Result<(R, Vec<Change>), StoreError>,
     ) -> Result<R, StoreError> {
-        let guard = self.lock()?;
+        let guard = ReadGuard::Write(self.lock()?);
         self.sync(&guard)?;
         let (result, changes) = decide(&self.data, (self.clock)())?;
-        if !changes.is_empty() {
-            self.commit(&guard, changes)?;
+        if !changes.is_empty()
+            && let ReadGuard::Write(lock) = &guard
+        {
+            self.commit(lock, changes)?;
         }
         Ok(result)
     }
 
     /// Finishes an interrupted commit, then re-reads every file whose
     /// generation or on-disk identity changed since we last read it.
-    fn sync(&mut self, guard: &LockGuard) -> Result<bool, StoreError> {
+    fn sync(&mut self, guard: &ReadGuard) -> Result<bool, StoreError> {
         for kind in FileKind::ALL {
             read::check_not_symlink(&self.dir, kind.file_name())?;
         }
@@ -808,10 +865,14 @@ impl Store {
 
     /// Finishes a change a crashed commit left in the journal. A journal
     /// that cannot be trusted is refused (`journal::read`) and kept.
-    fn recover(&mut self, guard: &LockGuard) -> Result<bool, StoreError> {
+    fn recover(&mut self, guard: &ReadGuard) -> Result<bool, StoreError> {
         match journal::read(&self.dir)? {
             journal::JournalState::Absent => Ok(false),
+            journal::JournalState::Complete(_) if matches!(guard, ReadGuard::Read(_)) => Err(self.read_only(
+                "an interrupted change waits in journal.json; it is finished the next time the folder can be written",
+            )),
             journal::JournalState::Complete(changes) => {
+                let ReadGuard::Write(guard) = guard else { return Ok(false) };
                 let touched: BTreeSet<FileKind> = changes.iter().map(Change::file).collect();
                 self.load(&touched.iter().copied().collect::<Vec<_>>())?;
                 let staged = self.stage_changes(changes, &touched)?;
