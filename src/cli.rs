@@ -37,6 +37,10 @@ pub enum Command {
     /// Manage admin accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Settle a data file the shop held back: one replaced from outside,
+    /// while the shop ran, by an older copy that would undo its changes.
+    #[command(subcommand)]
+    Data(DataCommand),
     /// Serve the shop over SSH: every connection gets its own session.
     Serve(ServeArgs),
 }
@@ -119,6 +123,23 @@ pub fn parse_short_duration(text: &str) -> Result<std::time::Duration, String> {
         return Err("at most a day (24h)".into());
     }
     Ok(duration)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Keep the copy saved from outside (what it undoes stays undone); every
+    /// running shop takes it.
+    Accept {
+        /// The data file: products.json, users.json, carts.json, orders.json,
+        /// discounts.json or settings.json (".json" may be left out).
+        file: String,
+    },
+    /// Put back the shop's own version (kept beside it as .FILE.shop when
+    /// the outside copy was held back); every running shop takes it.
+    Restore {
+        /// The data file, as for `accept`.
+        file: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use shopfront::app::filter::rank_once;
-use shopfront::cli::{AdminCommand, Cli, Command, DiscountCommand};
+use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
 use shopfront::domain::text::printable;
 use shopfront::shop::{FolderShop, Shop};
 use shopfront::store::{self, AdminOutcome, FileKind, Store};
@@ -75,6 +75,8 @@ fn main() -> ExitCode {
             };
             settings(&data_dir, shipping, free_over, tax_percent, included)
         }
+        Some(Command::Data(DataCommand::Accept { file })) => settle(&data_dir, &file, true),
+        Some(Command::Data(DataCommand::Restore { file })) => settle(&data_dir, &file, false),
         Some(Command::Serve(args)) => {
             let options = shopfront::serve::Options::from_args(args, &data_dir);
             serve(&data_dir, options)
@@ -297,6 +299,24 @@ fn discount_add(data_dir: &std::path::Path, input: &shopfront::domain::discount:
     shopfront::domain::money::set_currency_symbol(&store.data().settings.currency);
     let saved = store.save_discount_as_owner(discount).map_err(|e| e.to_string())?;
     println!("added code {}: {}", printable(&saved.code), saved.benefit());
+    Ok(())
+}
+
+/// `data accept` / `data restore`: settles a file the shop held back.
+fn settle(data_dir: &std::path::Path, file: &str, accept: bool) -> Result<(), Failure> {
+    let name = file.trim().trim_end_matches(".json");
+    let Some(kind) = FileKind::ALL.into_iter().find(|k| k.file_name().trim_end_matches(".json") == name) else {
+        let names: Vec<&str> = FileKind::ALL.iter().map(|k| k.file_name()).collect();
+        return Err(Failure { code: 2, message: format!("no data file {file:?}: one of {}", names.join(", ")) });
+    };
+    let mut store = Store::open_with(data_dir, store::OpenMode::ExistingOnly).map_err(|e| e.to_string())?;
+    if accept {
+        store.accept_outside(kind).map_err(|e| e.to_string())?;
+        println!("{}: the copy saved from outside is kept; running shops take it within a second", kind.file_name());
+    } else {
+        store.restore_own(kind).map_err(|e| e.to_string())?;
+        println!("{}: the shop's own version is back; running shops take it within a second", kind.file_name());
+    }
     Ok(())
 }
 

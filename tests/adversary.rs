@@ -486,3 +486,105 @@ fn a_huge_paste_is_cut_to_the_field_limit() {
     app.update(shopfront::app::Action::Edit(tui_input::InputRequest::InsertChar('y')));
     assert_eq!(app.catalog.query.value().chars().count(), shopfront::app::INPUT_MAX);
 }
+
+// ---- a stale copy saved over a data file while the shop runs ----
+
+/// The stock of `id` as the store holds it.
+fn stock(store: &Store, id: &str) -> u32 {
+    store.data().products.get(id).map(|p| p.stock).unwrap_or_default()
+}
+
+fn buy_one(store: &mut Store, who: &str, id: &str) -> Result<shopfront::domain::Order, shopfront::store::StoreError> {
+    let cart = store.add_to_cart(who, id, 1)?;
+    store.checkout(who, &paying(quoted(&cart.items)))
+}
+
+fn shopfront_data(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopfront")).arg("--data-dir").arg(dir).arg("data").args(args).output().unwrap()
+}
+
+/// An owner opened products.json, 3 lamps sold (76 → 73), and they saved a
+/// price change from the old copy: stock went back to 76 with the 3 orders
+/// kept (3 units would be oversold). Now the running shop holds that copy
+/// back: it keeps the last good state, refuses changes to that file, keeps
+/// its own copy, says what to do, and the owner settles it with a command.
+#[test]
+fn a_stale_copy_saved_over_a_data_file_while_the_shop_runs_is_held_back() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Desk Lamp", "20.00", 76), ("P2", "Mug", "4.50", 9)]);
+    let mut shop = open(dir.path());
+    shop.register("alice", "s3cret!").unwrap();
+    let products = dir.path().join("products.json");
+    let opened_in_an_editor = fs::read_to_string(&products).unwrap();
+    for _ in 0..3 {
+        buy_one(&mut shop, "alice", "P1").unwrap();
+    }
+    assert_eq!(stock(&shop, "P1"), 73);
+    // Saved from the old copy, with a new price.
+    assert!(opened_in_an_editor.contains(r#""price":20.00"#), "{opened_in_an_editor}");
+    fs::write(&products, opened_in_an_editor.replace(r#""price":20.00"#, r#""price":22.00"#)).unwrap();
+
+    shop.refresh().unwrap();
+    assert_eq!(stock(&shop, "P1"), 73, "the last good state is kept");
+    let held = shop.held_back();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(held[0].starts_with("products.json held back: run shopfront data restore|accept products.json"));
+    assert!(held[0].ends_with("stock of P1 would go back from 73 to 76"), "{held:?}");
+    let refused = buy_one(&mut shop, "alice", "P2").unwrap_err().to_string();
+    assert!(refused.starts_with("products.json was replaced from outside by an older copy"), "{refused}");
+    assert_eq!(read(dir.path(), "orders.json").matches("\"order_id\"").count(), 3, "nothing placed");
+    let own = fs::read_to_string(dir.path().join(".products.json.shop")).unwrap();
+    assert!(own.contains(r#""stock":73"#), "the shop's own copy is kept beside it: {own}");
+
+    // The owner puts the shop's own version back.
+    let out = shopfront_data(dir.path(), &["restore", "products.json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    shop.refresh().unwrap();
+    assert!(shop.held_back().is_empty());
+    assert_eq!(stock(&shop, "P1"), 73);
+    buy_one(&mut shop, "alice", "P1").unwrap();
+    assert_eq!(stock(&shop, "P1"), 72);
+
+    // The same mistake, but this time the owner keeps the outside copy.
+    let stale = fs::read_to_string(&products).unwrap().replace(r#""stock":72"#, r#""stock":73"#);
+    buy_one(&mut shop, "alice", "P1").unwrap();
+    fs::write(&products, &stale).unwrap();
+    shop.refresh().unwrap();
+    assert_eq!(shop.held_back().len(), 1);
+    let out = shopfront_data(dir.path(), &["accept", "products"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    shop.refresh().unwrap();
+    assert!(shop.held_back().is_empty());
+    assert_eq!(stock(&shop, "P1"), 73, "the owner's choice");
+    assert!(!dir.path().join(".products.json.shop").exists());
+
+    // An edit made on a fresh copy while the shop runs is taken as it is.
+    let fresh = fs::read_to_string(&products).unwrap();
+    fs::write(&products, fresh.replace(r#""name":"Mug""#, r#""name":"Big Mug""#)).unwrap();
+    shop.refresh().unwrap();
+    assert!(shop.held_back().is_empty());
+    assert_eq!(shop.data().products.get("P2").map(|p| p.name.as_str()), Some("Big Mug"));
+}
+
+/// The same for accounts: a stale users.json would lose accounts made meanwhile.
+#[test]
+fn a_stale_users_file_would_lose_accounts_and_is_held_back() {
+    let dir = temp_dir();
+    let mut shop = open(dir.path());
+    shop.register("alice", "s3cret!").unwrap();
+    let users = dir.path().join("users.json");
+    let stale = fs::read(&users).unwrap();
+    shop.register("bob", "hunter22").unwrap();
+    fs::write(&users, &stale).unwrap();
+    shop.refresh().unwrap();
+    let held = shop.held_back();
+    assert!(held.len() == 1 && held[0].ends_with("bob would disappear"), "{held:?}");
+    assert!(shop.login("bob", "hunter22").is_ok(), "bob can still log in");
+    let refused = shop.register("carol", "s3cret!").unwrap_err().to_string();
+    assert!(refused.starts_with("users.json was replaced from outside"), "{refused}");
+    // A shop started afresh takes the file as it is (an edit made while it was stopped).
+    drop(shop);
+    let again = open(dir.path());
+    assert!(again.held_back().is_empty());
+    assert!(again.data().users.get("bob").is_none());
+}

@@ -233,6 +233,15 @@ impl App {
         self.session.as_ref().map(|s| s.username.as_str())
     }
 
+    /// What an admin must settle in the data folder (files held back), or
+    /// nothing; shoppers are told when a change of theirs is refused.
+    pub fn data_warning(&self) -> Option<String> {
+        if !self.is_admin() {
+            return None;
+        }
+        self.shop.held_back().into_iter().next()
+    }
+
     pub fn is_admin(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.role == Role::Admin)
     }

@@ -31,6 +31,8 @@ pub struct FolderShop {
     subscribers: Mutex<Vec<Sender<Changed>>>,
     /// Failed logins by account and by address.
     throttle: super::throttle::Throttle,
+    /// The store's held-back files, as of its last use.
+    held_back: Mutex<Vec<String>>,
 }
 
 impl FolderShop {
@@ -57,6 +59,7 @@ impl FolderShop {
             orders: Mutex::new(None),
             subscribers: Mutex::new(Vec::new()),
             throttle: Default::default(),
+            held_back: Mutex::new(Vec::new()),
         })
     }
 
@@ -111,6 +114,7 @@ impl FolderShop {
     /// Rebuilds the catalog snapshot if the products changed and tells every
     /// subscriber what changed since the last time.
     fn publish(&self, store: &Store) {
+        *self.held_back.lock().unwrap_or_else(|p| p.into_inner()) = store.held_back();
         let now = FileKind::ALL.map(|kind| store.version(kind));
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if *seen == now {
@@ -203,6 +207,10 @@ impl Shop for FolderShop {
                 Err(ShopError::BadCredentials)
             }
         }
+    }
+
+    fn held_back(&self) -> Vec<String> {
+        self.held_back.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn login_wait(&self, origin: &str, username: &str) -> Duration {

@@ -84,6 +84,11 @@ pub trait Shop: Send + Sync {
         let _ = origin;
         self.login(username, password)
     }
+    /// Data files held back (replaced from outside by an older copy while
+    /// the shop runs), each said with what to do; cheap, no storage.
+    fn held_back(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// How long a login for `username` from `origin` would wait its turn
     /// now (failed logins before it); cheap, no storage.
     fn login_wait(&self, origin: &str, username: &str) -> std::time::Duration {
@@ -181,6 +186,7 @@ impl ShopError {
             | ShopError::NotAFolder { .. }
             | ShopError::Hash(_)
             | ShopError::ReadOnly { .. }
+            | ShopError::HeldBack { .. }
             | ShopError::Unfinished(_) => ErrorKind::Broken,
             _ => ErrorKind::Refused,
         }

@@ -95,6 +95,12 @@ pub enum StoreError {
     /// permission): it is read as it is, and every change is refused.
     #[error("Changes are not saved: the data folder is read-only ({reason} at {}); it can still be read", path.display())]
     ReadOnly { path: PathBuf, reason: String },
+    /// A data file was replaced from outside, while the shop ran, by a copy
+    /// that undoes the shop's own changes: held back until the owner chooses.
+    #[error(
+        "{file} was replaced from outside by an older copy ({what}): changes to it are stopped. Run `shopfront data accept {file}` to keep that copy, or `shopfront data restore {file}` to put back the shop's own"
+    )]
+    HeldBack { file: &'static str, what: String },
     /// Another copy holds the folder and this store was told not to wait.
     #[error("Waiting for another copy of Shopfront to finish with the data folder…")]
     Busy,

@@ -9,6 +9,7 @@ mod atomic;
 mod data;
 mod error;
 pub mod files;
+mod history;
 pub mod journal;
 mod lock;
 pub mod read;
@@ -91,6 +92,24 @@ pub struct Store {
     /// Bumped whenever a table's contents change in memory (load or commit).
     versions: [u64; FILE_KINDS],
     clock: fn() -> Timestamp,
+    /// What this copy's commits replaced, to recognise a stale copy saved over a file.
+    history: history::History,
+    /// Files replaced from outside by a copy that undoes our changes: not
+    /// taken (we keep reading the last good state) and not written.
+    held_back: [Option<HeldBack>; FILE_KINDS],
+}
+
+#[derive(Clone, Debug)]
+struct HeldBack {
+    /// The outside file, as we saw it.
+    stamp: Stamp,
+    /// What it would undo.
+    what: String,
+}
+
+/// The name of the shop's own copy of a file held back (beside it in the folder).
+pub fn own_copy_name(kind: FileKind) -> String {
+    format!(".{}.shop", kind.file_name())
 }
 
 /// How the folder is held while it is read.
@@ -137,6 +156,8 @@ impl Store {
             stamps: [None; FILE_KINDS],
             versions: [0; FILE_KINDS],
             clock: Timestamp::now_local,
+            history: Default::default(),
+            held_back: Default::default(),
         };
         let writable = {
             let guard = store.read_lock()?;
@@ -832,6 +853,11 @@ impl Store {
         let guard = ReadGuard::Write(self.lock()?);
         self.sync(&guard)?;
         let (result, changes) = decide(&self.data, (self.clock)())?;
+        if let Some(held) = changes.iter().map(Change::file).find(|kind| self.held_back[kind.index()].is_some())
+            && let Some(back) = &self.held_back[held.index()]
+        {
+            return Err(StoreError::HeldBack { file: held.file_name(), what: back.what.clone() });
+        }
         if !changes.is_empty()
             && let ReadGuard::Write(lock) = &guard
         {
@@ -849,18 +875,155 @@ impl Store {
         let recovered = self.recover(guard)?;
         let generations = guard.generations().map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
         let mut stale = Vec::new();
+        let mut outside = Vec::new();
         for kind in FileKind::ALL {
             let stamp = self.stamp_of(kind, generations[kind.index()])?;
-            if self.stamps[kind.index()] != Some(stamp) {
-                stale.push((kind, stamp));
+            let known = self.stamps[kind.index()];
+            if known == Some(stamp) {
+                continue;
+            }
+            match known {
+                // Replaced without a Shopfront commit (its counter did not move):
+                // from outside, while we run.
+                Some(known) if known.generation == stamp.generation => {
+                    let still_held = self.held_back[kind.index()].as_ref().is_some_and(|held| held.stamp == stamp);
+                    if !still_held {
+                        outside.push((kind, stamp));
+                    }
+                }
+                _ => stale.push((kind, stamp)),
             }
         }
         let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
         self.load(&kinds)?;
         for (kind, stamp) in &stale {
             self.stamps[kind.index()] = Some(*stamp);
+            // Taken through Shopfront (a commit, `data accept` or `data restore`).
+            self.held_back[kind.index()] = None;
         }
-        Ok(recovered || !stale.is_empty())
+        let mut taken = false;
+        for (kind, stamp) in outside {
+            taken |= self.take_outside(guard, kind, stamp)?;
+        }
+        Ok(recovered || !stale.is_empty() || taken)
+    }
+
+    /// A file replaced from outside while we run: taken as it is, unless it
+    /// brings back values our commits replaced (a stale copy saved over the
+    /// file). Then it is held back: we keep the last good state, refuse
+    /// changes to that file, keep our own copy beside it and say so.
+    fn take_outside(&mut self, guard: &ReadGuard, kind: FileKind, stamp: Stamp) -> Result<bool, StoreError> {
+        let dir = self.dir.clone();
+        let history = &self.history;
+        let data = &mut self.data;
+        let rollback = match kind {
+            FileKind::Users => take_if_no_rollback(history, kind, &mut data.users, read_table(&dir, kind)?),
+            FileKind::Products => take_if_no_rollback(history, kind, &mut data.products, read_table(&dir, kind)?),
+            FileKind::Carts => take_if_no_rollback(history, kind, &mut data.carts, read_table(&dir, kind)?),
+            FileKind::Orders => take_if_no_rollback(history, kind, &mut data.orders, read_table(&dir, kind)?),
+            FileKind::Discounts => take_if_no_rollback(history, kind, &mut data.discounts, read_table(&dir, kind)?),
+            FileKind::Settings => {
+                let outside = read_settings(&dir)?;
+                let found = history.rollback_in_settings(&data.settings, &outside);
+                if found.is_none() {
+                    data.settings = outside;
+                }
+                found
+            }
+        };
+        let Some(what) = rollback else {
+            self.versions[kind.index()] += 1;
+            self.stamps[kind.index()] = Some(stamp);
+            self.held_back[kind.index()] = None;
+            return Ok(true);
+        };
+        let own = own_copy_name(kind);
+        let kept = match guard {
+            ReadGuard::Write(_) => self.save_own_copy(kind).is_ok(),
+            ReadGuard::Read(_) => false,
+        };
+        tracing::warn!(
+            file = kind.file_name(),
+            undoes = %crate::domain::text::printable(&what),
+            own_copy = if kept { own.as_str() } else { "not written (the folder is read-only)" },
+            "a data file was replaced from outside by an older copy; changes to it are stopped until `shopfront data accept` or `shopfront data restore`"
+        );
+        self.held_back[kind.index()] = Some(HeldBack { stamp, what });
+        Ok(false)
+    }
+
+    /// Writes our version of `kind` beside it, for `shopfront data restore`.
+    fn save_own_copy(&mut self, kind: FileKind) -> Result<(), StoreError> {
+        let bytes = self.encode_file(kind)?;
+        let name = own_copy_name(kind);
+        let staged =
+            atomic::stage(&self.dir, &name, &bytes, true).map_err(|e| StoreError::io(self.dir.join(&name), e))?;
+        staged.install().map_err(|e| StoreError::io(self.dir.join(&name), e))?;
+        atomic::sync_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))
+    }
+
+    /// `shopfront data accept FILE`: the copy saved over `kind` from outside
+    /// is the one to keep. Every running copy then takes it (its counter
+    /// moves, as after a Shopfront commit).
+    pub fn accept_outside(&mut self, kind: FileKind) -> Result<(), StoreError> {
+        let guard = self.lock()?;
+        guard.bump(&[kind]).map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
+        let own = self.dir.join(own_copy_name(kind));
+        match fs::remove_file(&own) {
+            Ok(()) => atomic::sync_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::io(own, e)),
+        }
+        Ok(())
+    }
+
+    /// `shopfront data restore FILE`: puts back the shop's own version of
+    /// `kind`, kept beside it when the outside copy was held back.
+    pub fn restore_own(&mut self, kind: FileKind) -> Result<(), StoreError> {
+        let guard = self.lock()?;
+        let name = own_copy_name(kind);
+        let own = self.dir.join(&name);
+        // It must load like the file it replaces.
+        let bytes = match read::read_data_file(&self.dir, &name)? {
+            Some(bytes) => bytes,
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "there is no {name} to restore: {} is not held back (the shop keeps its own copy only then)",
+                    kind.file_name()
+                )));
+            }
+        };
+        let mut check = bytes;
+        let valid = match kind {
+            FileKind::Users => files::parse_records_parallel::<User>(&name, &mut check, 1).map(drop),
+            FileKind::Products => files::parse_records_parallel::<Product>(&name, &mut check, 1).map(drop),
+            FileKind::Carts => files::parse_records_parallel::<Cart>(&name, &mut check, 1).map(drop),
+            FileKind::Orders => files::parse_records_parallel::<Order>(&name, &mut check, 1).map(drop),
+            FileKind::Discounts => files::parse_records_parallel::<Discount>(&name, &mut check, 1).map(drop),
+            FileKind::Settings => files::parse_settings(&name, &check).map(drop),
+        };
+        valid?;
+        fs::rename(&own, self.dir.join(kind.file_name())).map_err(|e| StoreError::io(&own, e))?;
+        atomic::sync_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
+        guard.bump(&[kind]).map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
+        Ok(())
+    }
+
+    /// Files held back (replaced from outside by an older copy), each with
+    /// what it would undo and what to do: for the admin's view and the log.
+    pub fn held_back(&self) -> Vec<String> {
+        FileKind::ALL
+            .iter()
+            .filter_map(|kind| {
+                let held = self.held_back[kind.index()].as_ref()?;
+                let file = kind.file_name();
+                // What to do first: a narrow screen shows the start.
+                Some(format!(
+                    "{file} held back: run shopfront data restore|accept {file} — an older copy was saved over it: {}",
+                    held.what
+                ))
+            })
+            .collect()
     }
 
     /// Finishes a change a crashed commit left in the journal. A journal
@@ -915,6 +1078,7 @@ impl Store {
             self.versions[kind.index()] += 1;
         }
         for change in changes {
+            self.history.before(&self.data, &change);
             self.data.apply(change);
         }
         let mut staged = Vec::with_capacity(touched.len());
@@ -969,6 +1133,13 @@ impl Store {
 
     /// Encodes one table into a temp file beside its data file.
     fn stage_file(&mut self, kind: FileKind) -> Result<atomic::Staged, StoreError> {
+        let bytes = self.encode_file(kind)?;
+        atomic::stage(&self.dir, kind.file_name(), &bytes, kind.is_private())
+            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))
+    }
+
+    /// One table as its file holds it.
+    fn encode_file(&mut self, kind: FileKind) -> Result<Vec<u8>, StoreError> {
         let settings;
         let encoded = match kind {
             FileKind::Users => self.data.users.encode(),
@@ -982,8 +1153,7 @@ impl Store {
             }
         };
         let bytes = encoded.map_err(|e| StoreError::Invalid(format!("cannot write {kind}: {e}")))?;
-        atomic::stage(&self.dir, kind.file_name(), bytes, kind.is_private())
-            .map_err(|e| StoreError::io(self.dir.join(kind.file_name()), e))
+        Ok(bytes.to_vec())
     }
 
     /// Reads and parses `kinds`; the two big files are parsed in parallel.
@@ -1052,6 +1222,21 @@ impl Store {
             Err(e) => Err(StoreError::io(path, e)),
         }
     }
+}
+
+/// Takes `outside` into `current` unless it undoes what `history` remembers;
+/// returns what it would undo.
+fn take_if_no_rollback<T: files::Record>(
+    history: &history::History,
+    kind: FileKind,
+    current: &mut Table<T>,
+    outside: Table<T>,
+) -> Option<String> {
+    let found = history.rollback_in(kind, current, &outside);
+    if found.is_none() {
+        *current = outside;
+    }
+    found
 }
 
 /// The discount `typed` names, checked for `username` and `subtotal` now.

@@ -138,7 +138,11 @@ fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             // Not the shopper's doing: say so, so they do not retry in vain.
             MessageKind::Failure => (theme.error(), format!("⚠ Something is wrong with the shop: {}", message.text)),
         },
-        (None, None) => return,
+        // Until it is settled, an admin sees what to do about a held-back file.
+        (None, None) => match app.data_warning() {
+            Some(warning) => (theme.warning(), format!("⚠ {warning}")),
+            None => return,
+        },
     };
     let text = text::fit_width(&line, usize::from(area.width));
     frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
