@@ -192,10 +192,12 @@ pub enum DiscountCommand {
         /// The subtotal the code needs, like 20.00.
         #[arg(long, value_name = "AMOUNT")]
         min_subtotal: Option<String>,
-        /// From when it can be used: "YYYY-MM-DD HH:MM:SS" (or a date).
+        /// From when it can be used: "YYYY-MM-DD HH:MM:SS", or a date (from
+        /// the start of that day).
         #[arg(long, value_name = "TIME")]
         starts: Option<String>,
-        /// Until when it can be used: "YYYY-MM-DD HH:MM:SS" (or a date).
+        /// Until when it can be used: "YYYY-MM-DD HH:MM:SS", or a date (to
+        /// the end of that day). A time already past is refused.
         #[arg(long, value_name = "TIME")]
         expires: Option<String>,
         /// How many orders may use it in all.

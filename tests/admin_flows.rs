@@ -272,9 +272,25 @@ fn discount_codes_and_settings_from_their_tabs() {
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Char('n'));
+    // The shop's clock says 2026-03-01 12:00:00: a code that expired yesterday is refused, not stored.
+    common::keys::fill_form(&mut app, &["past", "percent", "15", "", "", "2026-02-28", "", ""]);
+    assert_eq!(
+        form_error(&app),
+        "PAST would expire on 2026-02-28 23:59:59, which has already passed: give a later expiry date (or none)"
+    );
+    assert!(
+        !std::fs::exists(dir.path().join("discounts.json")).unwrap()
+            || !read(dir.path(), "discounts.json").contains("PAST")
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('n'));
     common::keys::fill_form(&mut app, &["summer", "percent", "15", "20", "", "2026-12-31", "100", "1"]);
     assert_eq!(message(&app), "Created code SUMMER: 15 % off");
-    assert!(read(dir.path(), "discounts.json").contains(r#""code":"SUMMER","kind":"percent","value":15.0"#));
+    let codes = read(dir.path(), "discounts.json");
+    assert!(codes.contains(r#""code":"SUMMER","kind":"percent","value":15.0"#), "{codes}");
+    // A date alone as the expiry: the code works until the end of that day.
+    assert!(codes.contains(r#""expires":"2026-12-31 23:59:59""#), "{codes}");
     assert_eq!(app.discounts().len(), 1);
     press(&mut app, KeyCode::Char('A'));
     assert_eq!(message(&app), "Code SUMMER is inactive");

@@ -220,7 +220,19 @@ fn discount_codes_and_settings_from_the_command_line() {
     assert_eq!(run(&["admin", "discount", "add", "SHIP", "--free-shipping"]).0, Some(0));
     let codes = std::fs::read_to_string(dir.path().join("discounts.json")).unwrap();
     assert_eq!(codes.lines().filter(|l| l.contains("\"code\"")).count(), 2, "{codes}");
-    assert!(codes.contains(r#""expires":"2026-12-31 00:00:00","max_uses":null,"max_uses_per_user":1"#), "{codes}");
+    // A date alone as the expiry means the end of that day.
+    assert!(codes.contains(r#""expires":"2026-12-31 23:59:59","max_uses":null,"max_uses_per_user":1"#), "{codes}");
+    // A code that has already expired is refused, and nothing is written.
+    assert_eq!(
+        run(&["admin", "discount", "add", "OLD", "--percent", "5", "--expires", "2020-01-31"]),
+        (
+            Some(1),
+            "error: OLD would expire on 2020-01-31 23:59:59, which has already passed: give a later expiry date \
+             (or none)"
+                .to_string()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("discounts.json")).unwrap(), codes);
 
     assert_eq!(
         run(&["admin", "settings", "--shipping", "4.50", "--free-over", "none", "--tax-percent", "8.25"]),

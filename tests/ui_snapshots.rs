@@ -233,7 +233,9 @@ fn admin_tabs() {
             dir.join("discounts.json"),
             r#"[{"code": "TEN10", "kind": "percent", "value": 10, "expires": "2026-12-31 23:59:59", "max_uses_per_user": 1},
 {"code": "SHIPFREE", "kind": "free_shipping", "min_subtotal": 20.00, "max_uses": 100, "active": false},
-{"code": "FIVER", "kind": "fixed", "value": 5.00}]"#,
+{"code": "FIVER", "kind": "fixed", "value": 5.00},
+{"code": "WINTER", "kind": "percent", "value": 20, "expires": "2026-02-28 23:59:59"},
+{"code": "SPRING", "kind": "percent", "value": 15, "starts": "2026-03-21 00:00:00"}]"#,
         )
         .unwrap();
         press(app, KeyCode::Char('6'));

@@ -11,6 +11,16 @@ impl App {
         &self.admin_discounts
     }
 
+    /// Replaces the clock (tests pin time, as the store's `set_clock`).
+    pub fn set_clock(&mut self, clock: fn() -> crate::domain::Timestamp) {
+        self.clock = clock;
+    }
+
+    /// Whether `discount` can be used now: active, inactive, scheduled or expired.
+    pub fn discount_state(&self, discount: &Discount) -> crate::domain::DiscountState {
+        discount.state((self.clock)())
+    }
+
     pub(super) fn update_admin_discounts(&mut self, action: Action) {
         let selected = self.admin_discounts.get(self.discount_cursor.selected).map(|(d, uses)| (d.clone(), *uses));
         match (action, selected) {

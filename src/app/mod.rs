@@ -171,6 +171,8 @@ pub struct App {
     /// When the message was set, and how long messages stay.
     message_at: Instant,
     message_lifetime: Duration,
+    /// The shop's time of day, for what depends on it (a code's state).
+    clock: fn() -> crate::domain::Timestamp,
 }
 
 impl App {
@@ -205,6 +207,7 @@ impl App {
             key_linked: false,
             origin: None,
             message_lifetime: MESSAGE_LIFETIME,
+            clock: crate::domain::Timestamp::now_local,
             session: None,
             screen: Screen::Login,
             login: LoginForm::default(),

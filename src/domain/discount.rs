@@ -210,6 +210,55 @@ impl Discount {
     }
 }
 
+/// What a list says of a code: whether it can be used now, and if not why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiscountState {
+    Active,
+    Inactive,
+    Scheduled,
+    Expired,
+}
+
+impl fmt::Display for DiscountState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            DiscountState::Active => "active",
+            DiscountState::Inactive => "inactive",
+            DiscountState::Scheduled => "scheduled",
+            DiscountState::Expired => "expired",
+        })
+    }
+}
+
+impl Discount {
+    /// Whether the code can be used at `now`, as the checks a typed code
+    /// goes through see its switch and dates (uses are not counted here).
+    pub fn state(&self, now: Timestamp) -> DiscountState {
+        if !self.active {
+            DiscountState::Inactive
+        } else if self.expires.is_some_and(|expires| now > expires) {
+            DiscountState::Expired
+        } else if self.starts.is_some_and(|starts| now < starts) {
+            DiscountState::Scheduled
+        } else {
+            DiscountState::Active
+        }
+    }
+
+    /// Refuses to save a code whose expiry has already passed at `now`: it
+    /// could never be used. A code being edited (`previous`) that expired
+    /// meanwhile may keep its expiry; only a new or changed one is refused.
+    pub fn refuse_past_expiry(&self, previous: Option<&Discount>, now: Timestamp) -> Result<(), String> {
+        match self.expires {
+            Some(expires) if expires < now && previous.is_none_or(|p| p.expires != self.expires) => Err(format!(
+                "{} would expire on {expires}, which has already passed: give a later expiry date (or none)",
+                self.code
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What the admin form and the CLI give for a code, as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DiscountInput<'a> {
@@ -268,12 +317,13 @@ impl DiscountInput<'_> {
             text => super::product::parse_price_input(text)
                 .map_err(|_| (3, format!("The minimum subtotal is an amount up to {PRICE_MAX}, like 20.00")))?,
         };
-        let when = |text: &str, field: usize| -> Result<Option<Timestamp>, (usize, String)> {
+        // A date alone is the start of that day for a start, its end for an expiry.
+        let when = |text: &str, field: usize, day_time: &str| -> Result<Option<Timestamp>, (usize, String)> {
             let text = text.trim();
             if text.is_empty() {
                 return Ok(None);
             }
-            let full = if text.len() == 10 { format!("{text} 00:00:00") } else { text.to_string() };
+            let full = if text.len() == 10 { format!("{text} {day_time}") } else { text.to_string() };
             Timestamp::parse(&full).map(Some).map_err(|_| (field, "A date is YYYY-MM-DD or YYYY-MM-DD HH:MM:SS".into()))
         };
         let limit = |text: &str, field: usize| -> Result<Option<u32>, (usize, String)> {
@@ -292,8 +342,8 @@ impl DiscountInput<'_> {
             kind,
             value,
             min_subtotal,
-            starts: when(self.starts, 4)?,
-            expires: when(self.expires, 5)?,
+            starts: when(self.starts, 4, "00:00:00")?,
+            expires: when(self.expires, 5, "23:59:59")?,
             max_uses: limit(self.max_uses, 6)?,
             max_uses_per_user: limit(self.per_user, 7)?,
             active: self.active,
@@ -431,7 +481,12 @@ mod tests {
         };
         let parsed = typed.parse().unwrap();
         assert_eq!((parsed.code.as_str(), parsed.value), ("SUMMER-26", Some(Money::from_cents(1500))));
-        assert_eq!(parsed.expires.map(|t| t.to_string()).as_deref(), Some("2026-12-31 00:00:00"));
+        // A date alone: an expiry means the end of that day, a start its beginning.
+        assert_eq!(parsed.expires.map(|t| t.to_string()).as_deref(), Some("2026-12-31 23:59:59"));
+        let starting = DiscountInput { starts: "2026-12-01", ..typed.clone() }.parse().unwrap();
+        assert_eq!(starting.starts.map(|t| t.to_string()).as_deref(), Some("2026-12-01 00:00:00"));
+        let to_the_second = DiscountInput { expires: "2026-12-31 12:30:00", ..typed.clone() }.parse().unwrap();
+        assert_eq!(to_the_second.expires.map(|t| t.to_string()).as_deref(), Some("2026-12-31 12:30:00"));
         assert_eq!(parsed.input_values()[2], "15");
         let wrong = |change: &dyn Fn(&mut DiscountInput)| {
             let mut input = typed.clone();
@@ -450,6 +505,37 @@ mod tests {
         assert_eq!((free.kind, free.value), (DiscountKind::FreeShipping, None));
         let fixed = DiscountInput { kind: "fixed", value: "$5", ..typed }.parse().unwrap();
         assert_eq!(fixed.value, Some(Money::from_cents(500)));
+    }
+
+    #[test]
+    fn the_state_a_list_shows_says_whether_the_code_works_now() {
+        let now = at("2026-12-01 12:00:00");
+        let code = ten_percent();
+        assert_eq!(code.state(now).to_string(), "active");
+        assert_eq!(code.state(at("2026-12-31 23:59:59")), DiscountState::Active, "the last second still counts");
+        assert_eq!(code.state(at("2027-01-01 00:00:00")).to_string(), "expired");
+        let later = Discount { starts: Some(at("2026-12-24 00:00:00")), ..ten_percent() };
+        assert_eq!(later.state(now).to_string(), "scheduled");
+        assert_eq!(later.state(at("2026-12-24 00:00:00")), DiscountState::Active);
+        let off = Discount { active: false, ..ten_percent() };
+        assert_eq!(off.state(now).to_string(), "inactive");
+    }
+
+    #[test]
+    fn a_code_that_has_already_expired_is_refused_when_saved() {
+        let now = at("2026-12-01 12:00:00");
+        let old = Discount { expires: Some(at("2026-11-30 23:59:59")), ..ten_percent() };
+        assert_eq!(
+            old.refuse_past_expiry(None, now).unwrap_err(),
+            "TEN10 would expire on 2026-11-30 23:59:59, which has already passed: give a later expiry date \
+             (or none)"
+        );
+        assert_eq!(ten_percent().refuse_past_expiry(None, now), Ok(()));
+        assert_eq!(Discount { expires: None, ..ten_percent() }.refuse_past_expiry(None, now), Ok(()));
+        // Editing a code that expired meanwhile, its expiry untouched: allowed.
+        assert_eq!(old.refuse_past_expiry(Some(&old), now), Ok(()));
+        // Moving an expiry into the past is not.
+        assert!(old.refuse_past_expiry(Some(&ten_percent()), now).is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod user;
 pub use address::Address;
 pub use cart::{Cart, CartError, CartLine};
 pub use checkout::{CheckoutPlan, Problem};
-pub use discount::{CodeProblem, Discount, DiscountKind, Uses};
+pub use discount::{CodeProblem, Discount, DiscountKind, DiscountState, Uses};
 pub use money::Money;
 pub use order::{Order, OrderError, OrderEvent, OrderLine, OrderStatus};
 pub use product::{Product, ProductDetails, ProductDraft, ProductError};

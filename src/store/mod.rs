@@ -718,10 +718,13 @@ impl Store {
     ) -> Result<Discount, StoreError> {
         let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
         discount.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, _| {
+        self.transact(|data, now| {
             if let Some(actor) = actor {
                 require_admin(data, actor)?;
             }
+            // A code that could never be used is a mistake worth saying.
+            let previous = original.and_then(|original| discount::find(data.discounts.rows(), original));
+            discount.refuse_past_expiry(previous, now).map_err(StoreError::Invalid)?;
             let existing = discount::find(data.discounts.rows(), &discount.code);
             let mut changes = Vec::new();
             match original {

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{Theme, text};
 use crate::app::{Action, App, keymap, layout};
-use crate::domain::discount::Discount;
+use crate::domain::discount::{Discount, DiscountState};
 
 pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let (block_area, rows_area, _) = layout::table(body, 0);
@@ -38,10 +38,11 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, discount.code)),
                 Cell::from(discount.benefit()),
                 Cell::from(Line::from(uses_text(discount, *uses)).alignment(Alignment::Right)),
-                Cell::from(Span::styled(
-                    if discount.active { "active" } else { "inactive" },
-                    if discount.active { theme.info() } else { theme.dim() },
-                )),
+                {
+                    let state = app.discount_state(discount);
+                    let style = if state == DiscountState::Active { theme.info() } else { theme.dim() };
+                    Cell::from(Span::styled(state.to_string(), style))
+                },
             ];
             if wide {
                 cells.push(Cell::from(limits(discount)));
@@ -52,7 +53,7 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         .collect();
     let mut header = vec!["  Code", "Gives", "Uses", "State"];
     let mut widths =
-        vec![Constraint::Length(code_width), Constraint::Length(14), Constraint::Length(9), Constraint::Length(8)];
+        vec![Constraint::Length(code_width), Constraint::Length(14), Constraint::Length(9), Constraint::Length(9)];
     if wide {
         header.push("Rules");
         widths.push(Constraint::Fill(1));

@@ -120,7 +120,9 @@ pub fn app_on(mut store: Store, width: u16, height: u16) -> shopfront::app::App 
     // As `shopfront` runs it: the session's worker does the waiting.
     store.set_lock_wait(shopfront::store::LockWait::Impatient);
     let shop = shopfront::shop::FolderShop::from_store(store);
-    shopfront::app::App::new(shop, ratatui::layout::Rect::new(0, 0, width, height))
+    let mut app = shopfront::app::App::new(shop, ratatui::layout::Rect::new(0, 0, width, height));
+    app.set_clock(fixed_clock);
+    app
 }
 
 /// Sends keys to the app the way the terminal loop does: through the keymap.
