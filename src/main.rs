@@ -294,6 +294,11 @@ fn discount_add(data_dir: &std::path::Path, input: &shopfront::domain::discount:
     if input.kind.is_empty() {
         return Err("say what the code gives: --percent N, --fixed AMOUNT or --free-shipping".to_string().into());
     }
+    // Amounts typed and refused are in the shop's currency (read without
+    // opening the folder: a refusal creates nothing).
+    if let Ok(settings) = store::read_shop_settings(data_dir) {
+        shopfront::domain::money::set_currency_symbol(&settings.currency);
+    }
     let discount = input.parse().map_err(|(_, message)| message)?;
     let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
     shopfront::domain::money::set_currency_symbol(&store.data().settings.currency);
@@ -329,6 +334,8 @@ fn settings(
     included: Option<bool>,
 ) -> Result<(), Failure> {
     let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    // Amounts typed and refused are in the shop's currency.
+    shopfront::domain::money::set_currency_symbol(&store.data().settings.currency);
     let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
         store.data().settings.clone()
     } else {

@@ -110,11 +110,12 @@ fn edit_restock_archive_and_delete() {
     type_text(&mut app, "USB-C Cable 1 m");
     press(&mut app, KeyCode::Tab);
     press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    type_text(&mut app, "11.49");
+    type_text(&mut app, "1,011.49");
     press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert_eq!(message(&app), "Saved P1001 USB-C Cable 1 m");
     let p = app.product("P1001").unwrap();
-    assert_eq!((p.name.as_str(), p.price.to_string()), ("USB-C Cable 1 m", "$11.49".to_string()));
+    assert_eq!((p.name.as_str(), p.price.to_string()), ("USB-C Cable 1 m", "$1,011.49".to_string()));
+    assert!(read(dir.path(), "products.json").contains(r#""price":1011.49"#));
 
     press(&mut app, KeyCode::Char('s'));
     type_text(&mut app, "-100");
@@ -124,6 +125,10 @@ fn edit_restock_archive_and_delete() {
     type_text(&mut app, "ten");
     press(&mut app, KeyCode::Enter);
     assert_eq!(form_error(&app), "Type a change like +5 or -3");
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "+1000000001");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(form_error(&app), "A change is at most 1,000,000,000 units: stock never goes above that");
     press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
     type_text(&mut app, "+12");
     press(&mut app, KeyCode::Enter);
@@ -144,6 +149,32 @@ fn edit_restock_archive_and_delete() {
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(message(&app), "Deleted P1002 Wireless Mouse");
     assert!(!read(dir.path(), "products.json").contains("P1002"));
+}
+
+/// `D` on a product an order holds is refused before any question, with
+/// archiving offered — even when the order was placed a moment ago by
+/// another copy of the shop (the app had not seen it yet, asked "Delete …
+/// for good?", and only the answer was refused).
+#[test]
+fn deleting_an_ordered_product_is_refused_before_asking() {
+    let (dir, mut app) = admin_shop();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('j'));
+    // Another copy: alice buys the Wireless Mouse (P1002).
+    let mut other = open(dir.path());
+    let cart = other.add_to_cart("alice", "P1002", 1).unwrap();
+    other.checkout("alice", &paying(quoted(&cart.items))).unwrap();
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(app.dialog, None, "no question for a product that cannot be deleted");
+    assert_eq!(error(&app), "P1002 is in past orders and cannot be deleted; archive it instead (A)");
+    assert!(read(dir.path(), "products.json").contains("P1002"));
+    // One no order holds is asked about, then deleted.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(
+        app.dialog,
+        Some(Dialog::ConfirmDelete { product_id: "P1003".into(), name: "Mechanical Keyboard".into() })
+    );
 }
 
 #[test]

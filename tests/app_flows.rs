@@ -55,7 +55,11 @@ fn create_account_validates_in_field_order_then_logs_in() {
     assert_eq!(attempt(&mut app, "al", "secret1", "secret1"), "Username must be 3–32 characters");
     assert_eq!(
         attempt(&mut app, "al ice", "secret1", "secret1"),
-        "Username may only use letters, digits, '_', '.' and '-'"
+        "Username may only use letters a–z, digits, '_', '.' and '-'"
+    );
+    assert_eq!(
+        attempt(&mut app, "ålice", "secret1", "secret1"),
+        "Username may only use letters a–z, digits, '_', '.' and '-'"
     );
     assert_eq!(attempt(&mut app, "alice", "short", "short"), "Password must be at least 6 characters");
     assert_eq!(attempt(&mut app, "alice", "secret1", "secret2"), "Passwords do not match");

@@ -264,6 +264,26 @@ fn amounts_show_the_shops_currency() {
     let out = shopfront().arg("--data-dir").arg(dir.path()).arg("check").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("settings:  shipping €3.00 (free from €50.00), tax 0 % added"), "{text}");
+    // Refusals name amounts in the shop's currency too, and amounts may be typed as shown.
+    let run = |args: &[&str]| {
+        let out = shopfront().arg("--data-dir").arg(dir.path()).args(args).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text.trim().to_string())
+    };
+    assert_eq!(
+        run(&["admin", "settings", "--shipping=-1"]),
+        (Some(1), "error: Shipping is an amount from €0.00 to €1,000,000.00, like 5.00".to_string())
+    );
+    assert_eq!(
+        run(&["admin", "discount", "add", "ZERO", "--fixed", "0"]),
+        (Some(1), "error: An amount off is above €0.00 and at most €1,000,000.00, like 5.00".to_string())
+    );
+    assert_eq!(
+        run(&["admin", "settings", "--shipping", "€1,000.00", "--free-over", "2,000"]),
+        (Some(0), "shipping €1,000.00 (free from €2,000.00), tax 0 % added at checkout".to_string())
+    );
+    assert_eq!(run(&["admin", "discount", "add", "BIG", "--fixed", "€1,000"]).0, Some(0));
+    assert!(read(dir.path(), "discounts.json").contains(r#""code":"BIG","kind":"fixed","value":1000.0"#));
     std::fs::write(dir.path().join("settings.json"), r#"{"currency": "12"}"#).unwrap();
     let out = shopfront().arg("--data-dir").arg(dir.path()).arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -31,12 +31,14 @@ impl App {
                 self.request(Request::SetProductActive { product_id: p.product_id, active: !p.active });
             }
             (Action::DeleteProduct, Some(p)) => {
-                // The shop checks again; this only saves a pointless question.
+                // Refused before any question: what this session last saw
+                // first, then the latest orders (another copy may have sold
+                // it a moment ago). The shop checks once more when deleting.
                 let ordered = self.all_orders.as_ref().is_some_and(|book| book.mention(&p.product_id));
                 if ordered {
                     self.error(ProductError::InPastOrders { id: p.product_id }.to_string());
                 } else {
-                    self.dialog = Some(Dialog::ConfirmDelete { product_id: p.product_id, name: p.name });
+                    self.request(Request::CheckDeletable { product_id: p.product_id, name: p.name });
                 }
             }
             (Action::Paste(text), _) => {
@@ -48,6 +50,16 @@ impl App {
                 self.error(Refusal::NoProduct.to_string());
             }
             _ => {}
+        }
+    }
+
+    /// The answer to `CheckDeletable`: ask, or say why not (unless the
+    /// admin has moved on meanwhile).
+    pub(super) fn deletable_checked(&mut self, product_id: String, name: String, ordered: bool) {
+        if ordered {
+            self.error(ProductError::InPastOrders { id: product_id }.to_string());
+        } else if self.screen == Screen::AdminProducts && self.dialog.is_none() && self.form.is_none() {
+            self.dialog = Some(Dialog::ConfirmDelete { product_id, name });
         }
     }
 

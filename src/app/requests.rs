@@ -88,6 +88,12 @@ pub enum Request {
     DeleteProduct {
         product_id: String,
     },
+    /// Before asking "Delete … for good?": whether any order holds the
+    /// product, by the latest orders (not this session's last view of them).
+    CheckDeletable {
+        product_id: String,
+        name: String,
+    },
     LoadDiscounts,
     SaveDiscount {
         original: Option<String>,
@@ -132,6 +138,7 @@ impl fmt::Debug for Request {
             Request::ChangeStock { product_id, change } => write!(f, "ChangeStock({product_id} {change:+})"),
             Request::AdvanceOrder { order_id, to, .. } => write!(f, "AdvanceOrder({order_id} → {to})"),
             Request::DeleteProduct { product_id } => write!(f, "DeleteProduct({product_id})"),
+            Request::CheckDeletable { product_id, .. } => write!(f, "CheckDeletable({product_id})"),
             Request::LoadDiscounts => write!(f, "LoadDiscounts"),
             Request::SaveDiscount { discount, .. } => write!(f, "SaveDiscount({})", discount.code),
             Request::SetDiscountActive { code, active } => write!(f, "SetDiscountActive({code}, {active})"),
@@ -173,6 +180,8 @@ pub enum Outcome {
     Discounts(Vec<(Discount, u32)>),
     Settings(Settings),
     KeyAccount(Option<Account>),
+    /// Whether an order holds the product asked about.
+    Ordered(bool),
     Done,
 }
 
@@ -387,6 +396,9 @@ impl App {
             (Request::DeleteProduct { .. }, Ok(Outcome::Product(product))) => {
                 self.info(format!("Deleted {} {}", product.product_id, product.name));
             }
+            (Request::CheckDeletable { product_id, name }, Ok(Outcome::Ordered(ordered))) => {
+                self.deletable_checked(product_id, name, ordered);
+            }
             (Request::CreateProduct { .. } | Request::UpdateProduct { .. } | Request::ChangeStock { .. }, Err(err)) => {
                 self.form_failed(err);
             }
@@ -471,6 +483,7 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
             Outcome::Order(shop.set_order_status(who, order_id, *to, tracking.as_deref())?)
         }
         Request::DeleteProduct { product_id } => Outcome::Product(shop.delete_product(who, product_id)?),
+        Request::CheckDeletable { product_id, .. } => Outcome::Ordered(shop.all_orders(who)?.mention(product_id)),
         Request::LoadDiscounts => Outcome::Discounts(shop.discounts(who)?),
         Request::SaveDiscount { original, discount } => {
             Outcome::Code(shop.save_discount(who, original.as_deref(), discount.clone())?)

@@ -186,8 +186,9 @@ impl Discount {
             (DiscountKind::Fixed, Some(amount)) if amount > Money::ZERO && amount <= PRICE_MAX => {}
             (DiscountKind::Fixed, _) => {
                 return Err(format!(
-                    "{}: a fixed discount needs an amount above $0.00, at most {PRICE_MAX}",
-                    self.code
+                    "{}: a fixed discount needs an amount above {}, at most {PRICE_MAX}",
+                    self.code,
+                    Money::ZERO
                 ));
             }
             (DiscountKind::FreeShipping, None) => {}
@@ -196,7 +197,7 @@ impl Discount {
             }
         }
         if self.min_subtotal < Money::ZERO || self.min_subtotal > PRICE_MAX {
-            return Err(format!("{}: the minimum subtotal must be between $0.00 and {PRICE_MAX}", self.code));
+            return Err(format!("{}: the minimum subtotal must be between {} and {PRICE_MAX}", self.code, Money::ZERO));
         }
         if let (Some(starts), Some(expires)) = (self.starts, self.expires)
             && expires < starts
@@ -307,10 +308,9 @@ impl DiscountInput<'_> {
                     .ok_or((2, "A percentage is a whole number from 1 to 100".to_string()))?;
                 Some(Money::from_cents(i64::from(percent) * 100))
             }
-            DiscountKind::Fixed => Some(
-                super::product::parse_price_input(self.value)
-                    .map_err(|_| (2, format!("An amount off is above $0.00 and at most {PRICE_MAX}, like 5.00")))?,
-            ),
+            DiscountKind::Fixed => Some(super::product::parse_price_input(self.value).map_err(|_| {
+                (2, format!("An amount off is above {} and at most {PRICE_MAX}, like 5.00", Money::ZERO))
+            })?),
         };
         let min_subtotal = match self.min_subtotal.trim() {
             "" | "0" => Money::ZERO,

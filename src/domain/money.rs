@@ -114,6 +114,56 @@ pub fn set_currency_symbol(symbol: &str) {
     *CURRENCY.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = symbol;
 }
 
+/// The shop's currency symbol as amounts show it.
+pub fn currency_symbol() -> String {
+    let currency = CURRENCY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    currency.as_deref().unwrap_or("$").to_string()
+}
+
+/// An amount as a person types it, made plain: trimmed, without a leading
+/// currency symbol (`$`, or the shop's) and without thousands separators —
+/// which must be where the app shows them (`1,000.00`, `12,345`: groups of
+/// three before the decimal point). `None` when a separator is misplaced.
+/// What is left is for the caller to parse.
+pub fn typed_digits(text: &str) -> Option<String> {
+    let text = text.trim();
+    let symbol = currency_symbol();
+    let symbol = symbol.trim();
+    let text = match text.strip_prefix('$') {
+        Some(rest) => rest,
+        None if !symbol.is_empty() => text.strip_prefix(symbol).map_or(text, str::trim_start),
+        None => text,
+    };
+    if !text.contains(',') {
+        return Some(text.to_string());
+    }
+    let (whole, frac) = match text.split_once('.') {
+        Some((whole, frac)) => (whole, Some(frac)),
+        None => (text, None),
+    };
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    let digits = |group: &str| group.bytes().all(|b| b.is_ascii_digit());
+    if !(1..=3).contains(&first.len()) || !digits(first) {
+        return None;
+    }
+    let mut plain = first.to_string();
+    for group in groups {
+        if group.len() != 3 || !digits(group) {
+            return None;
+        }
+        plain.push_str(group);
+    }
+    if let Some(frac) = frac {
+        if frac.contains(',') {
+            return None;
+        }
+        plain.push('.');
+        plain.push_str(frac);
+    }
+    Some(plain)
+}
+
 impl fmt::Display for Money {
     /// `$1,234.50`: the currency symbol, thousands separators and always two decimals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -113,7 +113,7 @@ pub enum ProductError {
     NameLength,
     #[error("Price must be a number like 19.99, with at most two decimals")]
     PriceFormat,
-    #[error("Price must be more than $0.00")]
+    #[error("Price must be more than {}", Money::ZERO)]
     PriceNotPositive,
     #[error("Stock must be a whole number, 0 or more")]
     StockFormat,
@@ -123,6 +123,8 @@ pub enum ProductError {
     StockTooHigh,
     #[error("Type a change like +5 or -3")]
     StockChangeFormat,
+    #[error("A change is at most {} units: stock never goes above that", thousands(STOCK_MAX))]
+    StockChangeTooLarge,
     #[error("Cannot remove {remove} of {name}: only {stock} in stock")]
     StockBelowZero { name: String, stock: u32, remove: u64 },
     #[error("Cannot add {add} to {name}: stock cannot go above {}", thousands(STOCK_MAX))]
@@ -237,12 +239,11 @@ pub fn merge_edit(current: &Product, seen: &ProductDetails, wanted: ProductDetai
     Ok(Product { name, price, category, description, ..current.clone() })
 }
 
-/// A typed price: `19.99`, `$19.99`, `20`, `0.5`, `.5`; more than $0.00 and
-/// at most `PRICE_MAX`.
+/// A typed price: `19.99`, `$19.99`, `1,000.00`, `20`, `0.5`, `.5` (the
+/// shop's currency symbol may lead too); more than zero and at most `PRICE_MAX`.
 pub fn parse_price_input(text: &str) -> Result<Money, ProductError> {
-    let text = text.trim();
-    let digits = text.strip_prefix('$').unwrap_or(text);
-    let (whole, cents) = digits.split_once('.').unwrap_or((digits, ""));
+    let digits = super::money::typed_digits(text).ok_or(ProductError::PriceFormat)?;
+    let (whole, cents) = digits.split_once('.').unwrap_or((&digits, ""));
     let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     if (whole.is_empty() && cents.is_empty()) || !plain(whole) || !plain(cents) || cents.len() > 2 {
         return Err(ProductError::PriceFormat);
@@ -295,10 +296,13 @@ pub fn parse_stock_change(text: &str) -> Result<i64, ProductError> {
         Some(rest) => (-1, rest),
         None => (1, text.strip_prefix('+').unwrap_or(text)),
     };
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ProductError::StockChangeFormat);
     }
-    digits.parse::<i64>().map(|n| sign * n).map_err(|_| ProductError::StockChangeFormat)
+    // Digits only from here: a long number is too large, not mistyped.
+    let units = digits.parse::<u64>().ok().filter(|&n| n <= u64::from(STOCK_MAX));
+    let units = units.ok_or(ProductError::StockChangeTooLarge)?;
+    Ok(sign * units as i64)
 }
 
 /// The stock after adding `change` (negative: removing); never below zero.
@@ -350,6 +354,16 @@ mod tests {
         assert_eq!(parse_stock_change("-3"), Ok(-3));
         assert_eq!(parse_stock_change("x").unwrap_err().to_string(), "Type a change like +5 or -3");
         assert_eq!(parse_stock_change("").unwrap_err(), ProductError::StockChangeFormat);
+        // Too many units is said with the limit, not as a typing mistake.
+        assert_eq!(parse_stock_change("+1000000000"), Ok(1_000_000_000));
+        assert_eq!(parse_stock_change("-1000000000"), Ok(-1_000_000_000));
+        for huge in ["+1000000001", "-1000000001", "99999999999999999999999"] {
+            assert_eq!(
+                parse_stock_change(huge).unwrap_err().to_string(),
+                "A change is at most 1,000,000,000 units: stock never goes above that",
+                "{huge}"
+            );
+        }
         let p: Product = serde_json::from_str(r#"{"product_id":"P1","name":"Fan","price":1,"stock":2}"#).unwrap();
         assert_eq!(changed_stock(&p, -2), Ok(0));
         assert_eq!(changed_stock(&p, -3).unwrap_err().to_string(), "Cannot remove 3 of Fan: only 2 in stock");
@@ -406,6 +420,14 @@ mod tests {
         assert_eq!(too_high, "Price must be at most $1,000,000.00");
         assert_eq!(parse_price_input("99999999999999999999"), Err(ProductError::PriceTooHigh));
         assert_eq!(parse_price_input("."), Err(ProductError::PriceFormat));
+        // Typed as the app shows prices: thousands separators, when well placed.
+        assert_eq!(parse_price_input("1,000.00"), Ok(Money::from_cents(100_000)));
+        assert_eq!(parse_price_input("$1,000,000"), Ok(PRICE_MAX));
+        assert_eq!(parse_price_input("12,345.5"), Ok(Money::from_cents(1_234_550)));
+        assert_eq!(parse_price_input("1,000,000.01"), Err(ProductError::PriceTooHigh));
+        for misplaced in ["1,00.00", "1000,000", ",100", "1,000.0,0", "1,,000", "1,000,", "12,34", "1.000,00"] {
+            assert_eq!(parse_price_input(misplaced), Err(ProductError::PriceFormat), "{misplaced}");
+        }
         assert_eq!(parse_stock("1000000000"), Ok(STOCK_MAX));
         assert_eq!(parse_stock("1000000001").unwrap_err().to_string(), "Stock must be at most 1,000,000,000");
         assert_eq!(parse_stock("4294967296"), Err(ProductError::StockTooHigh));

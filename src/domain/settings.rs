@@ -116,12 +116,12 @@ impl Settings {
             return Err(format!("Currency is a symbol of 1–{CURRENCY_MAX} characters, like $ or € (no digits)"));
         }
         if self.shipping.flat < Money::ZERO || self.shipping.flat > PRICE_MAX {
-            return Err(format!("Shipping must be between $0.00 and {PRICE_MAX}"));
+            return Err(format!("Shipping must be between {} and {PRICE_MAX}", Money::ZERO));
         }
         if let Some(free_over) = self.shipping.free_over
             && (free_over < Money::ZERO || free_over > PRICE_MAX)
         {
-            return Err(format!("Free shipping threshold must be between $0.00 and {PRICE_MAX}"));
+            return Err(format!("Free shipping threshold must be between {} and {PRICE_MAX}", Money::ZERO));
         }
         Ok(())
     }
@@ -154,17 +154,14 @@ impl Settings {
     pub fn with_input(&self, values: [&str; 5], included: bool) -> Result<Settings, (usize, String)> {
         let [name, currency, flat, free_over, tax] = values;
         let money = |text: &str, field: usize, what: &str| -> Result<Money, (usize, String)> {
-            let text = text.trim();
-            let digits = text.strip_prefix('$').unwrap_or(text);
-            let parsed = if digits.starts_with('.') {
-                Money::parse_exact(&format!("0{digits}"))
-            } else {
-                Money::parse_exact(digits)
+            let parsed = match super::money::typed_digits(text) {
+                Some(digits) if digits.starts_with('.') => Money::parse_exact(&format!("0{digits}")).ok(),
+                Some(digits) => Money::parse_exact(&digits).ok(),
+                None => None,
             };
             parsed
-                .ok()
                 .filter(|m| *m >= Money::ZERO && *m <= PRICE_MAX)
-                .ok_or((field, format!("{what} is an amount from $0.00 to {PRICE_MAX}, like 5.00")))
+                .ok_or((field, format!("{what} is an amount from {} to {PRICE_MAX}, like 5.00", Money::ZERO)))
         };
         let mut settings = self.clone();
         settings.shop_name = name.trim().to_string();
@@ -325,6 +322,11 @@ mod tests {
         assert_eq!(current.with_input(["S", "$", "-1", "50", "0"], false).unwrap_err().0, 2);
         assert_eq!(current.with_input(["S", "$", "5", "lots", "0"], false).unwrap_err().0, 3);
         assert_eq!(current.with_input(["S", "$", "5", "50", "8.2555"], false).unwrap_err().0, 4);
+        // Amounts typed as the app shows them.
+        let grouped = current.with_input(["S", "$", "$1,000.00", "12,500", "0"], false).unwrap();
+        assert_eq!(grouped.shipping.flat, Money::from_cents(100_000));
+        assert_eq!(grouped.shipping.free_over, Some(Money::from_cents(1_250_000)));
+        assert_eq!(current.with_input(["S", "$", "1,00", "50", "0"], false).unwrap_err().0, 2);
     }
 
     #[test]

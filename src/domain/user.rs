@@ -148,7 +148,7 @@ pub fn username_key(username: &str) -> Cow<'_, str> {
 pub enum UserError {
     #[error("Username must be {USERNAME_MIN}–{USERNAME_MAX} characters")]
     UsernameLength,
-    #[error("Username may only use letters, digits, '_', '.' and '-'")]
+    #[error("Username may only use letters a–z, digits, '_', '.' and '-'")]
     UsernameCharacters,
     #[error("Password must be at least {PASSWORD_MIN} characters")]
     PasswordTooShort,
@@ -186,6 +186,13 @@ mod tests {
         assert_eq!(validate_username(&"a".repeat(33)), Err(UserError::UsernameLength));
         assert_eq!(validate_username("al ice"), Err(UserError::UsernameCharacters));
         assert_eq!(validate_username("älice"), Err(UserError::UsernameCharacters));
+        // ASCII only (look-alike letters invite impersonation), and said exactly.
+        assert_eq!(validate_username("ålice"), Err(UserError::UsernameCharacters));
+        assert_eq!(validate_username("аlice"), Err(UserError::UsernameCharacters), "Cyrillic а");
+        assert_eq!(
+            UserError::UsernameCharacters.to_string(),
+            "Username may only use letters a–z, digits, '_', '.' and '-'"
+        );
         assert_eq!(validate_username("a.l-i_ce9"), Ok(()));
         assert_eq!(validate_username(&"a".repeat(32)), Ok(()));
         assert_eq!(UserError::UsernameLength.to_string(), "Username must be 3–32 characters");
