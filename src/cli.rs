@@ -5,10 +5,16 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "shopfront", version, about = "A full-screen terminal storefront", long_about = None)]
+#[command(
+    name = "shopfront",
+    version,
+    about = "A full-screen terminal storefront",
+    long_about = "A full-screen terminal storefront.\n\nWithout a command it opens the shop on the data folder, which \
+                  is created (mode 0700) and seeded with the demo catalog when it holds no products.json yet \
+                  (as `serve` and `admin` do too). `check` and `search` only read the folder."
+)]
 pub struct Cli {
-    /// Data folder (default: $SHOPFRONT_DATA_DIR, else ./data). Created and
-    /// seeded with the demo catalog if it holds no products.json yet.
+    /// Data folder (default: $SHOPFRONT_DATA_DIR, else ./data).
     #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
@@ -22,10 +28,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load and validate the data folder and print what it holds.
+    /// Validate the data folder and print what it holds (only reads).
+    ///
+    /// Loads and validates every data file and prints what the folder holds.
+    /// It only reads the data folder: it makes no folder and writes no file.
     Check,
-    /// Print the products the catalog filter shows for QUERY, best first.
+    /// Print the products the catalog filter shows for QUERY (only reads).
+    ///
+    /// Best first; when none matches, says so on stderr and exits 1 (as grep
+    /// does). It only reads the data folder: it makes no folder and writes no
+    /// file. It uses .catalog-index when that was made from products.json as
+    /// it is now (see `index`), and otherwise ranks products.json itself.
     Search {
+        /// Words to look for, as typed into the catalog filter.
         query: String,
         /// Print at most N products.
         #[arg(long, value_name = "N")]
@@ -34,14 +49,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Manage admin accounts.
+    /// Write .catalog-index, which makes `search` faster on big catalogs.
+    ///
+    /// .catalog-index in the data folder is a small copy of the products on
+    /// sale (id, name, category, price, stock) that lets `search` skip
+    /// parsing products.json. It is used only while products.json is exactly
+    /// what it was made from (run `index` again after changes); safe to delete.
+    Index,
+    /// Manage admin accounts (creates and seeds the folder if needed).
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Settle a data file the shop held back: one replaced from outside,
     /// while the shop ran, by an older copy that would undo its changes.
     #[command(subcommand)]
     Data(DataCommand),
-    /// Serve the shop over SSH: every connection gets its own session.
+    /// Serve the shop over SSH: every connection gets its own session
+    /// (creates and seeds the folder if needed).
     Serve(ServeArgs),
 }
 

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check) => check(&data_dir),
         Some(Command::Search { query, limit, json }) => search(&data_dir, &query, limit, json),
+        Some(Command::Index) => index(&data_dir),
         Some(Command::Admin(AdminCommand::Add { username, password_stdin: _ })) => admin_add(&data_dir, &username),
         Some(Command::Admin(AdminCommand::Discount(DiscountCommand::Add {
             code,
@@ -86,8 +87,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, message }) => {
-            // Messages quote names and values from the data files.
-            eprintln!("error: {}", printable(&message));
+            // Messages quote names and values from the data files. An empty
+            // one was said already (search without hits).
+            if !message.is_empty() {
+                eprintln!("error: {}", printable(&message));
+            }
             ExitCode::from(code)
         }
     }
@@ -190,59 +194,90 @@ fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: b
         shopfront::domain::money::set_currency_symbol(&settings.currency);
     }
     let limit = limit.unwrap_or(usize::MAX);
-    let path = data_dir.join(store::FileKind::Products.file_name());
-    // Read, not mapped: a data file someone truncates by hand meanwhile must
-    // not crash us (the index is only ever replaced by rename).
-    let bytes = store::read::read_data_file(data_dir, FileKind::Products.file_name())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{}: no such file", path.display()))?;
-    // The catalog index when it was made from exactly these bytes (a damaged
-    // row sends us on to products.json itself).
+    let bytes = read_products_bytes(data_dir)?;
+    // The catalog index (`shopfront index`) when it was made from exactly
+    // these bytes (a damaged row sends us on to products.json itself).
+    // Search only reads: without a current index it ranks products.json
+    // and writes nothing.
     let stamp = store::search_index::stamp(&bytes);
     let mapped_index = store::search_index::read(data_dir, &stamp);
     let index = mapped_index.as_deref().and_then(store::search_index::parse);
-    if let Some(rows) = index.and_then(|index| search_index(&index, query, limit)) {
-        return print_rows(&rows, json);
-    }
-    let stamp = Some(stamp);
-    let Some(summaries) = store::summaries::parse_summaries(&bytes) else {
-        // Something is off: the full loader says exactly what and where.
-        store::read_products(data_dir).map_err(|e| e.to_string())?;
-        return Err(format!("{}: cannot be read", path.display()).into());
+    let (rows, hits) = match index.and_then(|index| search_index(&index, query, limit)) {
+        Some(found) => found,
+        None => {
+            let sold = products_on_sale(data_dir, &bytes)?;
+            let hits = rank_once(query, sold.len(), |i| {
+                (&*sold[i].name, &*sold[i].product_id, sold[i].category.as_deref().unwrap_or(""))
+            });
+            let rows: Vec<SearchRow> = hits
+                .iter()
+                .take(limit)
+                .map(|h| &sold[h.position as usize])
+                .map(|p| SearchRow {
+                    product_id: p.product_id.to_string(),
+                    name: p.name.to_string(),
+                    price: p.price,
+                    stock: p.stock,
+                })
+                .collect();
+            (rows, hits.len())
+        }
     };
-    let sold: Vec<_> = summaries.iter().filter(|p| p.active).collect();
-    let hits = rank_once(query, sold.len(), |i| {
-        (&*sold[i].name, &*sold[i].product_id, sold[i].category.as_deref().unwrap_or(""))
-    });
-    let rows: Vec<SearchRow> = hits
-        .iter()
-        .take(limit)
-        .map(|h| &sold[h.position as usize])
-        .map(|p| SearchRow {
-            product_id: p.product_id.to_string(),
-            name: p.name.to_string(),
-            price: p.price,
-            stock: p.stock,
-        })
-        .collect();
-    let printed = print_rows(&rows, json);
-    // Leave an index so the next search need not parse products.json; a
-    // folder we may not write to just stays on the slower path.
-    if let Some(stamp) = stamp {
-        let entries = sold.iter().map(|p| store::search_index::Entry {
-            product_id: &p.product_id,
-            name: &p.name,
-            category: p.category.as_deref().unwrap_or(""),
-            price: p.price,
-            stock: p.stock,
-        });
-        let _ = store::search_index::write(data_dir, &stamp, entries);
+    print_rows(&rows, json)?;
+    if hits == 0 {
+        // As grep: nothing found is exit code 1, said on stderr.
+        eprintln!("no products match \"{}\"", printable(query));
+        return Err(Failure { code: 1, message: String::new() });
     }
-    printed
+    Ok(())
 }
 
-/// Ranks the index's products; `None` if a row turns out damaged.
-fn search_index(index: &store::search_index::Index, query: &str, limit: usize) -> Option<Vec<SearchRow>> {
+/// products.json's bytes. Read, not mapped: a data file someone truncates
+/// by hand meanwhile must not crash us (the index is only ever replaced by rename).
+fn read_products_bytes(data_dir: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    let path = data_dir.join(FileKind::Products.file_name());
+    Ok(store::read::read_data_file(data_dir, FileKind::Products.file_name())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{}: no such file", path.display()))?)
+}
+
+/// The products on sale in `bytes` (products.json), as search ranks them.
+fn products_on_sale<'a>(
+    data_dir: &std::path::Path,
+    bytes: &'a [u8],
+) -> Result<Vec<store::summaries::ProductSummary<'a>>, Failure> {
+    let Some(summaries) = store::summaries::parse_summaries(bytes) else {
+        // Something is off: the full loader says exactly what and where.
+        store::read_products(data_dir).map_err(|e| e.to_string())?;
+        let path = data_dir.join(FileKind::Products.file_name());
+        return Err(format!("{}: cannot be read", path.display()).into());
+    };
+    Ok(summaries.into_iter().filter(|p| p.active).collect())
+}
+
+/// `shopfront index`: writes .catalog-index for the products.json as it is.
+fn index(data_dir: &std::path::Path) -> Result<(), Failure> {
+    store::check_folder(data_dir).map_err(|e| e.to_string())?;
+    let bytes = read_products_bytes(data_dir)?;
+    let stamp = store::search_index::stamp(&bytes);
+    let sold = products_on_sale(data_dir, &bytes)?;
+    let entries = sold.iter().map(|p| store::search_index::Entry {
+        product_id: &p.product_id,
+        name: &p.name,
+        category: p.category.as_deref().unwrap_or(""),
+        price: p.price,
+        stock: p.stock,
+    });
+    store::search_index::write(data_dir, &stamp, entries)
+        .map_err(|e| format!("cannot write {}: {e}", store::search_index::INDEX_FILE))?;
+    let count = shopfront::domain::product::thousands(sold.len() as u64);
+    println!("wrote {}: {count} products on sale", store::search_index::INDEX_FILE);
+    Ok(())
+}
+
+/// Ranks the index's products: the rows to print and how many matched;
+/// `None` if a row turns out damaged.
+fn search_index(index: &store::search_index::Index, query: &str, limit: usize) -> Option<(Vec<SearchRow>, usize)> {
     // Rows with escapes (a tab or line break in a name) are unescaped up front.
     let unescaped: std::collections::HashMap<usize, (String, String, String)> = index
         .rows
@@ -268,7 +303,8 @@ fn search_index(index: &store::search_index::Index, query: &str, limit: usize) -
             let (price, stock) = index.price_and_stock(&index.rows[h.position as usize])?;
             Some(SearchRow { product_id: id.to_string(), name: name.to_string(), price, stock })
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()
+        .map(|rows| (rows, hits.len()))
 }
 
 fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {

@@ -123,14 +123,22 @@ fn search_prints_what_the_filter_shows() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    // The first search reads products.json and leaves an index; the next uses it.
-    assert!(!dir.path().join(".catalog-index").exists());
+    // Search only reads: it ranks products.json itself and writes nothing.
+    let before = folder_snapshot(dir.path());
     let plain = run(&["usb"]);
     assert_eq!(plain.lines().count(), 2);
     assert!(plain.lines().next().unwrap().starts_with("P1       USB-C Cable"), "{plain}");
+    assert!(!dir.path().join(".catalog-index").exists(), "search leaves no index");
+    assert_eq!(folder_snapshot(dir.path()), before, "search writes nothing");
+    // `shopfront index` writes one on purpose; searches then use it, with the same answers.
+    let out = shopfront().arg("--data-dir").arg(dir.path()).arg("index").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("wrote .catalog-index: 2 products on sale"));
     assert!(dir.path().join(".catalog-index").exists());
     assert_eq!(run(&["usb"]), plain);
-    assert!(!run(&["mouse"]).contains("Mouse"), "archived products are not found");
+    let archived = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "mouse"]).output().unwrap();
+    assert_eq!(archived.status.code(), Some(1), "archived products are not found");
+    assert!(!String::from_utf8_lossy(&archived.stdout).contains("Mouse"));
     let json = run(&["usb", "--limit", "1", "--json"]);
     assert_eq!(
         json,
@@ -146,6 +154,40 @@ fn search_prints_what_the_filter_shows() {
     let out = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: products.json:1:"));
+}
+
+/// No hits is said on stderr with exit code 1, as grep does (it printed
+/// nothing and exited 0, like a search that found what was asked).
+#[test]
+fn search_without_hits_says_so_and_exits_1() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let out = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "teapot"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "no products match \"teapot\"\n");
+    let out = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "teapot", "--json"]).output().unwrap();
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stdout).as_ref()), (Some(1), "[]\n"));
+    let out = shopfront().arg("--data-dir").arg(dir.path()).args(["search", "mug"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Each command's help says what it does to the data folder: only the app,
+/// `serve` and `admin` create and seed one; `check` and `search` only read.
+#[test]
+fn help_says_what_each_command_does_to_the_folder() {
+    let help = |args: &[&str]| {
+        let out = shopfront().args(args).arg("--help").output().unwrap();
+        String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    for command in ["check", "search"] {
+        let text = help(&[command]);
+        assert!(!text.contains("created") && !text.contains("seeded"), "{command}: {text}");
+        assert!(text.contains("only reads the data folder"), "{command}: {text}");
+    }
+    let top = help(&[]);
+    assert!(top.contains("created (mode 0700) and seeded with the demo catalog"), "{top}");
+    assert!(help(&["index"]).contains(".catalog-index"));
 }
 
 #[test]
@@ -175,8 +217,10 @@ fn search_notices_an_in_place_edit_that_keeps_size_and_mtime() {
         let out = shopfront().args(["search", query, "--data-dir"]).arg(dir.path()).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    let out = shopfront().args(["index", "--data-dir"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
     assert!(search("mug").contains("Green Mug"));
-    assert!(dir.path().join(".catalog-index").exists(), "the first search leaves an index");
+    assert!(dir.path().join(".catalog-index").exists(), "made by `shopfront index`");
     // Same size, same inode, the modification time put back.
     let path = dir.path().join("products.json");
     let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();

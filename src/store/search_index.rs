@@ -1,7 +1,7 @@
 //! `.catalog-index`: a small derived copy of what `shopfront search` needs
-//! (id, name, category, price, stock of every product on sale). Search
-//! writes it after reading products.json, so the next search is quick; the
-//! app never spends a checkout's time on it. Its first line names the exact
+//! (id, name, category, price, stock of every product on sale). Only
+//! `shopfront index` writes it (search only reads, and uses it when it is
+//! current); the app never spends a checkout's time on it. Its first line names the exact
 //! products.json it was made from (its size and a hash of its bytes, so
 //! even an edit in place that keeps size and modification time is noticed);
 //! when that does not match, or the index is damaged, search parses
