@@ -74,6 +74,16 @@ fn create_account_validates_in_field_order_then_logs_in() {
     assert_eq!(app.screen, Screen::Login);
     press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
     assert_eq!(attempt(&mut app, "ALICE", "another1", "another1"), "That username is taken");
+    // Like every other refusal, it keeps both passwords: only the name needs changing.
+    assert_eq!((app.login.password.value(), app.login.confirm.value()), ("another1", "another1"));
+    assert_eq!(app.login.focus, 0, "on the username");
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "alice2");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice2"));
+    assert_eq!((app.login.password.value(), app.login.confirm.value()), ("", ""), "gone once in");
 }
 
 /// A login that must wait its turn (failed logins before it from this

@@ -45,6 +45,8 @@ fn login_screens() {
         common::keys::log_in(&mut app, "alice", "wrong!!");
         insta::assert_snapshot!(format!("login_error_{width}x{height}"), render(&app, width, height).backend());
         common::keys::press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+        // The rules show before any failure, and the footer wraps between hints only.
+        insta::assert_snapshot!(format!("create_account_{width}x{height}"), render(&app, width, height).backend());
         type_text(&mut app, "2");
         press(&mut app, KeyCode::Tab);
         type_text(&mut app, "abcdef");
@@ -68,6 +70,12 @@ fn catalog() {
     snapshot("catalog_no_match", |app| {
         press(app, KeyCode::Char('/'));
         type_text(app, "zzzz");
+        press(app, KeyCode::Enter);
+    });
+    // A query of 2,000 characters (the most a field holds) is quoted cut short.
+    snapshot("catalog_no_match_long_query", |app| {
+        press(app, KeyCode::Char('/'));
+        type_text(app, &"verylongquery ".repeat(143));
         press(app, KeyCode::Enter);
     });
     snapshot("catalog_scrolled", |app| {

@@ -53,9 +53,13 @@ impl App {
             }
         };
         match request {
-            // Sent: the secrets leave the form (a retry types them again).
+            // A login sent: the password leaves the form (a retry types it
+            // again). A new account's stay until it is made: a refusal
+            // ("That username is taken") needs only the name changed.
             Ok(request) => {
-                self.login.clear_passwords();
+                if matches!(request, Request::LogIn { .. }) {
+                    self.login.clear_passwords();
+                }
                 if let Request::LogIn { username, origin, .. } = &request {
                     // Said at once, instead of a long "Working…".
                     let wait = self.shop.login_wait(origin.as_deref().unwrap_or("local"), username);

@@ -90,15 +90,25 @@ impl Address {
                 return refuse(format!("{label} cannot contain control characters"));
             }
         }
+        // Letters and digits, with spaces or hyphens between (`NW1 2AB`, `1234-567`).
+        let postal = self.postal_code.trim();
+        if !postal.chars().any(char::is_alphanumeric)
+            || !postal.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+        {
+            return Err(AddressError {
+                field: 5,
+                message: "Postal code is letters and digits, with spaces or hyphens between".into(),
+            });
+        }
         if !self.phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
             return Err(AddressError { field: 7, message: "Phone may hold digits, spaces and + - ( ) only".into() });
         }
         Ok(())
     }
 
-    /// One line for lists: `Ada Lovelace, 12 Main St, London`.
+    /// One line for lists: `Ada Lovelace, 12 Main St, NW1 2AB London, UK`.
     pub fn summary(&self) -> String {
-        format!("{}, {}, {} {}", self.full_name, self.street, self.postal_code, self.city)
+        format!("{}, {}, {} {}, {}", self.full_name, self.street, self.postal_code, self.city, self.country)
     }
 
     /// The lines of a printed address.
@@ -145,6 +155,31 @@ mod tests {
         let mut values = ADA;
         values[3] = &long;
         assert!(Address::from_fields(values).unwrap_err().message.contains("at most 100"));
+    }
+
+    #[test]
+    fn a_postal_code_is_letters_digits_spaces_and_hyphens() {
+        for fine in ["NW1 2AB", "10115", "K1A 0B1", "1234-567", "SE-123 45"] {
+            let mut values = ADA;
+            values[5] = fine;
+            assert!(Address::from_fields(values).is_ok(), "{fine}");
+        }
+        for bad in ["!!!", "--", "12#45", "SW1A.1AA", " - "] {
+            let mut values = ADA;
+            values[5] = bad;
+            let error = Address::from_fields(values).unwrap_err();
+            assert_eq!(
+                (error.field, error.message.as_str()),
+                (5, "Postal code is letters and digits, with spaces or hyphens between"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_one_line_summary_names_the_country() {
+        let address = Address::from_fields(ADA).unwrap();
+        assert_eq!(address.summary(), "Ada Lovelace, 12 Main St, NW1 2AB London, UK");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         let text = if app.all_orders_count() == 0 {
             "No orders yet.".to_string()
         } else {
-            format!("No orders match “{}” (customer, status or order id).", view.query.value())
+            format!("No orders match “{}” (customer, status or order id).", super::quoted_query(view.query.value()))
         };
         super::draw_empty(frame, inner, text, theme);
         return;

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 keymap::hint(keymap::Context::AdminProducts, &[Action::NewProduct], "adds one")
             )
         } else {
-            format!("No products match “{}”.", view.query.value())
+            format!("No products match “{}”.", super::quoted_query(view.query.value()))
         };
         super::draw_empty(frame, inner, text, theme);
     } else {

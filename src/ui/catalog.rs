@@ -68,7 +68,7 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
         } else {
             format!(
                 "No products match “{}”. {}.",
-                catalog.query.value(),
+                super::quoted_query(catalog.query.value()),
                 keymap::hint(keymap::Context::Catalog, &[Action::Back], "clears the filter")
             )
         };

@@ -50,16 +50,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         y += 2;
     }
+    // A new account's rules show before anything is refused.
+    if form.mode == LoginMode::CreateAccount {
+        use crate::domain::user::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
+        let rules = [
+            format!("Username: {USERNAME_MIN}–{USERNAME_MAX} letters a–z, digits, '_', '.' and '-'"),
+            format!("Password: at least {PASSWORD_MIN} characters"),
+        ];
+        for rule in rules {
+            if y >= inner.bottom() {
+                break;
+            }
+            let line = Span::styled(text::fit_width(&rule, usize::from(inner.width.saturating_sub(2))), theme.dim());
+            frame.render_widget(Paragraph::new(line), Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), 1));
+            y += 1;
+        }
+    }
     let status = match (app.login_wait_notice().or_else(|| app.waiting_notice().map(String::from)), form.error.as_ref())
     {
         (Some(notice), _) => Some(Span::styled(format!("… {notice}"), theme.warning())),
         (None, Some(error)) => Some(Span::styled(format!("✗ {error}"), theme.error())),
         (None, None) => None,
     };
+    // Above the hints when there is room (a message may take two lines).
+    let above_hints = inner.bottom().saturating_sub(3);
+    let status_bottom = if above_hints > y { above_hints } else { inner.bottom() };
     if let Some(status) = status.filter(|_| y < inner.bottom()) {
         frame.render_widget(
             Paragraph::new(status).wrap(Wrap { trim: true }),
-            Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), inner.bottom() - y),
+            Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), status_bottom - y),
         );
     }
     let switch = |what| keymap::hint(keymap::Context::Login, &[crate::app::Action::ToggleLoginForm], what);
@@ -68,15 +87,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         LoginMode::CreateAccount => format!("Have an account? {}", switch("to log in")),
     };
     let hints = app.footer_hints();
+    let hints: Vec<(&str, &str)> = hints.iter().map(|(key, hint)| (key.as_str(), *hint)).collect();
+    let width = usize::from(inner.width);
+    // Two lines of hints at most, broken between hints; narrower, the
+    // ones that fit on one.
+    let mut lines = text::hint_lines(theme, &hints, width);
+    if lines.len() > 2 {
+        let all: Vec<(String, &str)> = hints.iter().map(|(key, hint)| (key.to_string(), *hint)).collect();
+        lines = vec![text::hint_line(theme, &text::fit_hints(&all, width))];
+    }
+    lines.insert(0, Line::from(Span::styled(other, theme.dim())));
     let bottom = inner.bottom().saturating_sub(3);
     if bottom > y {
         frame.render_widget(
-            Paragraph::new(vec![
-                Line::from(Span::styled(other, theme.dim())),
-                text::hint_line(theme, &text::fit_hints(&hints, usize::MAX / 2)),
-            ])
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true }),
+            Paragraph::new(lines).alignment(Alignment::Center),
             Rect::new(inner.x, bottom, inner.width, 3),
         );
     }

@@ -195,6 +195,15 @@ pub fn product_list_title(label: &str, view: &crate::app::CatalogView) -> String
     }
 }
 
+/// How many terminal columns of a typed query an empty list's message quotes.
+const QUOTED_QUERY_COLUMNS: usize = 40;
+
+/// A typed query as a "no match" message quotes it: cut to a few words (a
+/// field holds 2,000 characters, which would flood the box).
+pub fn quoted_query(query: &str) -> String {
+    text::fit_width(query, QUOTED_QUERY_COLUMNS)
+}
+
 /// An empty list's message, centered in `area`: an empty cart, no orders, no match.
 pub fn draw_empty(frame: &mut Frame, area: Rect, message: impl Into<String>, theme: &Theme) {
     let below = Rect::new(area.x, area.y + area.height / 2, area.width, area.height - area.height / 2);

@@ -125,6 +125,27 @@ pub fn fit_hints<'a>(hints: &'a [(String, &'a str)], width: usize) -> Vec<(&'a s
     hints.iter().zip(keep).filter(|(_, k)| *k).map(|(h, _)| *h).collect()
 }
 
+/// Key hints as lines of at most `width` columns, broken only between
+/// hints (never inside "log in ↔ create account").
+pub fn hint_lines(theme: &Theme, hints: &[(&str, &str)], width: usize) -> Vec<Line<'static>> {
+    let mut rows: Vec<Vec<(&str, &str)>> = Vec::new();
+    let mut used = 0;
+    for &(key, hint) in hints {
+        let cost = self::width(key) + 1 + self::width(hint);
+        match rows.last_mut() {
+            Some(row) if used + 2 + cost <= width => {
+                row.push((key, hint));
+                used += 2 + cost;
+            }
+            _ => {
+                rows.push(vec![(key, hint)]);
+                used = cost;
+            }
+        }
+    }
+    rows.iter().map(|row| hint_line(theme, row)).collect()
+}
+
 /// Key hints as `key hint  key hint`.
 pub fn hint_line(theme: &Theme, hints: &[(&str, &str)]) -> Line<'static> {
     let mut spans = Vec::new();
