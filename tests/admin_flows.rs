@@ -139,7 +139,7 @@ fn edit_restock_archive_and_delete() {
     assert!((0..app.catalog.hits.len()).all(|i| app.hit_product(i).unwrap().product_id != "P1001"));
     assert_eq!(app.admin_products.total, 44, "admins still see it");
     press(&mut app, KeyCode::Char('D'));
-    assert_eq!(error(&app), "P1001 is in past orders and cannot be deleted; archive it instead (A)");
+    assert_eq!(error(&app), "P1001 is in past orders: it can only be archived (A)");
     press(&mut app, KeyCode::Char('A'));
     assert_eq!(message(&app), "P1001 USB-C Cable 1 m is on sale again");
 
@@ -166,7 +166,7 @@ fn deleting_an_ordered_product_is_refused_before_asking() {
     other.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     press(&mut app, KeyCode::Char('D'));
     assert_eq!(app.dialog, None, "no question for a product that cannot be deleted");
-    assert_eq!(error(&app), "P1002 is in past orders and cannot be deleted; archive it instead (A)");
+    assert_eq!(error(&app), "P1002 is in past orders: it can only be archived (A)");
     assert!(read(dir.path(), "products.json").contains("P1002"));
     // One no order holds is asked about, then deleted.
     press(&mut app, KeyCode::Char('j'));
@@ -305,10 +305,11 @@ fn discount_codes_and_settings_from_their_tabs() {
     press(&mut app, KeyCode::Char('n'));
     // The shop's clock says 2026-03-01 12:00:00: a code that expired yesterday is refused, not stored.
     common::keys::fill_form(&mut app, &["past", "percent", "15", "", "", "2026-02-28", "", ""]);
-    assert_eq!(
-        form_error(&app),
-        "PAST would expire on 2026-02-28 23:59:59, which has already passed: give a later expiry date (or none)"
-    );
+    assert_eq!(form_error(&app), "Expiry 2026-02-28 23:59:59 has passed; use a later one");
+    match &app.form {
+        Some(Form::Fields(form)) => assert_eq!(form.focus, 5, "on Expires"),
+        _ => panic!("the form stays open"),
+    }
     assert!(
         !std::fs::exists(dir.path().join("discounts.json")).unwrap()
             || !read(dir.path(), "discounts.json").contains("PAST")

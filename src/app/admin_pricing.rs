@@ -98,7 +98,16 @@ impl App {
                     per_user: form.value(7),
                     active: toggle,
                 };
-                match input.parse() {
+                // The store refuses a past expiry too; said here, the focus goes to Expires.
+                let previous =
+                    original.as_deref().and_then(|code| discount::find(self.discounts().iter().map(|(d, _)| d), code));
+                let checked = input.parse().and_then(|discount| {
+                    discount
+                        .refuse_past_expiry(previous, (self.clock)())
+                        .map(|()| discount)
+                        .map_err(|message| (5, message))
+                });
+                match checked {
                     Ok(discount) => self.request(Request::SaveDiscount { original, discount }),
                     Err((field, message)) => self.fields_form_error(Some(field), message),
                 }

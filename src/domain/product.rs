@@ -129,7 +129,7 @@ pub enum ProductError {
     StockBelowZero { name: String, stock: u32, remove: u64 },
     #[error("Cannot add {add} to {name}: stock cannot go above {}", thousands(STOCK_MAX))]
     StockOverLimit { name: String, add: u64 },
-    #[error("{id} is in past orders and cannot be deleted; archive it instead (A)")]
+    #[error("{id} is in past orders: it can only be archived (A)")]
     InPastOrders { id: String },
     #[error("Product {0} does not exist")]
     Unknown(String),
