@@ -54,7 +54,7 @@ fn registration_hashes_and_names_clash_without_case() {
     assert_eq!(store.register("bob", "12345").unwrap_err().to_string(), "Password must be at least 6 characters");
     assert_eq!(
         store.register("bob smith", "123456").unwrap_err().to_string(),
-        "Username may only use letters, digits, '_', '.' and '-'"
+        "Username may only use letters a–z, digits, '_', '.' and '-'"
     );
 }
 
