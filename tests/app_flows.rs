@@ -611,3 +611,42 @@ fn esc_in_checkout_forms_keeps_what_was_typed() {
     let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
     assert_eq!((form.value(0), form.value(1), form.value(2), form.value(3)), ("Ada Lovelace", "", "12/39", ""));
 }
+
+/// Logging out of a session an SSH key opened asks about the key: `y`
+/// forgets it and logs out, `n` keeps it and logs out, Esc stays logged in
+/// (Esc logged out, though the dialog said "n or Esc … keeps it").
+#[test]
+fn logging_out_of_a_key_session_offers_three_answers() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("sam", "sam-pass-1").unwrap();
+    let fingerprint = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_string();
+    store.link_key("sam", &fingerprint).unwrap();
+    let mut app = app_on(store, 80, 24);
+    let log_in_by_key = |app: &mut App| {
+        app.use_ssh_key(fingerprint.clone());
+        app.settle();
+        assert_eq!(app.username(), Some("sam"));
+    };
+    log_in_by_key(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.dialog, Some(Dialog::ConfirmForgetKey));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("y / Enter forget the key and log out"), "{screen}");
+    assert!(screen.contains("n keep it and log out"), "{screen}");
+    assert!(screen.contains("Esc stay logged in"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.dialog, None);
+    assert_eq!(app.username(), Some("sam"), "Esc stays logged in");
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.username(), None, "n logs out");
+    assert!(read(dir.path(), "users.json").contains(&fingerprint), "and keeps the key");
+    log_in_by_key(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.username(), None, "y logs out");
+    assert!(!read(dir.path(), "users.json").contains(&fingerprint), "and forgets the key");
+}

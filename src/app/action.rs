@@ -84,8 +84,11 @@ pub enum Action {
     DeleteSelected,
     /// `y` / Enter in a confirmation.
     Confirm,
-    /// `n` / Esc in a confirmation.
+    /// Esc in a confirmation: nothing happens, the dialog closes.
     Dismiss,
+    /// `n` in a confirmation: the answer no (for most dialogs the same as
+    /// Esc; logging out with an SSH key: log out but keep the key).
+    Decline,
     CancelOrder,
     WriteReceipt,
     // Admin

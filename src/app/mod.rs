@@ -664,11 +664,12 @@ impl App {
     fn update_dialog(&mut self, action: Action) {
         let Some(dialog) = self.dialog.clone() else { return };
         match action {
-            Action::Dismiss if dialog == Dialog::ConfirmForgetKey => {
+            // `n`: log out, keeping the key; Esc: stay logged in.
+            Action::Decline if dialog == Dialog::ConfirmForgetKey => {
                 self.dialog = None;
                 self.log_out();
             }
-            Action::Dismiss => self.dialog = None,
+            Action::Dismiss | Action::Decline => self.dialog = None,
             Action::Confirm => {
                 self.dialog = None;
                 match dialog {
