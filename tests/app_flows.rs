@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::keys::{press, press_with, type_text};
+use common::keys::{log_in, press, press_with, type_text};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use shopfront::app::{Action, App, Dialog, LoginMode, MessageKind, Screen};
@@ -649,4 +649,43 @@ fn logging_out_of_a_key_session_offers_three_answers() {
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.username(), None, "y logs out");
     assert!(!read(dir.path(), "users.json").contains(&fingerprint), "and forgets the key");
+}
+
+/// A product archived after it went into the cart: its line shows as not
+/// counted, the total leaves it out, and `p` says at once what stands in
+/// the way (checkout went through address, CVC and review before refusing
+/// at the last key, and the total counted it).
+#[test]
+fn an_archived_product_in_the_cart_is_not_counted_and_stops_checkout_at_once() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.add_admin("boss", "b0ss-pass").unwrap();
+    store.add_to_cart("alice", "P1001", 1).unwrap(); // USB-C Cable, $9.99
+    store.add_to_cart("alice", "P1002", 1).unwrap(); // Wireless Mouse, $24.99
+    store.set_product_active("boss", "P1002", false).unwrap();
+    let mut app = app_on(store, 100, 30);
+    log_in(&mut app, "alice", "s3cret!");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.screen, Screen::Cart);
+    let quote = app.quote().expect("a quote").clone();
+    assert_eq!(quote.subtotal, Money::from_cents(999), "the archived mouse is not counted");
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("Wireless Mouse (no longer sold — not counted)"), "{screen}");
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Cart, "no address form");
+    match &app.dialog {
+        Some(Dialog::CheckoutProblems { problems }) => {
+            assert_eq!(problems.len(), 1);
+            assert!(problems[0].to_string().contains("Wireless Mouse"), "{}", problems[0]);
+        }
+        other => panic!("expected the problems at once, got {other:?}"),
+    }
+    // `y` takes the adjusted cart: the mouse leaves, checkout can start.
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.current_cart().items.len(), 1);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Checkout);
 }

@@ -13,9 +13,18 @@ const CARD_FIELDS: [&str; 4] = ["Name on card", "Card number", "Expiry MM/YY", "
 
 impl App {
     /// The cart quoted with the shop's settings and the promo code applied.
+    /// Lines of products no longer sold (or gone) do not count: the cart
+    /// shows them apart and checkout asks to remove them first.
     pub(super) fn requote(&mut self) {
         let pricing = Pricing::new(&self.settings, self.promo.as_ref());
-        self.my_quote = crate::domain::quote(&self.my_cart.items, &pricing);
+        let counted: Vec<_> = self
+            .my_cart
+            .items
+            .iter()
+            .filter(|line| crate::domain::checkout::line_counts(self.product(&line.product_id)))
+            .cloned()
+            .collect();
+        self.my_quote = crate::domain::quote(&counted, &pricing);
     }
 
     /// The promo code applied to the cart, if any.
@@ -49,6 +58,12 @@ impl App {
         }
         if let Err(problem) = &self.my_quote {
             self.error(problem.to_string());
+            return;
+        }
+        // Said at once, before any address or card is typed.
+        let problems = crate::domain::checkout::cart_problems(&self.my_cart, |id| self.product(id));
+        if !problems.is_empty() {
+            self.dialog = Some(Dialog::CheckoutProblems { problems });
             return;
         }
         self.request(Request::StartCheckout);
