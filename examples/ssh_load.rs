@@ -12,7 +12,9 @@
 //! accounts `u0`, `u1`, … (password `password`) for the typists.
 //!
 //! **Typists** (the default mode). `--typists N[,N…]` sessions (default 10)
-//! connect at once (a 100×30 pty), log in, and each then types filter
+//! connect at once (a 100×30 pty, each from its own loopback address
+//! 127.1.x.y, since `serve` counts its limits per address), log in, and
+//! each then types filter
 //! queries: `/` once, then queries of one to four words taken in order
 //! from a random product's name (`wireless mouse`, `rugged power bank 12`),
 //! one key per SSH write at one key per `--interval-ms` (default 100), the
@@ -237,7 +239,7 @@ struct Typed {
 
 /// Connects and logs in as `u{index}`; the session shows the catalog.
 async fn log_in(port: u16, index: usize) -> Result<Shopper, String> {
-    let mut shopper = Shopper::connect(port, 100, 30).await?;
+    let mut shopper = Shopper::connect_from(port, &client_address(index), "xterm-256color", 100, 30).await?;
     shopper.wait_for_any(&["Log in"], Duration::from_secs(120)).await?;
     shopper.send(format!("u{index}\tpassword\r").as_bytes()).await?;
     // Every login is one argon2 verification, at most one per core at once.
@@ -307,14 +309,30 @@ async fn type_queries(shopper: &mut Shopper, index: usize, typists: usize, confi
     Ok(typed)
 }
 
+/// Each client its own loopback address (127.1.0.1, 127.1.0.2, …), as
+/// people are: `serve` counts its limits per address.
+fn client_address(index: usize) -> String {
+    format!("127.1.{}.{}", index / 250, index % 250 + 1)
+}
+
+/// `serve`'s options for a load of `sessions` clients arriving at once: the
+/// caps on sessions, guests and connections still logging in made room for
+/// them (the per-address caps hold: every client has its own address).
+fn serve_limits(sessions: usize) -> Vec<String> {
+    let room = (sessions + 10).to_string();
+    ["--max-sessions", &room, "--max-guest-sessions", &room, "--max-connecting", &room].map(String::from).to_vec()
+}
+
+fn start_serve(binary: &str, data: &std::path::Path, sessions: usize) -> ServeProcess {
+    let limits = serve_limits(sessions);
+    let options: Vec<&str> = limits.iter().map(String::as_str).collect();
+    ServeProcess::start(binary, data, &options)
+}
+
 /// One round on one server: everyone logs in, then everyone types.
 fn round(kind: Kind, typists: usize, config: &Arc<Config>) -> (Vec<Duration>, usize, f64, f64) {
     let server = match kind {
-        Kind::Serve => Running::Serve(ServeProcess::start(
-            &config.binary,
-            &config.data,
-            &["--max-sessions", &(typists + 10).to_string()],
-        )),
+        Kind::Serve => Running::Serve(start_serve(&config.binary, &config.data, typists)),
         Kind::Baseline => Running::Baseline(BaselineProcess::start(&config.baseline, &config.binary, &config.data)),
     };
     let port = server.port();
@@ -420,8 +438,8 @@ fn typists_mode(counts: &[usize], rounds: usize, only: Option<Kind>, config: &Ar
 
 /// One racing shopper: connect, hold, sign up, shop. Returns whether the
 /// order was placed and the keystroke latencies of the shopping part.
-async fn shop(port: u16, name: String, held: Arc<Barrier>) -> Result<(bool, Vec<Duration>), String> {
-    let mut shopper = Shopper::connect(port, 100, 30).await?;
+async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Result<(bool, Vec<Duration>), String> {
+    let mut shopper = Shopper::connect_from(port, &client_address(index), "xterm-256color", 100, 30).await?;
     shopper.wait_for("Log in").await?;
     // Every session is open before anyone starts.
     held.wait().await;
@@ -473,8 +491,7 @@ fn race_mode(shoppers: usize, stock: u32, config: &Config) {
     );
     std::fs::write(&path, products.replacen("[\n", &lamp, 1)).expect("products.json");
     let data = &config.data;
-    let max_sessions = (shoppers + 10).to_string();
-    let mut server = ServeProcess::start(&config.binary, data, &["--max-sessions", &max_sessions]);
+    let mut server = start_serve(&config.binary, data, shoppers);
     let (pid, port) = (server.pid(), server.port);
     std::thread::sleep(Duration::from_millis(300));
     let baseline = memory_mib(pid, "VmRSS:");
@@ -484,7 +501,7 @@ fn race_mode(shoppers: usize, stock: u32, config: &Config) {
     let held = Arc::new(Barrier::new(shoppers + 1));
     let (results, held_mib) = runtime.block_on(async {
         let tasks: Vec<_> =
-            (0..shoppers).map(|i| tokio::spawn(shop(port, format!("load{i:04}"), Arc::clone(&held)))).collect();
+            (0..shoppers).map(|i| tokio::spawn(shop(port, i, format!("load{i:04}"), Arc::clone(&held)))).collect();
         held.wait().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let held_mib = memory_mib(pid, "VmRSS:");
