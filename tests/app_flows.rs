@@ -374,9 +374,17 @@ fn orders_detail_cancel_and_receipt() {
     assert!(receipt.contains("Paid with Visa •••• 4242") && !receipt.contains("4242 4242"), "{receipt}");
     assert!(message(&app).starts_with("Receipt written to ") && message(&app).ends_with("receipts/O0001.txt"));
     press(&mut app, KeyCode::Char('x'));
-    assert_eq!(app.dialog, Some(Dialog::ConfirmCancel { order_id: "O0001".into() }));
+    assert_eq!(
+        app.dialog,
+        Some(Dialog::ConfirmCancel {
+            order_id: "O0001".into(),
+            refund: Some("$14.99 to Visa •••• 4242".into()),
+            restock: false
+        })
+    );
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(message(&app), "Order O0001 cancelled — 1 item back in stock");
+    // Money, not stock: the shopper was told "its items go back in stock".
+    assert_eq!(message(&app), "Order O0001: Cancelled — $14.99 refunded to Visa •••• 4242");
     assert_eq!(app.order("O0001").unwrap().status, OrderStatus::Cancelled);
     let hints: Vec<&str> = app.footer_hints().iter().map(|(_, hint)| *hint).collect();
     assert!(!hints.contains(&"cancel order"), "no hint for what cannot happen: {hints:?}");

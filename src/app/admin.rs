@@ -220,7 +220,8 @@ impl App {
                 None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
             },
             (Action::CancelOrder, Some(order)) if order.status.can_cancel() => {
-                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id });
+                let refund = views::refund_note(&order);
+                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id, refund, restock: true });
             }
             (Action::CancelOrder, Some(order)) => self.error(format!(
                 "Order {} is {}; only placed or paid orders can be cancelled",

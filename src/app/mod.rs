@@ -674,7 +674,7 @@ impl App {
                 self.dialog = None;
                 match dialog {
                     Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments),
-                    Dialog::ConfirmCancel { order_id } => self.request(Request::CancelOrder { order_id }),
+                    Dialog::ConfirmCancel { order_id, .. } => self.request(Request::CancelOrder { order_id }),
                     Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
                     Dialog::ConfirmAdvance { order_id, to } => {
                         self.request(Request::AdvanceOrder { order_id, to, tracking: None })

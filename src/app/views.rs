@@ -51,6 +51,12 @@ impl ListCursor {
     }
 }
 
+/// What cancelling `order` would refund: `$12.00 to Visa •••• 4242`.
+pub fn refund_note(order: &crate::domain::Order) -> Option<String> {
+    let payment = order.payment.as_deref().filter(|p| p.refund.is_none())?;
+    Some(format!("{} to {}", order.total, payment.label()))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginMode {
     LogIn,
@@ -420,6 +426,11 @@ pub enum Dialog {
     },
     ConfirmCancel {
         order_id: String,
+        /// `$12.00 to Visa •••• 4242`: what cancelling gives back (none for
+        /// an order no card paid).
+        refund: Option<String>,
+        /// Said to admins: the items go back in stock.
+        restock: bool,
     },
     ConfirmDelete {
         product_id: String,

@@ -145,6 +145,7 @@ pub fn plan_checkout<'p>(
         at,
         by: cart.username.clone(),
         status: OrderStatus::Placed,
+        refunded: None,
         extra: Default::default(),
     });
     order.subtotal = Some(fresh.subtotal);

@@ -36,6 +36,15 @@ pub fn render_receipt(shop_name: &str, order: &Order) -> String {
     out.push_str(&figure("Total:", order.total.to_string()));
     if let Some(payment) = &order.payment {
         out.push_str(&format!("\nPaid with {} (ref. {})\n", payment.label(), printable(&payment.reference)));
+        if let Some(refund) = &payment.refund {
+            out.push_str(&format!(
+                "Refunded {} to {} on {} (ref. {})\n",
+                refund.amount,
+                payment.label(),
+                refund.at,
+                printable(&refund.reference)
+            ));
+        }
     }
     if let Some(address) = &order.address {
         out.push_str("\nShip to:\n");
@@ -111,6 +120,7 @@ mod tests {
                 .unwrap(),
         ));
         order.payment = Some(Box::new(crate::domain::payment::Payment {
+            refund: None,
             brand: crate::domain::payment::Brand::Visa,
             last4: "4242".into(),
             reference: "mock_O0007_4242".into(),

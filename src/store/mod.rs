@@ -462,6 +462,7 @@ impl Store {
                 at: now,
                 by: "payment".into(),
                 status: OrderStatus::Paid,
+                refunded: None,
                 extra: Extra::EMPTY,
             });
             let mut changes = Vec::with_capacity(plan.new_stock.len() + 3);

@@ -20,10 +20,16 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             ));
             (" Cart changed ", out)
         }
-        Dialog::ConfirmCancel { order_id } => (
-            " Cancel order? ",
-            vec![Line::from(format!("Cancel order {order_id}? Its items go back in stock.")), Line::from("")],
-        ),
+        Dialog::ConfirmCancel { order_id, refund, restock } => {
+            let mut text = format!("Cancel order {order_id}?");
+            if let Some(refund) = refund {
+                text.push_str(&format!(" {refund} is refunded."));
+            }
+            if *restock {
+                text.push_str(" Its items go back in stock.");
+            }
+            (" Cancel order? ", vec![Line::from(text), Line::from("")])
+        }
         Dialog::ConfirmDelete { product_id, name } => {
             (" Delete product? ", vec![Line::from(format!("Delete {product_id} {name} for good?")), Line::from("")])
         }
