@@ -605,12 +605,12 @@ fn esc_in_checkout_forms_keeps_what_was_typed() {
     type_text(&mut app, "12 Main St");
     press(&mut app, KeyCode::Esc);
     assert!(app.dialog.is_none() && app.form.is_none(), "no question, the form steps back");
-    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Address);
-    press(&mut app, KeyCode::Char('n'));
+    // No saved address to choose from: back to the cart.
+    assert_eq!(app.screen, Screen::Cart);
+    press(&mut app, KeyCode::Char('p'));
     let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
     assert_eq!((form.value(0), form.value(1)), ("Ada Lovelace", "12 Main St"));
     // Finish it; a declined card comes back with its name and expiry, not its number.
-    press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
     common::keys::to_review(&mut app, "4000 0000 0000 0002");
     press(&mut app, KeyCode::Char('y'));
@@ -696,4 +696,73 @@ fn an_archived_product_in_the_cart_is_not_counted_and_stops_checkout_at_once() {
     assert_eq!(app.current_cart().items.len(), 1);
     press(&mut app, KeyCode::Char('p'));
     assert_eq!(app.screen, Screen::Checkout);
+}
+
+fn open_form_values(app: &App) -> Vec<String> {
+    match &app.form {
+        Some(shopfront::app::Form::Fields(form)) => form.values(),
+        other => panic!("no checkout form open: {other:?}"),
+    }
+}
+
+/// Esc steps back through the whole checkout keeping what was typed: the
+/// address after Ctrl-S (it showed only "n adds a new address" and `n` a
+/// blank form), the card with its number, CVC and "Remember this card"
+/// from the review; after a declined card, leaving and coming back keeps
+/// the address (never the card's number).
+#[test]
+fn esc_back_through_the_whole_checkout_keeps_every_draft() {
+    use common::keys::{ADDRESS, fill_form};
+    use shopfront::app::CheckoutStep;
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    fill_form(&mut app, &ADDRESS);
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    press(&mut app, KeyCode::Esc); // leaves the card form: no saved card, so back to the address
+    assert_eq!(app.checkout.step, CheckoutStep::Address);
+    assert_eq!(open_form_values(&app), ADDRESS, "the typed address, in its form");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    // The card, with "Remember this card" on.
+    let card = card(TEST_CARD);
+    fill_form_with_toggle(&mut app, &[&card.name, &card.number, &card.expiry, &card.cvc]);
+    assert_eq!(app.checkout.step, CheckoutStep::Review);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    assert_eq!(open_form_values(&app), [card.name.as_str(), &card.number, &card.expiry, &card.cvc]);
+    match &app.form {
+        Some(shopfront::app::Form::Fields(form)) => assert_eq!(form.toggle.map(|(_, on)| on), Some(true)),
+        other => panic!("{other:?}"),
+    }
+    // A declined card, then leaving the checkout and coming back.
+    let declined = common::card("4000 0000 0000 0002");
+    fill_form(&mut app, &[&declined.name, &declined.number, &declined.expiry, &declined.cvc]);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.checkout.step, CheckoutStep::Payment, "declined");
+    press(&mut app, KeyCode::Esc); // to the address step: its form opens with the address
+    press(&mut app, KeyCode::Esc); // and no saved address: back to the cart
+    assert_eq!(app.screen, Screen::Cart);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(open_form_values(&app), ADDRESS, "no address typed again");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let values = open_form_values(&app);
+    assert_eq!((values[1].as_str(), values[3].as_str()), ("", ""), "never the declined card's number or CVC");
+    assert_eq!(values[2], "12/39");
+}
+
+/// Fills the card form and switches "Remember this card" on before saving.
+fn fill_form_with_toggle(app: &mut App, values: &[&str]) {
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            press(app, KeyCode::Tab);
+        }
+        press(app, KeyCode::End);
+        press_with(app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        type_text(app, value);
+    }
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Char(' '));
+    press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
 }

@@ -57,8 +57,13 @@ impl App {
             (Form::Fields(fields), Action::Back) if fields.keeps_draft() => {
                 // Checkout forms step back keeping what was typed.
                 let draft = fields.values();
-                self.checkout.keep_draft(&fields.purpose, draft);
+                let toggle = fields.toggle.map(|(_, on)| on);
+                self.checkout.keep_draft(&fields.purpose, draft, toggle);
                 self.form = None;
+                // Nothing saved to choose from on this step: Esc goes on back.
+                if self.screen == Screen::Checkout && self.checkout_list_len() == 0 {
+                    self.update_checkout(Action::Back);
+                }
             }
             (form, Action::Back) => {
                 if form.changed() {
