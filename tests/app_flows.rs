@@ -766,3 +766,19 @@ fn fill_form_with_toggle(app: &mut App, values: &[&str]) {
     press(app, KeyCode::Char(' '));
     press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
 }
+
+/// Issue 16, item 11: a console-shop order's lines carry no name; its
+/// receipt names the products as they are called now, not by their ids.
+#[test]
+fn console_shop_receipts_name_the_products() {
+    let dir = temp_dir();
+    let folder = copy_legacy_fixture(dir.path());
+    let mut app = app_on(open(&folder), 80, 24);
+    common::keys::log_in(&mut app, "dana", "hunter22");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('r'));
+    let receipt = std::fs::read_to_string(folder.join("receipts/3fa9c2d1.txt")).unwrap();
+    assert!(receipt.contains("3 × USB-C Cable @ $0.10 = $0.30"), "{receipt}");
+    assert!(receipt.contains("1 × Laptop Stand @ $0.20"), "{receipt}");
+    assert!(!receipt.contains("P1001"), "{receipt}");
+}

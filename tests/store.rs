@@ -455,7 +455,7 @@ fn cancelling_a_paid_order_refunds_it_and_records_the_refund() {
     assert_eq!(refund.at.to_string(), "2026-03-01 12:00:00");
     let last = stored.events.last().unwrap();
     assert_eq!((last.status, last.refunded), (OrderStatus::Cancelled, Some(Money::from_cents(1400))));
-    let receipt = shopfront::domain::receipt::render_receipt("Shopfront", &stored);
+    let receipt = shopfront::domain::receipt::render_receipt("Shopfront", &stored, &|_| None);
     assert!(receipt.contains("Refunded $14.00 to Visa •••• 4242 on 2026-03-01 12:00:00"), "{receipt}");
 
     let legacy = copy_legacy_fixture(&dir.path().join("legacy"));

@@ -239,6 +239,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::Shop, K::Char('1'), NONE, Action::ShowTab(Tab::Catalog), "catalog", false),
     bind(C::Shop, K::Char('2'), NONE, Action::ShowTab(Tab::Cart), "cart", false),
     bind(C::Shop, K::Char('3'), NONE, Action::ShowTab(Tab::Orders), "orders", false),
+    bind(C::Shop, K::Tab, NONE, Action::NextTab, "next tab", false),
+    bind(C::Shop, K::BackTab, KeyModifiers::SHIFT, Action::PrevTab, "previous tab", false),
     bind(C::Shop, K::Char('/'), NONE, Action::FocusFilter, "filter", true),
     bind(C::Shop, K::Char('c'), NONE, Action::ShowTab(Tab::Cart), "cart", true),
     bind(C::Shop, K::Char('o'), NONE, Action::ShowTab(Tab::Orders), "orders", true),

@@ -493,6 +493,14 @@ pub enum MessageKind {
     Failure,
 }
 
+/// How the message line is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageTone {
+    Info,
+    Warning,
+    Error,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub text: String,

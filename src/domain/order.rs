@@ -86,6 +86,12 @@ impl OrderLine {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.product_id)
     }
+
+    /// The name to show: the one it was ordered under, else the product's
+    /// `current` name (the console shop's lines carry none), else its id.
+    pub fn shown_name<'a>(&'a self, current: Option<&'a str>) -> &'a str {
+        self.name.as_deref().or(current).unwrap_or(&self.product_id)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
