@@ -1,23 +1,69 @@
-//! A load run of scripted SSH shoppers against `shopfront serve`:
+//! Load runs of scripted SSH shoppers against `shopfront serve`, on a
+//! realistic catalog, compared with a per-process baseline.
 //!
 //! ```sh
-//! cargo build --release
-//! cargo run --release --example ssh_load -- [SHOPPERS=200] [STOCK=50] [DATA_DIR]
+//! cargo build --release --bin shopfront --examples
+//! target/release/examples/ssh_load [OPTIONS]
 //! ```
 //!
-//! Starts `target/release/shopfront serve` on a free port (on DATA_DIR, or a
-//! fresh folder with the demo catalog), connects every shopper at once,
-//! and has each sign up, type a filter, open a product, add it and check
-//! out, all racing for STOCK units of one lamp. Reports sessions held,
-//! orders placed against the stock, keystroke-to-screen latency p50/p99
-//! (from sending a key to the screen showing what it causes), the
-//! server's memory (baseline, with every session held, per added session,
-//! peak) and its CPU time.
+//! Before anything, it writes a data folder (a temporary one unless
+//! `--data DIR`): `--products N` products (default 100,000) with generated
+//! names, categories and descriptions (`benches/support/big_folder.rs`), and
+//! accounts `u0`, `u1`, … (password `password`) for the typists.
+//!
+//! **Typists** (the default mode). `--typists N[,N…]` sessions (default 10)
+//! connect at once (a 100×30 pty, each from its own loopback address
+//! 127.1.x.y, since `serve` counts its limits per address), log in, and
+//! each then types filter
+//! queries: `/` once, then queries of one to four words taken in order
+//! from a random product's name (`wireless mouse`, `rugged power bank 12`),
+//! one key per SSH write at one key per `--interval-ms` (default 100), the
+//! filter cleared with Ctrl-U between queries, `--keys` keys each (default
+//! 100; spaces and Ctrl-U are typed but not timed). A key's
+//! keystroke-to-screen time runs from writing it until the filter field on
+//! the client's screen (vt100) shows the text typed so far. A typist never
+//! types ahead of its screen: a key that takes longer than the interval
+//! delays the next one (so the figures are the same closed loop for both
+//! servers).
+//!
+//! One run alternates two servers on the same folder, a fresh server for
+//! each round: `shopfront serve` and the baseline, `examples/ssh_per_process`
+//! (the same SSH crate, one `shopfront` process per connection in a pty, as
+//! an owner would with sshd's ForceCommand). `--rounds R` (default 2) rounds
+//! per typist count, the order swapped every round (serve first, then
+//! baseline first, …). Prints, for each server, keystroke-to-screen p50, p99
+//! and max over all its rounds (and per round), keys timed and failed, the
+//! server's CPU time while typing (baseline: the server and its programs),
+//! and the ratio serve / baseline.
+//!
+//! Options:
+//! - `--products N`      catalog size (default 100000)
+//! - `--typists N[,N…]`  sessions typing at once; several give several runs (default 10)
+//! - `--keys N`          keys each typist types per round (default 100)
+//! - `--interval-ms N`   time between a typist's keys (default 100)
+//! - `--rounds R`        rounds per server (default 2)
+//! - `--only serve|baseline`  run one server only
+//! - `--data DIR`        write (and keep) the data folder there
+//! - `--bin PATH`        the shopfront binary (default target/release/shopfront, or $SHOPFRONT_BIN)
+//! - `--baseline-bin PATH`  the baseline server (default target/release/examples/ssh_per_process)
+//!
+//! **Race** (`--race`, or the old positional form `ssh_load SHOPPERS STOCK
+//! [DATA_DIR]`): `--shoppers N` (default 200) connect to `serve` at once,
+//! sign up, filter, open a product, add it and check out, all racing for
+//! `--stock N` (default 50) units of one "Zephyr Lamp" added to the
+//! generated catalog. Reports sessions held, orders placed against the
+//! stock, keystroke-to-screen p50/p99, the server's memory (alone, with
+//! every session held, per added session, peak) and its CPU time.
 
 #[path = "../tests/common/ssh_shopper.rs"]
 #[allow(dead_code)]
 mod ssh_shopper;
 
+#[path = "../benches/support/big_folder.rs"]
+mod big_folder;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,13 +81,31 @@ fn memory_mib(pid: u32, field: &str) -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// The fields of /proc/PID/stat after the command name.
+fn stat_fields(pid: u32) -> Vec<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().map(str::to_string).collect()
+}
+
 /// User + system CPU seconds a process has used.
 fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let fields = stat_fields(pid);
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of /proc/PID/stat (11, 12 after the name).
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of a process and of its living children.
+fn cpu_with_children(pid: u32) -> f64 {
+    let children: f64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|&child| stat_fields(child).get(1).and_then(|p| p.parse::<u32>().ok()) == Some(pid))
+        .map(cpu_seconds)
+        .sum();
+    cpu_seconds(pid) + children
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -51,29 +115,350 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// One shopper's run: connect, hold, sign up, shop. Returns whether the
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// A query of one to four words, in order, from a random product's name.
+fn query(rng: &mut Rng, products: usize) -> String {
+    let name = big_folder::product_name(rng.below(products));
+    let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+    let count = 1 + rng.below(words.len().min(4));
+    let start = rng.below(words.len() - count + 1);
+    words[start..start + count].join(" ")
+}
+
+/// The text in the focused filter field, as the screen shows it.
+fn filter_field(screen: &str) -> Option<String> {
+    let mut lines = screen.lines();
+    lines.find(|l| l.contains("Filter (typing)"))?;
+    let line = lines.next()?;
+    let inside = line.split_once('│')?.1;
+    Some(inside.split('│').next().unwrap_or("").trim_end().to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Serve,
+    Baseline,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Serve => "serve",
+            Kind::Baseline => "baseline",
+        }
+    }
+}
+
+/// The per-process baseline server, stopped with SIGTERM when dropped.
+struct BaselineProcess {
+    child: std::process::Child,
+    port: u16,
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl BaselineProcess {
+    fn start(server: &str, binary: &str, data: &Path) -> BaselineProcess {
+        let mut child = std::process::Command::new(server)
+            .args(["--listen", "127.0.0.1:0", "--bin", binary, "--data-dir"])
+            .arg(data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {server}: {e}"));
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("the baseline says where it listens");
+        let port = first
+            .split("ssh://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        BaselineProcess { child, port, _stdout: stdout }
+    }
+}
+
+impl Drop for BaselineProcess {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+/// Either server, running.
+enum Running {
+    Serve(ServeProcess),
+    Baseline(BaselineProcess),
+}
+
+impl Running {
+    fn port(&self) -> u16 {
+        match self {
+            Running::Serve(s) => s.port,
+            Running::Baseline(b) => b.port,
+        }
+    }
+
+    fn cpu(&self) -> f64 {
+        match self {
+            Running::Serve(s) => cpu_seconds(s.pid()),
+            Running::Baseline(b) => cpu_with_children(b.child.id()),
+        }
+    }
+}
+
+struct Config {
+    products: usize,
+    keys: usize,
+    interval: Duration,
+    binary: String,
+    baseline: String,
+    data: PathBuf,
+}
+
+/// One typist's keystroke-to-screen times (ms), or why it failed.
+struct Typed {
+    latencies: Vec<Duration>,
+    failures: usize,
+}
+
+/// Connects and logs in as `u{index}`; the session shows the catalog.
+async fn log_in(port: u16, index: usize) -> Result<Shopper, String> {
+    let mut shopper = Shopper::connect_from(port, &client_address(index), "xterm-256color", 100, 30).await?;
+    shopper.wait_for_any(&["Log in"], Duration::from_secs(120)).await?;
+    shopper.send(format!("u{index}\tpassword\r").as_bytes()).await?;
+    // Every login is one argon2 verification, at most one per core at once.
+    shopper.wait_for_any(&["Filter — press"], Duration::from_secs(300)).await?;
+    Ok(shopper)
+}
+
+/// Waits until the filter field shows `text` exactly (polling the screen).
+async fn wait_for_field(shopper: &Shopper, text: &str, timeout: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let screen = shopper.screen();
+        if filter_field(&screen).as_deref() == Some(text) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("the filter never showed {text:?}; the screen shows:\n{screen}"));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Types queries into the filter for `config.keys` keys.
+async fn type_queries(shopper: &mut Shopper, index: usize, typists: usize, config: &Config) -> Result<Typed, String> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (index as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+    // Typists start spread over one interval, as people do.
+    tokio::time::sleep(config.interval.mul_f64(index as f64 / typists.max(1) as f64)).await;
+    shopper.send(b"/").await?;
+    shopper.wait_for("Filter (typing)").await?;
+    shopper.latencies.clear();
+    let mut typed = Typed { latencies: Vec::new(), failures: 0 };
+    let mut next = Instant::now() + config.interval;
+    let mut keys = 0;
+    let pace = |next: &mut Instant| {
+        let at = *next;
+        *next = at.max(Instant::now()) + config.interval;
+        tokio::time::sleep_until(at.into())
+    };
+    while keys < config.keys {
+        let query = query(&mut rng, config.products);
+        for (end, key) in query.char_indices().map(|(i, c)| (i + c.len_utf8(), c)) {
+            if keys == config.keys {
+                break;
+            }
+            pace(&mut next).await;
+            shopper.send(key.to_string().as_bytes()).await?;
+            keys += 1;
+            if key == ' ' {
+                // Not visible on its own (the field's padding is spaces too).
+                continue;
+            }
+            match shopper.wait_for_any(&[&format!("│{}", &query[..end])], Duration::from_secs(30)).await {
+                Ok(_) => {}
+                Err(e) => {
+                    if typed.failures == 0 && std::env::var_os("SSH_LOAD_DEBUG").is_some() {
+                        eprintln!("typist {index}: {e}");
+                    }
+                    typed.failures += 1;
+                }
+            }
+        }
+        pace(&mut next).await;
+        shopper.send(b"\x15").await?;
+        wait_for_field(shopper, "", Duration::from_secs(30)).await?;
+    }
+    typed.latencies = std::mem::take(&mut shopper.latencies);
+    Ok(typed)
+}
+
+/// Each client its own loopback address (127.1.0.1, 127.1.0.2, …), as
+/// people are: `serve` counts its limits per address.
+fn client_address(index: usize) -> String {
+    format!("127.1.{}.{}", index / 250, index % 250 + 1)
+}
+
+/// `serve`'s options for a load of `sessions` clients arriving at once: the
+/// caps on sessions, guests and connections still logging in made room for
+/// them (the per-address caps hold: every client has its own address).
+fn serve_limits(sessions: usize) -> Vec<String> {
+    let room = (sessions + 10).to_string();
+    ["--max-sessions", &room, "--max-guest-sessions", &room, "--max-connecting", &room].map(String::from).to_vec()
+}
+
+fn start_serve(binary: &str, data: &std::path::Path, sessions: usize) -> ServeProcess {
+    let limits = serve_limits(sessions);
+    let options: Vec<&str> = limits.iter().map(String::as_str).collect();
+    ServeProcess::start(binary, data, &options)
+}
+
+/// One round on one server: everyone logs in, then everyone types.
+fn round(kind: Kind, typists: usize, config: &Arc<Config>) -> (Vec<Duration>, usize, f64, f64) {
+    let server = match kind {
+        Kind::Serve => Running::Serve(start_serve(&config.binary, &config.data, typists)),
+        Kind::Baseline => Running::Baseline(BaselineProcess::start(&config.baseline, &config.binary, &config.data)),
+    };
+    let port = server.port();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let ready = Arc::new(Barrier::new(typists + 1));
+    let (results, cpu, elapsed) = runtime.block_on(async {
+        let tasks: Vec<_> = (0..typists)
+            .map(|i| {
+                let (ready, config) = (Arc::clone(&ready), Arc::clone(config));
+                tokio::spawn(async move {
+                    let logged_in = log_in(port, i).await;
+                    ready.wait().await;
+                    let mut shopper = logged_in?;
+                    let typed = type_queries(&mut shopper, i, typists, &config).await;
+                    // Everyone stays connected until the last typist is done.
+                    typed.map(|t| (t, shopper))
+                })
+            })
+            .collect();
+        ready.wait().await;
+        let (cpu_before, started) = (server.cpu(), Instant::now());
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
+        }
+        let cpu = server.cpu() - cpu_before;
+        let elapsed = started.elapsed().as_secs_f64();
+        // Disconnect everyone before the server stops.
+        let results: Vec<Result<Typed, String>> = results.into_iter().map(|r| r.map(|(t, _)| t)).collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        (results, cpu, elapsed)
+    });
+    drop(runtime);
+    drop(server);
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    for result in results {
+        match result {
+            Ok(typed) => {
+                latencies.extend(typed.latencies);
+                failures += typed.failures;
+            }
+            Err(e) => {
+                failures += 1;
+                if std::env::var_os("SSH_LOAD_DEBUG").is_some() {
+                    eprintln!("  a typist failed: {e}");
+                } else {
+                    eprintln!("  a typist failed: {}", e.lines().next().unwrap_or(""));
+                }
+            }
+        }
+    }
+    latencies.sort();
+    (latencies, failures, cpu, elapsed)
+}
+
+fn summary(latencies: &[Duration]) -> String {
+    format!(
+        "p50 {:6.1} ms  p99 {:6.1} ms  max {:6.1} ms  ({} keys)",
+        ms(percentile(latencies, 0.5)),
+        ms(percentile(latencies, 0.99)),
+        ms(latencies.last().copied().unwrap_or_default()),
+        latencies.len()
+    )
+}
+
+fn typists_mode(counts: &[usize], rounds: usize, only: Option<Kind>, config: &Arc<Config>) {
+    println!(
+        "catalog {} products; {} keys per typist per round, one per {} ms; {rounds} rounds per server",
+        config.products,
+        config.keys,
+        config.interval.as_millis()
+    );
+    for &typists in counts {
+        println!("\n== {typists} typists ==");
+        let mut all: [Vec<Duration>; 2] = Default::default();
+        for r in 0..rounds {
+            let order = if r % 2 == 0 { [Kind::Serve, Kind::Baseline] } else { [Kind::Baseline, Kind::Serve] };
+            for kind in order.into_iter().filter(|k| only.is_none_or(|o| o == *k)) {
+                let (latencies, failures, cpu, elapsed) = round(kind, typists, config);
+                println!(
+                    "round {} {:<8}  {}  failed {failures}  server CPU {cpu:.2} s over {elapsed:.1} s",
+                    r + 1,
+                    kind.name(),
+                    summary(&latencies)
+                );
+                all[kind as usize].extend(latencies);
+            }
+        }
+        for (kind, latencies) in [Kind::Serve, Kind::Baseline].into_iter().zip(all.iter_mut()) {
+            latencies.sort();
+            if !latencies.is_empty() {
+                println!("all     {:<8}  {}", kind.name(), summary(latencies));
+            }
+        }
+        let [serve, baseline] = &all;
+        if !serve.is_empty() && !baseline.is_empty() {
+            let ratio = |p: f64| ms(percentile(serve, p)) / ms(percentile(baseline, p)).max(1e-9);
+            println!("ratio serve/baseline: p50 {:.2}×, p99 {:.2}×", ratio(0.5), ratio(0.99));
+        }
+    }
+}
+
+/// One racing shopper: connect, hold, sign up, shop. Returns whether the
 /// order was placed and the keystroke latencies of the shopping part.
-async fn shop(port: u16, name: String, held: Arc<Barrier>) -> Result<(bool, Vec<Duration>), String> {
-    let mut shopper = Shopper::connect(port, 100, 30).await?;
+async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Result<(bool, Vec<Duration>), String> {
+    let mut shopper = Shopper::connect_from(port, &client_address(index), "xterm-256color", 100, 30).await?;
     shopper.wait_for("Log in").await?;
     // Every session is open before anyone starts.
     held.wait().await;
     shopper.send(b"\x0e").await?;
     shopper.wait_for("Create account").await?;
     shopper.send(format!("{name}\tpass-{name}\tpass-{name}\r").as_bytes()).await?;
-    shopper.wait_for("Account created").await?;
+    shopper.wait_for_any(&["Account created"], Duration::from_secs(300)).await?;
     shopper.latencies.clear();
-    for (key, shows) in [("/", "Filter (typing)"), ("l", "│l"), ("a", "│la"), ("m", "│lam"), ("p", "│lamp")] {
-        shopper.send(key.as_bytes()).await?;
-        shopper.wait_for(shows).await?;
+    let mut typed = String::new();
+    shopper.send(b"/").await?;
+    shopper.wait_for("Filter (typing)").await?;
+    for key in "zephyr".chars() {
+        typed.push(key);
+        shopper.send(key.to_string().as_bytes()).await?;
+        shopper.wait_for(&format!("│{typed}")).await?;
     }
+    shopper.wait_for("1 of").await.ok();
     shopper.send(b"\r").await?;
-    shopper.wait_for("to cart").await.ok();
-    shopper.send(b"\r").await?;
-    shopper.wait_for("In cart").await.or(Ok::<(), String>(()))?;
     let placed = {
-        shopper.send(b"\x1b").await?;
-        shopper.wait_for("Products").await?;
         shopper.send(b"a").await?;
         let added = shopper.wait_for_any(&["Added 1", "out of stock", "Out of stock"], Duration::from_secs(60)).await?;
         if added == 0 {
@@ -97,20 +482,16 @@ async fn shop(port: u16, name: String, held: Arc<Barrier>) -> Result<(bool, Vec<
     Ok((placed, shopper.latencies.clone()))
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let shoppers: usize = args.next().map_or(200, |n| n.parse().expect("a number of shoppers"));
-    let stock: u32 = args.next().map_or(50, |n| n.parse().expect("a stock"));
-    let fresh = tempfile::tempdir().expect("a temp folder");
-    let data = args.next().map_or_else(|| fresh.path().join("shop"), std::path::PathBuf::from);
-    std::fs::create_dir_all(&data).expect("the data folder");
-    let products = format!(
-        "[\n{{\"product_id\":\"P1\",\"name\":\"Desk Lamp\",\"price\":20.0,\"stock\":{stock},\"category\":\"Lighting\"}}\n]\n"
+fn race_mode(shoppers: usize, stock: u32, config: &Config) {
+    // One lamp everyone wants, in front of the generated catalog.
+    let path = config.data.join("products.json");
+    let products = std::fs::read_to_string(&path).expect("products.json");
+    let lamp = format!(
+        "[\n{{\"product_id\":\"P1\",\"name\":\"Zephyr Lamp\",\"price\":20.0,\"stock\":{stock},\"category\":\"Lighting\"}},\n"
     );
-    std::fs::write(data.join("products.json"), products).expect("products.json");
-    let binary = std::env::var("SHOPFRONT_BIN").unwrap_or_else(|_| "target/release/shopfront".into());
-    let max_sessions = (shoppers + 10).to_string();
-    let mut server = ServeProcess::start(&binary, &data, &["--max-sessions", &max_sessions]);
+    std::fs::write(&path, products.replacen("[\n", &lamp, 1)).expect("products.json");
+    let data = &config.data;
+    let mut server = start_serve(&config.binary, data, shoppers);
     let (pid, port) = (server.pid(), server.port);
     std::thread::sleep(Duration::from_millis(300));
     let baseline = memory_mib(pid, "VmRSS:");
@@ -120,7 +501,7 @@ fn main() {
     let held = Arc::new(Barrier::new(shoppers + 1));
     let (results, held_mib) = runtime.block_on(async {
         let tasks: Vec<_> =
-            (0..shoppers).map(|i| tokio::spawn(shop(port, format!("load{i:04}"), Arc::clone(&held)))).collect();
+            (0..shoppers).map(|i| tokio::spawn(shop(port, i, format!("load{i:04}"), Arc::clone(&held)))).collect();
         held.wait().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let held_mib = memory_mib(pid, "VmRSS:");
@@ -141,6 +522,7 @@ fn main() {
         results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|(_, l)| l.clone()).collect();
     latencies.sort();
     let orders = std::fs::read_to_string(data.join("orders.json")).unwrap_or_default().matches("\"order_id\"").count();
+    println!("catalog             {} products", config.products + 1);
     println!("shoppers            {shoppers} (all connected and held at once: {})", failed.is_empty());
     println!("sessions failed     {}", failed.len());
     for failure in failed.iter().take(3) {
@@ -150,17 +532,89 @@ fn main() {
         "orders placed       {placed} (orders.json: {orders}); stock was {stock}; oversold: {}",
         orders > stock as usize
     );
-    println!(
-        "keystroke → screen  p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} keys)",
-        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
-        latencies.len()
-    );
+    println!("keystroke → screen  {}", summary(&latencies));
     println!(
         "server memory       {baseline:.1} MiB alone, {held_mib:.1} MiB with {shoppers} sessions held \
          ({:.2} MiB per added session), peak {peak:.1} MiB",
         (held_mib - baseline) / shoppers.max(1) as f64
     );
     println!("server CPU          {cpu:.1} s over {:.1} s", elapsed.as_secs_f64());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mut products, mut keys, mut interval, mut rounds) = (100_000usize, 100usize, 100u64, 2usize);
+    let mut counts = vec![10usize];
+    let (mut only, mut data, mut race) = (None, None, false);
+    let (mut shoppers, mut stock) = (200usize, 50u32);
+    let mut binary = std::env::var("SHOPFRONT_BIN").unwrap_or_else(|_| "target/release/shopfront".into());
+    let mut baseline = "target/release/examples/ssh_per_process".to_string();
+    let number = |flag: &str, value: Option<&String>| -> usize {
+        value.and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{flag} needs a number"))
+    };
+    if args.first().is_some_and(|a| a.parse::<usize>().is_ok()) {
+        // The old form: SHOPPERS STOCK [DATA_DIR].
+        race = true;
+        shoppers = number("SHOPPERS", args.first());
+        stock = args.get(1).map_or(50, |s| s.parse().expect("a stock"));
+        data = args.get(2).map(PathBuf::from);
+    } else {
+        let mut i = 0;
+        while i < args.len() {
+            let value = args.get(i + 1);
+            let flag = args[i].as_str();
+            i += 2;
+            match flag {
+                "--products" => products = number(flag, value),
+                "--keys" => keys = number(flag, value),
+                "--interval-ms" => interval = number(flag, value) as u64,
+                "--rounds" => rounds = number(flag, value),
+                "--typists" => {
+                    counts = value
+                        .expect("--typists N[,N…]")
+                        .split(',')
+                        .map(|n| n.trim().parse().expect("--typists N[,N…]"))
+                        .collect()
+                }
+                "--only" => {
+                    only = Some(match value.map(String::as_str) {
+                        Some("serve") => Kind::Serve,
+                        Some("baseline") => Kind::Baseline,
+                        _ => panic!("--only serve|baseline"),
+                    })
+                }
+                "--data" => data = value.map(PathBuf::from),
+                "--bin" => binary = value.expect("--bin PATH").clone(),
+                "--baseline-bin" => baseline = value.expect("--baseline-bin PATH").clone(),
+                "--race" => {
+                    race = true;
+                    i -= 1;
+                }
+                "--shoppers" => shoppers = number(flag, value),
+                "--stock" => stock = number(flag, value) as u32,
+                other => panic!("unknown option {other}; the options are in the header of examples/ssh_load.rs"),
+            }
+        }
+    }
+    let fresh = tempfile::tempdir().expect("a temp folder");
+    let data = data.unwrap_or_else(|| fresh.path().join("shop"));
+    let accounts = if race { 1 } else { counts.iter().copied().max().unwrap_or(1) };
+    let started = Instant::now();
+    big_folder::write_big_folder(&data, products, 0, accounts).expect("the data folder");
+    // The generator's accounts share one hash; make it the hash of "password".
+    let users = std::fs::read_to_string(data.join("users.json")).expect("users.json");
+    let shared = users.split("\"password_hash\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("");
+    let hash = shopfront::domain::password::hash_password("password").expect("a password hash");
+    std::fs::write(data.join("users.json"), users.replace(shared, &hash)).expect("users.json");
+    eprintln!(
+        "wrote {products} products and {accounts} accounts to {} in {:.1} s",
+        data.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let config = Arc::new(Config { products, keys, interval: Duration::from_millis(interval), binary, baseline, data });
+    if race {
+        race_mode(shoppers, stock, &config);
+    } else {
+        typists_mode(&counts, rounds, only, &config);
+    }
 }

@@ -234,7 +234,7 @@ fn all_orders_filter_advance_and_cancel() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('x'));
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(message(&app), "Order O0002 cancelled — 1 item back in stock");
+    assert_eq!(message(&app), "Order O0002: Cancelled — $29.99 refunded to Visa •••• 4242 · 1 item back in stock");
     assert_eq!(app.product("P1002").unwrap().stock, 12);
     assert!(app.admin_orders.ids.is_empty(), "the filter shows paid orders only: {:?}", app.admin_orders.ids);
 }

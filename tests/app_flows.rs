@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::keys::{press, press_with, type_text};
+use common::keys::{log_in, press, press_with, type_text};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use shopfront::app::{Action, App, Dialog, LoginMode, MessageKind, Screen};
@@ -388,9 +388,17 @@ fn orders_detail_cancel_and_receipt() {
     assert!(receipt.contains("Paid with Visa •••• 4242") && !receipt.contains("4242 4242"), "{receipt}");
     assert!(message(&app).starts_with("Receipt written to ") && message(&app).ends_with("receipts/O0001.txt"));
     press(&mut app, KeyCode::Char('x'));
-    assert_eq!(app.dialog, Some(Dialog::ConfirmCancel { order_id: "O0001".into() }));
+    assert_eq!(
+        app.dialog,
+        Some(Dialog::ConfirmCancel {
+            order_id: "O0001".into(),
+            refund: Some("$14.99 to Visa •••• 4242".into()),
+            restock: false
+        })
+    );
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(message(&app), "Order O0001 cancelled — 1 item back in stock");
+    // Money, not stock: the shopper was told "its items go back in stock".
+    assert_eq!(message(&app), "Order O0001: Cancelled — $14.99 refunded to Visa •••• 4242");
     assert_eq!(app.order("O0001").unwrap().status, OrderStatus::Cancelled);
     let hints: Vec<&str> = app.footer_hints().iter().map(|(_, hint)| *hint).collect();
     assert!(!hints.contains(&"cancel order"), "no hint for what cannot happen: {hints:?}");
@@ -611,12 +619,12 @@ fn esc_in_checkout_forms_keeps_what_was_typed() {
     type_text(&mut app, "12 Main St");
     press(&mut app, KeyCode::Esc);
     assert!(app.dialog.is_none() && app.form.is_none(), "no question, the form steps back");
-    assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Address);
-    press(&mut app, KeyCode::Char('n'));
+    // No saved address to choose from: back to the cart.
+    assert_eq!(app.screen, Screen::Cart);
+    press(&mut app, KeyCode::Char('p'));
     let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
     assert_eq!((form.value(0), form.value(1)), ("Ada Lovelace", "12 Main St"));
     // Finish it; a declined card comes back with its name and expiry, not its number.
-    press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
     common::keys::to_review(&mut app, "4000 0000 0000 0002");
     press(&mut app, KeyCode::Char('y'));
@@ -624,4 +632,167 @@ fn esc_in_checkout_forms_keeps_what_was_typed() {
     press(&mut app, KeyCode::Char('n'));
     let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
     assert_eq!((form.value(0), form.value(1), form.value(2), form.value(3)), ("Ada Lovelace", "", "12/39", ""));
+}
+
+/// Logging out of a session an SSH key opened asks about the key: `y`
+/// forgets it and logs out, `n` keeps it and logs out, Esc stays logged in
+/// (Esc logged out, though the dialog said "n or Esc … keeps it").
+#[test]
+fn logging_out_of_a_key_session_offers_three_answers() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("sam", "sam-pass-1").unwrap();
+    let fingerprint = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_string();
+    store.link_key("sam", &fingerprint).unwrap();
+    let mut app = app_on(store, 80, 24);
+    let log_in_by_key = |app: &mut App| {
+        app.use_ssh_key(fingerprint.clone());
+        app.settle();
+        assert_eq!(app.username(), Some("sam"));
+    };
+    log_in_by_key(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.dialog, Some(Dialog::ConfirmForgetKey));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("y / Enter forget the key and log out"), "{screen}");
+    assert!(screen.contains("n keep it and log out"), "{screen}");
+    assert!(screen.contains("Esc stay logged in"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.dialog, None);
+    assert_eq!(app.username(), Some("sam"), "Esc stays logged in");
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.username(), None, "n logs out");
+    assert!(read(dir.path(), "users.json").contains(&fingerprint), "and keeps the key");
+    log_in_by_key(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.username(), None, "y logs out");
+    assert!(!read(dir.path(), "users.json").contains(&fingerprint), "and forgets the key");
+}
+
+/// A product archived after it went into the cart: its line shows as not
+/// counted, the total leaves it out, and `p` says at once what stands in
+/// the way (checkout went through address, CVC and review before refusing
+/// at the last key, and the total counted it).
+#[test]
+fn an_archived_product_in_the_cart_is_not_counted_and_stops_checkout_at_once() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.add_admin("boss", "b0ss-pass").unwrap();
+    store.add_to_cart("alice", "P1001", 1).unwrap(); // USB-C Cable, $9.99
+    store.add_to_cart("alice", "P1002", 1).unwrap(); // Wireless Mouse, $24.99
+    store.set_product_active("boss", "P1002", false).unwrap();
+    let mut app = app_on(store, 100, 30);
+    log_in(&mut app, "alice", "s3cret!");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.screen, Screen::Cart);
+    let quote = app.quote().expect("a quote").clone();
+    assert_eq!(quote.subtotal, Money::from_cents(999), "the archived mouse is not counted");
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("Wireless Mouse (no longer sold — not counted)"), "{screen}");
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Cart, "no address form");
+    match &app.dialog {
+        Some(Dialog::CheckoutProblems { problems }) => {
+            assert_eq!(problems.len(), 1);
+            assert!(problems[0].to_string().contains("Wireless Mouse"), "{}", problems[0]);
+        }
+        other => panic!("expected the problems at once, got {other:?}"),
+    }
+    // `y` takes the adjusted cart: the mouse leaves, checkout can start.
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.current_cart().items.len(), 1);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Checkout);
+}
+
+fn open_form_values(app: &App) -> Vec<String> {
+    match &app.form {
+        Some(shopfront::app::Form::Fields(form)) => form.values(),
+        other => panic!("no checkout form open: {other:?}"),
+    }
+}
+
+/// Esc steps back through the whole checkout keeping what was typed: the
+/// address after Ctrl-S (it showed only "n adds a new address" and `n` a
+/// blank form), the card with its number, CVC and "Remember this card"
+/// from the review; after a declined card, leaving and coming back keeps
+/// the address (never the card's number).
+#[test]
+fn esc_back_through_the_whole_checkout_keeps_every_draft() {
+    use common::keys::{ADDRESS, fill_form};
+    use shopfront::app::CheckoutStep;
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('p'));
+    fill_form(&mut app, &ADDRESS);
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    press(&mut app, KeyCode::Esc); // leaves the card form: no saved card, so back to the address
+    assert_eq!(app.checkout.step, CheckoutStep::Address);
+    assert_eq!(open_form_values(&app), ADDRESS, "the typed address, in its form");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    // The card, with "Remember this card" on.
+    let card = card(TEST_CARD);
+    fill_form_with_toggle(&mut app, &[&card.name, &card.number, &card.expiry, &card.cvc]);
+    assert_eq!(app.checkout.step, CheckoutStep::Review);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    assert_eq!(open_form_values(&app), [card.name.as_str(), &card.number, &card.expiry, &card.cvc]);
+    match &app.form {
+        Some(shopfront::app::Form::Fields(form)) => assert_eq!(form.toggle.map(|(_, on)| on), Some(true)),
+        other => panic!("{other:?}"),
+    }
+    // A declined card, then leaving the checkout and coming back.
+    let declined = common::card("4000 0000 0000 0002");
+    fill_form(&mut app, &[&declined.name, &declined.number, &declined.expiry, &declined.cvc]);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.checkout.step, CheckoutStep::Payment, "declined");
+    press(&mut app, KeyCode::Esc); // to the address step: its form opens with the address
+    press(&mut app, KeyCode::Esc); // and no saved address: back to the cart
+    assert_eq!(app.screen, Screen::Cart);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(open_form_values(&app), ADDRESS, "no address typed again");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let values = open_form_values(&app);
+    assert_eq!((values[1].as_str(), values[3].as_str()), ("", ""), "never the declined card's number or CVC");
+    assert_eq!(values[2], "12/39");
+}
+
+/// Fills the card form and switches "Remember this card" on before saving.
+fn fill_form_with_toggle(app: &mut App, values: &[&str]) {
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            press(app, KeyCode::Tab);
+        }
+        press(app, KeyCode::End);
+        press_with(app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        type_text(app, value);
+    }
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Char(' '));
+    press_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+}
+
+/// Issue 16, item 11: a console-shop order's lines carry no name; its
+/// receipt names the products as they are called now, not by their ids.
+#[test]
+fn console_shop_receipts_name_the_products() {
+    let dir = temp_dir();
+    let folder = copy_legacy_fixture(dir.path());
+    let mut app = app_on(open(&folder), 80, 24);
+    common::keys::log_in(&mut app, "dana", "hunter22");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('r'));
+    let receipt = std::fs::read_to_string(folder.join("receipts/3fa9c2d1.txt")).unwrap();
+    assert!(receipt.contains("3 × USB-C Cable @ $0.10 = $0.30"), "{receipt}");
+    assert!(receipt.contains("1 × Laptop Stand @ $0.20"), "{receipt}");
+    assert!(!receipt.contains("P1001"), "{receipt}");
 }

@@ -431,3 +431,39 @@ fn unknown_users_and_products_are_refused_by_the_store() {
     assert_eq!(store.set_cart_qty("alice", "P1", 2).unwrap().qty_of("P1"), 2);
     assert!(store.remove_from_cart("alice", "P1").unwrap().is_empty());
 }
+
+/// Cancelling a paid order refunds it through the mock gateway, and the
+/// order keeps the refund (amount, reference, who, when) in its payment and
+/// events; nothing recorded a refund before. An order no card paid (the
+/// old console shop's) is cancelled without a word about money.
+#[test]
+fn cancelling_a_paid_order_refunds_it_and_records_the_refund() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let cart = store.add_to_cart("alice", "P1", 2).unwrap();
+    let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
+    let cancelled = store.cancel_order("alice", &order.order_id).unwrap();
+    assert_eq!(cancelled.cancellation(), "Cancelled — $14.00 refunded to Visa •••• 4242");
+    let stored = open(dir.path()).data().orders.get("O0001").cloned().unwrap();
+    let payment = stored.payment.as_deref().unwrap();
+    let refund = payment.refund.as_ref().expect("the refund is recorded");
+    assert_eq!(refund.amount, Money::from_cents(1400));
+    assert_eq!(refund.by, "alice");
+    assert_eq!(refund.reference, "mock_O0001_4242_refund");
+    assert_eq!(refund.at.to_string(), "2026-03-01 12:00:00");
+    let last = stored.events.last().unwrap();
+    assert_eq!((last.status, last.refunded), (OrderStatus::Cancelled, Some(Money::from_cents(1400))));
+    let receipt = shopfront::domain::receipt::render_receipt("Shopfront", &stored, &|_| None);
+    assert!(receipt.contains("Refunded $14.00 to Visa •••• 4242 on 2026-03-01 12:00:00"), "{receipt}");
+
+    let legacy = copy_legacy_fixture(&dir.path().join("legacy"));
+    let mut old = open(&legacy);
+    let old_order = old.data().orders.rows()[0].clone();
+    let admin = old.add_admin("boss", "b0ss-pass").unwrap();
+    drop(admin);
+    let cancelled = old.cancel_order("boss", &old_order.order_id).unwrap();
+    assert_eq!(cancelled.cancellation(), "Cancelled");
+    assert!(cancelled.events.last().unwrap().refunded.is_none());
+}

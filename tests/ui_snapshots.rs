@@ -495,3 +495,355 @@ fn popups_keep_their_border_over_wide_characters() {
         }
     }
 }
+
+/// The rows of a rendered screen, as text.
+fn screen_rows(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    (0..area.height).map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol().to_string()).collect()).collect()
+}
+
+/// Issue 16, item 1: the order page scrolls to its last line (the city,
+/// the country, the whole status history), for shoppers and admins, with
+/// every scrolling key, at both sizes.
+#[test]
+fn the_order_page_scrolls_to_its_end() {
+    for (width, height) in SIZES {
+        for admin in [false, true] {
+            for keys in [&[KeyCode::End][..], &[KeyCode::Char('G')], &[KeyCode::PageDown; 8], &[KeyCode::Char('j'); 40]]
+            {
+                let (_dir, mut app) = admin_shop_at(width, height);
+                if admin {
+                    press(&mut app, KeyCode::Char('5'));
+                } else {
+                    press(&mut app, KeyCode::Char('L'));
+                    common::keys::log_in(&mut app, "alice", "s3cret!");
+                    press(&mut app, KeyCode::Char('o'));
+                }
+                press(&mut app, KeyCode::Enter);
+                for &key in keys {
+                    press(&mut app, key);
+                }
+                let screen = format!("{}", render(&app, width, height).backend());
+                for end in ["London", "UK", "History", "placed     by alice", "paid       by"] {
+                    assert!(
+                        screen.contains(end),
+                        "{width}x{height} admin={admin} {keys:?}: {end} not reached:\n{screen}"
+                    );
+                }
+            }
+        }
+    }
+    snapshot("order_detail_end", |app| {
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('c'));
+        common::keys::check_out(app);
+        press(app, KeyCode::Char('o'));
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::End);
+    });
+}
+
+/// Opens the first order's page, as the shopper `alice` (the admin ships it
+/// first) or as the admin `boss`.
+fn shipped_order_page(width: u16, height: u16, admin: bool) -> (tempfile::TempDir, App) {
+    let (dir, mut app) = admin_shop_at(width, height);
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('m'));
+    common::keys::fill_form(&mut app, &["1Z999"]);
+    if !admin {
+        press(&mut app, KeyCode::Char('L'));
+        common::keys::log_in(&mut app, "alice", "s3cret!");
+        press(&mut app, KeyCode::Char('o'));
+    }
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::End);
+    (dir, app)
+}
+
+/// Issue 16, item 5: a shopper's order history says "the shop", never the
+/// admin's account name; the admin sees who.
+#[test]
+fn a_shopper_never_sees_the_admins_name() {
+    for (width, height) in SIZES {
+        let (_dir, app) = shipped_order_page(width, height, false);
+        let screen = format!("{}", render(&app, width, height).backend());
+        assert!(screen.contains("shipped    by the shop"), "{screen}");
+        assert!(!screen.contains("boss"), "the admin's name shows to the shopper:\n{screen}");
+        let (_dir, app) = shipped_order_page(width, height, true);
+        let screen = format!("{}", render(&app, width, height).backend());
+        assert!(screen.contains("shipped    by boss"), "{screen}");
+    }
+}
+
+/// Issue 16, item 11: the console shop's order lines carry no name: the
+/// product's current name shows, not its id.
+#[test]
+fn console_shop_orders_show_product_names() {
+    let dir = temp_dir();
+    let folder = copy_legacy_fixture(dir.path());
+    for (width, height) in SIZES {
+        let mut app = app_on(open(&folder), width, height);
+        common::keys::log_in(&mut app, "dana", "hunter22");
+        press(&mut app, KeyCode::Char('o'));
+        press(&mut app, KeyCode::Enter);
+        let screen = format!("{}", render(&app, width, height).backend());
+        assert!(screen.contains("3 × USB-C Cable") && screen.contains("1 × Laptop Stand"), "{screen}");
+        assert!(!screen.contains("P1001"), "{screen}");
+    }
+}
+
+/// The column (exclusive end) where the last `needle` ends on `row`.
+fn end_of(row: &str, needle: &str) -> Option<usize> {
+    let chars: Vec<char> = row.chars().collect();
+    let n: Vec<char> = needle.chars().collect();
+    (0..chars.len().saturating_sub(n.len() - 1)).rev().find(|&i| chars[i..i + n.len()] == n[..]).map(|i| i + n.len())
+}
+
+/// Issue 16, item 8: an order's figures end in one column, under the item
+/// lines' amounts.
+#[test]
+fn order_figures_line_up() {
+    for (width, height) in SIZES {
+        let (_dir, mut app) = logged_in_shop(width, height);
+        for _ in 0..2 {
+            press(&mut app, KeyCode::Char('a'));
+        }
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Char('a'));
+        press(&mut app, KeyCode::Char('c'));
+        common::keys::check_out(&mut app);
+        press(&mut app, KeyCode::Char('o'));
+        press(&mut app, KeyCode::Enter);
+        let mut rows = Vec::new();
+        for _ in 0..4 {
+            rows.extend(screen_rows(&render(&app, width, height)));
+            press(&mut app, KeyCode::PageDown);
+        }
+        let ends = |label: &str, amount: &str| {
+            let label = format!(" {label} ");
+            rows.iter()
+                .find(|r| r.contains(&label))
+                .and_then(|r| end_of(r, amount))
+                .unwrap_or_else(|| panic!("{width}x{height}: no {label} {amount}:\n{}", rows.join("\n")))
+        };
+        let column = ends("USB-C Cable", "$19.98");
+        for (label, amount) in [("Wireless Mouse", "$24.99"), ("Subtotal", "$44.97"), ("Total", "$49.97")] {
+            assert_eq!(ends(label, amount), column, "{width}x{height} {label}:\n{}", rows.join("\n"));
+        }
+        let unit = ends("USB-C Cable", "$9.99");
+        assert_eq!(ends("Wireless Mouse", "@ $24.99"), unit, "unit prices in a column:\n{}", rows.join("\n"));
+    }
+}
+
+/// Issue 16, item 8: the Price header stands over the prices (right-aligned
+/// like them), in the catalog and the admin's products.
+#[test]
+fn price_headers_stand_over_the_prices() {
+    for (width, height) in SIZES {
+        let (_dir, mut app) = admin_shop_at(width, height);
+        for tab in ['1', '4'] {
+            press(&mut app, KeyCode::Char(tab));
+            let rows = screen_rows(&render(&app, width, height));
+            let header = rows.iter().position(|r| r.contains("Price")).expect("a header row");
+            let price = end_of(&rows[header + 1], "$9.99");
+            assert_eq!(end_of(&rows[header], "Price"), price, "tab {tab} {width}x{height}:\n{}", rows.join("\n"));
+            if tab == '4' {
+                let stock = end_of(&rows[header + 1], "28");
+                assert_eq!(end_of(&rows[header], "Stock"), stock, "{}", rows.join("\n"));
+            }
+        }
+    }
+}
+
+/// Issue 16, item 8: what a code gives is never cut (`$1,000,000.00 off`).
+#[test]
+fn what_a_code_gives_is_never_cut() {
+    for (width, height) in SIZES {
+        let (dir, mut app) = admin_shop_at(width, height);
+        std::fs::write(
+            dir.path().join("discounts.json"),
+            r#"[{"code": "BIG", "kind": "fixed", "value": 1000000.00}, {"code": "SHIPFREE", "kind": "free_shipping"}]"#,
+        )
+        .unwrap();
+        press(&mut app, KeyCode::Char('6'));
+        let screen = format!("{}", render(&app, width, height).backend());
+        assert!(screen.contains("$1,000,000.00 off"), "{screen}");
+    }
+}
+
+/// Issue 16, item 8: a free-shipping code is no "−$0.00" discount: the cart
+/// names it on the shipping line.
+#[test]
+fn a_free_shipping_code_is_no_discount_of_nothing() {
+    for (width, height) in SIZES {
+        let (dir, mut app) = logged_in_shop(width, height);
+        std::fs::write(dir.path().join("discounts.json"), r#"[{"code": "SHIPFREE", "kind": "free_shipping"}]"#)
+            .unwrap();
+        press(&mut app, KeyCode::Char('a'));
+        press(&mut app, KeyCode::Char('c'));
+        press(&mut app, KeyCode::Char('%'));
+        type_text(&mut app, "shipfree");
+        press(&mut app, KeyCode::Enter);
+        let screen = format!("{}", render(&app, width, height).backend());
+        assert!(screen.contains("Shipping (SHIPFREE)"), "{width}x{height}:\n{screen}");
+        assert!(!screen.contains("−$0.00"), "a discount of nothing:\n{screen}");
+    }
+}
+
+/// Issue 16, item 8: a cancelled order says `cancelled` whole in the
+/// shopper's list at 60 columns too.
+#[test]
+fn a_cancelled_status_is_never_cut() {
+    for (width, height) in SIZES {
+        let (_dir, mut app) = admin_shop_at(width, height);
+        press(&mut app, KeyCode::Char('L'));
+        common::keys::log_in(&mut app, "alice", "s3cret!");
+        press(&mut app, KeyCode::Char('o'));
+        press(&mut app, KeyCode::Char('x'));
+        press(&mut app, KeyCode::Char('y'));
+        let rows = screen_rows(&render(&app, width, height));
+        let row = rows.iter().find(|r| r.contains("▶ O0001")).expect("the order's row");
+        assert!(row.contains(" cancelled"), "{width}x{height}:\n{}", rows.join("\n"));
+    }
+}
+
+/// Issue 16, item 8: the stats bar writes the product count with separators.
+#[test]
+fn the_stats_bar_counts_with_separators() {
+    let dir = temp_dir();
+    let many: Vec<(String, String)> = (0..1234).map(|i| (format!("P{i}"), format!("Thing {i}"))).collect();
+    let rows: Vec<(&str, &str, &str, u32)> =
+        many.iter().map(|(id, name)| (id.as_str(), name.as_str(), "1.00", 1)).collect();
+    write_products(dir.path(), &rows);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = app_on(store, 60, 16);
+    common::keys::log_in(&mut app, "alice", "s3cret!");
+    press(&mut app, KeyCode::F(12));
+    let screen = format!("{}", render(&app, 60, 16).backend());
+    assert!(screen.contains("1,234 products"), "{screen}");
+}
+
+/// The header's rows (one or two) as one text.
+fn header_text(app: &App, width: u16, height: u16) -> String {
+    let rows = screen_rows(&render(app, width, height));
+    let body_top = rows.iter().position(|r| r.starts_with('┌')).unwrap_or(1);
+    rows[..body_top].join("\n")
+}
+
+/// Issue 16, item 12: the header shows the shop's name from its settings,
+/// shoppers' and admins' alike, and follows a change made in the Settings
+/// tab or by another process.
+#[test]
+fn the_header_shows_the_shops_name_and_follows_it() {
+    for (width, height, admin) in [(80, 24, false), (80, 24, true), (120, 40, true), (60, 16, false)] {
+        let (dir, mut app) = if admin { admin_shop_at(width, height) } else { logged_in_shop(width, height) };
+        let mut other = open(dir.path());
+        let mut settings = other.data().settings.clone();
+        settings.shop_name = "Ada's Gadgets".into();
+        other.save_settings("boss", settings.clone()).ok();
+        if !admin {
+            other.add_admin("boss", "b0ss-pass").unwrap();
+            other.save_settings("boss", settings).unwrap();
+        }
+        press(&mut app, KeyCode::Char('2'));
+        let header = header_text(&app, width, height);
+        assert!(header.contains("Ada's Gadgets"), "{width}x{height} admin={admin}:\n{header}");
+        assert!(!header.contains("Shopfront"), "{header}");
+    }
+    let (_dir, mut app) = admin_shop_at(80, 24);
+    press(&mut app, KeyCode::Char('7'));
+    press(&mut app, KeyCode::Char('e'));
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "Bob's Bits");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let header = header_text(&app, 80, 24);
+    assert!(header.contains("Bob's Bits"), "{header}");
+}
+
+use common::keys::press_with;
+
+/// Issue 16, item 13: the admin's tabs show their names at 80 and 120
+/// columns (numbers only at 60), Tab and Shift-Tab cycle through them,
+/// and the current tab always shows.
+#[test]
+fn admin_tabs_show_their_names() {
+    use shopfront::app::Tab;
+    for (width, height) in [(80, 24), (120, 40)] {
+        let (_dir, mut app) = admin_shop_at(width, height);
+        for tab in Tab::ADMIN {
+            press(&mut app, KeyCode::Char(char::from(b'0' + tab.number() as u8)));
+            let header = header_text(&app, width, height);
+            for other in Tab::ADMIN {
+                let name = format!("{} {}", other.number(), &other.title()[..3]);
+                assert!(header.contains(&name), "{width}x{height} on {tab:?}: no {name}:\n{header}");
+            }
+            assert!(header.contains("boss") && header.contains("items"), "{header}");
+        }
+    }
+    let (_dir, mut app) = admin_shop_at(60, 16);
+    press(&mut app, KeyCode::Char('6'));
+    let header = header_text(&app, 60, 16);
+    assert!(header.contains("6 Discounts") && !header.contains("Catalog"), "{header}");
+
+    // Tab cycles forward through every tab and round; Shift-Tab goes back.
+    let (_dir, mut app) = admin_shop_at(80, 24);
+    let mut seen = Vec::new();
+    for _ in 0..Tab::ADMIN.len() {
+        press(&mut app, KeyCode::Tab);
+        seen.push(app.screen.tab());
+    }
+    let mut expected: Vec<Option<Tab>> = Tab::ADMIN[1..].iter().copied().map(Some).collect();
+    expected.push(Some(Tab::Catalog));
+    assert_eq!(seen, expected);
+    press_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.screen.tab(), Some(Tab::Settings));
+    let (_dir, mut shopper) = logged_in_shop(80, 24);
+    press(&mut shopper, KeyCode::Tab);
+    press(&mut shopper, KeyCode::Tab);
+    press(&mut shopper, KeyCode::Tab);
+    assert_eq!(shopper.screen.tab(), Some(Tab::Catalog), "a shopper cycles through their three tabs");
+}
+
+/// Every word of `text` is on the screen (a wrapped message breaks lines
+/// between words).
+fn shows_all_of(screen: &str, text: &str) -> bool {
+    text.split_whitespace().all(|word| screen.contains(word))
+}
+
+/// Issue 16, item 15: a long message is shown whole, on as many lines as
+/// it needs: the edit-conflict error in the product form at every width,
+/// and any long message on the message line.
+#[test]
+fn long_messages_are_shown_whole() {
+    for (width, height) in [(160, 40), (80, 24), (60, 16)] {
+        let (dir, mut app) = admin_shop_at(width, height);
+        let mut other_admin = open(dir.path());
+        press(&mut app, KeyCode::Char('4'));
+        press(&mut app, KeyCode::Char('e'));
+        let seen = other_admin.data().products.get("P1001").unwrap().details();
+        let cheaper = shopfront::domain::ProductDetails { price: "8.49".parse().unwrap(), ..seen.clone() };
+        other_admin.update_product("boss", "P1001", &seen, cheaper).unwrap();
+        press(&mut app, KeyCode::Tab);
+        press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        type_text(&mut app, "11.49");
+        press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let screen = format!("{}", render(&app, width, height).backend());
+        let conflict = "✗ Someone else changed P1001 while you were editing it: price $9.99 → $8.49. \
+                        Press Esc and open it again to start from the latest.";
+        assert!(shows_all_of(&screen, conflict), "{width}x{height}:\n{screen}");
+
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::Char('y'));
+        let long = "Changes are not saved: the data folder is read-only (Read-only file system, os error 30 at \
+                    /srv/shops/a-rather-long-folder-name/data); it can still be read, and every change is refused \
+                    until it can be written again";
+        app.message = Some(shopfront::app::Message { text: long.into(), kind: shopfront::app::MessageKind::Failure });
+        let terminal = render(&app, width, height);
+        let screen = format!("{}", terminal.backend());
+        assert!(shows_all_of(&screen, long), "{width}x{height}:\n{screen}");
+        let rows = screen_rows(&terminal);
+        assert!(rows.last().is_some_and(|r| r.contains("help")), "the footer stays:\n{screen}");
+    }
+}

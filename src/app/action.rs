@@ -32,6 +32,19 @@ impl Tab {
         }
     }
 
+    /// The title when the header is short of room.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Catalog => "Cat",
+            Tab::Cart => "Cart",
+            Tab::Orders => "Ord",
+            Tab::Products => "Prod",
+            Tab::AllOrders => "All",
+            Tab::Discounts => "Disc",
+            Tab::Settings => "Set",
+        }
+    }
+
     pub fn number(self) -> usize {
         match self {
             Tab::Catalog => 1,
@@ -53,6 +66,9 @@ impl Tab {
 pub enum Action {
     Quit,
     ShowTab(Tab),
+    /// Tab / Shift-Tab: the next or previous tab, round (however many there are).
+    NextTab,
+    PrevTab,
     FocusFilter,
     /// Esc: close what is open, or go back one level.
     Back,
@@ -84,8 +100,11 @@ pub enum Action {
     DeleteSelected,
     /// `y` / Enter in a confirmation.
     Confirm,
-    /// `n` / Esc in a confirmation.
+    /// Esc in a confirmation: nothing happens, the dialog closes.
     Dismiss,
+    /// `n` in a confirmation: the answer no (for most dialogs the same as
+    /// Esc; logging out with an SSH key: log out but keep the key).
+    Decline,
     CancelOrder,
     WriteReceipt,
     // Admin

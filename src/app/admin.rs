@@ -69,8 +69,13 @@ impl App {
             (Form::Fields(fields), Action::Back) if fields.keeps_draft() => {
                 // Checkout forms step back keeping what was typed.
                 let draft = fields.values();
-                self.checkout.keep_draft(&fields.purpose, draft);
+                let toggle = fields.toggle.map(|(_, on)| on);
+                self.checkout.keep_draft(&fields.purpose, draft, toggle);
                 self.form = None;
+                // Nothing saved to choose from on this step: Esc goes on back.
+                if self.screen == Screen::Checkout && self.checkout_list_len() == 0 {
+                    self.update_checkout(Action::Back);
+                }
             }
             (form, Action::Back) => {
                 if form.changed() {
@@ -232,7 +237,8 @@ impl App {
                 None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
             },
             (Action::CancelOrder, Some(order)) if order.status.can_cancel() => {
-                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id });
+                let refund = views::refund_note(&order);
+                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id, refund, restock: true });
             }
             (Action::CancelOrder, Some(order)) => self.error(format!(
                 "Order {} is {}; only placed or paid orders can be cancelled",

@@ -13,9 +13,18 @@ const CARD_FIELDS: [&str; 4] = ["Name on card", "Card number", "Expiry MM/YY", "
 
 impl App {
     /// The cart quoted with the shop's settings and the promo code applied.
+    /// Lines of products no longer sold (or gone) do not count: the cart
+    /// shows them apart and checkout asks to remove them first.
     pub(super) fn requote(&mut self) {
         let pricing = Pricing::new(&self.settings, self.promo.as_ref());
-        self.my_quote = crate::domain::quote(&self.my_cart.items, &pricing);
+        let counted: Vec<_> = self
+            .my_cart
+            .items
+            .iter()
+            .filter(|line| crate::domain::checkout::line_counts(self.product(&line.product_id)))
+            .cloned()
+            .collect();
+        self.my_quote = crate::domain::quote(&counted, &pricing);
     }
 
     /// The promo code applied to the cart, if any.
@@ -51,14 +60,20 @@ impl App {
             self.error(problem.to_string());
             return;
         }
+        // Said at once, before any address or card is typed.
+        let problems = crate::domain::checkout::cart_problems(&self.my_cart, |id| self.product(id));
+        if !problems.is_empty() {
+            self.dialog = Some(Dialog::CheckoutProblems { problems });
+            return;
+        }
         self.request(Request::StartCheckout);
     }
 
     /// The saved addresses and cards arrived: the address step.
     pub(super) fn checkout_started(&mut self, profile: Profile) {
-        self.checkout = CheckoutView { profile, ..CheckoutView::default() };
+        self.checkout = self.checkout.restarted(profile);
         self.screen = Screen::Checkout;
-        if self.checkout.profile.addresses.is_empty() {
+        if self.checkout.profile.addresses.is_empty() || self.checkout.typed_address {
             self.open_address_form();
         }
     }
@@ -80,7 +95,7 @@ impl App {
         });
         let mut form = FieldsForm::new(FieldsPurpose::Card, " Pay by card ", &CARD_FIELDS, values);
         form.masked[3] = true;
-        form.toggle = Some(("Remember this card", false));
+        form.toggle = Some(("Remember this card", self.checkout.remember_card));
         form.note = Some("Mock payment: test card 4242 4242 4242 4242 approves.".into());
         self.form = Some(Form::Fields(Box::new(form)));
     }
@@ -108,6 +123,7 @@ impl App {
             (CheckoutStep::Address, Action::AddNew) => self.open_address_form(),
             (CheckoutStep::Address, Action::Open) => {
                 if let Some(address) = self.checkout.profile.addresses.get(self.checkout.cursor.selected).cloned() {
+                    self.checkout.typed_address = false;
                     self.address_chosen(address);
                 }
             }
@@ -139,8 +155,21 @@ impl App {
             CheckoutStep::Address => {
                 self.screen = Screen::Cart;
             }
-            CheckoutStep::Payment => self.checkout.step = CheckoutStep::Address,
-            CheckoutStep::Review => self.checkout.step = CheckoutStep::Payment,
+            CheckoutStep::Payment => {
+                self.checkout.step = CheckoutStep::Address;
+                // A typed address comes back in its form, as it was typed.
+                if self.checkout.typed_address {
+                    self.open_address_form();
+                }
+            }
+            CheckoutStep::Review => {
+                self.checkout.step = CheckoutStep::Payment;
+                // A typed card comes back in its form, number and all (it
+                // never left this session's memory).
+                if matches!(self.checkout.payment, Some(PaymentChoice::NewCard { .. })) {
+                    self.open_card_form();
+                }
+            }
             CheckoutStep::Placed => {
                 self.checkout = CheckoutView::default();
                 self.screen = Screen::Cart;
@@ -182,6 +211,11 @@ impl App {
         self.cart = ListCursor::default();
         self.promo = None;
         self.checkout.payment = None;
+        // The next checkout starts from the address book, not this one's drafts.
+        self.checkout.address_draft = None;
+        self.checkout.card_draft = None;
+        self.checkout.typed_address = false;
+        self.checkout.remember_card = false;
         self.checkout.step = CheckoutStep::Placed;
         self.checkout.placed = Some(order);
         self.screen = Screen::Checkout;
@@ -191,6 +225,8 @@ impl App {
     /// The card was turned down: back on the payment step, saying why.
     pub(super) fn payment_failed(&mut self, why: String) {
         self.checkout.payment = None;
+        // A declined card's form comes back with its name and expiry, never its number.
+        self.checkout.forget_card_secrets();
         self.checkout.step = CheckoutStep::Payment;
         self.checkout.error = Some(why.clone());
         self.error(why);
@@ -225,10 +261,13 @@ impl App {
             FieldsPurpose::Address => {
                 let values: Vec<&str> = form.fields.iter().map(Input::value).collect();
                 let values: [&str; 8] = std::array::from_fn(|i| values.get(i).copied().unwrap_or(""));
+                let typed: Vec<String> = values.iter().map(|v| v.to_string()).collect();
                 match Address::from_fields(values) {
                     Ok(address) => {
                         self.form = None;
-                        self.checkout.address_draft = None;
+                        // Kept: Esc from the payment step brings it back.
+                        self.checkout.address_draft = Some(typed);
+                        self.checkout.typed_address = true;
                         self.address_chosen(address);
                     }
                     Err(error) => self.fields_form_error(Some(error.field), error.message),
@@ -245,9 +284,10 @@ impl App {
                 match check_card(&card, this_month()) {
                     Ok(_) => {
                         self.form = None;
-                        // A declined card comes back with its name and expiry, never its number.
+                        // Kept for Esc from the review; a declined card drops the number and CVC.
                         self.checkout.card_draft =
-                            Some(vec![card.name.clone(), String::new(), card.expiry.clone(), String::new()]);
+                            Some(vec![card.name.clone(), card.number.clone(), card.expiry.clone(), card.cvc.clone()]);
+                        self.checkout.remember_card = remember;
                         self.payment_chosen(PaymentChoice::NewCard { card, remember });
                     }
                     Err(error) => self.fields_form_error(Some(error.field()), error.to_string()),

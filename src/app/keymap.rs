@@ -138,7 +138,7 @@ pub const BINDINGS: &[Binding] = &[
     // Confirmations
     bind(C::Dialog, K::Char('y'), NONE, Action::Confirm, "yes", true),
     bind(C::Dialog, K::Enter, NONE, Action::Confirm, "yes", false),
-    bind(C::Dialog, K::Char('n'), NONE, Action::Dismiss, "no", true),
+    bind(C::Dialog, K::Char('n'), NONE, Action::Decline, "no", true),
     bind(C::Dialog, K::Esc, NONE, Action::Dismiss, "no", true),
     // Help overlay
     bind(C::Help, K::Esc, NONE, Action::Back, "close help", true),
@@ -239,6 +239,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::Shop, K::Char('1'), NONE, Action::ShowTab(Tab::Catalog), "catalog", false),
     bind(C::Shop, K::Char('2'), NONE, Action::ShowTab(Tab::Cart), "cart", false),
     bind(C::Shop, K::Char('3'), NONE, Action::ShowTab(Tab::Orders), "orders", false),
+    bind(C::Shop, K::Tab, NONE, Action::NextTab, "next tab", false),
+    bind(C::Shop, K::BackTab, KeyModifiers::SHIFT, Action::PrevTab, "previous tab", false),
     bind(C::Shop, K::Char('/'), NONE, Action::FocusFilter, "filter", true),
     bind(C::Shop, K::Char('c'), NONE, Action::ShowTab(Tab::Cart), "cart", true),
     bind(C::Shop, K::Char('o'), NONE, Action::ShowTab(Tab::Orders), "orders", true),
@@ -446,6 +448,7 @@ mod tests {
             (C::Help, &[Action::Back, Action::ToggleHelp]),
             (C::Dialog, &[Action::Confirm]),
             (C::Dialog, &[Action::Dismiss]),
+            (C::Dialog, &[Action::Decline]),
         ];
         for (context, actions) in used {
             let keys = keys_for(*context, actions).unwrap_or_else(|| panic!("no key for {actions:?} in {context:?}"));

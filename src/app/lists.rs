@@ -58,9 +58,7 @@ impl App {
     /// fits and clamps exactly; this keeps the scroll from running past it).
     fn detail_lines(&self) -> usize {
         let width = usize::from(self.frame_layout().body.width.saturating_sub(2)).max(1);
-        let order_lines = |id: Option<&String>| {
-            id.and_then(|id| self.order(id)).map_or(0, |o| 9 + o.items.len() + o.events.len().max(1))
-        };
+        let order_lines = |id: Option<&String>| id.and_then(|id| self.order_page(id)).map_or(0, |page| page.len());
         match self.screen {
             Screen::Product => self
                 .product(&self.product.product_id)
@@ -89,9 +87,23 @@ impl App {
         self.screen = screen;
     }
 
-    /// The frame around every screen after login.
+    /// The frame around every screen after login: the header holds the
+    /// shop's name as the settings say now, the message line the rows its
+    /// message needs.
     pub fn frame_layout(&self) -> layout::Frame {
-        layout::frame(self.viewport, self.stats.visible, self.tabs(), self.screen.tab())
+        let shop_name = self.settings().display_name();
+        let width = usize::from(self.viewport.width);
+        let message_rows = self.message_line().map_or(1, |(_, text)| crate::domain::width::wrap(&text, width).len());
+        layout::frame(
+            self.viewport,
+            &layout::FrameSpec {
+                show_stats: self.stats.visible,
+                shop_name: &shop_name,
+                tabs: self.tabs(),
+                current: self.screen.tab(),
+                message_rows: u16::try_from(message_rows).unwrap_or(u16::MAX),
+            },
+        )
     }
 
     /// The list rows area of the current screen, for paging and mouse hits.
@@ -122,7 +134,7 @@ impl App {
     pub(super) fn click(&mut self, column: u16, row: u16) {
         let at = Position::new(column, row);
         let frame = self.frame_layout();
-        if let Some(&(tab, _)) = frame.tabs.iter().find(|(_, rect)| rect.contains(at)) {
+        if let Some(tab) = frame.tabs.iter().find(|t| t.rect.contains(at)).map(|t| t.tab) {
             self.show_tab(tab);
             return;
         }

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod layout;
 mod lists;
 mod login;
+pub mod order_page;
 pub mod ranking;
 pub mod refusal;
 pub mod requests;
@@ -34,8 +35,8 @@ use filter::CatalogFilter;
 use keymap::Context;
 pub use views::{
     AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, Dialog, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
-    FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind, NEW_PRODUCT_FIELDS, OrdersView,
-    ProductForm, ProductView, Stats, StockForm,
+    FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind, MessageTone, NEW_PRODUCT_FIELDS,
+    OrdersView, ProductForm, ProductView, Stats, StockForm,
 };
 
 use crate::domain::product::parse_stock_change;
@@ -321,6 +322,16 @@ impl App {
         }
     }
 
+    /// The page of one order as this reader sees it, laid out for the
+    /// body's width: what the order screens draw and scroll through.
+    pub fn order_page(&self, order_id: &str) -> Option<Vec<order_page::PageLine>> {
+        let order = self.order(order_id)?;
+        let reader = if self.is_admin() { order_page::Reader::Admin } else { order_page::Reader::Shopper };
+        let width = usize::from(self.frame_layout().body.width.saturating_sub(2));
+        let name_of = |id: &str| self.product(id).map(|p| p.name.clone());
+        Some(order_page::lines(order, reader, width, &name_of))
+    }
+
     /// Every order in the shop (admins; 0 for shoppers).
     pub fn all_orders_count(&self) -> usize {
         self.all_orders.as_ref().map_or(0, |book| book.len())
@@ -382,6 +393,26 @@ impl App {
             return Some(WAITING_NOTICE);
         }
         self.busy_since.filter(|since| since.elapsed() >= BUSY_NOTICE_AFTER).map(|_| WORKING_NOTICE)
+    }
+
+    /// What the message line says now, and in what tone. Waiting for
+    /// another copy matters more than what the last action said; until it
+    /// is settled, an admin sees what to do about a held-back file.
+    pub fn message_line(&self) -> Option<(MessageTone, String)> {
+        if let Some(notice) = self.waiting_notice() {
+            return Some((MessageTone::Warning, format!("… {notice}")));
+        }
+        match &self.message {
+            Some(message) => Some(match message.kind {
+                MessageKind::Info => (MessageTone::Info, format!("✓ {}", message.text)),
+                MessageKind::Error => (MessageTone::Error, format!("✗ {}", message.text)),
+                // Not the shopper's doing: say so, so they do not retry in vain.
+                MessageKind::Failure => {
+                    (MessageTone::Error, format!("⚠ Something is wrong with the shop: {}", message.text))
+                }
+            }),
+            None => self.data_warning().map(|warning| (MessageTone::Warning, format!("⚠ {warning}"))),
+        }
     }
 
     /// The screen's own contexts (what the help overlay lists).
@@ -512,6 +543,8 @@ impl App {
                 if self.message.is_some() && self.message_at.elapsed() >= self.message_lifetime {
                     self.message = None;
                 }
+                // The message line's height may have changed: lists keep their selection in view.
+                self.fit_cursors();
                 return;
             }
             Action::StopWaiting => {
@@ -570,6 +603,8 @@ impl App {
                 self.help_scroll = 0;
             }
             Action::ShowTab(tab) => self.show_tab(tab),
+            Action::NextTab => self.cycle_tab(1),
+            Action::PrevTab => self.cycle_tab(-1),
             Action::FocusFilter => match self.screen {
                 Screen::AdminProducts => self.admin_products.filter_focused = true,
                 Screen::AdminOrders | Screen::AdminOrderDetail => {
@@ -635,6 +670,16 @@ impl App {
         self.admin_orders.filter_focused = false;
     }
 
+    /// Moves `step` tabs along this account's tabs, round at either end.
+    fn cycle_tab(&mut self, step: isize) {
+        let tabs = self.tabs();
+        let at = self.screen.tab().and_then(|t| tabs.iter().position(|&x| x == t)).unwrap_or(0);
+        let next = (at as isize + step).rem_euclid(tabs.len().max(1) as isize) as usize;
+        if let Some(&tab) = tabs.get(next) {
+            self.show_tab(tab);
+        }
+    }
+
     pub(super) fn log_out(&mut self) {
         self.key_linked = false;
         // Changes still waiting were the account's: never made after it left.
@@ -667,16 +712,17 @@ impl App {
     fn update_dialog(&mut self, action: Action) {
         let Some(dialog) = self.dialog.clone() else { return };
         match action {
-            Action::Dismiss if dialog == Dialog::ConfirmForgetKey => {
+            // `n`: log out, keeping the key; Esc: stay logged in.
+            Action::Decline if dialog == Dialog::ConfirmForgetKey => {
                 self.dialog = None;
                 self.log_out();
             }
-            Action::Dismiss => self.dialog = None,
+            Action::Dismiss | Action::Decline => self.dialog = None,
             Action::Confirm => {
                 self.dialog = None;
                 match dialog {
                     Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments),
-                    Dialog::ConfirmCancel { order_id } => self.request(Request::CancelOrder { order_id }),
+                    Dialog::ConfirmCancel { order_id, .. } => self.request(Request::CancelOrder { order_id }),
                     Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
                     Dialog::ConfirmAdvance { order_id, to } => {
                         self.request(Request::AdvanceOrder { order_id, to, tracking: None })

@@ -344,11 +344,14 @@ impl App {
                 self.payment_failed(err.to_string());
             }
             (Request::AcceptAdjustments, Ok(Outcome::Cart(cart))) => self.review_again(cart),
-            (Request::CancelOrder { .. }, Ok(Outcome::Order(order))) => self.info(format!(
-                "Order {} cancelled — {} back in stock",
-                order.order_id,
-                plural_items(order.item_count())
-            )),
+            (Request::CancelOrder { .. }, Ok(Outcome::Order(order))) => {
+                // Money first; stock is the shop's concern.
+                let mut said = format!("Order {}: {}", order.order_id, order.cancellation());
+                if self.is_admin() {
+                    said.push_str(&format!(" · {} back in stock", plural_items(order.item_count())));
+                }
+                self.info(said)
+            }
             (Request::WriteReceipt { .. }, Ok(Outcome::Receipt(path))) => {
                 self.info(format!("Receipt written to {}", path.display()));
             }

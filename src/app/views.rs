@@ -51,6 +51,12 @@ impl ListCursor {
     }
 }
 
+/// What cancelling `order` would refund: `$12.00 to Visa •••• 4242`.
+pub fn refund_note(order: &crate::domain::Order) -> Option<String> {
+    let payment = order.payment.as_deref().filter(|p| p.refund.is_none())?;
+    Some(format!("{} to {}", order.total, payment.label()))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginMode {
     LogIn,
@@ -400,16 +406,51 @@ pub struct CheckoutView {
     /// with Esc (in memory only, gone when the checkout ends).
     pub address_draft: Option<Vec<String>>,
     pub card_draft: Option<Vec<String>>,
+    /// "Remember this card", as last set in the card form.
+    pub remember_card: bool,
+    /// The address was typed in the form (not one of the saved ones): going
+    /// back to the address step opens the form with it.
+    pub typed_address: bool,
 }
 
 impl CheckoutView {
-    pub fn keep_draft(&mut self, purpose: &FieldsPurpose, values: Vec<String>) {
+    pub fn keep_draft(&mut self, purpose: &FieldsPurpose, values: Vec<String>, toggle: Option<bool>) {
         match purpose {
             FieldsPurpose::Address => self.address_draft = Some(values),
-            FieldsPurpose::Card => self.card_draft = Some(values),
+            FieldsPurpose::Card => {
+                self.card_draft = Some(values);
+                self.remember_card = toggle.unwrap_or(false);
+            }
             _ => {}
         }
     }
+
+    /// A checkout started again (after a declined card, or after leaving it):
+    /// what the shopper typed stays, but never a card number or CVC.
+    pub fn restarted(&self, profile: Profile) -> CheckoutView {
+        let card_draft = self.card_draft.as_ref().map(|values| without_secrets(values));
+        CheckoutView {
+            profile,
+            address: self.address.clone(),
+            address_draft: self.address_draft.clone(),
+            typed_address: self.typed_address,
+            card_draft,
+            remember_card: self.remember_card,
+            ..CheckoutView::default()
+        }
+    }
+
+    /// Forgets the card number and CVC typed (a declined card, a new checkout).
+    pub fn forget_card_secrets(&mut self) {
+        if let Some(values) = &self.card_draft {
+            self.card_draft = Some(without_secrets(values));
+        }
+    }
+}
+
+/// The card form's values (name, number, expiry, CVC) without the number and CVC.
+fn without_secrets(values: &[String]) -> Vec<String> {
+    values.iter().enumerate().map(|(i, v)| if i == 1 || i == 3 { String::new() } else { v.clone() }).collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -420,6 +461,11 @@ pub enum Dialog {
     },
     ConfirmCancel {
         order_id: String,
+        /// `$12.00 to Visa •••• 4242`: what cancelling gives back (none for
+        /// an order no card paid).
+        refund: Option<String>,
+        /// Said to admins: the items go back in stock.
+        restock: bool,
     },
     ConfirmDelete {
         product_id: String,
@@ -445,6 +491,14 @@ pub enum MessageKind {
     Error,
     /// Something broke (files, disk, a damaged folder): not the shopper's doing.
     Failure,
+}
+
+/// How the message line is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageTone {
+    Info,
+    Warning,
+    Error,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

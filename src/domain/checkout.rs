@@ -120,11 +120,55 @@ pub fn plan_checkout<'p>(
         let same_lines = fresh.lines == seen.lines;
         return Err(vec![if same_lines { Problem::QuoteChanged } else { Problem::CartChanged }]);
     }
+    let problems = cart_problems(cart, &lookup);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let items: Vec<OrderLine> = cart
+        .items
+        .iter()
+        .map(|line| OrderLine {
+            product_id: line.product_id.clone(),
+            name: lookup(&line.product_id).map(|p| p.name.clone()),
+            qty: line.qty,
+            unit_price: line.unit_price,
+            extra: Default::default(),
+        })
+        .collect();
+    let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
+    for line in &cart.items {
+        *wanted.entry(&line.product_id).or_default() += line.qty;
+    }
+    let new_stock = wanted.iter().filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty))).collect();
+    let mut order = Order::new(order_id, cart.username.clone(), items, fresh.total, at);
+    order.events.push(super::order::OrderEvent {
+        at,
+        by: cart.username.clone(),
+        status: OrderStatus::Placed,
+        refunded: None,
+        extra: Default::default(),
+    });
+    order.subtotal = Some(fresh.subtotal);
+    order.discount_code = fresh.code.clone();
+    order.discount = fresh.discount;
+    order.shipping = fresh.shipping;
+    order.tax = fresh.tax;
+    order.tax_included = fresh.tax_included;
+    Ok(CheckoutPlan { order, new_stock })
+}
+
+/// What stands between `cart` and an order, judged against the catalog
+/// (`lookup`): products gone or no longer sold, stock short, prices changed.
+/// Empty when the cart can be bought as it is.
+pub fn cart_problems<'p>(cart: &Cart, lookup: impl Fn(&str) -> Option<&'p Product>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
     for line in &cart.items {
         let qty = wanted.entry(&line.product_id).or_default();
-        *qty = qty.checked_add(line.qty).ok_or_else(|| vec![Problem::TotalTooLarge])?;
+        let Some(sum) = qty.checked_add(line.qty) else {
+            return vec![Problem::TotalTooLarge];
+        };
+        *qty = sum;
     }
     let mut reported_stock = std::collections::HashSet::new();
     for line in &cart.items {
@@ -154,35 +198,13 @@ pub fn plan_checkout<'p>(
             problems.push(Problem::PriceChanged { product_id, name, old: line.unit_price, new: product.price });
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let items: Vec<OrderLine> = cart
-        .items
-        .iter()
-        .map(|line| OrderLine {
-            product_id: line.product_id.clone(),
-            name: lookup(&line.product_id).map(|p| p.name.clone()),
-            qty: line.qty,
-            unit_price: line.unit_price,
-            extra: Default::default(),
-        })
-        .collect();
-    let new_stock = wanted.iter().filter_map(|(id, qty)| lookup(id).map(|p| (id.to_string(), p.stock - qty))).collect();
-    let mut order = Order::new(order_id, cart.username.clone(), items, fresh.total, at);
-    order.events.push(super::order::OrderEvent {
-        at,
-        by: cart.username.clone(),
-        status: OrderStatus::Placed,
-        extra: Default::default(),
-    });
-    order.subtotal = Some(fresh.subtotal);
-    order.discount_code = fresh.code.clone();
-    order.discount = fresh.discount;
-    order.shipping = fresh.shipping;
-    order.tax = fresh.tax;
-    order.tax_included = fresh.tax_included;
-    Ok(CheckoutPlan { order, new_stock })
+    problems
+}
+
+/// Whether a cart line for `product` counts in the cart's figures: the
+/// product is still in the catalog and still sold.
+pub fn line_counts(product: Option<&Product>) -> bool {
+    product.is_some_and(|p| p.active)
 }
 
 /// The cart the shopper gets by accepting the problems: quantities cut to what

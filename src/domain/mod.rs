@@ -16,6 +16,7 @@ pub mod settings;
 pub mod text;
 pub mod time;
 pub mod user;
+pub mod width;
 
 pub use address::Address;
 pub use cart::{Cart, CartError, CartLine};

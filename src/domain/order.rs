@@ -86,6 +86,12 @@ impl OrderLine {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.product_id)
     }
+
+    /// The name to show: the one it was ordered under, else the product's
+    /// `current` name (the console shop's lines carry none), else its id.
+    pub fn shown_name<'a>(&'a self, current: Option<&'a str>) -> &'a str {
+        self.name.as_deref().or(current).unwrap_or(&self.product_id)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +100,9 @@ pub struct OrderEvent {
     pub at: Timestamp,
     pub by: String,
     pub status: OrderStatus,
+    /// On a cancellation: the amount refunded to the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded: Option<Money>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -145,6 +154,15 @@ pub struct Order {
 crate::keep_extra!(Order);
 
 impl Order {
+    /// `Cancelled — $12.00 refunded to Visa •••• 4242`, or `Cancelled` for
+    /// an order no card paid (the old console shop's).
+    pub fn cancellation(&self) -> String {
+        match self.payment.as_deref().and_then(|p| Some((p, p.refund.as_ref()?))) {
+            Some((payment, refund)) => format!("Cancelled — {} refunded to {}", refund.amount, payment.label()),
+            None => "Cancelled".to_string(),
+        }
+    }
+
     /// An order of `items` with no costs besides them, placed now: the
     /// breakdown fields are filled by checkout.
     pub fn new(order_id: String, username: String, items: Vec<OrderLine>, total: Money, timestamp: Timestamp) -> Order {
@@ -261,7 +279,18 @@ pub fn change_status(order: &mut Order, to: OrderStatus, actor: &User, at: Times
         return Err(not_allowed(id, from, to));
     }
     order.status = to;
-    order.events.push(OrderEvent { at, by: actor.username.clone(), status: to, extra: Default::default() });
+    let mut event =
+        OrderEvent { at, by: actor.username.clone(), status: to, refunded: None, extra: Default::default() };
+    // A paid order is refunded to the card it was charged to, once.
+    if to == OrderStatus::Cancelled
+        && let Some(payment) = order.payment.as_deref_mut()
+        && payment.refund.is_none()
+    {
+        let refund = super::payment::refund(payment, order.total, &actor.username, at);
+        event.refunded = Some(refund.amount);
+        payment.refund = Some(refund);
+    }
+    order.events.push(event);
     Ok(to == OrderStatus::Cancelled)
 }
 
@@ -317,7 +346,13 @@ mod tests {
         assert_eq!(o.events.len(), 3);
         assert_eq!(
             o.events[2],
-            OrderEvent { at: at(), by: "root".into(), status: OrderStatus::Delivered, extra: Default::default() }
+            OrderEvent {
+                at: at(),
+                by: "root".into(),
+                status: OrderStatus::Delivered,
+                refunded: None,
+                extra: Default::default()
+            }
         );
         assert_eq!(
             change_status(&mut o, OrderStatus::Cancelled, &admin, at()).unwrap_err().to_string(),

@@ -116,11 +116,41 @@ pub struct Payment {
     pub brand: Brand,
     pub last4: String,
     pub reference: String,
+    /// The money given back when the order was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<Refund>,
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
 crate::keep_extra!(Payment);
+
+/// A refund through the (mock) gateway, kept on the order's payment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+pub struct Refund {
+    pub amount: crate::domain::Money,
+    pub reference: String,
+    /// Who cancelled the order (an account name).
+    pub by: String,
+    pub at: crate::domain::Timestamp,
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
+}
+
+crate::keep_extra!(Refund);
+
+/// Gives `amount` back to the card `payment` charged, through the mock
+/// gateway (which always approves a refund of a charge it approved).
+pub fn refund(payment: &Payment, amount: crate::domain::Money, by: &str, at: crate::domain::Timestamp) -> Refund {
+    Refund {
+        amount,
+        reference: format!("{}_refund", payment.reference),
+        by: by.to_string(),
+        at,
+        extra: Extra::default(),
+    }
+}
 
 impl Payment {
     /// `Visa •••• 4242`.
@@ -325,6 +355,7 @@ pub fn charge(what: &Charge, reference: &str) -> Result<Payment, Decline> {
         brand: what.brand(),
         last4: what.last4().to_string(),
         reference: format!("mock_{reference}_{}", what.last4()),
+        refund: None,
         extra: Extra::default(),
     })
 }

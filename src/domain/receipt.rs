@@ -5,17 +5,19 @@ use super::text::printable;
 
 /// The receipt as text for people: every value from the data files goes
 /// through `printable`, so `cat receipt.txt` cannot steer the terminal.
-pub fn render_receipt(shop_name: &str, order: &Order) -> String {
+/// `name_of` gives a product's current name, for lines that carry none.
+pub fn render_receipt(shop_name: &str, order: &Order, name_of: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::new();
     out.push_str(&format!("{}\nReceipt for order {}\n", printable(shop_name), printable(&order.order_id)));
     out.push_str(&format!("Date:     {}\n", order.timestamp));
     out.push_str(&format!("Customer: {}\n", printable(&order.username)));
     out.push_str(&format!("Status:   {}\n\n", order.status));
     for line in &order.items {
+        let current = name_of(&line.product_id);
         out.push_str(&format!(
             "{} × {} @ {} = {}\n",
             line.qty,
-            printable(line.display_name()),
+            printable(line.shown_name(current.as_deref())),
             line.unit_price,
             super::money::show(line.line_total())
         ));
@@ -36,6 +38,15 @@ pub fn render_receipt(shop_name: &str, order: &Order) -> String {
     out.push_str(&figure("Total:", order.total.to_string()));
     if let Some(payment) = &order.payment {
         out.push_str(&format!("\nPaid with {} (ref. {})\n", payment.label(), printable(&payment.reference)));
+        if let Some(refund) = &payment.refund {
+            out.push_str(&format!(
+                "Refunded {} to {} on {} (ref. {})\n",
+                refund.amount,
+                payment.label(),
+                refund.at,
+                printable(&refund.reference)
+            ));
+        }
     }
     if let Some(address) = &order.address {
         out.push_str("\nShip to:\n");
@@ -78,14 +89,14 @@ mod tests {
             ..Order::new("O0007".into(), "alice".into(), items, Money::from_cents(901), at)
         };
         assert_eq!(
-            render_receipt("Shopfront", &order),
+            render_receipt("Shopfront", &order, &|_| None),
             "Shopfront\nReceipt for order O0007\nDate:     2026-03-01 12:00:00\nCustomer: alice\nStatus:   paid\n\n\
              2 × Mug @ $4.50 = $9.00\n1 × P9 @ $0.01 = $0.01\n\nTotal:                           $9.01\n"
         );
         let mut hostile = order.clone();
         hostile.username = "eve\u{1b}]52;c;cHduZWQ=\u{7}".into();
         hostile.items[0].name = Some("Mug\u{1b}[2J".into());
-        let text = render_receipt("Shopfront", &hostile);
+        let text = render_receipt("Shopfront", &hostile, &|_| None);
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
         assert!(text.contains("Customer: eve\\u{1b}]52;c;cHduZWQ=\\u{7}\n"), "{text}");
     }
@@ -111,12 +122,13 @@ mod tests {
                 .unwrap(),
         ));
         order.payment = Some(Box::new(crate::domain::payment::Payment {
+            refund: None,
             brand: crate::domain::payment::Brand::Visa,
             last4: "4242".into(),
             reference: "mock_O0007_4242".into(),
             extra: Default::default(),
         }));
-        let text = render_receipt("Shopfront", &order);
+        let text = render_receipt("Shopfront", &order, &|_| None);
         for line in [
             "Subtotal:                        $0.90",
             "Discount (TEN10):               -$0.09",

@@ -462,6 +462,7 @@ impl Store {
                 at: now,
                 by: "payment".into(),
                 status: OrderStatus::Paid,
+                refunded: None,
                 extra: Extra::EMPTY,
             });
             let mut changes = Vec::with_capacity(plan.new_stock.len() + 3);
@@ -639,7 +640,8 @@ impl Store {
         if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
             return Err(crate::domain::OrderError::NotYourOrder.into());
         }
-        let text = crate::domain::receipt::render_receipt(shop_name, order);
+        let name_of = |id: &str| self.data.products.get(id).map(|p| p.name.clone());
+        let text = crate::domain::receipt::render_receipt(shop_name, order, &name_of);
         let folder = self.dir.join(RECEIPTS_DIR);
         atomic::create_private_dir(&folder).map_err(|e| StoreError::io(&folder, e))?;
         let file = receipt_file_name(order_id);

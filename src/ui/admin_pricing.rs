@@ -27,6 +27,9 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let wide = inner.width >= 76;
     let cursor = &app.discount_cursor;
     let code_width = codes.iter().map(|(d, _)| d.code.len()).max().unwrap_or(0).max(4) as u16 + 2;
+    // What a code gives is never cut: `$1,000,000.00 off` is one figure.
+    let gives_width =
+        text::column_width(codes.iter().map(|(d, _)| d.benefit()).collect::<Vec<_>>().iter().map(String::as_str), 14);
     let rows: Vec<Row> = codes
         .iter()
         .enumerate()
@@ -51,11 +54,20 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             if selected { row.style(theme.selected()) } else { row }
         })
         .collect();
-    let mut header = vec!["  Code", "Gives", "Uses", "State"];
-    let mut widths =
-        vec![Constraint::Length(code_width), Constraint::Length(14), Constraint::Length(9), Constraint::Length(9)];
+    let mut header = vec![
+        Cell::from("  Code"),
+        Cell::from("Gives"),
+        Cell::from(Line::from("Uses").alignment(Alignment::Right)),
+        Cell::from("State"),
+    ];
+    let mut widths = vec![
+        Constraint::Length(code_width),
+        Constraint::Length(gives_width),
+        Constraint::Length(9),
+        Constraint::Length(9),
+    ];
     if wide {
-        header.push("Rules");
+        header.push(Cell::from("Rules"));
         widths.push(Constraint::Fill(1));
     }
     frame.render_widget(Table::new(rows, widths).header(Row::new(header).style(theme.dim())).column_spacing(1), inner);

@@ -76,7 +76,9 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 if selected { row.style(theme.selected()) } else { row }
             })
             .collect();
-        let mut header = vec!["  Id", "Name", "Price", "Stock"];
+        // Prices and stock are right-aligned: so are their headings.
+        let right = |title: &'static str| Cell::from(Line::from(title).alignment(Alignment::Right));
+        let mut header = vec![Cell::from("  Id"), Cell::from("Name"), right("Price"), right("Stock")];
         let mut widths = vec![
             Constraint::Length(9),
             Constraint::Fill(1),
@@ -84,7 +86,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             Constraint::Length(stock_width),
         ];
         if wide {
-            header.push("Category");
+            header.push(Cell::from("Category"));
             widths.push(Constraint::Length(14));
         }
         frame.render_widget(

@@ -55,8 +55,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 let product = app.product(&line.product_id);
                 let name = product.map_or_else(|| line.product_id.clone(), |p| p.name.clone());
                 let note = match product {
-                    None => " (gone)".to_string(),
-                    Some(p) if !p.active => " (no longer sold)".to_string(),
+                    None => " (gone — not counted)".to_string(),
+                    Some(p) if !p.active => " (no longer sold — not counted)".to_string(),
                     Some(p) if p.stock == 0 => " (out of stock)".to_string(),
                     Some(p) if p.price != line.unit_price => format!(" (now {})", p.price),
                     Some(p) if p.stock < line.qty => format!(" (only {} left)", p.stock),

@@ -76,10 +76,12 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
         return;
     }
     let wide = inner.width + 2 >= layout::LIST_WITH_CATEGORY;
+    // The prices are right-aligned: so is their heading.
+    let price = Cell::from(Line::from("Price").alignment(Alignment::Right));
     let header = if wide {
-        Row::new(["  Product", "Price", "Category", "Stock"])
+        Row::new([Cell::from("  Product"), price, Cell::from("Category"), Cell::from("Stock")])
     } else {
-        Row::new(["  Product", "Price", "Stock"])
+        Row::new([Cell::from("  Product"), price, Cell::from("Stock")])
     }
     .style(theme.dim());
     let query = catalog.query.value();

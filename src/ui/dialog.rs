@@ -20,10 +20,16 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             ));
             (" Cart changed ", out)
         }
-        Dialog::ConfirmCancel { order_id } => (
-            " Cancel order? ",
-            vec![Line::from(format!("Cancel order {order_id}? Its items go back in stock.")), Line::from("")],
-        ),
+        Dialog::ConfirmCancel { order_id, refund, restock } => {
+            let mut text = format!("Cancel order {order_id}?");
+            if let Some(refund) = refund {
+                text.push_str(&format!(" {refund} is refunded."));
+            }
+            if *restock {
+                text.push_str(" Its items go back in stock.");
+            }
+            (" Cancel order? ", vec![Line::from(text), Line::from("")])
+        }
         Dialog::ConfirmDelete { product_id, name } => {
             (" Delete product? ", vec![Line::from(format!("Delete {product_id} {name} for good?")), Line::from("")])
         }
@@ -39,7 +45,6 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 Line::from("Your SSH key logs you in to this account."),
                 Line::from("Forget it, so that the next connection asks who you are?"),
                 Line::from(""),
-                Line::from("y forgets the key and logs out · n or Esc logs out and keeps it"),
             ],
         ),
         Dialog::ConfirmDiscard => {
@@ -47,13 +52,33 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         }
     };
     lines.push(Line::from(""));
+    use crate::app::Action;
     let keys = |action| keymap::keys_for(keymap::Context::Dialog, &[action]).unwrap_or_default().replace(" or ", " / ");
-    lines.push(Line::from(vec![
-        Span::styled(keys(crate::app::Action::Confirm), theme.key()),
-        Span::raw(" yes    "),
-        Span::styled(keys(crate::app::Action::Dismiss), theme.key()),
-        Span::raw(" no"),
-    ]));
+    let answers: Vec<(String, &str)> = match dialog {
+        // Three answers: the key decides what logging out leaves behind.
+        Dialog::ConfirmForgetKey => vec![
+            (keys(Action::Confirm), " forget the key and log out    "),
+            (keys(Action::Decline), " keep it and log out    "),
+            (keys(Action::Dismiss), " stay logged in"),
+        ],
+        _ => vec![
+            (keys(Action::Confirm), " yes    "),
+            (format!("{} / {}", keys(Action::Decline), keys(Action::Dismiss)), " no"),
+        ],
+    };
+    // Three answers get a line each (never wrapped mid-phrase); two share one.
+    let one_line = answers.len() <= 2;
+    let mut spans = Vec::new();
+    for (key, what) in answers {
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::raw(if one_line { what } else { what.trim_end() }));
+        if !one_line {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+        }
+    }
+    if one_line {
+        lines.push(Line::from(spans));
+    }
     let widest = lines.iter().map(|l| l.width()).max().unwrap_or(20).min(76) as u16 + 2;
     let box_width = layout::dialog(area, widest.max(40), 1).width;
     // Long lines wrap inside the borders: count the rows they will take.

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use tui_input::Input;
 
 use super::{Theme, input_view, style_if, text};
@@ -72,12 +72,16 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme) {
     let FormView { title, fields, masked, toggle, focus, error, note } = view(app, form);
     let rows = fields.len() as u16 + u16::from(toggle.is_some());
+    // The error is shown whole, on as many lines as it needs.
+    let inner_width = usize::from(layout::dialog(area, 72, 1).width.saturating_sub(2));
+    let error_lines = error.map_or(Vec::new(), |e| text::wrap(&format!("✗ {e}"), inner_width));
+    let extra_error_rows = (error_lines.len() as u16).saturating_sub(1);
     // Roomy: a blank line after the note and each field. Short screens get
     // one line each, so the error line always shows.
-    let roomy_height = rows * 2 + 6;
+    let roomy_height = rows * 2 + 6 + extra_error_rows;
     let roomy = layout::dialog(area, 72, roomy_height).height >= roomy_height;
     let gap = if roomy { 2 } else { 1 };
-    let height = rows * gap + 2 * gap + 2;
+    let height = rows * gap + 2 * gap + 2 + extra_error_rows;
     let box_area = layout::dialog(area, 72, height);
     super::clear_popup(frame, box_area);
     let block = Block::default()
@@ -128,10 +132,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme
         );
         y += gap;
     }
-    if let Some(error) = error.filter(|_| y < inner.bottom()) {
-        frame.render_widget(
-            Paragraph::new(Span::styled(format!("✗ {error}"), theme.error())).wrap(Wrap { trim: true }),
-            Rect::new(inner.x, y, inner.width, 1),
-        );
+    if y < inner.bottom() && !error_lines.is_empty() {
+        let lines: Vec<ratatui::text::Line> =
+            error_lines.into_iter().map(|l| ratatui::text::Line::from(Span::styled(l, theme.error()))).collect();
+        frame.render_widget(Paragraph::new(lines), Rect::new(inner.x, y, inner.width, inner.bottom() - y));
     }
 }

@@ -23,7 +23,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use tui_input::Input;
 
-use crate::app::{App, MessageKind, Screen, layout};
+use crate::app::{App, MessageTone, Screen, layout};
 pub use theme::Theme;
 
 pub const TOO_SMALL: &str = "Terminal too small — need at least 60×16";
@@ -89,26 +89,23 @@ fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new("").style(theme.header()), parts.header);
-    if let Some(title) = parts.title {
-        frame.render_widget(
-            Paragraph::new(Span::styled(layout::SHOP_TITLE, theme.header().patch(theme.title()))),
-            title,
-        );
+    if let Some((rect, name)) = &parts.title {
+        frame.render_widget(Paragraph::new(Span::styled(name.clone(), theme.header().patch(theme.title()))), *rect);
     }
     let current = app.screen.tab();
-    for &(tab, rect) in &parts.tabs {
-        let style = if Some(tab) == current { theme.tab_active() } else { theme.header() };
-        // The layout gave each tab the width of the label it fits.
-        let compact = usize::from(rect.width) < layout::tab_label(tab, false).chars().count();
-        frame.render_widget(Paragraph::new(Span::styled(layout::tab_label(tab, compact), style)), rect);
+    for place in &parts.tabs {
+        let style = if Some(place.tab) == current { theme.tab_active() } else { theme.header() };
+        frame.render_widget(Paragraph::new(Span::styled(place.label.clone(), style)), place.rect);
+    }
+    for &(rect, mark) in &parts.tab_marks {
+        frame.render_widget(Paragraph::new(Span::styled(mark, theme.header())), rect);
     }
     let quote = app.quote().ok();
     let items = quote.map_or_else(|| app.current_cart().item_count(), |q| q.items);
     // The header shows what is in the cart; shipping and tax come at checkout.
     let user = app.username().unwrap_or_default();
     let count = format!("{} {}", text::count(items), if items == 1 { "item" } else { "items" });
-    let tabs_end = parts.tabs.last().map_or(parts.header.x, |(_, r)| r.right());
-    let room = parts.header.right().saturating_sub(tabs_end + 1);
+    let room = parts.user.width;
     // The cart matters more than the name: shorten the name, then drop it.
     let subtotal = crate::domain::money::show(quote.map(|q| q.subtotal));
     let cart = format!("{count} · {subtotal} ");
@@ -122,30 +119,28 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     .into_iter()
     .find(|s| !s.is_empty() && text::width(s) <= usize::from(room))
     .unwrap_or_default();
-    frame.render_widget(
-        Paragraph::new(Span::styled(who, theme.header())).alignment(Alignment::Right),
-        Rect::new(tabs_end + 1, parts.header.y, room, 1),
-    );
+    frame.render_widget(Paragraph::new(Span::styled(who, theme.header())).alignment(Alignment::Right), parts.user);
 }
 
+/// The message line, wrapped to as many rows as the layout gave it.
 fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let (style, line) = match (app.waiting_notice(), &app.message) {
-        // Waiting for another copy matters more than what the last action said.
-        (Some(notice), _) => (theme.warning(), format!("… {notice}")),
-        (None, Some(message)) => match message.kind {
-            MessageKind::Info => (theme.info(), format!("✓ {}", message.text)),
-            MessageKind::Error => (theme.error(), format!("✗ {}", message.text)),
-            // Not the shopper's doing: say so, so they do not retry in vain.
-            MessageKind::Failure => (theme.error(), format!("⚠ Something is wrong with the shop: {}", message.text)),
-        },
-        // Until it is settled, an admin sees what to do about a held-back file.
-        (None, None) => match app.data_warning() {
-            Some(warning) => (theme.warning(), format!("⚠ {warning}")),
-            None => return,
-        },
+    let Some((tone, line)) = app.message_line() else { return };
+    let style = match tone {
+        MessageTone::Info => theme.info(),
+        MessageTone::Warning => theme.warning(),
+        MessageTone::Error => theme.error(),
     };
-    let text = text::fit_width(&line, usize::from(area.width));
-    frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+    let mut rows = text::wrap(&line, usize::from(area.width));
+    let most = usize::from(area.height);
+    if rows.len() > most {
+        // Longer than a third of the screen: its last row says it goes on.
+        rows.truncate(most);
+        if let Some(last) = rows.last_mut() {
+            *last = text::fit_width(&format!("{last} …"), usize::from(area.width));
+        }
+    }
+    let lines: Vec<Line> = rows.into_iter().map(|row| Line::from(Span::styled(row, style))).collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn draw_stats(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -153,7 +148,7 @@ fn draw_stats(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " filter {:.2} ms · render {:.2} ms · {} products",
         app.catalog.last_filter.as_secs_f64() * 1000.0,
         app.stats.last_render.as_secs_f64() * 1000.0,
-        app.product_count()
+        text::count(app.product_count() as u64)
     );
     frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())).style(theme.header()), area);
 }

@@ -3,11 +3,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{Theme, text};
+use crate::app::order_page::Tone;
 use crate::app::{App, keymap, layout};
-use crate::domain::{Order, OrderStatus};
+use crate::domain::OrderStatus;
 
 fn status_style(theme: &Theme, status: OrderStatus) -> ratatui::style::Style {
     match status {
@@ -44,6 +45,9 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         .collect();
     let items_width = text::column_width(shown.iter().map(|s| s.2.as_str()), 5);
     let total_width = text::column_width(shown.iter().map(|s| s.3.as_str()), 12);
+    // Narrow: the date without the time, so the status is never cut.
+    let status_width = 9;
+    let full_dates = inner.width >= 12 + 19 + items_width + total_width + status_width + 4;
     let rows: Vec<Row> = shown
         .iter()
         .map(|(i, order, items, total)| {
@@ -51,7 +55,7 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             let selected = i == app.orders.cursor.selected;
             let row = Row::new([
                 Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, order.order_id)),
-                Cell::from(order.timestamp.to_string()),
+                Cell::from(if full_dates { order.timestamp.to_string() } else { order.timestamp.date() }),
                 Cell::from(Line::from(items.as_str()).alignment(Alignment::Right)),
                 Cell::from(Line::from(total.as_str()).alignment(Alignment::Right)),
                 Cell::from(Span::styled(order.status.to_string(), status_style(theme, order.status))),
@@ -69,17 +73,17 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     .style(theme.dim());
     let widths = [
         Constraint::Length(12),
-        Constraint::Length(19),
+        Constraint::Length(if full_dates { 19 } else { 10 }),
         Constraint::Length(items_width),
         Constraint::Length(total_width),
-        Constraint::Fill(1),
+        Constraint::Min(status_width),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
 }
 
 pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, order_id: Option<&str>, theme: &Theme) {
-    let order = order_id.and_then(|id| app.order(id));
-    let Some(order) = order else {
+    let page = order_id.and_then(|id| app.order_page(id));
+    let Some(page) = page else {
         let back = keymap::hint(keymap::Context::OrderDetail, &[crate::app::Action::Back], "goes back");
         frame.render_widget(Paragraph::new(format!("This order no longer exists. {back}.")), body);
         return;
@@ -87,56 +91,32 @@ pub fn draw_detail(frame: &mut Frame, body: Rect, app: &App, order_id: Option<&s
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())
-        .title(Span::styled(format!(" Order {} ", order.order_id), theme.title()));
+        .title(Span::styled(format!(" Order {} ", order_id.unwrap_or_default()), theme.title()));
     let inner = block.inner(body);
     frame.render_widget(block, body);
-    let lines = detail_lines(order, theme);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)), inner);
+    // The page is laid out for this width already: drawn as it is, it has
+    // exactly the lines the app scrolls through.
+    let lines: Vec<Line> = page
+        .into_iter()
+        .map(|line| {
+            Line::from(
+                line.parts
+                    .into_iter()
+                    .map(|(tone, text)| Span::styled(text, tone_style(theme, tone)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).scroll((app.detail_scroll, 0)), inner);
 }
 
-fn detail_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::from(format!("Customer  {}", order.username)),
-        Line::from(format!("Placed    {}", order.timestamp)),
-        Line::from(vec![
-            Span::raw("Status    "),
-            Span::styled(order.status.to_string(), status_style(theme, order.status)),
-        ]),
-        Line::from(vec![Span::raw("Total     "), Span::styled(order.total.to_string(), theme.money())]),
-    ];
-    if let Some(payment) = &order.payment {
-        lines.push(Line::from(format!("Paid with {}", payment.label())));
+fn tone_style(theme: &Theme, tone: Tone) -> ratatui::style::Style {
+    match tone {
+        Tone::Plain => ratatui::style::Style::new(),
+        Tone::Heading => theme.title(),
+        Tone::Dim => theme.dim(),
+        Tone::Money => theme.money(),
+        Tone::Good => theme.info(),
+        Tone::Status(status) => status_style(theme, status),
     }
-    if let Some(tracking) = &order.tracking {
-        lines.push(Line::from(format!("Tracking  {tracking}")));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("Items", theme.title())));
-    for line in &order.items {
-        lines.push(Line::from(format!(
-            "  {} × {} @ {} = {}",
-            line.qty,
-            line.display_name(),
-            line.unit_price,
-            crate::domain::money::show(line.line_total())
-        )));
-    }
-    lines.push(Line::from(""));
-    lines.extend(
-        super::summary::order_lines(order, theme).into_iter().map(|l| l.alignment(ratatui::layout::Alignment::Left)),
-    );
-    if let Some(address) = &order.address {
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled("Shipping to", theme.title())));
-        lines.extend(address.lines().into_iter().map(|l| Line::from(format!("  {l}"))));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("History", theme.title())));
-    if order.events.is_empty() {
-        lines.push(Line::from(Span::styled("  (no recorded changes)", theme.dim())));
-    }
-    for event in &order.events {
-        lines.push(Line::from(format!("  {}  {:<10} by {}", event.at, event.status.as_str(), event.by)));
-    }
-    lines
 }

@@ -18,13 +18,14 @@ fn figure(label: String, amount: String, theme_amount: Style) -> Line<'static> {
 /// tax and total of a quote.
 pub fn quote_lines(quote: &Quote, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![figure("Subtotal".into(), quote.subtotal.to_string(), Style::new())];
-    if let Some(code) = &quote.code {
+    let free_by_code = free_shipping_code(quote.code.as_deref(), quote.discount, quote.shipping);
+    if let Some(code) = quote.code.as_deref().filter(|_| free_by_code.is_none()) {
         lines.push(figure(format!("Discount ({code})"), format!("−{}", quote.discount), theme.info()));
     }
-    lines.push(if quote.shipping.is_zero() {
-        figure("Shipping".into(), "Free".into(), theme.info())
-    } else {
-        figure("Shipping".into(), quote.shipping.to_string(), Style::new())
+    lines.push(match (quote.shipping.is_zero(), free_by_code) {
+        (true, Some(code)) => figure(format!("Shipping ({code})"), "Free".into(), theme.info()),
+        (true, None) => figure("Shipping".into(), "Free".into(), theme.info()),
+        (false, _) => figure("Shipping".into(), quote.shipping.to_string(), Style::new()),
     });
     if let Some(gap) = quote.free_shipping_gap {
         lines.push(
@@ -48,12 +49,16 @@ pub fn quote_lines(quote: &Quote, theme: &Theme) -> Vec<Line<'static>> {
 pub fn order_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
     let show = |amount: Option<Money>| crate::domain::money::show(amount);
     let mut lines = vec![figure("Subtotal".into(), show(order.items_total()), Style::new())];
-    if let Some(code) = &order.discount_code {
+    let free_by_code = free_shipping_code(order.discount_code.as_deref(), order.discount, order.shipping);
+    if let Some(code) = order.discount_code.as_deref().filter(|_| free_by_code.is_none()) {
         lines.push(figure(format!("Discount ({code})"), format!("−{}", order.discount), theme.info()));
     }
     if order.subtotal.is_some() {
-        let shipping = if order.shipping.is_zero() { "Free".to_string() } else { order.shipping.to_string() };
-        lines.push(figure("Shipping".into(), shipping, Style::new()));
+        lines.push(match (order.shipping.is_zero(), free_by_code) {
+            (true, Some(code)) => figure(format!("Shipping ({code})"), "Free".into(), theme.info()),
+            (true, None) => figure("Shipping".into(), "Free".into(), Style::new()),
+            (false, _) => figure("Shipping".into(), order.shipping.to_string(), Style::new()),
+        });
         if !order.tax.is_zero() {
             let label = if order.tax_included { "Tax included" } else { "Tax" };
             lines.push(figure(label.into(), order.tax.to_string(), Style::new()));
@@ -61,4 +66,10 @@ pub fn order_lines(order: &Order, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(figure("Total".into(), order.total.to_string(), theme.money()));
     lines
+}
+
+/// The code, when what it gave is the free shipping: shown on the shipping
+/// line, not as a discount of nothing (`−$0.00`).
+pub fn free_shipping_code(code: Option<&str>, discount: Money, shipping: Money) -> Option<&str> {
+    code.filter(|_| discount.is_zero() && shipping.is_zero())
 }

@@ -3,10 +3,10 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
 use crate::domain::Product;
+pub use crate::domain::width::{fit_width, skip_width, width, wrap};
 
 /// A count as people read it: `296,907`.
 pub fn count(n: impl Into<u64>) -> String {
@@ -37,12 +37,6 @@ pub fn badge_style(theme: &Theme, product: &Product) -> Style {
     }
 }
 
-/// Terminal columns `text` takes, counted per grapheme cluster as ratatui
-/// draws it (`👍🏽` is two columns, not four).
-pub fn width(text: &str) -> usize {
-    text.graphemes(true).map(UnicodeWidthStr::width).sum()
-}
-
 /// `name` with the characters at `matched` (char indices) emphasised. A
 /// grapheme cluster is emphasised whole when any of its chars matched, so
 /// an emoji and its modifier are never split into two spans.
@@ -68,41 +62,6 @@ pub fn highlighted<'a>(name: &'a str, matched: &[u32], base: Style, emphasis: St
         spans.push(Span::styled(&name[run_start..], if run_matched { base.patch(emphasis) } else { base }));
     }
     spans
-}
-
-/// Cuts `text` to `width` terminal columns (wide CJK characters and emoji
-/// count as two), ending with `…` when cut; never splits a grapheme cluster.
-pub fn fit_width(text: &str, width: usize) -> String {
-    if self::width(text) <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for grapheme in text.graphemes(true) {
-        let w = grapheme.width();
-        if used + w + 1 > width {
-            break;
-        }
-        out.push_str(grapheme);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// The part of `text` after its first `columns` terminal columns, whole
-/// grapheme clusters only.
-pub fn skip_width(text: &str, columns: usize) -> &str {
-    let mut skipped = 0;
-    for (start, grapheme) in text.grapheme_indices(true) {
-        if skipped >= columns {
-            return &text[start..];
-        }
-        skipped += grapheme.width();
-    }
-    ""
 }
 
 /// The hints that fit in `width` columns: the screen's own first, then help
