@@ -796,3 +796,55 @@ fn console_shop_receipts_name_the_products() {
     assert!(receipt.contains("1 × Laptop Stand @ $0.20"), "{receipt}");
     assert!(!receipt.contains("P1001"), "{receipt}");
 }
+
+fn hints(app: &App) -> Vec<&'static str> {
+    app.footer_hints().iter().map(|(_, hint)| *hint).collect()
+}
+
+/// The footer never offers what cannot happen (it offered `Enter open  a
+/// add to cart` with no results, `+ more` at the most the cart can take,
+/// `/ filter` on the Discounts and Settings tabs, and "Tab next field" in
+/// a one-field form).
+#[test]
+fn the_footer_offers_only_what_can_happen() {
+    let (_dir, mut app) = logged_in_shop(100, 30);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzqqxx");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.catalog.hits.len(), 0);
+    let shown = hints(&app);
+    assert!(!shown.contains(&"open") && !shown.contains(&"add to cart"), "{shown:?}");
+    // The product page at the most it can take.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "studio microphone");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Product);
+    let stock = app.product(&app.product.product_id).unwrap().stock;
+    for _ in 1..stock {
+        press(&mut app, KeyCode::Char('+'));
+    }
+    assert_eq!(app.product.qty, stock);
+    assert!(!hints(&app).contains(&"more"), "{:?}", hints(&app));
+    press(&mut app, KeyCode::Char('-'));
+    assert!(hints(&app).contains(&"more"));
+    // A one-field form: the promo code.
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('%'));
+    assert!(!hints(&app).contains(&"next field"), "{:?}", hints(&app));
+}
+
+#[test]
+fn admin_tabs_without_a_filter_do_not_offer_one() {
+    let (_dir, mut app) = common::admin_shop_at(120, 30);
+    press(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.screen, Screen::AdminDiscounts);
+    assert!(!hints(&app).contains(&"filter"), "{:?}", hints(&app));
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.screen, Screen::AdminDiscounts, "no jump to the shop's catalog");
+    press(&mut app, KeyCode::Char('7'));
+    assert!(!hints(&app).contains(&"filter"), "{:?}", hints(&app));
+}

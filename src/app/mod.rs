@@ -491,9 +491,23 @@ impl App {
                 selected_order().is_some_and(|o| o.status.next().is_some())
             }
             (Screen::Orders | Screen::OrderDetail, Action::WriteReceipt | Action::Open) => selected_order().is_some(),
-            (Screen::Product, Action::AddToCart | Action::Increase | Action::Decrease) => {
+            (Screen::Product, Action::AddToCart | Action::Decrease) => {
                 self.product(&self.product.product_id).is_some_and(|p| self.my_cart.addable(p).is_ok())
             }
+            // `+` only while one more unit could still go in the cart.
+            (Screen::Product, Action::Increase) => self
+                .product(&self.product.product_id)
+                .and_then(|p| self.my_cart.addable(p).ok())
+                .is_some_and(|more| u64::from(self.product.qty) < more),
+            // Nothing selected with no results: nothing to open or add.
+            (Screen::Catalog, Action::Open | Action::AddToCart) => self.selected_product().is_some(),
+            // These tabs have no filter of their own.
+            (Screen::AdminDiscounts | Screen::AdminSettings, Action::FocusFilter) => false,
+            // A form of one field has no next field.
+            (_, Action::NextField | Action::PrevField) => match &self.form {
+                Some(form) => form.stops() > 1,
+                None => true,
+            },
             _ => true,
         }
     }
@@ -607,6 +621,8 @@ impl App {
             Action::PrevTab => self.cycle_tab(-1),
             Action::FocusFilter => match self.screen {
                 Screen::AdminProducts => self.admin_products.filter_focused = true,
+                // No filter of their own; not the shop's catalog either.
+                Screen::AdminDiscounts | Screen::AdminSettings => {}
                 Screen::AdminOrders | Screen::AdminOrderDetail => {
                     self.admin_orders.detail = None;
                     self.screen = Screen::AdminOrders;

@@ -269,6 +269,15 @@ pub enum Form {
 }
 
 impl Form {
+    /// How many places Tab moves the focus between.
+    pub fn stops(&self) -> usize {
+        match self {
+            Form::Product(form) => form.fields.len(),
+            Form::Stock(_) => 1,
+            Form::Fields(form) => form.stops(),
+        }
+    }
+
     pub fn changed(&self) -> bool {
         match self {
             Form::Product(form) => form.changed(),
