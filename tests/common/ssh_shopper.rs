@@ -172,7 +172,12 @@ impl Shopper {
         self.send(b"c").await?;
         self.wait_for("checks out").await?;
         self.send(b"p").await?;
-        self.wait_for("Shipping address").await?;
+        // The lamp may have sold out meanwhile: `p` says so at once.
+        let step =
+            self.wait_for_any(&["Shipping address", "Your order was not placed"], Duration::from_secs(30)).await?;
+        if step == 1 {
+            return Ok(false);
+        }
         self.send(b"Ada Lovelace\t12 Main St\t\tLondon\t\tNW1 2AB\tUK\t\x13").await?;
         self.wait_for("Pay by card").await?;
         self.send(b"\t4242 4242 4242 4242\t12/39\t123\x13").await?;
