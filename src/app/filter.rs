@@ -11,7 +11,7 @@ use nucleo_matcher::{Config, Matcher};
 
 use super::ranking::{self, Matched};
 use crate::domain::Product;
-use crate::shop::catalog::{SearchFields, SearchText};
+use crate::shop::catalog::{Answer, Scope, SearchFields, SearchText};
 
 /// A product that matched, with its score (higher is better).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,8 @@ pub struct CatalogFilter {
     text: Arc<SearchText>,
     /// The positions (in the snapshot) this filter searches, in catalog order.
     entries: Arc<[u32]>,
+    /// Which of the text's lists `entries` is: answers on it are shared.
+    scope: Option<Scope>,
     matcher: Matcher,
     last_query: String,
     /// Entries matching `last_query`, in entry order.
@@ -87,6 +89,7 @@ impl CatalogFilter {
     /// hits report those positions.
     pub fn new(text: Arc<SearchText>, positions: Arc<[u32]>) -> CatalogFilter {
         CatalogFilter {
+            scope: text.scope_of(&positions),
             text,
             entries: positions,
             matcher: Matcher::new(Config::DEFAULT),
@@ -112,6 +115,19 @@ impl CatalogFilter {
             self.last_matches.clear();
             return self.entries.iter().map(|&position| Hit { position, score: 0 }).collect();
         }
+        let remembered = self.scope.and_then(|scope| self.text.answer(scope, query));
+        let scored = match remembered {
+            Some(answer) => answer,
+            None => self.scored(query),
+        };
+        self.last_query = query.to_string();
+        self.last_matches = scored.iter().map(|&(i, _)| i).collect();
+        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize], score }).collect()
+    }
+
+    /// The `(entry, rank)` of each entry matching `query`, in entry order;
+    /// remembered for every session when it took a long search.
+    fn scored(&mut self, query: &str) -> Answer {
         let narrowing = !self.last_query.is_empty()
             && query.starts_with(self.last_query.as_str())
             && !has_operators(query)
@@ -148,11 +164,17 @@ impl CatalogFilter {
                 all
             })
         };
-        self.last_query = query.to_string();
-        self.last_matches = scored.iter().map(|&(i, _)| i).collect();
-        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize], score }).collect()
+        let answer: Answer = scored.into();
+        if let Some(scope) = self.scope.filter(|_| candidates.len() >= REMEMBER_FROM) {
+            self.text.remember(scope, query, Arc::clone(&answer));
+        }
+        answer
     }
 }
+
+/// From this many candidates on, a search's answer is remembered for
+/// other sessions (below, searching again costs about as much).
+const REMEMBER_FROM: usize = 2_000;
 
 /// Below this many candidates, one thread is quicker than two.
 const PARALLEL_FROM: usize = 20_000;
