@@ -365,6 +365,31 @@ mod tests {
         );
     }
 
+    /// Sessions on one catalog text share costly answers: a second filter
+    /// gets the first one's, the same as its own search would be, and
+    /// still narrows from it.
+    #[test]
+    fn remembered_answers_are_the_answers() {
+        let products: Vec<Product> =
+            (0..30_000).map(|i| product(&format!("P{i}"), &format!("Item {} cable {i}", i % 7), "Cables")).collect();
+        let catalog = crate::shop::Catalog::build(&products, None);
+        let text = catalog.search_text();
+        let items: Vec<(&str, &str, &str)> =
+            products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
+        let mut first = CatalogFilter::new(Arc::clone(text), Arc::clone(&text.every));
+        let mut second = CatalogFilter::new(Arc::clone(text), Arc::clone(&text.every));
+        for query in ["c", "ca", "cab 3", "c"] {
+            let expected = rank_once(query, items.len(), |i| items[i]);
+            assert_eq!(first.search(query), expected, "{query}");
+            assert!(text.answer(Scope::Every, query).is_some(), "{query} was costly: remembered");
+            assert_eq!(second.search(query), expected, "{query}, remembered");
+        }
+        assert_eq!(second.search("cab 31"), rank_once("cab 31", items.len(), |i| items[i]));
+        // Another list of positions is not the text's: nothing shared.
+        let some: Arc<[u32]> = (0..20_000).collect();
+        assert_eq!(CatalogFilter::new(Arc::clone(text), some).search("c").len(), 20_000);
+    }
+
     #[test]
     fn highlights_where_each_word_was_found() {
         let products = catalog();
