@@ -11,7 +11,7 @@ use nucleo_matcher::{Config, Matcher};
 
 use super::ranking::{self, Matched};
 use crate::domain::Product;
-use crate::shop::catalog::{SearchFields, SearchText};
+use crate::shop::catalog::{Answer, Scope, SearchFields, SearchText};
 
 /// A product that matched, with its score (higher is better).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,8 @@ pub struct CatalogFilter {
     text: Arc<SearchText>,
     /// The positions (in the snapshot) this filter searches, in catalog order.
     entries: Arc<[u32]>,
+    /// Which of the text's lists `entries` is: answers on it are shared.
+    scope: Option<Scope>,
     matcher: Matcher,
     last_query: String,
     /// Entries matching `last_query`, in entry order.
@@ -87,6 +89,7 @@ impl CatalogFilter {
     /// hits report those positions.
     pub fn new(text: Arc<SearchText>, positions: Arc<[u32]>) -> CatalogFilter {
         CatalogFilter {
+            scope: text.scope_of(&positions),
             text,
             entries: positions,
             matcher: Matcher::new(Config::DEFAULT),
@@ -112,6 +115,19 @@ impl CatalogFilter {
             self.last_matches.clear();
             return self.entries.iter().map(|&position| Hit { position, score: 0 }).collect();
         }
+        let remembered = self.scope.and_then(|scope| self.text.answer(scope, query));
+        let scored = match remembered {
+            Some(answer) => answer,
+            None => self.scored(query),
+        };
+        self.last_query = query.to_string();
+        self.last_matches = scored.iter().map(|&(i, _)| i).collect();
+        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize], score }).collect()
+    }
+
+    /// The `(entry, rank)` of each entry matching `query`, in entry order;
+    /// remembered for every session when it took a long search.
+    fn scored(&mut self, query: &str) -> Answer {
         let narrowing = !self.last_query.is_empty()
             && query.starts_with(self.last_query.as_str())
             && !has_operators(query)
@@ -148,11 +164,17 @@ impl CatalogFilter {
                 all
             })
         };
-        self.last_query = query.to_string();
-        self.last_matches = scored.iter().map(|&(i, _)| i).collect();
-        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize], score }).collect()
+        let answer: Answer = scored.into();
+        if let Some(scope) = self.scope.filter(|_| candidates.len() >= REMEMBER_FROM) {
+            self.text.remember(scope, query, Arc::clone(&answer));
+        }
+        answer
     }
 }
+
+/// From this many candidates on, a search's answer is remembered for
+/// other sessions (below, searching again costs about as much).
+const REMEMBER_FROM: usize = 2_000;
 
 /// Below this many candidates, one thread is quicker than two.
 const PARALLEL_FROM: usize = 20_000;
@@ -227,8 +249,12 @@ pub fn highlight(query: &str, product: &Product) -> Matched {
     if query.trim().is_empty() {
         return Matched::default();
     }
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    ranking::matched(&ranking::parse(query.trim_start()), &SearchFields::of(product), &mut matcher)
+    // A matcher is a 130 KB zeroed allocation: one per thread, not one per row drawn.
+    thread_local! {
+        static MATCHER: std::cell::RefCell<Matcher> = std::cell::RefCell::new(Matcher::new(Config::DEFAULT));
+    }
+    let query = ranking::parse(query.trim_start());
+    MATCHER.with(|matcher| ranking::matched(&query, &SearchFields::of(product), &mut matcher.borrow_mut()))
 }
 
 #[cfg(test)]
@@ -337,6 +363,31 @@ mod tests {
             hits.windows(2)
                 .all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].position < w[1].position))
         );
+    }
+
+    /// Sessions on one catalog text share costly answers: a second filter
+    /// gets the first one's, the same as its own search would be, and
+    /// still narrows from it.
+    #[test]
+    fn remembered_answers_are_the_answers() {
+        let products: Vec<Product> =
+            (0..30_000).map(|i| product(&format!("P{i}"), &format!("Item {} cable {i}", i % 7), "Cables")).collect();
+        let catalog = crate::shop::Catalog::build(&products, None);
+        let text = catalog.search_text();
+        let items: Vec<(&str, &str, &str)> =
+            products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
+        let mut first = CatalogFilter::new(Arc::clone(text), Arc::clone(&text.every));
+        let mut second = CatalogFilter::new(Arc::clone(text), Arc::clone(&text.every));
+        for query in ["c", "ca", "cab 3", "c"] {
+            let expected = rank_once(query, items.len(), |i| items[i]);
+            assert_eq!(first.search(query), expected, "{query}");
+            assert!(text.answer(Scope::Every, query).is_some(), "{query} was costly: remembered");
+            assert_eq!(second.search(query), expected, "{query}, remembered");
+        }
+        assert_eq!(second.search("cab 31"), rank_once("cab 31", items.len(), |i| items[i]));
+        // Another list of positions is not the text's: nothing shared.
+        let some: Arc<[u32]> = (0..20_000).collect();
+        assert_eq!(CatalogFilter::new(Arc::clone(text), some).search("c").len(), 20_000);
     }
 
     #[test]

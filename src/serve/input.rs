@@ -10,6 +10,8 @@ const PASTE_END: &[u8] = b"\x1b[201~";
 /// The most bytes of one paste kept (a text field holds 2,000 characters);
 /// the rest, until the paste ends, is dropped as it comes.
 pub const MAX_PASTE: usize = 64 * 1024;
+/// The most bytes a key sequence the parser knows takes after its Esc.
+const UNFINISHED_SEQUENCE: usize = 32;
 
 /// Decodes a session's input stream, keeping partial sequences between calls.
 pub struct Decoder {
@@ -22,11 +24,19 @@ pub struct Decoder {
     paste: Option<Vec<u8>>,
     /// The end of the last bytes, when it may be the start of a paste marker.
     held: Vec<u8>,
+    /// The last bytes ended in or near an Esc: `flush` may have events to give.
+    unsettled: bool,
 }
 
 impl Default for Decoder {
     fn default() -> Decoder {
-        Decoder { parser: InputParser::new(), buttons: MouseButtons::NONE, paste: None, held: Vec::new() }
+        Decoder {
+            parser: InputParser::new(),
+            buttons: MouseButtons::NONE,
+            paste: None,
+            held: Vec::new(),
+            unsettled: false,
+        }
     }
 }
 
@@ -46,6 +56,9 @@ impl Decoder {
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Event> {
         let mut data = std::mem::take(&mut self.held);
         data.extend_from_slice(bytes);
+        // A key sequence is a few bytes from its Esc: one this close to the
+        // end may be unfinished, held here or by the parser.
+        self.unsettled = data.iter().rev().take(UNFINISHED_SEQUENCE).any(|&b| b == 0x1b);
         let mut events = Vec::new();
         let mut rest = &data[..];
         loop {
@@ -88,6 +101,7 @@ impl Decoder {
 
     /// The events still held (a lone Esc), now that no more bytes came.
     pub fn flush(&mut self) -> Vec<Event> {
+        self.unsettled = false;
         if self.paste.is_some() {
             // A paste still coming: nothing to give yet.
             return Vec::new();
@@ -95,6 +109,12 @@ impl Decoder {
         let held = std::mem::take(&mut self.held);
         let events = self.parser.parse_as_vec(&held, false);
         self.convert(events)
+    }
+
+    /// Whether the last bytes may have ended inside a key sequence (a lone
+    /// Esc above all): only then is `flush` worth calling after a pause.
+    pub fn unsettled(&self) -> bool {
+        self.unsettled && self.paste.is_none()
     }
 
     /// Bytes this decoder holds between calls (for tests: bounded whatever comes).
@@ -255,6 +275,24 @@ mod tests {
         );
         assert_eq!(keys(b"\x1b"), [(KeyCode::Esc, NONE)], "a lone Esc, once no more bytes came");
         assert_eq!(keys("é€".as_bytes()), [(KeyCode::Char('é'), NONE), (KeyCode::Char('€'), NONE)]);
+    }
+
+    /// Only bytes ending near an Esc can leave a key to be given after a
+    /// pause: the session waits the Esc delay for those alone.
+    #[test]
+    fn only_an_unfinished_sequence_needs_a_flush() {
+        let mut decoder = Decoder::default();
+        assert_eq!(decoder.feed(b"ab").len(), 2);
+        assert!(!decoder.unsettled(), "plain keys are given at once");
+        assert!(decoder.feed(b"\x1b").is_empty());
+        assert!(decoder.unsettled(), "a lone Esc waits");
+        assert_eq!(decoder.flush().len(), 1);
+        assert!(!decoder.unsettled());
+        assert_eq!(decoder.feed(b"\x1b[A").len(), 1);
+        assert!(decoder.unsettled(), "near an Esc: looked at once more");
+        assert!(decoder.flush().is_empty());
+        decoder.feed(b"\x1b[200~pasting\x1b");
+        assert!(!decoder.unsettled(), "a paste waits for its end, not for a pause");
     }
 
     #[test]

@@ -263,8 +263,9 @@ impl InputSource for RemoteInput {
                 return self.end(Ended::Idle);
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            // A held Esc is only an Esc if nothing follows it shortly.
-            let wait = left.min(ESC_WAIT);
+            // A held Esc is only an Esc if nothing follows it shortly; with
+            // none held, sleep until the loop's own timeout.
+            let wait = if self.decoder.unsettled() { left.min(ESC_WAIT) } else { left };
             match self.receive(wait) {
                 Some(Some(Incoming::Bytes(bytes))) => {
                     self.last_input = Instant::now();

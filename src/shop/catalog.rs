@@ -5,8 +5,9 @@
 //! and the filter text when no name, id, category or on-sale flag changed —
 //! so a checkout (stock only) costs a pointer copy per product.
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -47,6 +48,34 @@ pub struct SearchText {
     pub on_sale: Arc<[u32]>,
     /// Positions of every product (what admins see), in order.
     pub every: Arc<[u32]>,
+    /// The filter's recent answers on this text, for every session.
+    answers: Mutex<Answers>,
+}
+
+/// Which list of positions a filter searches: `on_sale` or `every`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    OnSale,
+    Every,
+}
+
+/// What the filter found for one query: `(index into the scope's
+/// positions, rank)` of each match, in position order.
+pub type Answer = Arc<[(u32, u32)]>;
+
+/// Room for remembered answers, in matches (8 bytes each): 16 MB.
+const ANSWERS_ROOM: usize = 2 << 20;
+
+/// The filter's answers to queries that were costly to answer, remembered
+/// so that sessions typing the same queries (the first letters of a word,
+/// above all) share one search. The least recently used go first.
+#[derive(Debug, Default)]
+struct Answers {
+    /// By scope (`on_sale`, `every`), then by query: the answer and when it was last used.
+    by_query: [HashMap<Box<str>, (Answer, u64), FxBuildHasher>; 2],
+    /// Matches held, at most `ANSWERS_ROOM`.
+    held: usize,
+    clock: u64,
 }
 
 /// Which letters and digits a text holds, one bit each (case ignored,
@@ -198,6 +227,52 @@ impl SearchText {
             letters: masks,
             on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
             every: (0..products.len() as u32).collect(),
+            answers: Mutex::default(),
+        }
+    }
+
+    /// Which scope `positions` is, if it is one of this text's own lists.
+    pub fn scope_of(&self, positions: &Arc<[u32]>) -> Option<Scope> {
+        if Arc::ptr_eq(positions, &self.on_sale) {
+            Some(Scope::OnSale)
+        } else if Arc::ptr_eq(positions, &self.every) {
+            Some(Scope::Every)
+        } else {
+            None
+        }
+    }
+
+    /// A remembered answer to `query` on `scope`.
+    pub fn answer(&self, scope: Scope, query: &str) -> Option<Answer> {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers.clock += 1;
+        let now = answers.clock;
+        let (answer, used) = answers.by_query[scope as usize].get_mut(query)?;
+        *used = now;
+        Some(Arc::clone(answer))
+    }
+
+    /// Remembers the answer to `query` on `scope`, making room for it.
+    pub fn remember(&self, scope: Scope, query: &str, answer: Answer) {
+        if answer.len() > ANSWERS_ROOM / 4 {
+            return;
+        }
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        while answers.held + answer.len() > ANSWERS_ROOM {
+            let oldest = (answers.by_query.iter().enumerate())
+                .flat_map(|(scope, map)| map.iter().map(move |(query, (_, used))| (*used, scope, query)))
+                .min()
+                .map(|(_, scope, query)| (scope, query.clone()));
+            let Some((scope, query)) = oldest else { break };
+            if let Some((gone, _)) = answers.by_query[scope].remove(&query) {
+                answers.held -= gone.len();
+            }
+        }
+        answers.clock += 1;
+        let now = answers.clock;
+        answers.held += answer.len();
+        if let Some((replaced, _)) = answers.by_query[scope as usize].insert(Box::from(query), (answer, now)) {
+            answers.held -= replaced.len();
         }
     }
 
