@@ -615,7 +615,7 @@ fn esc_in_checkout_forms_keeps_what_was_typed() {
     common::keys::to_review(&mut app, "4000 0000 0000 0002");
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Payment);
-    press(&mut app, KeyCode::Char('n'));
+    // The card form is open again at once.
     let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
     assert_eq!((form.value(0), form.value(1), form.value(2), form.value(3)), ("Ada Lovelace", "", "12/39", ""));
 }
@@ -781,4 +781,32 @@ fn console_shop_receipts_name_the_products() {
     assert!(receipt.contains("3 × USB-C Cable @ $0.10 = $0.30"), "{receipt}");
     assert!(receipt.contains("1 × Laptop Stand @ $0.20"), "{receipt}");
     assert!(!receipt.contains("P1001"), "{receipt}");
+}
+
+/// Issue 16, item 9: after a declined card the card form opens at once,
+/// saying why, with its name and expiry kept and the focus on the card
+/// number (it showed a near-empty "Pay with" page, and `n` focused the name).
+#[test]
+fn a_declined_card_reopens_the_card_form_on_its_number() {
+    use shopfront::app::{CheckoutStep, FieldsPurpose, Form};
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    common::keys::to_review(&mut app, "4000 0000 0000 0002");
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    let Some(Form::Fields(form)) = &app.form else { panic!("no card form: {:?}", app.form) };
+    assert_eq!(form.purpose, FieldsPurpose::Card);
+    assert_eq!(form.values(), ["Ada Lovelace", "", "12/39", ""], "the name and expiry, never the number");
+    assert_eq!(form.focus, 1, "the focus on the card number");
+    assert_eq!(form.error.as_deref(), Some("Your card was declined"));
+    // Typing goes into the number; the form pays with the new card.
+    type_text(&mut app, TEST_CARD);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "123");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(app.checkout.step, CheckoutStep::Review, "{:?}", app.form);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(message(&app).starts_with("Order O0001 placed and paid"), "{}", message(&app));
 }

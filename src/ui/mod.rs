@@ -61,6 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Login => {}
     }
     if let Some(open) = &app.form {
+        let area = layout::form_area(parts.body, app.screen == Screen::Checkout);
         form::draw(frame, area, app, open, theme);
     }
     draw_message(frame, parts.message, app, theme);
