@@ -880,3 +880,31 @@ fn checkout_forms_keep_the_breadcrumb_and_hide_the_page_under_them() {
         }
     }
 }
+
+/// Issue 16, item 4: the receipt over the page, from the placed page (a
+/// local session: `w` writes it), scrolled to its end, and over SSH from the
+/// order's page (no `w`).
+#[test]
+fn receipt() {
+    let placed = |app: &mut App| {
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('c'));
+        common::keys::check_out(app);
+    };
+    snapshot("receipt", |app| {
+        placed(app);
+        press(app, KeyCode::Char('r'));
+    });
+    snapshot("receipt_end", |app| {
+        placed(app);
+        press(app, KeyCode::Char('r'));
+        press(app, KeyCode::End);
+    });
+    snapshot("receipt_over_ssh", |app| {
+        app.set_over_ssh();
+        placed(app);
+        press(app, KeyCode::Char('o'));
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Char('r'));
+    });
+}

@@ -141,9 +141,9 @@ impl App {
                 }
             }
             (CheckoutStep::Review, Action::Open | Action::Confirm) => self.place_order(),
-            (CheckoutStep::Placed, Action::WriteReceipt) => {
+            (CheckoutStep::Placed, Action::OpenReceipt) => {
                 if let Some(order) = &self.checkout.placed {
-                    self.request(Request::WriteReceipt { order_id: order.order_id.clone() });
+                    self.open_receipt(order.order_id.clone());
                 }
             }
             (CheckoutStep::Placed, Action::Open) => {
