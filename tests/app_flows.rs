@@ -382,11 +382,16 @@ fn orders_detail_cancel_and_receipt() {
     assert_eq!(app.screen, Screen::OrderDetail);
     assert_eq!(app.orders.detail.as_deref(), Some("O0001"));
     press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.receipt.as_ref().map(|r| r.order_id.as_str()), Some("O0001"), "r shows the receipt");
+    assert!(!dir.path().join("receipts").exists(), "and writes nothing by itself");
+    press(&mut app, KeyCode::Char('w'));
     let receipt = std::fs::read_to_string(dir.path().join("receipts/O0001.txt")).unwrap();
     assert!(receipt.contains("1 × USB-C Cable @ $9.99 = $9.99"), "{receipt}");
     assert!(receipt.lines().any(|l| l == "Total:                          $14.99"), "{receipt}");
     assert!(receipt.contains("Paid with Visa •••• 4242") && !receipt.contains("4242 4242"), "{receipt}");
     assert!(message(&app).starts_with("Receipt written to ") && message(&app).ends_with("receipts/O0001.txt"));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.receipt.is_none() && app.screen == Screen::OrderDetail, "Esc closes the receipt");
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(
         app.dialog,
@@ -629,7 +634,7 @@ fn esc_in_checkout_forms_keeps_what_was_typed() {
     common::keys::to_review(&mut app, "4000 0000 0000 0002");
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Payment);
-    press(&mut app, KeyCode::Char('n'));
+    // The card form is open again at once.
     let Some(shopfront::app::Form::Fields(form)) = &app.form else { panic!("{:?}", app.form) };
     assert_eq!((form.value(0), form.value(1), form.value(2), form.value(3)), ("Ada Lovelace", "", "12/39", ""));
 }
@@ -791,6 +796,7 @@ fn console_shop_receipts_name_the_products() {
     common::keys::log_in(&mut app, "dana", "hunter22");
     press(&mut app, KeyCode::Char('o'));
     press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char('w'));
     let receipt = std::fs::read_to_string(folder.join("receipts/3fa9c2d1.txt")).unwrap();
     assert!(receipt.contains("3 × USB-C Cable @ $0.10 = $0.30"), "{receipt}");
     assert!(receipt.contains("1 × Laptop Stand @ $0.20"), "{receipt}");
@@ -847,4 +853,128 @@ fn admin_tabs_without_a_filter_do_not_offer_one() {
     assert_eq!(app.screen, Screen::AdminDiscounts, "no jump to the shop's catalog");
     press(&mut app, KeyCode::Char('7'));
     assert!(!hints(&app).contains(&"filter"), "{:?}", hints(&app));
+}
+
+/// Issue 16, item 9: after a declined card the card form opens at once,
+/// saying why, with its name and expiry kept and the focus on the card
+/// number (it showed a near-empty "Pay with" page, and `n` focused the name).
+#[test]
+fn a_declined_card_reopens_the_card_form_on_its_number() {
+    use shopfront::app::{CheckoutStep, FieldsPurpose, Form};
+    let (_dir, mut app) = logged_in_shop(80, 24);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    common::keys::to_review(&mut app, "4000 0000 0000 0002");
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.checkout.step, CheckoutStep::Payment);
+    let Some(Form::Fields(form)) = &app.form else { panic!("no card form: {:?}", app.form) };
+    assert_eq!(form.purpose, FieldsPurpose::Card);
+    assert_eq!(form.values(), ["Ada Lovelace", "", "12/39", ""], "the name and expiry, never the number");
+    assert_eq!(form.focus, 1, "the focus on the card number");
+    assert_eq!(form.error.as_deref(), Some("Your card was declined"));
+    // Typing goes into the number; the form pays with the new card.
+    type_text(&mut app, TEST_CARD);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "123");
+    press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(app.checkout.step, CheckoutStep::Review, "{:?}", app.form);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(message(&app).starts_with("Order O0001 placed and paid"), "{}", message(&app));
+}
+
+/// Issue 16, item 4: `r` shows the receipt (the placed page, an order's
+/// page), which scrolls with ↑↓ j k PgUp PgDn Home End g G and closes with
+/// Esc; `w` writes it to the data folder in a local session. Over SSH that
+/// file would be on the server: the key does not exist there, the footer
+/// and the help do not offer it, and nothing is written.
+#[test]
+fn the_receipt_is_shown_scrolls_and_is_written_only_locally() {
+    use shopfront::app::keymap;
+    for over_ssh in [false, true] {
+        let (dir, mut app) = logged_in_shop(60, 16);
+        if over_ssh {
+            app.set_over_ssh();
+        }
+        press(&mut app, KeyCode::Char('a'));
+        press(&mut app, KeyCode::Char('c'));
+        common::keys::check_out(&mut app);
+        press(&mut app, KeyCode::Char('r'));
+        let lines = app.receipt_lines().expect("the receipt is open");
+        for line in
+            ["Receipt for order O0001", "Customer: alice", "1 × USB-C Cable @ $9.99 = $9.99", "  NW1 2AB London"]
+        {
+            assert!(lines.iter().any(|l| l == line), "{line:?} not in {lines:#?}");
+        }
+        // At 60×16 the receipt is taller than its box: it scrolls to its end and back.
+        let rows = usize::from(app.receipt_area().height - 2);
+        let end = u16::try_from(lines.len() - rows).unwrap();
+        assert!(end > 0, "{lines:#?}");
+        let scroll = |app: &App| app.receipt.as_ref().map(|r| r.scroll);
+        for (key, expected) in [
+            (KeyCode::End, end),
+            (KeyCode::Char('k'), end - 1),
+            (KeyCode::Char('G'), end),
+            (KeyCode::Down, end),
+            (KeyCode::Home, 0),
+            (KeyCode::Char('j'), 1),
+            (KeyCode::Up, 0),
+            (KeyCode::PageDown, end.min(u16::try_from(rows - 1).unwrap())),
+            (KeyCode::Char('g'), 0),
+            (KeyCode::PageUp, 0),
+        ] {
+            press(&mut app, key);
+            assert_eq!(scroll(&app), Some(expected), "{key:?}");
+        }
+        let hints: Vec<String> = app.footer_hints().into_iter().map(|(key, hint)| format!("{key} {hint}")).collect();
+        let help = keymap::help_rows(&app.help_contexts());
+        let w = crossterm::event::KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE);
+        if over_ssh {
+            assert!(!hints.iter().any(|h| h.starts_with("w ")), "{hints:?}");
+            assert!(!help.iter().any(|(keys, _)| keys.split(' ').any(|k| k == "w")), "{help:?}");
+            assert_eq!(keymap::resolve(&app.contexts(), &w), None, "no w over SSH");
+        } else {
+            assert!(hints.contains(&"w write it to a file".to_string()), "{hints:?}");
+        }
+        press(&mut app, KeyCode::Char('w'));
+        assert_eq!(dir.path().join("receipts/O0001.txt").exists(), !over_ssh, "over_ssh={over_ssh}");
+        if over_ssh {
+            assert!(!dir.path().join("receipts").exists());
+            assert!(app.message.is_none(), "{:?}", app.message);
+        }
+        press(&mut app, KeyCode::Esc);
+        assert!(app.receipt.is_none());
+        assert_eq!(app.checkout.step, shopfront::app::CheckoutStep::Placed, "back on the placed page");
+        // From the order's page.
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::OrderDetail);
+        press(&mut app, KeyCode::Char('r'));
+        assert_eq!(app.receipt.as_ref().map(|r| r.order_id.as_str()), Some("O0001"));
+        press(&mut app, KeyCode::Esc);
+        assert_eq!((app.screen, app.receipt.is_none()), (Screen::OrderDetail, true));
+    }
+}
+
+/// Issue 16, item 4: the receipt on screen carries no control character
+/// from the data (a product named with escape sequences).
+#[test]
+fn the_receipt_on_screen_escapes_what_the_data_holds() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Lamp\\u001b[2J\\u0007", "5.00", 3)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    let mut app = app_on(store, 80, 24);
+    log_in(&mut app, "alice", "s3cret!");
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('c'));
+    common::keys::check_out(&mut app);
+    press(&mut app, KeyCode::Char('r'));
+    let lines = app.receipt_lines().expect("open");
+    assert!(lines.iter().any(|l| l.contains("Lamp\\u{1b}[2J\\u{7}")), "{lines:#?}");
+    assert!(lines.iter().all(|l| !l.chars().any(char::is_control)), "{lines:#?}");
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("Receipt for order O0001") && !screen.chars().any(char::is_control), "{screen}");
 }

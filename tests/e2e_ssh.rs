@@ -244,3 +244,76 @@ fn the_stock_client_typing_one_key_at_a_time_never_freezes() {
     t.keys(&["Escape"]);
     t.wait_for("SSH-EXITED");
 }
+
+/// Issue 16, item 4: over SSH the receipt is shown to the shopper, never
+/// written on the server, and no server path is ever on screen: `r` on the
+/// placed page and on the order's details opens it, it scrolls to its end,
+/// and `w` (which writes it in a local session) does nothing here.
+#[test]
+fn a_receipt_over_ssh_is_shown_never_written_on_the_server() {
+    let dir = temp_dir();
+    let data = dir.path().join("shop");
+    let server = Server::start(&data);
+    let key = new_key(dir.path(), "id_receipt");
+    let socket = format!("shopfront-ssh-receipt-{}", std::process::id());
+    let t = server.connect(&socket, &key);
+    t.wait_for("Log in");
+    t.keys(&["C-n"]);
+    t.wait_for("Create account");
+    t.type_text("rita");
+    t.keys(&["Tab"]);
+    t.type_text("rita-pass-1");
+    t.keys(&["Tab"]);
+    t.type_text("rita-pass-1");
+    t.keys(&["Enter"]);
+    t.wait_for("Your SSH key now logs you in as rita");
+    t.keys(&["/"]);
+    t.type_text("usb cab");
+    t.wait_for("Products — 2 of 44");
+    t.keys(&["Enter", "a"]);
+    t.wait_for("Added 1 × USB-C Cable");
+    t.keys(&["c"]);
+    t.to_review("4242 4242 4242 4242");
+    t.keys(&["y"]);
+    t.wait_for("Order O0001 placed and paid — $14.99");
+    let server_path = data.display().to_string();
+    let mut screens = Vec::new();
+    // From the placed page.
+    t.keys(&["r"]);
+    let screen =
+        t.wait_until("the receipt", |s| s.contains("Receipt for order O0001") || s.contains("Receipt written"));
+    screens.push(screen.clone());
+    for line in ["Customer: rita", "1 × USB-C Cable @ $9.99 = $9.99"] {
+        assert!(screen.contains(line), "{line:?} not on\n{screen}");
+    }
+    t.keys(&["End"]);
+    screens.push(t.wait_for("NW1 2AB London"));
+    t.keys(&["w"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    screens.push(t.screen());
+    t.keys(&["Escape"]);
+    screens.push(t.wait_for("placed and paid"));
+    // From the order's details.
+    t.keys(&["o"]);
+    t.wait_for("Orders — 1");
+    t.keys(&["Enter"]);
+    t.wait_for("Order O0001 ");
+    t.keys(&["r"]);
+    screens.push(t.wait_for("Receipt for order O0001"));
+    t.keys(&["G"]);
+    screens.push(t.wait_for("Total:"));
+    t.keys(&["w"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    screens.push(t.screen());
+    // One key at a time: Esc and q sent together would read as Alt-q.
+    t.keys(&["Escape"]);
+    screens.push(t.wait_for("Customer  rita"));
+    t.keys(&["q"]);
+    t.wait_for("SSH-EXITED");
+    for screen in &screens {
+        assert!(!screen.contains("Receipt written") && !screen.contains("receipts/"), "{screen}");
+        assert!(!screen.contains(&server_path), "a server path on screen:\n{screen}");
+        assert!(!screen.contains("w write"), "a key that must not exist over SSH:\n{screen}");
+    }
+    assert!(!data.join("receipts").exists(), "nothing written on the server");
+}

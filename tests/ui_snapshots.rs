@@ -847,3 +847,74 @@ fn long_messages_are_shown_whole() {
         assert!(rows.last().is_some_and(|r| r.contains("help")), "the footer stays:\n{screen}");
     }
 }
+
+/// Issue 16, item 9: the checkout's forms leave `Cart › Address › Payment
+/// › Review` in view, and nothing of the page under a form shows beside it
+/// (`Car`, `n a` did at 80×24), at both sizes.
+#[test]
+fn checkout_forms_keep_the_breadcrumb_and_hide_the_page_under_them() {
+    for (width, height) in SIZES {
+        for (step, title) in [("address", "┌ Shipping address"), ("card", "┌ Pay by card")] {
+            let (_dir, mut app) = logged_in_shop(width, height);
+            press(&mut app, KeyCode::Char('a'));
+            press(&mut app, KeyCode::Char('c'));
+            press(&mut app, KeyCode::Char('p'));
+            if step == "card" {
+                common::keys::fill_form(&mut app, &common::keys::ADDRESS);
+            }
+            let terminal = render(&app, width, height);
+            let screen = format!("{}", terminal.backend());
+            let rows: Vec<Vec<char>> = screen_rows(&terminal).iter().map(|r| r.chars().collect()).collect();
+            let crumbs: String = rows[1].iter().collect();
+            assert_eq!(crumbs.trim_end(), " Cart › Address › Payment › Review", "{width}x{height} {step}:\n{screen}");
+            let top = rows.iter().position(|r| r.iter().collect::<String>().contains(title));
+            let top = top.unwrap_or_else(|| panic!("{width}x{height} {step}: no form:\n{screen}"));
+            let left = rows[top].iter().position(|&c| c == '┌').unwrap_or(0);
+            let right = rows[top].iter().rposition(|&c| c == '┐').unwrap_or(rows[top].len());
+            let bottom = (top..rows.len()).find(|&y| rows[y].get(left) == Some(&'└')).unwrap_or(top);
+            for (y, row) in rows.iter().enumerate().take(bottom + 1).skip(2) {
+                let beside: String =
+                    row.iter().enumerate().filter(|(x, _)| *x < left || *x > right).map(|(_, c)| c).collect();
+                assert!(
+                    beside.trim().is_empty(),
+                    "{width}x{height} {step}: row {y} shows {beside:?} beside the form:\n{screen}"
+                );
+                if y < top {
+                    let above: String = row.iter().collect();
+                    assert!(
+                        above.trim().is_empty(),
+                        "{width}x{height} {step}: row {y} shows {above:?} above the form:\n{screen}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Issue 16, item 4: the receipt over the page, from the placed page (a
+/// local session: `w` writes it), scrolled to its end, and over SSH from the
+/// order's page (no `w`).
+#[test]
+fn receipt() {
+    let placed = |app: &mut App| {
+        press(app, KeyCode::Char('a'));
+        press(app, KeyCode::Char('c'));
+        common::keys::check_out(app);
+    };
+    snapshot("receipt", |app| {
+        placed(app);
+        press(app, KeyCode::Char('r'));
+    });
+    snapshot("receipt_end", |app| {
+        placed(app);
+        press(app, KeyCode::Char('r'));
+        press(app, KeyCode::End);
+    });
+    snapshot("receipt_over_ssh", |app| {
+        app.set_over_ssh();
+        placed(app);
+        press(app, KeyCode::Char('o'));
+        press(app, KeyCode::Enter);
+        press(app, KeyCode::Char('r'));
+    });
+}

@@ -106,6 +106,9 @@ pub enum Action {
     /// Esc; logging out with an SSH key: log out but keep the key).
     Decline,
     CancelOrder,
+    /// `r`: show the order's receipt.
+    OpenReceipt,
+    /// `w` in the receipt (local sessions only): write it to a file.
     WriteReceipt,
     // Admin
     NewProduct,

@@ -86,14 +86,21 @@ impl App {
         self.form = Some(Form::Fields(Box::new(form)));
     }
 
+    /// The card form, focus on the name (filled from the address, to
+    /// check) — or, when a declined card left its name and expiry but
+    /// dropped the number, on the number.
     fn open_card_form(&mut self) {
         let name = self.checkout.address.as_ref().map(|a| a.full_name.clone()).unwrap_or_default();
-        let values = self.checkout.card_draft.clone().unwrap_or_else(|| {
+        let draft = self.checkout.card_draft.clone();
+        let declined = |v: &Vec<String>| v.len() == CARD_FIELDS.len() && v[1].is_empty() && !v[2].is_empty();
+        let focus = if draft.as_ref().is_some_and(declined) { 1 } else { 0 };
+        let values = draft.unwrap_or_else(|| {
             let mut values = vec![String::new(); CARD_FIELDS.len()];
             values[0] = name;
             values
         });
         let mut form = FieldsForm::new(FieldsPurpose::Card, " Pay by card ", &CARD_FIELDS, values);
+        form.focus = focus;
         form.masked[3] = true;
         form.toggle = Some(("Remember this card", self.checkout.remember_card));
         form.note = Some("Mock payment: test card 4242 4242 4242 4242 approves.".into());
@@ -134,9 +141,9 @@ impl App {
                 }
             }
             (CheckoutStep::Review, Action::Open | Action::Confirm) => self.place_order(),
-            (CheckoutStep::Placed, Action::WriteReceipt) => {
+            (CheckoutStep::Placed, Action::OpenReceipt) => {
                 if let Some(order) = &self.checkout.placed {
-                    self.request(Request::WriteReceipt { order_id: order.order_id.clone() });
+                    self.open_receipt(order.order_id.clone());
                 }
             }
             (CheckoutStep::Placed, Action::Open) => {
@@ -222,14 +229,22 @@ impl App {
         self.requote();
     }
 
-    /// The card was turned down: back on the payment step, saying why.
+    /// The card was turned down: back on the payment step, saying why. A
+    /// typed card's form opens again at once with its name and expiry (never
+    /// its number), the focus on the number and the reason in the form.
     pub(super) fn payment_failed(&mut self, why: String) {
+        let typed = matches!(self.checkout.payment, Some(PaymentChoice::NewCard { .. }));
         self.checkout.payment = None;
-        // A declined card's form comes back with its name and expiry, never its number.
         self.checkout.forget_card_secrets();
         self.checkout.step = CheckoutStep::Payment;
+        self.checkout.cursor = ListCursor::default();
         self.checkout.error = Some(why.clone());
-        self.error(why);
+        if typed {
+            self.open_card_form();
+            self.fields_form_error(None, why);
+        } else {
+            self.error(why);
+        }
     }
 
     /// The code no longer applies (used up meanwhile, expired): dropped.

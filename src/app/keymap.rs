@@ -37,6 +37,11 @@ pub enum Context {
     Review,
     /// Checkout: the order went through.
     Placed,
+    /// An order's receipt is open.
+    Receipt,
+    /// The receipt, in a session that may write files (a local one, never
+    /// over SSH: the file would be on the server).
+    ReceiptFile,
     /// Changes wait for another copy of Shopfront to release the folder.
     Waiting,
     /// Always, even in text fields.
@@ -189,16 +194,31 @@ pub const BINDINGS: &[Binding] = &[
     bind(C::Review, K::Char('y'), NONE, Action::Confirm, "place and pay", true),
     bind(C::Review, K::Enter, NONE, Action::Open, "place and pay", false),
     bind(C::Review, K::Esc, NONE, Action::Back, "back", true),
-    bind(C::Placed, K::Char('r'), NONE, Action::WriteReceipt, "receipt", true),
+    bind(C::Placed, K::Char('r'), NONE, Action::OpenReceipt, "receipt", true),
     bind(C::Placed, K::Enter, NONE, Action::Open, "to my orders", true),
     bind(C::Placed, K::Esc, NONE, Action::Back, "back to cart", true),
     // Orders
     bind(C::Orders, K::Enter, NONE, Action::Open, "details", true),
     bind(C::Orders, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
-    bind(C::Orders, K::Char('r'), NONE, Action::WriteReceipt, "receipt", true),
+    bind(C::Orders, K::Char('r'), NONE, Action::OpenReceipt, "receipt", true),
     bind(C::OrderDetail, K::Char('x'), NONE, Action::CancelOrder, "cancel order", true),
-    bind(C::OrderDetail, K::Char('r'), NONE, Action::WriteReceipt, "receipt", true),
+    bind(C::OrderDetail, K::Char('r'), NONE, Action::OpenReceipt, "receipt", true),
     bind(C::OrderDetail, K::Esc, NONE, Action::Back, "back", true),
+    // The receipt
+    bind(C::ReceiptFile, K::Char('w'), NONE, Action::WriteReceipt, "write it to a file", true),
+    bind(C::Receipt, K::Esc, NONE, Action::Back, "close", true),
+    bind(C::Receipt, K::Down, NONE, Action::Down, "scroll down", true),
+    bind(C::Receipt, K::Char('j'), NONE, Action::Down, "scroll down", false),
+    bind(C::Receipt, K::Up, NONE, Action::Up, "scroll up", false),
+    bind(C::Receipt, K::Char('k'), NONE, Action::Up, "scroll up", false),
+    bind(C::Receipt, K::PageDown, NONE, Action::PageDown, "page down", false),
+    bind(C::Receipt, K::PageUp, NONE, Action::PageUp, "page up", false),
+    bind(C::Receipt, K::Home, NONE, Action::Home, "top", false),
+    bind(C::Receipt, K::Char('g'), NONE, Action::Home, "top", false),
+    bind(C::Receipt, K::End, NONE, Action::End, "end", false),
+    bind(C::Receipt, K::Char('G'), NONE, Action::End, "end", false),
+    bind(C::Receipt, K::Char('?'), NONE, Action::ToggleHelp, "help", true),
+    bind(C::Receipt, K::Char('q'), NONE, Action::Quit, "quit", true),
     // Admin: forms
     bind(C::Form, K::Tab, NONE, Action::NextField, "next field", true),
     bind(C::Form, K::Down, NONE, Action::NextField, "next field", false),
@@ -394,6 +414,8 @@ mod tests {
             vec![C::Cart, C::Shop],
             vec![C::Orders, C::Shop],
             vec![C::OrderDetail, C::Shop],
+            vec![C::ReceiptFile, C::Receipt],
+            vec![C::Receipt],
             vec![C::AdminProducts, C::AdminShop, C::Shop],
             vec![C::AdminOrders, C::AdminShop, C::Shop],
             vec![C::AdminOrderDetail, C::AdminShop, C::Shop],

@@ -291,6 +291,22 @@ pub fn login_box(area: Rect) -> Rect {
     Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
 }
 
+/// Where a form goes: the checkout's body under its breadcrumb (the row
+/// `Cart › Address › Payment › Review` stays in view), any other screen's
+/// whole body. The form clears all of it: nothing of the page shows beside it.
+pub fn form_area(body: Rect, under_breadcrumb: bool) -> Rect {
+    let skip = u16::from(under_breadcrumb).min(body.height);
+    Rect::new(body.x, body.y + skip, body.width, body.height - skip)
+}
+
+/// A form's box of at most `width`×`height` in `area` (a form area):
+/// centered, a column left free at each side, as tall as `area` if need be.
+pub fn form_box(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width.saturating_sub(2)).max(1).min(area.width);
+    let height = height.min(area.height);
+    Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
+}
+
 /// A dialog box of at most `width`×`height`, centered in `area`.
 pub fn dialog(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width.saturating_sub(2)).max(1).min(area.width);

@@ -17,6 +17,7 @@ mod lists;
 mod login;
 pub mod order_page;
 pub mod ranking;
+mod receipt;
 pub mod refusal;
 pub mod requests;
 mod shop;
@@ -36,7 +37,7 @@ use keymap::Context;
 pub use views::{
     AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, Dialog, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
     FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind, MessageTone, NEW_PRODUCT_FIELDS,
-    OrdersView, ProductForm, ProductView, Stats, StockForm,
+    OrdersView, ProductForm, ProductView, ReceiptView, Stats, StockForm,
 };
 
 use crate::domain::product::parse_stock_change;
@@ -127,6 +128,8 @@ pub struct App {
     pub checkout: CheckoutView,
     pub orders: OrdersView,
     pub dialog: Option<Dialog>,
+    /// An order's receipt open over the screen.
+    pub receipt: Option<ReceiptView>,
     pub help_open: bool,
     /// First row of the help shown (it scrolls when taller than the screen).
     pub help_scroll: u16,
@@ -169,6 +172,9 @@ pub struct App {
     key_linked: bool,
     /// The client's network address (SSH sessions).
     origin: Option<String>,
+    /// The session runs over SSH (`shopfront serve`): files it would write
+    /// (a receipt) would land on the server, so it writes none.
+    over_ssh: bool,
     /// When the message was set, and how long messages stay.
     message_at: Instant,
     message_lifetime: Duration,
@@ -207,6 +213,7 @@ impl App {
             ssh_key: None,
             key_linked: false,
             origin: None,
+            over_ssh: false,
             message_lifetime: MESSAGE_LIFETIME,
             clock: crate::domain::Timestamp::now_local,
             session: None,
@@ -221,6 +228,7 @@ impl App {
             cart: ListCursor::default(),
             orders: OrdersView::default(),
             dialog: None,
+            receipt: None,
             help_open: false,
             help_scroll: 0,
             message: None,
@@ -417,6 +425,10 @@ impl App {
 
     /// The screen's own contexts (what the help overlay lists).
     pub fn help_contexts(&self) -> Vec<Context> {
+        if self.receipt.is_some() {
+            // Over SSH a file would be written on the server: no such key.
+            return if self.over_ssh { vec![Context::Receipt] } else { vec![Context::ReceiptFile, Context::Receipt] };
+        }
         if self.form.is_some() {
             return vec![Context::Form];
         }
@@ -472,6 +484,9 @@ impl App {
             let fits = layout::dialog(self.viewport, 60, lines + 2).height >= lines + 2;
             return !(matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown) && fits);
         }
+        if let Some(moves) = self.receipt_moves(action) {
+            return moves;
+        }
         match (self.screen, action) {
             (Screen::Cart, Action::PlaceOrder | Action::Increase | Action::Decrease | Action::RemoveLine) => {
                 !self.my_cart.is_empty()
@@ -490,7 +505,8 @@ impl App {
             (Screen::AdminOrders | Screen::AdminOrderDetail, Action::AdvanceOrder) => {
                 selected_order().is_some_and(|o| o.status.next().is_some())
             }
-            (Screen::Orders | Screen::OrderDetail, Action::WriteReceipt | Action::Open) => selected_order().is_some(),
+            (_, Action::WriteReceipt) => self.receipt.is_some() && !self.over_ssh,
+            (Screen::Orders | Screen::OrderDetail, Action::OpenReceipt | Action::Open) => selected_order().is_some(),
             (Screen::Product, Action::AddToCart | Action::Decrease) => {
                 self.product(&self.product.product_id).is_some_and(|p| self.my_cart.addable(p).is_ok())
             }
@@ -603,6 +619,8 @@ impl App {
             // The help clamps what it can show; here only keep it in range.
             let most = i32::try_from(keymap::help_rows(&self.help_contexts()).len()).unwrap_or(i32::MAX);
             self.help_scroll = u16::try_from((i32::from(self.help_scroll) + step).clamp(0, most)).unwrap_or(0);
+        } else if self.receipt.is_some() {
+            self.update_receipt(action);
         } else {
             self.update_shop(action);
         }
@@ -698,6 +716,7 @@ impl App {
 
     pub(super) fn log_out(&mut self) {
         self.key_linked = false;
+        self.receipt = None;
         // Changes still waiting were the account's: never made after it left.
         self.worker.cancel_all();
         self.session = None;

@@ -353,7 +353,9 @@ impl App {
                 self.info(said)
             }
             (Request::WriteReceipt { .. }, Ok(Outcome::Receipt(path))) => {
-                self.info(format!("Receipt written to {}", path.display()));
+                // Only ever a local session's own folder (never asked for over SSH).
+                let path = path.display().to_string();
+                self.info(format!("Receipt written to {}", crate::domain::text::printable(&path)));
             }
             (Request::SetProductActive { .. }, Ok(Outcome::Product(done))) if done.active => {
                 self.info(format!("{} {} is on sale again", done.product_id, done.name));

@@ -151,7 +151,7 @@ impl App {
             _ => self.orders.ids.get(self.orders.cursor.selected).cloned(),
         };
         let Some(order_id) = selected else {
-            if matches!(action, Action::Open | Action::CancelOrder | Action::WriteReceipt) {
+            if matches!(action, Action::Open | Action::CancelOrder | Action::OpenReceipt) {
                 self.error(Refusal::NoOrders.to_string());
             }
             return;
@@ -175,7 +175,7 @@ impl App {
                 )),
                 None => self.error(format!("Order {order_id} does not exist")),
             },
-            Action::WriteReceipt => self.request(Request::WriteReceipt { order_id }),
+            Action::OpenReceipt => self.open_receipt(order_id),
             _ => {}
         }
     }

@@ -166,6 +166,15 @@ pub struct ProductView {
     pub qty: u32,
 }
 
+/// An order's receipt on screen (`r` on the placed page or an order): the
+/// text `domain::render_receipt` makes, scrolled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReceiptView {
+    pub order_id: String,
+    /// The first line shown.
+    pub scroll: u16,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct OrdersView {
     /// The shopper's order ids, newest first.

@@ -99,6 +99,8 @@ fn run(setup: SessionSetup) {
         Ok(mut terminal) => {
             let screen = size.get();
             let mut app = App::new(shop, Rect::new(0, 0, screen.width, screen.height));
+            // Nothing is written on the server for a shopper (a receipt is shown instead).
+            app.set_over_ssh();
             app.set_origin(peer.rsplit_once(':').map_or(peer.as_str(), |(ip, _)| ip).to_string());
             if let Some(fingerprint) = key {
                 app.use_ssh_key(fingerprint);

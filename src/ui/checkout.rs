@@ -176,7 +176,7 @@ fn draw_placed(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(vec![Span::styled("Paid with ", theme.dim()), Span::raw(payment.label())]));
     }
     lines.push(Line::from(""));
-    let receipt = keymap::hint(keymap::Context::Placed, &[Action::WriteReceipt], "writes a receipt");
+    let receipt = keymap::hint(keymap::Context::Placed, &[Action::OpenReceipt], "shows the receipt");
     let orders = keymap::hint(keymap::Context::Placed, &[Action::Open], "shows your orders");
     lines.push(Line::from(Span::styled(format!("{receipt} · {orders}"), theme.dim())));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

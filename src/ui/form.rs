@@ -69,21 +69,27 @@ fn view<'a>(app: &App, form: &'a Form) -> FormView<'a> {
     }
 }
 
+/// Draws `form` in `area` (`layout::form_area`), clearing all of it first.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form, theme: &Theme) {
-    let FormView { title, fields, masked, toggle, focus, error, note } = view(app, form);
+    let FormView { title, fields, masked, toggle, focus, error, mut note } = view(app, form);
+    super::clear_popup(frame, area);
     let rows = fields.len() as u16 + u16::from(toggle.is_some());
     // The error is shown whole, on as many lines as it needs.
-    let inner_width = usize::from(layout::dialog(area, 72, 1).width.saturating_sub(2));
+    let inner_width = usize::from(layout::form_box(area, 72, 1).width.saturating_sub(2));
     let error_lines = error.map_or(Vec::new(), |e| text::wrap(&format!("✗ {e}"), inner_width));
     let extra_error_rows = (error_lines.len() as u16).saturating_sub(1);
     // Roomy: a blank line after the note and each field. Short screens get
-    // one line each, so the error line always shows.
+    // one line each, so the error line always shows; shorter still, the
+    // note gives way to the fields.
     let roomy_height = rows * 2 + 6 + extra_error_rows;
-    let roomy = layout::dialog(area, 72, roomy_height).height >= roomy_height;
+    let roomy = area.height >= roomy_height;
     let gap = if roomy { 2 } else { 1 };
-    let height = rows * gap + 2 * gap + 2 + extra_error_rows;
-    let box_area = layout::dialog(area, 72, height);
-    super::clear_popup(frame, box_area);
+    let mut height = rows * gap + 2 * gap + 2 + extra_error_rows;
+    if height > area.height && note.is_some() {
+        note = None;
+        height -= gap;
+    }
+    let box_area = layout::form_box(area, 72, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())

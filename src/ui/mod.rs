@@ -12,6 +12,7 @@ mod help;
 mod login;
 mod orders;
 mod product;
+mod receipt;
 mod summary;
 pub mod text;
 pub mod theme;
@@ -61,7 +62,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Login => {}
     }
     if let Some(open) = &app.form {
+        let area = layout::form_area(parts.body, app.screen == Screen::Checkout);
         form::draw(frame, area, app, open, theme);
+    }
+    if app.receipt.is_some() {
+        receipt::draw(frame, app.receipt_area(), app, theme);
     }
     draw_message(frame, parts.message, app, theme);
     if let Some(stats) = parts.stats {

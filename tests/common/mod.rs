@@ -196,6 +196,10 @@ pub mod keys {
             match (&app.form, app.screen, app.checkout.step) {
                 (Some(Form::Fields(form)), _, _) if form.purpose == FieldsPurpose::Address => fill_form(app, &ADDRESS),
                 (Some(Form::Fields(form)), _, _) if form.purpose == FieldsPurpose::Card => {
+                    // A kept name and expiry open the form on the number: start from the name.
+                    for _ in 0..form.focus {
+                        press(app, KeyCode::Up);
+                    }
                     let card = super::card(number);
                     fill_form(app, &[&card.name, &card.number, &card.expiry, &card.cvc]);
                 }
