@@ -9,6 +9,13 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use shopfront::app::{Action, App, Dialog, LoginMode, MessageKind, Screen};
 use shopfront::domain::{Money, OrderStatus};
 
+/// Every cell of the screen `app` draws at `width`×`height`, row after row.
+fn screen_text(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| shopfront::ui::draw(frame, app, &shopfront::ui::Theme::PLAIN)).unwrap();
+    terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect()
+}
+
 fn message(app: &App) -> String {
     app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default()
 }
@@ -111,9 +118,7 @@ fn a_throttled_login_says_how_long_it_waits() {
     attempt(&mut app, "nope!!", false);
     let notice = app.login_wait_notice().unwrap_or_default();
     assert!(notice.starts_with("Too many failed logins — checking your password in"), "{notice}");
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
-    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    let screen = screen_text(&app, 80, 24);
     assert!(screen.contains("Too many failed logins"), "{screen}");
     app.settle();
     assert!(app.login_wait_notice().is_none(), "gone with the answer");
@@ -658,9 +663,7 @@ fn logging_out_of_a_key_session_offers_three_answers() {
     log_in_by_key(&mut app);
     press(&mut app, KeyCode::Char('L'));
     assert_eq!(app.dialog, Some(Dialog::ConfirmForgetKey));
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
-    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    let screen = screen_text(&app, 80, 24);
     assert!(screen.contains("y / Enter forget the key and log out"), "{screen}");
     assert!(screen.contains("n keep it and log out"), "{screen}");
     assert!(screen.contains("Esc stay logged in"), "{screen}");
@@ -697,9 +700,7 @@ fn an_archived_product_in_the_cart_is_not_counted_and_stops_checkout_at_once() {
     assert_eq!(app.screen, Screen::Cart);
     let quote = app.quote().expect("a quote").clone();
     assert_eq!(quote.subtotal, Money::from_cents(999), "the archived mouse is not counted");
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
-    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    let screen = screen_text(&app, 100, 30);
     assert!(screen.contains("Wireless Mouse (no longer sold — not counted)"), "{screen}");
     press(&mut app, KeyCode::Char('p'));
     assert_eq!(app.screen, Screen::Cart, "no address form");
@@ -973,8 +974,6 @@ fn the_receipt_on_screen_escapes_what_the_data_holds() {
     let lines = app.receipt_lines().expect("open");
     assert!(lines.iter().any(|l| l.contains("Lamp\\u{1b}[2J\\u{7}")), "{lines:#?}");
     assert!(lines.iter().all(|l| !l.chars().any(char::is_control)), "{lines:#?}");
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|frame| shopfront::ui::draw(frame, &app, &shopfront::ui::Theme::PLAIN)).unwrap();
-    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    let screen = screen_text(&app, 80, 24);
     assert!(screen.contains("Receipt for order O0001") && !screen.chars().any(char::is_control), "{screen}");
 }

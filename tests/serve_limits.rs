@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::ssh_shopper::{ServeProcess, Shopper};
+use common::ssh_shopper::{ServeProcess, Shopper, rss_kib};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
@@ -55,17 +55,6 @@ fn a_session_answers_after_300_single_key_writes_and_200_window_changes() {
 #[allow(dead_code)]
 async fn shows(shopper: &mut Shopper, text: &str, seconds: u64) -> Result<usize, String> {
     shopper.wait_for_any(&[text], Duration::from_secs(seconds)).await
-}
-
-/// The server's resident memory in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 /// A client may claim a 1000×1000 terminal: the shop is drawn at a bounded

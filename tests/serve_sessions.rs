@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::ssh_shopper::{ServeProcess, Shopper};
-
-/// The server's resident memory in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
+use common::ssh_shopper::{ServeProcess, Shopper, rss_kib};
 
 #[test]
 fn twenty_shoppers_at_once_buy_exactly_the_stock_while_others_stall() {

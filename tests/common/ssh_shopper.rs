@@ -189,6 +189,17 @@ impl Shopper {
     }
 }
 
+/// A process's resident memory in KiB (0 if it cannot be read).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// `bytes` cut into keys: an escape sequence (`ESC [ … final`, `ESC O x`)
 /// is one key, any other character (UTF-8) is one key.
 pub fn keys(bytes: &[u8]) -> Vec<&[u8]> {
