@@ -410,6 +410,12 @@ fn orders_detail_cancel_and_receipt() {
     // Money, not stock: the shopper was told "its items go back in stock".
     assert_eq!(message(&app), "Order O0001: Cancelled — $14.99 refunded to Visa •••• 4242");
     assert_eq!(app.order("O0001").unwrap().status, OrderStatus::Cancelled);
+    // The order's history says where the money went.
+    for _ in 0..40 {
+        press(&mut app, KeyCode::Down);
+    }
+    let screen = screen_text(&app, 100, 30);
+    assert!(screen.contains("cancelled  by alice — $14.99 refunded to Visa •••• 4242"), "{screen}");
     let hints: Vec<&str> = app.footer_hints().iter().map(|(_, hint)| *hint).collect();
     assert!(!hints.contains(&"cancel order"), "no hint for what cannot happen: {hints:?}");
     assert!(hints.contains(&"receipt"), "{hints:?}");
