@@ -60,58 +60,15 @@ impl DirLock {
     /// writer waits for it and it waits for a writer), on `.lock` opened
     /// read-only; no lock at all if there is no `.lock` (then nobody writes).
     pub fn shared(&self, wait: LockWait) -> io::Result<Option<SharedGuard>> {
-        let started = Instant::now();
-        let mut told = false;
-        loop {
-            let opened =
-                OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(&self.path);
-            let file = match opened {
-                Ok(file) => file,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Some(SharedGuard { file: None })),
-                Err(e) => return Err(e),
-            };
-            match file.try_lock_shared() {
-                Ok(()) if still_at_path(&file, &self.path)? => return Ok(Some(SharedGuard { file: Some(file) })),
-                Ok(()) => continue,
-                Err(TryLockError::Error(e)) => return Err(e),
-                Err(TryLockError::WouldBlock) => match wait {
-                    LockWait::Impatient => return Ok(None),
-                    LockWait::Patient { notice } => {
-                        if !told && started.elapsed() >= NOTICE_AFTER {
-                            told = true;
-                            notice(self.path.parent().unwrap_or(Path::new(".")));
-                        }
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                },
-            }
-        }
+        let locked = lock_at(&self.path, wait, Kind::Shared, |e| e.kind() == io::ErrorKind::NotFound)?;
+        Ok(locked.map(|file| SharedGuard { file }))
     }
 
     /// Takes the folder exclusively; `Ok(None)` if `wait` is impatient and
     /// another copy holds it.
     pub fn exclusive(&self, wait: LockWait) -> io::Result<Option<LockGuard>> {
-        let started = Instant::now();
-        let mut told = false;
-        loop {
-            let file = open_lock_file(&self.path)?;
-            match file.try_lock() {
-                Ok(()) if still_at_path(&file, &self.path)? => return Ok(Some(LockGuard { file })),
-                // Locked a file that is no longer `.lock`: drop it, open the new one.
-                Ok(()) => continue,
-                Err(TryLockError::Error(e)) => return Err(e),
-                Err(TryLockError::WouldBlock) => match wait {
-                    LockWait::Impatient => return Ok(None),
-                    LockWait::Patient { notice } => {
-                        if !told && started.elapsed() >= NOTICE_AFTER {
-                            told = true;
-                            notice(self.path.parent().unwrap_or(Path::new(".")));
-                        }
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                },
-            }
-        }
+        let locked = lock_at(&self.path, wait, Kind::Exclusive, |_| false)?;
+        Ok(locked.flatten().map(|file| LockGuard { file }))
     }
 }
 
@@ -119,26 +76,58 @@ impl DirLock {
 /// and can be opened for reading, so reading never creates or changes a file
 /// and works on a folder the user cannot write to. `None`: no lock to take.
 pub fn shared_if_present(dir: &Path, notice: fn(&Path)) -> io::Result<Option<File>> {
-    let path = dir.join(LOCK_FILE);
+    let no_lock = |e: &io::Error| matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied);
+    let locked = lock_at(&dir.join(LOCK_FILE), LockWait::Patient { notice }, Kind::Shared, no_lock)?;
+    Ok(locked.flatten())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Shared,
+    Exclusive,
+}
+
+/// Locks the file at `path` (opened afresh each try, and checked to still be
+/// the file at the path once locked), waiting as `wait` says.
+/// `Ok(None)`: impatient and busy. `Ok(Some(None))`: opening failed in a way
+/// `no_lock` says means there is nothing to lock.
+fn lock_at(
+    path: &Path,
+    wait: LockWait,
+    kind: Kind,
+    no_lock: impl Fn(&io::Error) -> bool,
+) -> io::Result<Option<Option<File>>> {
     let started = Instant::now();
     let mut told = false;
     loop {
-        let file = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(&path) {
+        let opened = match kind {
+            Kind::Exclusive => open_lock_file(path),
+            Kind::Shared => OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(path),
+        };
+        let file = match opened {
             Ok(file) => file,
-            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied) => return Ok(None),
+            Err(e) if no_lock(&e) => return Ok(Some(None)),
             Err(e) => return Err(e),
         };
-        match file.try_lock_shared() {
-            Ok(()) if still_at_path(&file, &path)? => return Ok(Some(file)),
+        let tried = match kind {
+            Kind::Exclusive => file.try_lock(),
+            Kind::Shared => file.try_lock_shared(),
+        };
+        match tried {
+            Ok(()) if still_at_path(&file, path)? => return Ok(Some(Some(file))),
+            // Locked a file that is no longer `.lock`: drop it, open the new one.
             Ok(()) => continue,
             Err(TryLockError::Error(e)) => return Err(e),
-            Err(TryLockError::WouldBlock) => {
-                if !told && started.elapsed() >= NOTICE_AFTER {
-                    told = true;
-                    notice(dir);
+            Err(TryLockError::WouldBlock) => match wait {
+                LockWait::Impatient => return Ok(None),
+                LockWait::Patient { notice } => {
+                    if !told && started.elapsed() >= NOTICE_AFTER {
+                        told = true;
+                        notice(path.parent().unwrap_or(Path::new(".")));
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
                 }
-                std::thread::sleep(Duration::from_millis(2));
-            }
+            },
         }
     }
 }
