@@ -40,6 +40,30 @@ impl Server {
     }
 }
 
+/// From the login form: a new account `name`, its key linked, one USB-C
+/// Cable bought with the test card (order O0001).
+fn sign_up_and_buy_a_cable(t: &Tmux, name: &str, password: &str) {
+    t.wait_for("Log in");
+    t.keys(&["C-n"]);
+    t.wait_for("Create account");
+    t.type_text(name);
+    t.keys(&["Tab"]);
+    t.type_text(password);
+    t.keys(&["Tab"]);
+    t.type_text(password);
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Your SSH key now logs you in as {name}"));
+    t.keys(&["/"]);
+    t.type_text("usb cab");
+    t.wait_for("Products — 2 of 44");
+    t.keys(&["Enter", "a"]);
+    t.wait_for("Added 1 × USB-C Cable");
+    t.keys(&["c"]);
+    t.to_review("4242 4242 4242 4242");
+    t.keys(&["y"]);
+    t.wait_for("Order O0001 placed and paid — $14.99");
+}
+
 fn new_key(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     let made = Command::new("ssh-keygen")
@@ -60,25 +84,7 @@ fn a_shopper_over_ssh_is_known_by_their_key() {
     let socket = format!("shopfront-ssh-{}", std::process::id());
     {
         let t = server.connect(&format!("{socket}-a"), &key);
-        t.wait_for("Log in");
-        t.keys(&["C-n"]);
-        t.wait_for("Create account");
-        t.type_text("ssh-sam");
-        t.keys(&["Tab"]);
-        t.type_text("sam-pass-1");
-        t.keys(&["Tab"]);
-        t.type_text("sam-pass-1");
-        t.keys(&["Enter"]);
-        t.wait_for("Your SSH key now logs you in as ssh-sam");
-        t.keys(&["/"]);
-        t.type_text("usb cab");
-        t.wait_for("Products — 2 of 44");
-        t.keys(&["Enter", "a"]);
-        t.wait_for("Added 1 × USB-C Cable");
-        t.keys(&["c"]);
-        t.to_review("4242 4242 4242 4242");
-        t.keys(&["y"]);
-        t.wait_for("Order O0001 placed and paid — $14.99");
+        sign_up_and_buy_a_cable(&t, "ssh-sam", "sam-pass-1");
         // The layout follows the client's window.
         t.run(&["resize-window", "-t", "shop", "-x", "100", "-y", "30"]);
         t.wait_until("the wider layout", |s| s.lines().next().is_some_and(|l| l.chars().count() >= 95));
@@ -257,25 +263,7 @@ fn a_receipt_over_ssh_is_shown_never_written_on_the_server() {
     let key = new_key(dir.path(), "id_receipt");
     let socket = format!("shopfront-ssh-receipt-{}", std::process::id());
     let t = server.connect(&socket, &key);
-    t.wait_for("Log in");
-    t.keys(&["C-n"]);
-    t.wait_for("Create account");
-    t.type_text("rita");
-    t.keys(&["Tab"]);
-    t.type_text("rita-pass-1");
-    t.keys(&["Tab"]);
-    t.type_text("rita-pass-1");
-    t.keys(&["Enter"]);
-    t.wait_for("Your SSH key now logs you in as rita");
-    t.keys(&["/"]);
-    t.type_text("usb cab");
-    t.wait_for("Products — 2 of 44");
-    t.keys(&["Enter", "a"]);
-    t.wait_for("Added 1 × USB-C Cable");
-    t.keys(&["c"]);
-    t.to_review("4242 4242 4242 4242");
-    t.keys(&["y"]);
-    t.wait_for("Order O0001 placed and paid — $14.99");
+    sign_up_and_buy_a_cable(&t, "rita", "rita-pass-1");
     let server_path = data.display().to_string();
     let mut screens = Vec::new();
     // From the placed page.

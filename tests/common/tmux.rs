@@ -44,8 +44,14 @@ impl Tmux {
         }
     }
 
+    /// Types `text` one key per write, as a person does (a whole string in
+    /// one write would hide what happens per message).
     pub fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "shop", "-l", text]);
+        for c in text.chars() {
+            // A lone `;` ends a tmux command; escaped it is the key.
+            let key = if c == ';' { "\\;".to_string() } else { c.to_string() };
+            self.run(&["send-keys", "-t", "shop", "-l", &key]);
+        }
     }
 
     /// Types `values` into the open form's fields, Tab between them, and saves.
