@@ -89,13 +89,14 @@ pub fn lines(order: &Order, reader: Reader, width: usize, name_of: &dyn Fn(&str)
     }
     for event in &order.events {
         let by = actor(order, &event.by, reader);
-        let mut line = format!("  {}  {:<10} by {by}", event.at, event.status.as_str());
-        // A cancellation that gave money back says how much and where.
+        page.push(PageLine::plain(format!("  {}  {:<10} by {by}", event.at, event.status.as_str())));
+        // A cancellation that gave money back says how much and where, on a
+        // line of its own under the status (it fits at 60 columns).
         if let Some(amount) = event.refunded {
             let card = order.payment.as_deref().map(|p| format!(" to {}", p.label())).unwrap_or_default();
-            line.push_str(&format!(" — {amount} refunded{card}"));
+            let indent = " ".repeat(4 + event.at.to_string().chars().count());
+            page.push(PageLine::plain(format!("{indent}{amount} refunded{card}")));
         }
-        page.push(PageLine::plain(line));
     }
     page.into_iter().flat_map(|line| fit(line, width)).collect()
 }
