@@ -11,26 +11,21 @@ use nucleo_matcher::{Config, Matcher};
 
 use super::ranking::{self, Matched};
 use crate::domain::Product;
-use crate::shop::catalog::{Answer, Scope, SearchFields, SearchText};
+use crate::shop::catalog::{Answer, Found, Scope, SearchFields, SearchText};
 
-/// A product that matched, with its score (higher is better).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hit {
-    pub position: u32,
-    pub score: u32,
-}
+pub use crate::shop::catalog::Hit;
 
 /// What a catalog view lists: everything (the empty query) as the shared
 /// list of positions every session holds, or this session's matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hits {
     All(Arc<[u32]>),
-    Matched(Vec<Hit>),
+    Matched(Arc<[Hit]>),
 }
 
 impl Default for Hits {
     fn default() -> Hits {
-        Hits::Matched(Vec::new())
+        Hits::Matched(Arc::from([]))
     }
 }
 
@@ -68,8 +63,8 @@ pub struct CatalogFilter {
     scope: Option<Scope>,
     matcher: Matcher,
     last_query: String,
-    /// Entries matching `last_query`, in entry order.
-    last_matches: Vec<u32>,
+    /// What `last_query` found (nothing when it was empty).
+    last_found: Option<Answer>,
 }
 
 impl std::fmt::Debug for CatalogFilter {
@@ -94,7 +89,7 @@ impl CatalogFilter {
             entries: positions,
             matcher: Matcher::new(Config::DEFAULT),
             last_query: String::new(),
-            last_matches: Vec::new(),
+            last_found: None,
         }
     }
 
@@ -108,44 +103,65 @@ impl CatalogFilter {
 
     /// The products matching `query`, best first; ties keep catalog order.
     /// An empty query lists everything in catalog order.
-    pub fn search(&mut self, query: &str) -> Vec<Hit> {
+    pub fn search(&mut self, query: &str) -> Arc<[Hit]> {
         let query = query.trim_start();
         if query.trim().is_empty() {
             self.last_query.clear();
-            self.last_matches.clear();
+            self.last_found = None;
             return self.entries.iter().map(|&position| Hit { position, score: 0 }).collect();
         }
-        let remembered = self.scope.and_then(|scope| self.text.answer(scope, query));
-        let scored = match remembered {
-            Some(answer) => answer,
-            None => self.scored(query),
+        let found = match self.scope {
+            // Costly searches are shared: found once for every session.
+            Some(scope) if self.candidates(query) >= SHARE_FROM => {
+                let text = Arc::clone(&self.text);
+                text.answer_or_find(scope, query, || self.find(query))
+            }
+            Some(scope) => self.text.answer(scope, query).unwrap_or_else(|| self.find(query)),
+            None => self.find(query),
         };
         self.last_query = query.to_string();
-        self.last_matches = scored.iter().map(|&(i, _)| i).collect();
-        best_first(&scored).map(|(i, score)| Hit { position: self.entries[i as usize], score }).collect()
+        let hits = Arc::clone(&found.hits);
+        self.last_found = Some(found);
+        hits
     }
 
-    /// The `(entry, rank)` of each entry matching `query`, in entry order;
-    /// remembered for every session when it took a long search.
-    fn scored(&mut self, query: &str) -> Answer {
+    /// The last answer, when `query` extends the last query: then only
+    /// its matches need checking.
+    fn narrowed_from(&self, query: &str) -> Option<Answer> {
         let narrowing = !self.last_query.is_empty()
             && query.starts_with(self.last_query.as_str())
             && !has_operators(query)
             && !has_operators(&self.last_query);
+        self.last_found.clone().filter(|_| narrowing)
+    }
+
+    /// How many entries `query` must be checked against.
+    fn candidates(&self, query: &str) -> usize {
+        self.narrowed_from(query).map_or(self.entries.len(), |last| last.matched.len())
+    }
+
+    /// What `query` finds among its candidates.
+    fn find(&mut self, query: &str) -> Answer {
         let pattern = ranking::parse(query);
+        let last = self.narrowed_from(query);
         let all: Vec<u32>;
-        let candidates: &[u32] = if narrowing {
-            &self.last_matches
-        } else {
-            all = (0..self.entries.len() as u32).collect();
-            &all
+        let candidates: &[u32] = match &last {
+            Some(last) => &last.matched,
+            None => {
+                all = (0..self.entries.len() as u32).collect();
+                &all
+            }
         };
         let (entries, text) = (&self.entries, &self.text);
         let score = |chunk: &[u32], matcher: &mut Matcher| {
             let mut buf = Vec::new();
             let mut scored = Vec::new();
             for &i in chunk {
-                if let Some(score) = ranking::score(&pattern, &text.fields(entries[i as usize]), matcher, &mut buf) {
+                let position = entries[i as usize];
+                if !ranking::may_match(&pattern, text.letters(position)) {
+                    continue;
+                }
+                if let Some(score) = ranking::score(&pattern, &text.fields(position), matcher, &mut buf) {
                     scored.push((i, score));
                 }
             }
@@ -164,17 +180,16 @@ impl CatalogFilter {
                 all
             })
         };
-        let answer: Answer = scored.into();
-        if let Some(scope) = self.scope.filter(|_| candidates.len() >= REMEMBER_FROM) {
-            self.text.remember(scope, query, Arc::clone(&answer));
-        }
-        answer
+        Arc::new(Found {
+            matched: scored.iter().map(|&(i, _)| i).collect(),
+            hits: best_first(&scored).map(|(i, score)| Hit { position: entries[i as usize], score }).collect(),
+        })
     }
 }
 
-/// From this many candidates on, a search's answer is remembered for
-/// other sessions (below, searching again costs about as much).
-const REMEMBER_FROM: usize = 2_000;
+/// From this many candidates on, a search's answer is shared with other
+/// sessions (below, searching again costs about as much).
+const SHARE_FROM: usize = 2_000;
 
 /// Below this many candidates, one thread is quicker than two.
 const PARALLEL_FROM: usize = 20_000;
@@ -337,7 +352,7 @@ mod tests {
             products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
         for query in ["usb cab", "periph", "", "zzz", "cable"] {
             let ranked = rank_once(query, items.len(), |i| items[i]);
-            assert_eq!(ranked, filter_of(&products).search(query), "{query}");
+            assert_eq!(ranked, *filter_of(&products).search(query), "{query}");
         }
     }
 
@@ -358,7 +373,7 @@ mod tests {
         let hits = filter.search("cab 3");
         let items: Vec<(&str, &str, &str)> =
             products.iter().map(|p| (p.name.as_str(), p.product_id.as_str(), p.category_or_blank())).collect();
-        assert_eq!(hits, rank_once("cab 3", items.len(), |i| items[i]));
+        assert_eq!(*hits, rank_once("cab 3", items.len(), |i| items[i]));
         assert!(
             hits.windows(2)
                 .all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].position < w[1].position))
@@ -380,11 +395,11 @@ mod tests {
         let mut second = CatalogFilter::new(Arc::clone(text), Arc::clone(&text.every));
         for query in ["c", "ca", "cab 3", "c"] {
             let expected = rank_once(query, items.len(), |i| items[i]);
-            assert_eq!(first.search(query), expected, "{query}");
+            assert_eq!(*first.search(query), expected, "{query}");
             assert!(text.answer(Scope::Every, query).is_some(), "{query} was costly: remembered");
-            assert_eq!(second.search(query), expected, "{query}, remembered");
+            assert_eq!(*second.search(query), expected, "{query}, remembered");
         }
-        assert_eq!(second.search("cab 31"), rank_once("cab 31", items.len(), |i| items[i]));
+        assert_eq!(*second.search("cab 31"), rank_once("cab 31", items.len(), |i| items[i]));
         // Another list of positions is not the text's: nothing shared.
         let some: Arc<[u32]> = (0..20_000).collect();
         assert_eq!(CatalogFilter::new(Arc::clone(text), some).search("c").len(), 20_000);

@@ -3,6 +3,7 @@
 //! takes the newest query (skipping ones typed meanwhile) and sends back
 //! results tagged with the query's generation; the app drops stale ones.
 
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use super::filter::{CatalogFilter, Hit};
 
 pub struct FilterResult {
     pub generation: u64,
-    pub hits: Vec<Hit>,
+    pub hits: Arc<[Hit]>,
     pub took: Duration,
 }
 

@@ -18,11 +18,10 @@ impl App {
         }
     }
 
-    /// Rows of the current screen's list that fit on screen.
     /// Rows of the current screen's list (or detail page) that fit on screen.
     pub fn list_rows(&self) -> usize {
         let body = self.frame_layout().body;
-        usize::from(self.rows_area().map_or(body.height.saturating_sub(2), |r| r.height)).max(1)
+        usize::from(self.rows_area_in(body).map_or(body.height.saturating_sub(2), |r| r.height)).max(1)
     }
 
     pub(super) fn page_rows(&self) -> usize {
@@ -108,7 +107,10 @@ impl App {
 
     /// The list rows area of the current screen, for paging and mouse hits.
     pub(super) fn rows_area(&self) -> Option<Rect> {
-        let body = self.frame_layout().body;
+        self.rows_area_in(self.frame_layout().body)
+    }
+
+    fn rows_area_in(&self, body: Rect) -> Option<Rect> {
         match self.screen {
             Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
             Screen::AdminOrders => Some(layout::filtered_list(body, false).rows),

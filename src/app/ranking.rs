@@ -95,6 +95,16 @@ fn try_field(
     atom.score(field.haystack(fields, buf), matcher)
 }
 
+/// Whether a product whose fields hold `letters` (see
+/// `shop::catalog::letters`) can match at all: each word must find all its
+/// letters in one of its fields. Checked before the product's text is read,
+/// it rules out most products at the cost of three loads.
+pub fn may_match(query: &Query, letters: [u32; 3]) -> bool {
+    query.pattern.atoms.iter().zip(&query.needed).all(|(atom, &needed)| {
+        atom.negative || fields_for(atom).iter().any(|field| letters[field.index()] & needed == needed)
+    })
+}
+
 /// Match quality is capped below one tier, so a better field always wins.
 const QUALITY_CAP: u32 = 4096;
 

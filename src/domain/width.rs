@@ -7,6 +7,11 @@ use unicode_width::UnicodeWidthStr;
 
 /// Terminal columns `text` takes (`👍🏽` is two columns, not four).
 pub fn width(text: &str) -> usize {
+    // Printable ASCII is one column a character: most text, and the
+    // layout measures labels on every frame.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return text.len();
+    }
     text.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
@@ -88,6 +93,19 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_shortcut_counts_as_graphemes_do() {
+        let by_graphemes = |text: &str| text.graphemes(true).map(UnicodeWidthStr::width).sum::<usize>();
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        for text in [every_ascii.as_str(), "Desk Lamp 60W", " 1 Catalog ", "a\r\nb", "\tx", "e\u{301}", ""] {
+            assert_eq!(width(text), by_graphemes(text), "{text:?}");
+        }
+        for b in 0u8..128 {
+            let text = char::from(b).to_string();
+            assert_eq!(width(&text), by_graphemes(&text), "{b}");
+        }
+    }
 
     #[test]
     fn wraps_at_spaces_then_inside_words() {

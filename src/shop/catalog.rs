@@ -5,13 +5,13 @@
 //! and the filter text when no name, id, category or on-sale flag changed —
 //! so a checkout (stock only) costs a pointer copy per product.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
+use super::answers::SharedAnswers;
 use crate::domain::Product;
 
 #[derive(Default)]
@@ -49,7 +49,7 @@ pub struct SearchText {
     /// Positions of every product (what admins see), in order.
     pub every: Arc<[u32]>,
     /// The filter's recent answers on this text, for every session.
-    answers: Mutex<Answers>,
+    answers: SharedAnswers,
 }
 
 /// Which list of positions a filter searches: `on_sale` or `every`.
@@ -59,24 +59,26 @@ pub enum Scope {
     Every,
 }
 
-/// What the filter found for one query: `(index into the scope's
-/// positions, rank)` of each match, in position order.
-pub type Answer = Arc<[(u32, u32)]>;
-
-/// Room for remembered answers, in matches (8 bytes each): 16 MB.
-const ANSWERS_ROOM: usize = 2 << 20;
-
-/// The filter's answers to queries that were costly to answer, remembered
-/// so that sessions typing the same queries (the first letters of a word,
-/// above all) share one search. The least recently used go first.
-#[derive(Debug, Default)]
-struct Answers {
-    /// By scope (`on_sale`, `every`), then by query: the answer and when it was last used.
-    by_query: [HashMap<Box<str>, (Answer, u64), FxBuildHasher>; 2],
-    /// Matches held, at most `ANSWERS_ROOM`.
-    held: usize,
-    clock: u64,
+/// A product that matched a filter query: its position in the snapshot and
+/// its rank (higher is better).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub position: u32,
+    pub score: u32,
 }
+
+/// What the filter found for one query, in both the orders it is used in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// Each match's index into the searched positions, in that order: what
+    /// a longer query narrows from.
+    pub matched: Box<[u32]>,
+    /// The matches best first (ties in catalog order), as shown. Shared as
+    /// it is, so a remembered answer costs a session no sorting or copying.
+    pub hits: Arc<[Hit]>,
+}
+
+pub type Answer = Arc<Found>;
 
 /// Which letters and digits a text holds, one bit each (case ignored,
 /// digits folded onto six bits): a word can only match a field holding all
@@ -227,7 +229,7 @@ impl SearchText {
             letters: masks,
             on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
             every: (0..products.len() as u32).collect(),
-            answers: Mutex::default(),
+            answers: SharedAnswers::default(),
         }
     }
 
@@ -244,36 +246,19 @@ impl SearchText {
 
     /// A remembered answer to `query` on `scope`.
     pub fn answer(&self, scope: Scope, query: &str) -> Option<Answer> {
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        answers.clock += 1;
-        let now = answers.clock;
-        let (answer, used) = answers.by_query[scope as usize].get_mut(query)?;
-        *used = now;
-        Some(Arc::clone(answer))
+        self.answers.get(scope, query)
     }
 
-    /// Remembers the answer to `query` on `scope`, making room for it.
-    pub fn remember(&self, scope: Scope, query: &str, answer: Answer) {
-        if answer.len() > ANSWERS_ROOM / 4 {
-            return;
-        }
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        while answers.held + answer.len() > ANSWERS_ROOM {
-            let oldest = (answers.by_query.iter().enumerate())
-                .flat_map(|(scope, map)| map.iter().map(move |(query, (_, used))| (*used, scope, query)))
-                .min()
-                .map(|(_, scope, query)| (scope, query.clone()));
-            let Some((scope, query)) = oldest else { break };
-            if let Some((gone, _)) = answers.by_query[scope].remove(&query) {
-                answers.held -= gone.len();
-            }
-        }
-        answers.clock += 1;
-        let now = answers.clock;
-        answers.held += answer.len();
-        if let Some((replaced, _)) = answers.by_query[scope as usize].insert(Box::from(query), (answer, now)) {
-            answers.held -= replaced.len();
-        }
+    /// The answer to `query` on `scope`, found by `find` unless another
+    /// session found it already or is finding it now; remembered for all.
+    pub fn answer_or_find(&self, scope: Scope, query: &str, find: impl FnOnce() -> Answer) -> Answer {
+        self.answers.get_or_find(scope, query, find)
+    }
+
+    /// The `letters` of the name, id and category of the product at
+    /// `position` (everything when out of range).
+    pub fn letters(&self, position: u32) -> [u32; 3] {
+        self.letters.get(position as usize).copied().unwrap_or([u32::MAX; 3])
     }
 
     /// The fields of the product at `position` (empty when out of range).

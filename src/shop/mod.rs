@@ -9,6 +9,7 @@
 //! instead of waiting when asked to be impatient (`LockWait::Impatient`), so
 //! the caller decides how to wait; `retry_while_busy` is the usual way.
 
+mod answers;
 pub mod catalog;
 pub mod folder;
 pub mod orders;
