@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod repo;
 pub mod serve;
 pub mod shop;
 pub mod store;

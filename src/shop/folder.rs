@@ -297,7 +297,7 @@ impl Shop for FolderShop {
 
     fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError> {
         self.read(|s| {
-            crate::store::require_admin(s.data(), admin)?;
+            crate::shop::rules::require_admin(s.data(), admin)?;
             let version = s.version(FileKind::Orders);
             let mut cached = self.orders.lock().unwrap_or_else(|p| p.into_inner());
             match cached.as_ref() {
@@ -349,7 +349,7 @@ impl Shop for FolderShop {
 
     fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError> {
         self.read(|s| {
-            crate::store::require_admin(s.data(), admin)?;
+            crate::shop::rules::require_admin(s.data(), admin)?;
             Ok(s.discounts_with_uses())
         })
     }

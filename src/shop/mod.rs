@@ -13,6 +13,7 @@ mod answers;
 pub mod catalog;
 pub mod folder;
 pub mod orders;
+pub mod rules;
 pub mod throttle;
 
 use std::path::PathBuf;
@@ -181,7 +182,7 @@ pub enum ErrorKind {
 impl ShopError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ShopError::Busy => ErrorKind::Busy,
+            ShopError::Busy | ShopError::Repo(crate::repo::RepoError::Busy) => ErrorKind::Busy,
             ShopError::Load(_)
             | ShopError::Io { .. }
             | ShopError::NotAFolder { .. }

@@ -5,6 +5,7 @@ use super::journal::Change;
 use super::table::Table;
 use crate::domain::discount::Uses;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
+use crate::repo::{ReadTx, RepoError};
 
 #[derive(Clone, Debug, Default)]
 pub struct Data {
@@ -83,4 +84,71 @@ fn sort_newest_first(orders: &mut [&Order]) {
             crate::domain::order::order_number(&b.order_id).cmp(&crate::domain::order::order_number(&a.order_id))
         })
     });
+}
+
+/// The loaded folder as a read transaction: every read is in memory and
+/// cannot fail.
+impl ReadTx for Data {
+    fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
+        Ok(self.users.get(username).cloned())
+    }
+
+    fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
+        Ok(self.users.rows().iter().filter(|u| u.ssh_keys.iter().any(|k| k == fingerprint)).cloned().collect())
+    }
+
+    fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
+        Ok(self.products.get(product_id).cloned())
+    }
+
+    fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
+        self.products.rows().iter().for_each(visit);
+        Ok(())
+    }
+
+    fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
+        Ok(self.carts.get(username).cloned())
+    }
+
+    fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
+        let holding = |cart: &&Cart| cart.items.iter().any(|line| line.product_id == product_id);
+        Ok(self.carts.rows().iter().filter(holding).cloned().collect())
+    }
+
+    fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
+        Ok(crate::domain::discount::find(self.discounts.rows(), code).cloned())
+    }
+
+    fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
+        Ok(self.discounts.rows().to_vec())
+    }
+
+    fn settings(&self) -> Result<Settings, RepoError> {
+        Ok(self.settings.clone())
+    }
+
+    fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
+        Ok(self.orders.get(order_id).cloned())
+    }
+
+    fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
+        Ok(Data::orders_of(self, username).into_iter().cloned().collect())
+    }
+
+    fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
+        self.orders.rows().iter().for_each(visit);
+        Ok(())
+    }
+
+    fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
+        Ok(self.uses_of(code, username))
+    }
+
+    fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
+        Ok(self.orders.rows().iter().filter(|o| o.carries_code(code)).count())
+    }
+
+    fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
+        Ok(self.orders.rows().iter().flat_map(|o| &o.items).any(|line| line.product_id == product_id))
+    }
 }

@@ -112,6 +112,8 @@ pub enum StoreError {
     Unfinished(String),
     #[error(transparent)]
     Hash(#[from] HashError),
+    #[error(transparent)]
+    Repo(#[from] crate::repo::RepoError),
 }
 
 fn problems_summary(problems: &[Problem]) -> String {

@@ -13,12 +13,13 @@ mod history;
 pub mod journal;
 mod lock;
 pub mod read;
+pub mod repo;
 pub mod search_index;
 mod seed;
 pub mod summaries;
 mod table;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -32,21 +33,14 @@ pub use lock::{LOCK_FILE, LockWait};
 pub use seed::{DEMO_CATALOG, demo_products};
 pub use table::Table;
 
-use crate::domain::address::Address;
-use crate::domain::checkout::{CheckoutRequest, PaymentChoice, adjust_cart, plan_checkout};
-use crate::domain::discount::{self, CodeProblem};
-use crate::domain::extra::Extra;
-use crate::domain::order::OrderEvent;
-use crate::domain::order::{change_status, next_order_id};
-use crate::domain::password::{PasswordCheck, check_password, hash_password, plaintext_matches, verify_password};
-use crate::domain::payment::{CardError, CardOnFile, Charge, Expiry, charge, check_card, check_cvc};
-use crate::domain::product::{changed_stock, merge_edit, next_product_id};
-use crate::domain::text;
+use crate::domain::checkout::CheckoutRequest;
+use crate::domain::order::next_order_id;
+use crate::domain::password::{PasswordCheck, check_password, hash_password};
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
-    Cart, Discount, Money, Order, OrderStatus, Pricing, Problem, Product, ProductDetails, ProductDraft, ProductError,
-    Role, Settings, Timestamp, User, UserError, items_only,
+    Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Settings, Timestamp, User, UserError,
 };
+use crate::shop::rules;
 use lock::{DirLock, LockGuard, SharedGuard};
 
 /// Where the data folder is when nothing says otherwise.
@@ -209,19 +203,7 @@ impl Store {
             return Ok(0);
         }
         let hashes = hash_all(&plain, progress)?;
-        self.transact(|data, _| {
-            let mut changes = Vec::new();
-            for ((username, password), hash) in plain.iter().zip(hashes) {
-                // Only if the account still has the password we hashed.
-                if let Some(user) = data.users.get(username)
-                    && user.has_plaintext_password()
-                    && user.password.as_deref() == Some(password.as_str())
-                {
-                    changes.push(Change::PutUser(User { password_hash: Some(hash), password: None, ..user.clone() }));
-                }
-            }
-            Ok((changes.len(), changes))
-        })
+        self.transact(|data, _| rules::accounts::secure_plaintext(data, &plain, hashes))
     }
 
     /// Replaces the clock (tests pin time).
@@ -277,23 +259,7 @@ impl Store {
     /// (outside every lock).
     pub fn create_account(&mut self, username: &str, hash: String) -> Result<User, StoreError> {
         validate_username(username)?;
-        self.transact(|data, now| {
-            if data.users.contains(username) {
-                return Err(UserError::UsernameTaken.into());
-            }
-            let user = User {
-                username: username.to_string(),
-                password_hash: Some(hash),
-                password: None,
-                role: Role::Customer,
-                created_at: Some(now),
-                addresses: Vec::new(),
-                cards: Vec::new(),
-                ssh_keys: Vec::new(),
-                extra: Default::default(),
-            };
-            Ok((user.clone(), vec![Change::PutUser(user)]))
-        })
+        self.transact(|data, now| rules::accounts::create_account(data, now, username, hash))
     }
 
     /// Checks credentials. Unknown names and wrong passwords get the same
@@ -323,20 +289,7 @@ impl Store {
     /// Replaces a console-shop account's plaintext password (which
     /// `password` matched) with `hash`, made beforehand outside every lock.
     pub fn upgrade_plaintext(&mut self, username: &str, password: &str, hash: String) -> Result<User, StoreError> {
-        self.transact(|data, _| {
-            let current = data.users.get(username).ok_or(StoreError::BadCredentials)?;
-            match &current.password {
-                Some(plain) if current.password_hash.is_none() && plaintext_matches(password, plain) => {
-                    let upgraded = User { password_hash: Some(hash), password: None, ..current.clone() };
-                    Ok((upgraded.clone(), vec![Change::PutUser(upgraded)]))
-                }
-                // Another copy upgraded it (or the password changed) meanwhile.
-                _ if current.password_hash.as_deref().is_some_and(|h| verify_password(password, h)) => {
-                    Ok((current.clone(), vec![]))
-                }
-                _ => Err(StoreError::BadCredentials),
-            }
-        })
+        self.transact(|data, _| rules::accounts::upgrade_plaintext(data, username, password, hash))
     }
 
     /// Creates an admin, or promotes an existing account (keeping its password).
@@ -350,32 +303,7 @@ impl Store {
                 Some(hash_password(password)?)
             }
         };
-        self.transact(|data, now| match data.users.get(username) {
-            Some(user) if user.is_admin() => Ok((AdminOutcome::AlreadyAdmin(user.username.clone()), vec![])),
-            Some(user) => {
-                let promoted = User { role: Role::Admin, ..user.clone() };
-                Ok((AdminOutcome::Promoted(user.username.clone()), vec![Change::PutUser(promoted)]))
-            }
-            None => {
-                // Created meanwhile by someone else? Then it was `Some` above; here it is new.
-                let password_hash = match &hash {
-                    Some(h) => h.clone(),
-                    None => return Err(StoreError::Invalid("the account was removed meanwhile; try again".into())),
-                };
-                let user = User {
-                    username: username.to_string(),
-                    password_hash: Some(password_hash),
-                    password: None,
-                    role: Role::Admin,
-                    created_at: Some(now),
-                    addresses: Vec::new(),
-                    cards: Vec::new(),
-                    ssh_keys: Vec::new(),
-                    extra: Default::default(),
-                };
-                Ok((AdminOutcome::Created(user.username.clone()), vec![Change::PutUser(user)]))
-            }
-        })
+        self.transact(|data, now| rules::accounts::add_admin(data, now, username, hash))
     }
 
     // ---- cart ----
@@ -385,115 +313,36 @@ impl Store {
     }
 
     pub fn add_to_cart(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
-        self.change_cart(username, |cart, data| {
-            let product = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            Ok(cart.add(product, qty)?)
-        })
+        self.transact(|data, _| rules::carts::add(data, username, product_id, qty))
     }
 
     pub fn set_cart_qty(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
-        self.change_cart(username, |cart, data| {
-            let product = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            Ok(cart.set_qty(product, qty)?)
-        })
+        self.transact(|data, _| rules::carts::set_qty(data, username, product_id, qty))
     }
 
     pub fn remove_from_cart(&mut self, username: &str, product_id: &str) -> Result<Cart, StoreError> {
-        self.change_cart(username, |cart, _| Ok(cart.remove(product_id)?))
+        self.transact(|data, _| rules::carts::remove(data, username, product_id))
     }
 
     /// Accepts checkout problems: quantities cut to stock, prices updated,
     /// lines no longer sold dropped.
     pub fn accept_adjusted_cart(&mut self, username: &str) -> Result<Cart, StoreError> {
-        self.change_cart(username, |cart, data| {
-            *cart = adjust_cart(cart, |id| data.products.get(id));
-            Ok(())
-        })
-    }
-
-    fn change_cart(
-        &mut self,
-        username: &str,
-        edit: impl FnOnce(&mut Cart, &Data) -> Result<(), StoreError>,
-    ) -> Result<Cart, StoreError> {
-        self.transact(|data, _| {
-            let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
-            let mut cart = data.carts.get(username).cloned().unwrap_or_else(|| Cart::new(&user.username));
-            let before = cart.clone();
-            edit(&mut cart, data)?;
-            let changes = if cart == before { vec![] } else { vec![Change::PutCart(cart.clone())] };
-            Ok((cart, changes))
-        })
+        self.transact(|data, _| rules::carts::accept_adjusted(data, username))
     }
 
     // ---- checkout and orders ----
 
-    /// Places and pays the order the shopper reviewed. Under the lock: the
-    /// card is checked, the discount code checked again (so two copies can
-    /// never both take a code's last use), a fresh quote must equal the one
-    /// reviewed, stock must suffice; then the mock gateway charges the card.
-    /// Only an approved charge writes anything: stock, the `paid` order with
-    /// its address and payment record, the emptied cart and the address book
-    /// (and the card on file, if asked) as one change. Otherwise the error
-    /// says why and nothing is written.
+    /// Places and pays the order the shopper reviewed (`rules::checkout`).
     pub fn checkout(&mut self, username: &str, request: &CheckoutRequest) -> Result<Order, StoreError> {
-        request.address.check().map_err(StoreError::Address)?;
         self.transact(|data, now| {
-            let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
-            let to_charge = card_to_charge(user, &request.payment, Expiry::of(now))?;
-            let cart = data.carts.get(username).cloned().unwrap_or_else(|| Cart::new(&user.username));
-            let subtotal = items_only(&cart.items).map_err(|problem| StoreError::Checkout(vec![problem]))?.subtotal;
-            let discount = match &request.code {
-                Some(code) => Some(current_discount(data, username, code, subtotal, now).map_err(|problem| {
-                    StoreError::Checkout(vec![Problem::CodeNoLongerApplies(problem.to_string())])
-                })?),
-                None => None,
-            };
-            let pricing = Pricing::new(&data.settings, discount);
             let order_id = next_order_id(data.orders.rows().iter().map(|o| o.order_id.as_str()));
-            let plan = plan_checkout(&cart, &request.seen, &pricing, |id| data.products.get(id), order_id, now)
-                .map_err(StoreError::Checkout)?;
-            let payment = charge(&to_charge, &plan.order.order_id)?;
-            let mut order = plan.order;
-            order.address = Some(Box::new(request.address.clone()));
-            order.payment = Some(Box::new(payment));
-            order.status = OrderStatus::Paid;
-            order.events.push(OrderEvent {
-                at: now,
-                by: "payment".into(),
-                status: OrderStatus::Paid,
-                refunded: None,
-                extra: Extra::EMPTY,
-            });
-            let mut changes = Vec::with_capacity(plan.new_stock.len() + 3);
-            for (product_id, stock) in plan.new_stock {
-                if let Some(product) = data.products.get(&product_id) {
-                    changes.push(Change::PutProduct(Product { stock, ..product.clone() }));
-                }
-            }
-            changes.push(Change::PutOrder(order.clone()));
-            changes.push(Change::PutCart(Cart { items: vec![], ..cart }));
-            let remembered = match (&request.payment, &to_charge) {
-                (PaymentChoice::NewCard { remember: true, .. }, Charge::Card(card)) => Some(card.on_file()),
-                _ => None,
-            };
-            let updated = remember(user, &request.address, remembered);
-            if updated != *user {
-                changes.push(Change::PutUser(updated));
-            }
-            Ok((order, changes))
+            rules::checkout::checkout(data, now, username, order_id, request)
         })
     }
 
     /// The discount `typed` names, if it applies to `username`'s cart now.
     pub fn apply_code(&mut self, username: &str, typed: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, now| {
-            data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
-            let subtotal = items_only(&data.cart_of(username).items)
-                .map_err(|problem| StoreError::Checkout(vec![problem]))?
-                .subtotal;
-            Ok((current_discount(data, username, typed, subtotal, now)?.clone(), vec![]))
-        })
+        self.transact(|data, now| rules::checkout::apply_code(data, now, username, typed))
     }
 
     /// Cancels an order (a shopper their own `placed` one; an admin any
@@ -516,64 +365,17 @@ impl Store {
         to: OrderStatus,
         tracking: Option<&str>,
     ) -> Result<Order, StoreError> {
-        let tracking = tracking.map(str::trim).filter(|t| !t.is_empty());
-        if let Some(tracking) = tracking
-            && (tracking.chars().count() > TRACKING_MAX || tracking.chars().any(char::is_control))
-        {
-            return Err(StoreError::Invalid(format!(
-                "A tracking number is at most {TRACKING_MAX} printable characters"
-            )));
-        }
-        if tracking.is_some() && to != OrderStatus::Shipped {
-            return Err(StoreError::Invalid("A tracking number goes with shipping the order".into()));
-        }
-        self.transact(|data, now| {
-            let actor = data.users.get(actor).ok_or_else(|| StoreError::UnknownUser(actor.into()))?;
-            let mut order = data
-                .orders
-                .get(order_id)
-                .cloned()
-                .ok_or_else(|| crate::domain::OrderError::UnknownOrder(order_id.into()))?;
-            let restock = change_status(&mut order, to, actor, now)?;
-            if let Some(tracking) = tracking {
-                order.tracking = Some(tracking.to_string());
-            }
-            let mut changes = Vec::new();
-            if restock {
-                let mut back: BTreeMap<&str, u32> = BTreeMap::new();
-                for line in &order.items {
-                    let qty = back.entry(&line.product_id).or_default();
-                    *qty = qty.checked_add(line.qty).ok_or_else(|| too_much_stock(&line.product_id))?;
-                }
-                for (product_id, qty) in back {
-                    // A product deleted since simply has nothing to restock.
-                    if let Some(product) = data.products.get(product_id) {
-                        let stock = product.stock.checked_add(qty).ok_or_else(|| too_much_stock(product_id))?;
-                        changes.push(Change::PutProduct(Product { stock, ..product.clone() }));
-                    }
-                }
-            }
-            changes.push(Change::PutOrder(order.clone()));
-            Ok((order, changes))
-        })
+        self.transact(|data, now| rules::orders::move_order(data, now, actor, order_id, to, tracking))
     }
 
     // ---- admin: the catalog ----
 
     /// Adds a product under the next free `P` number.
     pub fn create_product(&mut self, actor: &str, draft: ProductDraft) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let id = next_product_id(data.products.rows().iter().map(|p| p.product_id.as_str()));
-            let product = draft.into_product(id);
-            Ok((product.clone(), vec![Change::PutProduct(product)]))
-        })
+        self.transact(|data, _| rules::catalog::create_product(data, actor, draft))
     }
 
-    /// Saves an admin's edit of a product's name, price, category and
-    /// description. `seen` is what the edit form showed: what others saved
-    /// meanwhile is kept, and a field both changed is refused
-    /// (`ProductError::EditConflict`). Stock is not part of an edit.
+    /// Saves an admin's edit of a product (`rules::catalog::update_product`).
     pub fn update_product(
         &mut self,
         actor: &str,
@@ -581,53 +383,22 @@ impl Store {
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            let product = merge_edit(current, seen, wanted)?;
-            Ok((product.clone(), vec![Change::PutProduct(product)]))
-        })
+        self.transact(|data, _| rules::catalog::update_product(data, actor, product_id, seen, wanted))
     }
 
     /// Adds (or, negative, removes) units; stock never goes below zero.
     pub fn change_stock(&mut self, actor: &str, product_id: &str, change: i64) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            let stock = changed_stock(current, change)?;
-            let product = Product { stock, ..current.clone() };
-            Ok((product.clone(), vec![Change::PutProduct(product)]))
-        })
+        self.transact(|data, _| rules::catalog::change_stock(data, actor, product_id, change))
     }
 
     /// Archives (no longer sold, still shown in past orders) or unarchives.
     pub fn set_product_active(&mut self, actor: &str, product_id: &str, active: bool) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            let product = Product { active, ..current.clone() };
-            Ok((product.clone(), vec![Change::PutProduct(product)]))
-        })
+        self.transact(|data, _| rules::catalog::set_product_active(data, actor, product_id, active))
     }
 
-    /// Deletes a product that no order has ever contained, and takes it out
-    /// of every cart in the same change (so a later product given the same
-    /// id can never be bought by mistake from an old cart line).
+    /// Deletes a product no order has ever contained, out of every cart too.
     pub fn delete_product(&mut self, actor: &str, product_id: &str) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let current = data.products.get(product_id).ok_or_else(|| ProductError::Unknown(product_id.into()))?;
-            let ordered = data.orders.rows().iter().flat_map(|o| &o.items).any(|line| line.product_id == product_id);
-            if ordered {
-                return Err(ProductError::InPastOrders { id: product_id.to_string() }.into());
-            }
-            let mut changes = vec![Change::DeleteProduct(product_id.to_string())];
-            for cart in data.carts.rows().iter().filter(|c| c.items.iter().any(|l| l.product_id == product_id)) {
-                let items = cart.items.iter().filter(|l| l.product_id != product_id).cloned().collect();
-                changes.push(Change::PutCart(Cart { items, ..cart.clone() }));
-            }
-            Ok((current.clone(), changes))
-        })
+        self.transact(|data, _| rules::catalog::delete_product(data, actor, product_id))
     }
 
     /// Writes `<data-dir>/receipts/<order_id>.txt` for one of `actor`'s
@@ -659,38 +430,12 @@ impl Store {
 
     /// Links the SSH key `fingerprint` to `username` (and to no one else).
     pub fn link_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
-        if !valid_fingerprint(fingerprint) {
-            return Err(StoreError::Invalid("not an SSH key fingerprint".into()));
-        }
-        self.transact(|data, _| {
-            let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
-            let mut changes = Vec::new();
-            for other in data.users.rows().iter().filter(|u| u.username != user.username) {
-                if other.ssh_keys.iter().any(|k| k == fingerprint) {
-                    let ssh_keys = other.ssh_keys.iter().filter(|k| *k != fingerprint).cloned().collect();
-                    changes.push(Change::PutUser(User { ssh_keys, ..other.clone() }));
-                }
-            }
-            if !user.ssh_keys.iter().any(|k| k == fingerprint) {
-                let mut linked = user.clone();
-                linked.ssh_keys.insert(0, fingerprint.to_string());
-                linked.ssh_keys.truncate(SSH_KEYS_MAX);
-                changes.push(Change::PutUser(linked));
-            }
-            Ok(((), changes))
-        })
+        self.transact(|data, _| rules::accounts::link_key(data, username, fingerprint))
     }
 
     /// Unlinks the SSH key `fingerprint` from `username`.
     pub fn forget_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.transact(|data, _| {
-            let user = data.users.get(username).ok_or_else(|| StoreError::UnknownUser(username.into()))?;
-            if !user.ssh_keys.iter().any(|k| k == fingerprint) {
-                return Ok(((), vec![]));
-            }
-            let ssh_keys = user.ssh_keys.iter().filter(|k| *k != fingerprint).cloned().collect();
-            Ok(((), vec![Change::PutUser(User { ssh_keys, ..user.clone() })]))
-        })
+        self.transact(|data, _| rules::accounts::forget_key(data, username, fingerprint))
     }
 
     // ---- admin: discount codes and settings ----
@@ -718,87 +463,28 @@ impl Store {
         original: Option<&str>,
         discount: Discount,
     ) -> Result<Discount, StoreError> {
-        let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
-        discount.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, now| {
-            if let Some(actor) = actor {
-                require_admin(data, actor)?;
-            }
-            // A code that could never be used is a mistake worth saying.
-            let previous = original.and_then(|original| discount::find(data.discounts.rows(), original));
-            discount.refuse_past_expiry(previous, now).map_err(StoreError::Invalid)?;
-            let existing = discount::find(data.discounts.rows(), &discount.code);
-            let mut changes = Vec::new();
-            match original {
-                None if existing.is_some() => {
-                    return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
-                }
-                None => {}
-                Some(original) => {
-                    let old = discount::find(data.discounts.rows(), original)
-                        .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(original)))?;
-                    let renamed = !old.code.eq_ignore_ascii_case(&discount.code);
-                    if renamed && existing.is_some() {
-                        return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
-                    }
-                    if renamed && data.orders.rows().iter().any(|o| o.carries_code(&old.code)) {
-                        return Err(StoreError::Invalid(format!(
-                            "{} is on orders already; its name cannot change",
-                            old.code
-                        )));
-                    }
-                    // Fields we do not know stay with the record.
-                    discount.extra = old.extra.clone();
-                    if renamed {
-                        changes.push(Change::DeleteDiscount(old.code.clone()));
-                    }
-                }
-            }
-            changes.push(Change::PutDiscount(discount.clone()));
-            Ok((discount, changes))
-        })
+        self.transact(|data, now| rules::codes::save_discount(data, now, actor, original, discount))
     }
 
     pub fn set_discount_active(&mut self, actor: &str, code: &str, active: bool) -> Result<Discount, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let current = discount::find(data.discounts.rows(), code)
-                .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))?;
-            let changed = Discount { active, ..current.clone() };
-            Ok((changed.clone(), vec![Change::PutDiscount(changed)]))
-        })
+        self.transact(|data, _| rules::codes::set_discount_active(data, actor, code, active))
     }
 
     /// Deletes a code no order carries (one that was used is deactivated instead).
     pub fn delete_discount(&mut self, actor: &str, code: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            let current = discount::find(data.discounts.rows(), code)
-                .ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))?;
-            let used = data.orders.rows().iter().filter(|o| o.carries_code(&current.code)).count();
-            if used > 0 {
-                return Err(StoreError::Invalid(format!(
-                    "{} is on {used} order{}; deactivate it instead",
-                    current.code,
-                    if used == 1 { "" } else { "s" }
-                )));
-            }
-            Ok((current.clone(), vec![Change::DeleteDiscount(current.code.clone())]))
-        })
+        self.transact(|data, _| rules::codes::delete_discount(data, actor, code))
     }
 
     /// Every code with its uses so far (orders not cancelled), in file order.
     pub fn discounts_with_uses(&self) -> Vec<(Discount, u32)> {
-        self.data.discounts.rows().iter().map(|d| (d.clone(), self.data.uses_of(&d.code, "").total)).collect()
+        // In memory: the reads cannot fail.
+        rules::codes::discounts_with_uses(&self.data).unwrap_or_default()
     }
 
     /// Replaces the shop's settings (checked as the loader checks them).
     pub fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
         settings.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, _| {
-            require_admin(data, actor)?;
-            Ok((settings.clone(), vec![Change::PutSettings(settings)]))
-        })
+        self.transact(|data, _| rules::settings::change_settings(data, Some(actor), |_| Ok(settings)))
     }
 
     /// Changes the settings for whoever may write the folder (the command
@@ -807,11 +493,7 @@ impl Store {
         &mut self,
         change: impl FnOnce(&Settings) -> Result<Settings, StoreError>,
     ) -> Result<Settings, StoreError> {
-        self.transact(|data, _| {
-            let settings = change(&data.settings)?;
-            settings.validate().map_err(StoreError::Invalid)?;
-            Ok((settings.clone(), vec![Change::PutSettings(settings)]))
-        })
+        self.transact(|data, _| rules::settings::change_settings(data, None, change))
     }
 
     // ---- the transaction machinery ----
@@ -855,20 +537,40 @@ impl Store {
         &mut self,
         decide: impl FnOnce(&Data, Timestamp) -> Result<(R, Vec<Change>), StoreError>,
     ) -> Result<R, StoreError> {
+        let guard = self.begin_write()?;
+        let (result, changes) = decide(&self.data, (self.clock)())?;
+        self.commit_staged(&guard, changes)?;
+        Ok(result)
+    }
+
+    /// The folder, exclusively and up to date, for a change: what a write
+    /// transaction holds until it commits or is dropped.
+    pub(crate) fn begin_write(&mut self) -> Result<LockGuard, StoreError> {
         let guard = ReadGuard::Write(self.lock()?);
         self.sync(&guard)?;
-        let (result, changes) = decide(&self.data, (self.clock)())?;
+        match guard {
+            ReadGuard::Write(lock) => Ok(lock),
+            ReadGuard::Read(_) => Err(self.read_only("no write permission")),
+        }
+    }
+
+    /// Commits `changes` under `guard` (from `begin_write`), all or none;
+    /// refused for a file held back.
+    pub(crate) fn commit_staged(&mut self, guard: &LockGuard, changes: Vec<Change>) -> Result<(), StoreError> {
         if let Some(held) = changes.iter().map(Change::file).find(|kind| self.held_back[kind.index()].is_some())
             && let Some(back) = &self.held_back[held.index()]
         {
             return Err(StoreError::HeldBack { file: held.file_name(), what: back.what.clone() });
         }
-        if !changes.is_empty()
-            && let ReadGuard::Write(lock) = &guard
-        {
-            self.commit(lock, changes)?;
+        if changes.is_empty() {
+            return Ok(());
         }
-        Ok(result)
+        self.commit(guard, changes)
+    }
+
+    /// The time now, by this store's clock (tests pin it).
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
     }
 
     /// Finishes an interrupted commit, then re-reads every file whose
@@ -1244,84 +946,6 @@ fn take_if_no_rollback<T: files::Record>(
     found
 }
 
-/// The discount `typed` names, checked for `username` and `subtotal` now.
-fn current_discount<'d>(
-    data: &'d Data,
-    username: &str,
-    typed: &str,
-    subtotal: Money,
-    now: Timestamp,
-) -> Result<&'d Discount, CodeProblem> {
-    let discount = discount::find(data.discounts.rows(), typed)
-        .ok_or_else(|| CodeProblem::Unknown(text::excerpt(&discount::normalize_code(typed), 40).into_owned()))?;
-    discount.check(data.uses_of(&discount.code, username), subtotal, now)?;
-    Ok(discount)
-}
-
-/// The card a checkout charges, checked: a typed card in full, a card on
-/// file only if it is still the shopper's, not expired, with a CVC of the
-/// right shape.
-fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<Charge, StoreError> {
-    match choice {
-        PaymentChoice::NewCard { card, .. } => Ok(Charge::Card(check_card(card, today)?)),
-        PaymentChoice::OnFile { card, cvc } => {
-            if !user
-                .cards
-                .iter()
-                .any(|saved| saved.brand == card.brand && saved.last4 == card.last4 && saved.expiry == card.expiry)
-            {
-                return Err(StoreError::Invalid("That card is no longer saved; choose another or add it again".into()));
-            }
-            if card.expiry < today {
-                return Err(CardError::ExpiryPast.into());
-            }
-            check_cvc(cvc, card.brand)?;
-            Ok(Charge::OnFile(card.clone()))
-        }
-    }
-}
-
-const TRACKING_MAX: usize = 40;
-/// Most SSH keys one account keeps.
-const SSH_KEYS_MAX: usize = 10;
-
-/// `SHA256:` and 43 base64 characters, as OpenSSH prints them.
-fn valid_fingerprint(text: &str) -> bool {
-    text.strip_prefix("SHA256:").is_some_and(|b64| {
-        (40..=48).contains(&b64.len()) && b64.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-    })
-}
-
-/// Most addresses and cards a shopper's book keeps.
-const ADDRESS_BOOK_MAX: usize = 10;
-const CARDS_MAX: usize = 5;
-
-/// `user` with `address` first in their address book (and `card` first
-/// among their cards): used most recently, offered first next time.
-fn remember(user: &User, address: &Address, card: Option<CardOnFile>) -> User {
-    let mut user = user.clone();
-    let existing = user.addresses.iter().position(|a| a.same_place(address));
-    let kept = existing.map(|i| user.addresses.remove(i));
-    // A known address keeps its stored form (and any fields we do not know).
-    user.addresses.insert(0, kept.unwrap_or_else(|| address.clone()));
-    user.addresses.truncate(ADDRESS_BOOK_MAX);
-    if let Some(card) = card {
-        user.cards.retain(|c| !(c.brand == card.brand && c.last4 == card.last4 && c.expiry == card.expiry));
-        user.cards.insert(0, card);
-        user.cards.truncate(CARDS_MAX);
-    }
-    user
-}
-
-/// The acting account, if it is an admin's.
-pub(crate) fn require_admin<'d>(data: &'d Data, actor: &str) -> Result<&'d User, StoreError> {
-    match data.users.get(actor) {
-        Some(user) if user.is_admin() => Ok(user),
-        Some(_) => Err(StoreError::NotAdmin),
-        None => Err(StoreError::UnknownUser(actor.into())),
-    }
-}
-
 /// Threads to parse one big file on: the machine's cores (at least two,
 /// since the two big files are read at the same time anyway).
 fn parse_threads() -> usize {
@@ -1412,10 +1036,6 @@ fn no_such_folder(dir: &Path) -> StoreError {
         Ok(meta) if !meta.is_dir() => StoreError::NotAFolder { path: dir.to_path_buf(), what: "not a file" },
         _ => StoreError::io(dir, io::Error::new(io::ErrorKind::NotFound, "no such data folder")),
     }
-}
-
-fn too_much_stock(product_id: &str) -> StoreError {
-    StoreError::Invalid(format!("Cannot put the units back: the stock of {product_id} would pass {}", u32::MAX))
 }
 
 /// What a command-line copy prints while another copy holds the folder.

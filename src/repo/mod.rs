@@ -1,0 +1,198 @@
+//! The storage contract: what the shop's rules read and write, whatever
+//! keeps the data (the JSON folder today; SQLite and PostgreSQL next).
+//!
+//! A rule reads through a `ReadTx` (point lookups, scans, counts) and
+//! answers with a list of `Change`s, the one vocabulary of writes; a
+//! `WriteTx` applies them all or none at `commit`, and dropping it rolls
+//! back. Reads inside a write transaction see the data as it was when the
+//! transaction began (the rules never read what they wrote).
+//!
+//! No shop rules live here: which changes are allowed is the service's.
+
+mod error;
+
+pub use crate::store::journal::Change;
+pub use error::RepoError;
+
+use crate::domain::discount::Uses;
+use crate::domain::{Cart, Discount, Order, Product, Settings, User};
+
+/// A consistent view of the shop's data.
+pub trait ReadTx {
+    /// The account named `username` (names are compared ignoring case).
+    fn account(&self, username: &str) -> Result<Option<User>, RepoError>;
+    /// The accounts an SSH key (`SHA256:…` fingerprint) is linked to: one,
+    /// unless the data was edited by hand.
+    fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError>;
+    fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError>;
+    /// Every product, archived ones too, in catalog order.
+    fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError>;
+    /// The cart of `username`, if one was ever saved.
+    fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError>;
+    /// The carts holding a line of `product_id`.
+    fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError>;
+    /// The discount code `code` (any case).
+    fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError>;
+    /// Every discount code, in the order they were added.
+    fn discounts(&self) -> Result<Vec<Discount>, RepoError>;
+    fn settings(&self) -> Result<Settings, RepoError>;
+    fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError>;
+    /// The orders of `username`, newest first.
+    fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError>;
+    /// Every order, in the order they were placed.
+    fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError>;
+    /// How often `code` was used (orders not cancelled carrying it): by
+    /// anyone, and by `username`.
+    fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError>;
+    /// How many orders carry `code`, cancelled ones too.
+    fn orders_carrying(&self, code: &str) -> Result<usize, RepoError>;
+    /// Whether any order ever held a line of `product_id`.
+    fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError>;
+}
+
+/// A change being made: read, stage changes, then commit all of them or
+/// none. Dropping it without `commit` changes nothing.
+pub trait WriteTx: ReadTx {
+    /// The next order id. Unique among every writer of the data: the
+    /// transaction holds what it needs for that until it ends.
+    fn next_order_id(&mut self) -> Result<String, RepoError>;
+    /// Stages one change, applied at `commit` in the order staged.
+    fn stage(&mut self, change: Change);
+    /// Applies every staged change, all or none, and says what changed.
+    fn commit(self: Box<Self>) -> Result<ChangeSet, RepoError>;
+}
+
+/// Where the shop's data is kept.
+pub trait Repo: Send + Sync {
+    /// A read transaction: a consistent view, others' changes included.
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>, RepoError>;
+    /// A write transaction: while it lives, no other writer changes the
+    /// data it reads (or its commit is refused with `Busy`).
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>, RepoError>;
+    /// What changed after change `after` (0: from the start), this
+    /// process's commits and, once seen, other processes'.
+    fn changes_after(&self, after: u64) -> Result<Feed, RepoError>;
+}
+
+/// The records a change touched, by id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Ids {
+    #[default]
+    None,
+    Some(std::collections::BTreeSet<String>),
+    /// Any of them (another process changed the whole file).
+    All,
+}
+
+impl Ids {
+    fn add(&mut self, id: &str) {
+        match self {
+            Ids::None => *self = Ids::Some([id.to_string()].into()),
+            Ids::Some(ids) => {
+                ids.insert(id.to_string());
+            }
+            Ids::All => {}
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        *self == Ids::None
+    }
+
+    /// Whether `id` may be among them.
+    pub fn has(&self, id: &str) -> bool {
+        match self {
+            Ids::None => false,
+            Ids::Some(ids) => ids.contains(id),
+            Ids::All => true,
+        }
+    }
+
+    fn merge(&mut self, other: &Ids) {
+        match other {
+            Ids::None => {}
+            Ids::All => *self = Ids::All,
+            Ids::Some(ids) => ids.iter().for_each(|id| self.add(id)),
+        }
+    }
+}
+
+/// One committed change, as the feed tells it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// Grows with every change this repo hands out.
+    pub id: u64,
+    /// Product ids.
+    pub products: Ids,
+    /// Account names (lower case) whose cart changed.
+    pub carts: Ids,
+    /// Order ids.
+    pub orders: Ids,
+    /// Account names (lower case).
+    pub accounts: Ids,
+    /// Discount codes.
+    pub codes: Ids,
+    pub settings: bool,
+}
+
+impl ChangeSet {
+    /// What `changes` touch (the id is the repo's to give).
+    pub fn of(changes: &[Change]) -> ChangeSet {
+        let mut set = ChangeSet::default();
+        for change in changes {
+            match change {
+                Change::PutUser(user) => set.accounts.add(&user.username.to_lowercase()),
+                Change::PutProduct(product) => set.products.add(&product.product_id),
+                Change::DeleteProduct(id) => set.products.add(id),
+                Change::PutCart(cart) => set.carts.add(&cart.username.to_lowercase()),
+                Change::PutOrder(order) => set.orders.add(&order.order_id),
+                Change::PutDiscount(discount) => set.codes.add(&discount.code),
+                Change::DeleteDiscount(code) => set.codes.add(code),
+                Change::PutSettings(_) => set.settings = true,
+            }
+        }
+        set
+    }
+
+    /// Everything may have changed.
+    pub fn everything(id: u64) -> ChangeSet {
+        ChangeSet {
+            id,
+            products: Ids::All,
+            carts: Ids::All,
+            orders: Ids::All,
+            accounts: Ids::All,
+            codes: Ids::All,
+            settings: true,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.products.is_none()
+            && self.carts.is_none()
+            && self.orders.is_none()
+            && self.accounts.is_none()
+            && self.codes.is_none()
+            && !self.settings
+    }
+
+    /// Both changes as one (the later id).
+    pub fn merge(&mut self, other: &ChangeSet) {
+        self.id = self.id.max(other.id);
+        self.products.merge(&other.products);
+        self.carts.merge(&other.carts);
+        self.orders.merge(&other.orders);
+        self.accounts.merge(&other.accounts);
+        self.codes.merge(&other.codes);
+        self.settings |= other.settings;
+    }
+}
+
+/// What `Repo::changes_after` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// The changes since, oldest first (none: nothing changed).
+    Changes(Vec<ChangeSet>),
+    /// Too far behind to say by id: read everything again, as of `latest`.
+    Gap { latest: u64 },
+}

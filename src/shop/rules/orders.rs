@@ -1,0 +1,60 @@
+//! An order's lifecycle: moved on by an admin (with a tracking number when
+//! shipped), cancelled by its shopper or an admin, restocked once.
+
+use std::collections::BTreeMap;
+
+use super::{Decided, existing_account};
+use crate::domain::order::change_status;
+use crate::domain::{Order, OrderError, OrderStatus, Product, Timestamp};
+use crate::repo::{Change, ReadTx};
+use crate::store::StoreError;
+
+const TRACKING_MAX: usize = 40;
+
+/// Moves an order to `to`, if `actor` may; a move to `shipped` may carry
+/// the carrier's tracking number; a cancellation puts the stock back.
+pub fn move_order(
+    view: &dyn ReadTx,
+    now: Timestamp,
+    actor: &str,
+    order_id: &str,
+    to: OrderStatus,
+    tracking: Option<&str>,
+) -> Decided<Order> {
+    let tracking = tracking.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(tracking) = tracking
+        && (tracking.chars().count() > TRACKING_MAX || tracking.chars().any(char::is_control))
+    {
+        return Err(StoreError::Invalid(format!("A tracking number is at most {TRACKING_MAX} printable characters")));
+    }
+    if tracking.is_some() && to != OrderStatus::Shipped {
+        return Err(StoreError::Invalid("A tracking number goes with shipping the order".into()));
+    }
+    let actor = existing_account(view, actor)?;
+    let mut order = view.order(order_id)?.ok_or_else(|| OrderError::UnknownOrder(order_id.into()))?;
+    let restock = change_status(&mut order, to, &actor, now)?;
+    if let Some(tracking) = tracking {
+        order.tracking = Some(tracking.to_string());
+    }
+    let mut changes = Vec::new();
+    if restock {
+        let mut back: BTreeMap<&str, u32> = BTreeMap::new();
+        for line in &order.items {
+            let qty = back.entry(&line.product_id).or_default();
+            *qty = qty.checked_add(line.qty).ok_or_else(|| too_much_stock(&line.product_id))?;
+        }
+        for (product_id, qty) in back {
+            // A product deleted since simply has nothing to restock.
+            if let Some(product) = view.product(product_id)? {
+                let stock = product.stock.checked_add(qty).ok_or_else(|| too_much_stock(product_id))?;
+                changes.push(Change::PutProduct(Product { stock, ..product }));
+            }
+        }
+    }
+    changes.push(Change::PutOrder(order.clone()));
+    Ok((order, changes))
+}
+
+fn too_much_stock(product_id: &str) -> StoreError {
+    StoreError::Invalid(format!("Cannot put the units back: the stock of {product_id} would pass {}", u32::MAX))
+}

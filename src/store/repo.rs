@@ -1,0 +1,273 @@
+//! The JSON folder as a `Repo`: a write transaction holds the folder's
+//! lock from its start (after taking in what other processes changed) to
+//! its commit, which is the folder's all-or-nothing commit (journal, then
+//! each file replaced atomically). Reads are served from memory, brought up
+//! to date with the files first.
+//!
+//! The change feed: this process's commits carry the ids they touched;
+//! another process's commit is seen as its whole file changed (`Ids::All`)
+//! when this one next looks at the folder.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+
+use super::lock::LockGuard;
+use super::{Data, FileKind, Store, StoreError};
+use crate::domain::discount::Uses;
+use crate::domain::order::{format_order_id, order_number};
+use crate::domain::{Cart, Discount, Order, Product, Settings, User};
+use crate::repo::{Change, ChangeSet, Feed, Ids, ReadTx, Repo, RepoError, WriteTx};
+
+/// Changes the feed remembers; a reader further behind re-reads everything.
+const FEED_KEPT: usize = 4096;
+
+pub struct FolderRepo {
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    feed: FeedLog,
+}
+
+/// The recent changes, and the store's table versions they account for.
+struct FeedLog {
+    last_id: u64,
+    recent: VecDeque<ChangeSet>,
+    versions: [u64; FileKind::ALL.len()],
+}
+
+impl FeedLog {
+    fn push(&mut self, mut set: ChangeSet) -> ChangeSet {
+        self.last_id += 1;
+        set.id = self.last_id;
+        if self.recent.len() == FEED_KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(set.clone());
+        set
+    }
+
+    /// Tables whose version moved without a commit of ours: another
+    /// process changed them (or a damaged file was read again).
+    fn note_outside(&mut self, store: &Store) {
+        let now = FileKind::ALL.map(|kind| store.version(kind));
+        if now == self.versions {
+            return;
+        }
+        let moved = |kind: FileKind| now[kind.index()] != self.versions[kind.index()];
+        let all_if = |kind| if moved(kind) { Ids::All } else { Ids::None };
+        let set = ChangeSet {
+            id: 0,
+            products: all_if(FileKind::Products),
+            carts: all_if(FileKind::Carts),
+            orders: all_if(FileKind::Orders),
+            accounts: all_if(FileKind::Users),
+            codes: all_if(FileKind::Discounts),
+            settings: moved(FileKind::Settings),
+        };
+        self.versions = now;
+        self.push(set);
+    }
+}
+
+impl FolderRepo {
+    /// Serves an opened store.
+    pub fn new(store: Store) -> FolderRepo {
+        let versions = FileKind::ALL.map(|kind| store.version(kind));
+        FolderRepo {
+            inner: Mutex::new(Inner { store, feed: FeedLog { last_id: 0, recent: VecDeque::new(), versions } }),
+        }
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        // A panic mid-change leaves the store as a crash would: all or
+        // nothing on disk, and re-read on the next sync.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The store itself, for what only a folder has (its path, held-back
+    /// files, the command line's repairs).
+    pub fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> T) -> T {
+        let mut inner = self.inner();
+        let result = work(&mut inner.store);
+        let Inner { store, feed } = &mut *inner;
+        feed.note_outside(store);
+        result
+    }
+}
+
+/// The folder's errors in the contract's three kinds; the words (with the
+/// file and place) go along as text.
+impl From<StoreError> for RepoError {
+    fn from(error: StoreError) -> RepoError {
+        match error {
+            StoreError::Busy => RepoError::Busy,
+            StoreError::Repo(inner) => inner,
+            StoreError::Load(_) => RepoError::Damaged(error.to_string()),
+            other => RepoError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl Repo for FolderRepo {
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>, RepoError> {
+        let mut inner = self.inner();
+        match inner.store.refresh() {
+            // Another copy is mid-change: what we have is a consistent state.
+            Ok(_) | Err(StoreError::Busy) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let Inner { store, feed } = &mut *inner;
+        feed.note_outside(store);
+        Ok(Box::new(FolderRead { inner }))
+    }
+
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>, RepoError> {
+        let mut inner = self.inner();
+        let guard = inner.store.begin_write()?;
+        let Inner { store, feed } = &mut *inner;
+        feed.note_outside(store);
+        Ok(Box::new(FolderWrite { inner, guard, staged: Vec::new(), last_order: None }))
+    }
+
+    fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
+        let mut inner = self.inner();
+        match inner.store.refresh() {
+            Ok(_) | Err(StoreError::Busy) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let Inner { store, feed } = &mut *inner;
+        feed.note_outside(store);
+        let oldest_kept = feed.recent.front().map_or(feed.last_id + 1, |set| set.id);
+        if after + 1 < oldest_kept && after < feed.last_id {
+            return Ok(Feed::Gap { latest: feed.last_id });
+        }
+        Ok(Feed::Changes(feed.recent.iter().filter(|set| set.id > after).cloned().collect()))
+    }
+}
+
+/// A read transaction: the folder as last synced, held still.
+struct FolderRead<'a> {
+    inner: MutexGuard<'a, Inner>,
+}
+
+/// A write transaction: the folder's lock and the changes staged so far.
+struct FolderWrite<'a> {
+    inner: MutexGuard<'a, Inner>,
+    guard: LockGuard,
+    staged: Vec<Change>,
+    /// The highest order number taken so far (read on first use).
+    last_order: Option<u64>,
+}
+
+impl FolderWrite<'_> {
+    fn data(&self) -> &Data {
+        self.inner.store.data()
+    }
+}
+
+impl FolderRead<'_> {
+    fn data(&self) -> &Data {
+        self.inner.store.data()
+    }
+}
+
+/// Both transactions read the loaded folder.
+macro_rules! reads_from_data {
+    ($t:ty) => {
+        impl ReadTx for $t {
+            fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
+                self.data().account(username)
+            }
+            fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
+                self.data().accounts_with_key(fingerprint)
+            }
+            fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
+                self.data().product(product_id)
+            }
+            fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
+                self.data().each_product(visit)
+            }
+            fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
+                ReadTx::cart(self.data(), username)
+            }
+            fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
+                self.data().carts_holding(product_id)
+            }
+            fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
+                self.data().discount(code)
+            }
+            fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
+                ReadTx::discounts(self.data())
+            }
+            fn settings(&self) -> Result<Settings, RepoError> {
+                ReadTx::settings(self.data())
+            }
+            fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
+                self.data().order(order_id)
+            }
+            fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
+                ReadTx::orders_of(self.data(), username)
+            }
+            fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
+                self.data().each_order(visit)
+            }
+            fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
+                self.data().code_uses(code, username)
+            }
+            fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
+                self.data().orders_carrying(code)
+            }
+            fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
+                self.data().ever_ordered(product_id)
+            }
+        }
+    };
+}
+
+reads_from_data!(FolderRead<'_>);
+reads_from_data!(FolderWrite<'_>);
+
+impl WriteTx for FolderWrite<'_> {
+    fn next_order_id(&mut self) -> Result<String, RepoError> {
+        // The folder is ours until the commit: above the highest number in
+        // orders.json, and those given out since, is free.
+        let last = match self.last_order {
+            Some(last) => last,
+            None => self.data().orders.rows().iter().filter_map(|o| order_number(&o.order_id)).max().unwrap_or(0),
+        };
+        let next = last.checked_add(1).ok_or_else(|| RepoError::Unavailable("order numbers have run out".into()))?;
+        self.last_order = Some(next);
+        Ok(format_order_id(next))
+    }
+
+    fn stage(&mut self, change: Change) {
+        self.staged.push(change);
+    }
+
+    fn commit(self: Box<Self>) -> Result<ChangeSet, RepoError> {
+        let FolderWrite { mut inner, guard, staged, .. } = *self;
+        let set = ChangeSet::of(&staged);
+        let Inner { store, feed } = &mut *inner;
+        let committed = store.commit_staged(&guard, staged);
+        // The folder's lock goes before anyone hears of the change.
+        drop(guard);
+        match committed {
+            Ok(()) => {}
+            // Past the journal the change stands: the next open finishes it.
+            Err(StoreError::Unfinished(why)) => {
+                tracing::warn!(%why, "a change was saved but its files were not all replaced; it is finished on the next open");
+            }
+            Err(e) => {
+                feed.note_outside(store);
+                return Err(e.into());
+            }
+        }
+        feed.versions = FileKind::ALL.map(|kind| store.version(kind));
+        if set.is_empty() {
+            return Ok(set);
+        }
+        Ok(feed.push(set))
+    }
+}

@@ -1,0 +1,192 @@
+//! The storage contract (`shopfront::repo`), checked the same way on every
+//! backend: `repo_suite!` is instantiated once per backend, each test with
+//! a fresh store and a way to open a second, independent handle on it (as
+//! another process would).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use shopfront::domain::{Money, Order, Product};
+use shopfront::repo::{Change, Feed, Ids, Repo, RepoError};
+
+fn product(id: &str, stock: u32) -> Product {
+    Product {
+        product_id: id.into(),
+        name: format!("Thing {id}"),
+        price: Money::from_cents(250),
+        stock,
+        description: None,
+        category: Some("Things".into()),
+        active: true,
+        extra: Default::default(),
+    }
+}
+
+fn order(id: &str, username: &str) -> Order {
+    // Money is read from the number's own text, so from a string.
+    let json = serde_json::json!({
+        "order_id": id,
+        "username": username,
+        "items": [{"product_id": "P1", "name": "Thing P1", "qty": 1, "unit_price": 2.5}],
+        "total": 2.5,
+        "timestamp": "2026-12-01 10:00:00",
+        "status": "paid",
+    });
+    serde_json::from_str(&json.to_string()).expect("an order")
+}
+
+fn stock_of(repo: &dyn Repo, id: &str) -> Option<u32> {
+    repo.read().expect("read").product(id).expect("product").map(|p| p.stock)
+}
+
+/// Runs `attempt` until it is not `Busy` (another writer holds the data).
+fn retrying<T>(mut attempt: impl FnMut() -> Result<T, RepoError>) -> T {
+    loop {
+        match attempt() {
+            Err(RepoError::Busy) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            other => return other.expect("no error but Busy"),
+        }
+    }
+}
+
+/// A place for one test's store: `open()` gives a new handle on the same
+/// data each time.
+trait Backend {
+    fn open(&self) -> Arc<dyn Repo>;
+}
+
+macro_rules! repo_suite {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            fn backend() -> impl Backend {
+                $make
+            }
+
+            #[test]
+            fn a_dropped_write_changes_nothing() {
+                let place = backend();
+                let repo = place.open();
+                let mut tx = repo.write().expect("write");
+                tx.stage(Change::PutProduct(product("P77", 3)));
+                let id = tx.next_order_id().expect("an id");
+                tx.stage(Change::PutOrder(order(&id, "alice")));
+                drop(tx);
+                assert_eq!(stock_of(&*repo, "P77"), None);
+                assert_eq!(repo.read().expect("read").order(&id).expect("order"), None);
+                let other = place.open();
+                assert_eq!(stock_of(&*other, "P77"), None, "another handle sees nothing either");
+                // And the data is not held: the next writer goes ahead.
+                let mut tx = other.write().expect("write after a dropped one");
+                tx.stage(Change::PutProduct(product("P78", 1)));
+                tx.commit().expect("commit");
+                assert_eq!(stock_of(&*repo, "P78"), Some(1));
+            }
+
+            #[test]
+            fn a_commit_is_seen_by_every_handle_and_in_the_feed() {
+                let place = backend();
+                let (repo, other) = (place.open(), place.open());
+                let start = match other.changes_after(0).expect("feed") {
+                    Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
+                    Feed::Gap { latest } => latest,
+                };
+                let mut cart = shopfront::domain::Cart::new("Alice");
+                cart.add(&product("P1", 5), 2).expect("add");
+                let mut tx = repo.write().expect("write");
+                tx.stage(Change::PutProduct(product("P1", 5)));
+                tx.stage(Change::PutCart(cart));
+                let set = tx.commit().expect("commit");
+                assert_eq!(set.products, Ids::Some(BTreeSet::from(["P1".to_string()])));
+                assert_eq!(set.carts, Ids::Some(BTreeSet::from(["alice".to_string()])));
+                assert!(set.orders.is_none() && set.codes.is_none() && !set.settings);
+                match repo.changes_after(set.id - 1).expect("feed") {
+                    Feed::Changes(sets) => assert_eq!(sets, vec![set.clone()]),
+                    gap => panic!("{gap:?}"),
+                }
+                assert_eq!(repo.changes_after(set.id).expect("feed"), Feed::Changes(vec![]));
+                // Another handle reads it, and hears of it by id or as "all".
+                let view = other.read().expect("read");
+                assert_eq!(view.cart("alice").expect("cart").map(|c| c.items.len()), Some(1));
+                drop(view);
+                let heard = match other.changes_after(start).expect("feed") {
+                    Feed::Changes(sets) => sets,
+                    gap => panic!("{gap:?}"),
+                };
+                assert!(heard.iter().any(|s| s.products.has("P1") && s.carts.has("alice")), "{heard:?}");
+            }
+
+            #[test]
+            fn order_ids_stay_unique_under_racing_writers() {
+                let place = backend();
+                let handles: Vec<Arc<dyn Repo>> = (0..4).map(|_| place.open()).collect();
+                let ids: Vec<String> = std::thread::scope(|scope| {
+                    let writers: Vec<_> = handles
+                        .iter()
+                        .enumerate()
+                        .map(|(n, repo)| {
+                            scope.spawn(move || {
+                                (0..15)
+                                    .map(|_| {
+                                        retrying(|| {
+                                            let mut tx = repo.write()?;
+                                            let id = tx.next_order_id()?;
+                                            tx.stage(Change::PutOrder(order(&id, &format!("writer{n}"))));
+                                            tx.commit()?;
+                                            Ok(id)
+                                        })
+                                    })
+                                    .collect::<Vec<String>>()
+                            })
+                        })
+                        .collect();
+                    writers.into_iter().flat_map(|w| w.join().expect("a writer")).collect()
+                });
+                let unique: BTreeSet<&String> = ids.iter().collect();
+                assert_eq!(unique.len(), 60, "every id given once: {ids:?}");
+                let mut stored = 0;
+                place.open().read().expect("read").each_order(&mut |_| stored += 1).expect("scan");
+                assert_eq!(stored, 60, "no order overwritten by another with its id");
+            }
+
+            #[test]
+            fn conflicting_writers_lose_no_update() {
+                let place = backend();
+                let first = place.open();
+                let mut tx = first.write().expect("write");
+                tx.stage(Change::PutProduct(product("P5", 0)));
+                tx.commit().expect("commit");
+                let handles: Vec<Arc<dyn Repo>> = (0..3).map(|_| place.open()).collect();
+                std::thread::scope(|scope| {
+                    for repo in &handles {
+                        scope.spawn(move || {
+                            for _ in 0..20 {
+                                retrying(|| {
+                                    let mut tx = repo.write()?;
+                                    let current = tx.product("P5")?.expect("P5");
+                                    tx.stage(Change::PutProduct(Product { stock: current.stock + 1, ..current }));
+                                    tx.commit()
+                                });
+                            }
+                        });
+                    }
+                });
+                assert_eq!(stock_of(&*first, "P5"), Some(60), "every read-modify-write counted");
+            }
+        }
+    };
+}
+
+/// A JSON data folder in a temporary directory; each handle is its own
+/// `Store`, as another process's would be.
+struct Folder(tempfile::TempDir);
+
+impl Backend for Folder {
+    fn open(&self) -> Arc<dyn Repo> {
+        let store = shopfront::store::Store::open(self.0.path()).expect("open the folder");
+        Arc::new(shopfront::store::repo::FolderRepo::new(store))
+    }
+}
+
+repo_suite!(json_folder, Folder(tempfile::tempdir().expect("temp dir")));
