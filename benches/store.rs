@@ -62,6 +62,47 @@ fn checkout_commit(bencher: Bencher) {
         .bench_local_values(|(user, seen)| store.borrow_mut().checkout(&user, &seen).expect("checkout"));
 }
 
+/// The same checkout through the service (`ShopService` over the folder):
+/// the commit plus the catalog snapshot patched from the change feed and
+/// the subscribers told. Compare with `checkout_commit`.
+#[divan::bench(sample_count = 20)]
+fn checkout_through_the_service(bencher: Bencher) {
+    use shopfront::shop::Shop;
+    let shop = shopfront::shop::ShopService::over_folder(Store::open(folder()).expect("open"));
+    let _changes = shop.subscribe();
+    let mut n = 0usize;
+    bencher
+        .with_inputs(|| {
+            n += 1;
+            let user = format!("u{}", n % 1000);
+            for line in shop.cart(&user).expect("cart").items {
+                let _ = shop.remove_from_cart(&user, &line.product_id);
+            }
+            let catalog = shop.catalog();
+            let product = (0..100_000)
+                .map(|i| format!("P{}", 100_000 + (n * 7919 + i) % 100_000))
+                .find(|id| catalog.get(id).is_some_and(|p| p.active && p.stock > 0))
+                .expect("a product in stock");
+            shop.add_to_cart(&user, &product, 1).expect("add");
+            let seen = shop.quote(&user, None).expect("quote");
+            (user, paying(seen))
+        })
+        .bench_local_values(|(user, seen)| shop.checkout(&user, &seen).expect("checkout"));
+}
+
+/// A sale applied to the 100,000-product catalog snapshot (one product's
+/// stock, as the change feed names it).
+#[divan::bench(sample_count = 50)]
+fn a_sale_patched_into_the_catalog(bencher: Bencher) {
+    let store = Store::open(folder()).expect("open");
+    let catalog = shopfront::shop::Catalog::build(store.data().products.rows(), None);
+    let mut product = catalog.get("P100500").cloned().expect("P100500");
+    bencher.bench_local(|| {
+        product.stock = product.stock.wrapping_add(1);
+        catalog.patched(vec![(product.product_id.clone(), Some(product.clone()))])
+    });
+}
+
 /// One cart change (carts.json for 1,000 users rewritten atomically).
 #[divan::bench(sample_count = 50)]
 fn cart_change(bencher: Bencher) {

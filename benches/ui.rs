@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use shopfront::app::filter::CatalogFilter;
 use shopfront::app::{Action, App};
 use shopfront::domain::{Money, Product};
-use shopfront::shop::FolderShop;
+use shopfront::shop::ShopService;
 use shopfront::store::Store;
 use shopfront::ui::{self, Theme};
 
@@ -108,7 +108,7 @@ fn draw_catalog_200x60(bencher: Bencher) {
     if store.login("bench", "bench-pass").is_err() {
         store.register("bench", "bench-pass").expect("register");
     }
-    let mut app = App::new(FolderShop::from_store(store), Rect::new(0, 0, 200, 60));
+    let mut app = App::new(ShopService::over_folder(store), Rect::new(0, 0, 200, 60));
     log_in(&mut app, "bench", "bench-pass");
     app.update(Action::FocusFilter);
     for c in "pro".chars() {
@@ -124,7 +124,7 @@ fn draw_catalog_200x60(bencher: Bencher) {
 fn first_frame(bencher: Bencher, folder: &str) {
     let dir = if folder.contains("orders") { big_folder() } else { big_catalog_folder() };
     bencher.bench_local(|| {
-        let app = App::new(FolderShop::from_store(Store::open(dir).expect("open")), Rect::new(0, 0, 120, 40));
+        let app = App::new(ShopService::over_folder(Store::open(dir).expect("open")), Rect::new(0, 0, 120, 40));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ())
     });
@@ -164,7 +164,7 @@ fn key_press_while_the_folder_is_busy(bencher: Bencher) {
         store.register("busy", "busy-pass").expect("register");
     }
     store.set_lock_wait(shopfront::store::LockWait::Impatient);
-    let mut app = App::new(FolderShop::from_store(store), Rect::new(0, 0, 120, 40));
+    let mut app = App::new(ShopService::over_folder(store), Rect::new(0, 0, 120, 40));
     log_in(&mut app, "busy", "busy-pass");
     let _holder = LockHolder(
         std::process::Command::new("flock")

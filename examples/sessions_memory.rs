@@ -5,7 +5,7 @@
 
 use ratatui::layout::Rect;
 use shopfront::app::App;
-use shopfront::shop::FolderShop;
+use shopfront::shop::ShopService;
 use shopfront::store::LockWait;
 
 #[global_allocator]
@@ -26,7 +26,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("usage: sessions_memory DIR [N]"));
     let n: usize = args.next().map_or(50, |n| n.parse().expect("a number of sessions"));
-    let shop = FolderShop::open(&dir, LockWait::Impatient).expect("open the folder");
+    let shop = ShopService::open_folder(&dir, LockWait::Impatient).expect("open the folder");
     println!("products: {}", shopfront::shop::Shop::catalog(&*shop).len());
     println!("shop alone:    {:8.1} MiB", resident_mib());
     let mut apps = vec![App::new(shop.clone(), Rect::new(0, 0, 120, 40))];

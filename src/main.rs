@@ -9,7 +9,7 @@ use clap::Parser;
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
 use shopfront::domain::text::printable;
-use shopfront::shop::{FolderShop, Shop};
+use shopfront::shop::{Shop, ShopService};
 use shopfront::store::{self, AdminOutcome, FileKind, Store};
 
 /// mimalloc commits whole arenas up front unless told otherwise; it reads
@@ -121,7 +121,7 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
     }
     // Load (and refuse a damaged folder) before touching the terminal. The
     // app's session worker waits for other copies itself, so the shop is impatient.
-    let shop = FolderShop::open(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
+    let shop = ShopService::open_folder(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
     shopfront::terminal::run(shop, mouse).map_err(|e| format!("terminal: {e}").into())
 }
@@ -132,7 +132,7 @@ fn serve(data_dir: &std::path::Path, options: shopfront::serve::Options) -> Resu
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,russh=warn"));
     let colour = io::IsTerminal::is_terminal(&io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(io::stderr).init();
-    let shop = FolderShop::open(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
+    let shop = ShopService::open_folder(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
     shopfront::serve::run(shop, options).map_err(Failure::from)
 }
@@ -411,7 +411,7 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
     // A command-line change waits for other copies (saying so after a second).
-    let shop = FolderShop::from_store(Store::open(data_dir).map_err(|e| e.to_string())?);
+    let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
     let outcome = shop.add_admin(username, password).map_err(|e| e.to_string())?;
     match outcome {
         AdminOutcome::Created(name) => println!("created admin {}", printable(&name)),

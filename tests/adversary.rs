@@ -422,11 +422,11 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
 /// account name (existing or not), while another address is not slowed.
 #[test]
 fn failed_logins_from_one_address_are_slowed() {
-    use shopfront::shop::{FolderShop, Shop};
+    use shopfront::shop::{Shop, ShopService};
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
-    let shop = FolderShop::from_store(store);
+    let shop = ShopService::over_folder(store);
     for name in ["alice", "nobody", "alice"] {
         assert!(shop.login_from("10.0.0.9", name, "guess").is_err());
     }
@@ -444,13 +444,13 @@ fn failed_logins_from_one_address_are_slowed() {
 /// and the owner is let in at once.
 #[test]
 fn parallel_guesses_take_turns_and_the_owner_still_gets_in() {
-    use shopfront::shop::{FolderShop, Shop};
+    use shopfront::shop::{Shop, ShopService};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("victim", "the-right-one").unwrap();
-    let shop = FolderShop::from_store(store);
+    let shop = ShopService::over_folder(store);
     let wrong = Arc::new(AtomicU32::new(0));
     let started = Instant::now();
     const WINDOW: Duration = Duration::from_secs(7);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::paying;
 
 use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
-use shopfront::shop::{Changed, ErrorKind, FolderShop, Shop, ShopError};
+use shopfront::shop::{Changed, ErrorKind, Shop, ShopError, ShopService};
 use shopfront::store::LockWait;
 
 trait Backend {
@@ -32,7 +32,7 @@ impl Backend for Folder {
 
     fn second_handle(&self, dir: &tempfile::TempDir) -> Arc<dyn Shop> {
         let patient = LockWait::Patient { notice: |_| {} };
-        FolderShop::open(dir.path(), patient).expect("open folder shop")
+        ShopService::open_folder(dir.path(), patient).expect("open folder shop")
     }
 }
 
@@ -253,7 +253,7 @@ fn two_handles_never_oversell() {
 #[test]
 fn fifty_sessions_share_one_catalog() {
     let dir = common::temp_dir();
-    let shop = FolderShop::open(dir.path(), LockWait::Impatient).unwrap();
+    let shop = ShopService::open_folder(dir.path(), LockWait::Impatient).unwrap();
     let apps: Vec<shopfront::app::App> =
         (0..50).map(|_| shopfront::app::App::new(shop.clone(), ratatui::layout::Rect::new(0, 0, 80, 24))).collect();
     let catalog = shop.catalog();

@@ -72,6 +72,11 @@ pub trait Repo: Send + Sync {
     /// What changed after change `after` (0: from the start), this
     /// process's commits and, once seen, other processes'.
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError>;
+    /// What the owner should know about the data now (a file held back,
+    /// say), each with what to do; cheap.
+    fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The records a change touched, by id.

@@ -144,7 +144,59 @@ impl Catalog {
                 .collect(),
             None => rows.iter().cloned().map(Arc::new).collect(),
         };
-        let index = match previous.filter(|_| same_set) {
+        Catalog::assemble(products, previous.filter(|_| same_set))
+    }
+
+    /// A snapshot of `rows` read whole from storage (moved in, not
+    /// copied), reusing whatever `previous` already holds.
+    pub fn build_owned(rows: Vec<Product>, previous: Option<&Catalog>) -> Catalog {
+        let same_set = previous.filter(|p| {
+            p.products.len() == rows.len() && p.products.iter().zip(&rows).all(|(a, b)| a.product_id == b.product_id)
+        });
+        let products: Vec<Arc<Product>> = match same_set {
+            Some(previous) => previous
+                .products
+                .iter()
+                .zip(rows)
+                .map(|(old, new)| if **old == new { Arc::clone(old) } else { Arc::new(new) })
+                .collect(),
+            None => rows.into_iter().map(Arc::new).collect(),
+        };
+        Catalog::assemble(products, same_set)
+    }
+
+    /// This snapshot with `updates` applied: each id's product as it is
+    /// now (`None`: gone). What did not change is shared, as in `build`.
+    pub fn patched(&self, updates: Vec<(String, Option<Product>)>) -> Catalog {
+        let mut products = self.products.clone();
+        let mut same_set = true;
+        let mut gone = std::collections::HashSet::new();
+        for (id, now) in updates {
+            match (self.position(&id), now) {
+                (Some(i), Some(product)) if *products[i] != product => products[i] = Arc::new(product),
+                (Some(_), Some(_)) | (None, None) => {}
+                (Some(_), None) => {
+                    same_set = false;
+                    gone.insert(id);
+                }
+                // A new product comes last, as in the data.
+                (None, Some(product)) => {
+                    same_set = false;
+                    products.push(Arc::new(product));
+                }
+            }
+        }
+        if !gone.is_empty() {
+            products.retain(|p| !gone.contains(&p.product_id));
+        }
+        Catalog::assemble(products, Some(self).filter(|_| same_set))
+    }
+
+    /// A snapshot of `products`; `same_set` is a snapshot of the same ids
+    /// in the same order, whose index (and filter text, if no searchable
+    /// field changed) is reused.
+    fn assemble(products: Vec<Arc<Product>>, same_set: Option<&Catalog>) -> Catalog {
+        let index = match same_set {
             Some(previous) => Arc::clone(&previous.index),
             None => {
                 let mut index = HashTable::with_capacity(products.len());
@@ -156,17 +208,21 @@ impl Catalog {
                 Arc::new(index)
             }
         };
-        let same_text = same_set
-            && previous.is_some_and(|p| {
-                p.products.iter().zip(&products).all(|(a, b)| {
-                    Arc::ptr_eq(a, b) || (a.name == b.name && a.category == b.category && a.active == b.active)
-                })
-            });
-        let search = match previous.filter(|_| same_text) {
+        let same_text = same_set.filter(|p| {
+            p.products.iter().zip(&products).all(|(a, b)| {
+                Arc::ptr_eq(a, b) || (a.name == b.name && a.category == b.category && a.active == b.active)
+            })
+        });
+        let search = match same_text {
             Some(previous) => Arc::clone(&previous.search),
             None => Arc::new(SearchText::of(&products)),
         };
         Catalog { products, index, search }
+    }
+
+    fn position(&self, product_id: &str) -> Option<usize> {
+        let products = &self.products;
+        self.index.find(hash_id(product_id), |&i| products[i as usize].product_id == product_id).map(|&i| i as usize)
     }
 
     /// Every product, archived ones too, in file order.
@@ -175,9 +231,7 @@ impl Catalog {
     }
 
     pub fn get(&self, product_id: &str) -> Option<&Product> {
-        let products = &self.products;
-        let found = self.index.find(hash_id(product_id), |&i| products[i as usize].product_id == product_id);
-        found.map(|&i| &*products[i as usize])
+        self.position(product_id).map(|i| &*self.products[i])
     }
 
     pub fn contains(&self, product_id: &str) -> bool {
@@ -295,6 +349,36 @@ mod tests {
             active: true,
             extra: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_the_feed_named() {
+        let rows = vec![product("P1", 5), product("P2", 5), product("P3", 5)];
+        let first = Catalog::build(&rows, None);
+        // A sale: one product's stock.
+        let sold = first.patched(vec![("P2".into(), Some(product("P2", 4)))]);
+        assert_eq!(sold.get("P2").map(|p| p.stock), Some(4));
+        assert!(Arc::ptr_eq(&first.products()[0], &sold.products()[0]));
+        assert!(Arc::ptr_eq(&first.products()[2], &sold.products()[2]));
+        assert!(Arc::ptr_eq(first.search_text(), sold.search_text()), "stock does not touch the filter's text");
+        assert_eq!(first.get("P2").map(|p| p.stock), Some(5), "the old snapshot is untouched");
+        // A rename, a new product and a deletion, at once.
+        let renamed = Product { name: "Other".into(), ..product("P1", 5) };
+        let next = sold.patched(vec![
+            ("P1".into(), Some(renamed)),
+            ("P3".into(), None),
+            ("P9".into(), Some(product("P9", 1))),
+            ("P8".into(), None),
+        ]);
+        let ids: Vec<&str> = next.products().iter().map(|p| p.product_id.as_str()).collect();
+        assert_eq!(ids, ["P1", "P2", "P9"]);
+        assert_eq!(next.get("P1").map(|p| p.name.as_str()), Some("Other"));
+        assert!(!next.contains("P3") && next.contains("P9"));
+        assert_eq!(next.search_text().fields(2), SearchFields::new("Thing P9", "P9", "Cat"));
+        assert_eq!(next.search_text().fields(0).name, "Other");
+        // Patching what is already there changes nothing.
+        let same = next.patched(vec![("P2".into(), Some(product("P2", 4)))]);
+        assert!(Arc::ptr_eq(&next.products()[1], &same.products()[1]));
     }
 
     #[test]

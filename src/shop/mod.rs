@@ -5,15 +5,15 @@
 //! and pass the same conformance tests (`tests/shop_conformance.rs`).
 //!
 //! Every method may block (a lock, a password hash, a write): call them off
-//! the UI thread. `FolderShop`, the JSON data folder, answers `Busy` at once
+//! the UI thread. `ShopService` over the JSON data folder answers `Busy` at once
 //! instead of waiting when asked to be impatient (`LockWait::Impatient`), so
 //! the caller decides how to wait; `retry_while_busy` is the usual way.
 
 mod answers;
 pub mod catalog;
-pub mod folder;
 pub mod orders;
 pub mod rules;
+pub mod service;
 pub mod throttle;
 
 use std::path::PathBuf;
@@ -23,8 +23,8 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 pub use catalog::Catalog;
-pub use folder::FolderShop;
 pub use orders::OrderBook;
+pub use service::ShopService;
 
 use crate::domain::checkout::CheckoutRequest;
 use crate::domain::payment::CardOnFile;
@@ -182,14 +182,15 @@ pub enum ErrorKind {
 impl ShopError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ShopError::Busy | ShopError::Repo(crate::repo::RepoError::Busy) => ErrorKind::Busy,
+            ShopError::Busy => ErrorKind::Busy,
             ShopError::Load(_)
             | ShopError::Io { .. }
             | ShopError::NotAFolder { .. }
             | ShopError::Hash(_)
             | ShopError::ReadOnly { .. }
             | ShopError::HeldBack { .. }
-            | ShopError::Unfinished(_) => ErrorKind::Broken,
+            | ShopError::Unfinished(_)
+            | ShopError::Repo(_) => ErrorKind::Broken,
             _ => ErrorKind::Refused,
         }
     }

@@ -112,8 +112,18 @@ pub enum StoreError {
     Unfinished(String),
     #[error(transparent)]
     Hash(#[from] HashError),
+    /// The storage below the rules: damaged or unavailable (busy is `Busy`).
     #[error(transparent)]
-    Repo(#[from] crate::repo::RepoError),
+    Repo(crate::repo::RepoError),
+}
+
+impl From<crate::repo::RepoError> for StoreError {
+    fn from(error: crate::repo::RepoError) -> StoreError {
+        match error {
+            crate::repo::RepoError::Busy => StoreError::Busy,
+            other => StoreError::Repo(other),
+        }
+    }
 }
 
 fn problems_summary(problems: &[Problem]) -> String {

@@ -206,6 +206,11 @@ impl Store {
         self.transact(|data, _| rules::accounts::secure_plaintext(data, &plain, hashes))
     }
 
+    /// The clock this store's changes are stamped with.
+    pub fn clock(&self) -> fn() -> Timestamp {
+        self.clock
+    }
+
     /// Replaces the clock (tests pin time).
     pub fn set_clock(&mut self, clock: fn() -> Timestamp) {
         self.clock = clock;
@@ -405,20 +410,8 @@ impl Store {
     /// orders (an admin: any order) and returns its path.
     pub fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
         self.refresh()?;
-        let user = self.data.users.get(actor).ok_or_else(|| StoreError::UnknownUser(actor.into()))?;
-        let order =
-            self.data.orders.get(order_id).ok_or_else(|| crate::domain::OrderError::UnknownOrder(order_id.into()))?;
-        if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
-            return Err(crate::domain::OrderError::NotYourOrder.into());
-        }
-        let name_of = |id: &str| self.data.products.get(id).map(|p| p.name.clone());
-        let text = crate::domain::receipt::render_receipt(shop_name, order, &name_of);
-        let folder = self.dir.join(RECEIPTS_DIR);
-        atomic::create_private_dir(&folder).map_err(|e| StoreError::io(&folder, e))?;
-        let file = receipt_file_name(order_id);
-        atomic::write_atomic(&folder, &file, text.as_bytes(), false)
-            .map_err(|e| StoreError::io(folder.join(&file), e))?;
-        Ok(folder.join(file))
+        let text = rules::orders::receipt(&self.data, actor, order_id, shop_name)?;
+        write_receipt_file(&self.dir, order_id, &text)
     }
 
     // ---- SSH keys ----
@@ -1097,6 +1090,15 @@ fn hash_all(plain: &[(String, String)], progress: fn(usize, usize)) -> Result<Ve
 /// A receipt's file name for an order id from a data file: letters, digits
 /// and `-` stay; every other byte becomes `_xx` (hex), so two different ids
 /// never share a file. Very long ids are cut and told apart by a hash.
+/// Writes `text` as `<dir>/receipts/<order_id>.txt` (the folder private).
+pub fn write_receipt_file(dir: &Path, order_id: &str, text: &str) -> Result<PathBuf, StoreError> {
+    let folder = dir.join(RECEIPTS_DIR);
+    atomic::create_private_dir(&folder).map_err(|e| StoreError::io(&folder, e))?;
+    let file = receipt_file_name(order_id);
+    atomic::write_atomic(&folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
+    Ok(folder.join(file))
+}
+
 fn receipt_file_name(order_id: &str) -> String {
     let mut name = String::with_capacity(order_id.len());
     for b in order_id.bytes() {

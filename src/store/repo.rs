@@ -113,11 +113,9 @@ impl From<StoreError> for RepoError {
 impl Repo for FolderRepo {
     fn read(&self) -> Result<Box<dyn ReadTx + '_>, RepoError> {
         let mut inner = self.inner();
-        match inner.store.refresh() {
-            // Another copy is mid-change: what we have is a consistent state.
-            Ok(_) | Err(StoreError::Busy) => {}
-            Err(e) => return Err(e.into()),
-        }
+        // Another copy mid-change: `Busy` (the caller waits), so that what
+        // it just made (an account, say) is never missed.
+        inner.store.refresh()?;
         let Inner { store, feed } = &mut *inner;
         feed.note_outside(store);
         Ok(Box::new(FolderRead { inner }))
@@ -131,12 +129,12 @@ impl Repo for FolderRepo {
         Ok(Box::new(FolderWrite { inner, guard, staged: Vec::new(), last_order: None }))
     }
 
+    fn notices(&self) -> Vec<String> {
+        self.inner().store.held_back()
+    }
+
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
         let mut inner = self.inner();
-        match inner.store.refresh() {
-            Ok(_) | Err(StoreError::Busy) => {}
-            Err(e) => return Err(e.into()),
-        }
         let Inner { store, feed } = &mut *inner;
         feed.note_outside(store);
         let oldest_kept = feed.recent.front().map_or(feed.last_id + 1, |set| set.id);

@@ -119,7 +119,7 @@ pub fn stock_of(store: &Store, id: &str) -> u32 {
 pub fn app_on(mut store: Store, width: u16, height: u16) -> shopfront::app::App {
     // As `shopfront` runs it: the session's worker does the waiting.
     store.set_lock_wait(shopfront::store::LockWait::Impatient);
-    let shop = shopfront::shop::FolderShop::from_store(store);
+    let shop = shopfront::shop::ShopService::over_folder(store);
     let mut app = shopfront::app::App::new(shop, ratatui::layout::Rect::new(0, 0, width, height));
     app.set_clock(fixed_clock);
     app

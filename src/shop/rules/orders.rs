@@ -55,6 +55,22 @@ pub fn move_order(
     Ok((order, changes))
 }
 
+/// The plain-text receipt of one of `actor`'s orders (an admin: any).
+pub fn receipt(view: &dyn ReadTx, actor: &str, order_id: &str, shop_name: &str) -> Result<String, StoreError> {
+    let user = existing_account(view, actor)?;
+    let order = view.order(order_id)?.ok_or_else(|| OrderError::UnknownOrder(order_id.into()))?;
+    if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
+        return Err(OrderError::NotYourOrder.into());
+    }
+    let mut names = std::collections::HashMap::new();
+    for line in &order.items {
+        if let Some(product) = view.product(&line.product_id)? {
+            names.insert(line.product_id.clone(), product.name);
+        }
+    }
+    Ok(crate::domain::receipt::render_receipt(shop_name, &order, &|id| names.get(id).cloned()))
+}
+
 fn too_much_stock(product_id: &str) -> StoreError {
     StoreError::Invalid(format!("Cannot put the units back: the stock of {product_id} would pass {}", u32::MAX))
 }

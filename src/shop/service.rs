@@ -1,0 +1,490 @@
+//! The shop as a service over any `Repo`: every rule (`rules`) run in a
+//! write transaction, password work outside every transaction, login
+//! throttling, and the snapshots every session shares (the catalog, the
+//! settings, the admins' order book), brought up to date from the repo's
+//! change feed and announced to subscribers.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use super::rules::{self, Decided};
+use super::{Account, Catalog, Changed, OrderBook, Profile, Shop, ShopError};
+use crate::domain::checkout::CheckoutRequest;
+use crate::domain::password::{PasswordCheck, check_password, hash_password};
+use crate::domain::user::{validate_password, validate_username};
+use crate::domain::{
+    Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Settings, Timestamp,
+    UserError,
+};
+use crate::repo::{ChangeSet, Feed, Ids, ReadTx, Repo};
+use crate::store::repo::FolderRepo;
+use crate::store::{AdminOutcome, LockWait, Store};
+
+/// How often the watcher looks for other processes' changes.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+pub struct ShopService {
+    repo: Arc<dyn Repo>,
+    /// The JSON folder, when that is the repo (receipts go in it).
+    folder: Option<PathBuf>,
+    clock: fn() -> Timestamp,
+    /// The snapshots, and the last change of the feed they include.
+    snapshots: Mutex<Snapshots>,
+    subscribers: Mutex<Vec<Sender<Changed>>>,
+    /// Failed logins by account and by address.
+    throttle: super::throttle::Throttle,
+}
+
+struct Snapshots {
+    seen: u64,
+    catalog: Arc<Catalog>,
+    settings: Arc<Settings>,
+    /// Built on the first admin's request, dropped when an order changes.
+    orders: Option<Arc<OrderBook>>,
+}
+
+impl ShopService {
+    /// Serves `repo`; `clock` tells the rules the time.
+    pub fn new(repo: Arc<dyn Repo>, clock: fn() -> Timestamp) -> Result<Arc<ShopService>, ShopError> {
+        ShopService::build(repo, None, clock)
+    }
+
+    /// Opens (creating and seeding if needed) the JSON folder `dir`; see
+    /// `Store::open`. `wait` says what a change does while another process
+    /// holds the folder.
+    pub fn open_folder(dir: &Path, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
+        let mut store = Store::open(dir)?;
+        store.set_lock_wait(wait);
+        Ok(ShopService::over_folder(store))
+    }
+
+    /// Serves an opened folder (with its clock).
+    pub fn over_folder(store: Store) -> Arc<ShopService> {
+        let (dir, clock) = (store.dir().to_path_buf(), store.clock());
+        let repo = Arc::new(FolderRepo::new(store));
+        // The folder was just read: its snapshots cannot fail to build.
+        ShopService::build(repo.clone(), Some(dir), clock).unwrap_or_else(|_| {
+            Arc::new(ShopService {
+                repo,
+                folder: None,
+                clock,
+                snapshots: Mutex::new(Snapshots {
+                    seen: 0,
+                    catalog: Arc::default(),
+                    settings: Arc::default(),
+                    orders: None,
+                }),
+                subscribers: Mutex::default(),
+                throttle: Default::default(),
+            })
+        })
+    }
+
+    fn build(
+        repo: Arc<dyn Repo>,
+        folder: Option<PathBuf>,
+        clock: fn() -> Timestamp,
+    ) -> Result<Arc<ShopService>, ShopError> {
+        let seen = match repo.changes_after(0)? {
+            Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
+            Feed::Gap { latest } => latest,
+        };
+        let view = repo.read()?;
+        let catalog = Arc::new(whole_catalog(&*view, None)?);
+        let settings = Arc::new(view.settings()?);
+        drop(view);
+        crate::domain::money::set_currency_symbol(&settings.currency);
+        Ok(Arc::new(ShopService {
+            repo,
+            folder,
+            clock,
+            snapshots: Mutex::new(Snapshots { seen, catalog, settings, orders: None }),
+            subscribers: Mutex::default(),
+            throttle: Default::default(),
+        }))
+    }
+
+    /// The JSON folder this shop keeps its data in, if it is one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.folder.as_deref()
+    }
+
+    /// Starts the one watcher of this shop: every quarter second it picks up
+    /// other processes' changes and tells the subscribers. It stops when the
+    /// shop is dropped.
+    pub fn watch(self: &Arc<Self>) {
+        let shop: Weak<ShopService> = Arc::downgrade(self);
+        std::thread::Builder::new()
+            .name("shop-watcher".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(WATCH_EVERY);
+                    let Some(shop) = shop.upgrade() else { return };
+                    // A busy or damaged store: the next change or look says so.
+                    let _ = shop.refresh();
+                }
+            })
+            .map(drop)
+            .unwrap_or_else(|e| eprintln!("shopfront: cannot start the change watcher: {e}"));
+    }
+
+    fn snapshots(&self) -> MutexGuard<'_, Snapshots> {
+        self.snapshots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `rule` in a write transaction and commits what it decided.
+    fn decide<T>(
+        &self,
+        rule: impl FnOnce(&mut dyn crate::repo::WriteTx, Timestamp) -> Decided<T>,
+    ) -> Result<T, ShopError> {
+        let now = (self.clock)();
+        let result = self.repo.write().map_err(ShopError::from).and_then(|mut tx| {
+            let (answer, changes) = rule(&mut *tx, now)?;
+            for change in changes {
+                tx.stage(change);
+            }
+            tx.commit()?;
+            Ok(answer)
+        });
+        self.publish();
+        result
+    }
+
+    /// Runs `read` on a read transaction (others' changes included).
+    fn view<T>(&self, read: impl FnOnce(&dyn ReadTx) -> Result<T, ShopError>) -> Result<T, ShopError> {
+        let result = self.repo.read().map_err(ShopError::from).and_then(|view| read(&*view));
+        self.publish();
+        result
+    }
+
+    /// Brings the snapshots up to date with the feed and tells every
+    /// subscriber what changed.
+    fn publish(&self) {
+        let mut snapshots = self.snapshots();
+        let merged = match self.repo.changes_after(snapshots.seen) {
+            Ok(Feed::Changes(sets)) if sets.is_empty() => return,
+            Ok(Feed::Changes(sets)) => sets.iter().fold(ChangeSet::default(), |mut all, set| {
+                all.merge(set);
+                all
+            }),
+            Ok(Feed::Gap { latest }) => ChangeSet::everything(latest),
+            // Unreadable now: the next look tries again.
+            Err(_) => return,
+        };
+        let changed = Changed {
+            accounts: !merged.accounts.is_none(),
+            catalog: !merged.products.is_none(),
+            carts: !merged.carts.is_none(),
+            orders: !merged.orders.is_none(),
+            pricing: !merged.codes.is_none() || merged.settings,
+        };
+        let view = match self.repo.read() {
+            Ok(view) => view,
+            Err(_) => return,
+        };
+        if changed.catalog {
+            // Sessions taking the snapshot never wait for the rebuild: they
+            // hold the old one until it is swapped.
+            let next = match &merged.products {
+                Ids::Some(ids) => patched_catalog(&*view, &snapshots.catalog, ids),
+                _ => whole_catalog(&*view, Some(&snapshots.catalog)),
+            };
+            match next {
+                Ok(catalog) => snapshots.catalog = Arc::new(catalog),
+                Err(_) => return,
+            }
+        }
+        if merged.settings {
+            match view.settings() {
+                Ok(settings) => {
+                    crate::domain::money::set_currency_symbol(&settings.currency);
+                    snapshots.settings = Arc::new(settings);
+                }
+                Err(_) => return,
+            }
+        }
+        if changed.orders {
+            snapshots.orders = None;
+        }
+        drop(view);
+        snapshots.seen = merged.id;
+        drop(snapshots);
+        let mut subscribers = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        subscribers.retain(|s| s.send(changed).is_ok());
+    }
+
+    fn account(user: crate::domain::User) -> Account {
+        Account { username: user.username, role: user.role }
+    }
+}
+
+/// The catalog read whole (reusing what `previous` holds).
+fn whole_catalog(view: &dyn ReadTx, previous: Option<&Catalog>) -> Result<Catalog, ShopError> {
+    let mut products = Vec::new();
+    view.each_product(&mut |product| products.push(product.clone()))?;
+    Ok(Catalog::build_owned(products, previous))
+}
+
+/// `catalog` with the products `ids` read again (added, changed or gone).
+fn patched_catalog(
+    view: &dyn ReadTx,
+    catalog: &Catalog,
+    ids: &std::collections::BTreeSet<String>,
+) -> Result<Catalog, ShopError> {
+    let mut updates = Vec::with_capacity(ids.len());
+    for id in ids {
+        updates.push((id.clone(), view.product(id)?));
+    }
+    Ok(catalog.patched(updates))
+}
+
+impl Shop for ShopService {
+    fn catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.snapshots().catalog)
+    }
+
+    fn subscribe(&self) -> Receiver<Changed> {
+        let (sender, receiver) = channel();
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).push(sender);
+        receiver
+    }
+
+    fn refresh(&self) -> Result<bool, ShopError> {
+        let before = self.snapshots().seen;
+        match self.view(|_| Ok(())) {
+            Err(ShopError::Busy) => return Ok(false),
+            other => other?,
+        }
+        Ok(self.snapshots().seen != before)
+    }
+
+    fn register(&self, username: &str, password: &str) -> Result<Account, ShopError> {
+        validate_username(username)?;
+        validate_password(password)?;
+        if self.view(|view| Ok(view.account(username)?.is_some()))? {
+            return Err(UserError::UsernameTaken.into());
+        }
+        // Hashed outside every transaction: other sessions' carts and
+        // checkouts never wait for a password.
+        let hash = hash_password(password)?;
+        let user = self.decide(|tx, now| rules::accounts::create_account(tx, now, username, hash))?;
+        Ok(ShopService::account(user))
+    }
+
+    fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
+        self.login_from("local", username, password)
+    }
+
+    fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
+        // One attempt at a time per account and per address, after the wait
+        // their failures earned; on the session's worker, never the screen.
+        let attempt = self.throttle.begin(username, origin);
+        let user = self.view(|view| Ok(view.account(username)?))?;
+        // The slow part, outside every transaction.
+        let user = match check_password(user.as_ref(), password) {
+            PasswordCheck::Matches => user,
+            PasswordCheck::MatchesPlaintext => {
+                let hash = hash_password(password)?;
+                match self.decide(|tx, _| rules::accounts::upgrade_plaintext(tx, username, password, hash)) {
+                    Ok(user) => Some(user),
+                    // The password matched; a store we may not write keeps
+                    // it as it is until it can be hashed.
+                    Err(ShopError::ReadOnly { .. }) | Err(ShopError::Repo(crate::repo::RepoError::Unavailable(_))) => {
+                        user
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            PasswordCheck::Wrong => None,
+        };
+        match user {
+            Some(user) => {
+                attempt.succeeded();
+                Ok(ShopService::account(user))
+            }
+            None => {
+                attempt.failed();
+                Err(ShopError::BadCredentials)
+            }
+        }
+    }
+
+    fn held_back(&self) -> Vec<String> {
+        self.repo.notices()
+    }
+
+    fn login_wait(&self, origin: &str, username: &str) -> Duration {
+        self.throttle.wait_for(username, origin)
+    }
+
+    fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
+        validate_username(username)?;
+        let hash = match self.view(|view| Ok(view.account(username)?))? {
+            Some(_) => None,
+            None => {
+                validate_password(password)?;
+                Some(hash_password(password)?)
+            }
+        };
+        self.decide(|tx, now| rules::accounts::add_admin(tx, now, username, hash))
+    }
+
+    fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError> {
+        self.view(|view| Ok(view.accounts_with_key(fingerprint)?.into_iter().next().map(ShopService::account)))
+    }
+
+    fn link_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError> {
+        self.decide(|tx, _| rules::accounts::link_key(tx, who, fingerprint))
+    }
+
+    fn forget_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError> {
+        self.decide(|tx, _| rules::accounts::forget_key(tx, who, fingerprint))
+    }
+
+    fn cart(&self, who: &str) -> Result<Cart, ShopError> {
+        self.view(|view| Ok(view.cart(who)?.unwrap_or_else(|| Cart::new(who))))
+    }
+
+    fn add_to_cart(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::add(tx, who, product_id, qty))
+    }
+
+    fn set_cart_qty(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::set_qty(tx, who, product_id, qty))
+    }
+
+    fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::remove(tx, who, product_id))
+    }
+
+    fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::accept_adjusted(tx, who))
+    }
+
+    fn settings(&self) -> Arc<Settings> {
+        Arc::clone(&self.snapshots().settings)
+    }
+
+    fn apply_code(&self, who: &str, typed: &str) -> Result<Discount, ShopError> {
+        self.decide(|tx, now| rules::checkout::apply_code(tx, now, who, typed))
+    }
+
+    fn quote(&self, who: &str, code: Option<&str>) -> Result<Quote, ShopError> {
+        let discount = code.map(|code| self.apply_code(who, code)).transpose()?;
+        self.view(|view| {
+            let settings = view.settings()?;
+            let pricing = Pricing::new(&settings, discount.as_ref());
+            let lines = view.cart(who)?.map(|cart| cart.items).unwrap_or_default();
+            crate::domain::quote(&lines, &pricing).map_err(|problem| ShopError::Checkout(vec![problem]))
+        })
+    }
+
+    fn checkout(&self, who: &str, request: &CheckoutRequest) -> Result<Order, ShopError> {
+        self.decide(|tx, now| {
+            let order_id = tx.next_order_id()?;
+            rules::checkout::checkout(tx, now, who, order_id, request)
+        })
+    }
+
+    fn profile(&self, who: &str) -> Result<Profile, ShopError> {
+        self.view(|view| {
+            let user = rules::existing_account(view, who)?;
+            Ok(Profile { addresses: user.addresses, cards: user.cards })
+        })
+    }
+
+    fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError> {
+        self.view(|view| Ok(view.orders_of(who)?))
+    }
+
+    fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError> {
+        self.decide(|tx, now| rules::orders::move_order(tx, now, who, order_id, OrderStatus::Cancelled, None))
+    }
+
+    fn write_receipt(&self, who: &str, order_id: &str) -> Result<PathBuf, ShopError> {
+        let shop_name = self.settings().display_name();
+        let text = self.view(|view| rules::orders::receipt(view, who, order_id, &shop_name))?;
+        let Some(folder) = &self.folder else {
+            return Err(ShopError::Invalid("This shop keeps no folder to write receipts in".into()));
+        };
+        crate::store::write_receipt_file(folder, order_id, &text)
+    }
+
+    fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError> {
+        // The look brings the snapshots up to date (an order placed by
+        // another process drops the cached book) before it is used.
+        self.view(|view| rules::require_admin(view, admin).map(drop))?;
+        if let Some(book) = self.snapshots().orders.clone() {
+            return Ok(book);
+        }
+        let book = self.view(|view| {
+            let mut orders = Vec::new();
+            view.each_order(&mut |order| orders.push(order.clone()))?;
+            Ok(Arc::new(OrderBook::build(&orders, None)))
+        })?;
+        self.snapshots().orders = Some(Arc::clone(&book));
+        Ok(book)
+    }
+
+    fn set_order_status(
+        &self,
+        admin: &str,
+        order_id: &str,
+        to: OrderStatus,
+        tracking: Option<&str>,
+    ) -> Result<Order, ShopError> {
+        self.decide(|tx, now| rules::orders::move_order(tx, now, admin, order_id, to, tracking))
+    }
+
+    fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::create_product(tx, admin, draft))
+    }
+
+    fn update_product(
+        &self,
+        admin: &str,
+        product_id: &str,
+        seen: &ProductDetails,
+        wanted: ProductDetails,
+    ) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::update_product(tx, admin, product_id, seen, wanted))
+    }
+
+    fn change_stock(&self, admin: &str, product_id: &str, change: i64) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::change_stock(tx, admin, product_id, change))
+    }
+
+    fn set_product_active(&self, admin: &str, product_id: &str, active: bool) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::set_product_active(tx, admin, product_id, active))
+    }
+
+    fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::delete_product(tx, admin, product_id))
+    }
+
+    fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError> {
+        self.view(|view| {
+            rules::require_admin(view, admin)?;
+            rules::codes::discounts_with_uses(view)
+        })
+    }
+
+    fn save_discount(&self, admin: &str, original: Option<&str>, discount: Discount) -> Result<Discount, ShopError> {
+        self.decide(|tx, now| rules::codes::save_discount(tx, now, Some(admin), original, discount))
+    }
+
+    fn set_discount_active(&self, admin: &str, code: &str, active: bool) -> Result<Discount, ShopError> {
+        self.decide(|tx, _| rules::codes::set_discount_active(tx, admin, code, active))
+    }
+
+    fn delete_discount(&self, admin: &str, code: &str) -> Result<Discount, ShopError> {
+        self.decide(|tx, _| rules::codes::delete_discount(tx, admin, code))
+    }
+
+    fn save_settings(&self, admin: &str, settings: Settings) -> Result<Settings, ShopError> {
+        settings.validate().map_err(ShopError::Invalid)?;
+        self.decide(|tx, _| rules::settings::change_settings(tx, Some(admin), |_| Ok(settings)))
+    }
+}
