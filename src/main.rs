@@ -412,7 +412,7 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
     let password = line.trim_end_matches(['\n', '\r']);
     // A command-line change waits for other copies (saying so after a second).
     let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
-    let outcome = shop.add_admin(username, password).map_err(|e| e.to_string())?;
+    let outcome = shop.add_admin(&shop.owner_at_machine(), username, password).map_err(|e| e.to_string())?;
     match outcome {
         AdminOutcome::Created(name) => println!("created admin {}", printable(&name)),
         AdminOutcome::Promoted(name) => println!("promoted {} to admin (password unchanged)", printable(&name)),

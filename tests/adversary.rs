@@ -434,7 +434,7 @@ fn failed_logins_from_one_address_are_slowed() {
     assert!(shop.login_from("10.0.0.9", "someone", "guess").is_err());
     assert!(started.elapsed() >= Duration::from_millis(1900), "the fourth guess waited {:?}", started.elapsed());
     let started = Instant::now();
-    assert_eq!(shop.login_from("10.0.0.7", "alice", "s3cret!").unwrap().username, "alice");
+    assert_eq!(shop.login_from("10.0.0.7", "alice", "s3cret!").unwrap().username(), "alice");
     assert!(started.elapsed() < Duration::from_millis(900), "another address is not slowed");
 }
 
@@ -469,7 +469,7 @@ fn parallel_guesses_take_turns_and_the_owner_still_gets_in() {
     let asked = Instant::now();
     let owner = shop.login_from("10.0.0.7", "victim", "the-right-one");
     let waited = asked.elapsed();
-    assert_eq!(owner.unwrap().username, "victim");
+    assert_eq!(owner.unwrap().username(), "victim");
     assert!(waited < Duration::from_secs(3), "the owner waited {waited:?}");
     std::thread::sleep(WINDOW.saturating_sub(started.elapsed()));
     // 3 free guesses, then one each 6 s at most (plus one for timing).

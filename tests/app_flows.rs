@@ -72,7 +72,7 @@ fn create_account_validates_in_field_order_then_logs_in() {
     assert_eq!(attempt(&mut app, "alice", "secret1", "secret2"), "Passwords do not match");
     assert!(app.session.is_none());
     assert_eq!(attempt(&mut app, "alice", "secret1", "secret1"), "");
-    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"));
+    assert_eq!(app.session.as_ref().map(|s| s.username()), Some("alice"));
     assert_eq!(app.screen, Screen::Catalog);
     assert_eq!(message(&app), "Account created — welcome, alice");
     assert!(read(dir.path(), "users.json").contains("\"username\":\"alice\""));
@@ -89,7 +89,7 @@ fn create_account_validates_in_field_order_then_logs_in() {
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice2"));
+    assert_eq!(app.session.as_ref().map(|s| s.username()), Some("alice2"));
     assert_eq!((app.login.password.value(), app.login.confirm.value()), ("", ""), "gone once in");
 }
 
@@ -537,7 +537,7 @@ fn a_username_error_keeps_the_passwords_typed() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"), "{:?}", app.login.error);
+    assert_eq!(app.session.as_ref().map(|s| s.username()), Some("alice"), "{:?}", app.login.error);
 }
 
 #[test]

@@ -123,7 +123,7 @@ fn logging_in_waits_without_freezing_and_quit_works() {
     assert!(screen.contains("Waiting for another copy of Shopfront"), "{screen}");
     drop(holder);
     wait_until(&mut app, "the login", |app| app.session.is_some());
-    assert_eq!(app.session.as_ref().map(|s| s.username.as_str()), Some("alice"));
+    assert_eq!(app.session.as_ref().map(|s| s.username()), Some("alice"));
 
     // Quit answers while a change waits.
     let _holder = LockHolder::hold(dir.path());

@@ -11,18 +11,18 @@ use std::time::Duration;
 use common::paying;
 
 use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
-use shopfront::shop::{Changed, ErrorKind, Shop, ShopError, ShopService};
+use shopfront::shop::{Account, Changed, ErrorKind, Shop, ShopError, ShopService};
 use shopfront::store::LockWait;
 
 trait Backend {
-    fn fresh(&self) -> (tempfile::TempDir, Arc<dyn Shop>);
-    fn second_handle(&self, dir: &tempfile::TempDir) -> Arc<dyn Shop>;
+    fn fresh(&self) -> (tempfile::TempDir, Arc<ShopService>);
+    fn second_handle(&self, dir: &tempfile::TempDir) -> Arc<ShopService>;
 }
 
 struct Folder;
 
 impl Backend for Folder {
-    fn fresh(&self) -> (tempfile::TempDir, Arc<dyn Shop>) {
+    fn fresh(&self) -> (tempfile::TempDir, Arc<ShopService>) {
         let dir = common::temp_dir();
         // An empty catalog, not the demo one: the suite makes its own products.
         std::fs::write(dir.path().join("products.json"), "[]").unwrap();
@@ -30,7 +30,7 @@ impl Backend for Folder {
         (dir, shop)
     }
 
-    fn second_handle(&self, dir: &tempfile::TempDir) -> Arc<dyn Shop> {
+    fn second_handle(&self, dir: &tempfile::TempDir) -> Arc<ShopService> {
         let patient = LockWait::Patient { notice: |_| {} };
         ShopService::open_folder(dir.path(), patient).expect("open folder shop")
     }
@@ -38,16 +38,22 @@ impl Backend for Folder {
 
 const BACKENDS: &[&dyn Backend] = &[&Folder];
 
+/// The sessions of `stocked`'s shopper and admin, logged in.
+fn sessions(shop: &dyn Shop) -> (Account, Account) {
+    (shop.login("alice", "s3cret!").unwrap(), shop.login("boss", "b0ss-pass").unwrap())
+}
+
 /// A shop with an admin `boss`, a shopper `alice`, and two products:
 /// a mug ($4.50, 5 in stock) and tea ($3.25, 2 in stock).
-fn stocked(backend: &dyn Backend) -> (tempfile::TempDir, Arc<dyn Shop>, String, String) {
+fn stocked(backend: &dyn Backend) -> (tempfile::TempDir, Arc<ShopService>, String, String) {
     let (dir, shop) = backend.fresh();
-    shop.add_admin("boss", "b0ss-pass").unwrap();
+    shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
+    let boss = shop.login("boss", "b0ss-pass").unwrap();
     shop.register("alice", "s3cret!").unwrap();
     let draft =
         |name: &str, price: &str, stock: &str| ProductDraft::from_input(name, price, stock, "Kitchen", "").unwrap();
-    let mug = shop.create_product("boss", draft("Mug", "4.50", "5")).unwrap().product_id;
-    let tea = shop.create_product("boss", draft("Tea", "3.25", "2")).unwrap().product_id;
+    let mug = shop.create_product(&boss, draft("Mug", "4.50", "5")).unwrap().product_id;
+    let tea = shop.create_product(&boss, draft("Tea", "3.25", "2")).unwrap().product_id;
     (dir, shop, mug, tea)
 }
 
@@ -56,22 +62,25 @@ fn accounts() {
     for backend in BACKENDS {
         let (_dir, shop) = backend.fresh();
         let alice = shop.register("Alice", "s3cret!").unwrap();
-        assert_eq!(alice, shopfront::shop::Account { username: "Alice".into(), role: Role::Customer });
+        assert_eq!((alice.username(), alice.role()), ("Alice", Role::Customer));
         let taken = shop.register("alice", "other-pass").unwrap_err();
         assert_eq!((taken.to_string(), taken.kind()), ("That username is taken".into(), ErrorKind::Refused));
         assert_eq!(shop.register("bo", "s3cret!").unwrap_err().to_string(), "Username must be 3–32 characters");
         assert_eq!(shop.register("bob", "short").unwrap_err().to_string(), "Password must be at least 6 characters");
-        assert_eq!(shop.login("ALICE", "s3cret!").unwrap().username, "Alice");
+        assert_eq!(shop.login("ALICE", "s3cret!").unwrap().username(), "Alice");
         let wrong = shop.login("alice", "wrong-pass").unwrap_err().to_string();
         let unknown = shop.login("nobody", "s3cret!").unwrap_err().to_string();
         assert_eq!(wrong, unknown, "the same words whether or not the account exists");
-        assert_eq!(shop.add_admin("boss", "b0ss-pass").unwrap(), shopfront::shop::AdminOutcome::Created("boss".into()));
-        assert_eq!(shop.login("boss", "b0ss-pass").unwrap().role, Role::Admin);
         assert_eq!(
-            shop.add_admin("ALICE", "ignored").unwrap(),
+            shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap(),
+            shopfront::shop::AdminOutcome::Created("boss".into())
+        );
+        assert_eq!(shop.login("boss", "b0ss-pass").unwrap().role(), Role::Admin);
+        assert_eq!(
+            shop.add_admin(&shop.owner_at_machine(), "ALICE", "ignored").unwrap(),
             shopfront::shop::AdminOutcome::Promoted("Alice".into())
         );
-        assert_eq!(shop.login("alice", "s3cret!").unwrap().role, Role::Admin, "password unchanged");
+        assert_eq!(shop.login("alice", "s3cret!").unwrap().role(), Role::Admin, "password unchanged");
     }
 }
 
@@ -79,19 +88,26 @@ fn accounts() {
 fn carts_never_hold_more_than_the_stock() {
     for backend in BACKENDS {
         let (_dir, shop, mug, tea) = stocked(*backend);
-        let cart = shop.add_to_cart("alice", &mug, 2).unwrap();
+        let (alice, boss) = sessions(&*shop);
+        let cart = shop.add_to_cart(&alice, &mug, 2).unwrap();
         assert_eq!(cart.qty_of(&mug), 2);
-        assert_eq!(shop.cart("alice").unwrap(), cart);
-        let err = shop.add_to_cart("alice", &mug, 4).unwrap_err();
+        assert_eq!(shop.cart(&alice).unwrap(), cart);
+        let err = shop.add_to_cart(&alice, &mug, 4).unwrap_err();
         assert_eq!(err.to_string(), "Only 5 of Mug available (you already have 2 in your cart)");
         assert_eq!(err.kind(), ErrorKind::Refused);
-        assert_eq!(shop.set_cart_qty("alice", &mug, 5).unwrap().qty_of(&mug), 5);
-        assert!(shop.set_cart_qty("alice", &mug, 6).is_err());
-        assert_eq!(shop.remove_from_cart("alice", &mug).unwrap().qty_of(&mug), 0);
-        assert!(shop.add_to_cart("alice", "P-none", 1).is_err());
-        shop.set_product_active("boss", &tea, false).unwrap();
-        assert_eq!(shop.add_to_cart("alice", &tea, 1).unwrap_err().to_string(), "Tea is no longer sold");
-        assert!(matches!(shop.add_to_cart("ghost", &mug, 1), Err(ShopError::UnknownUser(_))));
+        assert_eq!(shop.set_cart_qty(&alice, &mug, 5).unwrap().qty_of(&mug), 5);
+        assert!(shop.set_cart_qty(&alice, &mug, 6).is_err());
+        assert_eq!(shop.remove_from_cart(&alice, &mug).unwrap().qty_of(&mug), 0);
+        assert!(shop.add_to_cart(&alice, "P-none", 1).is_err());
+        shop.set_product_active(&boss, &tea, false).unwrap();
+        assert_eq!(shop.add_to_cart(&alice, &tea, 1).unwrap_err().to_string(), "Tea is no longer sold");
+        // A session is good only where its account exists.
+        let (_elsewhere, other_shop) = backend.fresh();
+        let ghost = other_shop.register("ghost", "s3cret!").unwrap();
+        assert!(matches!(shop.add_to_cart(&ghost, &mug, 1), Err(ShopError::UnknownUser(_))));
+        // Only the owner at the machine makes admins; an admin's session cannot.
+        assert!(matches!(shop.add_admin(&boss, "mallory", "s3cret!"), Err(ShopError::NotAdmin)));
+        assert!(matches!(shop.add_admin(&alice, "mallory", "s3cret!"), Err(ShopError::NotAdmin)));
     }
 }
 
@@ -99,38 +115,37 @@ fn carts_never_hold_more_than_the_stock() {
 fn checkout_places_exactly_what_was_confirmed() {
     for backend in BACKENDS {
         let (_dir, shop, mug, tea) = stocked(*backend);
-        shop.add_to_cart("alice", &mug, 2).unwrap();
-        shop.add_to_cart("alice", &tea, 1).unwrap();
-        let order = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        let (alice, boss) = sessions(&*shop);
+        shop.add_to_cart(&alice, &mug, 2).unwrap();
+        shop.add_to_cart(&alice, &tea, 1).unwrap();
+        let order = shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap();
         assert_eq!(order.total.cents(), 2 * 450 + 325 + 500, "items and $5.00 shipping");
         assert_eq!(order.status, OrderStatus::Paid);
-        assert!(shop.cart("alice").unwrap().is_empty());
+        assert!(shop.cart(&alice).unwrap().is_empty());
         assert_eq!(shop.catalog().get(&mug).unwrap().stock, 3);
-        assert_eq!(shop.orders_of("alice").unwrap(), vec![order.clone()]);
+        assert_eq!(shop.orders_of(&alice).unwrap(), vec![order.clone()]);
 
         // A cart changed since the shopper confirmed it: nothing placed.
-        shop.add_to_cart("alice", &mug, 1).unwrap();
-        let seen = paying(shop.quote("alice", None).unwrap());
-        shop.add_to_cart("alice", &mug, 1).unwrap();
-        assert!(
-            matches!(shop.checkout("alice", &seen), Err(ShopError::Checkout(p)) if p == vec![Problem::CartChanged])
-        );
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
+        let seen = paying(shop.quote(&alice, None).unwrap());
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
+        assert!(matches!(shop.checkout(&alice, &seen), Err(ShopError::Checkout(p)) if p == vec![Problem::CartChanged]));
 
         // A price change meanwhile: listed, nothing placed; accepted, it goes through.
         let seen_details = shop.catalog().get(&mug).unwrap().details();
         let dearer = ProductDetails { price: "5.00".parse().unwrap(), ..seen_details.clone() };
-        shop.update_product("boss", &mug, &seen_details, dearer).unwrap();
+        shop.update_product(&boss, &mug, &seen_details, dearer).unwrap();
 
-        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap()))
+        let Err(ShopError::Checkout(problems)) = shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap()))
         else {
             panic!("must refuse")
         };
         assert!(matches!(problems[0], Problem::PriceChanged { .. }), "{problems:?}");
-        assert_eq!(shop.orders_of("alice").unwrap().len(), 1);
-        shop.accept_adjusted_cart("alice").unwrap();
-        let second = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        assert_eq!(shop.orders_of(&alice).unwrap().len(), 1);
+        shop.accept_adjusted_cart(&alice).unwrap();
+        let second = shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap();
         assert_eq!(second.total.cents(), 2 * 500 + 500, "two at the new price and shipping");
-        assert_eq!(shop.orders_of("alice").unwrap()[0].order_id, second.order_id, "newest first");
+        assert_eq!(shop.orders_of(&alice).unwrap()[0].order_id, second.order_id, "newest first");
     }
 }
 
@@ -138,33 +153,34 @@ fn checkout_places_exactly_what_was_confirmed() {
 fn order_lifecycle_and_who_may_move_it() {
     for backend in BACKENDS {
         let (_dir, shop, mug, _) = stocked(*backend);
-        shop.add_to_cart("alice", &mug, 2).unwrap();
-        let order = shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        let (alice, boss) = sessions(&*shop);
+        shop.add_to_cart(&alice, &mug, 2).unwrap();
+        let order = shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap();
         // Paid on placing: `placed` then `paid` by the payment.
         assert_eq!(order.status, OrderStatus::Paid);
-        let refused = shop.set_order_status("alice", &order.order_id, OrderStatus::Shipped, None).unwrap_err();
+        let refused = shop.set_order_status(&alice, &order.order_id, OrderStatus::Shipped, None).unwrap_err();
         assert_eq!(refused.to_string(), "Only an admin can do that");
-        assert!(matches!(shop.all_orders("alice"), Err(ShopError::NotAdmin)));
-        assert_eq!(shop.all_orders("boss").unwrap().get(&order.order_id), Some(&order));
+        assert!(matches!(shop.all_orders(&alice), Err(ShopError::NotAdmin)));
+        assert_eq!(shop.all_orders(&boss).unwrap().get(&order.order_id), Some(&order));
         // A shopper may cancel a paid order before it ships (refunded).
         let second = {
-            shop.add_to_cart("alice", &mug, 1).unwrap();
-            shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap()
+            shop.add_to_cart(&alice, &mug, 1).unwrap();
+            shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap()
         };
-        assert_eq!(shop.cancel_order("alice", &second.order_id).unwrap().status, OrderStatus::Cancelled);
+        assert_eq!(shop.cancel_order(&alice, &second.order_id).unwrap().status, OrderStatus::Cancelled);
         let shipped =
-            shop.set_order_status("boss", &order.order_id, OrderStatus::Shipped, Some(" 1Z999AA10123456784 ")).unwrap();
+            shop.set_order_status(&boss, &order.order_id, OrderStatus::Shipped, Some(" 1Z999AA10123456784 ")).unwrap();
         assert_eq!(shipped.tracking.as_deref(), Some("1Z999AA10123456784"));
-        assert!(shop.cancel_order("alice", &order.order_id).is_err(), "a shipped order cannot be cancelled");
-        assert!(shop.cancel_order("boss", &order.order_id).is_err());
+        assert!(shop.cancel_order(&alice, &order.order_id).is_err(), "a shipped order cannot be cancelled");
+        assert!(shop.cancel_order(&boss, &order.order_id).is_err());
         assert_eq!(shop.catalog().get(&mug).unwrap().stock, 3, "the cancelled order's unit came back, once");
-        let events: Vec<_> = shop.all_orders("boss").unwrap().get(&order.order_id).unwrap().events.clone();
+        let events: Vec<_> = shop.all_orders(&boss).unwrap().get(&order.order_id).unwrap().events.clone();
         assert_eq!(events.iter().map(|e| e.by.as_str()).collect::<Vec<_>>(), ["alice", "payment", "boss"]);
         assert_eq!(
             events.iter().map(|e| e.status).collect::<Vec<_>>(),
             [OrderStatus::Placed, OrderStatus::Paid, OrderStatus::Shipped]
         );
-        let receipt = shop.write_receipt("alice", &order.order_id).unwrap();
+        let receipt = shop.write_receipt(&alice, &order.order_id).unwrap();
         assert!(std::fs::read_to_string(receipt).unwrap().contains(&order.order_id));
     }
 }
@@ -173,22 +189,23 @@ fn order_lifecycle_and_who_may_move_it() {
 fn admin_catalog_rules() {
     for backend in BACKENDS {
         let (_dir, shop, mug, tea) = stocked(*backend);
+        let (alice, boss) = sessions(&*shop);
         let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "").unwrap();
-        assert!(matches!(shop.create_product("alice", draft.clone()), Err(ShopError::NotAdmin)));
+        assert!(matches!(shop.create_product(&alice, draft.clone()), Err(ShopError::NotAdmin)));
         let seen = shop.catalog().get(&mug).unwrap().details();
-        shop.add_to_cart("alice", &mug, 2).unwrap();
-        shop.checkout("alice", &paying(shop.quote("alice", None).unwrap())).unwrap();
+        shop.add_to_cart(&alice, &mug, 2).unwrap();
+        shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap();
         let renamed = ProductDetails { name: "Big Mug".into(), ..seen.clone() };
-        let saved = shop.update_product("boss", &mug, &seen, renamed).unwrap();
+        let saved = shop.update_product(&boss, &mug, &seen, renamed).unwrap();
         assert_eq!((saved.name.as_str(), saved.stock), ("Big Mug", 3), "an edit keeps the sales made meanwhile");
-        assert_eq!(shop.change_stock("boss", &mug, -3).unwrap().stock, 0);
-        assert!(shop.change_stock("boss", &mug, -1).is_err());
-        let err = shop.delete_product("boss", &mug).unwrap_err().to_string();
+        assert_eq!(shop.change_stock(&boss, &mug, -3).unwrap().stock, 0);
+        assert!(shop.change_stock(&boss, &mug, -1).is_err());
+        let err = shop.delete_product(&boss, &mug).unwrap_err().to_string();
         assert!(err.contains("is in past orders"), "{err}");
-        shop.add_to_cart("alice", &tea, 1).unwrap();
-        shop.delete_product("boss", &tea).unwrap();
+        shop.add_to_cart(&alice, &tea, 1).unwrap();
+        shop.delete_product(&boss, &tea).unwrap();
         assert!(!shop.catalog().contains(&tea));
-        assert_eq!(shop.cart("alice").unwrap().qty_of(&tea), 0, "taken out of carts too");
+        assert_eq!(shop.cart(&alice).unwrap().qty_of(&tea), 0, "taken out of carts too");
     }
 }
 
@@ -196,17 +213,18 @@ fn admin_catalog_rules() {
 fn subscribers_hear_of_changes_and_snapshots_are_shared() {
     for backend in BACKENDS {
         let (dir, shop, mug, _) = stocked(*backend);
+        let (alice, boss) = sessions(&*shop);
         let first = shop.catalog();
         assert!(Arc::ptr_eq(&first, &shop.catalog()), "one snapshot until something changes");
         let notices = shop.subscribe();
-        shop.add_to_cart("alice", &mug, 1).unwrap();
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
         let heard = notices.recv_timeout(Duration::from_secs(1)).expect("a notice");
         assert_eq!(heard, Changed { carts: true, ..Changed::default() });
         assert!(Arc::ptr_eq(&first, &shop.catalog()), "a cart change keeps the catalog");
 
         // Another handle's change (another process, for a folder).
         let other = backend.second_handle(&dir);
-        other.change_stock("boss", &mug, 10).unwrap();
+        other.change_stock(&boss, &mug, 10).unwrap();
         shop.refresh().unwrap();
         let heard = notices.recv_timeout(Duration::from_secs(1)).expect("a notice");
         assert!(heard.catalog, "{heard:?}");
@@ -219,21 +237,21 @@ fn subscribers_hear_of_changes_and_snapshots_are_shared() {
 fn two_handles_never_oversell() {
     for backend in BACKENDS {
         let (dir, shop, _, tea) = stocked(*backend);
+        let (_, boss) = sessions(&*shop);
         let other = backend.second_handle(&dir);
-        for name in ["ann", "ben", "cat", "dan"] {
-            shop.register(name, "s3cret!").unwrap();
-        }
-        let buyers: Vec<_> = ["ann", "ben", "cat", "dan"]
+        let buyers: Vec<Account> =
+            ["ann", "ben", "cat", "dan"].into_iter().map(|name| shop.register(name, "s3cret!").unwrap()).collect();
+        let buyers: Vec<_> = buyers
             .into_iter()
             .enumerate()
-            .map(|(i, name)| {
+            .map(|(i, buyer)| {
                 let handle = if i % 2 == 0 { Arc::clone(&shop) } else { Arc::clone(&other) };
                 let tea = tea.clone();
                 std::thread::spawn(move || {
-                    if handle.add_to_cart(name, &tea, 1).is_err() {
+                    if handle.add_to_cart(&buyer, &tea, 1).is_err() {
                         return 0;
                     }
-                    match handle.checkout(name, &paying(handle.quote(name, None).unwrap())) {
+                    match handle.checkout(&buyer, &paying(handle.quote(&buyer, None).unwrap())) {
                         Ok(_) => 1,
                         Err(ShopError::Checkout(_)) => 0,
                         Err(e) => panic!("{e}"),
@@ -245,7 +263,7 @@ fn two_handles_never_oversell() {
         assert_eq!(sold, 2, "exactly the two teas in stock");
         shop.refresh().unwrap();
         assert_eq!(shop.catalog().get(&tea).unwrap().stock, 0);
-        assert_eq!(shop.all_orders("boss").unwrap().len(), 2);
+        assert_eq!(shop.all_orders(&boss).unwrap().len(), 2);
     }
 }
 
@@ -263,8 +281,9 @@ fn fifty_sessions_share_one_catalog() {
     }
     // After a change, every session that takes the new snapshot shares it again.
     let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "").unwrap();
-    shop.add_admin("boss", "b0ss-pass").unwrap();
-    shop.create_product("boss", draft).unwrap();
+    shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
+    let boss = shop.login("boss", "b0ss-pass").unwrap();
+    shop.create_product(&boss, draft).unwrap();
     let mut apps = apps;
     for app in &mut apps {
         app.update(shopfront::app::Action::Tick);
@@ -279,7 +298,12 @@ fn code(text: &str) -> shopfront::domain::Discount {
 }
 
 /// Paying for `who`'s cart as quoted with `code`, with the card `number`.
-fn pay(shop: &dyn Shop, who: &str, code: Option<&str>, number: &str) -> Result<shopfront::domain::Order, ShopError> {
+fn pay(
+    shop: &dyn Shop,
+    who: &Account,
+    code: Option<&str>,
+    number: &str,
+) -> Result<shopfront::domain::Order, ShopError> {
     let mut request = paying(shop.quote(who, code)?);
     request.code = code.map(str::to_string);
     request.payment =
@@ -291,20 +315,21 @@ fn pay(shop: &dyn Shop, who: &str, code: Option<&str>, number: &str) -> Result<s
 fn the_worked_example_through_the_shop() {
     for backend in BACKENDS {
         let (_dir, shop, _, _) = stocked(*backend);
+        let (alice, boss) = sessions(&*shop);
         let sticker = shop
-            .create_product("boss", ProductDraft::from_input("Sticker", "0.30", "10", "Fun", "").unwrap())
+            .create_product(&boss, ProductDraft::from_input("Sticker", "0.30", "10", "Fun", "").unwrap())
             .unwrap()
             .product_id;
         let mut settings = (*shop.settings()).clone();
         settings.tax.rate_percent = shopfront::domain::TaxRate::parse("8.25").unwrap();
-        shop.save_settings("boss", settings.clone()).unwrap();
-        assert!(matches!(shop.save_settings("alice", settings), Err(ShopError::NotAdmin)));
-        shop.save_discount("boss", None, code(r#"{"code": "ten10", "kind": "percent", "value": 10}"#)).unwrap();
-        shop.add_to_cart("alice", &sticker, 3).unwrap();
-        let quote = shop.quote("alice", Some(" Ten10 ")).unwrap();
+        shop.save_settings(&boss, settings.clone()).unwrap();
+        assert!(matches!(shop.save_settings(&alice, settings), Err(ShopError::NotAdmin)));
+        shop.save_discount(&boss, None, code(r#"{"code": "ten10", "kind": "percent", "value": 10}"#)).unwrap();
+        shop.add_to_cart(&alice, &sticker, 3).unwrap();
+        let quote = shop.quote(&alice, Some(" Ten10 ")).unwrap();
         let figures = [quote.subtotal, quote.discount, quote.shipping, quote.tax, quote.total].map(|m| m.cents());
         assert_eq!(figures, [90, 9, 500, 7, 588]);
-        let order = pay(&*shop, "alice", Some("TEN10"), common::TEST_CARD).unwrap();
+        let order = pay(&*shop, &alice, Some("TEN10"), common::TEST_CARD).unwrap();
         assert_eq!(order.total.cents(), 588);
         assert_eq!(order.discount_code.as_deref(), Some("TEN10"));
         assert_eq!((order.subtotal.map(|m| m.cents()), order.discount.cents(), order.tax.cents()), (Some(90), 9, 7));
@@ -317,35 +342,36 @@ fn the_worked_example_through_the_shop() {
 fn codes_are_checked_in_order_and_uses_come_back_on_cancel() {
     for backend in BACKENDS {
         let (dir, shop, mug, _) = stocked(*backend);
-        shop.register("bob", "b0b-pass").unwrap();
+        let (alice, boss) = sessions(&*shop);
+        let bob = shop.register("bob", "b0b-pass").unwrap();
         let discount = code(r#"{"code": "ONCE", "kind": "fixed", "value": 1.00, "max_uses": 1, "min_subtotal": 5.00}"#);
-        shop.save_discount("boss", None, discount.clone()).unwrap();
-        let taken = shop.save_discount("boss", None, code(r#"{"code": "once", "kind": "free_shipping"}"#)).unwrap_err();
+        shop.save_discount(&boss, None, discount.clone()).unwrap();
+        let taken = shop.save_discount(&boss, None, code(r#"{"code": "once", "kind": "free_shipping"}"#)).unwrap_err();
         assert_eq!(taken.to_string(), "There is already a code ONCE");
-        shop.add_to_cart("alice", &mug, 1).unwrap();
-        shop.add_to_cart("bob", &mug, 2).unwrap();
-        let message = |who: &str, typed: &str| shop.apply_code(who, typed).unwrap_err().to_string();
-        assert_eq!(message("alice", "nope"), "There is no code \"NOPE\"");
-        assert_eq!(message("alice", "once"), "The code ONCE needs a subtotal of at least $5.00");
-        assert_eq!(shop.apply_code("bob", "once").unwrap().code, "ONCE");
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
+        shop.add_to_cart(&bob, &mug, 2).unwrap();
+        let message = |who: &Account, typed: &str| shop.apply_code(who, typed).unwrap_err().to_string();
+        assert_eq!(message(&alice, "nope"), "There is no code \"NOPE\"");
+        assert_eq!(message(&alice, "once"), "The code ONCE needs a subtotal of at least $5.00");
+        assert_eq!(shop.apply_code(&bob, "once").unwrap().code, "ONCE");
         // Bob takes the only use; a second handle (another copy) cannot take it again.
-        let order = pay(&*shop, "bob", Some("ONCE"), common::TEST_CARD).unwrap();
+        let order = pay(&*shop, &bob, Some("ONCE"), common::TEST_CARD).unwrap();
         assert_eq!(order.total.cents(), 900 - 100 + 500);
         let other = backend.second_handle(&dir);
-        other.add_to_cart("alice", &mug, 1).unwrap();
-        assert_eq!(message("alice", "ONCE"), "The code ONCE has been used up");
-        let seen = other.quote("alice", None).unwrap();
+        other.add_to_cart(&alice, &mug, 1).unwrap();
+        assert_eq!(message(&alice, "ONCE"), "The code ONCE has been used up");
+        let seen = other.quote(&alice, None).unwrap();
         let mut stale = paying(seen);
         stale.code = Some("ONCE".into());
-        let Err(ShopError::Checkout(problems)) = other.checkout("alice", &stale) else { panic!("must refuse") };
+        let Err(ShopError::Checkout(problems)) = other.checkout(&alice, &stale) else { panic!("must refuse") };
         assert_eq!(problems[0].to_string(), "The code ONCE has been used up");
         // Cancelling gives the use back.
-        shop.cancel_order("bob", &order.order_id).unwrap();
-        assert_eq!(shop.apply_code("alice", "once").unwrap().code, "ONCE");
-        assert_eq!(shop.discounts("boss").unwrap()[0].1, 0, "no use counted for a cancelled order");
-        shop.set_discount_active("boss", "once", false).unwrap();
-        assert_eq!(message("alice", "ONCE"), "The code ONCE is not active");
-        assert!(shop.delete_discount("boss", "ONCE").unwrap_err().to_string().contains("deactivate it instead"));
+        shop.cancel_order(&bob, &order.order_id).unwrap();
+        assert_eq!(shop.apply_code(&alice, "once").unwrap().code, "ONCE");
+        assert_eq!(shop.discounts(&boss).unwrap()[0].1, 0, "no use counted for a cancelled order");
+        shop.set_discount_active(&boss, "once", false).unwrap();
+        assert_eq!(message(&alice, "ONCE"), "The code ONCE is not active");
+        assert!(shop.delete_discount(&boss, "ONCE").unwrap_err().to_string().contains("deactivate it instead"));
     }
 }
 
@@ -353,7 +379,8 @@ fn codes_are_checked_in_order_and_uses_come_back_on_cancel() {
 fn a_declined_card_writes_nothing_and_no_card_number_is_ever_stored() {
     for backend in BACKENDS {
         let (dir, shop, mug, _) = stocked(*backend);
-        shop.add_to_cart("alice", &mug, 1).unwrap();
+        let (alice, _) = sessions(&*shop);
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
         let before = common::folder_snapshot(dir.path());
         for (number, why) in [
             ("4000 0000 0000 0002", "Your card was declined"),
@@ -362,30 +389,30 @@ fn a_declined_card_writes_nothing_and_no_card_number_is_ever_stored() {
             ("4000 0000 0000 0127", "Incorrect CVC"),
             ("4242 4242 4242 4241", "That card number is not valid"),
         ] {
-            let refused = pay(&*shop, "alice", None, number).unwrap_err();
+            let refused = pay(&*shop, &alice, None, number).unwrap_err();
             assert_eq!((refused.to_string(), refused.kind()), (why.to_string(), ErrorKind::Refused));
         }
         assert_eq!(common::folder_snapshot(dir.path()), before, "a refused payment changes no file");
         // Remembered: the card on file holds brand, last four and expiry only.
-        let mut request = paying(shop.quote("alice", None).unwrap());
+        let mut request = paying(shop.quote(&alice, None).unwrap());
         request.payment = shopfront::domain::checkout::PaymentChoice::NewCard {
             card: common::card("5555 5555 5555 4444"),
             remember: true,
         };
-        shop.checkout("alice", &request).unwrap();
-        let profile = shop.profile("alice").unwrap();
+        shop.checkout(&alice, &request).unwrap();
+        let profile = shop.profile(&alice).unwrap();
         assert_eq!(profile.cards.iter().map(|c| c.label()).collect::<Vec<_>>(), ["Mastercard •••• 4444  12/39"]);
         assert_eq!(profile.addresses, vec![common::test_address()]);
         // Paying with it again asks only for its CVC.
-        shop.add_to_cart("alice", &mug, 1).unwrap();
-        let mut again = paying(shop.quote("alice", None).unwrap());
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
+        let mut again = paying(shop.quote(&alice, None).unwrap());
         again.payment =
             shopfront::domain::checkout::PaymentChoice::OnFile { card: profile.cards[0].clone(), cvc: "12".into() };
-        assert_eq!(shop.checkout("alice", &again).unwrap_err().to_string(), "The CVC is the 3 digits on the card");
+        assert_eq!(shop.checkout(&alice, &again).unwrap_err().to_string(), "The CVC is the 3 digits on the card");
         again.payment =
             shopfront::domain::checkout::PaymentChoice::OnFile { card: profile.cards[0].clone(), cvc: "321".into() };
-        assert_eq!(shop.checkout("alice", &again).unwrap().payment.map(|p| p.last4), Some("4444".to_string()));
-        assert_eq!(shop.profile("alice").unwrap().addresses.len(), 1, "the same address is kept once");
+        assert_eq!(shop.checkout(&alice, &again).unwrap().payment.map(|p| p.last4), Some("4444".to_string()));
+        assert_eq!(shop.profile(&alice).unwrap().addresses.len(), 1, "the same address is kept once");
         for (name, bytes) in common::folder_snapshot(dir.path()) {
             let text = String::from_utf8_lossy(&bytes);
             for secret in ["5555555555554444", "5555 5555 5555 4444", "4000000000000002", "\"321\"", "\"123\""] {
@@ -399,18 +426,19 @@ fn a_declined_card_writes_nothing_and_no_card_number_is_ever_stored() {
 fn a_settings_change_after_the_review_places_nothing() {
     for backend in BACKENDS {
         let (dir, shop, mug, _) = stocked(*backend);
-        shop.add_to_cart("alice", &mug, 1).unwrap();
-        let reviewed = paying(shop.quote("alice", None).unwrap());
+        let (alice, boss) = sessions(&*shop);
+        shop.add_to_cart(&alice, &mug, 1).unwrap();
+        let reviewed = paying(shop.quote(&alice, None).unwrap());
         // Another copy raises the shipping meanwhile.
         let other = backend.second_handle(&dir);
         let mut settings = (*other.settings()).clone();
         settings.shipping.flat = "7.00".parse().unwrap();
-        other.save_settings("boss", settings).unwrap();
-        let Err(ShopError::Checkout(problems)) = shop.checkout("alice", &reviewed) else { panic!("must refuse") };
+        other.save_settings(&boss, settings).unwrap();
+        let Err(ShopError::Checkout(problems)) = shop.checkout(&alice, &reviewed) else { panic!("must refuse") };
         assert_eq!(problems, vec![Problem::QuoteChanged]);
-        assert!(shop.orders_of("alice").unwrap().is_empty(), "nothing placed");
-        let fresh = shop.quote("alice", None).unwrap();
+        assert!(shop.orders_of(&alice).unwrap().is_empty(), "nothing placed");
+        let fresh = shop.quote(&alice, None).unwrap();
         assert_eq!(fresh.shipping.cents(), 700, "the new quote shows the new shipping");
-        assert_eq!(shop.checkout("alice", &paying(fresh)).unwrap().total.cents(), 450 + 700);
+        assert_eq!(shop.checkout(&alice, &paying(fresh)).unwrap().total.cents(), 450 + 700);
     }
 }

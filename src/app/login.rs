@@ -88,18 +88,18 @@ impl App {
 
     pub(super) fn key_account(&mut self, account: Option<Session>) {
         match account {
-            Some(account) if account.role == crate::domain::Role::Customer && self.session.is_none() => {
+            Some(account) if account.role() == crate::domain::Role::Customer && self.session.is_none() => {
                 self.key_linked = true;
-                let name = account.username.clone();
+                let name = account.username().to_string();
                 self.logged_in(account);
                 self.info(format!("Logged in as {name} with your SSH key"));
                 // Read the account's cart and orders now that it is this session's.
                 self.request(Request::Refresh);
             }
             Some(admin) if self.session.is_none() => {
-                self.login.username = Input::new(admin.username.clone());
+                self.login.username = Input::new(admin.username().to_string());
                 self.login.focus = 1;
-                self.info(format!("{} is an admin account: log in with its password", admin.username));
+                self.info(format!("{} is an admin account: log in with its password", admin.username()));
             }
             _ => {}
         }
@@ -109,10 +109,10 @@ impl App {
         self.login.checked_at = None;
         let created = self.login.mode == LoginMode::CreateAccount;
         let greeting = if created { "Account created — welcome" } else { "Welcome back" };
-        self.info(format!("{greeting}, {}", account.username));
+        self.info(format!("{greeting}, {}", account.username()));
         // A shopper who logs in with a password over SSH gets their key linked.
         if let Some(fingerprint) = self.ssh_key.clone().filter(|_| !self.key_linked)
-            && account.role == crate::domain::Role::Customer
+            && account.role() == crate::domain::Role::Customer
         {
             self.request_as(&account, Request::LinkKey { fingerprint });
         }

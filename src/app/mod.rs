@@ -242,7 +242,7 @@ impl App {
     }
 
     pub fn username(&self) -> Option<&str> {
-        self.session.as_ref().map(|s| s.username.as_str())
+        self.session.as_ref().map(|s| s.username())
     }
 
     /// What an admin must settle in the data folder (files held back), or
@@ -255,7 +255,7 @@ impl App {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.role == Role::Admin)
+        self.session.as_ref().is_some_and(|s| s.role() == Role::Admin)
     }
 
     /// The tabs in the header: admins see two more.

@@ -432,10 +432,10 @@ impl App {
         let origin = for_log(origin);
         match outcome {
             Ok(Outcome::Account(found)) => {
-                tracing::info!(account = %for_log(&found.username), origin = %origin, key, "{kind} succeeded")
+                tracing::info!(account = %for_log(found.username()), origin = %origin, key, "{kind} succeeded")
             }
             Ok(Outcome::KeyAccount(Some(found))) => {
-                tracing::info!(account = %for_log(&found.username), origin = %origin, key, "{kind} matched")
+                tracing::info!(account = %for_log(found.username()), origin = %origin, key, "{kind} matched")
             }
             Ok(_) => tracing::info!(origin = %origin, key, "{kind}: key not linked"),
             Err(err) => {
@@ -447,7 +447,8 @@ impl App {
 
 /// Performs one request on the shop for `actor` (the worker calls this).
 pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Request) -> Result<Outcome, ShopError> {
-    let who = actor.map_or("", |a| a.username.as_str());
+    // Every request but logging in acts as the session's account.
+    let who = || actor.ok_or(ShopError::NotLoggedIn);
     Ok(match request {
         Request::Refresh => {
             shop.refresh()?;
@@ -458,43 +459,47 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
             Outcome::Account(shop.login_from(origin, username, password)?)
         }
         Request::CreateAccount { username, password } => Outcome::Account(shop.register(username, password)?),
-        Request::AddToCart { product_id, qty } => Outcome::Cart(shop.add_to_cart(who, product_id, *qty)?),
-        Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who, product_id, *qty)?),
-        Request::RemoveFromCart { product_id } => Outcome::Cart(shop.remove_from_cart(who, product_id)?),
-        Request::StartCheckout => Outcome::Profile(shop.profile(who)?),
+        Request::AddToCart { product_id, qty } => Outcome::Cart(shop.add_to_cart(who()?, product_id, *qty)?),
+        Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who()?, product_id, *qty)?),
+        Request::RemoveFromCart { product_id } => Outcome::Cart(shop.remove_from_cart(who()?, product_id)?),
+        Request::StartCheckout => Outcome::Profile(shop.profile(who()?)?),
         Request::KeyLogin { fingerprint } => Outcome::KeyAccount(shop.key_account(fingerprint)?),
         Request::LinkKey { fingerprint } => {
-            shop.link_key(who, fingerprint)?;
+            shop.link_key(who()?, fingerprint)?;
             Outcome::Done
         }
         Request::ForgetKey { fingerprint } => {
-            shop.forget_key(who, fingerprint)?;
+            shop.forget_key(who()?, fingerprint)?;
             Outcome::Done
         }
-        Request::ApplyCode { code } => Outcome::Code(shop.apply_code(who, code)?),
-        Request::PlaceOrder { order } => Outcome::Order(shop.checkout(who, order)?),
-        Request::AcceptAdjustments => Outcome::Cart(shop.accept_adjusted_cart(who)?),
-        Request::CancelOrder { order_id } => Outcome::Order(shop.cancel_order(who, order_id)?),
-        Request::WriteReceipt { order_id } => Outcome::Receipt(shop.write_receipt(who, order_id)?),
+        Request::ApplyCode { code } => Outcome::Code(shop.apply_code(who()?, code)?),
+        Request::PlaceOrder { order } => Outcome::Order(shop.checkout(who()?, order)?),
+        Request::AcceptAdjustments => Outcome::Cart(shop.accept_adjusted_cart(who()?)?),
+        Request::CancelOrder { order_id } => Outcome::Order(shop.cancel_order(who()?, order_id)?),
+        Request::WriteReceipt { order_id } => Outcome::Receipt(shop.write_receipt(who()?, order_id)?),
         Request::SetProductActive { product_id, active } => {
-            Outcome::Product(shop.set_product_active(who, product_id, *active)?)
+            Outcome::Product(shop.set_product_active(who()?, product_id, *active)?)
         }
-        Request::CreateProduct { draft } => Outcome::Product(shop.create_product(who, draft.clone())?),
+        Request::CreateProduct { draft } => Outcome::Product(shop.create_product(who()?, draft.clone())?),
         Request::UpdateProduct { product_id, seen, wanted } => {
-            Outcome::Product(shop.update_product(who, product_id, seen, wanted.clone())?)
+            Outcome::Product(shop.update_product(who()?, product_id, seen, wanted.clone())?)
         }
-        Request::ChangeStock { product_id, change } => Outcome::Product(shop.change_stock(who, product_id, *change)?),
+        Request::ChangeStock { product_id, change } => {
+            Outcome::Product(shop.change_stock(who()?, product_id, *change)?)
+        }
         Request::AdvanceOrder { order_id, to, tracking } => {
-            Outcome::Order(shop.set_order_status(who, order_id, *to, tracking.as_deref())?)
+            Outcome::Order(shop.set_order_status(who()?, order_id, *to, tracking.as_deref())?)
         }
-        Request::DeleteProduct { product_id } => Outcome::Product(shop.delete_product(who, product_id)?),
-        Request::CheckDeletable { product_id, .. } => Outcome::Ordered(shop.all_orders(who)?.mention(product_id)),
-        Request::LoadDiscounts => Outcome::Discounts(shop.discounts(who)?),
+        Request::DeleteProduct { product_id } => Outcome::Product(shop.delete_product(who()?, product_id)?),
+        Request::CheckDeletable { product_id, .. } => Outcome::Ordered(shop.all_orders(who()?)?.mention(product_id)),
+        Request::LoadDiscounts => Outcome::Discounts(shop.discounts(who()?)?),
         Request::SaveDiscount { original, discount } => {
-            Outcome::Code(shop.save_discount(who, original.as_deref(), discount.clone())?)
+            Outcome::Code(shop.save_discount(who()?, original.as_deref(), discount.clone())?)
         }
-        Request::SetDiscountActive { code, active } => Outcome::Code(shop.set_discount_active(who, code, *active)?),
-        Request::DeleteDiscount { code } => Outcome::Code(shop.delete_discount(who, code)?),
-        Request::SaveSettings { settings } => Outcome::Settings(shop.save_settings(who, settings.clone())?),
+        Request::SetDiscountActive { code, active } => {
+            Outcome::Code(shop.set_discount_active(who()?, code, *active)?)
+        }
+        Request::DeleteDiscount { code } => Outcome::Code(shop.delete_discount(who()?, code)?),
+        Request::SaveSettings { settings } => Outcome::Settings(shop.save_settings(who()?, settings.clone())?),
     })
 }

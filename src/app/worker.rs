@@ -142,9 +142,9 @@ impl Worker {
 }
 
 fn read_view(shop: &dyn Shop, account: &Account) -> Result<SessionView, ShopError> {
-    let all_orders = match account.role {
-        crate::domain::Role::Admin => Some(shop.all_orders(&account.username)?),
+    let all_orders = match account.role() {
+        crate::domain::Role::Admin => Some(shop.all_orders(account)?),
         crate::domain::Role::Customer => None,
     };
-    Ok(SessionView { cart: shop.cart(&account.username)?, orders: shop.orders_of(&account.username)?, all_orders })
+    Ok(SessionView { cart: shop.cart(account)?, orders: shop.orders_of(account)?, all_orders })
 }

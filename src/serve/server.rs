@@ -193,7 +193,7 @@ impl Handler for Connection {
                     .await
                     .ok()
                     .and_then(|found| found.ok().flatten())
-                    .is_some_and(|account| account.role != crate::domain::Role::Admin)
+                    .is_some_and(|account| account.role() != crate::domain::Role::Admin)
             }
             None => false,
         };

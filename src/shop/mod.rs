@@ -33,11 +33,43 @@ use crate::domain::{
 };
 pub use crate::store::{AdminOutcome, StoreError as ShopError};
 
-/// Who is logged in: the name as stored and the role. No credential.
+/// Who acts: a logged-in account (the name as stored and its role), or
+/// the shop's owner at the machine (the command line). Only the service
+/// issues one — by a login, a sign-up, a linked SSH key, or
+/// `ShopService::owner_at_machine` — and it cannot be changed after: no
+/// caller can act as an account it did not log in as. No credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
-    pub username: String,
-    pub role: Role,
+    username: String,
+    role: Role,
+    owner: bool,
+}
+
+impl Account {
+    pub(in crate::shop) fn issued(user: crate::domain::User) -> Account {
+        Account { username: user.username, role: user.role, owner: false }
+    }
+
+    pub(in crate::shop) fn owner_at_machine() -> Account {
+        Account { username: rules::OWNER.to_string(), role: Role::Admin, owner: true }
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Who the rules see acting.
+    pub(in crate::shop) fn actor(&self) -> rules::Actor<'_> {
+        if self.owner { rules::Actor::Owner } else { rules::Actor::Account(&self.username) }
+    }
 }
 
 /// What changed, sent to every subscriber after a change (this process's at
@@ -97,74 +129,77 @@ pub trait Shop: Send + Sync {
         let _ = (origin, username);
         std::time::Duration::ZERO
     }
-    fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
+    /// Creates the admin `username`, or promotes that account; only the
+    /// owner at the machine may.
+    fn add_admin(&self, by: &Account, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
     /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
     /// Whether it may be used without a password is the caller's rule.
     fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError>;
     /// Links an SSH key to `who` (and unlinks it from anyone else).
-    fn link_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError>;
-    fn forget_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError>;
+    fn link_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError>;
+    fn forget_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError>;
 
     // ---- the shopper's cart and orders ----
-    fn cart(&self, who: &str) -> Result<Cart, ShopError>;
-    fn add_to_cart(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
-    fn set_cart_qty(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
-    fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError>;
+    fn cart(&self, who: &Account) -> Result<Cart, ShopError>;
+    fn add_to_cart(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
+    fn set_cart_qty(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
+    fn remove_from_cart(&self, who: &Account, product_id: &str) -> Result<Cart, ShopError>;
     /// Accepts every checkout problem: quantities cut, prices updated, lines dropped.
-    fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError>;
+    fn accept_adjusted_cart(&self, who: &Account) -> Result<Cart, ShopError>;
     /// The shop's settings now (name, shipping, tax). Cheap (an `Arc`).
     fn settings(&self) -> Arc<Settings>;
     /// The discount code `typed` (any case), if it applies to `who`'s cart
     /// now; otherwise why not (`ShopError::Code`).
-    fn apply_code(&self, who: &str, typed: &str) -> Result<Discount, ShopError>;
+    fn apply_code(&self, who: &Account, typed: &str) -> Result<Discount, ShopError>;
     /// The account's cart, quoted (`domain::quote`) with the settings and
     /// discount code `code`.
-    fn quote(&self, who: &str, code: Option<&str>) -> Result<Quote, ShopError>;
+    fn quote(&self, who: &Account, code: Option<&str>) -> Result<Quote, ShopError>;
     /// Places and pays the order the shopper reviewed (`request.seen`) if a
     /// fresh quote under the lock equals it and the card is approved;
     /// otherwise says why (`Checkout` problems, a `Code`, `Card` or
     /// `Declined` error) and changes nothing.
-    fn checkout(&self, who: &str, request: &CheckoutRequest) -> Result<Order, ShopError>;
+    fn checkout(&self, who: &Account, request: &CheckoutRequest) -> Result<Order, ShopError>;
     /// The account's saved addresses and cards.
-    fn profile(&self, who: &str) -> Result<Profile, ShopError>;
+    fn profile(&self, who: &Account) -> Result<Profile, ShopError>;
     /// The account's orders, newest first.
-    fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError>;
-    fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError>;
+    fn orders_of(&self, who: &Account) -> Result<Vec<Order>, ShopError>;
+    fn cancel_order(&self, who: &Account, order_id: &str) -> Result<Order, ShopError>;
     /// Writes a plain-text receipt of one of `who`'s orders (an admin: any)
     /// and says where.
-    fn write_receipt(&self, who: &str, order_id: &str) -> Result<PathBuf, ShopError>;
+    fn write_receipt(&self, who: &Account, order_id: &str) -> Result<PathBuf, ShopError>;
 
     // ---- admin ----
     /// Every order, newest first (admins only).
-    fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError>;
+    fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError>;
     /// Moves an order on; `tracking` goes with a move to `shipped`.
     fn set_order_status(
         &self,
-        admin: &str,
+        admin: &Account,
         order_id: &str,
         to: OrderStatus,
         tracking: Option<&str>,
     ) -> Result<Order, ShopError>;
-    fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError>;
+    fn create_product(&self, admin: &Account, draft: ProductDraft) -> Result<Product, ShopError>;
     /// Saves an edit of what the form showed (`seen`); see `domain::product::merge_edit`.
     fn update_product(
         &self,
-        admin: &str,
+        admin: &Account,
         product_id: &str,
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, ShopError>;
-    fn change_stock(&self, admin: &str, product_id: &str, change: i64) -> Result<Product, ShopError>;
-    fn set_product_active(&self, admin: &str, product_id: &str, active: bool) -> Result<Product, ShopError>;
-    fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError>;
+    fn change_stock(&self, admin: &Account, product_id: &str, change: i64) -> Result<Product, ShopError>;
+    fn set_product_active(&self, admin: &Account, product_id: &str, active: bool) -> Result<Product, ShopError>;
+    fn delete_product(&self, admin: &Account, product_id: &str) -> Result<Product, ShopError>;
     /// Every discount code with its uses so far (admins only).
-    fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError>;
+    fn discounts(&self, admin: &Account) -> Result<Vec<(Discount, u32)>, ShopError>;
     /// Adds a code (`original` is `None`) or replaces the code `original`.
-    fn save_discount(&self, admin: &str, original: Option<&str>, discount: Discount) -> Result<Discount, ShopError>;
-    fn set_discount_active(&self, admin: &str, code: &str, active: bool) -> Result<Discount, ShopError>;
+    fn save_discount(&self, admin: &Account, original: Option<&str>, discount: Discount)
+    -> Result<Discount, ShopError>;
+    fn set_discount_active(&self, admin: &Account, code: &str, active: bool) -> Result<Discount, ShopError>;
     /// Deletes a code no order carries.
-    fn delete_discount(&self, admin: &str, code: &str) -> Result<Discount, ShopError>;
-    fn save_settings(&self, admin: &str, settings: Settings) -> Result<Settings, ShopError>;
+    fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError>;
+    fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError>;
 }
 
 /// What kind of failure an error is: the shopper's to fix, the shop's, or

@@ -215,8 +215,9 @@ impl ShopService {
         subscribers.retain(|s| s.send(changed).is_ok());
     }
 
-    fn account(user: crate::domain::User) -> Account {
-        Account { username: user.username, role: user.role }
+    /// The shop's owner at the machine: what the command line acts as.
+    pub fn owner_at_machine(&self) -> Account {
+        Account::owner_at_machine()
     }
 }
 
@@ -270,7 +271,7 @@ impl Shop for ShopService {
         // checkouts never wait for a password.
         let hash = hash_password(password)?;
         let user = self.decide(|tx, now| rules::accounts::create_account(tx, now, username, hash))?;
-        Ok(ShopService::account(user))
+        Ok(Account::issued(user))
     }
 
     fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
@@ -302,7 +303,7 @@ impl Shop for ShopService {
         match user {
             Some(user) => {
                 attempt.succeeded();
-                Ok(ShopService::account(user))
+                Ok(Account::issued(user))
             }
             None => {
                 attempt.failed();
@@ -319,7 +320,10 @@ impl Shop for ShopService {
         self.throttle.wait_for(username, origin)
     }
 
-    fn add_admin(&self, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
+    fn add_admin(&self, by: &Account, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
+        if by.actor() != rules::Actor::Owner {
+            return Err(ShopError::NotAdmin);
+        }
         validate_username(username)?;
         let hash = match self.view(|view| Ok(view.account(username)?))? {
             Some(_) => None,
@@ -332,90 +336,90 @@ impl Shop for ShopService {
     }
 
     fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError> {
-        self.view(|view| Ok(view.accounts_with_key(fingerprint)?.into_iter().next().map(ShopService::account)))
+        self.view(|view| Ok(view.accounts_with_key(fingerprint)?.into_iter().next().map(Account::issued)))
     }
 
-    fn link_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError> {
-        self.decide(|tx, _| rules::accounts::link_key(tx, who, fingerprint))
+    fn link_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError> {
+        self.decide(|tx, _| rules::accounts::link_key(tx, who.username(), fingerprint))
     }
 
-    fn forget_key(&self, who: &str, fingerprint: &str) -> Result<(), ShopError> {
-        self.decide(|tx, _| rules::accounts::forget_key(tx, who, fingerprint))
+    fn forget_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError> {
+        self.decide(|tx, _| rules::accounts::forget_key(tx, who.username(), fingerprint))
     }
 
-    fn cart(&self, who: &str) -> Result<Cart, ShopError> {
-        self.view(|view| Ok(view.cart(who)?.unwrap_or_else(|| Cart::new(who))))
+    fn cart(&self, who: &Account) -> Result<Cart, ShopError> {
+        self.view(|view| Ok(view.cart(who.username())?.unwrap_or_else(|| Cart::new(who.username()))))
     }
 
-    fn add_to_cart(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
-        self.decide(|tx, _| rules::carts::add(tx, who, product_id, qty))
+    fn add_to_cart(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::add(tx, who.username(), product_id, qty))
     }
 
-    fn set_cart_qty(&self, who: &str, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
-        self.decide(|tx, _| rules::carts::set_qty(tx, who, product_id, qty))
+    fn set_cart_qty(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::set_qty(tx, who.username(), product_id, qty))
     }
 
-    fn remove_from_cart(&self, who: &str, product_id: &str) -> Result<Cart, ShopError> {
-        self.decide(|tx, _| rules::carts::remove(tx, who, product_id))
+    fn remove_from_cart(&self, who: &Account, product_id: &str) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::remove(tx, who.username(), product_id))
     }
 
-    fn accept_adjusted_cart(&self, who: &str) -> Result<Cart, ShopError> {
-        self.decide(|tx, _| rules::carts::accept_adjusted(tx, who))
+    fn accept_adjusted_cart(&self, who: &Account) -> Result<Cart, ShopError> {
+        self.decide(|tx, _| rules::carts::accept_adjusted(tx, who.username()))
     }
 
     fn settings(&self) -> Arc<Settings> {
         Arc::clone(&self.snapshots().settings)
     }
 
-    fn apply_code(&self, who: &str, typed: &str) -> Result<Discount, ShopError> {
-        self.decide(|tx, now| rules::checkout::apply_code(tx, now, who, typed))
+    fn apply_code(&self, who: &Account, typed: &str) -> Result<Discount, ShopError> {
+        self.decide(|tx, now| rules::checkout::apply_code(tx, now, who.username(), typed))
     }
 
-    fn quote(&self, who: &str, code: Option<&str>) -> Result<Quote, ShopError> {
+    fn quote(&self, who: &Account, code: Option<&str>) -> Result<Quote, ShopError> {
         let discount = code.map(|code| self.apply_code(who, code)).transpose()?;
         self.view(|view| {
             let settings = view.settings()?;
             let pricing = Pricing::new(&settings, discount.as_ref());
-            let lines = view.cart(who)?.map(|cart| cart.items).unwrap_or_default();
+            let lines = view.cart(who.username())?.map(|cart| cart.items).unwrap_or_default();
             crate::domain::quote(&lines, &pricing).map_err(|problem| ShopError::Checkout(vec![problem]))
         })
     }
 
-    fn checkout(&self, who: &str, request: &CheckoutRequest) -> Result<Order, ShopError> {
+    fn checkout(&self, who: &Account, request: &CheckoutRequest) -> Result<Order, ShopError> {
         self.decide(|tx, now| {
             let order_id = tx.next_order_id()?;
-            rules::checkout::checkout(tx, now, who, order_id, request)
+            rules::checkout::checkout(tx, now, who.username(), order_id, request)
         })
     }
 
-    fn profile(&self, who: &str) -> Result<Profile, ShopError> {
+    fn profile(&self, who: &Account) -> Result<Profile, ShopError> {
         self.view(|view| {
-            let user = rules::existing_account(view, who)?;
+            let user = rules::existing_account(view, who.username())?;
             Ok(Profile { addresses: user.addresses, cards: user.cards })
         })
     }
 
-    fn orders_of(&self, who: &str) -> Result<Vec<Order>, ShopError> {
-        self.view(|view| Ok(view.orders_of(who)?))
+    fn orders_of(&self, who: &Account) -> Result<Vec<Order>, ShopError> {
+        self.view(|view| Ok(view.orders_of(who.username())?))
     }
 
-    fn cancel_order(&self, who: &str, order_id: &str) -> Result<Order, ShopError> {
-        self.decide(|tx, now| rules::orders::move_order(tx, now, who, order_id, OrderStatus::Cancelled, None))
+    fn cancel_order(&self, who: &Account, order_id: &str) -> Result<Order, ShopError> {
+        self.decide(|tx, now| rules::orders::move_order(tx, now, who.actor(), order_id, OrderStatus::Cancelled, None))
     }
 
-    fn write_receipt(&self, who: &str, order_id: &str) -> Result<PathBuf, ShopError> {
+    fn write_receipt(&self, who: &Account, order_id: &str) -> Result<PathBuf, ShopError> {
         let shop_name = self.settings().display_name();
-        let text = self.view(|view| rules::orders::receipt(view, who, order_id, &shop_name))?;
+        let text = self.view(|view| rules::orders::receipt(view, who.actor(), order_id, &shop_name))?;
         let Some(folder) = &self.folder else {
             return Err(ShopError::Invalid("This shop keeps no folder to write receipts in".into()));
         };
         crate::store::write_receipt_file(folder, order_id, &text)
     }
 
-    fn all_orders(&self, admin: &str) -> Result<Arc<OrderBook>, ShopError> {
+    fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError> {
         // The look brings the snapshots up to date (an order placed by
         // another process drops the cached book) before it is used.
-        self.view(|view| rules::require_admin(view, admin).map(drop))?;
+        self.view(|view| rules::require_admin(view, admin.actor()).map(drop))?;
         if let Some(book) = self.snapshots().orders.clone() {
             return Ok(book);
         }
@@ -430,61 +434,66 @@ impl Shop for ShopService {
 
     fn set_order_status(
         &self,
-        admin: &str,
+        admin: &Account,
         order_id: &str,
         to: OrderStatus,
         tracking: Option<&str>,
     ) -> Result<Order, ShopError> {
-        self.decide(|tx, now| rules::orders::move_order(tx, now, admin, order_id, to, tracking))
+        self.decide(|tx, now| rules::orders::move_order(tx, now, admin.actor(), order_id, to, tracking))
     }
 
-    fn create_product(&self, admin: &str, draft: ProductDraft) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::create_product(tx, admin, draft))
+    fn create_product(&self, admin: &Account, draft: ProductDraft) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::create_product(tx, admin.actor(), draft))
     }
 
     fn update_product(
         &self,
-        admin: &str,
+        admin: &Account,
         product_id: &str,
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::update_product(tx, admin, product_id, seen, wanted))
+        self.decide(|tx, _| rules::catalog::update_product(tx, admin.actor(), product_id, seen, wanted))
     }
 
-    fn change_stock(&self, admin: &str, product_id: &str, change: i64) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::change_stock(tx, admin, product_id, change))
+    fn change_stock(&self, admin: &Account, product_id: &str, change: i64) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::change_stock(tx, admin.actor(), product_id, change))
     }
 
-    fn set_product_active(&self, admin: &str, product_id: &str, active: bool) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::set_product_active(tx, admin, product_id, active))
+    fn set_product_active(&self, admin: &Account, product_id: &str, active: bool) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::set_product_active(tx, admin.actor(), product_id, active))
     }
 
-    fn delete_product(&self, admin: &str, product_id: &str) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::delete_product(tx, admin, product_id))
+    fn delete_product(&self, admin: &Account, product_id: &str) -> Result<Product, ShopError> {
+        self.decide(|tx, _| rules::catalog::delete_product(tx, admin.actor(), product_id))
     }
 
-    fn discounts(&self, admin: &str) -> Result<Vec<(Discount, u32)>, ShopError> {
+    fn discounts(&self, admin: &Account) -> Result<Vec<(Discount, u32)>, ShopError> {
         self.view(|view| {
-            rules::require_admin(view, admin)?;
+            rules::require_admin(view, admin.actor())?;
             rules::codes::discounts_with_uses(view)
         })
     }
 
-    fn save_discount(&self, admin: &str, original: Option<&str>, discount: Discount) -> Result<Discount, ShopError> {
-        self.decide(|tx, now| rules::codes::save_discount(tx, now, Some(admin), original, discount))
+    fn save_discount(
+        &self,
+        admin: &Account,
+        original: Option<&str>,
+        discount: Discount,
+    ) -> Result<Discount, ShopError> {
+        self.decide(|tx, now| rules::codes::save_discount(tx, now, admin.actor(), original, discount))
     }
 
-    fn set_discount_active(&self, admin: &str, code: &str, active: bool) -> Result<Discount, ShopError> {
-        self.decide(|tx, _| rules::codes::set_discount_active(tx, admin, code, active))
+    fn set_discount_active(&self, admin: &Account, code: &str, active: bool) -> Result<Discount, ShopError> {
+        self.decide(|tx, _| rules::codes::set_discount_active(tx, admin.actor(), code, active))
     }
 
-    fn delete_discount(&self, admin: &str, code: &str) -> Result<Discount, ShopError> {
-        self.decide(|tx, _| rules::codes::delete_discount(tx, admin, code))
+    fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError> {
+        self.decide(|tx, _| rules::codes::delete_discount(tx, admin.actor(), code))
     }
 
-    fn save_settings(&self, admin: &str, settings: Settings) -> Result<Settings, ShopError> {
+    fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError> {
         settings.validate().map_err(ShopError::Invalid)?;
-        self.decide(|tx, _| rules::settings::change_settings(tx, Some(admin), |_| Ok(settings)))
+        self.decide(|tx, _| rules::settings::change_settings(tx, admin.actor(), |_| Ok(settings)))
     }
 }

@@ -89,6 +89,9 @@ pub enum StoreError {
     UnknownCode(String),
     #[error("{}", OrderError::NotAdmin)]
     NotAdmin,
+    /// A shopper's request with no one logged in.
+    #[error("Log in first")]
+    NotLoggedIn,
     #[error("{0}")]
     Invalid(String),
     /// The folder cannot be written (a read-only file system, no

@@ -370,14 +370,16 @@ impl Store {
         to: OrderStatus,
         tracking: Option<&str>,
     ) -> Result<Order, StoreError> {
-        self.transact(|data, now| rules::orders::move_order(data, now, actor, order_id, to, tracking))
+        self.transact(|data, now| {
+            rules::orders::move_order(data, now, rules::Actor::Account(actor), order_id, to, tracking)
+        })
     }
 
     // ---- admin: the catalog ----
 
     /// Adds a product under the next free `P` number.
     pub fn create_product(&mut self, actor: &str, draft: ProductDraft) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::create_product(data, actor, draft))
+        self.transact(|data, _| rules::catalog::create_product(data, rules::Actor::Account(actor), draft))
     }
 
     /// Saves an admin's edit of a product (`rules::catalog::update_product`).
@@ -388,29 +390,33 @@ impl Store {
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::update_product(data, actor, product_id, seen, wanted))
+        self.transact(|data, _| {
+            rules::catalog::update_product(data, rules::Actor::Account(actor), product_id, seen, wanted)
+        })
     }
 
     /// Adds (or, negative, removes) units; stock never goes below zero.
     pub fn change_stock(&mut self, actor: &str, product_id: &str, change: i64) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::change_stock(data, actor, product_id, change))
+        self.transact(|data, _| rules::catalog::change_stock(data, rules::Actor::Account(actor), product_id, change))
     }
 
     /// Archives (no longer sold, still shown in past orders) or unarchives.
     pub fn set_product_active(&mut self, actor: &str, product_id: &str, active: bool) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::set_product_active(data, actor, product_id, active))
+        self.transact(|data, _| {
+            rules::catalog::set_product_active(data, rules::Actor::Account(actor), product_id, active)
+        })
     }
 
     /// Deletes a product no order has ever contained, out of every cart too.
     pub fn delete_product(&mut self, actor: &str, product_id: &str) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::delete_product(data, actor, product_id))
+        self.transact(|data, _| rules::catalog::delete_product(data, rules::Actor::Account(actor), product_id))
     }
 
     /// Writes `<data-dir>/receipts/<order_id>.txt` for one of `actor`'s
     /// orders (an admin: any order) and returns its path.
     pub fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
         self.refresh()?;
-        let text = rules::orders::receipt(&self.data, actor, order_id, shop_name)?;
+        let text = rules::orders::receipt(&self.data, rules::Actor::Account(actor), order_id, shop_name)?;
         write_receipt_file(&self.dir, order_id, &text)
     }
 
@@ -442,17 +448,17 @@ impl Store {
         original: Option<&str>,
         discount: Discount,
     ) -> Result<Discount, StoreError> {
-        self.save_discount_as(Some(actor), original, discount)
+        self.save_discount_as(rules::Actor::Account(actor), original, discount)
     }
 
     /// `save_discount` for whoever may write the folder (the command line).
     pub fn save_discount_as_owner(&mut self, discount: Discount) -> Result<Discount, StoreError> {
-        self.save_discount_as(None, None, discount)
+        self.save_discount_as(rules::Actor::Owner, None, discount)
     }
 
     fn save_discount_as(
         &mut self,
-        actor: Option<&str>,
+        actor: rules::Actor,
         original: Option<&str>,
         discount: Discount,
     ) -> Result<Discount, StoreError> {
@@ -460,12 +466,12 @@ impl Store {
     }
 
     pub fn set_discount_active(&mut self, actor: &str, code: &str, active: bool) -> Result<Discount, StoreError> {
-        self.transact(|data, _| rules::codes::set_discount_active(data, actor, code, active))
+        self.transact(|data, _| rules::codes::set_discount_active(data, rules::Actor::Account(actor), code, active))
     }
 
     /// Deletes a code no order carries (one that was used is deactivated instead).
     pub fn delete_discount(&mut self, actor: &str, code: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, _| rules::codes::delete_discount(data, actor, code))
+        self.transact(|data, _| rules::codes::delete_discount(data, rules::Actor::Account(actor), code))
     }
 
     /// Every code with its uses so far (orders not cancelled), in file order.
@@ -477,7 +483,7 @@ impl Store {
     /// Replaces the shop's settings (checked as the loader checks them).
     pub fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
         settings.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, _| rules::settings::change_settings(data, Some(actor), |_| Ok(settings)))
+        self.transact(|data, _| rules::settings::change_settings(data, rules::Actor::Account(actor), |_| Ok(settings)))
     }
 
     /// Changes the settings for whoever may write the folder (the command
@@ -486,7 +492,7 @@ impl Store {
         &mut self,
         change: impl FnOnce(&Settings) -> Result<Settings, StoreError>,
     ) -> Result<Settings, StoreError> {
-        self.transact(|data, _| rules::settings::change_settings(data, None, change))
+        self.transact(|data, _| rules::settings::change_settings(data, rules::Actor::Owner, change))
     }
 
     // ---- the transaction machinery ----

@@ -1,7 +1,7 @@
 //! The admin's catalog: products added, edited, restocked, archived and
 //! deleted.
 
-use super::{Decided, require_admin};
+use super::{Actor, Decided, require_admin};
 use crate::domain::product::{changed_stock, merge_edit, next_product_id};
 use crate::domain::{Cart, Product, ProductDetails, ProductDraft, ProductError};
 use crate::repo::{Change, ReadTx};
@@ -12,7 +12,7 @@ fn existing_product(view: &dyn ReadTx, product_id: &str) -> Result<Product, Stor
 }
 
 /// Adds a product under the next free `P` number.
-pub fn create_product(view: &dyn ReadTx, actor: &str, draft: ProductDraft) -> Decided<Product> {
+pub fn create_product(view: &dyn ReadTx, actor: Actor, draft: ProductDraft) -> Decided<Product> {
     require_admin(view, actor)?;
     let mut ids = Vec::new();
     view.each_product(&mut |p| ids.push(p.product_id.clone()))?;
@@ -26,7 +26,7 @@ pub fn create_product(view: &dyn ReadTx, actor: &str, draft: ProductDraft) -> De
 /// (`ProductError::EditConflict`). Stock is not part of an edit.
 pub fn update_product(
     view: &dyn ReadTx,
-    actor: &str,
+    actor: Actor,
     product_id: &str,
     seen: &ProductDetails,
     wanted: ProductDetails,
@@ -37,7 +37,7 @@ pub fn update_product(
 }
 
 /// Adds (or, negative, removes) units; stock never goes below zero.
-pub fn change_stock(view: &dyn ReadTx, actor: &str, product_id: &str, change: i64) -> Decided<Product> {
+pub fn change_stock(view: &dyn ReadTx, actor: Actor, product_id: &str, change: i64) -> Decided<Product> {
     require_admin(view, actor)?;
     let current = existing_product(view, product_id)?;
     let product = Product { stock: changed_stock(&current, change)?, ..current };
@@ -45,7 +45,7 @@ pub fn change_stock(view: &dyn ReadTx, actor: &str, product_id: &str, change: i6
 }
 
 /// Archives (no longer sold, still shown in past orders) or unarchives.
-pub fn set_product_active(view: &dyn ReadTx, actor: &str, product_id: &str, active: bool) -> Decided<Product> {
+pub fn set_product_active(view: &dyn ReadTx, actor: Actor, product_id: &str, active: bool) -> Decided<Product> {
     require_admin(view, actor)?;
     let product = Product { active, ..existing_product(view, product_id)? };
     Ok((product.clone(), vec![Change::PutProduct(product)]))
@@ -54,7 +54,7 @@ pub fn set_product_active(view: &dyn ReadTx, actor: &str, product_id: &str, acti
 /// Deletes a product that no order has ever contained, and takes it out
 /// of every cart in the same change (so a later product given the same
 /// id can never be bought by mistake from an old cart line).
-pub fn delete_product(view: &dyn ReadTx, actor: &str, product_id: &str) -> Decided<Product> {
+pub fn delete_product(view: &dyn ReadTx, actor: Actor, product_id: &str) -> Decided<Product> {
     require_admin(view, actor)?;
     let current = existing_product(view, product_id)?;
     if view.ever_ordered(product_id)? {

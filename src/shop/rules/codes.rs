@@ -1,27 +1,24 @@
 //! Discount codes, as the admin keeps them.
 
-use super::{Decided, require_admin};
+use super::{Actor, Decided, require_admin};
 use crate::domain::discount;
 use crate::domain::{Discount, Timestamp};
 use crate::repo::{Change, ReadTx};
 use crate::store::StoreError;
 
 /// Adds a discount code (`original` is `None`) or replaces the code
-/// `original`, for `actor` (an admin) or, with no actor, for whoever may
-/// write the data (the command line). Codes are unique regardless of case;
+/// `original`, for `actor` (an admin, or the owner at the machine). Codes are unique regardless of case;
 /// a code that orders carry keeps its name (those orders refer to it).
 pub fn save_discount(
     view: &dyn ReadTx,
     now: Timestamp,
-    actor: Option<&str>,
+    actor: Actor,
     original: Option<&str>,
     discount: Discount,
 ) -> Decided<Discount> {
     let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
     discount.validate().map_err(StoreError::Invalid)?;
-    if let Some(actor) = actor {
-        require_admin(view, actor)?;
-    }
+    require_admin(view, actor)?;
     // A code that could never be used is a mistake worth saying.
     let previous = match original {
         Some(original) => view.discount(original)?,
@@ -59,14 +56,14 @@ fn existing_code(view: &dyn ReadTx, code: &str) -> Result<Discount, StoreError> 
     view.discount(code)?.ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))
 }
 
-pub fn set_discount_active(view: &dyn ReadTx, actor: &str, code: &str, active: bool) -> Decided<Discount> {
+pub fn set_discount_active(view: &dyn ReadTx, actor: Actor, code: &str, active: bool) -> Decided<Discount> {
     require_admin(view, actor)?;
     let changed = Discount { active, ..existing_code(view, code)? };
     Ok((changed.clone(), vec![Change::PutDiscount(changed)]))
 }
 
 /// Deletes a code no order carries (one that was used is deactivated instead).
-pub fn delete_discount(view: &dyn ReadTx, actor: &str, code: &str) -> Decided<Discount> {
+pub fn delete_discount(view: &dyn ReadTx, actor: Actor, code: &str) -> Decided<Discount> {
     require_admin(view, actor)?;
     let current = existing_code(view, code)?;
     let used = view.orders_carrying(&current.code)?;

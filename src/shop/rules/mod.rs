@@ -18,13 +18,42 @@ use crate::store::StoreError;
 /// What a rule decided: its answer and the changes that make it so.
 pub type Decided<T> = Result<(T, Vec<Change>), StoreError>;
 
-/// The acting account, if it is an admin's.
-pub fn require_admin(view: &dyn ReadTx, actor: &str) -> Result<User, StoreError> {
-    match view.account(actor)? {
-        Some(user) if user.is_admin() => Ok(user),
-        Some(_) => Err(StoreError::NotAdmin),
-        None => Err(StoreError::UnknownUser(actor.into())),
+/// Who acts: an account (by the name it logged in with, as the service
+/// knows it), or the shop's owner at the machine (the command line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor<'a> {
+    Account(&'a str),
+    Owner,
+}
+
+/// How the owner at the machine is named where an actor is recorded.
+pub const OWNER: &str = "owner (command line)";
+
+impl Actor<'_> {
+    /// The actor as a user with its role now: the owner is an admin.
+    pub fn user(self, view: &dyn ReadTx) -> Result<User, StoreError> {
+        match self {
+            Actor::Account(name) => existing_account(view, name),
+            Actor::Owner => Ok(User {
+                username: OWNER.to_string(),
+                password_hash: None,
+                password: None,
+                role: crate::domain::Role::Admin,
+                created_at: None,
+                addresses: Vec::new(),
+                cards: Vec::new(),
+                ssh_keys: Vec::new(),
+                extra: Default::default(),
+            }),
+        }
     }
+}
+
+/// The actor, if it is an admin now (its role is read again: a demoted
+/// admin's open session is refused), or the owner.
+pub fn require_admin(view: &dyn ReadTx, actor: Actor) -> Result<User, StoreError> {
+    let user = actor.user(view)?;
+    if user.is_admin() { Ok(user) } else { Err(StoreError::NotAdmin) }
 }
 
 /// The account `username`, which must exist.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Decided, existing_account};
+use super::{Actor, Decided};
 use crate::domain::order::change_status;
 use crate::domain::{Order, OrderError, OrderStatus, Product, Timestamp};
 use crate::repo::{Change, ReadTx};
@@ -16,7 +16,7 @@ const TRACKING_MAX: usize = 40;
 pub fn move_order(
     view: &dyn ReadTx,
     now: Timestamp,
-    actor: &str,
+    actor: Actor,
     order_id: &str,
     to: OrderStatus,
     tracking: Option<&str>,
@@ -30,7 +30,7 @@ pub fn move_order(
     if tracking.is_some() && to != OrderStatus::Shipped {
         return Err(StoreError::Invalid("A tracking number goes with shipping the order".into()));
     }
-    let actor = existing_account(view, actor)?;
+    let actor = actor.user(view)?;
     let mut order = view.order(order_id)?.ok_or_else(|| OrderError::UnknownOrder(order_id.into()))?;
     let restock = change_status(&mut order, to, &actor, now)?;
     if let Some(tracking) = tracking {
@@ -56,8 +56,8 @@ pub fn move_order(
 }
 
 /// The plain-text receipt of one of `actor`'s orders (an admin: any).
-pub fn receipt(view: &dyn ReadTx, actor: &str, order_id: &str, shop_name: &str) -> Result<String, StoreError> {
-    let user = existing_account(view, actor)?;
+pub fn receipt(view: &dyn ReadTx, actor: Actor, order_id: &str, shop_name: &str) -> Result<String, StoreError> {
+    let user = actor.user(view)?;
     let order = view.order(order_id)?.ok_or_else(|| OrderError::UnknownOrder(order_id.into()))?;
     if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
         return Err(OrderError::NotYourOrder.into());

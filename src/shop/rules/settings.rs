@@ -1,21 +1,18 @@
 //! The shop's settings: its name, currency, shipping and tax.
 
-use super::{Decided, require_admin};
+use super::{Actor, Decided, require_admin};
 use crate::domain::Settings;
 use crate::repo::{Change, ReadTx};
 use crate::store::StoreError;
 
-/// Replaces the settings for `actor` (an admin) or, with no actor, for
-/// whoever may write the data (the command line): `change` gets the
-/// current ones. Checked as the loader checks them.
+/// Replaces the settings for `actor` (an admin, or the owner at the
+/// machine): `change` gets the current ones. Checked as the loader checks them.
 pub fn change_settings(
     view: &dyn ReadTx,
-    actor: Option<&str>,
+    actor: Actor,
     change: impl FnOnce(&Settings) -> Result<Settings, StoreError>,
 ) -> Decided<Settings> {
-    if let Some(actor) = actor {
-        require_admin(view, actor)?;
-    }
+    require_admin(view, actor)?;
     let settings = change(&view.settings()?)?;
     settings.validate().map_err(StoreError::Invalid)?;
     Ok((settings.clone(), vec![Change::PutSettings(settings)]))
