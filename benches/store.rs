@@ -89,6 +89,32 @@ fn checkout_through_the_service(bencher: Bencher) {
         .bench_local_values(|seen| shop.checkout(&user, &seen).expect("checkout"));
 }
 
+/// A cart read while other sessions sign up without pause (each sign-up
+/// hashes a password: outside every lock, so the read never waits for it).
+#[divan::bench(sample_count = 200)]
+fn cart_read_while_others_sign_up(bencher: Bencher) {
+    use shopfront::shop::Shop;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shop = shopfront::shop::ShopService::over_folder(Store::open(dir.path()).expect("open"));
+    let reader = shop.register("reader", "reader-pass").expect("sign up");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let signing_up: Vec<_> = (0..2)
+        .map(|t| {
+            let (shop, stop) = (shop.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let _ = shop.register(&format!("new{t}x{n}"), "new-pass");
+                }
+            })
+        })
+        .collect();
+    bencher.bench_local(|| shop.cart(&reader).expect("cart"));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    signing_up.into_iter().for_each(|t| t.join().expect("a sign-up thread"));
+}
+
 /// A sale applied to the 100,000-product catalog snapshot (one product's
 /// stock, as the change feed names it).
 #[divan::bench(sample_count = 50)]
