@@ -157,5 +157,6 @@ fn paying(seen: shopfront::domain::Quote) -> shopfront::domain::checkout::Checko
         address: shopfront::domain::Address::from_fields(["Ada", "1 Main St", "", "London", "", "NW1", "UK", ""])
             .expect("address"),
         payment: shopfront::domain::checkout::PaymentChoice::NewCard { card, remember: false },
+        key: String::new(),
     }
 }

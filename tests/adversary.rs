@@ -79,6 +79,29 @@ fn a_checkout_that_failed_to_write_is_never_applied_later() {
     assert_eq!(again.cart("alice").qty_of("P1"), 2);
 }
 
+/// Through the service: the charge of an order that could not be saved is
+/// voided, and the shopper is told nothing was charged.
+#[test]
+fn a_charge_whose_order_was_not_saved_is_voided() {
+    use shopfront::shop::{ErrorKind, Shop, ShopError, ShopService};
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    let shop = ShopService::over_folder(open(dir.path()));
+    let alice = shop.register("alice", "s3cret!").unwrap();
+    shop.add_to_cart(&alice, "P1", 2).unwrap();
+    let request = paying(shop.quote(&alice, None).unwrap());
+    let blocker = dir.path().join(format!(".tmp-orders.json.{}", std::process::id()));
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("keep"), b"x").unwrap();
+    let failed = shop.checkout(&alice, &request).unwrap_err();
+    assert!(matches!(failed, ShopError::Voided(_)), "{failed:?}");
+    assert_eq!(failed.kind(), ErrorKind::Broken);
+    assert!(failed.to_string().ends_with("the payment was voided: nothing was charged"), "{failed}");
+    fs::remove_dir_all(&blocker).unwrap();
+    assert!(shop.orders_of(&alice).unwrap().is_empty());
+    assert_eq!(shop.catalog().get("P1").map(|p| p.stock), Some(5));
+}
+
 // ---- 6: crafted carts ----
 
 #[test]

@@ -149,6 +149,36 @@ fn checkout_places_exactly_what_was_confirmed() {
     }
 }
 
+/// A checkout retried with its key (its answer was lost) finds the order
+/// it placed: one order, one charge, the stock taken once — from another
+/// handle too. A new checkout gets a new key.
+#[test]
+fn a_checkout_retried_with_its_key_is_placed_once() {
+    for backend in BACKENDS {
+        let (dir, shop, mug, _) = stocked(*backend);
+        let (alice, _) = sessions(&*shop);
+        shop.add_to_cart(&alice, &mug, 2).unwrap();
+        let profile = shop.profile(&alice).unwrap();
+        assert_eq!(profile.checkout_key.len(), 32);
+        let mut request = paying(shop.quote(&alice, None).unwrap());
+        request.key = profile.checkout_key.clone();
+        let placed = shop.checkout(&alice, &request).unwrap();
+        let again = shop.checkout(&alice, &request).unwrap();
+        let other = backend.second_handle(&dir);
+        let from_elsewhere = other.checkout(&alice, &request).unwrap();
+        assert_eq!((&again, &from_elsewhere), (&placed, &placed));
+        assert_eq!(shop.orders_of(&alice).unwrap().len(), 1);
+        assert_eq!(shop.catalog().get(&mug).unwrap().stock, 3, "taken once");
+        // Someone else's key is not theirs to find.
+        let bob = shop.register("bob", "b0b-pass").unwrap();
+        shop.add_to_cart(&bob, &mug, 1).unwrap();
+        let mut bobs = paying(shop.quote(&bob, None).unwrap());
+        bobs.key = profile.checkout_key.clone();
+        assert_ne!(shop.checkout(&bob, &bobs).unwrap().order_id, placed.order_id);
+        assert_ne!(shop.profile(&alice).unwrap().checkout_key, profile.checkout_key, "a new checkout, a new key");
+    }
+}
+
 #[test]
 fn order_lifecycle_and_who_may_move_it() {
     for backend in BACKENDS {

@@ -210,7 +210,8 @@ impl App {
             Err(problem) => return self.error(problem.to_string()),
         };
         let code = self.promo.as_ref().map(|d| d.code.clone());
-        self.request(Request::PlaceOrder { order: Box::new(CheckoutRequest { seen, code, address, payment }) });
+        let key = self.checkout.profile.checkout_key.clone();
+        self.request(Request::PlaceOrder { order: Box::new(CheckoutRequest { seen, code, address, payment, key }) });
     }
 
     /// The order went through.

@@ -92,6 +92,10 @@ pub struct CheckoutRequest {
     pub code: Option<String>,
     pub address: Address,
     pub payment: PaymentChoice,
+    /// This checkout's key (from `Profile::checkout_key`): sent again with
+    /// a retry, it finds the order already placed instead of placing
+    /// another. Empty: no such protection (each call is a new checkout).
+    pub key: String,
 }
 
 /// What a successful checkout changes: the new order and each product's new stock.

@@ -146,6 +146,10 @@ pub struct Order {
     /// The carrier's tracking number, once shipped (if the admin gave one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<String>,
+    /// The key of the checkout that placed it: the same checkout retried
+    /// (its answer lost) finds this order instead of placing another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_key: Option<String>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -183,6 +187,7 @@ impl Order {
             address: None,
             payment: None,
             tracking: None,
+            checkout_key: None,
             extra: Extra::default(),
         }
     }

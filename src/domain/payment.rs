@@ -152,6 +152,12 @@ pub fn refund(payment: &Payment, amount: crate::domain::Money, by: &str, at: cra
     }
 }
 
+/// Cancels, through the mock gateway, a charge whose order was never
+/// saved (the answer is its reference): the card keeps its money.
+pub fn void(payment: &Payment) -> String {
+    format!("{}_void", payment.reference)
+}
+
 impl Payment {
     /// `Visa •••• 4242`.
     pub fn label(&self) -> String {

@@ -39,6 +39,8 @@ pub trait ReadTx {
     fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError>;
     /// The orders of `username`, newest first.
     fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError>;
+    /// The order of `username` placed by the checkout with `key`.
+    fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError>;
     /// Every order, in the order they were placed.
     fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError>;
     /// How often `code` was used (orders not cancelled carrying it): by

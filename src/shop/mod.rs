@@ -98,6 +98,9 @@ impl Changed {
 pub struct Profile {
     pub addresses: Vec<Address>,
     pub cards: Vec<CardOnFile>,
+    /// A fresh key for the checkout this profile starts (see
+    /// `CheckoutRequest::key`).
+    pub checkout_key: String,
 }
 
 pub trait Shop: Send + Sync {
@@ -225,7 +228,8 @@ impl ShopError {
             | ShopError::ReadOnly { .. }
             | ShopError::HeldBack { .. }
             | ShopError::Unfinished(_)
-            | ShopError::Repo(_) => ErrorKind::Broken,
+            | ShopError::Repo(_)
+            | ShopError::Voided(_) => ErrorKind::Broken,
             _ => ErrorKind::Refused,
         }
     }

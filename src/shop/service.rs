@@ -221,6 +221,14 @@ impl ShopService {
     }
 }
 
+/// 128 random bits from the OS, as hex: a key no two checkouts share.
+fn new_checkout_key() -> String {
+    use password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The catalog read whole (reusing what `previous` holds).
 fn whole_catalog(view: &dyn ReadTx, previous: Option<&Catalog>) -> Result<Catalog, ShopError> {
     let mut products = Vec::new();
@@ -386,16 +394,35 @@ impl Shop for ShopService {
     }
 
     fn checkout(&self, who: &Account, request: &CheckoutRequest) -> Result<Order, ShopError> {
-        self.decide(|tx, now| {
+        let mut charged = None;
+        let placed = self.decide(|tx, now| {
             let order_id = tx.next_order_id()?;
-            rules::checkout::checkout(tx, now, who.username(), order_id, request)
-        })
+            let (order, changes) = rules::checkout::checkout(tx, now, who.username(), order_id, request)?;
+            // A new order (not one a retry found) was charged just now.
+            if !changes.is_empty() {
+                charged = order.payment.clone();
+            }
+            Ok((order, changes))
+        });
+        match (placed, charged) {
+            (Err(ShopError::Busy), Some(payment)) => {
+                // Nothing was saved and the caller will try again: a new charge then.
+                crate::domain::payment::void(&payment);
+                Err(ShopError::Busy)
+            }
+            (Err(error), Some(payment)) => {
+                let reference = crate::domain::payment::void(&payment);
+                tracing::warn!(%reference, "an order could not be saved; its charge was voided");
+                Err(ShopError::Voided(Box::new(error)))
+            }
+            (placed, _) => placed,
+        }
     }
 
     fn profile(&self, who: &Account) -> Result<Profile, ShopError> {
         self.view(|view| {
             let user = rules::existing_account(view, who.username())?;
-            Ok(Profile { addresses: user.addresses, cards: user.cards })
+            Ok(Profile { addresses: user.addresses, cards: user.cards, checkout_key: new_checkout_key() })
         })
     }
 

@@ -135,6 +135,12 @@ impl ReadTx for Data {
         Ok(Data::orders_of(self, username).into_iter().cloned().collect())
     }
 
+    fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
+        let name = username.to_lowercase();
+        let placed = |o: &&Order| o.checkout_key.as_deref() == Some(key) && o.username.to_lowercase() == name;
+        Ok(self.orders.rows().iter().find(placed).cloned())
+    }
+
     fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
         self.orders.rows().iter().for_each(visit);
         Ok(())

@@ -115,6 +115,10 @@ pub enum StoreError {
     Unfinished(String),
     #[error(transparent)]
     Hash(#[from] HashError),
+    /// An approved charge whose order could not be saved: voided, so the
+    /// shopper knows nothing was taken.
+    #[error("{0} — the payment was voided: nothing was charged")]
+    Voided(Box<StoreError>),
     /// The storage below the rules: damaged or unavailable (busy is `Busy`).
     #[error(transparent)]
     Repo(crate::repo::RepoError),

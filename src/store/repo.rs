@@ -208,6 +208,9 @@ macro_rules! reads_from_data {
             fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
                 ReadTx::orders_of(self.data(), username)
             }
+            fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
+                self.data().order_by_checkout_key(username, key)
+            }
             fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
                 self.data().each_order(visit)
             }

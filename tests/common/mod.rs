@@ -104,6 +104,8 @@ pub fn paying(seen: shopfront::domain::Quote) -> shopfront::domain::checkout::Ch
         code: None,
         address: test_address(),
         payment: shopfront::domain::checkout::PaymentChoice::NewCard { card: card(TEST_CARD), remember: false },
+        // No key: every call is a checkout of its own.
+        key: String::new(),
     }
 }
 

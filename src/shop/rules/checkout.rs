@@ -35,6 +35,12 @@ pub fn checkout(
     order_id: String,
     request: &CheckoutRequest,
 ) -> Decided<Order> {
+    // The same checkout again (its answer was lost): the order it placed.
+    if !request.key.is_empty()
+        && let Some(placed) = view.order_by_checkout_key(username, &request.key)?
+    {
+        return Ok((placed, vec![]));
+    }
     request.address.check().map_err(StoreError::Address)?;
     let user = existing_account(view, username)?;
     let to_charge = card_to_charge(&user, &request.payment, Expiry::of(now))?;
@@ -57,6 +63,7 @@ pub fn checkout(
     order.address = Some(Box::new(request.address.clone()));
     order.payment = Some(Box::new(payment));
     order.status = OrderStatus::Paid;
+    order.checkout_key = Some(request.key.clone()).filter(|key| !key.is_empty());
     order.events.push(OrderEvent {
         at: now,
         by: "payment".into(),
