@@ -336,9 +336,8 @@ fn discount_add(data_dir: &std::path::Path, input: &shopfront::domain::discount:
         shopfront::domain::money::set_currency_symbol(&settings.currency);
     }
     let discount = input.parse().map_err(|(_, message)| message)?;
-    let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
-    shopfront::domain::money::set_currency_symbol(&store.data().settings.currency);
-    let saved = store.save_discount_as_owner(discount).map_err(|e| e.to_string())?;
+    let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
+    let saved = shop.save_discount(&shop.owner_at_machine(), None, discount).map_err(|e| e.to_string())?;
     println!("added code {}: {}", printable(&saved.code), saved.benefit());
     Ok(())
 }
@@ -369,32 +368,30 @@ fn settings(
     tax_percent: Option<String>,
     included: Option<bool>,
 ) -> Result<(), Failure> {
-    let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
-    // Amounts typed and refused are in the shop's currency.
-    shopfront::domain::money::set_currency_symbol(&store.data().settings.currency);
+    // Opening the shop sets its currency: amounts typed and refused are in it.
+    let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
     let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
-        store.data().settings.clone()
+        (*shop.settings()).clone()
     } else {
-        store
-            .change_settings_as_owner(|current| {
-                let [name, currency, flat, over, tax] = current.input_values();
-                let over = match free_over.as_deref() {
-                    Some("none") => String::new(),
-                    Some(amount) => amount.to_string(),
-                    None => over,
-                };
-                let values = [
-                    name.as_str(),
-                    currency.as_str(),
-                    shipping.as_deref().unwrap_or(&flat),
-                    &over,
-                    tax_percent.as_deref().unwrap_or(&tax),
-                ];
-                current
-                    .with_input(values, included.unwrap_or(current.tax.included_in_prices))
-                    .map_err(|(_, message)| store::StoreError::Invalid(message))
-            })
-            .map_err(|e| e.to_string())?
+        shop.change_settings(&shop.owner_at_machine(), |current| {
+            let [name, currency, flat, over, tax] = current.input_values();
+            let over = match free_over.as_deref() {
+                Some("none") => String::new(),
+                Some(amount) => amount.to_string(),
+                None => over,
+            };
+            let values = [
+                name.as_str(),
+                currency.as_str(),
+                shipping.as_deref().unwrap_or(&flat),
+                &over,
+                tax_percent.as_deref().unwrap_or(&tax),
+            ];
+            current
+                .with_input(values, included.unwrap_or(current.tax.included_in_prices))
+                .map_err(|(_, message)| store::StoreError::Invalid(message))
+        })
+        .map_err(|e| e.to_string())?
     };
     shopfront::domain::money::set_currency_symbol(&saved.currency);
     let free = saved.shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));

@@ -179,6 +179,27 @@ fn a_checkout_retried_with_its_key_is_placed_once() {
     }
 }
 
+/// Failed logins slow the next ones from the same address (after three
+/// free tries), without holding back the account's owner elsewhere; a
+/// success is not slowed. Part of the service, whatever the backend.
+#[test]
+fn failed_logins_are_slowed() {
+    for backend in BACKENDS {
+        let (_dir, shop) = backend.fresh();
+        shop.register("alice", "s3cret!").unwrap();
+        assert_eq!(shop.login_wait("203.0.113.7", "alice"), Duration::ZERO);
+        for _ in 0..3 {
+            let refused = shop.login_from("203.0.113.7", "alice", "guess-pass").unwrap_err();
+            assert!(matches!(refused, ShopError::BadCredentials));
+        }
+        let wait = shop.login_wait("203.0.113.7", "alice");
+        assert!(wait >= Duration::from_secs(1), "the fourth guess waits: {wait:?}");
+        assert!(shop.login_wait("203.0.113.7", "nobody") >= Duration::from_secs(1), "the address, any name");
+        assert_eq!(shop.login_wait("198.51.100.1", "alice"), Duration::ZERO, "the owner elsewhere is not held back");
+        assert_eq!(shop.login_from("198.51.100.1", "alice", "s3cret!").unwrap().username(), "alice");
+    }
+}
+
 #[test]
 fn order_lifecycle_and_who_may_move_it() {
     for backend in BACKENDS {

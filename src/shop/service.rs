@@ -215,6 +215,16 @@ impl ShopService {
         subscribers.retain(|s| s.send(changed).is_ok());
     }
 
+    /// Changes the settings, `change` getting the current ones inside the
+    /// transaction (the command line changes only what it was given).
+    pub fn change_settings(
+        &self,
+        by: &Account,
+        change: impl FnOnce(&Settings) -> Result<Settings, ShopError>,
+    ) -> Result<Settings, ShopError> {
+        self.decide(|tx, _| rules::settings::change_settings(tx, by.actor(), change))
+    }
+
     /// The shop's owner at the machine: what the command line acts as.
     pub fn owner_at_machine(&self) -> Account {
         Account::owner_at_machine()

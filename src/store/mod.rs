@@ -448,20 +448,7 @@ impl Store {
         original: Option<&str>,
         discount: Discount,
     ) -> Result<Discount, StoreError> {
-        self.save_discount_as(rules::Actor::Account(actor), original, discount)
-    }
-
-    /// `save_discount` for whoever may write the folder (the command line).
-    pub fn save_discount_as_owner(&mut self, discount: Discount) -> Result<Discount, StoreError> {
-        self.save_discount_as(rules::Actor::Owner, None, discount)
-    }
-
-    fn save_discount_as(
-        &mut self,
-        actor: rules::Actor,
-        original: Option<&str>,
-        discount: Discount,
-    ) -> Result<Discount, StoreError> {
+        let actor = rules::Actor::Account(actor);
         self.transact(|data, now| rules::codes::save_discount(data, now, actor, original, discount))
     }
 
@@ -484,15 +471,6 @@ impl Store {
     pub fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
         settings.validate().map_err(StoreError::Invalid)?;
         self.transact(|data, _| rules::settings::change_settings(data, rules::Actor::Account(actor), |_| Ok(settings)))
-    }
-
-    /// Changes the settings for whoever may write the folder (the command
-    /// line): `change` gets the current ones, fresh under the lock.
-    pub fn change_settings_as_owner(
-        &mut self,
-        change: impl FnOnce(&Settings) -> Result<Settings, StoreError>,
-    ) -> Result<Settings, StoreError> {
-        self.transact(|data, _| rules::settings::change_settings(data, rules::Actor::Owner, change))
     }
 
     // ---- the transaction machinery ----
