@@ -12,11 +12,12 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use super::answers::SharedAnswers;
+use super::shelf::Shelf;
 use crate::domain::Product;
 
 #[derive(Default)]
 pub struct Catalog {
-    products: Vec<Arc<Product>>,
+    products: Shelf,
     /// Positions, hashed by the product id they point at (no copied ids).
     index: Arc<HashTable<u32>>,
     search: Arc<SearchText>,
@@ -168,28 +169,44 @@ impl Catalog {
     /// This snapshot with `updates` applied: each id's product as it is
     /// now (`None`: gone). What did not change is shared, as in `build`.
     pub fn patched(&self, updates: Vec<(String, Option<Product>)>) -> Catalog {
-        let mut products = self.products.clone();
-        let mut same_set = true;
+        let same_set = updates.iter().all(|(id, now)| now.is_some() == self.position(id).is_some());
+        if !same_set {
+            return self.rebuilt_with(updates);
+        }
+        // The same products: swap the changed ones in, chunk by chunk.
+        let (mut products, mut same_text) = (self.products.clone(), true);
+        for (id, now) in updates {
+            let (Some(i), Some(product)) = (self.position(&id), now) else { continue };
+            if *products[i] != product {
+                let old = &products[i];
+                same_text &=
+                    old.name == product.name && old.category == product.category && old.active == product.active;
+                products = products.replaced(i, Arc::new(product));
+            }
+        }
+        let search = if same_text { Arc::clone(&self.search) } else { Arc::new(SearchText::of(products.iter())) };
+        Catalog { products, index: Arc::clone(&self.index), search }
+    }
+
+    /// This snapshot with products added or gone: every position may move.
+    fn rebuilt_with(&self, updates: Vec<(String, Option<Product>)>) -> Catalog {
+        let mut products: Vec<Arc<Product>> = self.products.iter().cloned().collect();
         let mut gone = std::collections::HashSet::new();
         for (id, now) in updates {
             match (self.position(&id), now) {
                 (Some(i), Some(product)) if *products[i] != product => products[i] = Arc::new(product),
                 (Some(_), Some(_)) | (None, None) => {}
                 (Some(_), None) => {
-                    same_set = false;
                     gone.insert(id);
                 }
                 // A new product comes last, as in the data.
-                (None, Some(product)) => {
-                    same_set = false;
-                    products.push(Arc::new(product));
-                }
+                (None, Some(product)) => products.push(Arc::new(product)),
             }
         }
         if !gone.is_empty() {
             products.retain(|p| !gone.contains(&p.product_id));
         }
-        Catalog::assemble(products, Some(self).filter(|_| same_set))
+        Catalog::assemble(products, None)
     }
 
     /// A snapshot of `products`; `same_set` is a snapshot of the same ids
@@ -215,9 +232,9 @@ impl Catalog {
         });
         let search = match same_text {
             Some(previous) => Arc::clone(&previous.search),
-            None => Arc::new(SearchText::of(&products)),
+            None => Arc::new(SearchText::of(products.iter())),
         };
-        Catalog { products, index, search }
+        Catalog { products: Shelf::from(products), index, search }
     }
 
     fn position(&self, product_id: &str) -> Option<usize> {
@@ -226,7 +243,7 @@ impl Catalog {
     }
 
     /// Every product, archived ones too, in file order.
-    pub fn products(&self) -> &[Arc<Product>] {
+    pub fn products(&self) -> &Shelf {
         &self.products
     }
 
@@ -259,13 +276,15 @@ impl Catalog {
 }
 
 impl SearchText {
-    fn of(products: &[Arc<Product>]) -> SearchText {
-        let mut text = String::with_capacity(products.iter().map(|p| p.name.len() + 24).sum());
-        let mut bounds = Vec::with_capacity(products.len());
-        let mut ascii = Vec::with_capacity(products.len());
-        let mut masks = Vec::with_capacity(products.len());
+    fn of<'a>(products: impl Iterator<Item = &'a Arc<Product>> + Clone) -> SearchText {
+        let (count, room) = products.clone().fold((0, 0), |(n, room), p| (n + 1, room + p.name.len() + 24));
+        let mut text = String::with_capacity(room);
+        let mut bounds = Vec::with_capacity(count);
+        let mut ascii = Vec::with_capacity(count);
+        let mut masks = Vec::with_capacity(count);
+        let mut on_sale = Vec::with_capacity(count);
         let end = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
-        for product in products {
+        for (position, product) in products.enumerate() {
             let start = text.len();
             text.push_str(&product.name);
             let name = end(&text);
@@ -275,14 +294,17 @@ impl SearchText {
             bounds.push([name, id, end(&text)]);
             ascii.push(text.get(start..).is_some_and(str::is_ascii));
             masks.push([letters(&product.name), letters(&product.product_id), letters(product.category_or_blank())]);
+            if product.active {
+                on_sale.push(position as u32);
+            }
         }
         SearchText {
             text,
             bounds,
             ascii,
             letters: masks,
-            on_sale: (0..products.len() as u32).filter(|&i| products[i as usize].active).collect(),
-            every: (0..products.len() as u32).collect(),
+            on_sale: on_sale.into(),
+            every: (0..count as u32).collect(),
             answers: SharedAnswers::default(),
         }
     }

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod orders;
 pub mod rules;
 pub mod service;
+pub mod shelf;
 pub mod throttle;
 
 use std::path::PathBuf;
