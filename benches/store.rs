@@ -3,6 +3,10 @@
 
 #[path = "support/big_folder.rs"]
 mod big_folder;
+#[path = "../tests/common/store_rules.rs"]
+#[allow(dead_code)]
+mod store_rules;
+use store_rules::StoreRules;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

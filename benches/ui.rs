@@ -2,6 +2,10 @@
 
 #[path = "support/big_folder.rs"]
 mod big_folder;
+#[path = "../tests/common/store_rules.rs"]
+#[allow(dead_code)]
+mod store_rules;
+use store_rules::StoreRules;
 
 use std::sync::OnceLock;
 

@@ -9,8 +9,9 @@ use clap::Parser;
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
 use shopfront::domain::text::printable;
+use shopfront::shop::AdminOutcome;
 use shopfront::shop::{Shop, ShopService};
-use shopfront::store::{self, AdminOutcome, FileKind, Store};
+use shopfront::store::{self, FileKind, Store};
 
 /// mimalloc commits whole arenas up front unless told otherwise; it reads
 /// its options from the environment when the process starts, so `serve`

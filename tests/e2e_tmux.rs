@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::StoreRules;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 

@@ -255,7 +255,7 @@ fn customers_cannot_move_orders_but_admins_can() {
 
 #[test]
 fn admin_add_creates_or_promotes() {
-    use shopfront::store::AdminOutcome;
+    use shopfront::shop::AdminOutcome;
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("carol", "s3cret!").unwrap();

@@ -32,7 +32,8 @@ use crate::domain::payment::CardOnFile;
 use crate::domain::{
     Address, Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote, Role, Settings,
 };
-pub use crate::store::{AdminOutcome, StoreError as ShopError};
+pub use crate::store::StoreError as ShopError;
+pub use rules::accounts::AdminOutcome;
 
 /// Who acts: a logged-in account (the name as stored and its role), or
 /// the shop's owner at the machine (the command line). Only the service

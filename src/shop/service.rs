@@ -20,7 +20,8 @@ use crate::domain::{
 };
 use crate::repo::{ChangeSet, Feed, Ids, ReadTx, Repo};
 use crate::store::repo::FolderRepo;
-use crate::store::{AdminOutcome, LockWait, Store};
+use crate::store::{LockWait, Store};
+use rules::accounts::AdminOutcome;
 
 /// How often the watcher looks for other processes' changes.
 const WATCH_EVERY: Duration = Duration::from_millis(250);

@@ -33,14 +33,8 @@ pub use lock::{LOCK_FILE, LockWait};
 pub use seed::{DEMO_CATALOG, demo_products};
 pub use table::Table;
 
-use crate::domain::checkout::CheckoutRequest;
-use crate::domain::order::next_order_id;
-use crate::domain::password::{PasswordCheck, check_password, hash_password};
-use crate::domain::user::{validate_password, validate_username};
-use crate::domain::{
-    Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Settings, Timestamp, User, UserError,
-};
-use crate::shop::rules;
+use crate::domain::password::hash_password;
+use crate::domain::{Cart, Discount, Order, Product, Settings, Timestamp, User};
 use lock::{DirLock, LockGuard, SharedGuard};
 
 /// Where the data folder is when nothing says otherwise.
@@ -63,15 +57,6 @@ struct Stamp {
 pub enum OpenMode {
     CreateAndSeed,
     ExistingOnly,
-}
-
-/// Result of `shopfront admin add`, with the account's name as stored
-/// (`admin add BOB` promotes `bob`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AdminOutcome {
-    Created(String),
-    Promoted(String),
-    AlreadyAdmin(String),
 }
 
 const FILE_KINDS: usize = FileKind::ALL.len();
@@ -203,7 +188,19 @@ impl Store {
             return Ok(0);
         }
         let hashes = hash_all(&plain, progress)?;
-        self.transact(|data, _| rules::accounts::secure_plaintext(data, &plain, hashes))
+        self.transact(|data, _| {
+            let mut changes = Vec::new();
+            for ((username, password), hash) in plain.iter().zip(hashes) {
+                // Only if the account still has the password that was hashed.
+                if let Some(user) = data.users.get(username)
+                    && user.has_plaintext_password()
+                    && user.password.as_deref() == Some(password.as_str())
+                {
+                    changes.push(Change::PutUser(User { password_hash: Some(hash), password: None, ..user.clone() }));
+                }
+            }
+            Ok((changes.len(), changes))
+        })
     }
 
     /// The clock this store's changes are stamped with.
@@ -238,239 +235,16 @@ impl Store {
         self.sync(&guard)
     }
 
-    // ---- accounts ----
+    // ---- reads ----
 
-    /// Creates a customer account (the password is stored only as argon2id).
-    pub fn register(&mut self, username: &str, password: &str) -> Result<User, StoreError> {
-        self.check_new_account(username, password)?;
-        // Hash outside the lock: it is the slow part.
-        let hash = hash_password(password)?;
-        self.create_account(username, hash)
-    }
-
-    /// Whether `username` and `password` may make a new account (the name
-    /// free, both valid); checked again when the account is created.
-    pub fn check_new_account(&mut self, username: &str, password: &str) -> Result<(), StoreError> {
-        validate_username(username)?;
-        validate_password(password)?;
-        self.refresh()?;
-        if self.data.users.contains(username) {
-            return Err(UserError::UsernameTaken.into());
-        }
-        Ok(())
-    }
-
-    /// Creates a customer account with an argon2id `hash` made beforehand
-    /// (outside every lock).
-    pub fn create_account(&mut self, username: &str, hash: String) -> Result<User, StoreError> {
-        validate_username(username)?;
-        self.transact(|data, now| rules::accounts::create_account(data, now, username, hash))
-    }
-
-    /// Checks credentials. Unknown names and wrong passwords get the same
-    /// error after the same amount of hashing work. A console-shop account
-    /// with a plaintext password is moved to an argon2id hash here.
-    pub fn login(&mut self, username: &str, password: &str) -> Result<User, StoreError> {
-        let user = self.account_for_login(username)?;
-        match check_password(user.as_ref(), password) {
-            PasswordCheck::Matches => user.ok_or(StoreError::BadCredentials),
-            PasswordCheck::MatchesPlaintext => {
-                let hash = hash_password(password)?;
-                self.upgrade_plaintext(username, password, hash)
-            }
-            PasswordCheck::Wrong => Err(StoreError::BadCredentials),
-        }
-    }
-
-    /// The account `username` as it is now (others' changes read first),
-    /// for checking a password outside every lock.
-    pub fn account_for_login(&mut self, username: &str) -> Result<Option<User>, StoreError> {
-        // A busy folder: the caller waits (an account made meanwhile by
-        // another copy must be found).
-        self.refresh()?;
-        Ok(self.data.users.get(username).cloned())
-    }
-
-    /// Replaces a console-shop account's plaintext password (which
-    /// `password` matched) with `hash`, made beforehand outside every lock.
-    pub fn upgrade_plaintext(&mut self, username: &str, password: &str, hash: String) -> Result<User, StoreError> {
-        self.transact(|data, _| rules::accounts::upgrade_plaintext(data, username, password, hash))
-    }
-
-    /// Creates an admin, or promotes an existing account (keeping its password).
-    pub fn add_admin(&mut self, username: &str, password: &str) -> Result<AdminOutcome, StoreError> {
-        validate_username(username)?;
-        self.refresh()?;
-        let hash = match self.data.users.get(username) {
-            Some(_) => None,
-            None => {
-                validate_password(password)?;
-                Some(hash_password(password)?)
-            }
-        };
-        self.transact(|data, now| rules::accounts::add_admin(data, now, username, hash))
-    }
-
-    // ---- cart ----
-
+    /// `username`'s cart as last read (an empty one if none was saved).
     pub fn cart(&self, username: &str) -> Cart {
         self.data.cart_of(username)
     }
 
-    pub fn add_to_cart(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
-        self.transact(|data, _| rules::carts::add(data, username, product_id, qty))
-    }
-
-    pub fn set_cart_qty(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
-        self.transact(|data, _| rules::carts::set_qty(data, username, product_id, qty))
-    }
-
-    pub fn remove_from_cart(&mut self, username: &str, product_id: &str) -> Result<Cart, StoreError> {
-        self.transact(|data, _| rules::carts::remove(data, username, product_id))
-    }
-
-    /// Accepts checkout problems: quantities cut to stock, prices updated,
-    /// lines no longer sold dropped.
-    pub fn accept_adjusted_cart(&mut self, username: &str) -> Result<Cart, StoreError> {
-        self.transact(|data, _| rules::carts::accept_adjusted(data, username))
-    }
-
-    // ---- checkout and orders ----
-
-    /// Places and pays the order the shopper reviewed (`rules::checkout`).
-    pub fn checkout(&mut self, username: &str, request: &CheckoutRequest) -> Result<Order, StoreError> {
-        self.transact(|data, now| {
-            let order_id = next_order_id(data.orders.rows().iter().map(|o| o.order_id.as_str()));
-            rules::checkout::checkout(data, now, username, order_id, request)
-        })
-    }
-
-    /// The discount `typed` names, if it applies to `username`'s cart now.
-    pub fn apply_code(&mut self, username: &str, typed: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, now| rules::checkout::apply_code(data, now, username, typed))
-    }
-
-    /// Cancels an order (a shopper their own `placed` one; an admin any
-    /// `placed` or `paid` one) and puts its stock back, once.
-    pub fn cancel_order(&mut self, actor: &str, order_id: &str) -> Result<Order, StoreError> {
-        self.set_order_status(actor, order_id, OrderStatus::Cancelled)
-    }
-
-    /// Moves an order to `to`, if `actor` may; cancellation restocks.
-    pub fn set_order_status(&mut self, actor: &str, order_id: &str, to: OrderStatus) -> Result<Order, StoreError> {
-        self.move_order(actor, order_id, to, None)
-    }
-
-    /// Moves an order to `to`; a move to `shipped` may carry the carrier's
-    /// tracking number.
-    pub fn move_order(
-        &mut self,
-        actor: &str,
-        order_id: &str,
-        to: OrderStatus,
-        tracking: Option<&str>,
-    ) -> Result<Order, StoreError> {
-        self.transact(|data, now| {
-            rules::orders::move_order(data, now, rules::Actor::Account(actor), order_id, to, tracking)
-        })
-    }
-
-    // ---- admin: the catalog ----
-
-    /// Adds a product under the next free `P` number.
-    pub fn create_product(&mut self, actor: &str, draft: ProductDraft) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::create_product(data, rules::Actor::Account(actor), draft))
-    }
-
-    /// Saves an admin's edit of a product (`rules::catalog::update_product`).
-    pub fn update_product(
-        &mut self,
-        actor: &str,
-        product_id: &str,
-        seen: &ProductDetails,
-        wanted: ProductDetails,
-    ) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            rules::catalog::update_product(data, rules::Actor::Account(actor), product_id, seen, wanted)
-        })
-    }
-
-    /// Adds (or, negative, removes) units; stock never goes below zero.
-    pub fn change_stock(&mut self, actor: &str, product_id: &str, change: i64) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::change_stock(data, rules::Actor::Account(actor), product_id, change))
-    }
-
-    /// Archives (no longer sold, still shown in past orders) or unarchives.
-    pub fn set_product_active(&mut self, actor: &str, product_id: &str, active: bool) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            rules::catalog::set_product_active(data, rules::Actor::Account(actor), product_id, active)
-        })
-    }
-
-    /// Deletes a product no order has ever contained, out of every cart too.
-    pub fn delete_product(&mut self, actor: &str, product_id: &str) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::delete_product(data, rules::Actor::Account(actor), product_id))
-    }
-
-    /// Writes `<data-dir>/receipts/<order_id>.txt` for one of `actor`'s
-    /// orders (an admin: any order) and returns its path.
-    pub fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
-        self.refresh()?;
-        let text = rules::orders::receipt(&self.data, rules::Actor::Account(actor), order_id, shop_name)?;
-        write_receipt_file(&self.dir, order_id, &text)
-    }
-
-    // ---- SSH keys ----
-
     /// The account the SSH key with `fingerprint` logs in, if any.
     pub fn key_owner(&self, fingerprint: &str) -> Option<&User> {
         self.data.users.rows().iter().find(|u| u.ssh_keys.iter().any(|k| k == fingerprint))
-    }
-
-    /// Links the SSH key `fingerprint` to `username` (and to no one else).
-    pub fn link_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.transact(|data, _| rules::accounts::link_key(data, username, fingerprint))
-    }
-
-    /// Unlinks the SSH key `fingerprint` from `username`.
-    pub fn forget_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.transact(|data, _| rules::accounts::forget_key(data, username, fingerprint))
-    }
-
-    // ---- admin: discount codes and settings ----
-
-    /// Adds a discount code (`original` is `None`) or replaces the code
-    /// `original`. Codes are unique regardless of case; a code that orders
-    /// carry keeps its name (those orders refer to it).
-    pub fn save_discount(
-        &mut self,
-        actor: &str,
-        original: Option<&str>,
-        discount: Discount,
-    ) -> Result<Discount, StoreError> {
-        let actor = rules::Actor::Account(actor);
-        self.transact(|data, now| rules::codes::save_discount(data, now, actor, original, discount))
-    }
-
-    pub fn set_discount_active(&mut self, actor: &str, code: &str, active: bool) -> Result<Discount, StoreError> {
-        self.transact(|data, _| rules::codes::set_discount_active(data, rules::Actor::Account(actor), code, active))
-    }
-
-    /// Deletes a code no order carries (one that was used is deactivated instead).
-    pub fn delete_discount(&mut self, actor: &str, code: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, _| rules::codes::delete_discount(data, rules::Actor::Account(actor), code))
-    }
-
-    /// Every code with its uses so far (orders not cancelled), in file order.
-    pub fn discounts_with_uses(&self) -> Vec<(Discount, u32)> {
-        // In memory: the reads cannot fail.
-        rules::codes::discounts_with_uses(&self.data).unwrap_or_default()
-    }
-
-    /// Replaces the shop's settings (checked as the loader checks them).
-    pub fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
-        settings.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, _| rules::settings::change_settings(data, rules::Actor::Account(actor), |_| Ok(settings)))
     }
 
     // ---- the transaction machinery ----
@@ -509,8 +283,10 @@ impl Store {
         StoreError::ReadOnly { path: self.dir.clone(), reason: reason.to_string() }
     }
 
-    /// Runs one read-modify-write under the lock, against fresh data.
-    fn transact<R>(
+    /// Runs one read-modify-write under the lock, against fresh data:
+    /// `decide` gets the data and the time and answers with a result and
+    /// the changes to commit (all or none).
+    pub fn transact<R>(
         &mut self,
         decide: impl FnOnce(&Data, Timestamp) -> Result<(R, Vec<Change>), StoreError>,
     ) -> Result<R, StoreError> {

@@ -4,6 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub mod store_rules;
+pub use store_rules::StoreRules;
+
 use shopfront::domain::Timestamp;
 use shopfront::store::Store;
 

@@ -7,7 +7,16 @@ use crate::domain::password::{plaintext_matches, verify_password};
 use crate::domain::user::validate_username;
 use crate::domain::{Role, Timestamp, User, UserError};
 use crate::repo::{Change, ReadTx};
-use crate::store::{AdminOutcome, StoreError};
+use crate::store::StoreError;
+
+/// Result of `shopfront admin add`, with the account's name as stored
+/// (`admin add BOB` promotes `bob`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Created(String),
+    Promoted(String),
+    AlreadyAdmin(String),
+}
 
 /// Most SSH keys one account keeps.
 const SSH_KEYS_MAX: usize = 10;
