@@ -3,13 +3,20 @@
 
 mod common;
 
-use common::keys::{press, type_text};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::keys::{press, press_now, type_text};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
 use ratatui::style::Modifier;
-use shopfront::app::App;
+use shopfront::app::keymap::Context;
+use shopfront::app::layout;
+use shopfront::app::{Action, App, CheckoutStep, Dialog, FieldsPurpose, Form, LoginMode, Screen, Tab, WAITING_NOTICE};
+use shopfront::domain::checkout::PaymentChoice;
 use shopfront::ui::{self, Theme};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (60, 16)];
@@ -321,43 +328,499 @@ fn selection_is_marked_without_colour() {
     assert!(!other.modifier.contains(Modifier::REVERSED));
 }
 
+/// What the app shows, read from its public state: what each visit of
+/// `never_panics_at_any_small_size` asserts it reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Login(LoginMode),
+    Screen(Screen),
+    Checkout(CheckoutStep),
+    /// A screen's filter field, focused.
+    Filter(Screen),
+    Help,
+    Receipt,
+    Dialog(&'static str),
+    /// A form: `Product`, `Stock`, or what a form of fields is for.
+    Form(&'static str),
+}
+
+/// The topmost thing drawn, as the app decides where keys go (`App::contexts`).
+fn place(app: &App) -> Place {
+    if app.screen != Screen::Login {
+        if let Some(dialog) = &app.dialog {
+            return Place::Dialog(dialog_name(dialog));
+        }
+        if app.help_open {
+            return Place::Help;
+        }
+        if app.receipt.is_some() {
+            return Place::Receipt;
+        }
+        if let Some(form) = &app.form {
+            return Place::Form(form_name(form));
+        }
+        if app.filter_focused() {
+            return Place::Filter(app.screen);
+        }
+    }
+    // No wildcard arm: a new screen does not compile until it is placed here
+    // (and the small-size test fails until one of its `visits` reaches it).
+    match app.screen {
+        Screen::Login => Place::Login(app.login.mode),
+        Screen::Checkout => Place::Checkout(app.checkout.step),
+        screen @ (Screen::Catalog
+        | Screen::Product
+        | Screen::Cart
+        | Screen::Orders
+        | Screen::OrderDetail
+        | Screen::AdminProducts
+        | Screen::AdminOrders
+        | Screen::AdminOrderDetail
+        | Screen::AdminDiscounts
+        | Screen::AdminSettings) => Place::Screen(screen),
+    }
+}
+
+/// A dialog's variant name (no wildcard: a new dialog must be named here).
+fn dialog_name(dialog: &Dialog) -> &'static str {
+    match dialog {
+        Dialog::CheckoutProblems { .. } => "CheckoutProblems",
+        Dialog::ConfirmCancel { .. } => "ConfirmCancel",
+        Dialog::ConfirmDelete { .. } => "ConfirmDelete",
+        Dialog::ConfirmAdvance { .. } => "ConfirmAdvance",
+        Dialog::ConfirmDiscard => "ConfirmDiscard",
+        Dialog::ConfirmDeleteDiscount { .. } => "ConfirmDeleteDiscount",
+        Dialog::ConfirmForgetKey => "ConfirmForgetKey",
+    }
+}
+
+/// A form's variant name, or for a form of fields what it is for.
+fn form_name(form: &Form) -> &'static str {
+    match form {
+        Form::Product(_) => "Product",
+        Form::Stock(_) => "Stock",
+        Form::Fields(fields) => match fields.purpose {
+            FieldsPurpose::Address => "Address",
+            FieldsPurpose::Card => "Card",
+            FieldsPurpose::Cvc(_) => "Cvc",
+            FieldsPurpose::Promo => "Promo",
+            FieldsPurpose::Discount(_) => "Discount",
+            FieldsPurpose::Settings => "Settings",
+            FieldsPurpose::Tracking(_) => "Tracking",
+        },
+    }
+}
+
+/// Who a visit starts as, on a fresh shop at 80×24.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    /// Nobody logged in (`alice` has an account).
+    Nobody,
+    /// `alice`, a shopper.
+    Shopper,
+    /// `boss`, an admin; `alice` has one paid order.
+    Admin,
+}
+
+/// One place to draw at every small size: how to get there, and where that is.
+struct Visit {
+    who: Who,
+    at: Place,
+    go: fn(&mut App, &Path),
+    /// Another copy of Shopfront holds the data folder meanwhile.
+    folder_busy: bool,
+}
+
+fn visit(who: Who, at: Place, go: fn(&mut App, &Path)) -> Visit {
+    Visit { who, at, go, folder_busy: false }
+}
+
+fn start(who: Who) -> (tempfile::TempDir, App) {
+    match who {
+        Who::Nobody => {
+            let dir = temp_dir();
+            let mut store = open(dir.path());
+            store.register("alice", "s3cret!").expect("register");
+            let app = app_on(store, 80, 24);
+            (dir, app)
+        }
+        Who::Shopper => logged_in_shop(80, 24),
+        Who::Admin => admin_shop_at(80, 24),
+    }
+}
+
+/// A cart of two lines.
+fn fill_cart(app: &mut App) {
+    press(app, KeyCode::Char('a'));
+    press(app, KeyCode::Char('a'));
+    press(app, KeyCode::Down);
+    press(app, KeyCode::Char('a'));
+    press(app, KeyCode::Char('c'));
+}
+
+/// An order of alice's, placed through the checkout; on the orders tab.
+fn order_placed(app: &mut App) {
+    fill_cart(app);
+    common::keys::check_out(app);
+    press(app, KeyCode::Char('o'));
+}
+
+/// An earlier order of alice's, made by another copy, saved her address and
+/// remembered a card: her checkout starts from lists, not forms.
+fn saved_address_and_card(dir: &Path) {
+    let mut store = open(dir);
+    let cart = store.add_to_cart("alice", "P1005", 1).expect("add");
+    let mut earlier = paying(quoted(&cart.items));
+    earlier.payment = PaymentChoice::NewCard { card: common::card("5555 5555 5555 4444"), remember: true };
+    store.checkout("alice", &earlier).expect("checkout");
+}
+
+/// The visits where `context`'s keys apply. No wildcard arm: a new context
+/// does not compile until the walk goes where it applies.
+fn visits(context: Context) -> Vec<Visit> {
+    use KeyCode::{Char, Down, End, Enter, Esc};
+    use Who::{Admin, Nobody, Shopper};
+    match context {
+        Context::Login => vec![
+            visit(Nobody, Place::Login(LoginMode::LogIn), |_, _| {}),
+            visit(Nobody, Place::Login(LoginMode::LogIn), |app, _| common::keys::log_in(app, "alice", "wrong!!")),
+            visit(Nobody, Place::Login(LoginMode::CreateAccount), |app, _| {
+                press_with(app, Char('n'), KeyModifiers::CONTROL)
+            }),
+        ],
+        Context::Filter => vec![
+            visit(Shopper, Place::Filter(Screen::Catalog), |app, _| {
+                press(app, Char('/'));
+                type_text(app, "usb cab");
+            }),
+            visit(Admin, Place::Filter(Screen::AdminProducts), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('/'));
+            }),
+            visit(Admin, Place::Filter(Screen::AdminOrders), |app, _| {
+                press(app, Char('5'));
+                press(app, Char('/'));
+            }),
+        ],
+        Context::Catalog => vec![
+            visit(Shopper, Place::Screen(Screen::Catalog), |_, _| {}),
+            visit(Shopper, Place::Screen(Screen::Catalog), |app, _| {
+                press(app, Char('/'));
+                type_text(app, "zzzz");
+                press(app, Enter);
+            }),
+        ],
+        Context::Product => vec![visit(Shopper, Place::Screen(Screen::Product), |app, _| press(app, Enter))],
+        Context::Cart => vec![
+            visit(Shopper, Place::Screen(Screen::Cart), |app, _| press(app, Char('c'))),
+            visit(Shopper, Place::Screen(Screen::Cart), |app, _| fill_cart(app)),
+        ],
+        Context::Orders => vec![
+            visit(Shopper, Place::Screen(Screen::Orders), |app, _| press(app, Char('o'))),
+            visit(Shopper, Place::Screen(Screen::Orders), |app, _| order_placed(app)),
+        ],
+        Context::OrderDetail => vec![visit(Shopper, Place::Screen(Screen::OrderDetail), |app, _| {
+            order_placed(app);
+            press(app, Enter);
+        })],
+        Context::Dialog => vec![
+            visit(Shopper, Place::Dialog("CheckoutProblems"), |app, dir| {
+                fill_cart(app);
+                common::keys::to_review(app, common::TEST_CARD);
+                // Another copy sells out the mouse.
+                let products = std::fs::read_to_string(dir.join("products.json")).expect("products");
+                let sold_out = products.replace(r#""price":24.99,"stock":12"#, r#""price":24.99,"stock":0"#);
+                std::fs::write(dir.join("products.json"), sold_out).expect("write products");
+                press(app, Char('y'));
+            }),
+            visit(Shopper, Place::Dialog("ConfirmCancel"), |app, _| {
+                order_placed(app);
+                press(app, Char('x'));
+            }),
+            visit(Admin, Place::Dialog("ConfirmDelete"), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('j'));
+                press(app, Char('D'));
+            }),
+            visit(Admin, Place::Dialog("ConfirmAdvance"), |app, _| {
+                // Paid → shipped asks for tracking; shipped → delivered asks to confirm.
+                press(app, Char('5'));
+                press(app, Char('m'));
+                press(app, Enter);
+                press(app, Char('m'));
+            }),
+            visit(Admin, Place::Dialog("ConfirmDiscard"), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('n'));
+                type_text(app, "x");
+                press(app, Esc);
+            }),
+            visit(Admin, Place::Dialog("ConfirmDeleteDiscount"), |app, dir| {
+                std::fs::write(dir.join("discounts.json"), r#"[{"code": "TEN10", "kind": "percent", "value": 10}]"#)
+                    .expect("write discounts");
+                press(app, Char('6'));
+                press(app, Char('D'));
+            }),
+            visit(Nobody, Place::Dialog("ConfirmForgetKey"), |app, dir| {
+                let fingerprint = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+                open(dir).link_key("alice", fingerprint).expect("link key");
+                app.use_ssh_key(fingerprint.to_string());
+                app.settle();
+                press(app, Char('L'));
+            }),
+        ],
+        Context::Help => vec![
+            visit(Shopper, Place::Help, |app, _| press(app, Char('?'))),
+            visit(Admin, Place::Help, |app, _| {
+                press(app, Char('4'));
+                press(app, Char('?'));
+            }),
+        ],
+        Context::Shop => vec![visit(Shopper, Place::Screen(Screen::Catalog), |app, _| press(app, End))],
+        Context::AdminShop => vec![
+            visit(Admin, Place::Screen(Screen::Catalog), |_, _| {}),
+            visit(Admin, Place::Screen(Screen::Cart), |app, _| press(app, Char('2'))),
+            visit(Admin, Place::Screen(Screen::Orders), |app, _| press(app, Char('3'))),
+        ],
+        Context::AdminProducts => vec![
+            visit(Admin, Place::Screen(Screen::AdminProducts), |app, _| press(app, Char('4'))),
+            visit(Admin, Place::Screen(Screen::AdminProducts), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('/'));
+                type_text(app, "mouse");
+                press(app, Enter);
+            }),
+        ],
+        Context::AdminOrders => {
+            vec![visit(Admin, Place::Screen(Screen::AdminOrders), |app, _| press(app, Char('5')))]
+        }
+        Context::AdminOrderDetail => vec![visit(Admin, Place::Screen(Screen::AdminOrderDetail), |app, _| {
+            press(app, Char('5'));
+            press(app, Enter);
+        })],
+        Context::AdminDiscounts => vec![
+            visit(Admin, Place::Screen(Screen::AdminDiscounts), |app, _| press(app, Char('6'))),
+            visit(Admin, Place::Screen(Screen::AdminDiscounts), |app, dir| {
+                let codes = r#"[{"code": "TEN10", "kind": "percent", "value": 10, "max_uses_per_user": 1},
+                    {"code": "SHIPFREE", "kind": "free_shipping", "min_subtotal": 20.00, "active": false}]"#;
+                std::fs::write(dir.join("discounts.json"), codes).expect("write discounts");
+                press(app, Char('6'));
+                press(app, Down);
+            }),
+        ],
+        Context::AdminSettings => {
+            vec![visit(Admin, Place::Screen(Screen::AdminSettings), |app, _| press(app, Char('7')))]
+        }
+        Context::Form => vec![
+            visit(Admin, Place::Form("Product"), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('n'));
+            }),
+            visit(Admin, Place::Form("Product"), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('e'));
+            }),
+            visit(Admin, Place::Form("Stock"), |app, _| {
+                press(app, Char('4'));
+                press(app, Char('s'));
+            }),
+            visit(Shopper, Place::Form("Address"), |app, _| {
+                fill_cart(app);
+                press(app, Char('p'));
+            }),
+            visit(Shopper, Place::Form("Card"), |app, _| {
+                fill_cart(app);
+                press(app, Char('p'));
+                common::keys::fill_form(app, &common::keys::ADDRESS);
+            }),
+            visit(Shopper, Place::Form("Cvc"), |app, dir| {
+                saved_address_and_card(dir);
+                fill_cart(app);
+                press(app, Char('p'));
+                press(app, Enter);
+                press(app, Enter);
+            }),
+            visit(Shopper, Place::Form("Promo"), |app, _| {
+                fill_cart(app);
+                press(app, Char('%'));
+            }),
+            visit(Admin, Place::Form("Discount"), |app, _| {
+                press(app, Char('6'));
+                press(app, Char('n'));
+            }),
+            visit(Admin, Place::Form("Settings"), |app, _| {
+                press(app, Char('7'));
+                press(app, Char('e'));
+            }),
+            visit(Admin, Place::Form("Tracking"), |app, _| {
+                press(app, Char('5'));
+                press(app, Char('m'));
+            }),
+        ],
+        Context::CheckoutList => vec![
+            visit(Shopper, Place::Checkout(CheckoutStep::Address), |app, dir| {
+                saved_address_and_card(dir);
+                fill_cart(app);
+                press(app, Char('p'));
+            }),
+            visit(Shopper, Place::Checkout(CheckoutStep::Payment), |app, dir| {
+                saved_address_and_card(dir);
+                fill_cart(app);
+                press(app, Char('p'));
+                press(app, Enter);
+            }),
+        ],
+        Context::Review => vec![visit(Shopper, Place::Checkout(CheckoutStep::Review), |app, _| {
+            fill_cart(app);
+            common::keys::to_review(app, common::TEST_CARD);
+        })],
+        Context::Placed => vec![visit(Shopper, Place::Checkout(CheckoutStep::Placed), |app, _| {
+            fill_cart(app);
+            common::keys::check_out(app);
+        })],
+        // Over SSH the receipt writes no file: its keys are the receipt's alone.
+        Context::Receipt => vec![visit(Shopper, Place::Receipt, |app, _| {
+            app.set_over_ssh();
+            order_placed(app);
+            press(app, Enter);
+            press(app, Char('r'));
+        })],
+        Context::ReceiptFile => vec![visit(Shopper, Place::Receipt, |app, _| {
+            fill_cart(app);
+            common::keys::check_out(app);
+            press(app, Char('r'));
+        })],
+        Context::Waiting => vec![Visit {
+            folder_busy: true,
+            ..visit(Shopper, Place::Screen(Screen::Catalog), |app, _| {
+                press_now(app, Char('a'));
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while app.waiting_notice() != Some(WAITING_NOTICE) {
+                    assert!(Instant::now() < deadline, "the add never waited for the busy folder");
+                    app.update(Action::Tick);
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        }],
+        // Never listed by the app (the keymap adds it): its F12 shows the stats bar.
+        Context::Anywhere => vec![visit(Shopper, Place::Screen(Screen::Catalog), |app, _| {
+            press(app, KeyCode::F(12));
+            assert!(app.stats.visible, "F12 shows the stats bar");
+        })],
+    }
+}
+
+/// Holds the data folder's lock, as another copy of Shopfront does, until dropped.
+fn hold_folder(dir: &Path) -> std::fs::File {
+    let lock = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(dir.join(".lock"));
+    let lock = lock.expect("the folder's lock file");
+    lock.lock().expect("the folder's lock");
+    lock
+}
+
+/// The variants of `pub enum name` as written in `file` (from the crate's
+/// root): what the walk must reach, read from the code so none is forgotten.
+fn variants_in_source(file: &str, name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).expect(file);
+    let start = text.find(&format!("pub enum {name} {{")).unwrap_or_else(|| panic!("no enum {name} in {file}"));
+    let body = text[start..].lines().skip(1).map(str::trim).filter(|l| !l.starts_with("//") && !l.starts_with('#'));
+    let (mut variants, mut depth) = (Vec::new(), 0);
+    for line in body {
+        if depth == 0 && line.starts_with('}') {
+            break;
+        }
+        if depth == 0 {
+            variants.push(line.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect());
+        }
+        let opened = line.chars().filter(|c| matches!(c, '{' | '(')).count();
+        let closed = line.chars().filter(|c| matches!(c, '}' | ')')).count();
+        depth = (depth + opened).saturating_sub(closed);
+    }
+    assert!(!variants.is_empty(), "no variants read for {name} in {file}");
+    variants
+}
+
+/// A place as the variants it shows: `Screen::Checkout`, `CheckoutStep::Review`.
+fn names_of(place: &Place) -> Vec<String> {
+    match place {
+        Place::Login(mode) => vec!["Screen::Login".into(), format!("LoginMode::{mode:?}")],
+        Place::Screen(screen) | Place::Filter(screen) => vec![format!("Screen::{screen:?}")],
+        Place::Checkout(step) => vec!["Screen::Checkout".into(), format!("CheckoutStep::{step:?}")],
+        Place::Dialog(name) => vec![format!("Dialog::{name}")],
+        Place::Form(name) => vec![format!("Form::{name}")],
+        Place::Help | Place::Receipt => vec![],
+    }
+}
+
+/// Every size from 1×1 to 30×10, where only the "too small" notice is drawn
+/// (the app still lays itself out for each), then the smallest the screens
+/// are drawn at, and either side of that edge.
+fn small_sizes() -> impl Iterator<Item = (u16, u16)> {
+    let tiny = (1..=30).flat_map(|width| (1..=10).map(move |height| (width, height)));
+    let (w, h) = (layout::MIN_WIDTH, layout::MIN_HEIGHT);
+    let edge = (w - 1..=w + 1).flat_map(move |width| (h - 1..=h + 1).map(move |height| (width, height)));
+    tiny.chain(edge)
+}
+
+/// Every place the app draws, reached through the keys from a fresh shop at
+/// 80×24 (at a tiny size some keys do nothing), checked to be where the app
+/// is, then drawn at every size of `small_sizes`. The places come from the
+/// code: every keymap context (`visits` must say how to reach each, and each
+/// visit's keys must apply there), and every screen, checkout step, login
+/// mode, dialog, form and admin tab the source declares.
 #[test]
 fn never_panics_at_any_small_size() {
-    let (_dir, mut app) = logged_in_shop(30, 10);
-    type Step = Box<dyn Fn(&mut App)>;
-    let mut screens: Vec<Step> = vec![
-        Box::new(|_| {}),
-        Box::new(|app| press(app, KeyCode::Char('?'))),
-        Box::new(|app| {
-            press(app, KeyCode::Char('a'));
-            press(app, KeyCode::Char('c'));
-        }),
-        Box::new(|app| press(app, KeyCode::Char('p'))),
-        Box::new(|app| press(app, KeyCode::Char('y'))),
-        Box::new(|app| press(app, KeyCode::Char('o'))),
-        Box::new(|app| press(app, KeyCode::Enter)),
-        Box::new(|app| {
-            press(app, KeyCode::Char('1'));
-            press(app, KeyCode::Enter);
-        }),
-        Box::new(|app| press(app, KeyCode::F(12))),
-    ];
-    for step in screens.drain(..) {
-        step(&mut app);
-        for width in 1..=30 {
-            for height in 1..=10 {
-                app.update(shopfront::app::Action::Resize(width, height));
-                render(&app, width, height);
+    // Each visit lays out the same sizes again: a cache that keeps them all
+    // (the default's 500 layouts do not) makes the test a few times quicker.
+    ratatui::layout::Layout::init_cache(std::num::NonZeroUsize::new(50_000).expect("not zero"));
+    let mut reached: Vec<Place> = Vec::new();
+    let mut tabs_seen: Vec<Tab> = Vec::new();
+    let mut admin_tabs: &[Tab] = &[];
+    for &context in Context::ALL {
+        let visits = visits(context);
+        assert!(!visits.is_empty(), "no visit draws the screens of {context:?}");
+        for visit in visits {
+            let (dir, mut app) = start(visit.who);
+            let _held = visit.folder_busy.then(|| hold_folder(dir.path()));
+            (visit.go)(&mut app, dir.path());
+            assert_eq!(place(&app), visit.at, "{context:?} as {:?}: not where the visit goes", visit.who);
+            // `Anywhere` is never listed: the keymap adds it to every list.
+            let listed = app.contexts();
+            assert!(context == Context::Anywhere || listed.contains(&context), "{context:?} not in {listed:?}");
+            for (width, height) in small_sizes() {
+                app.update(Action::Resize(width, height));
+                let drawn = format!("{}", render(&app, width, height).backend());
+                if !layout::too_small(Rect::new(0, 0, width, height)) {
+                    assert!(!drawn.contains(ui::TOO_SMALL), "{:?} not drawn at {width}×{height}:\n{drawn}", visit.at);
+                }
+            }
+            reached.push(visit.at);
+            tabs_seen.extend(app.screen.tab());
+            if app.is_admin() {
+                admin_tabs = app.tabs();
             }
         }
     }
-    // And every screen at full size once more, including login.
-    app.update(shopfront::app::Action::LogOut);
-    for width in 1..=30 {
-        for height in 1..=10 {
-            render(&app, width, height);
-        }
+    let names: Vec<String> = reached.iter().flat_map(names_of).collect();
+    let mut wanted: Vec<String> = Vec::new();
+    for (file, name) in [
+        ("src/app/mod.rs", "Screen"),
+        ("src/app/views.rs", "CheckoutStep"),
+        ("src/app/views.rs", "LoginMode"),
+        ("src/app/views.rs", "Dialog"),
+        ("src/app/views.rs", "Form"),
+    ] {
+        wanted.extend(variants_in_source(file, name).into_iter().map(|variant| format!("{name}::{variant}")));
     }
+    // A form of fields is named by what it is for.
+    wanted.retain(|name| name != "Form::Fields");
+    let purposes = variants_in_source("src/app/views.rs", "FieldsPurpose");
+    wanted.extend(purposes.into_iter().map(|purpose| format!("Form::{purpose}")));
+    let missed: Vec<&String> = wanted.iter().filter(|name| !names.contains(name)).collect();
+    assert!(missed.is_empty(), "no visit reaches {missed:?}: add one to `visits`");
+    assert!(!admin_tabs.is_empty(), "no admin visit");
+    let untouched: Vec<&Tab> = admin_tabs.iter().filter(|t| !tabs_seen.contains(t)).collect();
+    assert!(untouched.is_empty(), "no visit shows the tabs {untouched:?}");
 }
 
 #[test]

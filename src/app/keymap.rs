@@ -5,47 +5,65 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Tab};
 
-/// Where a binding applies. The app lists the active contexts, most
-/// specific first; the first binding that matches wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Context {
-    Login,
-    /// The catalog's filter field has focus.
-    Filter,
-    Catalog,
-    Product,
-    Cart,
-    Orders,
-    OrderDetail,
-    /// A yes/no confirmation or a problem list is open.
-    Dialog,
-    Help,
-    /// After login, when no text field has focus.
-    Shop,
-    /// Like `Shop`, for admins only (the admin tabs).
-    AdminShop,
-    AdminProducts,
-    AdminOrders,
-    AdminOrderDetail,
-    AdminDiscounts,
-    AdminSettings,
-    /// A product or stock form has focus.
-    Form,
-    /// Checkout: the saved addresses or cards.
-    CheckoutList,
-    /// Checkout: the review before paying.
-    Review,
-    /// Checkout: the order went through.
-    Placed,
-    /// An order's receipt is open.
-    Receipt,
-    /// The receipt, in a session that may write files (a local one, never
-    /// over SSH: the file would be on the server).
-    ReceiptFile,
-    /// Changes wait for another copy of Shopfront to release the folder.
-    Waiting,
-    /// Always, even in text fields.
-    Anywhere,
+/// Declares an enum and its `ALL`, every variant in declaration order, in
+/// one go: a new variant cannot be left out of the list.
+macro_rules! enum_with_all {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$variant_meta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+        }
+    };
+}
+
+enum_with_all! {
+    /// Where a binding applies. The app lists the active contexts, most
+    /// specific first; the first binding that matches wins.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Context {
+        Login,
+        /// The catalog's filter field has focus.
+        Filter,
+        Catalog,
+        Product,
+        Cart,
+        Orders,
+        OrderDetail,
+        /// A yes/no confirmation or a problem list is open.
+        Dialog,
+        Help,
+        /// After login, when no text field has focus.
+        Shop,
+        /// Like `Shop`, for admins only (the admin tabs).
+        AdminShop,
+        AdminProducts,
+        AdminOrders,
+        AdminOrderDetail,
+        AdminDiscounts,
+        AdminSettings,
+        /// A product or stock form has focus.
+        Form,
+        /// Checkout: the saved addresses or cards.
+        CheckoutList,
+        /// Checkout: the review before paying.
+        Review,
+        /// Checkout: the order went through.
+        Placed,
+        /// An order's receipt is open.
+        Receipt,
+        /// The receipt, in a session that may write files (a local one, never
+        /// over SSH: the file would be on the server).
+        ReceiptFile,
+        /// Changes wait for another copy of Shopfront to release the folder.
+        Waiting,
+        /// Always, even in text fields.
+        Anywhere,
+    }
 }
 
 impl Context {
@@ -400,26 +418,59 @@ mod tests {
         assert_eq!(resolve(&contexts, &key(KeyCode::F(12))), Some(Action::ToggleStats));
     }
 
-    /// Every place keys go, as the app lists them.
+    /// Where `App::contexts` puts a context in the list it makes.
+    enum Listed {
+        /// On its own: nothing else takes keys (a text field, an overlay).
+        Alone,
+        /// A screen's own keys, before the shop's: a shopper's and an admin's.
+        Screen,
+        /// The same, on a screen only admins see.
+        AdminScreen,
+        /// Just before another context.
+        Before(Context),
+        /// After every screen's own keys.
+        AfterScreens,
+        /// In front of any list, while changes wait.
+        First,
+        /// Never: the keymap adds it to every list.
+        Implied,
+    }
+
+    /// No wildcard arm: a new context does not compile until it says where
+    /// the app lists it, and so which lists the tests below go through.
+    fn listed(context: Context) -> Listed {
+        use Context as C;
+        match context {
+            C::Login | C::Filter | C::Dialog | C::Help | C::Form | C::Receipt => Listed::Alone,
+            C::Catalog | C::Product | C::Cart | C::Orders | C::OrderDetail => Listed::Screen,
+            C::CheckoutList | C::Review | C::Placed => Listed::Screen,
+            C::AdminProducts | C::AdminOrders | C::AdminOrderDetail | C::AdminDiscounts | C::AdminSettings => {
+                Listed::AdminScreen
+            }
+            // Only in a local session's receipt: over SSH the receipt is alone.
+            C::ReceiptFile => Listed::Before(C::Receipt),
+            C::Shop | C::AdminShop => Listed::AfterScreens,
+            C::Waiting => Listed::First,
+            C::Anywhere => Listed::Implied,
+        }
+    }
+
+    /// Every place keys go, as the app lists them, made from `Context::ALL`.
     fn every_screen() -> Vec<Vec<Context>> {
         use Context as C;
-        let mut all: Vec<Vec<Context>> = vec![
-            vec![C::Login],
-            vec![C::Dialog],
-            vec![C::Help],
-            vec![C::Filter],
-            vec![C::Form],
-            vec![C::Catalog, C::Shop],
-            vec![C::Product, C::Shop],
-            vec![C::Cart, C::Shop],
-            vec![C::Orders, C::Shop],
-            vec![C::OrderDetail, C::Shop],
-            vec![C::ReceiptFile, C::Receipt],
-            vec![C::Receipt],
-            vec![C::AdminProducts, C::AdminShop, C::Shop],
-            vec![C::AdminOrders, C::AdminShop, C::Shop],
-            vec![C::AdminOrderDetail, C::AdminShop, C::Shop],
-        ];
+        let mut all: Vec<Vec<Context>> = Vec::new();
+        for &context in Context::ALL {
+            match listed(context) {
+                Listed::Alone => all.push(vec![context]),
+                Listed::Screen => {
+                    all.push(vec![context, C::Shop]);
+                    all.push(vec![context, C::AdminShop, C::Shop]);
+                }
+                Listed::AdminScreen => all.push(vec![context, C::AdminShop, C::Shop]),
+                Listed::Before(next) => all.push(vec![context, next]),
+                Listed::AfterScreens | Listed::First | Listed::Implied => {}
+            }
+        }
         let waiting: Vec<Vec<Context>> =
             all.iter().map(|c| std::iter::once(C::Waiting).chain(c.iter().copied()).collect()).collect();
         all.extend(waiting);
@@ -449,31 +500,177 @@ mod tests {
         }
     }
 
+    /// The keymap functions a screen writes a hint with.
+    const HINT_FUNCTIONS: [&str; 3] = ["hint", "keys_for", "first_key"];
+
+    /// One hint a screen writes: where, and the keys of which actions in which context.
+    struct HintCall {
+        at: String,
+        context: Context,
+        actions: Vec<Action>,
+    }
+
+    /// Every file of src/ but this one, with its path.
+    fn sources() -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        let mut folders = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("src/ is readable") {
+                let path = entry.expect("a folder entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("app/keymap.rs") {
+                    let text = std::fs::read_to_string(&path).expect("a source file");
+                    files.push((path.display().to_string(), text));
+                }
+            }
+        }
+        files
+    }
+
+    /// The text from an opening bracket at `open` to its match, both excluded
+    /// (string literals may hold brackets).
+    fn bracketed(text: &str, open: usize) -> &str {
+        let mut depth = 0;
+        let mut in_string = false;
+        let mut escaped = false;
+        for (i, c) in text[open..].char_indices() {
+            if in_string {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &text[open + 1..open + i];
+                    }
+                }
+                _ => {}
+            }
+        }
+        panic!("unbalanced brackets from byte {open}");
+    }
+
+    /// Splits a call's arguments at its top-level commas.
+    fn arguments(args: &str) -> Vec<&str> {
+        let (mut parts, mut depth, mut start) = (Vec::new(), 0, 0);
+        for (i, c) in args.char_indices() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(args[start..i].trim());
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(args[start..].trim());
+        parts
+    }
+
+    /// The actions `text` names (`Action::ShowTab(crate::app::Tab::Cart)`),
+    /// as their `Debug` text without paths (`ShowTab(Cart)`).
+    fn actions_named(text: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        for (at, _) in text.match_indices("Action::") {
+            let rest = &text[at + "Action::".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let inner = rest[name.len()..].starts_with('(').then(|| bracketed(rest, name.len()));
+            let without_path = |path: &str| path.rsplit("::").next().unwrap_or(path).trim().to_string();
+            names.push(match inner {
+                Some(inner) => format!("{name}({})", without_path(inner)),
+                None => name,
+            });
+        }
+        names
+    }
+
+    /// The actions a hint's second argument names: written out, in an array
+    /// bound just before (`&browse`), or passed to a closure around the call
+    /// (`let keys = |action| keymap::keys_for(…, &[action])`: one hint per call).
+    fn hinted_actions(file: &str, call_at: usize, argument: &str) -> Vec<Vec<String>> {
+        let named = actions_named(argument);
+        if !named.is_empty() {
+            return vec![named];
+        }
+        let ident = argument.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+        if let Some(at) = file[..call_at].rfind(&format!(" = |{ident}|")) {
+            let closure = file[..at].rsplit("let ").next().unwrap_or_default().trim();
+            let call = format!("{closure}(Action::");
+            return file.match_indices(&call).map(|(i, _)| actions_named(bracketed(file, i + closure.len()))).collect();
+        }
+        if let Some(at) = file[..call_at].rfind(&format!("let {ident} = ")) {
+            let statement = &file[at..at + file[at..].find(';').unwrap_or_default()];
+            return vec![actions_named(statement)];
+        }
+        Vec::new()
+    }
+
+    /// Every hint the screens write into their text, read from the source
+    /// (`keymap::hint`, `keys_for`, `first_key` anywhere in src/).
+    fn hints_in_source() -> Vec<HintCall> {
+        let bound: Vec<&Action> = BINDINGS.iter().map(|b| &b.action).collect();
+        let action = |name: &str, at: &str| -> Action {
+            let found = bound.iter().find(|a| format!("{a:?}") == name);
+            (*found.unwrap_or_else(|| panic!("{at}: a hint names {name}, which no key does"))).clone()
+        };
+        let mut calls = Vec::new();
+        for (path, text) in sources() {
+            let line = |at: usize| format!("{path}:{}", text[..at].lines().count());
+            let in_comment = |at: usize| text[..at].rsplit('\n').next().is_some_and(|l| l.contains("//"));
+            for function in HINT_FUNCTIONS {
+                let call = format!("keymap::{function}(");
+                for (at, _) in text.match_indices(&call).filter(|(at, _)| !in_comment(*at)) {
+                    let args = arguments(bracketed(&text, at + call.len() - 1));
+                    let context_name = args[0].rsplit("::").next().unwrap_or_default();
+                    let context = Context::ALL.iter().find(|c| format!("{c:?}") == context_name);
+                    let context = *context.unwrap_or_else(|| panic!("{}: no context in {args:?}", line(at)));
+                    let hinted = hinted_actions(&text, at, args[1]);
+                    assert!(!hinted.is_empty(), "{}: which actions does {args:?} name? Write them out", line(at));
+                    for names in hinted {
+                        let actions = names.iter().map(|name| action(name, &line(at))).collect();
+                        calls.push(HintCall { at: line(at), context, actions });
+                    }
+                }
+                // A call without `keymap::` would escape this test.
+                let bare: Vec<String> = text
+                    .match_indices(&format!("{function}("))
+                    .filter(|(at, _)| {
+                        let before = text[..*at].chars().next_back().unwrap_or(' ');
+                        !(before.is_alphanumeric()
+                            || before == '_'
+                            || in_comment(*at)
+                            || text[..*at].ends_with("keymap::"))
+                    })
+                    .map(|(at, _)| line(at))
+                    .collect();
+                assert!(bare.is_empty(), "{bare:?}: call {function} as keymap::{function}, so this test reads it");
+            }
+        }
+        calls
+    }
+
     #[test]
     fn in_screen_hints_name_keys_that_are_bound_there() {
         use Context as C;
-        // Every hint the screens write into their text (see ui/).
-        let used: &[(C, &[Action])] = &[
-            (C::Cart, &[Action::PlaceOrder]),
-            (C::Cart, &[Action::RemoveLine]),
-            (C::Shop, &[Action::ShowTab(Tab::Catalog), Action::FocusFilter]),
-            (C::Shop, &[Action::FocusFilter]),
-            (C::Catalog, &[Action::Back]),
-            (C::Product, &[Action::Back]),
-            (C::Product, &[Action::AddToCart]),
-            (C::Product, &[Action::Increase]),
-            (C::Product, &[Action::Decrease]),
-            (C::OrderDetail, &[Action::Back]),
-            (C::AdminProducts, &[Action::NewProduct]),
-            (C::AdminProducts, &[Action::Restock]),
-            (C::Login, &[Action::ToggleLoginForm]),
-            (C::Help, &[Action::Back, Action::ToggleHelp]),
-            (C::Dialog, &[Action::Confirm]),
-            (C::Dialog, &[Action::Dismiss]),
-            (C::Dialog, &[Action::Decline]),
-        ];
-        for (context, actions) in used {
-            let keys = keys_for(*context, actions).unwrap_or_else(|| panic!("no key for {actions:?} in {context:?}"));
+        let used = hints_in_source();
+        let found = |context, actions: &[Action]| used.iter().any(|h| h.context == context && h.actions == actions);
+        // The reading works: hints written out, in an array, through a closure.
+        assert!(found(C::Cart, &[Action::PlaceOrder]), "hints not found in src/");
+        assert!(found(C::Shop, &[Action::ShowTab(Tab::Catalog), Action::FocusFilter]));
+        assert!(found(C::Dialog, &[Action::Decline]));
+        for HintCall { at, context, actions } in &used {
+            let keys =
+                keys_for(*context, actions).unwrap_or_else(|| panic!("{at}: no key for {actions:?} in {context:?}"));
             for label in keys.split(" or ") {
                 let binding = BINDINGS.iter().find(|b| b.context == *context && b.label() == label).unwrap();
                 assert!(actions.contains(&binding.action));
