@@ -984,3 +984,34 @@ fn the_receipt_on_screen_escapes_what_the_data_holds() {
     let screen = screen_text(&app, 80, 24);
     assert!(screen.contains("Receipt for order O0001") && !screen.chars().any(char::is_control), "{screen}");
 }
+
+/// A change to another shopper's cart or orders does not send this
+/// session to the store; a change to its own (from another session) does.
+#[test]
+fn a_session_reads_again_only_what_changed_for_it() {
+    use shopfront::shop::Shop;
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 50)]);
+    let mut store = open(dir.path());
+    store.register("alice", "s3cret!").unwrap();
+    store.register("bob", "b0b-pass").unwrap();
+    store.set_lock_wait(shopfront::store::LockWait::Impatient);
+    let shop = shopfront::shop::ShopService::over_folder(store);
+    let mut app = shopfront::app::App::new(shop.clone(), ratatui::layout::Rect::new(0, 0, 80, 24));
+    log_in(&mut app, "alice", "s3cret!");
+    assert!(app.session.is_some());
+    let before = app.stats.rereads;
+    let bob = shop.login("bob", "b0b-pass").unwrap();
+    shop.add_to_cart(&bob, "P1", 1).unwrap();
+    shop.checkout(&bob, &paying(shop.quote(&bob, None).unwrap())).unwrap();
+    app.update(Action::Tick);
+    app.settle();
+    assert_eq!(app.stats.rereads, before, "bob's cart and order are not alice's");
+    // Alice's own cart, changed in another session of hers.
+    let alice = shop.login("alice", "s3cret!").unwrap();
+    shop.add_to_cart(&alice, "P1", 2).unwrap();
+    app.update(Action::Tick);
+    app.settle();
+    assert_eq!(app.stats.rereads, before + 1);
+    assert_eq!(app.current_cart().qty_of("P1"), 2, "and her cart shows it");
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::paying;
 
 use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
-use shopfront::shop::{Account, Changed, ErrorKind, Shop, ShopError, ShopService};
+use shopfront::shop::{Account, Changed, ErrorKind, Shop, ShopError, ShopService, Whose};
 use shopfront::store::LockWait;
 
 trait Backend {
@@ -270,8 +270,15 @@ fn subscribers_hear_of_changes_and_snapshots_are_shared() {
         let notices = shop.subscribe();
         shop.add_to_cart(&alice, &mug, 1).unwrap();
         let heard = notices.recv_timeout(Duration::from_secs(1)).expect("a notice");
-        assert_eq!(heard, Changed { carts: true, ..Changed::default() });
+        let alices = Whose::These(["alice".to_string()].into());
+        assert_eq!(heard, Changed { carts: alices.clone(), ..Changed::default() });
+        assert!(heard.carts.includes("Alice") && !heard.carts.includes("bob"), "whose cart, not just 'a cart'");
         assert!(Arc::ptr_eq(&first, &shop.catalog()), "a cart change keeps the catalog");
+        // An order names its owner: other shoppers' sessions need not re-read theirs.
+        pay(&*shop, &alice, None, common::TEST_CARD).unwrap();
+        let heard = notices.recv_timeout(Duration::from_secs(1)).expect("a notice");
+        assert_eq!((&heard.orders, &heard.carts), (&alices, &alices));
+        assert!(heard.catalog, "the stock it took");
 
         // Another handle's change (another process, for a folder).
         let other = backend.second_handle(&dir);
@@ -279,7 +286,7 @@ fn subscribers_hear_of_changes_and_snapshots_are_shared() {
         shop.refresh().unwrap();
         let heard = notices.recv_timeout(Duration::from_secs(1)).expect("a notice");
         assert!(heard.catalog, "{heard:?}");
-        assert_eq!(shop.catalog().get(&mug).unwrap().stock, 15);
+        assert_eq!(shop.catalog().get(&mug).unwrap().stock, 14);
         assert!(Arc::ptr_eq(first.search_text(), shop.catalog().search_text()), "stock keeps the search text");
     }
 }

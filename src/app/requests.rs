@@ -243,10 +243,7 @@ impl App {
     fn take_notices(&mut self) -> bool {
         let mut changed = Changed::default();
         while let Ok(notice) = self.notices.try_recv() {
-            changed.catalog |= notice.catalog;
-            changed.carts |= notice.carts;
-            changed.orders |= notice.orders;
-            changed.pricing |= notice.pricing;
+            changed.merge(&notice);
         }
         if changed.catalog {
             self.take_catalog();
@@ -256,11 +253,19 @@ impl App {
             self.settings = self.shop.settings();
             self.requote();
         }
-        if (changed.pricing || changed.orders) && self.screen == Screen::AdminDiscounts {
+        if (changed.pricing || changed.orders.any()) && self.screen == Screen::AdminDiscounts {
             self.request(Request::LoadDiscounts);
         }
-        if (changed.carts || changed.orders) && self.session.is_some() {
-            self.request(Request::Refresh);
+        // Only what is this session's own is read again (an admin's is
+        // every order): one shopper's change does not send every session
+        // to the store.
+        if let Some(account) = &self.session {
+            let me = account.username();
+            let mine = changed.carts.includes(me) || changed.orders.includes(me);
+            if mine || (account.is_admin() && changed.orders.any()) {
+                self.stats.rereads += 1;
+                self.request(Request::Refresh);
+            }
         }
         changed.catalog
     }

@@ -531,6 +531,9 @@ pub struct Stats {
     pub last_render: Duration,
     /// How many times a filter has run (a burst of keys runs it once).
     pub filter_runs: u64,
+    /// How many times a change elsewhere made this session read its cart
+    /// and orders again.
+    pub rereads: u64,
 }
 
 #[cfg(test)]

@@ -135,6 +135,8 @@ pub struct ChangeSet {
     pub carts: Ids,
     /// Order ids.
     pub orders: Ids,
+    /// Account names (lower case) whose orders changed.
+    pub order_owners: Ids,
     /// Account names (lower case).
     pub accounts: Ids,
     /// Discount codes.
@@ -152,7 +154,10 @@ impl ChangeSet {
                 Change::PutProduct(product) => set.products.add(&product.product_id),
                 Change::DeleteProduct(id) => set.products.add(id),
                 Change::PutCart(cart) => set.carts.add(&cart.username.to_lowercase()),
-                Change::PutOrder(order) => set.orders.add(&order.order_id),
+                Change::PutOrder(order) => {
+                    set.orders.add(&order.order_id);
+                    set.order_owners.add(&order.username.to_lowercase());
+                }
                 Change::PutDiscount(discount) => set.codes.add(&discount.code),
                 Change::DeleteDiscount(code) => set.codes.add(code),
                 Change::PutSettings(_) => set.settings = true,
@@ -168,6 +173,7 @@ impl ChangeSet {
             products: Ids::All,
             carts: Ids::All,
             orders: Ids::All,
+            order_owners: Ids::All,
             accounts: Ids::All,
             codes: Ids::All,
             settings: true,
@@ -178,6 +184,7 @@ impl ChangeSet {
         self.products.is_none()
             && self.carts.is_none()
             && self.orders.is_none()
+            && self.order_owners.is_none()
             && self.accounts.is_none()
             && self.codes.is_none()
             && !self.settings
@@ -189,6 +196,7 @@ impl ChangeSet {
         self.products.merge(&other.products);
         self.carts.merge(&other.carts);
         self.orders.merge(&other.orders);
+        self.order_owners.merge(&other.order_owners);
         self.accounts.merge(&other.accounts);
         self.codes.merge(&other.codes);
         self.settings |= other.settings;

@@ -75,22 +75,84 @@ impl Account {
 }
 
 /// What changed, sent to every subscriber after a change (this process's at
-/// once, another process's within a second).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// once, another process's within a second). Carts and orders say whose,
+/// so that a session re-reads only what is its own (an admin: any order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changed {
     pub catalog: bool,
-    pub carts: bool,
-    pub orders: bool,
+    pub carts: Whose,
+    pub orders: Whose,
     pub accounts: bool,
     /// Discount codes or the shop's settings (shipping, tax).
     pub pricing: bool,
 }
 
-impl Changed {
-    pub const EVERYTHING: Changed = Changed { catalog: true, carts: true, orders: true, accounts: true, pricing: true };
+/// Whose records changed: account names, lower case.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Whose {
+    #[default]
+    Nobody,
+    These(std::collections::BTreeSet<String>),
+    /// Anyone's (another process changed the whole table).
+    Anyone,
+}
 
-    pub fn any(self) -> bool {
-        self.catalog || self.carts || self.orders || self.accounts || self.pricing
+impl Whose {
+    fn of(ids: &crate::repo::Ids) -> Whose {
+        match ids {
+            crate::repo::Ids::None => Whose::Nobody,
+            crate::repo::Ids::Some(names) => Whose::These(names.clone()),
+            crate::repo::Ids::All => Whose::Anyone,
+        }
+    }
+
+    /// Whether the records of `username` may be among them.
+    pub fn includes(&self, username: &str) -> bool {
+        match self {
+            Whose::Nobody => false,
+            Whose::These(names) => names.contains(&username.to_lowercase()),
+            Whose::Anyone => true,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        *self != Whose::Nobody
+    }
+
+    /// Both, as one.
+    pub fn merge(&mut self, other: &Whose) {
+        match (&mut *self, other) {
+            (_, Whose::Nobody) | (Whose::Anyone, _) => {}
+            (_, Whose::Anyone) => *self = Whose::Anyone,
+            (Whose::Nobody, these) => *self = these.clone(),
+            (Whose::These(mine), Whose::These(theirs)) => mine.extend(theirs.iter().cloned()),
+        }
+    }
+}
+
+impl Changed {
+    /// What a change set from the repo means for sessions.
+    pub fn of(set: &crate::repo::ChangeSet) -> Changed {
+        Changed {
+            catalog: !set.products.is_none(),
+            carts: Whose::of(&set.carts),
+            orders: Whose::of(&set.order_owners),
+            accounts: !set.accounts.is_none(),
+            pricing: !set.codes.is_none() || set.settings,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.catalog || self.carts.any() || self.orders.any() || self.accounts || self.pricing
+    }
+
+    /// Both, as one.
+    pub fn merge(&mut self, other: &Changed) {
+        self.catalog |= other.catalog;
+        self.carts.merge(&other.carts);
+        self.orders.merge(&other.orders);
+        self.accounts |= other.accounts;
+        self.pricing |= other.pricing;
     }
 }
 

@@ -174,13 +174,7 @@ impl ShopService {
             // Unreadable now: the next look tries again.
             Err(_) => return,
         };
-        let changed = Changed {
-            accounts: !merged.accounts.is_none(),
-            catalog: !merged.products.is_none(),
-            carts: !merged.carts.is_none(),
-            orders: !merged.orders.is_none(),
-            pricing: !merged.codes.is_none() || merged.settings,
-        };
+        let changed = Changed::of(&merged);
         let view = match self.repo.read() {
             Ok(view) => view,
             Err(_) => return,
@@ -206,14 +200,14 @@ impl ShopService {
                 Err(_) => return,
             }
         }
-        if changed.orders {
+        if !merged.orders.is_none() {
             snapshots.orders = None;
         }
         drop(view);
         snapshots.seen = merged.id;
         drop(snapshots);
         let mut subscribers = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-        subscribers.retain(|s| s.send(changed).is_ok());
+        subscribers.retain(|s| s.send(changed.clone()).is_ok());
     }
 
     /// Changes the settings, `change` getting the current ones inside the

@@ -62,6 +62,7 @@ impl FeedLog {
             products: all_if(FileKind::Products),
             carts: all_if(FileKind::Carts),
             orders: all_if(FileKind::Orders),
+            order_owners: all_if(FileKind::Orders),
             accounts: all_if(FileKind::Users),
             codes: all_if(FileKind::Discounts),
             settings: moved(FileKind::Settings),
