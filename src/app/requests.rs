@@ -455,10 +455,8 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
     // Every request but logging in acts as the session's account.
     let who = || actor.ok_or(ShopError::NotLoggedIn);
     Ok(match request {
-        Request::Refresh => {
-            shop.refresh()?;
-            Outcome::Refreshed
-        }
+        // The session's cart and orders are read after it (others' changes included).
+        Request::Refresh => Outcome::Refreshed,
         Request::LogIn { username, password, origin: None } => Outcome::Account(shop.login(username, password)?),
         Request::LogIn { username, password, origin: Some(origin) } => {
             Outcome::Account(shop.login_from(origin, username, password)?)

@@ -172,8 +172,6 @@ pub trait Shop: Send + Sync {
     fn catalog(&self) -> Arc<Catalog>;
     /// A new receiver of change notices.
     fn subscribe(&self) -> Receiver<Changed>;
-    /// Picks up changes made elsewhere (other processes); `true` if any.
-    fn refresh(&self) -> Result<bool, ShopError>;
 
     // ---- accounts ----
     fn register(&self, username: &str, password: &str) -> Result<Account, ShopError>;

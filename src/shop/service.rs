@@ -220,6 +220,18 @@ impl ShopService {
         self.decide(|tx, _| rules::settings::change_settings(tx, by.actor(), change))
     }
 
+    /// Picks up changes made elsewhere (other processes) and tells the
+    /// subscribers; `true` if any. The watcher calls it; every read and
+    /// change does the same on its way.
+    pub fn refresh(&self) -> Result<bool, ShopError> {
+        let before = self.snapshots().seen;
+        match self.view(|_| Ok(())) {
+            Err(ShopError::Busy) => return Ok(false),
+            other => other?,
+        }
+        Ok(self.snapshots().seen != before)
+    }
+
     /// The shop's owner at the machine: what the command line acts as.
     pub fn owner_at_machine(&self) -> Account {
         Account::owner_at_machine()
@@ -263,15 +275,6 @@ impl Shop for ShopService {
         let (sender, receiver) = channel();
         self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).push(sender);
         receiver
-    }
-
-    fn refresh(&self) -> Result<bool, ShopError> {
-        let before = self.snapshots().seen;
-        match self.view(|_| Ok(())) {
-            Err(ShopError::Busy) => return Ok(false),
-            other => other?,
-        }
-        Ok(self.snapshots().seen != before)
     }
 
     fn register(&self, username: &str, password: &str) -> Result<Account, ShopError> {
