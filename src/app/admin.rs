@@ -36,7 +36,7 @@ impl App {
                 // it a moment ago). The shop checks once more when deleting.
                 let ordered = self.all_orders.as_ref().is_some_and(|book| book.mention(&p.product_id));
                 if ordered {
-                    self.error(ProductError::InPastOrders { id: p.product_id }.to_string());
+                    self.error(super::refusal::described_product(&ProductError::InPastOrders { id: p.product_id }));
                 } else {
                     self.request(Request::CheckDeletable { product_id: p.product_id, name: p.name });
                 }
@@ -57,7 +57,7 @@ impl App {
     /// admin has moved on meanwhile).
     pub(super) fn deletable_checked(&mut self, product_id: String, name: String, ordered: bool) {
         if ordered {
-            self.error(ProductError::InPastOrders { id: product_id }.to_string());
+            self.error(super::refusal::described_product(&ProductError::InPastOrders { id: product_id }));
         } else if self.screen == Screen::AdminProducts && self.dialog.is_none() && self.form.is_none() {
             self.dialog = Some(Dialog::ConfirmDelete { product_id, name });
         }
@@ -180,11 +180,11 @@ impl App {
                     }
                     _ => {}
                 }
-                form.error = Some(err.to_string());
+                form.error = Some(super::refusal::described(&err));
             }
-            Some(Form::Stock(form)) => form.error = Some(err.to_string()),
-            Some(Form::Fields(form)) => form.error = Some(err.to_string()),
-            None => self.error(err.to_string()),
+            Some(Form::Stock(form)) => form.error = Some(super::refusal::described(&err)),
+            Some(Form::Fields(form)) => form.error = Some(super::refusal::described(&err)),
+            None => self.error(super::refusal::described(&err)),
         }
     }
 

@@ -555,7 +555,7 @@ impl App {
             crate::shop::ErrorKind::Broken => MessageKind::Failure,
             crate::shop::ErrorKind::Refused | crate::shop::ErrorKind::Busy => MessageKind::Error,
         };
-        self.message = Some(Message { text: err.to_string(), kind });
+        self.message = Some(Message { text: refusal::described(err), kind });
         self.message_at = Instant::now();
     }
 

@@ -24,6 +24,30 @@ pub enum Refusal {
     LastUnit,
 }
 
+/// A shop error as the app says it: where the domain's words end in what
+/// to do, the keys to do it with, from the keymap.
+pub fn described(err: &crate::shop::ShopError) -> String {
+    match err {
+        crate::shop::ShopError::Product(product) => described_product(product),
+        other => other.to_string(),
+    }
+}
+
+pub fn described_product(err: &crate::domain::ProductError) -> String {
+    use crate::domain::ProductError;
+    match err {
+        ProductError::InPastOrders { .. } => match keymap::keys_for(Context::AdminProducts, &[Action::ToggleArchive]) {
+            Some(keys) => format!("{err} ({keys})"),
+            None => err.to_string(),
+        },
+        ProductError::EditConflict { .. } => match keymap::keys_for(Context::Form, &[Action::Back]) {
+            Some(keys) => format!("{err} Press {keys} and open it again to start from the latest."),
+            None => format!("{err} Open it again to start from the latest."),
+        },
+        other => other.to_string(),
+    }
+}
+
 fn remove_keys() -> String {
     keymap::keys_for(Context::Cart, &[Action::RemoveLine]).unwrap_or_default()
 }

@@ -129,14 +129,11 @@ pub enum ProductError {
     StockBelowZero { name: String, stock: u32, remove: u64 },
     #[error("Cannot add {add} to {name}: stock cannot go above {}", thousands(STOCK_MAX))]
     StockOverLimit { name: String, add: u64 },
-    #[error("{id} is in past orders: it can only be archived (A)")]
+    #[error("{id} is in past orders: it can only be archived")]
     InPastOrders { id: String },
     #[error("Product {0} does not exist")]
     Unknown(String),
-    #[error(
-        "Someone else changed {id} while you were editing it: {changes}. Press Esc and open it again to start \
-         from the latest."
-    )]
+    #[error("Someone else changed {id} while you were editing it: {changes}.")]
     EditConflict { id: String, changes: String },
 }
 
@@ -393,11 +390,7 @@ mod tests {
         // Both changed the price, differently: refused, naming the other change.
         let repriced = ProductDetails { price: Money::from_cents(1149), ..seen.clone() };
         let err = merge_edit(&fan(849, 7), &seen, repriced.clone()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Someone else changed P1 while you were editing it: price $9.99 → $8.49. Press Esc and open it again \
-             to start from the latest."
-        );
+        assert_eq!(err.to_string(), "Someone else changed P1 while you were editing it: price $9.99 → $8.49.");
         // Both changed it to the same price: no conflict.
         assert_eq!(merge_edit(&fan(1149, 7), &seen, repriced).unwrap().price.cents(), 1149);
     }
