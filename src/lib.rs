@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod domain;
 pub mod repo;
 pub mod serve;

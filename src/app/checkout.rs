@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::address::{self, Address};
 use crate::domain::checkout::{CheckoutRequest, PaymentChoice};
 use crate::domain::payment::{CardInput, CardOnFile, Expiry, check_card, check_cvc};
-use crate::domain::{Discount, Pricing, Timestamp};
+use crate::domain::{Discount, Pricing};
 use crate::shop::Profile;
 
 const CARD_FIELDS: [&str; 4] = ["Name on card", "Card number", "Expiry MM/YY", "CVC"];
@@ -297,7 +297,7 @@ impl App {
                     cvc: form.value(3).to_string(),
                 };
                 let remember = form.toggle.is_some_and(|(_, on)| on);
-                match check_card(&card, this_month()) {
+                match check_card(&card, Expiry::of((self.clock)())) {
                     Ok(_) => {
                         self.form = None;
                         // Kept for Esc from the review; a declined card drops the number and CVC.
@@ -312,7 +312,7 @@ impl App {
             FieldsPurpose::Discount(_) | FieldsPurpose::Settings | FieldsPurpose::Tracking(_) => {}
             FieldsPurpose::Cvc(card) => {
                 let cvc = form.value(0).trim().to_string();
-                if card.expiry < this_month() {
+                if card.expiry < Expiry::of((self.clock)()) {
                     return self.fields_form_error(None, "That card has expired; add another".into());
                 }
                 match check_cvc(&cvc, card.brand) {
@@ -338,9 +338,4 @@ impl App {
             _ => self.error(message),
         }
     }
-}
-
-/// This month, for card expiry: a card valid through it is still good.
-fn this_month() -> Expiry {
-    Expiry::of(Timestamp::now_local())
 }

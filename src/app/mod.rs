@@ -215,7 +215,7 @@ impl App {
             origin: None,
             over_ssh: false,
             message_lifetime: MESSAGE_LIFETIME,
-            clock: crate::domain::Timestamp::now_local,
+            clock: crate::clock::now,
             session: None,
             screen: Screen::Login,
             login: LoginForm::default(),

@@ -18,10 +18,9 @@ impl Timestamp {
             .ok_or_else(|| format!("expected a time like 2026-02-10 18:12:44, found {text:?}"))
     }
 
-    /// The current local time, to the second.
-    pub fn now_local() -> Timestamp {
-        let now = chrono::Local::now().naive_local();
-        Timestamp::parse(&now.format(TIMESTAMP_FORMAT).to_string()).unwrap_or(Timestamp(now))
+    /// `time` to the second, as the data files keep it.
+    pub fn to_the_second(time: chrono::NaiveDateTime) -> Timestamp {
+        Timestamp::parse(&time.format(TIMESTAMP_FORMAT).to_string()).unwrap_or(Timestamp(time))
     }
 
     /// `2026-02-10` for compact lists.

@@ -134,7 +134,7 @@ impl Store {
             data: Data::default(),
             stamps: [None; FILE_KINDS],
             versions: [0; FILE_KINDS],
-            clock: Timestamp::now_local,
+            clock: crate::clock::now,
             history: Default::default(),
             held_back: Default::default(),
         };
