@@ -2,11 +2,15 @@
 //! terminal gives: decoded by termwiz's input parser (wezterm's), which
 //! knows keys with modifiers, bracketed paste and SGR mouse reports.
 
+use std::borrow::Cow;
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use termwiz::input::{InputEvent, InputParser, KeyCode as Tw, Modifiers, MouseButtons};
 
 const PASTE_START: &[u8] = b"\x1b[200~";
 const PASTE_END: &[u8] = b"\x1b[201~";
+/// How an SGR mouse report starts (`CSI < b ; x ; y M`).
+const MOUSE_REPORT: &[u8] = b"\x1b[<";
 /// The most bytes of one paste kept (a text field holds 2,000 characters);
 /// the rest, until the paste ends, is dropped as it comes.
 pub const MAX_PASTE: usize = 64 * 1024;
@@ -22,7 +26,8 @@ pub struct Decoder {
     /// Pastes are collected here, not by the parser, which would hold an
     /// unterminated one without limit.
     paste: Option<Vec<u8>>,
-    /// The end of the last bytes, when it may be the start of a paste marker.
+    /// The end of the last bytes while it is unfinished: a sequence (a paste
+    /// marker among them) or part of a character.
     held: Vec<u8>,
     /// The last bytes ended in or near an Esc: `flush` may have events to give.
     unsettled: bool,
@@ -50,6 +55,77 @@ fn partial_marker(bytes: &[u8], marker: &[u8]) -> usize {
     (1..marker.len()).rev().find(|&n| bytes.ends_with(&marker[..n])).unwrap_or(0)
 }
 
+/// How many bytes at the end of `bytes` still wait for the rest of them: a
+/// sequence or a character cut between two messages. The parser would take
+/// a mouse report cut after `CSI <` for Alt-[ and typed digits.
+fn unfinished(bytes: &[u8]) -> usize {
+    unfinished_sequence(bytes).max(unfinished_char(bytes))
+}
+
+/// An Esc, or a CSI sequence (`Esc [`, parameter and intermediate bytes)
+/// without its final byte, at most `UNFINISHED_SEQUENCE` bytes long.
+fn unfinished_sequence(bytes: &[u8]) -> usize {
+    let tail = &bytes[bytes.len().saturating_sub(UNFINISHED_SEQUENCE)..];
+    let Some(esc) = tail.iter().rposition(|&b| b == 0x1b) else { return 0 };
+    let open = match &tail[esc..] {
+        [_] => true,
+        [_, b'[', rest @ ..] => rest.iter().all(|b| (0x20..=0x3f).contains(b)),
+        _ => false,
+    };
+    if open { tail.len() - esc } else { 0 }
+}
+
+/// The first bytes of a UTF-8 character whose last ones are still to come.
+fn unfinished_char(bytes: &[u8]) -> usize {
+    let tail = &bytes[bytes.len().saturating_sub(4)..];
+    // The last byte that is not a continuation byte starts the last character.
+    let Some(start) = tail.iter().rposition(|&b| b & 0xc0 != 0x80) else { return 0 };
+    match std::str::from_utf8(&tail[start..]) {
+        Err(e) if e.valid_up_to() == 0 && e.error_len().is_none() => tail.len() - start,
+        _ => 0,
+    }
+}
+
+/// `text` with xterm's modified editing keys in the form the parser knows.
+fn with_rxvt_editing_keys(text: &str) -> Cow<'_, [u8]> {
+    let bytes = text.as_bytes();
+    if !text.contains(';') {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = find(rest, b"\x1b[") {
+        out.extend_from_slice(&rest[..at]);
+        let (len, rxvt) = modified_editing_key(&rest[at..]).unwrap_or((2, b"\x1b[".to_vec()));
+        out.extend_from_slice(&rxvt);
+        rest = &rest[at + len..];
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
+/// xterm's `CSI n ; m ~` (Ctrl-Delete is `CSI 3 ; 5 ~`) for Home, Insert,
+/// Delete, End, PgUp and PgDn with modifiers, which the parser does not
+/// know: its length, and rxvt's form (`CSI 3 ^`; an Esc before for Alt).
+fn modified_editing_key(sequence: &[u8]) -> Option<(usize, Vec<u8>)> {
+    let params = sequence.strip_prefix(b"\x1b[")?;
+    let end = params.iter().take(5).position(|&b| b == b'~')?;
+    let (key, modifier) = std::str::from_utf8(&params[..end]).ok()?.split_once(';')?;
+    if !matches!(key, "1" | "2" | "3" | "4" | "5" | "6") || !modifier.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // xterm's modifier is 1 + Shift 1, Alt 2, Ctrl 4, Meta 8 (taken as Alt).
+    let bits = modifier.parse::<u8>().ok().filter(|m| (1..=16).contains(m))? - 1;
+    let suffix = match (bits & 1 != 0, bits & 4 != 0) {
+        (false, false) => '~',
+        (true, false) => '$',
+        (false, true) => '^',
+        (true, true) => '@',
+    };
+    let alt = if bits & 0b1010 != 0 { "\x1b" } else { "" };
+    Some((2 + end + 1, format!("{alt}\x1b[{key}{suffix}").into_bytes()))
+}
+
 impl Decoder {
     /// The events in `bytes`. A lone Esc may be the start of a sequence:
     /// it is held until `flush` says no more bytes came.
@@ -67,13 +143,14 @@ impl Decoder {
                     let (before, after) = match find(rest, PASTE_START) {
                         Some(at) => (&rest[..at], Some(&rest[at + PASTE_START.len()..])),
                         None => {
-                            let keep = partial_marker(rest, PASTE_START);
+                            let keep = unfinished(rest);
                             self.held = rest[rest.len() - keep..].to_vec();
                             (&rest[..rest.len() - keep], None)
                         }
                     };
-                    let parsed = self.parser.parse_as_vec(before, true);
-                    events.extend(self.convert(parsed));
+                    // A paste's start ends what came before it: an Esc
+                    // just before is an Esc, given before the paste.
+                    events.extend(self.keys(before, after.is_none()));
                     let Some(after) = after else { break };
                     self.paste = Some(Vec::new());
                     rest = after;
@@ -106,9 +183,10 @@ impl Decoder {
             // A paste still coming: nothing to give yet.
             return Vec::new();
         }
-        let held = std::mem::take(&mut self.held);
-        let events = self.parser.parse_as_vec(&held, false);
-        self.convert(events)
+        // Part of a character waits for the rest of it, however long.
+        let mut held = std::mem::take(&mut self.held);
+        self.held = held.split_off(held.len() - unfinished_char(&held));
+        self.keys(&held, false)
     }
 
     /// Whether the last bytes may have ended inside a key sequence (a lone
@@ -122,6 +200,39 @@ impl Decoder {
         self.held.len() + self.paste.as_ref().map_or(0, Vec::len)
     }
 
+    /// The events in `bytes`, outside any paste; `more`: bytes may follow
+    /// that finish a sequence they end with.
+    fn keys(&mut self, bytes: &[u8], more: bool) -> Vec<Event> {
+        let mut events = Vec::new();
+        for piece in bytes.utf8_chunks() {
+            // A byte that starts no character is dropped (the parser would
+            // wait on it forever, holding all that follows) and ends what
+            // came before it, as a pause would: the bytes on its two sides
+            // are not joined into one sequence.
+            let cut = !piece.invalid().is_empty();
+            self.parse(piece.valid(), more && !cut, &mut events);
+        }
+        if bytes.is_empty() {
+            self.parse("", more, &mut events);
+        }
+        events
+    }
+
+    fn parse(&mut self, text: &str, more: bool, events: &mut Vec<Event>) {
+        let bytes = with_rxvt_editing_keys(text);
+        // The parser reads a mouse report only at the start of what it holds
+        // and not just after an Esc (it took Alt-Space and a report for one
+        // report): what comes before a report is given to it first, finished.
+        let (mut start, mut from) = (0, 0);
+        while let Some(at) = find(&bytes[from..], MOUSE_REPORT).map(|i| from + i) {
+            let parsed = self.parser.parse_as_vec(&bytes[start..at], false);
+            events.extend(self.convert(parsed));
+            (start, from) = (at, at + 1);
+        }
+        let parsed = self.parser.parse_as_vec(&bytes[start..], more);
+        events.extend(self.convert(parsed));
+    }
+
     fn convert(&mut self, events: Vec<InputEvent>) -> Vec<Event> {
         events.into_iter().filter_map(|event| self.event(event)).collect()
     }
@@ -129,7 +240,12 @@ impl Decoder {
     fn event(&mut self, event: InputEvent) -> Option<Event> {
         match event {
             InputEvent::Key(key) => key_event(key.key, key.modifiers).map(Event::Key),
-            InputEvent::Paste(text) => Some(Event::Paste(text)),
+            InputEvent::Paste(text) => {
+                // Paste markers are cut out before the parser sees them; one
+                // that reached it would have buffered without a cap.
+                debug_assert!(false, "the parser saw a paste start");
+                Some(Event::Paste(paste_text(text.as_bytes())))
+            }
             InputEvent::Mouse(mouse) => self.mouse(mouse),
             InputEvent::Resized { cols, rows } => {
                 Some(Event::Resize(u16::try_from(cols).ok()?, u16::try_from(rows).ok()?))
@@ -139,20 +255,29 @@ impl Decoder {
     }
 
     fn mouse(&mut self, mouse: termwiz::input::MouseEvent) -> Option<Event> {
+        const BUTTONS: [(MouseButtons, MouseButton); 3] = [
+            (MouseButtons::LEFT, MouseButton::Left),
+            (MouseButtons::RIGHT, MouseButton::Right),
+            (MouseButtons::MIDDLE, MouseButton::Middle),
+        ];
         let buttons = mouse.mouse_buttons;
         let previous = std::mem::replace(&mut self.buttons, buttons.clone());
+        // A report names the button it is about, or none for a release (of
+        // the one the last report held) or a move.
+        let held = BUTTONS.iter().find(|(bit, _)| buttons.contains(bit.clone()));
+        let released = BUTTONS.iter().find(|(bit, _)| previous.contains(bit.clone()));
         let kind = if buttons.contains(MouseButtons::VERT_WHEEL) {
             if buttons.contains(MouseButtons::WHEEL_POSITIVE) {
                 MouseEventKind::ScrollUp
             } else {
                 MouseEventKind::ScrollDown
             }
-        } else if buttons.contains(MouseButtons::LEFT) && !previous.contains(MouseButtons::LEFT) {
-            MouseEventKind::Down(MouseButton::Left)
-        } else if buttons.contains(MouseButtons::RIGHT) && !previous.contains(MouseButtons::RIGHT) {
-            MouseEventKind::Down(MouseButton::Right)
-        } else if buttons == MouseButtons::NONE && previous.contains(MouseButtons::LEFT) {
-            MouseEventKind::Up(MouseButton::Left)
+        } else if let Some((bit, button)) = held {
+            if previous.contains(bit.clone()) { MouseEventKind::Drag(*button) } else { MouseEventKind::Down(*button) }
+        } else if buttons == MouseButtons::NONE
+            && let Some((_, button)) = released
+        {
+            MouseEventKind::Up(*button)
         } else {
             MouseEventKind::Moved
         };
@@ -166,15 +291,22 @@ impl Decoder {
     }
 }
 
-/// A paste's text; one cut at `MAX_PASTE` loses the character it split.
+/// A paste's text, at most `MAX_PASTE` bytes; one cut at `MAX_PASTE` loses
+/// the character it split.
 fn paste_text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
+    let mut text = match std::str::from_utf8(bytes) {
         Ok(text) => text.to_string(),
         Err(e) if bytes.len() >= MAX_PASTE && e.error_len().is_none() => {
             String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned()
         }
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    // Each stray byte became a three-byte U+FFFD: back to the cap.
+    if text.len() > MAX_PASTE {
+        let end = (0..=MAX_PASTE).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(end);
     }
+    text
 }
 
 fn modifiers(m: Modifiers) -> KeyModifiers {
@@ -355,6 +487,119 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(decoder.held_bytes(), 0);
+    }
+
+    fn events(messages: &[&[u8]]) -> Vec<Event> {
+        let mut decoder = Decoder::default();
+        let mut events = Vec::new();
+        for message in messages {
+            events.extend(decoder.feed(message));
+        }
+        events.extend(decoder.flush());
+        events
+    }
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> Event {
+        Event::Key(KeyEvent::new(code, modifiers))
+    }
+
+    fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
+        Event::Mouse(MouseEvent { kind, column, row, modifiers: NONE })
+    }
+
+    /// A byte that starts no UTF-8 character (a Latin-1 client typing é as
+    /// 0xE9, or garbage) is dropped. It used to stall the parser for good:
+    /// every later key held in it, without limit.
+    #[test]
+    fn a_byte_that_is_not_utf8_is_dropped_and_typing_goes_on() {
+        assert_eq!(events(&[b"\xe9", b"q"]), [key(KeyCode::Char('q'), NONE)]);
+        assert_eq!(events(&[b"\x80q\xff\x1b[A"]), [key(KeyCode::Char('q'), NONE), key(KeyCode::Up, NONE)]);
+        // Nor does it join the bytes on its two sides into a paste start.
+        let around = events(&[b"\x1b[20\xff0~q"]);
+        assert!(!around.iter().any(|e| matches!(e, Event::Paste(_))), "{around:?}");
+        assert_eq!(around.last(), Some(&key(KeyCode::Char('q'), NONE)));
+        // A character cut between two messages, even by a pause, arrives whole.
+        assert_eq!(events(&[b"\xc3", b"\xa9"]), [key(KeyCode::Char('é'), NONE)]);
+        let mut decoder = Decoder::default();
+        assert!(decoder.feed(b"\xe2\x82").is_empty());
+        assert!(decoder.flush().is_empty());
+        assert_eq!(decoder.feed(b"\xac"), [key(KeyCode::Char('€'), NONE)]);
+    }
+
+    /// A mouse report cut between two messages is still a click (it was
+    /// Alt-[ and typed digits).
+    #[test]
+    fn a_mouse_report_cut_between_messages_is_still_a_click() {
+        let report = b"\x1b[<0;10;5M";
+        for cut in 1..report.len() {
+            let got = events(&[&report[..cut], &report[cut..]]);
+            assert_eq!(got, [mouse(MouseEventKind::Down(MouseButton::Left), 9, 4)], "cut at {cut}");
+        }
+    }
+
+    /// xterm sends Insert, Delete, Home, End, PgUp and PgDn with modifiers as
+    /// `CSI n ; m ~`, which the parser does not know: Ctrl-Delete typed
+    /// "3;5~" into the field.
+    #[test]
+    fn modified_editing_keys_as_xterm_sends_them() {
+        let (shift, ctrl, alt) = (KeyModifiers::SHIFT, KeyModifiers::CONTROL, KeyModifiers::ALT);
+        assert_eq!(events(&[b"\x1b[3;5~"]), [key(KeyCode::Delete, ctrl)]);
+        assert_eq!(
+            events(&[b"\x1b[5;2~\x1b[6;7~\x1b[2;3~\x1b[1;5~\x1b[4;8~x"]),
+            [
+                key(KeyCode::PageUp, shift),
+                key(KeyCode::PageDown, ctrl | alt),
+                key(KeyCode::Insert, alt),
+                key(KeyCode::Home, ctrl),
+                key(KeyCode::End, shift | ctrl | alt),
+                key(KeyCode::Char('x'), NONE),
+            ]
+        );
+    }
+
+    /// An Esc just before a paste or a mouse report is an Esc: neither
+    /// continues a key. It came after the paste, as Alt with the next key,
+    /// and made a report Alt-[ and typed digits; Alt-Space and a report in
+    /// one message were taken for the report alone.
+    #[test]
+    fn an_esc_before_a_paste_or_a_report_is_an_esc() {
+        let click = mouse(MouseEventKind::Down(MouseButton::Left), 0, 0);
+        assert_eq!(
+            events(&[b"\x1b\x1b[200~x\x1b[201~a"]),
+            [key(KeyCode::Esc, NONE), Event::Paste("x".into()), key(KeyCode::Char('a'), NONE)]
+        );
+        assert_eq!(events(&[b"\x1b\x1b[<0;1;1M"]), [key(KeyCode::Esc, NONE), click.clone()]);
+        assert_eq!(events(&[b"\x1b \x1b[<0;1;1M"]), [key(KeyCode::Char(' '), KeyModifiers::ALT), click]);
+    }
+
+    /// Each button's press, drag and release, as crossterm gives them (a
+    /// right release, the middle button and drags were all Moved).
+    #[test]
+    fn buttons_press_drag_and_release() {
+        use MouseEventKind::{Down, Drag, Up};
+        let got = events(&[b"\x1b[<2;5;5M\x1b[<2;5;5m\x1b[<0;1;1M\x1b[<32;2;1M\x1b[<0;2;1m\x1b[<1;3;3M\x1b[<1;3;3m"]);
+        let kinds: Vec<_> = got
+            .iter()
+            .filter_map(|e| match e {
+                Event::Mouse(m) => Some(m.kind),
+                _ => None,
+            })
+            .collect();
+        let (left, right, middle) = (MouseButton::Left, MouseButton::Right, MouseButton::Middle);
+        assert_eq!(kinds, [Down(right), Up(right), Down(left), Drag(left), Up(left), Down(middle), Up(middle)]);
+    }
+
+    /// A paste of bytes that are not UTF-8 stays under the cap: each became
+    /// a three-byte U+FFFD, 192 KiB out of a 64 KiB paste.
+    #[test]
+    fn a_paste_of_stray_bytes_stays_under_the_cap() {
+        let mut stream = PASTE_START.to_vec();
+        stream.extend(vec![0xff; MAX_PASTE + 10]);
+        stream.extend_from_slice(PASTE_END);
+        match &events(&[&stream])[..] {
+            [Event::Paste(text)] => assert!(text.len() <= MAX_PASTE && text.len() > MAX_PASTE - 3, "{}", text.len()),
+            other => panic!("{} events", other.len()),
+        }
     }
 
     #[test]

@@ -278,8 +278,13 @@ impl InputSource for RemoteInput {
                 }
                 Some(None) => return self.end(Ended::Disconnected),
                 None => {
-                    let held = self.decoder.flush();
-                    self.ready.extend(held);
+                    // Only the Esc delay without bytes settles a held Esc,
+                    // not a poll that waits no time (the loop draining a
+                    // batch) while the rest of its sequence is on its way.
+                    if self.last_input.elapsed() >= ESC_WAIT {
+                        let held = self.decoder.flush();
+                        self.ready.extend(held);
+                    }
                     if self.ready.is_empty() && Instant::now() >= deadline {
                         return Ok(None);
                     }
@@ -353,6 +358,33 @@ mod tests {
         assert_eq!(bytes, 300_000, "a second 300 KB frame would pass the budget");
         assert!(behind.load(Ordering::SeqCst));
         assert_eq!(queued.load(Ordering::SeqCst), 300_000, "counted until the sender takes it off");
+    }
+
+    /// The loop drains a batch with polls that wait no time; one finding no
+    /// message yet must not settle a held Esc whose sequence is in the next
+    /// message (Up arrived as Esc, '[' and 'A').
+    #[test]
+    fn a_sequence_split_between_messages_survives_the_draining_poll() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let key = |code| Some(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        // Its own thread drives the timers (the Esc delay is waited for here).
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let (sender, incoming) = mpsc::channel(4);
+        let mut input = RemoteInput::new(
+            incoming,
+            runtime.handle().clone(),
+            SharedSize::new(80, 24),
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+            Duration::from_secs(60),
+        );
+        sender.try_send(Incoming::Bytes(b"a\x1b".to_vec())).unwrap();
+        assert_eq!(input.next_event(Duration::from_millis(500)).unwrap(), key(KeyCode::Char('a')));
+        assert_eq!(input.next_event(Duration::ZERO).unwrap(), None, "the Esc waits for what may follow");
+        sender.try_send(Incoming::Bytes(b"[A".to_vec())).unwrap();
+        assert_eq!(input.next_event(Duration::from_millis(500)).unwrap(), key(KeyCode::Up));
+        sender.try_send(Incoming::Bytes(b"\x1b".to_vec())).unwrap();
+        assert_eq!(input.next_event(Duration::from_millis(500)).unwrap(), key(KeyCode::Esc), "after the Esc delay");
     }
 
     #[test]
