@@ -50,10 +50,29 @@ impl Options {
     }
 }
 
+/// Searches the shoppers' catalog once for every letter and digit, on a
+/// thread of its own, so that a crowd arriving at once finds the answers to
+/// its first keys shared already (each would be searched once anyway, but
+/// all in the same first second). On a big catalog, about 36 searches.
+fn warm_the_filter(shop: &Arc<dyn Shop>) {
+    let text = Arc::clone(shop.catalog().search_text());
+    let started = std::thread::Builder::new().name("filter-warmup".into()).spawn(move || {
+        let mut filter = crate::app::filter::CatalogFilter::new(Arc::clone(&text), Arc::clone(&text.on_sale));
+        for key in ('a'..='z').chain('0'..='9') {
+            filter.search(&key.to_string());
+        }
+    });
+    // Without it, the first keys are only slower: nothing to stop for.
+    if let Err(e) = started {
+        tracing::warn!(error = %e, "cannot start the filter warm-up");
+    }
+}
+
 /// Serves `shop` until SIGINT or SIGTERM; then every session is told the
 /// shop is closing, and the server returns.
 pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
     listener::raise_open_file_limit();
+    warm_the_filter(&shop);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ssh")
