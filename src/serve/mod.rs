@@ -57,6 +57,10 @@ impl Options {
 fn warm_the_filter(shop: &Arc<dyn Shop>) {
     let text = Arc::clone(shop.catalog().search_text());
     let started = std::thread::Builder::new().name("filter-warmup".into()).spawn(move || {
+        // The lowest priority (a thread's own nice value on Linux): the
+        // first shoppers' keys go first.
+        // SAFETY: setpriority only reads its integer arguments.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
         let mut filter = crate::app::filter::CatalogFilter::new(Arc::clone(&text), Arc::clone(&text.on_sale));
         for key in ('a'..='z').chain('0'..='9') {
             filter.search(&key.to_string());
