@@ -5,6 +5,8 @@ mod big_folder;
 #[path = "../tests/common/store_rules.rs"]
 #[allow(dead_code)]
 mod store_rules;
+#[path = "support/typists.rs"]
+mod typists;
 use store_rules::StoreRules;
 
 use std::sync::OnceLock;
@@ -188,27 +190,6 @@ fn key_press_while_the_folder_is_busy(bencher: Bencher) {
     });
 }
 
-/// A small deterministic generator (xorshift), as `examples/ssh_load` uses.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
-
-/// One to three words, in order, from a random product's name (as the load tool types).
-fn typed_query(rng: &mut Rng, products: usize) -> String {
-    let name = big_folder::product_name(rng.below(products));
-    let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
-    let count = 1 + rng.below(words.len().min(4));
-    let start = rng.below(words.len() - count + 1);
-    words[start..start + count].join(" ")
-}
-
 /// 100 sessions typing queries at once on one 100k snapshot (their shared
 /// answers included), 10 keys each in turn: the filter's cost per
 /// keystroke as `serve` pays it at 100 typists (one iteration = 1,000 keys).
@@ -216,14 +197,14 @@ fn typed_query(rng: &mut Rng, products: usize) -> String {
 fn hundred_typists_1000_keys(bencher: Bencher) {
     let products = catalog(100_000);
     let catalog = shopfront::shop::Catalog::build(products, None);
-    let mut rng = Rng(0x5eed);
+    let mut rng = typists::Rng(0x5eed);
     let mut typists: Vec<(CatalogFilter, String, usize)> = (0..100)
         .map(|_| {
             let filter = CatalogFilter::new(
                 std::sync::Arc::clone(catalog.search_text()),
                 std::sync::Arc::clone(&catalog.search_text().on_sale),
             );
-            (filter, typed_query(&mut rng, products.len()), 0)
+            (filter, typists::query(&mut rng, products.len()), 0)
         })
         .collect();
     bencher.bench_local(|| {
@@ -231,7 +212,7 @@ fn hundred_typists_1000_keys(bencher: Bencher) {
         for _ in 0..10 {
             for (filter, query, typed) in &mut typists {
                 if *typed == query.len() {
-                    *query = typed_query(&mut rng, products.len());
+                    *query = typists::query(&mut rng, products.len());
                     *typed = 0;
                 }
                 *typed += 1;

@@ -61,6 +61,10 @@ mod ssh_shopper;
 
 #[path = "../benches/support/big_folder.rs"]
 mod big_folder;
+#[path = "../benches/support/typists.rs"]
+mod typists;
+
+use typists::{Rng, query};
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -117,27 +121,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
-
-/// A query of one to four words, in order, from a random product's name.
-fn query(rng: &mut Rng, products: usize) -> String {
-    let name = big_folder::product_name(rng.below(products));
-    let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
-    let count = 1 + rng.below(words.len().min(4));
-    let start = rng.below(words.len() - count + 1);
-    words[start..start + count].join(" ")
 }
 
 /// The text in the focused filter field, as the screen shows it.

@@ -14,6 +14,7 @@ use shopfront::domain::{
     Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Settings, User, UserError,
 };
 use shopfront::shop::AdminOutcome;
+use shopfront::shop::rules::{self, Actor};
 use shopfront::store::{Store, StoreError};
 
 pub trait StoreRules {
@@ -150,7 +151,7 @@ impl StoreRules for Store {
 
     fn create_account(&mut self, username: &str, hash: String) -> Result<User, StoreError> {
         validate_username(username)?;
-        self.transact(|data, now| shopfront::shop::rules::accounts::create_account(data, now, username, hash))
+        self.transact(|data, now| rules::accounts::create_account(data, now, username, hash))
     }
 
     fn login(&mut self, username: &str, password: &str) -> Result<User, StoreError> {
@@ -173,7 +174,7 @@ impl StoreRules for Store {
     }
 
     fn upgrade_plaintext(&mut self, username: &str, password: &str, hash: String) -> Result<User, StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::accounts::upgrade_plaintext(data, username, password, hash))
+        self.transact(|data, _| rules::accounts::upgrade_plaintext(data, username, password, hash))
     }
 
     fn add_admin(&mut self, username: &str, password: &str) -> Result<AdminOutcome, StoreError> {
@@ -186,34 +187,34 @@ impl StoreRules for Store {
                 Some(hash_password(password)?)
             }
         };
-        self.transact(|data, now| shopfront::shop::rules::accounts::add_admin(data, now, username, hash))
+        self.transact(|data, now| rules::accounts::add_admin(data, now, username, hash))
     }
 
     fn add_to_cart(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::carts::add(data, username, product_id, qty))
+        self.transact(|data, _| rules::carts::add(data, username, product_id, qty))
     }
 
     fn set_cart_qty(&mut self, username: &str, product_id: &str, qty: u32) -> Result<Cart, StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::carts::set_qty(data, username, product_id, qty))
+        self.transact(|data, _| rules::carts::set_qty(data, username, product_id, qty))
     }
 
     fn remove_from_cart(&mut self, username: &str, product_id: &str) -> Result<Cart, StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::carts::remove(data, username, product_id))
+        self.transact(|data, _| rules::carts::remove(data, username, product_id))
     }
 
     fn accept_adjusted_cart(&mut self, username: &str) -> Result<Cart, StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::carts::accept_adjusted(data, username))
+        self.transact(|data, _| rules::carts::accept_adjusted(data, username))
     }
 
     fn checkout(&mut self, username: &str, request: &CheckoutRequest) -> Result<Order, StoreError> {
         self.transact(|data, now| {
             let order_id = next_order_id(data.orders.rows().iter().map(|o| o.order_id.as_str()));
-            shopfront::shop::rules::checkout::checkout(data, now, username, order_id, request)
+            rules::checkout::checkout(data, now, username, order_id, request)
         })
     }
 
     fn apply_code(&mut self, username: &str, typed: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, now| shopfront::shop::rules::checkout::apply_code(data, now, username, typed))
+        self.transact(|data, now| rules::checkout::apply_code(data, now, username, typed))
     }
 
     fn cancel_order(&mut self, actor: &str, order_id: &str) -> Result<Order, StoreError> {
@@ -231,22 +232,11 @@ impl StoreRules for Store {
         to: OrderStatus,
         tracking: Option<&str>,
     ) -> Result<Order, StoreError> {
-        self.transact(|data, now| {
-            shopfront::shop::rules::orders::move_order(
-                data,
-                now,
-                shopfront::shop::rules::Actor::Account(actor),
-                order_id,
-                to,
-                tracking,
-            )
-        })
+        self.transact(|data, now| rules::orders::move_order(data, now, Actor::Account(actor), order_id, to, tracking))
     }
 
     fn create_product(&mut self, actor: &str, draft: ProductDraft) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::catalog::create_product(data, shopfront::shop::rules::Actor::Account(actor), draft)
-        })
+        self.transact(|data, _| rules::catalog::create_product(data, Actor::Account(actor), draft))
     }
 
     fn update_product(
@@ -256,66 +246,33 @@ impl StoreRules for Store {
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::catalog::update_product(
-                data,
-                shopfront::shop::rules::Actor::Account(actor),
-                product_id,
-                seen,
-                wanted,
-            )
-        })
+        self.transact(|data, _| rules::catalog::update_product(data, Actor::Account(actor), product_id, seen, wanted))
     }
 
     fn change_stock(&mut self, actor: &str, product_id: &str, change: i64) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::catalog::change_stock(
-                data,
-                shopfront::shop::rules::Actor::Account(actor),
-                product_id,
-                change,
-            )
-        })
+        self.transact(|data, _| rules::catalog::change_stock(data, Actor::Account(actor), product_id, change))
     }
 
     fn set_product_active(&mut self, actor: &str, product_id: &str, active: bool) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::catalog::set_product_active(
-                data,
-                shopfront::shop::rules::Actor::Account(actor),
-                product_id,
-                active,
-            )
-        })
+        self.transact(|data, _| rules::catalog::set_product_active(data, Actor::Account(actor), product_id, active))
     }
 
     fn delete_product(&mut self, actor: &str, product_id: &str) -> Result<Product, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::catalog::delete_product(
-                data,
-                shopfront::shop::rules::Actor::Account(actor),
-                product_id,
-            )
-        })
+        self.transact(|data, _| rules::catalog::delete_product(data, Actor::Account(actor), product_id))
     }
 
     fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
         self.refresh()?;
-        let text = shopfront::shop::rules::orders::receipt(
-            self.data(),
-            shopfront::shop::rules::Actor::Account(actor),
-            order_id,
-            shop_name,
-        )?;
+        let text = rules::orders::receipt(self.data(), Actor::Account(actor), order_id, shop_name)?;
         shopfront::store::write_receipt_file(self.dir(), order_id, &text)
     }
 
     fn link_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::accounts::link_key(data, username, fingerprint))
+        self.transact(|data, _| rules::accounts::link_key(data, username, fingerprint))
     }
 
     fn forget_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.transact(|data, _| shopfront::shop::rules::accounts::forget_key(data, username, fingerprint))
+        self.transact(|data, _| rules::accounts::forget_key(data, username, fingerprint))
     }
 
     fn save_discount(
@@ -324,40 +281,25 @@ impl StoreRules for Store {
         original: Option<&str>,
         discount: Discount,
     ) -> Result<Discount, StoreError> {
-        let actor = shopfront::shop::rules::Actor::Account(actor);
-        self.transact(|data, now| shopfront::shop::rules::codes::save_discount(data, now, actor, original, discount))
+        let actor = Actor::Account(actor);
+        self.transact(|data, now| rules::codes::save_discount(data, now, actor, original, discount))
     }
 
     fn set_discount_active(&mut self, actor: &str, code: &str, active: bool) -> Result<Discount, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::codes::set_discount_active(
-                data,
-                shopfront::shop::rules::Actor::Account(actor),
-                code,
-                active,
-            )
-        })
+        self.transact(|data, _| rules::codes::set_discount_active(data, Actor::Account(actor), code, active))
     }
 
     fn delete_discount(&mut self, actor: &str, code: &str) -> Result<Discount, StoreError> {
-        self.transact(|data, _| {
-            shopfront::shop::rules::codes::delete_discount(data, shopfront::shop::rules::Actor::Account(actor), code)
-        })
+        self.transact(|data, _| rules::codes::delete_discount(data, Actor::Account(actor), code))
     }
 
     fn discounts_with_uses(&self) -> Vec<(Discount, u32)> {
         // In memory: the reads cannot fail.
-        shopfront::shop::rules::codes::discounts_with_uses(self.data()).unwrap_or_default()
+        rules::codes::discounts_with_uses(self.data()).unwrap_or_default()
     }
 
     fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
         settings.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, _| {
-            shopfront::shop::rules::settings::change_settings(
-                data,
-                shopfront::shop::rules::Actor::Account(actor),
-                |_| Ok(settings),
-            )
-        })
+        self.transact(|data, _| rules::settings::change_settings(data, Actor::Account(actor), |_| Ok(settings)))
     }
 }
