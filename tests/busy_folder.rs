@@ -137,3 +137,19 @@ fn render(app: &App) -> ratatui::buffer::Buffer {
     terminal.draw(|frame| shopfront::ui::draw(frame, app, &shopfront::ui::Theme::PLAIN)).unwrap();
     terminal.backend().buffer().clone()
 }
+
+/// A shop opened while another copy holds the folder (it took the lock
+/// between our reading the files and serving them) shows the catalog it
+/// read, not an empty one.
+#[test]
+fn a_shop_served_while_another_copy_holds_the_folder_shows_its_catalog() {
+    use shopfront::shop::{Shop, ShopService};
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    let products = store.data().products.len();
+    assert!(products > 0, "the demo catalog");
+    let _holder = LockHolder::hold(dir.path());
+    store.set_lock_wait(shopfront::store::LockWait::Impatient);
+    let shop = ShopService::over_folder(store);
+    assert_eq!(shop.catalog().len(), products);
+}

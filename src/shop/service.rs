@@ -61,26 +61,15 @@ impl ShopService {
         Ok(ShopService::over_folder(store))
     }
 
-    /// Serves an opened folder (with its clock).
+    /// Serves an opened folder (with its clock). The snapshots start from
+    /// what the store has just read: nothing to wait for, even while
+    /// another copy holds the folder.
     pub fn over_folder(store: Store) -> Arc<ShopService> {
         let (dir, clock) = (store.dir().to_path_buf(), store.clock());
-        let repo = Arc::new(FolderRepo::new(store));
-        // The folder was just read: its snapshots cannot fail to build.
-        ShopService::build(repo.clone(), Some(dir), clock).unwrap_or_else(|_| {
-            Arc::new(ShopService {
-                repo,
-                folder: None,
-                clock,
-                snapshots: Mutex::new(Snapshots {
-                    seen: 0,
-                    catalog: Arc::default(),
-                    settings: Arc::default(),
-                    orders: None,
-                }),
-                subscribers: Mutex::default(),
-                throttle: Default::default(),
-            })
-        })
+        let catalog = Catalog::build(store.data().products.rows(), None);
+        let settings = store.data().settings.clone();
+        // A new folder repo's feed is empty: its first change is after 0.
+        ShopService::serving(Arc::new(FolderRepo::new(store)), Some(dir), clock, 0, catalog, settings)
     }
 
     fn build(
@@ -93,18 +82,31 @@ impl ShopService {
             Feed::Gap { latest } => latest,
         };
         let view = repo.read()?;
-        let catalog = Arc::new(whole_catalog(&*view, None)?);
-        let settings = Arc::new(view.settings()?);
+        let catalog = whole_catalog(&*view, None)?;
+        let settings = view.settings()?;
         drop(view);
+        Ok(ShopService::serving(repo, folder, clock, seen, catalog, settings))
+    }
+
+    /// The service over `repo`, its snapshots as of change `seen`.
+    fn serving(
+        repo: Arc<dyn Repo>,
+        folder: Option<PathBuf>,
+        clock: fn() -> Timestamp,
+        seen: u64,
+        catalog: Catalog,
+        settings: Settings,
+    ) -> Arc<ShopService> {
         crate::domain::money::set_currency_symbol(&settings.currency);
-        Ok(Arc::new(ShopService {
+        let snapshots = Snapshots { seen, catalog: Arc::new(catalog), settings: Arc::new(settings), orders: None };
+        Arc::new(ShopService {
             repo,
             folder,
             clock,
-            snapshots: Mutex::new(Snapshots { seen, catalog, settings, orders: None }),
+            snapshots: Mutex::new(snapshots),
             subscribers: Mutex::default(),
             throttle: Default::default(),
-        }))
+        })
     }
 
     /// The JSON folder this shop keeps its data in, if it is one.
