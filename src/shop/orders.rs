@@ -16,16 +16,32 @@ pub struct OrderBook {
 impl OrderBook {
     /// A snapshot of `rows` (any order), reusing unchanged orders of `previous`.
     pub fn build(rows: &[Order], previous: Option<&OrderBook>) -> OrderBook {
-        let mut orders: Vec<Arc<Order>> = rows
-            .iter()
-            .map(|row| match previous.and_then(|p| p.get_shared(&row.order_id)) {
+        let collected: Result<OrderBook, std::convert::Infallible> = OrderBook::collect(
+            |visit| {
+                rows.iter().for_each(visit);
+                Ok(())
+            },
+            previous,
+        );
+        collected.unwrap_or_else(|never| match never {})
+    }
+
+    /// A snapshot of the orders `each` visits (from storage), reusing
+    /// unchanged orders of `previous`: only new or changed ones are copied.
+    pub fn collect<E>(
+        each: impl FnOnce(&mut dyn FnMut(&Order)) -> Result<(), E>,
+        previous: Option<&OrderBook>,
+    ) -> Result<OrderBook, E> {
+        let mut orders: Vec<Arc<Order>> = Vec::new();
+        each(&mut |row| {
+            orders.push(match previous.and_then(|p| p.get_shared(&row.order_id)) {
                 Some(old) if **old == *row => Arc::clone(old),
                 _ => Arc::new(row.clone()),
             })
-            .collect();
+        })?;
         orders.sort_by(|a, b| newest_first(a, b));
         let index = orders.iter().enumerate().map(|(i, o)| (o.order_id.clone(), i as u32)).collect();
-        OrderBook { orders, index }
+        Ok(OrderBook { orders, index })
     }
 
     pub fn orders(&self) -> &[Arc<Order>] {
@@ -58,4 +74,40 @@ impl OrderBook {
 pub fn newest_first(a: &Order, b: &Order) -> std::cmp::Ordering {
     use crate::domain::order::order_number;
     b.timestamp.cmp(&a.timestamp).then_with(|| order_number(&b.order_id).cmp(&order_number(&a.order_id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Money, OrderStatus, Timestamp};
+
+    fn order(id: &str, at: &str) -> Order {
+        let at = Timestamp::parse(at).expect("a time");
+        Order::new(id.into(), "alice".into(), Vec::new(), Money::from_cents(100), at)
+    }
+
+    #[test]
+    fn a_new_book_shares_the_orders_that_did_not_change() {
+        let rows = vec![order("O0001", "2026-03-01 10:00:00"), order("O0002", "2026-03-01 11:00:00")];
+        let first = OrderBook::build(&rows, None);
+        let ids: Vec<&str> = first.orders().iter().map(|o| o.order_id.as_str()).collect();
+        assert_eq!(ids, ["O0002", "O0001"], "newest first");
+        let mut changed = rows.clone();
+        changed[0].status = OrderStatus::Cancelled;
+        changed.push(order("O0003", "2026-03-01 12:00:00"));
+        let second: Result<OrderBook, ()> = OrderBook::collect(
+            |visit| {
+                changed.iter().for_each(visit);
+                Ok(())
+            },
+            Some(&first),
+        );
+        let second = second.expect("no error");
+        assert_eq!(second.orders().len(), 3);
+        let shared = |id: &str| Arc::ptr_eq(first.get_shared(id).unwrap(), second.get_shared(id).unwrap());
+        assert!(shared("O0002"), "unchanged: the same order, not a copy");
+        assert!(!shared("O0001"), "changed: a new copy");
+        assert_eq!(second.get("O0001").map(|o| o.status), Some(OrderStatus::Cancelled));
+        assert_ne!(first.get("O0001").map(|o| o.status), Some(OrderStatus::Cancelled), "the old book is untouched");
+    }
 }

@@ -42,8 +42,10 @@ struct Snapshots {
     seen: u64,
     catalog: Arc<Catalog>,
     settings: Arc<Settings>,
-    /// Built on the first admin's request, dropped when an order changes.
+    /// Built on the first admin's request; when an order changes, the next
+    /// request builds a new one sharing the unchanged orders with it.
     orders: Option<Arc<OrderBook>>,
+    orders_current: bool,
 }
 
 impl ShopService {
@@ -98,7 +100,13 @@ impl ShopService {
         settings: Settings,
     ) -> Arc<ShopService> {
         crate::domain::money::set_currency_symbol(&settings.currency);
-        let snapshots = Snapshots { seen, catalog: Arc::new(catalog), settings: Arc::new(settings), orders: None };
+        let snapshots = Snapshots {
+            seen,
+            catalog: Arc::new(catalog),
+            settings: Arc::new(settings),
+            orders: None,
+            orders_current: false,
+        };
         Arc::new(ShopService {
             repo,
             folder,
@@ -203,7 +211,7 @@ impl ShopService {
             }
         }
         if !merged.orders.is_none() {
-            snapshots.orders = None;
+            snapshots.orders_current = false;
         }
         drop(view);
         snapshots.seen = merged.id;
@@ -455,17 +463,21 @@ impl Shop for ShopService {
 
     fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError> {
         // The look brings the snapshots up to date (an order placed by
-        // another process drops the cached book) before it is used.
+        // another process marks the book out of date) before it is used.
         self.view(|view| rules::require_admin(view, admin.actor()).map(drop))?;
-        if let Some(book) = self.snapshots().orders.clone() {
-            return Ok(book);
-        }
-        let book = self.view(|view| {
-            let mut orders = Vec::new();
-            view.each_order(&mut |order| orders.push(order.clone()))?;
-            Ok(Arc::new(OrderBook::build(&orders, None)))
-        })?;
-        self.snapshots().orders = Some(Arc::clone(&book));
+        let (previous, seen) = {
+            let snapshots = self.snapshots();
+            match &snapshots.orders {
+                Some(book) if snapshots.orders_current => return Ok(Arc::clone(book)),
+                other => (other.clone(), snapshots.seen),
+            }
+        };
+        let book =
+            self.view(|view| Ok(Arc::new(OrderBook::collect(|visit| view.each_order(visit), previous.as_deref())?)))?;
+        let mut snapshots = self.snapshots();
+        snapshots.orders = Some(Arc::clone(&book));
+        // Current unless a change came in while it was read.
+        snapshots.orders_current = snapshots.seen == seen;
         Ok(book)
     }
 
