@@ -7,3 +7,9 @@ use crate::domain::Timestamp;
 pub fn now() -> Timestamp {
     Timestamp::to_the_second(chrono::Local::now().naive_local())
 }
+
+/// Milliseconds since 1970 in UTC: the same instant on every machine,
+/// whatever its time zone (what processes sharing data compare).
+pub fn unix_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use shopfront::domain::{Money, Order, Product};
-use shopfront::repo::{Change, Feed, Ids, Repo, RepoError};
+use shopfront::repo::{Change, Feed, Ids, LoginFailures, Repo, RepoError};
 
 fn product(id: &str, stock: u32) -> Product {
     Product {
@@ -173,6 +173,48 @@ macro_rules! repo_suite {
                     }
                 });
                 assert_eq!(stock_of(&*first, "P5"), Some(60), "every read-modify-write counted");
+            }
+
+            /// Failed-login counts are shared by every handle, and a
+            /// read-modify-write of them is never interleaved.
+            #[test]
+            fn login_failures_are_counted_once_each_across_handles() {
+                let place = backend();
+                let handles: Vec<Arc<dyn Repo>> = (0..3).map(|_| place.open()).collect();
+                std::thread::scope(|scope| {
+                    for repo in &handles {
+                        scope.spawn(move || {
+                            for i in 0..20 {
+                                repo.login_failures(&["account:eve", "from:10.0.0.9"], &mut |records| {
+                                    for record in records.iter_mut() {
+                                        let r = record.get_or_insert(LoginFailures {
+                                            count: 0,
+                                            last_ms: 0,
+                                            last_from: String::new(),
+                                        });
+                                        r.count += 1;
+                                        r.last_ms = 1_800_000_000_000 + i;
+                                        r.last_from = "10.0.0.9".into();
+                                    }
+                                })
+                                .expect("count a failure");
+                            }
+                        });
+                    }
+                });
+                let mut seen = Vec::new();
+                place
+                    .open()
+                    .login_failures(&["from:10.0.0.9", "account:eve", "account:bob"], &mut |records| {
+                        seen = records.to_vec()
+                    })
+                    .expect("read the counts");
+                let counts: Vec<Option<u32>> = seen.iter().map(|r| r.as_ref().map(|r| r.count)).collect();
+                assert_eq!(counts, [Some(60), Some(60), None]);
+                // Removing a record removes it for everyone.
+                handles[0].login_failures(&["account:eve"], &mut |records| records[0] = None).expect("forget");
+                handles[1].login_failures(&["account:eve"], &mut |records| seen = records.to_vec()).expect("read");
+                assert_eq!(seen, [None]);
             }
         }
     };

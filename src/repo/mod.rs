@@ -10,9 +10,11 @@
 //! No shop rules live here: which changes are allowed is the service's.
 
 mod error;
+pub mod logins;
 
 pub use crate::store::journal::Change;
 pub use error::RepoError;
+pub use logins::LoginFailures;
 
 use crate::domain::discount::Uses;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
@@ -79,6 +81,16 @@ pub trait Repo: Send + Sync {
     fn notices(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Reads and changes the failed-login records of `keys` (an account or
+    /// an address each) in one step that no other process sharing the data
+    /// interleaves with. `update` gets each key's record, in `keys` order
+    /// (`None`: none kept), and may change or remove them. It may be called
+    /// more than once (a backend retrying a conflict): it only computes.
+    fn login_failures(
+        &self,
+        keys: &[&str],
+        update: &mut dyn FnMut(&mut [Option<LoginFailures>]),
+    ) -> Result<(), RepoError>;
 }
 
 /// The records a change touched, by id.

@@ -307,7 +307,7 @@ impl Shop for ShopService {
     fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
         // One attempt at a time per account and per address, after the wait
         // their failures earned; on the session's worker, never the screen.
-        let attempt = self.throttle.begin(username, origin);
+        let attempt = self.throttle.begin(&*self.repo, crate::clock::unix_millis, username, origin)?;
         let user = self.view(|view| Ok(view.account(username)?))?;
         // The slow part, outside every transaction.
         let user = match check_password(user.as_ref(), password) {
@@ -343,7 +343,8 @@ impl Shop for ShopService {
     }
 
     fn login_wait(&self, origin: &str, username: &str) -> Duration {
-        self.throttle.wait_for(username, origin)
+        // Only a hint on screen: a count that cannot be read shows no wait.
+        self.throttle.wait_for(&*self.repo, crate::clock::unix_millis, username, origin).unwrap_or_default()
     }
 
     fn add_admin(&self, by: &Account, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {

@@ -12,6 +12,7 @@ pub mod files;
 mod history;
 pub mod journal;
 mod lock;
+pub mod logins;
 pub mod read;
 pub mod repo;
 pub mod search_index;

@@ -16,13 +16,14 @@ use super::{Data, FileKind, Store, StoreError};
 use crate::domain::discount::Uses;
 use crate::domain::order::{format_order_id, order_number};
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
-use crate::repo::{Change, ChangeSet, Feed, Ids, ReadTx, Repo, RepoError, WriteTx};
+use crate::repo::{Change, ChangeSet, Feed, Ids, LoginFailures, ReadTx, Repo, RepoError, WriteTx};
 
 /// Changes the feed remembers; a reader further behind re-reads everything.
 const FEED_KEPT: usize = 4096;
 
 pub struct FolderRepo {
     inner: Mutex<Inner>,
+    logins: super::logins::FolderLogins,
 }
 
 struct Inner {
@@ -77,6 +78,7 @@ impl FolderRepo {
     pub fn new(store: Store) -> FolderRepo {
         let versions = FileKind::ALL.map(|kind| store.version(kind));
         FolderRepo {
+            logins: super::logins::FolderLogins::new(store.dir()),
             inner: Mutex::new(Inner { store, feed: FeedLog { last_id: 0, recent: VecDeque::new(), versions } }),
         }
     }
@@ -131,7 +133,17 @@ impl Repo for FolderRepo {
     }
 
     fn notices(&self) -> Vec<String> {
-        self.inner().store.held_back()
+        let mut notices = self.inner().store.held_back();
+        notices.extend(self.logins.notice());
+        notices
+    }
+
+    fn login_failures(
+        &self,
+        keys: &[&str],
+        update: &mut dyn FnMut(&mut [Option<LoginFailures>]),
+    ) -> Result<(), RepoError> {
+        self.logins.update(keys, update)
     }
 
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
