@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod domain;
+pub mod receipts;
 pub mod repo;
 pub mod serve;
 pub mod shop;

@@ -124,7 +124,8 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
     // app's session worker waits for other copies itself, so the shop is impatient.
     let shop = ShopService::open_folder(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
-    shopfront::terminal::run(shop, mouse).map_err(|e| format!("terminal: {e}").into())
+    let receipts = data_dir.join(shopfront::receipts::RECEIPTS_DIR);
+    shopfront::terminal::run(shop, receipts, mouse).map_err(|e| format!("terminal: {e}").into())
 }
 
 /// `shopfront serve`: logs on stderr (RUST_LOG to choose how much).

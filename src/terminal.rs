@@ -26,11 +26,12 @@ const TICK: Duration = Duration::from_millis(250);
 /// The same while requests are under way.
 const BUSY_TICK: Duration = Duration::from_millis(20);
 
-/// Runs the full-screen app on `shop` until the user quits.
-pub fn run(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<()> {
+/// Runs the full-screen app on `shop` until the user quits; the shopper's
+/// receipts are written into `receipts`.
+pub fn run(shop: Arc<dyn Shop>, receipts: std::path::PathBuf, mouse: bool) -> io::Result<()> {
     install_panic_hook(mouse);
     enter(mouse)?;
-    let result = event_loop(shop, mouse);
+    let result = event_loop(shop, receipts, mouse);
     leave(mouse);
     match result {
         // Said after the screen is restored, so it stays readable.
@@ -102,10 +103,11 @@ impl InputSource for CrosstermInput {
 }
 
 /// Returns how many asked-for changes were still waiting at quit.
-fn event_loop(shop: Arc<dyn Shop>, mouse: bool) -> io::Result<usize> {
+fn event_loop(shop: Arc<dyn Shop>, receipts: std::path::PathBuf, mouse: bool) -> io::Result<usize> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let mut app = App::new(shop, Rect::new(0, 0, size.width, size.height));
+    app.write_receipts_to(receipts);
     drive(&mut terminal, &mut CrosstermInput, &mut app, &Theme::from_env(), mouse)?;
     Ok(app.requests_in_flight())
 }

@@ -237,8 +237,11 @@ macro_rules! shop_suite {
                 events.iter().map(|e| e.status).collect::<Vec<_>>(),
                 [OrderStatus::Placed, OrderStatus::Paid, OrderStatus::Shipped]
             );
-            let receipt = shop.write_receipt(&alice, &order.order_id).unwrap();
-            assert!(std::fs::read_to_string(receipt).unwrap().contains(&order.order_id));
+            let receipt = shop.receipt(&alice, &order.order_id).unwrap();
+            assert!(receipt.contains(&order.order_id) && receipt.contains("Mug"), "{receipt}");
+            let bob = shop.register("bob", "b0b-pass").unwrap();
+            assert!(shop.receipt(&bob, &order.order_id).is_err(), "another shopper's receipt is refused");
+            assert!(shop.receipt(&boss, &order.order_id).is_ok(), "an admin reads any");
         }
 
         #[test]

@@ -172,9 +172,10 @@ pub struct App {
     key_linked: bool,
     /// The client's network address (SSH sessions).
     origin: Option<String>,
-    /// The session runs over SSH (`shopfront serve`): files it would write
-    /// (a receipt) would land on the server, so it writes none.
-    over_ssh: bool,
+    /// Where `w` writes a receipt: a local session's `receipts/` beside its
+    /// data. None over SSH (`shopfront serve`): the file would land on the
+    /// server, so the session writes none.
+    receipts: Option<std::path::PathBuf>,
     /// When the message was set, and how long messages stay.
     message_at: Instant,
     message_lifetime: Duration,
@@ -213,7 +214,7 @@ impl App {
             ssh_key: None,
             key_linked: false,
             origin: None,
-            over_ssh: false,
+            receipts: None,
             message_lifetime: MESSAGE_LIFETIME,
             clock: crate::clock::now,
             session: None,
@@ -427,7 +428,11 @@ impl App {
     pub fn help_contexts(&self) -> Vec<Context> {
         if self.receipt.is_some() {
             // Over SSH a file would be written on the server: no such key.
-            return if self.over_ssh { vec![Context::Receipt] } else { vec![Context::ReceiptFile, Context::Receipt] };
+            return if self.receipts.is_none() {
+                vec![Context::Receipt]
+            } else {
+                vec![Context::ReceiptFile, Context::Receipt]
+            };
         }
         if self.form.is_some() {
             return vec![Context::Form];
@@ -505,7 +510,7 @@ impl App {
             (Screen::AdminOrders | Screen::AdminOrderDetail, Action::AdvanceOrder) => {
                 selected_order().is_some_and(|o| o.status.next().is_some())
             }
-            (_, Action::WriteReceipt) => self.receipt.is_some() && !self.over_ssh,
+            (_, Action::WriteReceipt) => self.receipt.is_some() && self.receipts.is_some(),
             (Screen::Orders | Screen::OrderDetail, Action::OpenReceipt | Action::Open) => selected_order().is_some(),
             (Screen::Product, Action::AddToCart | Action::Decrease) => {
                 self.product(&self.product.product_id).is_some_and(|p| self.my_cart.addable(p).is_ok())

@@ -1,20 +1,21 @@
 //! An order's receipt on screen: `r` on the placed page, the orders list
 //! or an order's page opens it; it scrolls like a page. In a local session
-//! `w` writes it to `<data-dir>/receipts/`; over SSH that file would be on
-//! the server, so the session writes none and offers no such key.
+//! `w` writes it to `receipts/` beside the shop's data; over SSH that file
+//! would be on the server, so the session writes none and offers no such key.
 
 use super::*;
 use crate::domain::receipt::render_receipt;
 
 impl App {
-    /// Marks the session as served over SSH (`serve/session.rs`): nothing
-    /// is written to the server's disk for its shopper.
-    pub fn set_over_ssh(&mut self) {
-        self.over_ssh = true;
+    /// A local session: `w` writes receipts into `folder`.
+    pub fn write_receipts_to(&mut self, folder: std::path::PathBuf) {
+        self.receipts = Some(folder);
     }
 
-    pub fn over_ssh(&self) -> bool {
-        self.over_ssh
+    /// A session served over SSH (`serve/session.rs`): nothing is written
+    /// to the server's disk for its shopper.
+    pub fn set_over_ssh(&mut self) {
+        self.receipts = None;
     }
 
     pub(super) fn open_receipt(&mut self, order_id: String) {
@@ -69,10 +70,10 @@ impl App {
             Action::End => self.scroll_receipt(isize::MAX / 2),
             Action::Scroll { down, .. } => self.scroll_receipt(if down { WHEEL_ROWS } else { -WHEEL_ROWS }),
             // Never over SSH (the keymap has no such key there either).
-            Action::WriteReceipt if !self.over_ssh => {
-                if let Some(view) = &self.receipt {
-                    let order_id = view.order_id.clone();
-                    self.request(Request::WriteReceipt { order_id });
+            Action::WriteReceipt => {
+                if let (Some(view), Some(folder)) = (&self.receipt, &self.receipts) {
+                    let (order_id, folder) = (view.order_id.clone(), folder.clone());
+                    self.request(Request::WriteReceipt { order_id, folder });
                 }
             }
             _ => {}

@@ -61,8 +61,10 @@ pub enum Request {
     CancelOrder {
         order_id: String,
     },
+    /// Only from a local session, into its receipts folder.
     WriteReceipt {
         order_id: String,
+        folder: std::path::PathBuf,
     },
     SetProductActive {
         product_id: String,
@@ -131,7 +133,7 @@ impl fmt::Debug for Request {
             }
             Request::AcceptAdjustments => write!(f, "AcceptAdjustments"),
             Request::CancelOrder { order_id } => write!(f, "CancelOrder({order_id})"),
-            Request::WriteReceipt { order_id } => write!(f, "WriteReceipt({order_id})"),
+            Request::WriteReceipt { order_id, .. } => write!(f, "WriteReceipt({order_id})"),
             Request::SetProductActive { product_id, active } => write!(f, "SetProductActive({product_id}, {active})"),
             Request::CreateProduct { draft } => write!(f, "CreateProduct({})", draft.details.name),
             Request::UpdateProduct { product_id, .. } => write!(f, "UpdateProduct({product_id})"),
@@ -479,7 +481,10 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
         Request::PlaceOrder { order } => Outcome::Order(shop.checkout(who()?, order)?),
         Request::AcceptAdjustments => Outcome::Cart(shop.accept_adjusted_cart(who()?)?),
         Request::CancelOrder { order_id } => Outcome::Order(shop.cancel_order(who()?, order_id)?),
-        Request::WriteReceipt { order_id } => Outcome::Receipt(shop.write_receipt(who()?, order_id)?),
+        Request::WriteReceipt { order_id, folder } => {
+            let text = shop.receipt(who()?, order_id)?;
+            Outcome::Receipt(crate::receipts::write(folder, order_id, &text)?)
+        }
         Request::SetProductActive { product_id, active } => {
             Outcome::Product(shop.set_product_active(who()?, product_id, *active)?)
         }

@@ -17,7 +17,6 @@ pub mod service;
 pub mod shelf;
 pub mod throttle;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -229,9 +228,8 @@ pub trait Shop: Send + Sync {
     /// The account's orders, newest first.
     fn orders_of(&self, who: &Account) -> Result<Vec<Order>, ShopError>;
     fn cancel_order(&self, who: &Account, order_id: &str) -> Result<Order, ShopError>;
-    /// Writes a plain-text receipt of one of `who`'s orders (an admin: any)
-    /// and says where.
-    fn write_receipt(&self, who: &Account, order_id: &str) -> Result<PathBuf, ShopError>;
+    /// The plain-text receipt of one of `who`'s orders (an admin: any).
+    fn receipt(&self, who: &Account, order_id: &str) -> Result<String, ShopError>;
 
     // ---- admin ----
     /// Every order, newest first (admins only).

@@ -4,7 +4,7 @@
 //! settings, the admins' order book), brought up to date from the repo's
 //! change feed and announced to subscribers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -28,8 +28,6 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 pub struct ShopService {
     repo: Arc<dyn Repo>,
-    /// The JSON folder, when that is the repo (receipts go in it).
-    folder: Option<PathBuf>,
     clock: fn() -> Timestamp,
     /// The snapshots, and the last change of the feed they include.
     snapshots: Mutex<Snapshots>,
@@ -51,7 +49,7 @@ struct Snapshots {
 impl ShopService {
     /// Serves `repo`; `clock` tells the rules the time.
     pub fn new(repo: Arc<dyn Repo>, clock: fn() -> Timestamp) -> Result<Arc<ShopService>, ShopError> {
-        ShopService::build(repo, None, clock)
+        ShopService::build(repo, clock)
     }
 
     /// Opens (creating and seeding if needed) the JSON folder `dir`; see
@@ -67,18 +65,14 @@ impl ShopService {
     /// what the store has just read: nothing to wait for, even while
     /// another copy holds the folder.
     pub fn over_folder(store: Store) -> Arc<ShopService> {
-        let (dir, clock) = (store.dir().to_path_buf(), store.clock());
+        let clock = store.clock();
         let catalog = Catalog::build(store.data().products.rows(), None);
         let settings = store.data().settings.clone();
         // A new folder repo's feed is empty: its first change is after 0.
-        ShopService::serving(Arc::new(FolderRepo::new(store)), Some(dir), clock, 0, catalog, settings)
+        ShopService::serving(Arc::new(FolderRepo::new(store)), clock, 0, catalog, settings)
     }
 
-    fn build(
-        repo: Arc<dyn Repo>,
-        folder: Option<PathBuf>,
-        clock: fn() -> Timestamp,
-    ) -> Result<Arc<ShopService>, ShopError> {
+    fn build(repo: Arc<dyn Repo>, clock: fn() -> Timestamp) -> Result<Arc<ShopService>, ShopError> {
         let seen = match repo.changes_after(0)? {
             Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
             Feed::Gap { latest } => latest,
@@ -87,13 +81,12 @@ impl ShopService {
         let catalog = whole_catalog(&*view, None)?;
         let settings = view.settings()?;
         drop(view);
-        Ok(ShopService::serving(repo, folder, clock, seen, catalog, settings))
+        Ok(ShopService::serving(repo, clock, seen, catalog, settings))
     }
 
     /// The service over `repo`, its snapshots as of change `seen`.
     fn serving(
         repo: Arc<dyn Repo>,
-        folder: Option<PathBuf>,
         clock: fn() -> Timestamp,
         seen: u64,
         catalog: Catalog,
@@ -109,17 +102,11 @@ impl ShopService {
         };
         Arc::new(ShopService {
             repo,
-            folder,
             clock,
             snapshots: Mutex::new(snapshots),
             subscribers: Mutex::default(),
             throttle: Default::default(),
         })
-    }
-
-    /// The JSON folder this shop keeps its data in, if it is one.
-    pub fn dir(&self) -> Option<&Path> {
-        self.folder.as_deref()
     }
 
     /// Starts the one watcher of this shop: every quarter second it picks up
@@ -453,13 +440,9 @@ impl Shop for ShopService {
         self.decide(|tx, now| rules::orders::move_order(tx, now, who.actor(), order_id, OrderStatus::Cancelled, None))
     }
 
-    fn write_receipt(&self, who: &Account, order_id: &str) -> Result<PathBuf, ShopError> {
+    fn receipt(&self, who: &Account, order_id: &str) -> Result<String, ShopError> {
         let shop_name = self.settings().display_name();
-        let text = self.view(|view| rules::orders::receipt(view, who.actor(), order_id, &shop_name))?;
-        let Some(folder) = &self.folder else {
-            return Err(ShopError::Invalid("This shop keeps no folder to write receipts in".into()));
-        };
-        crate::store::write_receipt_file(folder, order_id, &text)
+        self.view(|view| rules::orders::receipt(view, who.actor(), order_id, &shop_name))
     }
 
     fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError> {

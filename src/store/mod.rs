@@ -5,7 +5,7 @@
 //! domain for the new records, and commits them (journal first when more
 //! than one file changes, then each file replaced atomically).
 
-mod atomic;
+pub(crate) mod atomic;
 mod data;
 mod error;
 pub mod files;
@@ -42,7 +42,6 @@ use lock::{DirLock, LockGuard, SharedGuard};
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DATA_DIR_ENV: &str = "SHOPFRONT_DATA_DIR";
 /// Where plain-text receipts go, inside the data folder.
-pub const RECEIPTS_DIR: &str = "receipts";
 
 /// What we last saw of a file: the counter in the lock file and what `stat` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -846,35 +845,6 @@ fn hash_all(plain: &[(String, String)], progress: fn(usize, usize)) -> Result<Ve
         .into_iter()
         .map(|h| h.ok_or_else(|| StoreError::Invalid("hashing a password stopped unexpectedly".into())))
         .collect()
-}
-
-/// A receipt's file name for an order id from a data file: letters, digits
-/// and `-` stay; every other byte becomes `_xx` (hex), so two different ids
-/// never share a file. Very long ids are cut and told apart by a hash.
-/// Writes `text` as `<dir>/receipts/<order_id>.txt` (the folder private).
-pub fn write_receipt_file(dir: &Path, order_id: &str, text: &str) -> Result<PathBuf, StoreError> {
-    let folder = dir.join(RECEIPTS_DIR);
-    atomic::create_private_dir(&folder).map_err(|e| StoreError::io(&folder, e))?;
-    let file = receipt_file_name(order_id);
-    atomic::write_atomic(&folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
-    Ok(folder.join(file))
-}
-
-fn receipt_file_name(order_id: &str) -> String {
-    let mut name = String::with_capacity(order_id.len());
-    for b in order_id.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' {
-            name.push(char::from(b));
-        } else {
-            name.push_str(&format!("_{b:02x}"));
-        }
-    }
-    if name.len() > 200 {
-        let hash =
-            order_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        name = format!("{}-{hash:016x}", &name[..150]);
-    }
-    format!("{name}.txt")
 }
 
 /// The data folder from `--data-dir`, else `SHOPFRONT_DATA_DIR`, else `./data`.

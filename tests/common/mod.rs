@@ -124,8 +124,11 @@ pub fn stock_of(store: &Store, id: &str) -> u32 {
 pub fn app_on(mut store: Store, width: u16, height: u16) -> shopfront::app::App {
     // As `shopfront` runs it: the session's worker does the waiting.
     store.set_lock_wait(shopfront::store::LockWait::Impatient);
+    let receipts = store.dir().join(shopfront::receipts::RECEIPTS_DIR);
     let shop = shopfront::shop::ShopService::over_folder(store);
     let mut app = shopfront::app::App::new(shop, ratatui::layout::Rect::new(0, 0, width, height));
+    // As a local terminal runs it: receipts beside the data.
+    app.write_receipts_to(receipts);
     app.set_clock(fixed_clock);
     app
 }

@@ -264,7 +264,7 @@ impl StoreRules for Store {
     fn write_receipt(&mut self, actor: &str, order_id: &str, shop_name: &str) -> Result<PathBuf, StoreError> {
         self.refresh()?;
         let text = rules::orders::receipt(self.data(), Actor::Account(actor), order_id, shop_name)?;
-        shopfront::store::write_receipt_file(self.dir(), order_id, &text)
+        shopfront::receipts::write(&self.dir().join(shopfront::receipts::RECEIPTS_DIR), order_id, &text)
     }
 
     fn link_key(&mut self, username: &str, fingerprint: &str) -> Result<(), StoreError> {
