@@ -132,6 +132,7 @@ fn a_sale_patched_into_the_catalog(bencher: Bencher, products: usize) {
             description: None,
             category: Some("Cables".into()),
             active: true,
+            changed: None,
             extra: Default::default(),
         })
         .collect();

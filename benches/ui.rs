@@ -39,6 +39,7 @@ fn products(n: usize) -> Vec<Product> {
             description: None,
             category: Some(["Cables", "Audio", "Desk", "Storage"][i % 4].to_string()),
             active: true,
+            changed: None,
             extra: Default::default(),
         })
         .collect()

@@ -13,9 +13,9 @@ pub const RECEIPTS_DIR: &str = "receipts";
 /// Writes `text` as `<folder>/<order_id>.txt` (the folder private) and
 /// says where.
 pub fn write(folder: &Path, order_id: &str, text: &str) -> Result<PathBuf, StoreError> {
-    atomic::create_private_dir(&folder).map_err(|e| StoreError::io(&folder, e))?;
+    atomic::create_private_dir(folder).map_err(|e| StoreError::io(folder, e))?;
     let file = receipt_file_name(order_id);
-    atomic::write_atomic(&folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
+    atomic::write_atomic(folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
     Ok(folder.join(file))
 }
 

@@ -266,6 +266,8 @@ fn discount_codes_and_settings_from_the_command_line() {
     assert_eq!(codes.lines().filter(|l| l.contains("\"code\"")).count(), 2, "{codes}");
     // A date alone as the expiry means the end of that day.
     assert!(codes.contains(r#""expires":"2026-12-31 23:59:59","max_uses":null,"max_uses_per_user":1"#), "{codes}");
+    // The command line acts as the owner at the machine, and says so.
+    assert_eq!(codes.matches(r#""changed":{"by":"owner (command line)","at":""#).count(), 2, "{codes}");
     // A code that has already expired is refused, and nothing is written.
     assert_eq!(
         run(&["admin", "discount", "add", "OLD", "--percent", "5", "--expires", "2020-01-31"]),
@@ -286,6 +288,9 @@ fn discount_codes_and_settings_from_the_command_line() {
         )
     );
     assert_eq!(std::fs::read(dir.path().join("settings.json")).unwrap(), before, "a refusal writes nothing");
+    let settings = String::from_utf8(before).unwrap();
+    let settings: serde_json::Value = serde_json::from_str(&settings).unwrap();
+    assert_eq!(settings["changed"]["by"], "owner (command line)", "{settings}");
     assert_eq!(
         run(&["admin", "settings", "--tax-included", "--free-over", "60"]),
         (Some(0), "shipping $4.50 (free from $60.00), tax 8.25 % included in prices".to_string())

@@ -18,6 +18,7 @@ fn product(id: &str, stock: u32) -> Product {
         description: None,
         category: Some("Things".into()),
         active: true,
+        changed: None,
         extra: Default::default(),
     }
 }

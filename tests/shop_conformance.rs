@@ -244,6 +244,40 @@ macro_rules! shop_suite {
             assert!(shop.receipt(&boss, &order.order_id).is_ok(), "an admin reads any");
         }
 
+        /// Every admin change records the admin's account; the owner at
+        /// the machine records itself, never a name a caller gave.
+        #[test]
+        fn who_acted_is_recorded() {
+            let backend = &backend();
+            let (_dir, shop, mug, _tea) = stocked(backend);
+            let (_alice, boss) = sessions(&*shop);
+            let by = |product: &str| shop.catalog().get(product).and_then(|p| p.changed.clone()).map(|c| c.by);
+            assert_eq!(by(&mug).as_deref(), Some("boss"), "created by boss");
+            shop.register("carol", "c4rol-pass").unwrap();
+            shop.add_admin(&shop.owner_at_machine(), "carol", "").unwrap();
+            let carol = shop.login("carol", "c4rol-pass").unwrap();
+            shop.change_stock(&carol, &mug, 4).unwrap();
+            assert_eq!(by(&mug).as_deref(), Some("carol"));
+            shop.set_product_active(&boss, &mug, false).unwrap();
+            assert_eq!(by(&mug).as_deref(), Some("boss"));
+            let code = serde_json::from_str(r#"{"code": "TEN", "kind": "percent", "value": 10}"#).unwrap();
+            shop.save_discount(&carol, None, code).unwrap();
+            shop.set_discount_active(&boss, "TEN", false).unwrap();
+            let codes = shop.discounts(&boss).unwrap();
+            assert_eq!(codes[0].0.changed.as_ref().map(|c| c.by.as_str()), Some("boss"));
+            shop.change_settings(&shop.owner_at_machine(), |s| Ok(s.clone())).unwrap();
+            let changed = shop.settings().changed.clone().expect("settings changed");
+            assert_eq!(changed.by, "owner (command line)");
+            // A shopper's purchase is not an admin change: the stamp stays.
+            let before = shop.catalog().get(&mug).unwrap().changed.clone();
+            shop.set_product_active(&boss, &mug, true).unwrap();
+            let alice = shop.login("alice", "s3cret!").unwrap();
+            shop.add_to_cart(&alice, &mug, 1).unwrap();
+            shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap();
+            assert_eq!(shop.catalog().get(&mug).unwrap().changed.as_ref().map(|c| c.by.as_str()), Some("boss"));
+            assert!(before.is_some());
+        }
+
         #[test]
         fn admin_catalog_rules() {
             let backend = &backend();

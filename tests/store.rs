@@ -355,6 +355,7 @@ fn a_complete_journal_is_replayed_and_a_damaged_one_refused_and_kept() {
             description: None,
             category: Some("Test".into()),
             active: true,
+            changed: None,
             extra: Default::default(),
         }),
         Change::PutOrder(order.clone()),

@@ -292,6 +292,7 @@ mod tests {
             description: None,
             category: Some(category.into()),
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }

@@ -169,6 +169,7 @@ mod tests {
             description: None,
             category: None,
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }

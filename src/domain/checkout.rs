@@ -247,6 +247,7 @@ mod tests {
                     description: None,
                     category: None,
                     active,
+                    changed: None,
                     extra: Default::default(),
                 };
                 (id.to_string(), p)

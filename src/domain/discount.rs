@@ -57,6 +57,9 @@ pub struct Discount {
     pub max_uses_per_user: Option<u32>,
     #[serde(default = "active_by_default")]
     pub active: bool,
+    /// The last change an admin made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<super::AdminChange>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -346,6 +349,7 @@ impl DiscountInput<'_> {
             max_uses: limit(self.max_uses, 6)?,
             max_uses_per_user: limit(self.per_user, 7)?,
             active: self.active,
+            changed: None,
             extra: Extra::default(),
         };
         discount.validate().map_err(|message| (5, message))?;

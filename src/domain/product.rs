@@ -28,6 +28,10 @@ pub struct Product {
     /// Archived products (`false`) are not sold but stay readable for past orders.
     #[serde(default = "active_by_default")]
     pub active: bool,
+    /// The last change an admin made (boxed: most products in a big
+    /// catalog never have one, and the catalog keeps every product).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Box<super::AdminChange>>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -179,6 +183,7 @@ impl ProductDraft {
             description,
             category,
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }
@@ -375,6 +380,7 @@ mod tests {
             description: Some("Quiet".into()),
             category: None,
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }

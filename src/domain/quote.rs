@@ -178,6 +178,7 @@ mod tests {
             max_uses: None,
             max_uses_per_user: Some(1),
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }

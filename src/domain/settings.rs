@@ -26,6 +26,9 @@ pub struct Settings {
     pub shipping: Shipping,
     #[serde(default)]
     pub tax: Tax,
+    /// The last change an admin made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<super::AdminChange>,
     /// Fields Shopfront does not know, kept as they were.
     #[serde(flatten, skip_deserializing)]
     pub extra: Extra,
@@ -87,6 +90,7 @@ impl Default for Settings {
             currency: default_currency(),
             shipping: Shipping::default(),
             tax: Tax::default(),
+            changed: None,
             extra: Extra::default(),
         }
     }

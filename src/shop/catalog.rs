@@ -369,6 +369,7 @@ mod tests {
             description: None,
             category: Some("Cat".into()),
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }

@@ -214,7 +214,7 @@ impl ShopService {
         by: &Account,
         change: impl FnOnce(&Settings) -> Result<Settings, ShopError>,
     ) -> Result<Settings, ShopError> {
-        self.decide(|tx, _| rules::settings::change_settings(tx, by.actor(), change))
+        self.decide(|tx, now| rules::settings::change_settings(tx, now, by.actor(), change))
     }
 
     /// Picks up changes made elsewhere (other processes) and tells the
@@ -476,7 +476,7 @@ impl Shop for ShopService {
     }
 
     fn create_product(&self, admin: &Account, draft: ProductDraft) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::create_product(tx, admin.actor(), draft))
+        self.decide(|tx, now| rules::catalog::create_product(tx, now, admin.actor(), draft))
     }
 
     fn update_product(
@@ -486,15 +486,15 @@ impl Shop for ShopService {
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::update_product(tx, admin.actor(), product_id, seen, wanted))
+        self.decide(|tx, now| rules::catalog::update_product(tx, now, admin.actor(), product_id, seen, wanted))
     }
 
     fn change_stock(&self, admin: &Account, product_id: &str, change: i64) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::change_stock(tx, admin.actor(), product_id, change))
+        self.decide(|tx, now| rules::catalog::change_stock(tx, now, admin.actor(), product_id, change))
     }
 
     fn set_product_active(&self, admin: &Account, product_id: &str, active: bool) -> Result<Product, ShopError> {
-        self.decide(|tx, _| rules::catalog::set_product_active(tx, admin.actor(), product_id, active))
+        self.decide(|tx, now| rules::catalog::set_product_active(tx, now, admin.actor(), product_id, active))
     }
 
     fn delete_product(&self, admin: &Account, product_id: &str) -> Result<Product, ShopError> {
@@ -518,7 +518,7 @@ impl Shop for ShopService {
     }
 
     fn set_discount_active(&self, admin: &Account, code: &str, active: bool) -> Result<Discount, ShopError> {
-        self.decide(|tx, _| rules::codes::set_discount_active(tx, admin.actor(), code, active))
+        self.decide(|tx, now| rules::codes::set_discount_active(tx, now, admin.actor(), code, active))
     }
 
     fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError> {
@@ -527,6 +527,6 @@ impl Shop for ShopService {
 
     fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError> {
         settings.validate().map_err(ShopError::Invalid)?;
-        self.decide(|tx, _| rules::settings::change_settings(tx, admin.actor(), |_| Ok(settings)))
+        self.decide(|tx, now| rules::settings::change_settings(tx, now, admin.actor(), |_| Ok(settings)))
     }
 }

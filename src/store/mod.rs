@@ -41,7 +41,6 @@ use lock::{DirLock, LockGuard, SharedGuard};
 /// Where the data folder is when nothing says otherwise.
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DATA_DIR_ENV: &str = "SHOPFRONT_DATA_DIR";
-/// Where plain-text receipts go, inside the data folder.
 
 /// What we last saw of a file: the counter in the lock file and what `stat` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

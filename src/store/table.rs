@@ -232,6 +232,7 @@ mod tests {
             description: None,
             category: None,
             active: true,
+            changed: None,
             extra: Default::default(),
         }
     }

@@ -236,7 +236,7 @@ impl StoreRules for Store {
     }
 
     fn create_product(&mut self, actor: &str, draft: ProductDraft) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::create_product(data, Actor::Account(actor), draft))
+        self.transact(|data, now| rules::catalog::create_product(data, now, Actor::Account(actor), draft))
     }
 
     fn update_product(
@@ -246,15 +246,19 @@ impl StoreRules for Store {
         seen: &ProductDetails,
         wanted: ProductDetails,
     ) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::update_product(data, Actor::Account(actor), product_id, seen, wanted))
+        self.transact(|data, now| {
+            rules::catalog::update_product(data, now, Actor::Account(actor), product_id, seen, wanted)
+        })
     }
 
     fn change_stock(&mut self, actor: &str, product_id: &str, change: i64) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::change_stock(data, Actor::Account(actor), product_id, change))
+        self.transact(|data, now| rules::catalog::change_stock(data, now, Actor::Account(actor), product_id, change))
     }
 
     fn set_product_active(&mut self, actor: &str, product_id: &str, active: bool) -> Result<Product, StoreError> {
-        self.transact(|data, _| rules::catalog::set_product_active(data, Actor::Account(actor), product_id, active))
+        self.transact(|data, now| {
+            rules::catalog::set_product_active(data, now, Actor::Account(actor), product_id, active)
+        })
     }
 
     fn delete_product(&mut self, actor: &str, product_id: &str) -> Result<Product, StoreError> {
@@ -286,7 +290,7 @@ impl StoreRules for Store {
     }
 
     fn set_discount_active(&mut self, actor: &str, code: &str, active: bool) -> Result<Discount, StoreError> {
-        self.transact(|data, _| rules::codes::set_discount_active(data, Actor::Account(actor), code, active))
+        self.transact(|data, now| rules::codes::set_discount_active(data, now, Actor::Account(actor), code, active))
     }
 
     fn delete_discount(&mut self, actor: &str, code: &str) -> Result<Discount, StoreError> {
@@ -300,6 +304,6 @@ impl StoreRules for Store {
 
     fn save_settings(&mut self, actor: &str, settings: Settings) -> Result<Settings, StoreError> {
         settings.validate().map_err(StoreError::Invalid)?;
-        self.transact(|data, _| rules::settings::change_settings(data, Actor::Account(actor), |_| Ok(settings)))
+        self.transact(|data, now| rules::settings::change_settings(data, now, Actor::Account(actor), |_| Ok(settings)))
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Actor, Decided, require_admin};
 use crate::domain::product::{changed_stock, merge_edit, next_product_id};
-use crate::domain::{Cart, Product, ProductDetails, ProductDraft, ProductError};
+use crate::domain::{AdminChange, Cart, Product, ProductDetails, ProductDraft, ProductError, Timestamp};
 use crate::repo::{Change, ReadTx};
 use crate::store::StoreError;
 
@@ -11,12 +11,18 @@ fn existing_product(view: &dyn ReadTx, product_id: &str) -> Result<Product, Stor
     Ok(view.product(product_id)?.ok_or_else(|| ProductError::Unknown(product_id.into()))?)
 }
 
+/// Who changed a product, and when.
+fn stamp(admin: &str, now: Timestamp) -> Option<Box<AdminChange>> {
+    Some(Box::new(AdminChange::new(admin, now)))
+}
+
 /// Adds a product under the next free `P` number.
-pub fn create_product(view: &dyn ReadTx, actor: Actor, draft: ProductDraft) -> Decided<Product> {
-    require_admin(view, actor)?;
+pub fn create_product(view: &dyn ReadTx, now: Timestamp, actor: Actor, draft: ProductDraft) -> Decided<Product> {
+    let admin = require_admin(view, actor)?;
     let mut ids = Vec::new();
     view.each_product(&mut |p| ids.push(p.product_id.clone()))?;
-    let product = draft.into_product(next_product_id(ids.iter().map(String::as_str)));
+    let mut product = draft.into_product(next_product_id(ids.iter().map(String::as_str)));
+    product.changed = stamp(&admin.username, now);
     Ok((product.clone(), vec![Change::PutProduct(product)]))
 }
 
@@ -26,28 +32,42 @@ pub fn create_product(view: &dyn ReadTx, actor: Actor, draft: ProductDraft) -> D
 /// (`ProductError::EditConflict`). Stock is not part of an edit.
 pub fn update_product(
     view: &dyn ReadTx,
+    now: Timestamp,
     actor: Actor,
     product_id: &str,
     seen: &ProductDetails,
     wanted: ProductDetails,
 ) -> Decided<Product> {
-    require_admin(view, actor)?;
-    let product = merge_edit(&existing_product(view, product_id)?, seen, wanted)?;
+    let admin = require_admin(view, actor)?;
+    let mut product = merge_edit(&existing_product(view, product_id)?, seen, wanted)?;
+    product.changed = stamp(&admin.username, now);
     Ok((product.clone(), vec![Change::PutProduct(product)]))
 }
 
 /// Adds (or, negative, removes) units; stock never goes below zero.
-pub fn change_stock(view: &dyn ReadTx, actor: Actor, product_id: &str, change: i64) -> Decided<Product> {
-    require_admin(view, actor)?;
+pub fn change_stock(
+    view: &dyn ReadTx,
+    now: Timestamp,
+    actor: Actor,
+    product_id: &str,
+    change: i64,
+) -> Decided<Product> {
+    let admin = require_admin(view, actor)?;
     let current = existing_product(view, product_id)?;
-    let product = Product { stock: changed_stock(&current, change)?, ..current };
+    let product = Product { stock: changed_stock(&current, change)?, changed: stamp(&admin.username, now), ..current };
     Ok((product.clone(), vec![Change::PutProduct(product)]))
 }
 
 /// Archives (no longer sold, still shown in past orders) or unarchives.
-pub fn set_product_active(view: &dyn ReadTx, actor: Actor, product_id: &str, active: bool) -> Decided<Product> {
-    require_admin(view, actor)?;
-    let product = Product { active, ..existing_product(view, product_id)? };
+pub fn set_product_active(
+    view: &dyn ReadTx,
+    now: Timestamp,
+    actor: Actor,
+    product_id: &str,
+    active: bool,
+) -> Decided<Product> {
+    let admin = require_admin(view, actor)?;
+    let product = Product { active, changed: stamp(&admin.username, now), ..existing_product(view, product_id)? };
     Ok((product.clone(), vec![Change::PutProduct(product)]))
 }
 

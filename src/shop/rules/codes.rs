@@ -2,7 +2,7 @@
 
 use super::{Actor, Decided, require_admin};
 use crate::domain::discount;
-use crate::domain::{Discount, Timestamp};
+use crate::domain::{AdminChange, Discount, Timestamp};
 use crate::repo::{Change, ReadTx};
 use crate::store::StoreError;
 
@@ -18,7 +18,8 @@ pub fn save_discount(
 ) -> Decided<Discount> {
     let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
     discount.validate().map_err(StoreError::Invalid)?;
-    require_admin(view, actor)?;
+    let admin = require_admin(view, actor)?;
+    discount.changed = Some(AdminChange::new(&admin.username, now));
     // A code that could never be used is a mistake worth saying.
     let previous = match original {
         Some(original) => view.discount(original)?,
@@ -56,9 +57,16 @@ fn existing_code(view: &dyn ReadTx, code: &str) -> Result<Discount, StoreError> 
     view.discount(code)?.ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))
 }
 
-pub fn set_discount_active(view: &dyn ReadTx, actor: Actor, code: &str, active: bool) -> Decided<Discount> {
-    require_admin(view, actor)?;
-    let changed = Discount { active, ..existing_code(view, code)? };
+pub fn set_discount_active(
+    view: &dyn ReadTx,
+    now: Timestamp,
+    actor: Actor,
+    code: &str,
+    active: bool,
+) -> Decided<Discount> {
+    let admin = require_admin(view, actor)?;
+    let changed =
+        Discount { active, changed: Some(AdminChange::new(&admin.username, now)), ..existing_code(view, code)? };
     Ok((changed.clone(), vec![Change::PutDiscount(changed)]))
 }
 

@@ -1,7 +1,7 @@
 //! The shop's settings: its name, currency, shipping and tax.
 
 use super::{Actor, Decided, require_admin};
-use crate::domain::Settings;
+use crate::domain::{AdminChange, Settings, Timestamp};
 use crate::repo::{Change, ReadTx};
 use crate::store::StoreError;
 
@@ -9,11 +9,13 @@ use crate::store::StoreError;
 /// machine): `change` gets the current ones. Checked as the loader checks them.
 pub fn change_settings(
     view: &dyn ReadTx,
+    now: Timestamp,
     actor: Actor,
     change: impl FnOnce(&Settings) -> Result<Settings, StoreError>,
 ) -> Decided<Settings> {
-    require_admin(view, actor)?;
-    let settings = change(&view.settings()?)?;
+    let admin = require_admin(view, actor)?;
+    let mut settings = change(&view.settings()?)?;
+    settings.changed = Some(AdminChange::new(&admin.username, now));
     settings.validate().map_err(StoreError::Invalid)?;
     Ok((settings.clone(), vec![Change::PutSettings(settings)]))
 }
