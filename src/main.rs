@@ -391,7 +391,7 @@ fn settings(
             ];
             current
                 .with_input(values, included.unwrap_or(current.tax.included_in_prices))
-                .map_err(|(_, message)| store::StoreError::Invalid(message))
+                .map_err(|(_, message)| shopfront::shop::ShopError::Invalid(message))
         })
         .map_err(|e| e.to_string())?
     };

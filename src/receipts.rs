@@ -4,19 +4,21 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::StoreError;
+use crate::shop::ShopError;
 use crate::store::atomic;
 
-/// The folder receipts go in, beside data kept at `data` (a folder: inside it).
+/// The folder receipts go in, beside the shop's data.
 pub const RECEIPTS_DIR: &str = "receipts";
 
 /// Writes `text` as `<folder>/<order_id>.txt` (the folder private) and
 /// says where.
-pub fn write(folder: &Path, order_id: &str, text: &str) -> Result<PathBuf, StoreError> {
-    atomic::create_private_dir(folder).map_err(|e| StoreError::io(folder, e))?;
+pub fn write(folder: &Path, order_id: &str, text: &str) -> Result<PathBuf, ShopError> {
+    let failed = |path: &Path, e: std::io::Error| ShopError::Io(format!("{}: {e}", path.display()));
+    atomic::create_private_dir(folder).map_err(|e| failed(folder, e))?;
     let file = receipt_file_name(order_id);
-    atomic::write_atomic(folder, &file, text.as_bytes(), false).map_err(|e| StoreError::io(folder.join(&file), e))?;
-    Ok(folder.join(file))
+    let path = folder.join(&file);
+    atomic::write_atomic(folder, &file, text.as_bytes(), false).map_err(|e| failed(&path, e))?;
+    Ok(path)
 }
 
 /// A receipt's file name for an order id from a data file: letters, digits

@@ -518,7 +518,7 @@ fn stock(store: &Store, id: &str) -> u32 {
     store.data().products.get(id).map(|p| p.stock).unwrap_or_default()
 }
 
-fn buy_one(store: &mut Store, who: &str, id: &str) -> Result<shopfront::domain::Order, shopfront::store::StoreError> {
+fn buy_one(store: &mut Store, who: &str, id: &str) -> Result<shopfront::domain::Order, shopfront::shop::ShopError> {
     let cart = store.add_to_cart(who, id, 1)?;
     store.checkout(who, &paying(quoted(&cart.items)))
 }

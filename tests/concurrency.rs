@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::*;
 use shopfront::domain::{OrderStatus, ProductDetails};
-use shopfront::store::{Store, StoreError};
+use shopfront::shop::ShopError;
+use shopfront::store::Store;
 
 const WORKER_ENV: &str = "SHOPFRONT_TEST_WORKER";
 const DIR_ENV: &str = "SHOPFRONT_TEST_DIR";
@@ -60,7 +61,7 @@ fn hammer(dir: &Path, id: usize) {
         for _ in 0..ATTEMPTS_PER_USER {
             match store.add_to_cart(&name, "P1", 1) {
                 Ok(_) => {}
-                Err(StoreError::Cart(_)) => continue, // sold out
+                Err(ShopError::Cart(_)) => continue, // sold out
                 Err(e) => panic!("add P1: {e}"),
             }
             // Buy only the P1: move P2 aside and back so the cart survives.
@@ -68,7 +69,7 @@ fn hammer(dir: &Path, id: usize) {
             let cart = store.cart(&name);
             match store.checkout(&name, &paying(quoted(&cart.items))) {
                 Ok(_) => placed += 1,
-                Err(StoreError::Checkout(_)) => {
+                Err(ShopError::Checkout(_)) => {
                     store.accept_adjusted_cart(&name).expect("adjust");
                 }
                 Err(e) => panic!("checkout: {e}"),

@@ -8,8 +8,9 @@ use std::os::unix::fs::PermissionsExt;
 
 use common::*;
 use shopfront::domain::{CartLine, Money, OrderStatus, Problem};
+use shopfront::shop::ShopError;
 use shopfront::store::journal::{self, Change};
-use shopfront::store::{OpenMode, Store, StoreError};
+use shopfront::store::{OpenMode, Store};
 
 #[test]
 fn empty_folder_is_seeded_with_the_demo_catalog() {
@@ -171,7 +172,7 @@ fn checkout_problems_are_listed_and_nothing_is_written() {
     let before: Vec<Vec<u8>> =
         ["products.json", "orders.json", "carts.json"].iter().map(|n| fs::read(dir.path().join(n)).unwrap()).collect();
     let problems = match shopper.checkout("alice", &paying(quoted(&seen.items))) {
-        Err(StoreError::Checkout(problems)) => problems,
+        Err(ShopError::Checkout(problems)) => problems,
         other => panic!("expected problems, got {other:?}"),
     };
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -194,7 +195,7 @@ fn checkout_problems_are_listed_and_nothing_is_written() {
     // A stale view of the cart is refused: the shopper must see what they pay.
     assert!(matches!(
         shopper.checkout("alice", &paying(quoted(&seen.items))),
-        Err(StoreError::Checkout(p)) if p == vec![Problem::CartChanged]
+        Err(ShopError::Checkout(p)) if p == vec![Problem::CartChanged]
     ));
     let order = shopper.checkout("alice", &paying(quoted(&adjusted.items))).unwrap();
     assert_eq!(order.total, Money::from_cents(825 + 500));
@@ -298,7 +299,7 @@ fn a_cart_naming_a_missing_product_loads_and_checkout_reports_it() {
     let cart = store.cart("alice");
     assert!(matches!(
         store.checkout("alice", &paying(quoted(&cart.items))),
-        Err(StoreError::Checkout(p)) if p == vec![Problem::Gone { product_id: "P404".into() }]
+        Err(ShopError::Checkout(p)) if p == vec![Problem::Gone { product_id: "P404".into() }]
     ));
     assert!(store.accept_adjusted_cart("alice").unwrap().is_empty());
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use shopfront::domain::{OrderStatus, Problem, ProductDraft};
-use shopfront::store::StoreError;
+use shopfront::shop::ShopError;
 
 fn draft(name: &str, price: &str, stock: &str) -> ProductDraft {
     ProductDraft::from_input(name, price, stock, "Desk", "A fan that is quiet and small.").expect("valid draft")
@@ -41,7 +41,7 @@ fn customers_are_refused_every_admin_action() {
     }
     let after: Vec<String> = ["products.json", "orders.json"].iter().map(|f| read(dir.path(), f)).collect();
     assert_eq!(before, after);
-    assert!(matches!(store.create_product("ghost", draft("Fan", "1", "1")), Err(StoreError::UnknownUser(_))));
+    assert!(matches!(store.create_product("ghost", draft("Fan", "1", "1")), Err(ShopError::UnknownUser(_))));
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn admins_create_edit_restock_archive_and_delete() {
     assert_eq!(store.add_to_cart("alice", "P1002", 1).unwrap_err().to_string(), "Tea is no longer sold");
     assert!(matches!(
         store.checkout("alice", &paying(quoted(&cart.items))),
-        Err(StoreError::Checkout(p)) if p == vec![Problem::NoLongerSold { product_id: "P1002".into(), name: "Tea".into() }]
+        Err(ShopError::Checkout(p)) if p == vec![Problem::NoLongerSold { product_id: "P1002".into(), name: "Tea".into() }]
     ));
     assert_eq!(store.data().orders.get(&order.order_id).unwrap().items.len(), 2);
     assert!(store.set_product_active("boss", "P1002", true).unwrap().active);

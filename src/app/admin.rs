@@ -167,15 +167,15 @@ impl App {
 
     /// Shows why a form was not saved in the form (or, if it was closed
     /// meanwhile, as a message) and puts the focus on the field at fault.
-    pub(super) fn form_failed(&mut self, err: StoreError) {
+    pub(super) fn form_failed(&mut self, err: ShopError) {
         match self.form.as_mut() {
             Some(Form::Product(form)) => {
                 match &err {
-                    StoreError::Product(ProductError::NameLength) => form.focus_on("Name"),
-                    StoreError::Product(
+                    ShopError::Product(ProductError::NameLength) => form.focus_on("Name"),
+                    ShopError::Product(
                         ProductError::PriceFormat | ProductError::PriceNotPositive | ProductError::PriceTooHigh,
                     ) => form.focus_on("Price"),
-                    StoreError::Product(ProductError::StockFormat | ProductError::StockTooHigh) => {
+                    ShopError::Product(ProductError::StockFormat | ProductError::StockTooHigh) => {
                         form.focus_on("Stock")
                     }
                     _ => {}

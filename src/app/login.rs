@@ -49,7 +49,7 @@ impl App {
                     .and_then(|()| crate::domain::user::validate_password(&password))
                     .and_then(|()| confirmed.then_some(()).ok_or(crate::domain::UserError::PasswordMismatch))
                     .map(|()| Request::CreateAccount { username, password })
-                    .map_err(StoreError::from)
+                    .map_err(ShopError::from)
             }
         };
         match request {
@@ -132,12 +132,12 @@ impl App {
         Some(format!("Too many failed logins — checking your password in {seconds}\u{a0}s"))
     }
 
-    pub(super) fn login_failed(&mut self, err: StoreError) {
+    pub(super) fn login_failed(&mut self, err: ShopError) {
         self.login.checked_at = None;
         let form = &mut self.login;
         form.focus = if matches!(
             err,
-            StoreError::User(
+            ShopError::User(
                 crate::domain::UserError::UsernameTaken
                     | crate::domain::UserError::UsernameLength
                     | crate::domain::UserError::UsernameCharacters

@@ -45,7 +45,7 @@ use crate::domain::{
     Cart, CartError, Discount, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote,
     Role, Settings,
 };
-use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError as StoreError};
+use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError};
 use refusal::Refusal;
 use requests::Request;
 use worker::{SessionView, Worker};
@@ -555,7 +555,7 @@ impl App {
 
     /// A shop error, shown by its kind: the shopper's to fix (refused), or
     /// something broken (files, disk), which says so.
-    fn shop_error(&mut self, err: &StoreError) {
+    fn shop_error(&mut self, err: &ShopError) {
         let kind = match err.kind() {
             crate::shop::ErrorKind::Broken => MessageKind::Failure,
             crate::shop::ErrorKind::Refused | crate::shop::ErrorKind::Busy => MessageKind::Error,
@@ -683,7 +683,7 @@ impl App {
 
     fn show_tab(&mut self, tab: Tab) {
         if tab.admin_only() && !self.is_admin() {
-            self.error(StoreError::NotAdmin.to_string());
+            self.error(ShopError::NotAdmin.to_string());
             return;
         }
         self.screen = match tab {

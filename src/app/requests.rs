@@ -303,7 +303,7 @@ impl App {
     }
 
     /// Shows what came of a request.
-    fn finish(&mut self, request: Request, outcome: Result<Outcome, StoreError>) {
+    fn finish(&mut self, request: Request, outcome: Result<Outcome, ShopError>) {
         self.log_login(&request, &outcome);
         match (request, outcome) {
             (Request::Refresh, Ok(_)) => {}
@@ -341,13 +341,13 @@ impl App {
                 self.info(format!("Order {} placed and paid — {}", order.order_id, order.total));
                 self.order_placed(order);
             }
-            (Request::PlaceOrder { .. }, Err(StoreError::Checkout(problems))) => {
+            (Request::PlaceOrder { .. }, Err(ShopError::Checkout(problems))) => {
                 if problems.iter().any(|p| matches!(p, Problem::CodeNoLongerApplies(_))) {
                     self.drop_promo();
                 }
                 self.dialog = Some(Dialog::CheckoutProblems { problems });
             }
-            (Request::PlaceOrder { .. }, Err(err @ (StoreError::Declined(_) | StoreError::Card(_)))) => {
+            (Request::PlaceOrder { .. }, Err(err @ (ShopError::Declined(_) | ShopError::Card(_)))) => {
                 self.payment_failed(err.to_string());
             }
             (Request::AcceptAdjustments, Ok(Outcome::Cart(cart))) => self.review_again(cart),
@@ -425,7 +425,7 @@ impl App {
 impl App {
     /// Logins in the server's log (when it has one): who, from where, with
     /// which key; never a password.
-    fn log_login(&self, request: &Request, outcome: &Result<Outcome, StoreError>) {
+    fn log_login(&self, request: &Request, outcome: &Result<Outcome, ShopError>) {
         let (kind, account) = match request {
             Request::LogIn { username, .. } => ("password login", username.as_str()),
             Request::CreateAccount { username, .. } => ("sign-up", username.as_str()),

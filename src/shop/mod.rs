@@ -11,6 +11,7 @@
 
 mod answers;
 pub mod catalog;
+mod error;
 pub mod orders;
 pub mod rules;
 pub mod service;
@@ -31,7 +32,7 @@ use crate::domain::payment::CardOnFile;
 use crate::domain::{
     Address, Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote, Role, Settings,
 };
-pub use crate::store::StoreError as ShopError;
+pub use error::{ErrorKind, ShopError};
 pub use rules::accounts::AdminOutcome;
 
 /// Who acts: a logged-in account (the name as stored and its role), or
@@ -263,36 +264,6 @@ pub trait Shop: Send + Sync {
     /// Deletes a code no order carries.
     fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError>;
     fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError>;
-}
-
-/// What kind of failure an error is: the shopper's to fix, the shop's, or
-/// another copy holding the data for a moment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Refused: a field, a rule, stock, a permission. Shown next to what caused it.
-    Refused,
-    /// Something broke: files, disk, a damaged folder.
-    Broken,
-    /// Another copy of Shopfront holds the data; trying again later will do.
-    Busy,
-}
-
-impl ShopError {
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            ShopError::Busy => ErrorKind::Busy,
-            ShopError::Load(_)
-            | ShopError::Io { .. }
-            | ShopError::NotAFolder { .. }
-            | ShopError::Hash(_)
-            | ShopError::ReadOnly { .. }
-            | ShopError::HeldBack { .. }
-            | ShopError::Unfinished(_)
-            | ShopError::Repo(_)
-            | ShopError::Voided(_) => ErrorKind::Broken,
-            _ => ErrorKind::Refused,
-        }
-    }
 }
 
 /// Calls `attempt` until it is not `Busy`, sleeping a little between tries.

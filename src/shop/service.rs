@@ -305,9 +305,7 @@ impl Shop for ShopService {
                     Ok(user) => Some(user),
                     // The password matched; a store we may not write keeps
                     // it as it is until it can be hashed.
-                    Err(ShopError::ReadOnly { .. }) | Err(ShopError::Repo(crate::repo::RepoError::Unavailable(_))) => {
-                        user
-                    }
+                    Err(ShopError::Unavailable(_)) => user,
                     Err(other) => return Err(other),
                 }
             }

@@ -6,10 +6,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::domain::address::AddressError;
 use crate::domain::password::HashError;
-use crate::domain::payment::{CardError, Decline};
-use crate::domain::{CartError, CodeProblem, OrderError, Problem, ProductError, UserError};
 
 /// A data file we cannot load, with the position serde_json reported.
 /// Displayed as `products.json:3:5: what is wrong`.
@@ -60,38 +57,6 @@ pub enum StoreError {
     /// `--data-dir` names something that is not a folder.
     #[error("{} is {what}, not a folder", path.display())]
     NotAFolder { path: PathBuf, what: &'static str },
-    #[error(transparent)]
-    User(#[from] UserError),
-    /// The same words for an unknown name and a wrong password.
-    #[error("Wrong username or password")]
-    BadCredentials,
-    #[error(transparent)]
-    Cart(#[from] CartError),
-    #[error("{}", problems_summary(.0))]
-    Checkout(Vec<Problem>),
-    #[error(transparent)]
-    Order(#[from] OrderError),
-    #[error(transparent)]
-    Product(#[from] ProductError),
-    #[error("No account named {0}")]
-    UnknownUser(String),
-    /// A discount code that does not apply, and why.
-    #[error(transparent)]
-    Code(#[from] CodeProblem),
-    #[error(transparent)]
-    Card(#[from] CardError),
-    /// The mock gateway turned the charge down: nothing was placed.
-    #[error(transparent)]
-    Declined(#[from] Decline),
-    #[error("{0}")]
-    Address(AddressError),
-    #[error("No discount code {0}")]
-    UnknownCode(String),
-    #[error("{}", OrderError::NotAdmin)]
-    NotAdmin,
-    /// A shopper's request with no one logged in.
-    #[error("Log in first")]
-    NotLoggedIn,
     #[error("{0}")]
     Invalid(String),
     /// The folder cannot be written (a read-only file system, no
@@ -115,10 +80,6 @@ pub enum StoreError {
     Unfinished(String),
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// An approved charge whose order could not be saved: voided, so the
-    /// shopper knows nothing was taken.
-    #[error("{0} — the payment was voided: nothing was charged")]
-    Voided(Box<StoreError>),
     /// The storage below the rules: damaged or unavailable (busy is `Busy`).
     #[error(transparent)]
     Repo(crate::repo::RepoError),
@@ -131,11 +92,6 @@ impl From<crate::repo::RepoError> for StoreError {
             other => StoreError::Repo(other),
         }
     }
-}
-
-fn problems_summary(problems: &[Problem]) -> String {
-    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    format!("Cannot place the order: {}", list.join("; "))
 }
 
 impl StoreError {

@@ -285,10 +285,10 @@ impl Store {
     /// Runs one read-modify-write under the lock, against fresh data:
     /// `decide` gets the data and the time and answers with a result and
     /// the changes to commit (all or none).
-    pub fn transact<R>(
+    pub fn transact<R, E: From<StoreError>>(
         &mut self,
-        decide: impl FnOnce(&Data, Timestamp) -> Result<(R, Vec<Change>), StoreError>,
-    ) -> Result<R, StoreError> {
+        decide: impl FnOnce(&Data, Timestamp) -> Result<(R, Vec<Change>), E>,
+    ) -> Result<R, E> {
         let guard = self.begin_write()?;
         let (result, changes) = decide(&self.data, (self.clock)())?;
         self.commit_staged(&guard, changes)?;

@@ -7,7 +7,7 @@ use crate::domain::password::{plaintext_matches, verify_password};
 use crate::domain::user::validate_username;
 use crate::domain::{Role, Timestamp, User, UserError};
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
 /// Result of `shopfront admin add`, with the account's name as stored
 /// (`admin add BOB` promotes `bob`).
@@ -48,7 +48,7 @@ pub fn create_account(view: &dyn ReadTx, now: Timestamp, username: &str, hash: S
 /// A console-shop account's plaintext password (which `password` matched)
 /// replaced with `hash`.
 pub fn upgrade_plaintext(view: &dyn ReadTx, username: &str, password: &str, hash: String) -> Decided<User> {
-    let current = view.account(username)?.ok_or(StoreError::BadCredentials)?;
+    let current = view.account(username)?.ok_or(ShopError::BadCredentials)?;
     match &current.password {
         Some(plain) if current.password_hash.is_none() && plaintext_matches(password, plain) => {
             let upgraded = User { password_hash: Some(hash), password: None, ..current };
@@ -56,7 +56,7 @@ pub fn upgrade_plaintext(view: &dyn ReadTx, username: &str, password: &str, hash
         }
         // Another copy upgraded it (or the password changed) meanwhile.
         _ if current.password_hash.as_deref().is_some_and(|h| verify_password(password, h)) => Ok((current, vec![])),
-        _ => Err(StoreError::BadCredentials),
+        _ => Err(ShopError::BadCredentials),
     }
 }
 
@@ -87,7 +87,7 @@ pub fn add_admin(view: &dyn ReadTx, now: Timestamp, username: &str, hash: Option
         }
         None => {
             let Some(hash) = hash else {
-                return Err(StoreError::Invalid("the account was removed meanwhile; try again".into()));
+                return Err(ShopError::Invalid("the account was removed meanwhile; try again".into()));
             };
             let user = new_account(username, hash, Role::Admin, now);
             Ok((AdminOutcome::Created(user.username.clone()), vec![Change::PutUser(user)]))
@@ -105,7 +105,7 @@ pub fn valid_fingerprint(text: &str) -> bool {
 /// Links the SSH key `fingerprint` to `username`, and to no one else.
 pub fn link_key(view: &dyn ReadTx, username: &str, fingerprint: &str) -> Decided<()> {
     if !valid_fingerprint(fingerprint) {
-        return Err(StoreError::Invalid("not an SSH key fingerprint".into()));
+        return Err(ShopError::Invalid("not an SSH key fingerprint".into()));
     }
     let user = existing_account(view, username)?;
     let mut changes = Vec::new();

@@ -7,13 +7,13 @@ use super::{Decided, existing_account};
 use crate::domain::checkout::adjust_cart;
 use crate::domain::{Cart, Product, ProductError};
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
 /// `username`'s cart after `edit`; saved only if it changed.
 fn change_cart(
     view: &dyn ReadTx,
     username: &str,
-    edit: impl FnOnce(&mut Cart) -> Result<(), StoreError>,
+    edit: impl FnOnce(&mut Cart) -> Result<(), ShopError>,
 ) -> Decided<Cart> {
     let user = existing_account(view, username)?;
     let mut cart = view.cart(username)?.unwrap_or_else(|| Cart::new(&user.username));
@@ -23,7 +23,7 @@ fn change_cart(
     Ok((cart, changes))
 }
 
-fn product(view: &dyn ReadTx, product_id: &str) -> Result<Product, StoreError> {
+fn product(view: &dyn ReadTx, product_id: &str) -> Result<Product, ShopError> {
     Ok(view.product(product_id)?.ok_or_else(|| ProductError::Unknown(product_id.into()))?)
 }
 
@@ -56,7 +56,7 @@ pub fn accept_adjusted(view: &dyn ReadTx, username: &str) -> Decided<Cart> {
 pub fn products_of<'a>(
     view: &dyn ReadTx,
     ids: impl IntoIterator<Item = &'a str>,
-) -> Result<HashMap<String, Product>, StoreError> {
+) -> Result<HashMap<String, Product>, ShopError> {
     let mut products = HashMap::new();
     for id in ids {
         if !products.contains_key(id)

@@ -5,9 +5,9 @@ use super::{Actor, Decided, require_admin};
 use crate::domain::product::{changed_stock, merge_edit, next_product_id};
 use crate::domain::{AdminChange, Cart, Product, ProductDetails, ProductDraft, ProductError, Timestamp};
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
-fn existing_product(view: &dyn ReadTx, product_id: &str) -> Result<Product, StoreError> {
+fn existing_product(view: &dyn ReadTx, product_id: &str) -> Result<Product, ShopError> {
     Ok(view.product(product_id)?.ok_or_else(|| ProductError::Unknown(product_id.into()))?)
 }
 

@@ -15,7 +15,7 @@ use crate::domain::{
     Cart, Discount, Money, Order, OrderStatus, Pricing, Problem, Product, Timestamp, User, items_only,
 };
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
 /// Most addresses and cards a shopper's book keeps.
 const ADDRESS_BOOK_MAX: usize = 10;
@@ -41,15 +41,15 @@ pub fn checkout(
     {
         return Ok((placed, vec![]));
     }
-    request.address.check().map_err(StoreError::Address)?;
+    request.address.check().map_err(ShopError::Address)?;
     let user = existing_account(view, username)?;
     let to_charge = card_to_charge(&user, &request.payment, Expiry::of(now))?;
     let cart = view.cart(username)?.unwrap_or_else(|| Cart::new(&user.username));
-    let subtotal = items_only(&cart.items).map_err(|problem| StoreError::Checkout(vec![problem]))?.subtotal;
+    let subtotal = items_only(&cart.items).map_err(|problem| ShopError::Checkout(vec![problem]))?.subtotal;
     let discount = match &request.code {
         Some(code) => Some(
             current_discount(view, username, code, subtotal, now)?
-                .map_err(|problem| StoreError::Checkout(vec![Problem::CodeNoLongerApplies(problem.to_string())]))?,
+                .map_err(|problem| ShopError::Checkout(vec![Problem::CodeNoLongerApplies(problem.to_string())]))?,
         ),
         None => None,
     };
@@ -57,7 +57,7 @@ pub fn checkout(
     let pricing = Pricing::new(&settings, discount.as_ref());
     let products = products_of(view, cart.items.iter().map(|line| line.product_id.as_str()))?;
     let plan = plan_checkout(&cart, &request.seen, &pricing, |id| products.get(id), order_id, now)
-        .map_err(StoreError::Checkout)?;
+        .map_err(ShopError::Checkout)?;
     let payment = charge(&to_charge, &plan.order.order_id)?;
     let mut order = plan.order;
     order.address = Some(Box::new(request.address.clone()));
@@ -94,7 +94,7 @@ pub fn checkout(
 pub fn apply_code(view: &dyn ReadTx, now: Timestamp, username: &str, typed: &str) -> Decided<Discount> {
     existing_account(view, username)?;
     let lines = view.cart(username)?.map(|cart| cart.items).unwrap_or_default();
-    let subtotal = items_only(&lines).map_err(|problem| StoreError::Checkout(vec![problem]))?.subtotal;
+    let subtotal = items_only(&lines).map_err(|problem| ShopError::Checkout(vec![problem]))?.subtotal;
     Ok((current_discount(view, username, typed, subtotal, now)??, vec![]))
 }
 
@@ -106,7 +106,7 @@ fn current_discount(
     typed: &str,
     subtotal: Money,
     now: Timestamp,
-) -> Result<Result<Discount, CodeProblem>, StoreError> {
+) -> Result<Result<Discount, CodeProblem>, ShopError> {
     let Some(discount) = view.discount(typed)? else {
         return Ok(Err(CodeProblem::Unknown(text::excerpt(&discount::normalize_code(typed), 40).into_owned())));
     };
@@ -117,7 +117,7 @@ fn current_discount(
 /// The card a checkout charges, checked: a typed card in full, a card on
 /// file only if it is still the shopper's, not expired, with a CVC of the
 /// right shape.
-fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<Charge, StoreError> {
+fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<Charge, ShopError> {
     match choice {
         PaymentChoice::NewCard { card, .. } => Ok(Charge::Card(check_card(card, today)?)),
         PaymentChoice::OnFile { card, cvc } => {
@@ -126,7 +126,7 @@ fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<
                 .iter()
                 .any(|saved| saved.brand == card.brand && saved.last4 == card.last4 && saved.expiry == card.expiry)
             {
-                return Err(StoreError::Invalid("That card is no longer saved; choose another or add it again".into()));
+                return Err(ShopError::Invalid("That card is no longer saved; choose another or add it again".into()));
             }
             if card.expiry < today {
                 return Err(CardError::ExpiryPast.into());

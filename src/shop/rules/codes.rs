@@ -4,7 +4,7 @@ use super::{Actor, Decided, require_admin};
 use crate::domain::discount;
 use crate::domain::{AdminChange, Discount, Timestamp};
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
 /// Adds a discount code (`original` is `None`) or replaces the code
 /// `original`, for `actor` (an admin, or the owner at the machine). Codes are unique regardless of case;
@@ -17,7 +17,7 @@ pub fn save_discount(
     discount: Discount,
 ) -> Decided<Discount> {
     let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
-    discount.validate().map_err(StoreError::Invalid)?;
+    discount.validate().map_err(ShopError::Invalid)?;
     let admin = require_admin(view, actor)?;
     discount.changed = Some(AdminChange::new(&admin.username, now));
     // A code that could never be used is a mistake worth saying.
@@ -25,22 +25,22 @@ pub fn save_discount(
         Some(original) => view.discount(original)?,
         None => None,
     };
-    discount.refuse_past_expiry(previous.as_ref(), now).map_err(StoreError::Invalid)?;
+    discount.refuse_past_expiry(previous.as_ref(), now).map_err(ShopError::Invalid)?;
     let existing = view.discount(&discount.code)?;
     let mut changes = Vec::new();
     match original {
         None if existing.is_some() => {
-            return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
+            return Err(ShopError::Invalid(format!("There is already a code {}", discount.code)));
         }
         None => {}
         Some(original) => {
-            let old = previous.ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(original)))?;
+            let old = previous.ok_or_else(|| ShopError::UnknownCode(discount::normalize_code(original)))?;
             let renamed = !old.code.eq_ignore_ascii_case(&discount.code);
             if renamed && existing.is_some() {
-                return Err(StoreError::Invalid(format!("There is already a code {}", discount.code)));
+                return Err(ShopError::Invalid(format!("There is already a code {}", discount.code)));
             }
             if renamed && view.orders_carrying(&old.code)? > 0 {
-                return Err(StoreError::Invalid(format!("{} is on orders already; its name cannot change", old.code)));
+                return Err(ShopError::Invalid(format!("{} is on orders already; its name cannot change", old.code)));
             }
             // Fields we do not know stay with the record.
             discount.extra = old.extra.clone();
@@ -53,8 +53,8 @@ pub fn save_discount(
     Ok((discount, changes))
 }
 
-fn existing_code(view: &dyn ReadTx, code: &str) -> Result<Discount, StoreError> {
-    view.discount(code)?.ok_or_else(|| StoreError::UnknownCode(discount::normalize_code(code)))
+fn existing_code(view: &dyn ReadTx, code: &str) -> Result<Discount, ShopError> {
+    view.discount(code)?.ok_or_else(|| ShopError::UnknownCode(discount::normalize_code(code)))
 }
 
 pub fn set_discount_active(
@@ -76,7 +76,7 @@ pub fn delete_discount(view: &dyn ReadTx, actor: Actor, code: &str) -> Decided<D
     let current = existing_code(view, code)?;
     let used = view.orders_carrying(&current.code)?;
     if used > 0 {
-        return Err(StoreError::Invalid(format!(
+        return Err(ShopError::Invalid(format!(
             "{} is on {used} order{}; deactivate it instead",
             current.code,
             if used == 1 { "" } else { "s" }
@@ -88,7 +88,7 @@ pub fn delete_discount(view: &dyn ReadTx, actor: Actor, code: &str) -> Decided<D
 
 /// Every code with its uses so far (orders not cancelled), in the order
 /// they were added.
-pub fn discounts_with_uses(view: &dyn ReadTx) -> Result<Vec<(Discount, u32)>, StoreError> {
+pub fn discounts_with_uses(view: &dyn ReadTx) -> Result<Vec<(Discount, u32)>, ShopError> {
     let mut all = Vec::new();
     for code in view.discounts()? {
         let uses = view.code_uses(&code.code, "")?.total;

@@ -13,10 +13,10 @@ pub mod settings;
 
 use crate::domain::User;
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
 /// What a rule decided: its answer and the changes that make it so.
-pub type Decided<T> = Result<(T, Vec<Change>), StoreError>;
+pub type Decided<T> = Result<(T, Vec<Change>), ShopError>;
 
 /// Who acts: an account (by the name it logged in with, as the service
 /// knows it), or the shop's owner at the machine (the command line).
@@ -31,7 +31,7 @@ pub const OWNER: &str = "owner (command line)";
 
 impl Actor<'_> {
     /// The actor as a user with its role now: the owner is an admin.
-    pub fn user(self, view: &dyn ReadTx) -> Result<User, StoreError> {
+    pub fn user(self, view: &dyn ReadTx) -> Result<User, ShopError> {
         match self {
             Actor::Account(name) => existing_account(view, name),
             Actor::Owner => Ok(User {
@@ -51,12 +51,12 @@ impl Actor<'_> {
 
 /// The actor, if it is an admin now (its role is read again: a demoted
 /// admin's open session is refused), or the owner.
-pub fn require_admin(view: &dyn ReadTx, actor: Actor) -> Result<User, StoreError> {
+pub fn require_admin(view: &dyn ReadTx, actor: Actor) -> Result<User, ShopError> {
     let user = actor.user(view)?;
-    if user.is_admin() { Ok(user) } else { Err(StoreError::NotAdmin) }
+    if user.is_admin() { Ok(user) } else { Err(ShopError::NotAdmin) }
 }
 
 /// The account `username`, which must exist.
-pub fn existing_account(view: &dyn ReadTx, username: &str) -> Result<User, StoreError> {
-    view.account(username)?.ok_or_else(|| StoreError::UnknownUser(username.into()))
+pub fn existing_account(view: &dyn ReadTx, username: &str) -> Result<User, ShopError> {
+    view.account(username)?.ok_or_else(|| ShopError::UnknownUser(username.into()))
 }

@@ -7,7 +7,7 @@ use super::{Actor, Decided};
 use crate::domain::order::change_status;
 use crate::domain::{Order, OrderError, OrderStatus, Product, Timestamp};
 use crate::repo::{Change, ReadTx};
-use crate::store::StoreError;
+use crate::shop::ShopError;
 
 const TRACKING_MAX: usize = 40;
 
@@ -25,10 +25,10 @@ pub fn move_order(
     if let Some(tracking) = tracking
         && (tracking.chars().count() > TRACKING_MAX || tracking.chars().any(char::is_control))
     {
-        return Err(StoreError::Invalid(format!("A tracking number is at most {TRACKING_MAX} printable characters")));
+        return Err(ShopError::Invalid(format!("A tracking number is at most {TRACKING_MAX} printable characters")));
     }
     if tracking.is_some() && to != OrderStatus::Shipped {
-        return Err(StoreError::Invalid("A tracking number goes with shipping the order".into()));
+        return Err(ShopError::Invalid("A tracking number goes with shipping the order".into()));
     }
     let actor = actor.user(view)?;
     let mut order = view.order(order_id)?.ok_or_else(|| OrderError::UnknownOrder(order_id.into()))?;
@@ -56,7 +56,7 @@ pub fn move_order(
 }
 
 /// The plain-text receipt of one of `actor`'s orders (an admin: any).
-pub fn receipt(view: &dyn ReadTx, actor: Actor, order_id: &str, shop_name: &str) -> Result<String, StoreError> {
+pub fn receipt(view: &dyn ReadTx, actor: Actor, order_id: &str, shop_name: &str) -> Result<String, ShopError> {
     let user = actor.user(view)?;
     let order = view.order(order_id)?.ok_or_else(|| OrderError::UnknownOrder(order_id.into()))?;
     if !user.is_admin() && order.username.to_lowercase() != user.username.to_lowercase() {
@@ -71,6 +71,6 @@ pub fn receipt(view: &dyn ReadTx, actor: Actor, order_id: &str, shop_name: &str)
     Ok(crate::domain::receipt::render_receipt(shop_name, &order, &|id| names.get(id).cloned()))
 }
 
-fn too_much_stock(product_id: &str) -> StoreError {
-    StoreError::Invalid(format!("Cannot put the units back: the stock of {product_id} would pass {}", u32::MAX))
+fn too_much_stock(product_id: &str) -> ShopError {
+    ShopError::Invalid(format!("Cannot put the units back: the stock of {product_id} would pass {}", u32::MAX))
 }
