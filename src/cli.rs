@@ -14,9 +14,14 @@ use clap::{Parser, Subcommand};
                   (as `serve` and `admin` do too). `check` and `search` only read the folder."
 )]
 pub struct Cli {
-    /// Data folder (default: $SHOPFRONT_DATA_DIR, else ./data).
+    /// Data folder (default: $SHOPFRONT_STORE, else $SHOPFRONT_DATA_DIR, else ./data).
     #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+
+    /// Where the shop's data lives: a data folder's path, or sqlite:PATH
+    /// for one SQLite database file (default: as --data-dir).
+    #[arg(long, value_name = "STORE", global = true)]
+    pub store: Option<std::ffi::OsString>,
 
     /// Do not capture the mouse, so text can be selected and copied.
     #[arg(long)]
@@ -66,6 +71,22 @@ pub enum Command {
     /// Serve the shop over SSH: every connection gets its own session
     /// (creates and seeds the folder if needed).
     Serve(ServeArgs),
+    /// Copy a whole shop into an empty store (a folder, or sqlite:PATH).
+    ///
+    /// Accounts (password hashes, keys, addresses, cards), products, carts,
+    /// orders, discount codes, settings and every field Shopfront does not
+    /// know, in one transaction; counts and sums are checked after. The
+    /// source is only read, so copying to a new file is also a consistent
+    /// backup while the shop runs. Console-shop plaintext passwords are
+    /// hashed on the way.
+    Migrate {
+        /// The shop to copy: a data folder or sqlite:PATH.
+        #[arg(long, value_name = "STORE")]
+        from: std::ffi::OsString,
+        /// Where to copy it: a folder or database that does not exist yet or is empty.
+        #[arg(long, value_name = "STORE")]
+        to: std::ffi::OsString,
+    },
 }
 
 /// `shopfront serve`'s options; every limit is a flag (load tests from one

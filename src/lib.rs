@@ -7,6 +7,8 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod domain;
+pub mod location;
+pub mod migrate;
 pub mod receipts;
 pub mod repo;
 pub mod serve;

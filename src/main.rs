@@ -9,6 +9,7 @@ use clap::Parser;
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
 use shopfront::domain::text::printable;
+use shopfront::location::Location;
 use shopfront::shop::AdminOutcome;
 use shopfront::shop::{Shop, ShopService};
 use shopfront::store::{self, FileKind, Store};
@@ -24,8 +25,22 @@ fn main() -> ExitCode {
     if matches!(cli.command, Some(Command::Serve(_))) {
         restart_with_lazy_arenas();
     }
-    let data_dir = store::resolve_data_dir(cli.data_dir.clone());
+    let location = match Location::resolve(cli.store.clone(), cli.data_dir.clone(), |key| std::env::var_os(key)) {
+        Ok(location) => location,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let data_dir = match &location {
+        Location::Folder(dir) => dir.clone(),
+        Location::Sqlite(_) => {
+            eprintln!("error: {location}: SQLite stores are not supported yet");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
+        Some(Command::Migrate { from, to }) => migrate(&from, &to),
         Some(Command::Check) => check(&data_dir),
         Some(Command::Search { query, limit, json }) => search(&data_dir, &query, limit, json),
         Some(Command::Index) => index(&data_dir),
@@ -417,5 +432,27 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
         AdminOutcome::Promoted(name) => println!("promoted {} to admin (password unchanged)", printable(&name)),
         AdminOutcome::AlreadyAdmin(name) => println!("{} is already an admin", printable(&name)),
     }
+    Ok(())
+}
+
+/// `shopfront migrate --from STORE --to STORE`, with progress on stderr.
+fn migrate(from: &std::ffi::OsString, to: &std::ffi::OsString) -> Result<(), Failure> {
+    let usage = |e: shopfront::location::LocationError| Failure { code: 2, message: e.to_string() };
+    let from = Location::parse(from, "--from").map_err(usage)?;
+    let to = Location::parse(to, "--to").map_err(usage)?;
+    let mut report = |step: shopfront::migrate::Progress| {
+        use shopfront::migrate::Progress;
+        match step {
+            Progress::Hashing { done, of } if done == of => {
+                eprintln!("\rhashed {of} console-shop passwords (argon2id)     ")
+            }
+            Progress::Hashing { done, of } => eprint!("\rhashing {of} console-shop passwords (argon2id): {done}/{of}"),
+            Progress::Copying { done, of } => eprint!("\rcopying: {done}/{of} records"),
+            Progress::Committing => eprintln!("\rwriting everything in one transaction…"),
+            Progress::Verifying => eprintln!("checking the copy…"),
+        }
+    };
+    let copied = shopfront::migrate::run(&from, &to, &mut report).map_err(|e| e.to_string())?;
+    println!("copied {} from {from} to {to}", copied.summary());
     Ok(())
 }

@@ -26,11 +26,15 @@ pub trait ReadTx {
     /// The accounts an SSH key (`SHA256:…` fingerprint) is linked to: one,
     /// unless the data was edited by hand.
     fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError>;
+    /// Every account, in the order they were made (copying a shop).
+    fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError>;
     fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError>;
     /// Every product, archived ones too, in catalog order.
     fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError>;
     /// The cart of `username`, if one was ever saved.
     fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError>;
+    /// Every saved cart (copying a shop).
+    fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError>;
     /// The carts holding a line of `product_id`.
     fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError>;
     /// The discount code `code` (any case).

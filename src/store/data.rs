@@ -106,6 +106,16 @@ impl ReadTx for Data {
         Ok(())
     }
 
+    fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
+        self.users.rows().iter().for_each(visit);
+        Ok(())
+    }
+
+    fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
+        self.carts.rows().iter().for_each(visit);
+        Ok(())
+    }
+
     fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
         Ok(self.carts.get(username).cloned())
     }

@@ -55,6 +55,8 @@ struct Stamp {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpenMode {
     CreateAndSeed,
+    /// Created if missing, never seeded (a shop being copied in).
+    CreateEmpty,
     ExistingOnly,
 }
 
@@ -121,7 +123,9 @@ impl Store {
     pub fn open_with(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         match mode {
             _ if dir.exists() && !dir.is_dir() => return Err(no_such_folder(dir)),
-            OpenMode::CreateAndSeed => atomic::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?,
+            OpenMode::CreateAndSeed | OpenMode::CreateEmpty => {
+                atomic::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?
+            }
             OpenMode::ExistingOnly if !dir.is_dir() => return Err(no_such_folder(dir)),
             OpenMode::ExistingOnly => {}
         }
@@ -746,6 +750,19 @@ pub struct Inspection {
     /// Records of an interrupted change that the next write-capable open
     /// will finish (a journal is reported, never applied, by `check`).
     pub pending_changes: Option<usize>,
+    /// Those records themselves.
+    pending: Vec<Change>,
+}
+
+impl Inspection {
+    /// The data as committed: the files with an interrupted change's
+    /// records applied in memory (the folder itself is not touched).
+    pub fn committed(mut self) -> Data {
+        for change in std::mem::take(&mut self.pending) {
+            self.data.apply(change);
+        }
+        self.data
+    }
 }
 
 /// Loads and validates every file without creating, locking for writing or
@@ -758,10 +775,11 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
     }
     let _shared =
         lock::shared_if_present(dir, print_waiting_notice).map_err(|e| StoreError::io(dir.join(LOCK_FILE), e))?;
-    let pending_changes = match journal::read(dir)? {
+    let pending = match journal::read(dir)? {
         journal::JournalState::Absent => None,
-        journal::JournalState::Complete(changes) => Some(changes.len()),
+        journal::JournalState::Complete(changes) => Some(changes),
     };
+    let pending_changes = pending.as_ref().map(Vec::len);
     for kind in FileKind::ALL {
         read::check_not_symlink(dir, kind.file_name())?;
     }
@@ -773,7 +791,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
         discounts: read_table(dir, FileKind::Discounts)?,
         settings: read_settings(dir)?,
     };
-    Ok(Inspection { data, pending_changes })
+    Ok(Inspection { data, pending_changes, pending: pending.unwrap_or_default() })
 }
 
 /// Whether `dir` is a folder that exists (the read-only tools need one).

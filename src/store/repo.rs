@@ -194,6 +194,12 @@ macro_rules! reads_from_data {
             fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
                 self.data().accounts_with_key(fingerprint)
             }
+            fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
+                self.data().each_account(visit)
+            }
+            fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
+                self.data().each_cart(visit)
+            }
             fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
                 self.data().product(product_id)
             }

@@ -1,0 +1,256 @@
+//! `shopfront migrate --from STORE --to STORE`: copies a whole shop —
+//! accounts with their password hashes, keys, addresses and cards;
+//! products; carts; orders with everything they carry; discount codes;
+//! settings; every field Shopfront does not know — into an empty store, in
+//! one transaction, then checks that the copy holds the same counts and
+//! sums. The source is only read.
+//!
+//! A console-shop password still in plaintext is hashed (argon2id) on the
+//! way and never copied.
+
+use crate::domain::password::hash_password;
+use crate::domain::{Money, User};
+use crate::location::Location;
+use crate::repo::{Change, ReadTx, Repo, RepoError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("cannot read the source: {0}")]
+    Source(String),
+    #[error("cannot write the target: {0}")]
+    Target(String),
+    #[error("the target already holds a shop ({0}); migrate copies into an empty store only")]
+    NotEmpty(String),
+    #[error("cannot hash a console-shop password: {0}")]
+    Hashing(String),
+    #[error("the copy does not match the source ({0}); nothing can be trusted in the target")]
+    Mismatch(String),
+}
+
+/// What a shop holds, counted and summed, to compare a copy with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub accounts: usize,
+    pub products: usize,
+    pub carts: usize,
+    pub orders: usize,
+    pub codes: usize,
+    /// Units in stock over every product.
+    pub stock: u64,
+    /// Every product's price, in cents, added up.
+    pub prices: i128,
+    /// Every order's total, in cents, added up.
+    pub order_totals: i128,
+    /// Lines over every cart and every order.
+    pub lines: usize,
+}
+
+impl Tally {
+    pub fn of(view: &dyn ReadTx) -> Result<Tally, RepoError> {
+        let mut tally = Tally::default();
+        view.each_account(&mut |_| tally.accounts += 1)?;
+        view.each_product(&mut |p| {
+            tally.products += 1;
+            tally.stock += u64::from(p.stock);
+            tally.prices += i128::from(p.price.cents());
+        })?;
+        view.each_cart(&mut |c| {
+            tally.carts += 1;
+            tally.lines += c.items.len();
+        })?;
+        view.each_order(&mut |o| {
+            tally.orders += 1;
+            tally.lines += o.items.len();
+            tally.order_totals += i128::from(o.total.cents());
+        })?;
+        tally.codes = view.discounts()?.len();
+        Ok(tally)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.accounts + self.products + self.carts + self.orders + self.codes == 0
+    }
+
+    /// In words, for the report.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} accounts, {} products ({} units in stock), {} carts, {} orders ({} in totals), {} discount codes",
+            self.accounts,
+            self.products,
+            self.stock,
+            self.carts,
+            self.orders,
+            Money::from_cents(i64::try_from(self.order_totals).unwrap_or(i64::MAX)).decimal(),
+            self.codes
+        )
+    }
+}
+
+/// How far a copy is, for a progress line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Console-shop passwords hashed so far, of how many.
+    Hashing {
+        done: usize,
+        of: usize,
+    },
+    /// Records staged so far, of how many.
+    Copying {
+        done: usize,
+        of: usize,
+    },
+    /// Everything staged: writing it all at once.
+    Committing,
+    Verifying,
+}
+
+/// Copies everything `source` holds into the empty `target`.
+pub fn copy_shop(
+    source: &dyn ReadTx,
+    target: &dyn Repo,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Tally, MigrateError> {
+    let source_error = |e: RepoError| MigrateError::Source(e.to_string());
+    let target_error = |e: RepoError| MigrateError::Target(e.to_string());
+    let expected = Tally::of(source).map_err(source_error)?;
+    let already = Tally::of(&*target.read().map_err(target_error)?).map_err(target_error)?;
+    if !already.is_empty() {
+        return Err(MigrateError::NotEmpty(already.summary()));
+    }
+    let accounts = secured_accounts(source, progress)?;
+    let mut tx = target.write().map_err(target_error)?;
+    let total = expected.accounts + expected.products + expected.carts + expected.orders + expected.codes;
+    let mut done = 0;
+    let mut stage = |tx: &mut Box<dyn crate::repo::WriteTx + '_>, change: Change| {
+        tx.stage(change);
+        done += 1;
+        if done % 10_000 == 0 {
+            progress(Progress::Copying { done, of: total });
+        }
+    };
+    tx.stage(Change::PutSettings(source.settings().map_err(source_error)?));
+    for user in accounts {
+        stage(&mut tx, Change::PutUser(user));
+    }
+    let mut products = Vec::with_capacity(expected.products);
+    source.each_product(&mut |p| products.push(p.clone())).map_err(source_error)?;
+    for product in products {
+        stage(&mut tx, Change::PutProduct(product));
+    }
+    for code in source.discounts().map_err(source_error)? {
+        stage(&mut tx, Change::PutDiscount(code));
+    }
+    let mut carts = Vec::with_capacity(expected.carts);
+    source.each_cart(&mut |c| carts.push(c.clone())).map_err(source_error)?;
+    for cart in carts {
+        stage(&mut tx, Change::PutCart(cart));
+    }
+    let mut orders = Vec::with_capacity(expected.orders);
+    source.each_order(&mut |o| orders.push(o.clone())).map_err(source_error)?;
+    for order in orders {
+        stage(&mut tx, Change::PutOrder(order));
+    }
+    progress(Progress::Committing);
+    tx.commit().map_err(target_error)?;
+    progress(Progress::Verifying);
+    let copied = Tally::of(&*target.read().map_err(target_error)?).map_err(target_error)?;
+    if copied != expected {
+        return Err(MigrateError::Mismatch(format!("source: {}; copy: {}", expected.summary(), copied.summary())));
+    }
+    Ok(copied)
+}
+
+/// Every account, a plaintext password replaced by its hash.
+fn secured_accounts(source: &dyn ReadTx, progress: &mut dyn FnMut(Progress)) -> Result<Vec<User>, MigrateError> {
+    let mut accounts = Vec::new();
+    source.each_account(&mut |u| accounts.push(u.clone())).map_err(|e| MigrateError::Source(e.to_string()))?;
+    let plaintext = accounts.iter().filter(|u| u.password.is_some()).count();
+    let mut done = 0;
+    for user in accounts.iter_mut() {
+        let Some(password) = user.password.take() else { continue };
+        if user.password_hash.is_none() {
+            let hash = hash_password(&password).map_err(|e| MigrateError::Hashing(e.to_string()))?;
+            user.password_hash = Some(hash);
+        }
+        done += 1;
+        progress(Progress::Hashing { done, of: plaintext });
+    }
+    Ok(accounts)
+}
+
+/// Copies the shop at `from` into the empty store at `to`: see `copy_shop`.
+/// A target folder this made is removed again if the copy fails.
+pub fn run(from: &Location, to: &Location, progress: &mut dyn FnMut(Progress)) -> Result<Tally, MigrateError> {
+    if from == to {
+        return Err(MigrateError::NotEmpty(format!("{to} is the source itself")));
+    }
+    let source = Source::open(from)?;
+    let target = Target::open(to)?;
+    let copied = source.with_view(&mut |view| copy_shop(view, &*target.repo, progress));
+    if copied.is_err() {
+        target.remove_if_made();
+    }
+    copied
+}
+
+/// The shop being copied, read without changing anything.
+enum Source {
+    /// A folder's files as committed (an interrupted change's records
+    /// applied in memory, not to the folder).
+    Folder(Box<crate::store::Data>),
+}
+
+impl Source {
+    fn open(location: &Location) -> Result<Source, MigrateError> {
+        match location {
+            Location::Folder(dir) => {
+                let inspection = crate::store::inspect(dir).map_err(|e| MigrateError::Source(e.to_string()))?;
+                Ok(Source::Folder(Box::new(inspection.committed())))
+            }
+            Location::Sqlite(_) => Err(MigrateError::Source(format!("{location}: SQLite is not supported yet"))),
+        }
+    }
+
+    fn with_view<T>(&self, work: &mut dyn FnMut(&dyn ReadTx) -> T) -> T {
+        match self {
+            Source::Folder(data) => work(&**data),
+        }
+    }
+}
+
+/// The empty store being filled.
+struct Target {
+    repo: std::sync::Arc<dyn Repo>,
+    /// A folder this made (removed again if the copy fails).
+    made: Option<std::path::PathBuf>,
+}
+
+impl Target {
+    fn open(location: &Location) -> Result<Target, MigrateError> {
+        let target_error = |e: String| MigrateError::Target(format!("{location}: {e}"));
+        match location {
+            Location::Folder(dir) => {
+                let made = match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
+                    Ok(true) => {
+                        return Err(MigrateError::NotEmpty(format!("{location} is a folder with files in it")));
+                    }
+                    Ok(false) => None,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(dir.clone()),
+                    Err(e) => return Err(target_error(e.to_string())),
+                };
+                let store = crate::store::Store::open_with(dir, crate::store::OpenMode::CreateEmpty)
+                    .map_err(|e| target_error(e.to_string()))?;
+                Ok(Target { repo: std::sync::Arc::new(crate::store::repo::FolderRepo::new(store)), made })
+            }
+            Location::Sqlite(_) => Err(target_error("SQLite is not supported yet".into())),
+        }
+    }
+
+    fn remove_if_made(self) {
+        let Target { repo, made } = self;
+        drop(repo);
+        if let Some(dir) = made {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
