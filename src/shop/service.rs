@@ -18,6 +18,7 @@ use crate::domain::{
     Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Settings, Timestamp,
     UserError,
 };
+use crate::location::Location;
 use crate::repo::{ChangeSet, Feed, Ids, ReadTx, Repo};
 use crate::store::repo::FolderRepo;
 use crate::store::{LockWait, Store};
@@ -50,6 +51,16 @@ impl ShopService {
     /// Serves `repo`; `clock` tells the rules the time.
     pub fn new(repo: Arc<dyn Repo>, clock: fn() -> Timestamp) -> Result<Arc<ShopService>, ShopError> {
         ShopService::build(repo, clock)
+    }
+
+    /// Opens the shop at `location` (a folder is created and seeded if
+    /// needed). `wait` says what a change does while another process holds
+    /// a folder.
+    pub fn open(location: &Location, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
+        match location {
+            Location::Folder(dir) => ShopService::open_folder(dir, wait),
+            Location::Sqlite(_) => ShopService::new(open_repo(location, wait)?, crate::clock::now),
+        }
     }
 
     /// Opens (creating and seeding if needed) the JSON folder `dir`; see
@@ -526,5 +537,18 @@ impl Shop for ShopService {
     fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError> {
         settings.validate().map_err(ShopError::Invalid)?;
         self.decide(|tx, now| rules::settings::change_settings(tx, now, admin.actor(), |_| Ok(settings)))
+    }
+}
+
+/// The repo at `location`, for tools that work below the rules (copying a
+/// shop, tests that look at what was stored).
+pub fn open_repo(location: &Location, wait: LockWait) -> Result<Arc<dyn Repo>, ShopError> {
+    match location {
+        Location::Folder(dir) => {
+            let mut store = Store::open(dir)?;
+            store.set_lock_wait(wait);
+            Ok(Arc::new(FolderRepo::new(store)))
+        }
+        Location::Sqlite(_) => Err(ShopError::Unavailable(format!("{location}: SQLite is not supported yet"))),
     }
 }
