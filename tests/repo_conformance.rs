@@ -240,7 +240,8 @@ struct Sqlite(tempfile::TempDir);
 
 impl Backend for Sqlite {
     fn open(&self) -> Arc<dyn Repo> {
-        let repo = shopfront::repo::sqlite::SqliteRepo::open(&self.0.path().join("shop.db")).expect("open the database");
+        let repo =
+            shopfront::repo::sqlite::SqliteRepo::open(&self.0.path().join("shop.db")).expect("open the database");
         Arc::new(repo)
     }
 }

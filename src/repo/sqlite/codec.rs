@@ -104,11 +104,9 @@ impl Cols<'_, '_> {
     /// A column holding one of `values`' names.
     pub fn choice<T: Copy>(&self, i: usize, name: &str, values: &[(&str, T)]) -> Read<T> {
         let text = self.text(i, name)?;
-        values
-            .iter()
-            .find(|(shown, _)| *shown == text)
-            .map(|(_, value)| *value)
-            .ok_or_else(|| format!("{name} is {text:?}, not one of {:?}", values.iter().map(|v| v.0).collect::<Vec<_>>()))
+        values.iter().find(|(shown, _)| *shown == text).map(|(_, value)| *value).ok_or_else(|| {
+            format!("{name} is {text:?}, not one of {:?}", values.iter().map(|v| v.0).collect::<Vec<_>>())
+        })
     }
 }
 

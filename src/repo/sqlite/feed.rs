@@ -16,13 +16,10 @@ pub const KEPT: u64 = 10_000;
 impl Db<'_> {
     /// Records `set` (not empty) as the newest change; gives it its id.
     pub fn record(&self, mut set: ChangeSet, kept: u64) -> Result<ChangeSet, RepoError> {
-        let mut insert = self
-            .conn
-            .prepare_cached("INSERT INTO changes (ids) VALUES (?1) RETURNING id")
-            .map_err(|e| self.fail(e))?;
+        let mut insert =
+            self.conn.prepare_cached("INSERT INTO changes (ids) VALUES (?1) RETURNING id").map_err(|e| self.fail(e))?;
         let id: i64 = insert.query_row([encode(&set)], |row| row.get(0)).map_err(|e| self.fail(e))?;
-        let mut prune =
-            self.conn.prepare_cached("DELETE FROM changes WHERE id <= ?1").map_err(|e| self.fail(e))?;
+        let mut prune = self.conn.prepare_cached("DELETE FROM changes WHERE id <= ?1").map_err(|e| self.fail(e))?;
         prune.execute([id.saturating_sub(i64::try_from(kept).unwrap_or(i64::MAX))]).map_err(|e| self.fail(e))?;
         set.id = u64::try_from(id).unwrap_or(0);
         Ok(set)
@@ -47,15 +44,18 @@ impl Db<'_> {
         if after_id.saturating_add(1) < oldest {
             return Ok(Feed::Gap { latest: u64::try_from(newest).unwrap_or(0) });
         }
-        let mut since =
-            self.conn.prepare_cached("SELECT id, ids FROM changes WHERE id > ?1 ORDER BY id").map_err(|e| self.fail(e))?;
+        let mut since = self
+            .conn
+            .prepare_cached("SELECT id, ids FROM changes WHERE id > ?1 ORDER BY id")
+            .map_err(|e| self.fail(e))?;
         let mut rows = since.query([after_id]).map_err(|e| self.fail(e))?;
         let mut sets = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
             let id: i64 = row.get(0).map_err(|e| self.fail(e))?;
             let id = u64::try_from(id).unwrap_or(0);
             // A row that cannot be read says "anything may have changed".
-            let set = row.get::<_, String>(1).ok().and_then(|text| decode(id, &text)).unwrap_or(ChangeSet::everything(id));
+            let set =
+                row.get::<_, String>(1).ok().and_then(|text| decode(id, &text)).unwrap_or(ChangeSet::everything(id));
             sets.push(set);
         }
         Ok(Feed::Changes(sets))
@@ -105,7 +105,8 @@ pub fn encode(set: &ChangeSet) -> String {
 /// The change `id` as `encode` wrote it; `None` if it is not that.
 pub fn decode(id: u64, text: &str) -> Option<ChangeSet> {
     let Value::Object(object) = serde_json::from_str(text).ok()? else { return None };
-    let mut set = ChangeSet { id, settings: object.get("settings") == Some(&Value::Bool(true)), ..ChangeSet::default() };
+    let mut set =
+        ChangeSet { id, settings: object.get("settings") == Some(&Value::Bool(true)), ..ChangeSet::default() };
     for (name, ids) in FIELDS.into_iter().zip(fields_mut(&mut set)) {
         *ids = match object.get(name) {
             None => Ids::None,

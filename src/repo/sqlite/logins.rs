@@ -47,8 +47,7 @@ impl Db<'_> {
              WHERE last_ms <= (SELECT max(last_ms) FROM login_failures) - ?1",
             params![FORGOTTEN_AFTER_MS],
         )?;
-        let mut count =
-            self.conn.prepare_cached("SELECT count(*) FROM login_failures").map_err(|e| self.fail(e))?;
+        let mut count = self.conn.prepare_cached("SELECT count(*) FROM login_failures").map_err(|e| self.fail(e))?;
         let kept: i64 = count.query_row([], |row| row.get(0)).map_err(|e| self.fail(e))?;
         if kept <= KEPT as i64 {
             return Ok(());

@@ -75,11 +75,8 @@ impl SqliteRepo {
             create_private(path)?;
         }
         let writer = connect(path, true)?;
-        // What SQLite sees (a WAL file may hold a newer schema than the
-        // header), before anything is written.
-        let version: i64 =
-            writer.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| from_sqlite(path, e))?;
-        schema::check_version(path, version)?;
+        // Before anything is written (even the journal mode).
+        schema::inspect(&writer, path)?;
         let mode: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
             .map_err(|e| from_sqlite(path, e))?;

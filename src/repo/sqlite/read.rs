@@ -41,11 +41,8 @@ const SETTINGS: &str = "SELECT shop_name, currency, shipping_flat, shipping_free
 type Read<T> = Result<T, String>;
 
 const ROLES: [(&str, Role); 2] = [("customer", Role::Customer), ("admin", Role::Admin)];
-const KINDS: [(&str, DiscountKind); 3] = [
-    ("percent", DiscountKind::Percent),
-    ("fixed", DiscountKind::Fixed),
-    ("free_shipping", DiscountKind::FreeShipping),
-];
+const KINDS: [(&str, DiscountKind); 3] =
+    [("percent", DiscountKind::Percent), ("fixed", DiscountKind::Fixed), ("free_shipping", DiscountKind::FreeShipping)];
 
 fn statuses() -> [(&'static str, OrderStatus); 5] {
     OrderStatus::ALL.map(|status| (status.as_str(), status))
@@ -58,7 +55,13 @@ impl Db<'_> {
 
     /// Reads `row` with `read`; what cannot be read names the table and the
     /// row's key (column `key`).
-    fn decode<T>(&self, table: &str, row: &Row<'_>, key: usize, read: impl FnOnce(&Cols) -> Read<T>) -> Result<T, RepoError> {
+    fn decode<T>(
+        &self,
+        table: &str,
+        row: &Row<'_>,
+        key: usize,
+        read: impl FnOnce(&Cols) -> Read<T>,
+    ) -> Result<T, RepoError> {
         read(&Cols(row)).map_err(|why| {
             let key = match row.get_ref(key) {
                 Ok(ValueRef::Text(text)) => String::from_utf8_lossy(text).into_owned(),
@@ -105,7 +108,10 @@ impl Db<'_> {
 
     fn count<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<i64, RepoError> {
         let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.fail(e))?;
-        statement.query_row(params, |row| row.get::<_, Option<i64>>(0)).map(|n| n.unwrap_or(0)).map_err(|e| self.fail(e))
+        statement
+            .query_row(params, |row| row.get::<_, Option<i64>>(0))
+            .map(|n| n.unwrap_or(0))
+            .map_err(|e| self.fail(e))
     }
 
     pub fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
@@ -134,7 +140,8 @@ impl Db<'_> {
     }
 
     pub fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
-        let Some(cart) = self.first(&format!("{CART} WHERE name_key = ?1"), [username_key(username)], "carts", 1, cart)?
+        let Some(cart) =
+            self.first(&format!("{CART} WHERE name_key = ?1"), [username_key(username)], "carts", 1, cart)?
         else {
             return Ok(None);
         };
@@ -186,8 +193,7 @@ impl Db<'_> {
 
     pub fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
         // Newest first; in the same second the higher number first, then as placed.
-        let sql =
-            format!("{ORDER} WHERE owner_key = ?1 ORDER BY placed_at DESC, number DESC NULLS LAST, seq ASC");
+        let sql = format!("{ORDER} WHERE owner_key = ?1 ORDER BY placed_at DESC, number DESC NULLS LAST, seq ASC");
         let rows = self.rows(&sql, [username.to_lowercase()], "orders", 0, order)?;
         rows.into_iter().map(|row| self.with_children(row)).collect()
     }
@@ -219,7 +225,8 @@ impl Db<'_> {
     pub fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
         let fail = |e| self.fail(e);
         let mut orders = self.conn.prepare_cached(&format!("{ORDER} ORDER BY seq")).map_err(fail)?;
-        let mut lines = self.conn.prepare_cached(&format!("{ORDER_LINES} ORDER BY order_seq, position")).map_err(fail)?;
+        let mut lines =
+            self.conn.prepare_cached(&format!("{ORDER_LINES} ORDER BY order_seq, position")).map_err(fail)?;
         let mut events =
             self.conn.prepare_cached(&format!("{ORDER_EVENTS} ORDER BY order_seq, position")).map_err(fail)?;
         let mut orders = orders.query([]).map_err(fail)?;

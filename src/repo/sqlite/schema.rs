@@ -222,6 +222,13 @@ pub fn probe(path: &Path) -> Result<Probe, RepoError> {
             "{file} is not an SQLite database (its first bytes are not an SQLite header); Shopfront did not change it"
         )));
     }
+    // The fields SQLite requires to be exactly so (page size, payload fractions).
+    let page_size = u16::from_be_bytes([header[16], header[17]]);
+    if !(page_size == 1 || (page_size >= 512 && page_size.is_power_of_two())) || header[21..24] != [64, 32, 32] {
+        return Err(RepoError::Damaged(format!(
+            "{file} is not an SQLite database (its header is damaged); Shopfront did not change it"
+        )));
+    }
     let number = |at: usize| i32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
     let (version, application) = (i64::from(number(60)), number(68));
     check_owner(path, application)?;
@@ -258,6 +265,33 @@ pub fn check_version(path: &Path, version: i64) -> Result<(), RepoError> {
     Ok(())
 }
 
+/// Looks at an open database before anything is written to it: refuses one
+/// of a newer schema, of another program, or whose schema cannot be read.
+pub fn inspect(conn: &Connection, path: &Path) -> Result<(), RepoError> {
+    let fail = |e| super::error::from_sqlite(path, e);
+    // What SQLite sees: a WAL file may hold a newer version than the header.
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(fail)?;
+    check_version(path, version)?;
+    let application: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(fail)?;
+    check_owner(path, application)?;
+    // Reads the schema: a damaged first page shows now, not at the first look.
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", [], |row| row.get(0))
+        .map_err(fail)?;
+    if version == 0 && tables > 0 {
+        return Err(foreign(path));
+    }
+    Ok(())
+}
+
+fn foreign(path: &Path) -> RepoError {
+    RepoError::Unavailable(format!(
+        "{} is an SQLite database of another program (it has tables but no Shopfront schema); Shopfront did not \
+         change it",
+        path.display()
+    ))
+}
+
 /// Brings the schema of an open database up to `LATEST`, all steps in one
 /// transaction that holds the write lock (two processes opening a new file
 /// at once: the second finds it done).
@@ -283,11 +317,7 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<(), RepoError> {
                 .query_row("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", [], |row| row.get(0))
                 .map_err(fail)?;
             if tables > 0 {
-                return Err(RepoError::Unavailable(format!(
-                    "{} is an SQLite database of another program (it has tables but no Shopfront schema); \
-                     Shopfront did not change it",
-                    path.display()
-                )));
+                return Err(foreign(path));
             }
         }
         for step in &MIGRATIONS[usize::try_from(version).unwrap_or(0)..] {
