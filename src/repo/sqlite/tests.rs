@@ -550,3 +550,48 @@ fn a_panic_inside_a_write_leaves_nothing_half_done() {
     commit(&repo, vec![Change::PutProduct(product("P2", 1))]);
     assert!(open(&dir).read().unwrap().product("P2").unwrap().is_some());
 }
+
+/// Run by `a_read_only_database_is_unavailable` as another user: opens
+/// `SHOPFRONT_TEST_DB` and prints what came of it.
+#[test]
+#[ignore = "run as another user by a_read_only_database_is_unavailable"]
+fn open_as_another_user() {
+    let Ok(path) = std::env::var("SHOPFRONT_TEST_DB") else { return };
+    match SqliteRepo::open(Path::new(&path)) {
+        Ok(_) => println!("outcome: opened"),
+        Err(e) => println!("outcome: {e:?}"),
+    }
+}
+
+#[test]
+fn a_read_only_database_is_unavailable() {
+    // Root writes any file: the check runs as `nobody`, where that can be done.
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(&dir));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(database(&dir), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = std::fs::read(database(&dir)).unwrap();
+    let outcome = if root {
+        let Ok(test) = std::env::current_exe() else { return };
+        let run = std::process::Command::new("runuser")
+            .args(["-u", "nobody", "--"])
+            .arg(test)
+            .args(["--ignored", "--exact", "repo::sqlite::tests::open_as_another_user", "--nocapture"])
+            .env("SHOPFRONT_TEST_DB", database(&dir))
+            .output();
+        let printed = run.map(|out| String::from_utf8_lossy(&out.stdout).into_owned()).unwrap_or_default();
+        match printed.lines().find_map(|line| line.strip_prefix("outcome: ")) {
+            Some(outcome) => outcome.to_string(),
+            None => {
+                eprintln!("skipped: user nobody cannot run this test binary here");
+                return;
+            }
+        }
+    } else {
+        format!("{:?}", refusal(SqliteRepo::open(&database(&dir))))
+    };
+    assert!(outcome.starts_with("Unavailable(") && outcome.contains("is read-only"), "{outcome}");
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+}
