@@ -36,7 +36,11 @@ impl Db<'_> {
         let (Some(oldest), Some(newest)) = (oldest, newest) else {
             // No row kept: every change ever made is pruned (or none was made).
             let latest = self.last_change_id()?;
-            return Ok(if after_id < latest { Feed::Gap { latest: latest as u64 } } else { Feed::Changes(vec![]) });
+            return Ok(if after_id < latest {
+                Feed::Gap { latest: latest.unsigned_abs() }
+            } else {
+                Feed::Changes(vec![])
+            });
         };
         if after_id >= newest {
             return Ok(Feed::Changes(vec![]));

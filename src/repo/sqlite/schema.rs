@@ -321,7 +321,7 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<(), RepoError> {
                 return Err(foreign(path));
             }
         }
-        for step in &MIGRATIONS[usize::try_from(version).unwrap_or(0)..] {
+        for step in MIGRATIONS.get(usize::try_from(version).unwrap_or(0)..).unwrap_or_default() {
             conn.execute_batch(step).map_err(fail)?;
         }
         conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(fail)?;
