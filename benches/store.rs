@@ -118,6 +118,19 @@ fn checkout_through_the_service_on_sqlite(bencher: Bencher) {
     checkout_through(bencher, shop, "sqlite-bench");
 }
 
+/// What every read, change and the watcher's look (4 a second) ask the
+/// SQLite feed when nothing changed.
+#[divan::bench(sample_count = 200)]
+fn feed_when_nothing_changed_on_sqlite(bencher: Bencher) {
+    use shopfront::repo::{Feed, Repo};
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(database()).expect("open the database");
+    let latest = match repo.changes_after(0).expect("feed") {
+        Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
+        Feed::Gap { latest } => latest,
+    };
+    bencher.bench_local(|| repo.changes_after(latest).expect("feed"));
+}
+
 /// Checkouts of one product each by the new shopper `name`; the cart is
 /// filled outside the timing.
 fn checkout_through(bencher: Bencher, shop: std::sync::Arc<shopfront::shop::ShopService>, name: &str) {
