@@ -60,6 +60,9 @@ impl SqliteRepo {
     /// Opens the database at `path`, creating it (and its schema) if there
     /// is none.
     pub fn open(path: &Path) -> Result<SqliteRepo, RepoError> {
+        // Read connections opened later find the same file whatever the
+        // current directory is by then.
+        let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let file = path.display();
         let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !folder.is_dir() {
@@ -94,7 +97,7 @@ impl SqliteRepo {
         })
     }
 
-    /// The database file.
+    /// The database file (its absolute path).
     pub fn path(&self) -> &Path {
         &self.path
     }
