@@ -1,5 +1,5 @@
-//! Store benchmarks on a folder of 100,000 products and 100,000 orders:
-//! `cargo bench --bench store`.
+//! Store benchmarks on a folder of 100,000 products and 100,000 orders
+//! (and the same shop in an SQLite database): `cargo bench --bench store`.
 
 #[path = "support/big_folder.rs"]
 mod big_folder;
@@ -71,10 +71,72 @@ fn checkout_commit(bencher: Bencher) {
 /// the subscribers told. Compare with `checkout_commit`.
 #[divan::bench(sample_count = 20)]
 fn checkout_through_the_service(bencher: Bencher) {
-    use shopfront::shop::Shop;
     let shop = shopfront::shop::ShopService::over_folder(Store::open(folder()).expect("open"));
+    checkout_through(bencher, shop, "service-bench");
+}
+
+/// The same shop in an SQLite database (`SqliteRepo`), filled from the
+/// folder above in one transaction.
+fn database() -> &'static PathBuf {
+    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DB.get_or_init(|| {
+        use shopfront::repo::{Change, Repo};
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("big.db");
+        let store = Store::open(folder()).expect("open");
+        let data = store.data();
+        let repo = shopfront::repo::sqlite::SqliteRepo::open(&path).expect("create the database");
+        let mut tx = repo.write().expect("write");
+        data.users.rows().iter().for_each(|u| tx.stage(Change::PutUser(u.clone())));
+        data.products.rows().iter().for_each(|p| tx.stage(Change::PutProduct(p.clone())));
+        data.carts.rows().iter().for_each(|c| tx.stage(Change::PutCart(c.clone())));
+        data.orders.rows().iter().for_each(|o| tx.stage(Change::PutOrder(o.clone())));
+        data.discounts.rows().iter().for_each(|d| tx.stage(Change::PutDiscount(d.clone())));
+        tx.stage(Change::PutSettings(data.settings.clone()));
+        tx.commit().expect("fill the database");
+        (tmp, path)
+    })
+    .1
+}
+
+/// Opening the service over the SQLite database: its schema checked, the
+/// whole catalog read into the snapshot (compare with
+/// `load_100k_products_100k_orders`, which also reads every order).
+#[divan::bench(sample_count = 10)]
+fn open_the_service_on_sqlite() -> std::sync::Arc<shopfront::shop::ShopService> {
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(database()).expect("open the database");
+    shopfront::shop::ShopService::new(std::sync::Arc::new(repo), shopfront::clock::now).expect("shop")
+}
+
+/// The checkout through the service over SQLite, on the same 100,000
+/// products and 100,000 orders: compare with `checkout_through_the_service`.
+#[divan::bench(sample_count = 20)]
+fn checkout_through_the_service_on_sqlite(bencher: Bencher) {
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(database()).expect("open the database");
+    let shop = shopfront::shop::ShopService::new(std::sync::Arc::new(repo), shopfront::clock::now).expect("shop");
+    // Not `service-bench`: the folder it was filled from may hold that one.
+    checkout_through(bencher, shop, "sqlite-bench");
+}
+
+/// What every read, change and the watcher's look (4 a second) ask the
+/// SQLite feed when nothing changed.
+#[divan::bench(sample_count = 200)]
+fn feed_when_nothing_changed_on_sqlite(bencher: Bencher) {
+    use shopfront::repo::{Feed, Repo};
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(database()).expect("open the database");
+    let latest = match repo.changes_after(0).expect("feed") {
+        Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
+        Feed::Gap { latest } => latest,
+    };
+    bencher.bench_local(|| repo.changes_after(latest).expect("feed"));
+}
+
+/// Checkouts of one product each by the new shopper `name`; the cart is
+/// filled outside the timing.
+fn checkout_through(bencher: Bencher, shop: std::sync::Arc<shopfront::shop::ShopService>, name: &str) {
+    use shopfront::shop::Shop;
     let _changes = shop.subscribe();
-    let user = shop.register("service-bench", "service-bench-pass").expect("sign up");
+    let user = shop.register(name, "service-bench-pass").expect("sign up");
     let mut n = 0usize;
     bencher
         .with_inputs(|| {

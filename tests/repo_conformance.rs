@@ -233,3 +233,18 @@ impl Backend for Folder {
 }
 
 repo_suite!(json_folder, Folder(tempfile::tempdir().expect("temp dir")));
+
+/// An SQLite database in a temporary directory; each handle is its own
+/// `SqliteRepo` on the file (its own connections), as another process's
+/// would be.
+struct Sqlite(tempfile::TempDir);
+
+impl Backend for Sqlite {
+    fn open(&self) -> Arc<dyn Repo> {
+        let repo =
+            shopfront::repo::sqlite::SqliteRepo::open(&self.0.path().join("shop.db")).expect("open the database");
+        Arc::new(repo)
+    }
+}
+
+repo_suite!(sqlite, Sqlite(tempfile::tempdir().expect("temp dir")));

@@ -38,6 +38,29 @@ impl Backend for Folder {
     }
 }
 
+/// An SQLite database in a temporary directory, empty to start; a second
+/// handle is another `SqliteRepo` on the same file, as another process's.
+struct Sqlite;
+
+impl Sqlite {
+    fn database(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        dir.path().join("shop.db")
+    }
+}
+
+impl Backend for Sqlite {
+    fn fresh(&self) -> (tempfile::TempDir, Arc<ShopService>) {
+        let dir = common::temp_dir();
+        let shop = self.second_handle(&dir);
+        (dir, shop)
+    }
+
+    fn second_handle(&self, dir: &tempfile::TempDir) -> Arc<ShopService> {
+        let repo = shopfront::repo::sqlite::SqliteRepo::open(&Sqlite::database(dir)).expect("open the database");
+        ShopService::new(Arc::new(repo), shopfront::clock::now).expect("a shop over the database")
+    }
+}
+
 /// The sessions of `stocked`'s shopper and admin, logged in.
 fn sessions(shop: &dyn Shop) -> (Account, Account) {
     (shop.login("alice", "s3cret!").unwrap(), shop.login("boss", "b0ss-pass").unwrap())
@@ -539,3 +562,4 @@ macro_rules! shop_suite {
 }
 
 shop_suite!(json_folder, Folder);
+shop_suite!(sqlite, Sqlite);

@@ -1,0 +1,47 @@
+//! SQLite's errors in the contract's three kinds, each message naming the
+//! database file.
+
+use std::path::Path;
+
+use rusqlite::ErrorCode;
+
+use crate::repo::RepoError;
+
+pub fn from_sqlite(path: &Path, error: rusqlite::Error) -> RepoError {
+    let file = path.display();
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => RepoError::Busy,
+        Some(ErrorCode::NotADatabase) => {
+            RepoError::Damaged(format!("{file} is not an SQLite database ({error}); Shopfront did not change it"))
+        }
+        Some(ErrorCode::DatabaseCorrupt) => RepoError::Damaged(format!(
+            "{file} is damaged ({error}): restore it from a backup (`PRAGMA integrity_check` tells more); \
+             Shopfront did not change it"
+        )),
+        Some(ErrorCode::ReadOnly) => RepoError::Unavailable(format!(
+            "Changes are not saved: the database {file} is read-only ({error}); make it (and its folder) writable"
+        )),
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            RepoError::Unavailable(format!("Cannot open the database {file} ({error})"))
+        }
+        Some(ErrorCode::DiskFull) => {
+            RepoError::Unavailable(format!("Changes are not saved: the disk holding {file} is full ({error})"))
+        }
+        Some(ErrorCode::SystemIoFailure) => {
+            RepoError::Unavailable(format!("Cannot read or write the database {file} ({error})"))
+        }
+        Some(ErrorCode::ConstraintViolation) => RepoError::Unavailable(format!(
+            "The database {file} refused a change that breaks its rules ({error}); nothing was changed"
+        )),
+        _ => RepoError::Unavailable(format!("The database {file}: {error}")),
+    }
+}
+
+/// A row that cannot be read as the record it holds.
+pub fn damaged_row(path: &Path, table: &str, key: &str, why: &str) -> RepoError {
+    RepoError::Damaged(format!(
+        "{}: the row of {key:?} in table {table} cannot be read: {why}. Correct it (or restore a backup); \
+         Shopfront did not change it",
+        path.display()
+    ))
+}
