@@ -270,6 +270,12 @@ macro_rules! reads_from_db {
             fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
                 self.db()?.accounts_with_key(fingerprint)
             }
+            fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
+                self.db()?.each_account(visit)
+            }
+            fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
+                self.db()?.each_cart(visit)
+            }
             fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
                 self.db()?.product(product_id)
             }

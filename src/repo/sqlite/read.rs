@@ -13,7 +13,7 @@ use super::error::{damaged_row, from_sqlite};
 use crate::domain::discount::{DiscountKind, Uses, normalize_code};
 use crate::domain::order::{OrderEvent, OrderLine, OrderStatus};
 use crate::domain::user::{Role, username_key};
-use crate::domain::{Cart, CartLine, Discount, Order, Product, Settings, User};
+use crate::domain::{AdminChange, Cart, CartLine, Discount, Order, Product, Settings, User};
 use crate::repo::RepoError;
 
 /// One connection of the database at `path`, for reading and writing.
@@ -25,7 +25,8 @@ pub struct Db<'c> {
 const USER: &str = "SELECT name_key, username, password_hash, password, role, created_at, addresses, cards, extra, \
                     (SELECT json_group_array(fingerprint ORDER BY position) FROM user_keys k \
                      WHERE k.name_key = users.name_key) FROM users";
-const PRODUCT: &str = "SELECT product_id, name, price, stock, description, category, active, extra FROM products";
+const PRODUCT: &str =
+    "SELECT product_id, name, price, stock, description, category, active, extra, changed_by, changed_at FROM products";
 const CART: &str = "SELECT name_key, username, extra FROM carts";
 const CART_LINES: &str =
     "SELECT product_id, qty, unit_price, extra FROM cart_lines WHERE name_key = ?1 ORDER BY position";
@@ -34,9 +35,9 @@ const ORDER: &str = "SELECT order_id, seq, username, owner_key, total, placed_at
 const ORDER_LINES: &str = "SELECT order_seq, product_id, name, qty, unit_price, extra FROM order_lines";
 const ORDER_EVENTS: &str = "SELECT order_seq, at, actor, status, refunded, extra FROM order_events";
 const DISCOUNT: &str = "SELECT code, kind, value, min_subtotal, starts, expires, max_uses, max_uses_per_user, active, \
-                        extra FROM discounts";
+                        extra, changed_by, changed_at FROM discounts";
 const SETTINGS: &str = "SELECT shop_name, currency, shipping_flat, shipping_free_over, shipping_extra, tax_rate, \
-                        tax_included, tax_extra, extra FROM settings WHERE id = 1";
+                        tax_included, tax_extra, extra, changed_by, changed_at FROM settings WHERE id = 1";
 
 type Read<T> = Result<T, String>;
 
@@ -124,6 +125,25 @@ impl Db<'_> {
             "{USER} WHERE name_key IN (SELECT name_key FROM user_keys WHERE fingerprint = ?1) ORDER BY users.rowid"
         );
         self.rows(&sql, [fingerprint], "users", 1, user)
+    }
+
+    pub fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
+        let sql = format!("{USER} ORDER BY users.rowid");
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
+        let mut rows = statement.query([]).map_err(|e| self.fail(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
+            visit(&self.decode("users", row, 1, user)?);
+        }
+        Ok(())
+    }
+
+    /// Every cart, as they were first saved.
+    pub fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
+        let carts = self.rows(&format!("{CART} ORDER BY rowid"), [], "carts", 1, cart)?;
+        for cart in carts {
+            visit(&self.with_lines(cart)?);
+        }
+        Ok(())
     }
 
     pub fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
@@ -332,6 +352,7 @@ fn product(c: &Cols) -> Read<Product> {
         description: c.opt_text(4, "description")?,
         category: c.opt_text(5, "category")?,
         active: c.flag(6, "active")?,
+        changed: admin_change(c, 8)?.map(Box::new),
         extra: c.extra(7)?,
     };
     product.validate_record()?;
@@ -413,6 +434,7 @@ fn discount(c: &Cols) -> Read<Discount> {
         max_uses: c.opt_count(6, "max_uses")?,
         max_uses_per_user: c.opt_count(7, "max_uses_per_user")?,
         active: c.flag(8, "active")?,
+        changed: admin_change(c, 10)?,
         extra: c.extra(9)?,
     };
     discount.validate()?;
@@ -436,8 +458,20 @@ fn settings(c: &Cols) -> Read<Settings> {
             included_in_prices: c.flag(6, "tax_included")?,
             extra: c.extra(7).map_err(|e| format!("tax_{e}"))?,
         },
+        changed: admin_change(c, 9)?,
         extra: c.extra(8)?,
     };
     settings.validate()?;
     Ok(settings)
+}
+
+/// The last admin change kept in columns `at` (who) and `at + 1` (when).
+fn admin_change(c: &Cols, at: usize) -> Read<Option<AdminChange>> {
+    let by = c.opt_text(at, "changed_by")?;
+    let when = c.opt_timestamp(at + 1, "changed_at")?;
+    match (by, when) {
+        (Some(by), Some(at)) => Ok(Some(AdminChange { by, at })),
+        (None, None) => Ok(None),
+        _ => Err("changed_by and changed_at must both be set or both be empty".into()),
+    }
 }

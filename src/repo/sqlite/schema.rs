@@ -62,7 +62,10 @@ CREATE TABLE products (
     description TEXT,
     category    TEXT,
     active      INTEGER NOT NULL CHECK (active IN (0, 1)),
-    extra       TEXT
+    changed_by  TEXT,                          -- the last admin change: who
+    changed_at  TEXT CHECK (length(changed_at) = 19),
+    extra       TEXT,
+    CHECK ((changed_by IS NULL) = (changed_at IS NULL))
 ) STRICT;
 
 CREATE TABLE carts (
@@ -147,7 +150,10 @@ CREATE TABLE discounts (
     max_uses          INTEGER CHECK (max_uses BETWEEN 0 AND 4294967295),
     max_uses_per_user INTEGER CHECK (max_uses_per_user BETWEEN 0 AND 4294967295),
     active            INTEGER NOT NULL CHECK (active IN (0, 1)),
-    extra             TEXT
+    changed_by        TEXT,                    -- the last admin change: who
+    changed_at        TEXT CHECK (length(changed_at) = 19),
+    extra             TEXT,
+    CHECK ((changed_by IS NULL) = (changed_at IS NULL))
 ) STRICT;
 
 -- One row at most; none means the defaults.
@@ -161,7 +167,10 @@ CREATE TABLE settings (
     tax_rate           INTEGER NOT NULL CHECK (tax_rate BETWEEN 0 AND 100000),  -- thousandths of a percent
     tax_included       INTEGER NOT NULL CHECK (tax_included IN (0, 1)),
     tax_extra          TEXT,
-    extra              TEXT
+    changed_by         TEXT,                   -- the last admin change: who
+    changed_at         TEXT CHECK (length(changed_at) = 19),
+    extra              TEXT,
+    CHECK ((changed_by IS NULL) = (changed_at IS NULL))
 ) STRICT;
 
 -- The last order number given (`O0042`: 42), raised by every order stored.

@@ -70,11 +70,13 @@ impl Db<'_> {
 
     fn put_product(&self, product: &Product) -> Result<(), RepoError> {
         self.exec(
-            "INSERT INTO products (product_id, name, price, stock, description, category, active, extra)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO products (product_id, name, price, stock, description, category, active, extra,
+                changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (product_id) DO UPDATE SET name = excluded.name, price = excluded.price,
                 stock = excluded.stock, description = excluded.description, category = excluded.category,
-                active = excluded.active, extra = excluded.extra",
+                active = excluded.active, extra = excluded.extra, changed_by = excluded.changed_by,
+                changed_at = excluded.changed_at",
             params![
                 product.product_id,
                 product.name,
@@ -84,6 +86,8 @@ impl Db<'_> {
                 product.category,
                 product.active,
                 extra_text(&product.extra)?,
+                product.changed.as_ref().map(|c| c.by.as_str()),
+                product.changed.as_ref().map(|c| c.at.to_string()),
             ],
         )
         .map(drop)
@@ -199,12 +203,13 @@ impl Db<'_> {
     fn put_discount(&self, discount: &Discount) -> Result<(), RepoError> {
         self.exec(
             "INSERT INTO discounts (code_key, code, kind, value, min_subtotal, starts, expires, max_uses,
-                max_uses_per_user, active, extra)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                max_uses_per_user, active, extra, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (code_key) DO UPDATE SET code = excluded.code, kind = excluded.kind,
                 value = excluded.value, min_subtotal = excluded.min_subtotal, starts = excluded.starts,
                 expires = excluded.expires, max_uses = excluded.max_uses,
-                max_uses_per_user = excluded.max_uses_per_user, active = excluded.active, extra = excluded.extra",
+                max_uses_per_user = excluded.max_uses_per_user, active = excluded.active, extra = excluded.extra,
+                changed_by = excluded.changed_by, changed_at = excluded.changed_at",
             params![
                 discount.code.to_uppercase(),
                 discount.code,
@@ -217,6 +222,8 @@ impl Db<'_> {
                 discount.max_uses_per_user.map(i64::from),
                 discount.active,
                 extra_text(&discount.extra)?,
+                discount.changed.as_ref().map(|c| c.by.as_str()),
+                discount.changed.as_ref().map(|c| c.at.to_string()),
             ],
         )
         .map(drop)
@@ -225,12 +232,13 @@ impl Db<'_> {
     fn put_settings(&self, settings: &Settings) -> Result<(), RepoError> {
         self.exec(
             "INSERT INTO settings (id, shop_name, currency, shipping_flat, shipping_free_over, shipping_extra,
-                tax_rate, tax_included, tax_extra, extra)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                tax_rate, tax_included, tax_extra, extra, changed_by, changed_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (id) DO UPDATE SET shop_name = excluded.shop_name, currency = excluded.currency,
                 shipping_flat = excluded.shipping_flat, shipping_free_over = excluded.shipping_free_over,
                 shipping_extra = excluded.shipping_extra, tax_rate = excluded.tax_rate,
-                tax_included = excluded.tax_included, tax_extra = excluded.tax_extra, extra = excluded.extra",
+                tax_included = excluded.tax_included, tax_extra = excluded.tax_extra, extra = excluded.extra,
+                changed_by = excluded.changed_by, changed_at = excluded.changed_at",
             params![
                 settings.shop_name,
                 settings.currency,
@@ -241,6 +249,8 @@ impl Db<'_> {
                 settings.tax.included_in_prices,
                 extra_text(&settings.tax.extra)?,
                 extra_text(&settings.extra)?,
+                settings.changed.as_ref().map(|c| c.by.as_str()),
+                settings.changed.as_ref().map(|c| c.at.to_string()),
             ],
         )
         .map(drop)
