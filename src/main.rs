@@ -2,6 +2,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -10,6 +11,7 @@ use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
 use shopfront::domain::text::printable;
 use shopfront::location::Location;
+use shopfront::repo::Repo;
 use shopfront::shop::AdminOutcome;
 use shopfront::shop::{Shop, ShopService};
 use shopfront::store::{self, FileKind, Store};
@@ -32,20 +34,60 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let data_dir = match &location {
-        Location::Folder(dir) => dir.clone(),
-        Location::Sqlite(_) => {
-            eprintln!("error: {location}: SQLite stores are not supported yet");
-            return ExitCode::from(2);
+    let mouse = !cli.no_mouse;
+    if cli.command.as_ref().is_some_and(|c| !matches!(c, Command::Serve(_))) {
+        // A command whose output is cut short (`check | head`) ends quietly,
+        // as other command-line tools do. Never for `serve`: a shopper who
+        // hangs up must not stop the server.
+        // SAFETY: setting a signal's disposition to the default, before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
+    }
+    let result = match (cli.command, &location) {
+        (Some(Command::Migrate { from, to }), _) => migrate(&from, &to),
+        (Some(Command::Check), Location::Folder(dir)) => check(dir),
+        (Some(Command::Check), Location::Sqlite(path)) => check_database(path),
+        (Some(Command::Search { query, limit, json }), Location::Folder(dir)) => search(dir, &query, limit, json),
+        (Some(Command::Search { query, limit, json }), Location::Sqlite(_)) => {
+            search_database(&location, &query, limit, json)
+        }
+        (Some(Command::Index), Location::Folder(dir)) => index(dir),
+        (Some(Command::Data(DataCommand::Accept { file })), Location::Folder(dir)) => settle(dir, &file, true),
+        (Some(Command::Data(DataCommand::Restore { file })), Location::Folder(dir)) => settle(dir, &file, false),
+        (Some(Command::Index), Location::Sqlite(_)) => Err(Failure {
+            code: 2,
+            message: format!("{location}: `index` is for a JSON data folder; a database needs none"),
+        }),
+        (Some(Command::Data(_)), Location::Sqlite(_)) => Err(Failure {
+            code: 2,
+            message: format!("{location}: `data accept` and `data restore` settle a JSON data folder's files"),
+        }),
+        (Some(Command::Admin(admin)), _) => admin_command(admin, &location),
+        (Some(Command::Serve(args)), _) => {
+            let options = shopfront::serve::Options::from_args(args, &location.default_host_key());
+            serve(&location, options)
+        }
+        (None, _) => run_app(&location, mouse),
     };
-    let result = match cli.command {
-        Some(Command::Migrate { from, to }) => migrate(&from, &to),
-        Some(Command::Check) => check(&data_dir),
-        Some(Command::Search { query, limit, json }) => search(&data_dir, &query, limit, json),
-        Some(Command::Index) => index(&data_dir),
-        Some(Command::Admin(AdminCommand::Add { username, password_stdin: _ })) => admin_add(&data_dir, &username),
-        Some(Command::Admin(AdminCommand::Discount(DiscountCommand::Add {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { code, message }) => {
+            // Messages quote names and values from the data files. An empty
+            // one was said already (search without hits).
+            if !message.is_empty() {
+                eprintln!("error: {}", printable(&message));
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// `shopfront admin …`, as the owner at the machine.
+fn admin_command(command: AdminCommand, location: &Location) -> Result<(), Failure> {
+    match command {
+        AdminCommand::Add { username, password_stdin: _ } => admin_add(location, &username),
+        AdminCommand::Discount(DiscountCommand::Add {
             code,
             percent,
             fixed,
@@ -55,7 +97,7 @@ fn main() -> ExitCode {
             expires,
             max_uses,
             per_user,
-        }))) => {
+        }) => {
             let (kind, value) = match (percent, fixed, free_shipping) {
                 (Some(p), _, _) => ("percent", p),
                 (_, Some(amount), _) => ("fixed", amount),
@@ -76,39 +118,15 @@ fn main() -> ExitCode {
                 per_user: &per_user,
                 active: true,
             };
-            discount_add(&data_dir, &input)
+            discount_add(location, &input)
         }
-        Some(Command::Admin(AdminCommand::Settings {
-            shipping,
-            free_over,
-            tax_percent,
-            tax_included,
-            tax_excluded,
-        })) => {
+        AdminCommand::Settings { shipping, free_over, tax_percent, tax_included, tax_excluded } => {
             let included = match (tax_included, tax_excluded) {
                 (true, _) => Some(true),
                 (_, true) => Some(false),
                 _ => None,
             };
-            settings(&data_dir, shipping, free_over, tax_percent, included)
-        }
-        Some(Command::Data(DataCommand::Accept { file })) => settle(&data_dir, &file, true),
-        Some(Command::Data(DataCommand::Restore { file })) => settle(&data_dir, &file, false),
-        Some(Command::Serve(args)) => {
-            let options = shopfront::serve::Options::from_args(args, &data_dir);
-            serve(&data_dir, options)
-        }
-        None => run_app(&data_dir, !cli.no_mouse),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure { code, message }) => {
-            // Messages quote names and values from the data files. An empty
-            // one was said already (search without hits).
-            if !message.is_empty() {
-                eprintln!("error: {}", printable(&message));
-            }
-            ExitCode::from(code)
+            settings(location, shipping, free_over, tax_percent, included)
         }
     }
 }
@@ -125,7 +143,7 @@ impl From<String> for Failure {
     }
 }
 
-fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
+fn run_app(location: &Location, mouse: bool) -> Result<(), Failure> {
     // Before anything is created or seeded: without a terminal there is no shop to show.
     if !io::stdout().is_terminal() {
         return Err(Failure {
@@ -137,19 +155,18 @@ fn run_app(data_dir: &std::path::Path, mouse: bool) -> Result<(), Failure> {
     }
     // Load (and refuse a damaged folder) before touching the terminal. The
     // app's session worker waits for other copies itself, so the shop is impatient.
-    let shop = ShopService::open_folder(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
+    let shop = ShopService::open(location, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
-    let receipts = data_dir.join(shopfront::receipts::RECEIPTS_DIR);
-    shopfront::terminal::run(shop, receipts, mouse).map_err(|e| format!("terminal: {e}").into())
+    shopfront::terminal::run(shop, location.receipts(), mouse).map_err(|e| format!("terminal: {e}").into())
 }
 
 /// `shopfront serve`: logs on stderr (RUST_LOG to choose how much).
-fn serve(data_dir: &std::path::Path, options: shopfront::serve::Options) -> Result<(), Failure> {
+fn serve(location: &Location, options: shopfront::serve::Options) -> Result<(), Failure> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,russh=warn"));
     let colour = io::IsTerminal::is_terminal(&io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(io::stderr).init();
-    let shop = ShopService::open_folder(data_dir, store::LockWait::Impatient).map_err(|e| e.to_string())?;
+    let shop = ShopService::open(location, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
     shopfront::serve::run(shop, options).map_err(Failure::from)
 }
@@ -343,17 +360,17 @@ fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {
 }
 
 /// `admin discount add`: the admin form's checks, the same messages.
-fn discount_add(data_dir: &std::path::Path, input: &shopfront::domain::discount::DiscountInput) -> Result<(), Failure> {
+fn discount_add(location: &Location, input: &shopfront::domain::discount::DiscountInput) -> Result<(), Failure> {
     if input.kind.is_empty() {
         return Err("say what the code gives: --percent N, --fixed AMOUNT or --free-shipping".to_string().into());
     }
     // Amounts typed and refused are in the shop's currency (read without
     // opening the folder: a refusal creates nothing).
-    if let Ok(settings) = store::read_shop_settings(data_dir) {
+    if let Some(settings) = location.folder().and_then(|dir| store::read_shop_settings(dir).ok()) {
         shopfront::domain::money::set_currency_symbol(&settings.currency);
     }
     let discount = input.parse().map_err(|(_, message)| message)?;
-    let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
+    let shop = ShopService::open(location, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string())?;
     let saved = shop.save_discount(&shop.owner_at_machine(), None, discount).map_err(|e| e.to_string())?;
     println!("added code {}: {}", printable(&saved.code), saved.benefit());
     Ok(())
@@ -379,14 +396,14 @@ fn settle(data_dir: &std::path::Path, file: &str, accept: bool) -> Result<(), Fa
 
 /// `admin settings`: changes what was given, prints the settings.
 fn settings(
-    data_dir: &std::path::Path,
+    location: &Location,
     shipping: Option<String>,
     free_over: Option<String>,
     tax_percent: Option<String>,
     included: Option<bool>,
 ) -> Result<(), Failure> {
     // Opening the shop sets its currency: amounts typed and refused are in it.
-    let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
+    let shop = ShopService::open(location, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string())?;
     let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
         (*shop.settings()).clone()
     } else {
@@ -417,7 +434,7 @@ fn settings(
     Ok(())
 }
 
-fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> {
+fn admin_add(location: &Location, username: &str) -> Result<(), Failure> {
     let mut line = String::new();
     io::stdin()
         .lock()
@@ -425,7 +442,7 @@ fn admin_add(data_dir: &std::path::Path, username: &str) -> Result<(), Failure> 
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
     // A command-line change waits for other copies (saying so after a second).
-    let shop = ShopService::over_folder(Store::open(data_dir).map_err(|e| e.to_string())?);
+    let shop = ShopService::open(location, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string())?;
     let outcome = shop.add_admin(&shop.owner_at_machine(), username, password).map_err(|e| e.to_string())?;
     match outcome {
         AdminOutcome::Created(name) => println!("created admin {}", printable(&name)),
@@ -454,5 +471,76 @@ fn migrate(from: &std::ffi::OsString, to: &std::ffi::OsString) -> Result<(), Fai
     };
     let copied = shopfront::migrate::run(&from, &to, &mut report).map_err(|e| e.to_string())?;
     println!("copied {} from {from} to {to}", copied.summary());
+    Ok(())
+}
+
+/// `check` on a database: SQLite's integrity check, then every row read as
+/// the shop reads it (each checked by the same rules as a folder's
+/// records). A database file that does not exist is not created.
+fn check_database(path: &Path) -> Result<(), Failure> {
+    let location = Location::Sqlite(path.to_path_buf());
+    if !path.is_file() {
+        return Err(format!("{location}: no such database file").into());
+    }
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
+    repo.integrity_check().map_err(|e| e.to_string())?;
+    let view = repo.read().map_err(|e| e.to_string())?;
+    let tally = shopfront::migrate::Tally::of(&*view).map_err(|e| e.to_string())?;
+    let settings = view.settings().map_err(|e| e.to_string())?;
+    let mut plaintext = 0;
+    view.each_account(&mut |u| plaintext += usize::from(u.has_plaintext_password())).map_err(|e| e.to_string())?;
+    shopfront::domain::money::set_currency_symbol(&settings.currency);
+    println!("database: {location} (schema version {})", shopfront::repo::sqlite::SCHEMA_VERSION);
+    let counts = [
+        ("users", tally.accounts),
+        ("products", tally.products),
+        ("carts", tally.carts),
+        ("orders", tally.orders),
+        ("discounts", tally.codes),
+    ];
+    for (name, count) in counts {
+        println!("{:<10} {count}", format!("{name}:"));
+    }
+    let shipping = &settings.shipping;
+    let free = shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
+    let included = if settings.tax.included_in_prices { "included in prices" } else { "added" };
+    println!("settings:  shipping {} ({free}), tax {} % {included}", shipping.flat, settings.tax.rate_percent);
+    println!("plaintext passwords: {plaintext}");
+    println!("ok");
+    Ok(())
+}
+
+/// `search` on a database: the catalog filter over the products on sale.
+fn search_database(location: &Location, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
+    let Location::Sqlite(path) = location else {
+        return Err("search_database needs a database".to_string().into());
+    };
+    if !path.is_file() {
+        return Err(format!("{location}: no such database file").into());
+    }
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
+    let view = repo.read().map_err(|e| e.to_string())?;
+    shopfront::domain::money::set_currency_symbol(&view.settings().map_err(|e| e.to_string())?.currency);
+    let mut sold = Vec::new();
+    view.each_product(&mut |p| {
+        if p.active {
+            sold.push(p.clone());
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    let hits = rank_once(query, sold.len(), |i| {
+        (&*sold[i].name, &*sold[i].product_id, sold[i].category.as_deref().unwrap_or(""))
+    });
+    let rows: Vec<SearchRow> = hits
+        .iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|h| &sold[h.position as usize])
+        .map(|p| SearchRow { product_id: p.product_id.clone(), name: p.name.clone(), price: p.price, stock: p.stock })
+        .collect();
+    print_rows(&rows, json)?;
+    if hits.is_empty() {
+        eprintln!("no products match \"{}\"", printable(query));
+        return Err(Failure { code: 1, message: String::new() });
+    }
     Ok(())
 }

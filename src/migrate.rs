@@ -8,9 +8,10 @@
 //! A console-shop password still in plaintext is hashed (argon2id) on the
 //! way and never copied.
 
+use crate::domain::User;
 use crate::domain::password::hash_password;
-use crate::domain::{Money, User};
 use crate::location::Location;
+use crate::repo::sqlite::SqliteRepo;
 use crate::repo::{Change, ReadTx, Repo, RepoError};
 
 #[derive(Debug, thiserror::Error)]
@@ -74,13 +75,14 @@ impl Tally {
     /// In words, for the report.
     pub fn summary(&self) -> String {
         format!(
-            "{} accounts, {} products ({} units in stock), {} carts, {} orders ({} in totals), {} discount codes",
+            "{} accounts, {} products ({} units in stock), {} carts, {} orders ({}.{:02} in totals), {} discount codes",
             self.accounts,
             self.products,
             self.stock,
             self.carts,
             self.orders,
-            Money::from_cents(i64::try_from(self.order_totals).unwrap_or(i64::MAX)).decimal(),
+            self.order_totals / 100,
+            (self.order_totals % 100).unsigned_abs(),
             self.codes
         )
     }
@@ -198,6 +200,9 @@ enum Source {
     /// A folder's files as committed (an interrupted change's records
     /// applied in memory, not to the folder).
     Folder(Box<crate::store::Data>),
+    /// A database, read in one read transaction (a consistent snapshot
+    /// while other processes go on changing it).
+    Sqlite(SqliteRepo),
 }
 
 impl Source {
@@ -207,13 +212,23 @@ impl Source {
                 let inspection = crate::store::inspect(dir).map_err(|e| MigrateError::Source(e.to_string()))?;
                 Ok(Source::Folder(Box::new(inspection.committed())))
             }
-            Location::Sqlite(_) => Err(MigrateError::Source(format!("{location}: SQLite is not supported yet"))),
+            Location::Sqlite(path) => {
+                // Never create a database where none is.
+                if !path.is_file() {
+                    return Err(MigrateError::Source(format!("{location}: no such database file")));
+                }
+                SqliteRepo::open(path).map(Source::Sqlite).map_err(|e| MigrateError::Source(e.to_string()))
+            }
         }
     }
 
-    fn with_view<T>(&self, work: &mut dyn FnMut(&dyn ReadTx) -> T) -> T {
+    fn with_view(
+        &self,
+        work: &mut dyn FnMut(&dyn ReadTx) -> Result<Tally, MigrateError>,
+    ) -> Result<Tally, MigrateError> {
         match self {
             Source::Folder(data) => work(&**data),
+            Source::Sqlite(repo) => work(&*repo.read().map_err(|e| MigrateError::Source(e.to_string()))?),
         }
     }
 }
@@ -221,8 +236,13 @@ impl Source {
 /// The empty store being filled.
 struct Target {
     repo: std::sync::Arc<dyn Repo>,
-    /// A folder this made (removed again if the copy fails).
-    made: Option<std::path::PathBuf>,
+    /// A folder or database file this made (removed again if the copy fails).
+    made: Option<Made>,
+}
+
+enum Made {
+    Folder(std::path::PathBuf),
+    Database(std::path::PathBuf),
 }
 
 impl Target {
@@ -235,22 +255,36 @@ impl Target {
                         return Err(MigrateError::NotEmpty(format!("{location} is a folder with files in it")));
                     }
                     Ok(false) => None,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(dir.clone()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(Made::Folder(dir.clone())),
                     Err(e) => return Err(target_error(e.to_string())),
                 };
                 let store = crate::store::Store::open_with(dir, crate::store::OpenMode::CreateEmpty)
                     .map_err(|e| target_error(e.to_string()))?;
                 Ok(Target { repo: std::sync::Arc::new(crate::store::repo::FolderRepo::new(store)), made })
             }
-            Location::Sqlite(_) => Err(target_error("SQLite is not supported yet".into())),
+            Location::Sqlite(path) => {
+                let made = (!path.exists()).then(|| Made::Database(path.clone()));
+                let repo = SqliteRepo::open(path).map_err(|e| target_error(e.to_string()))?;
+                Ok(Target { repo: std::sync::Arc::new(repo), made })
+            }
         }
     }
 
     fn remove_if_made(self) {
         let Target { repo, made } = self;
         drop(repo);
-        if let Some(dir) = made {
-            let _ = std::fs::remove_dir_all(dir);
+        match made {
+            Some(Made::Folder(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Some(Made::Database(file)) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut name = file.as_os_str().to_owned();
+                    name.push(suffix);
+                    let _ = std::fs::remove_file(name);
+                }
+            }
+            None => {}
         }
     }
 }

@@ -206,3 +206,10 @@ fn killed_workers_leave_a_json_folder_consistent() {
     std::fs::write(dir.path().join("products.json"), "[]").unwrap();
     campaign(dir.path().to_str().expect("a UTF-8 temp path"), 40);
 }
+
+#[test]
+fn killed_workers_leave_a_sqlite_database_consistent() {
+    let dir = common::temp_dir();
+    let spec = format!("sqlite:{}", dir.path().join("shop.db").to_str().expect("a UTF-8 temp path"));
+    campaign(&spec, 40);
+}

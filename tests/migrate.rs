@@ -143,6 +143,29 @@ fn a_shop_round_trips_through_migrate_field_by_field() {
     assert_eq!(next.order_id, "O0004", "order ids go on from the copied ones");
 }
 
+/// JSON folder -> SQLite -> JSON folder: every record equal field by field,
+/// and the database works as a shop in between.
+#[test]
+fn a_shop_round_trips_through_sqlite_field_by_field() {
+    let tmp = temp_dir();
+    let (source, back) = (tmp.path().join("source"), tmp.path().join("back"));
+    let database = format!("sqlite:{}", path_text(&tmp.path().join("shop.db")));
+    rich_shop(&source);
+    let (code, out, err) = migrate(&path_text(&source), &database);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = migrate(&database, &path_text(&back));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_same_shop(&data_of(&source), &data_of(&back));
+    let location = shopfront::location::Location::parse(&database.clone().into(), "store").unwrap();
+    let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).unwrap();
+    let alice = shop.login("alice", "s3cret!").unwrap();
+    assert_eq!(shop.orders_of(&alice).unwrap().len(), 3);
+    // A database that holds a shop is never a target.
+    let (code, _, err) = migrate(&path_text(&source), &database);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("empty store only"), "{err}");
+}
+
 #[test]
 fn a_console_shop_folder_migrates_with_its_passwords_hashed_on_the_way() {
     let tmp = temp_dir();
@@ -163,6 +186,16 @@ fn a_console_shop_folder_migrates_with_its_passwords_hashed_on_the_way() {
     assert_eq!(rows(&original.products), rows(&copied.products));
     let shop = ShopService::open_folder(&copy, LockWait::Patient { notice: |_| {} }).unwrap();
     assert!(shop.login("dana", "hunter22").is_ok(), "dana's old password still works");
+    // Straight into SQLite too.
+    let database = tmp.path().join("console.db");
+    let (code, out, err) = migrate(&path_text(&source), &format!("sqlite:{}", path_text(&database)));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(folder_snapshot(&source), before);
+    let bytes = std::fs::read(&database).unwrap();
+    assert!(!bytes.windows(8).any(|w| w == b"hunter22"), "no plaintext password in the database");
+    let location = shopfront::location::Location::Sqlite(database);
+    let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).unwrap();
+    assert!(shop.login("dana", "hunter22").is_ok());
 }
 
 #[test]
@@ -186,4 +219,16 @@ fn a_target_that_holds_anything_is_refused_and_left_alone() {
     assert!(!tmp.path().join("new").exists(), "nothing made for a source that cannot be read");
     let (code, _, err) = migrate("sqlite:", &path_text(&taken));
     assert_eq!(code, Some(2), "{err}");
+    // A source database that is not one, or not there: refused, never made or changed.
+    let bogus = tmp.path().join("bogus.db");
+    std::fs::write(&bogus, "not a database").unwrap();
+    let (code, _, err) = migrate(&format!("sqlite:{}", path_text(&bogus)), &path_text(&tmp.path().join("out")));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("not an SQLite database"), "{err}");
+    assert_eq!(std::fs::read(&bogus).unwrap(), b"not a database");
+    let nowhere = tmp.path().join("nowhere.db");
+    let (code, _, err) = migrate(&format!("sqlite:{}", path_text(&nowhere)), &path_text(&tmp.path().join("out")));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no such database file"), "{err}");
+    assert!(!nowhere.exists() && !tmp.path().join("out").exists());
 }

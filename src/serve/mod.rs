@@ -32,10 +32,11 @@ pub struct Options {
 }
 
 impl Options {
-    pub fn from_args(args: ServeArgs, data_dir: &Path) -> Options {
+    /// The options `args` give; the host key defaults to `default_host_key`.
+    pub fn from_args(args: ServeArgs, default_host_key: &Path) -> Options {
         Options {
             listen: args.listen,
-            host_key: args.host_key.unwrap_or_else(|| data_dir.join("ssh_host_ed25519_key")),
+            host_key: args.host_key.unwrap_or_else(|| default_host_key.to_path_buf()),
             limits: Limits {
                 max_sessions: args.max_sessions,
                 max_sessions_per_address: args.max_sessions_per_address,

@@ -549,6 +549,6 @@ pub fn open_repo(location: &Location, wait: LockWait) -> Result<Arc<dyn Repo>, S
             store.set_lock_wait(wait);
             Ok(Arc::new(FolderRepo::new(store)))
         }
-        Location::Sqlite(_) => Err(ShopError::Unavailable(format!("{location}: SQLite is not supported yet"))),
+        Location::Sqlite(path) => Ok(Arc::new(crate::repo::sqlite::SqliteRepo::open(path)?)),
     }
 }

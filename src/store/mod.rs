@@ -809,6 +809,10 @@ fn no_such_folder(dir: &Path) -> StoreError {
 }
 
 /// What a command-line copy prints while another copy holds the folder.
+/// How a command-line tool waits for another copy: patiently, saying so
+/// after a second.
+pub const COMMAND_LINE_WAIT: LockWait = LockWait::Patient { notice: print_waiting_notice };
+
 fn print_waiting_notice(dir: &Path) {
     eprintln!(
         "waiting for another copy of Shopfront to finish with {} … (Ctrl-C to stop waiting)",

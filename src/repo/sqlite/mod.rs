@@ -102,6 +102,28 @@ impl SqliteRepo {
         &self.path
     }
 
+    /// SQLite's own check of every page and index (`PRAGMA
+    /// integrity_check`): `Damaged` with what it found, else nothing.
+    pub fn integrity_check(&self) -> Result<(), RepoError> {
+        let reader = self.reader()?;
+        let db = reader.db()?;
+        let mut statement = db.conn.prepare("PRAGMA integrity_check(20)").map_err(|e| db.fail(e))?;
+        let found: Vec<String> = statement
+            .query_map([], |row| row.get(0))
+            .map_err(|e| db.fail(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| db.fail(e))?;
+        if found.len() == 1 && found[0] == "ok" {
+            return Ok(());
+        }
+        let found: Vec<String> = found.iter().map(|line| crate::domain::text::printable(line).into_owned()).collect();
+        Err(RepoError::Damaged(format!(
+            "{}: SQLite's integrity check found: {}",
+            self.path.display(),
+            found.join("; ")
+        )))
+    }
+
     /// Keeps only the last `rows` changes in the feed (tests of the gap).
     #[cfg(test)]
     fn keep_changes(&mut self, rows: u64) {
