@@ -1,0 +1,141 @@
+//! Several processes on one store, on every backend: shoppers in separate
+//! processes racing for the last units never oversell and lose no order, and
+//! a change made by another process (the `admin` command line) reaches a
+//! running shop within a second. The test binary re-runs itself as the
+//! buyers (`worker_entry`, `PROCESS_WORKER` set).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::paying;
+use shopfront::domain::{Money, ProductDraft};
+use shopfront::location::Location;
+use shopfront::shop::{Shop, ShopError, ShopService};
+use shopfront::store::LockWait;
+
+const WORKER_ENV: &str = "PROCESS_WORKER";
+const SCARCE: u32 = 12;
+const BUYERS: usize = 4;
+
+fn open_shop(spec: &str) -> Arc<ShopService> {
+    let location = Location::parse(&spec.into(), "store").expect("a store");
+    ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open the shop")
+}
+
+/// The entry point of worker processes; does nothing in a normal test run.
+#[test]
+fn worker_entry() {
+    let Ok(job) = std::env::var(WORKER_ENV) else { return };
+    let (id, spec) = job.split_once(' ').expect("id and store");
+    let shop = open_shop(spec);
+    let me = shop.register(&format!("buyer{id}"), "buyer-pass").expect("register");
+    let product = shop.catalog().products().get(0).expect("a product").product_id.clone();
+    let mut placed = 0;
+    loop {
+        match shop.add_to_cart(&me, &product, 1) {
+            Ok(_) => {}
+            Err(ShopError::Cart(_)) => break, // sold out
+            Err(e) => panic!("add: {e}"),
+        }
+        match shop.checkout(&me, &paying(shop.quote(&me, None).expect("quote"))) {
+            Ok(_) => placed += 1,
+            Err(ShopError::Checkout(_)) => break, // the last unit went elsewhere
+            Err(e) => panic!("checkout: {e}"),
+        }
+    }
+    println!("placed {placed}");
+}
+
+fn spawn_buyer(spec: &str, id: usize) -> Child {
+    Command::new(std::env::current_exe().expect("test binary"))
+        .args(["worker_entry", "--exact", "--nocapture", "--test-threads=1", "--quiet"])
+        .env(WORKER_ENV, format!("{id} {spec}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn a buyer")
+}
+
+fn stocked(spec: &str) -> Arc<ShopService> {
+    let shop = open_shop(spec);
+    shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").expect("admin");
+    let boss = shop.login("boss", "b0ss-pass").expect("boss");
+    let draft = ProductDraft::from_input("Last Units", "5.00", &SCARCE.to_string(), "", "").expect("draft");
+    shop.create_product(&boss, draft).expect("product");
+    shop
+}
+
+fn buyers_never_oversell(spec: &str) {
+    let shop = stocked(spec);
+    let buyers: Vec<Child> = (0..BUYERS).map(|id| spawn_buyer(spec, id)).collect();
+    let mut placed = 0;
+    for buyer in buyers {
+        let out = buyer.wait_with_output().expect("a buyer ran");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "a buyer failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        let count = stdout.lines().find_map(|l| l.strip_prefix("placed ")).expect("a buyer reports");
+        placed += count.trim().parse::<u32>().expect("a count");
+    }
+    assert_eq!(placed, SCARCE, "every unit sold once, none twice");
+    let fresh = open_shop(spec);
+    let boss = fresh.login("boss", "b0ss-pass").expect("boss");
+    let orders = fresh.all_orders(&boss).expect("orders");
+    assert_eq!(orders.len() as u32, placed, "every order placed is kept");
+    let product = fresh.catalog().products().get(0).expect("the product").clone();
+    assert_eq!(product.stock, 0);
+    drop(shop);
+}
+
+/// `shopfront --store SPEC admin settings --shipping 7`, run as its own process.
+fn change_shipping_elsewhere(spec: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .args(["--store", spec, "admin", "settings", "--shipping", "7"])
+        .env_remove("SHOPFRONT_STORE")
+        .env_remove("SHOPFRONT_DATA_DIR")
+        .output()
+        .expect("run shopfront");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn another_process_is_heard_within_a_second(spec: &str) {
+    let shop = stocked(spec);
+    shop.watch();
+    let notices = shop.subscribe();
+    change_shipping_elsewhere(spec);
+    let changed = Instant::now();
+    while shop.settings().shipping.flat != Money::from_cents(700) {
+        assert!(changed.elapsed() < Duration::from_secs(1), "the running shop still shows the old shipping");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let heard = notices.recv_timeout(Duration::from_secs(1)).expect("subscribers are told");
+    assert!(heard.pricing, "{heard:?}");
+}
+
+#[test]
+fn buyers_in_separate_processes_never_oversell_a_json_folder() {
+    let dir = common::temp_dir();
+    std::fs::write(dir.path().join("products.json"), "[]").unwrap();
+    buyers_never_oversell(dir.path().to_str().expect("a UTF-8 temp path"));
+}
+
+#[test]
+fn buyers_in_separate_processes_never_oversell_a_sqlite_database() {
+    let dir = common::temp_dir();
+    buyers_never_oversell(&format!("sqlite:{}", dir.path().join("shop.db").display()));
+}
+
+#[test]
+fn a_json_folder_shop_hears_another_process_within_a_second() {
+    let dir = common::temp_dir();
+    std::fs::write(dir.path().join("products.json"), "[]").unwrap();
+    another_process_is_heard_within_a_second(dir.path().to_str().expect("a UTF-8 temp path"));
+}
+
+#[test]
+fn a_sqlite_shop_hears_another_process_within_a_second() {
+    let dir = common::temp_dir();
+    another_process_is_heard_within_a_second(&format!("sqlite:{}", dir.path().join("shop.db").display()));
+}
