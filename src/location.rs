@@ -83,9 +83,10 @@ impl Location {
     pub fn home(&self) -> PathBuf {
         match self {
             Location::Folder(dir) => dir.clone(),
-            Location::Sqlite(file) => match file.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-                _ => PathBuf::from("."),
+            // Absolute, so a receipt's path says where it really is.
+            Location::Sqlite(file) => match std::path::absolute(file) {
+                Ok(file) => file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+                Err(_) => PathBuf::from("."),
             },
         }
     }
@@ -167,7 +168,8 @@ mod tests {
         let db = Location::Sqlite("/srv/shop.db".into());
         assert_eq!(db.receipts(), PathBuf::from("/srv/receipts"));
         assert_eq!(db.default_host_key(), PathBuf::from("/srv/shop.db.ssh_host_ed25519_key"));
-        assert_eq!(Location::Sqlite("shop.db".into()).home(), PathBuf::from("."));
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(Location::Sqlite("shop.db".into()).home(), here);
         let folder = Location::Folder("/srv/data".into());
         assert_eq!(folder.receipts(), PathBuf::from("/srv/data/receipts"));
         assert_eq!(folder.default_host_key(), PathBuf::from("/srv/data/ssh_host_ed25519_key"));

@@ -359,3 +359,45 @@ fn serve_refuses_absurd_options_with_a_usage_error() {
         assert!(stderr.contains(says) && !stderr.contains("panicked"), "{flag} {value}: {stderr}");
     }
 }
+
+/// `--store` names the store (a folder or sqlite:PATH); `SHOPFRONT_STORE`
+/// comes after `--data-dir` but before `SHOPFRONT_DATA_DIR`; giving both
+/// flags is a usage error.
+#[test]
+fn the_store_is_chosen_by_flag_then_environment() {
+    let dir = temp_dir();
+    let database = dir.path().join("shop.db");
+    let store = format!("sqlite:{}", database.display());
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = shopfront();
+        command.env_remove("SHOPFRONT_STORE").env_remove("SHOPFRONT_DATA_DIR").args(args);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let out = command.output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+    let (code, text) = run(&["--store", &store, "--data-dir", "x", "check"], &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--store and --data-dir both name the shop's data"), "{text}");
+    // check never creates a database.
+    let (code, text) = run(&["--store", &store, "check"], &[]);
+    assert_eq!((code, database.exists()), (Some(1), false), "{text}");
+    assert!(text.contains("no such database file"), "{text}");
+    let (code, text) = run(&["--store", &store, "admin", "discount", "add", "TEN10", "--percent", "10"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["check"], &[("SHOPFRONT_STORE", &store), ("SHOPFRONT_DATA_DIR", "/nowhere")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("database: sqlite:") && text.contains("discounts: 1"), "{text}");
+    // --data-dir beats SHOPFRONT_STORE.
+    let folder = dir.path().join("folder");
+    let (code, text) = run(&["--data-dir", folder.to_str().unwrap(), "check"], &[("SHOPFRONT_STORE", &store)]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("folder"), "{text}");
+    let (code, text) = run(&["--store", &store, "index"], &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("is for a JSON data folder"), "{text}");
+    let (code, text) = run(&["--store", "sqlite:", "check"], &[]);
+    assert_eq!(code, Some(2), "{text}");
+}
