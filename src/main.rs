@@ -13,7 +13,7 @@ use shopfront::domain::text::printable;
 use shopfront::location::Location;
 use shopfront::repo::Repo;
 use shopfront::shop::AdminOutcome;
-use shopfront::shop::{Shop, ShopService};
+use shopfront::shop::{Shop, ShopError, ShopService};
 use shopfront::store::{self, FileKind, Store};
 
 /// mimalloc commits whole arenas up front unless told otherwise; it reads
@@ -370,8 +370,8 @@ fn discount_add(location: &Location, input: &shopfront::domain::discount::Discou
         shopfront::domain::money::set_currency_symbol(&settings.currency);
     }
     let discount = input.parse().map_err(|(_, message)| message)?;
-    let shop = ShopService::open(location, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string())?;
-    let saved = shop.save_discount(&shop.owner_at_machine(), None, discount).map_err(|e| e.to_string())?;
+    let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
+    let saved = patiently(location, || shop.save_discount(&shop.owner_at_machine(), None, discount.clone()))?;
     println!("added code {}: {}", printable(&saved.code), saved.benefit());
     Ok(())
 }
@@ -403,29 +403,30 @@ fn settings(
     included: Option<bool>,
 ) -> Result<(), Failure> {
     // Opening the shop sets its currency: amounts typed and refused are in it.
-    let shop = ShopService::open(location, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string())?;
+    let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
     let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
         (*shop.settings()).clone()
     } else {
-        shop.change_settings(&shop.owner_at_machine(), |current| {
-            let [name, currency, flat, over, tax] = current.input_values();
-            let over = match free_over.as_deref() {
-                Some("none") => String::new(),
-                Some(amount) => amount.to_string(),
-                None => over,
-            };
-            let values = [
-                name.as_str(),
-                currency.as_str(),
-                shipping.as_deref().unwrap_or(&flat),
-                &over,
-                tax_percent.as_deref().unwrap_or(&tax),
-            ];
-            current
-                .with_input(values, included.unwrap_or(current.tax.included_in_prices))
-                .map_err(|(_, message)| shopfront::shop::ShopError::Invalid(message))
-        })
-        .map_err(|e| e.to_string())?
+        patiently(location, || {
+            shop.change_settings(&shop.owner_at_machine(), |current| {
+                let [name, currency, flat, over, tax] = current.input_values();
+                let over = match free_over.as_deref() {
+                    Some("none") => String::new(),
+                    Some(amount) => amount.to_string(),
+                    None => over,
+                };
+                let values = [
+                    name.as_str(),
+                    currency.as_str(),
+                    shipping.as_deref().unwrap_or(&flat),
+                    &over,
+                    tax_percent.as_deref().unwrap_or(&tax),
+                ];
+                current
+                    .with_input(values, included.unwrap_or(current.tax.included_in_prices))
+                    .map_err(|(_, message)| shopfront::shop::ShopError::Invalid(message))
+            })
+        })?
     };
     shopfront::domain::money::set_currency_symbol(&saved.currency);
     let free = saved.shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
@@ -442,8 +443,8 @@ fn admin_add(location: &Location, username: &str) -> Result<(), Failure> {
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
     // A command-line change waits for other copies (saying so after a second).
-    let shop = ShopService::open(location, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string())?;
-    let outcome = shop.add_admin(&shop.owner_at_machine(), username, password).map_err(|e| e.to_string())?;
+    let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
+    let outcome = patiently(location, || shop.add_admin(&shop.owner_at_machine(), username, password))?;
     match outcome {
         AdminOutcome::Created(name) => println!("created admin {}", printable(&name)),
         AdminOutcome::Promoted(name) => println!("promoted {} to admin (password unchanged)", printable(&name)),
@@ -543,4 +544,24 @@ fn search_database(location: &Location, query: &str, limit: Option<usize>, json:
         return Err(Failure { code: 1, message: String::new() });
     }
     Ok(())
+}
+
+/// Runs `attempt` until the store is not busy, saying once (after a
+/// second) what it waits for: a command-line change waits for another
+/// process's, as it does on a folder. Ctrl-C stops waiting.
+fn patiently<T>(location: &Location, mut attempt: impl FnMut() -> Result<T, ShopError>) -> Result<T, Failure> {
+    let started = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        match attempt() {
+            Err(ShopError::Busy) => {
+                if !told && started.elapsed() >= std::time::Duration::from_secs(1) {
+                    told = true;
+                    eprintln!("waiting for another process to finish with {location} … (Ctrl-C to stop waiting)");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other.map_err(|e| Failure::from(e.to_string())),
+        }
+    }
 }
