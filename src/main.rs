@@ -9,6 +9,7 @@ use clap::Parser;
 
 use shopfront::app::filter::rank_once;
 use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
+use shopfront::domain::Currency;
 use shopfront::domain::text::printable;
 use shopfront::location::Location;
 use shopfront::repo::Repo;
@@ -188,17 +189,12 @@ fn restart_with_lazy_arenas() {
 fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     let inspection = store::inspect(data_dir).map_err(|e| e.to_string())?;
     let data = &inspection.data;
-    shopfront::domain::money::set_currency_symbol(&data.settings.currency);
     let plaintext = data.users.rows().iter().filter(|u| u.has_plaintext_password()).count();
     println!("data folder: {}", printable(&data_dir.display().to_string()));
     for kind in FileKind::ALL.into_iter().filter(|k| *k != FileKind::Settings) {
         println!("{:<10} {}", format!("{}:", kind.file_name().trim_end_matches(".json")), data.count(kind));
     }
-    let shipping = &data.settings.shipping;
-    let free = shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
-    let tax = &data.settings.tax;
-    let included = if tax.included_in_prices { "included in prices" } else { "added" };
-    println!("settings:  shipping {} ({free}), tax {} % {included}", shipping.flat, tax.rate_percent);
+    print_settings(&data.settings);
     println!("plaintext passwords: {plaintext}");
     if let Some(records) = inspection.pending_changes {
         println!(
@@ -212,6 +208,19 @@ fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `check`'s line about shipping and tax.
+fn print_settings(settings: &shopfront::domain::Settings) {
+    let currency = settings.currency();
+    let shipping = &settings.shipping;
+    let free = shipping
+        .free_over
+        .map_or_else(|| "never free".to_string(), |over| format!("free from {}", over.shown(&currency)));
+    let tax = &settings.tax;
+    let included = if tax.included_in_prices { "included in prices" } else { "added" };
+    let flat = shipping.flat.shown(&currency);
+    println!("settings:  shipping {flat} ({free}), tax {} % {included}", tax.rate_percent);
+}
+
 /// One product `shopfront search` prints (`--json`: these four fields).
 #[derive(serde::Serialize)]
 struct SearchRow {
@@ -223,10 +232,9 @@ struct SearchRow {
 
 fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
     store::check_folder(data_dir).map_err(|e| e.to_string())?;
-    // Prices in the shop's currency; a damaged settings.json is `check`'s to report.
-    if let Ok(settings) = store::read_shop_settings(data_dir) {
-        shopfront::domain::money::set_currency_symbol(&settings.currency);
-    }
+    // Prices in the shop's currency; a damaged settings.json is `check`'s
+    // to report (meanwhile the default settings' currency).
+    let settings = store::read_shop_settings(data_dir).unwrap_or_default();
     let limit = limit.unwrap_or(usize::MAX);
     let bytes = read_products_bytes(data_dir)?;
     // The catalog index (`shopfront index`) when it was made from exactly
@@ -257,7 +265,7 @@ fn search(data_dir: &std::path::Path, query: &str, limit: Option<usize>, json: b
             (rows, hits.len())
         }
     };
-    print_rows(&rows, json)?;
+    print_rows(&rows, &settings.currency(), json)?;
     if hits == 0 {
         // As grep: nothing found is exit code 1, said on stderr.
         eprintln!("no products match \"{}\"", printable(query));
@@ -341,7 +349,8 @@ fn search_index(index: &store::search_index::Index, query: &str, limit: usize) -
         .map(|rows| (rows, hits.len()))
 }
 
-fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {
+/// The rows as JSON, or in columns with prices in the shop's `currency`.
+fn print_rows(rows: &[SearchRow], currency: &Currency, json: bool) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = if json {
         serde_json::to_writer_pretty(&mut out, rows).map_err(io::Error::other).and_then(|()| writeln!(out))
@@ -349,7 +358,7 @@ fn print_rows(rows: &[SearchRow], json: bool) -> Result<(), Failure> {
         // Names come from products.json: nothing in them may reach the terminal raw.
         rows.iter().try_for_each(|p| {
             let (id, name) = (printable(&p.product_id), printable(&p.name));
-            writeln!(out, "{id:<8} {name:<40} {:>10} {:>6}", p.price.to_string(), p.stock)
+            writeln!(out, "{id:<8} {name:<40} {:>10} {:>6}", p.price.shown(currency).to_string(), p.stock)
         })
     };
     // A closed pipe (`| head`) is not an error worth reporting.
@@ -365,14 +374,19 @@ fn discount_add(location: &Location, input: &shopfront::domain::discount::Discou
         return Err("say what the code gives: --percent N, --fixed AMOUNT or --free-shipping".to_string().into());
     }
     // Amounts typed and refused are in the shop's currency (read without
-    // opening the folder: a refusal creates nothing).
-    if let Some(settings) = location.folder().and_then(|dir| store::read_shop_settings(dir).ok()) {
-        shopfront::domain::money::set_currency_symbol(&settings.currency);
-    }
-    let discount = input.parse().map_err(|(_, message)| message)?;
+    // opening the store: a refusal creates nothing; a damaged settings.json
+    // is for opening the folder to report).
+    let current = match location {
+        Location::Folder(dir) => store::read_shop_settings(dir).unwrap_or_default(),
+        Location::Sqlite(path) if path.is_file() => {
+            (*patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?.settings()).clone()
+        }
+        Location::Sqlite(_) => shopfront::domain::Settings::default(),
+    };
+    let discount = input.parse(&current.currency()).map_err(|(_, message)| message)?;
     let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
     let saved = patiently(location, || shop.save_discount(&shop.owner_at_machine(), None, discount.clone()))?;
-    println!("added code {}: {}", printable(&saved.code), saved.benefit());
+    println!("added code {}: {}", printable(&saved.code), saved.benefit(&shop.settings().currency()));
     Ok(())
 }
 
@@ -402,7 +416,7 @@ fn settings(
     tax_percent: Option<String>,
     included: Option<bool>,
 ) -> Result<(), Failure> {
-    // Opening the shop sets its currency: amounts typed and refused are in it.
+    // Amounts typed and refused are in the currency the shop has now.
     let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
     let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
         (*shop.settings()).clone()
@@ -428,10 +442,14 @@ fn settings(
             })
         })?
     };
-    shopfront::domain::money::set_currency_symbol(&saved.currency);
-    let free = saved.shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
+    let currency = saved.currency();
+    let free = saved
+        .shipping
+        .free_over
+        .map_or_else(|| "never free".to_string(), |over| format!("free from {}", over.shown(&currency)));
     let included = if saved.tax.included_in_prices { "included in prices" } else { "added at checkout" };
-    println!("shipping {} ({free}), tax {} % {included}", saved.shipping.flat, saved.tax.rate_percent);
+    let flat = saved.shipping.flat.shown(&currency);
+    println!("shipping {flat} ({free}), tax {} % {included}", saved.tax.rate_percent);
     Ok(())
 }
 
@@ -490,7 +508,6 @@ fn check_database(path: &Path) -> Result<(), Failure> {
     let settings = view.settings().map_err(|e| e.to_string())?;
     let mut plaintext = 0;
     view.each_account(&mut |u| plaintext += usize::from(u.has_plaintext_password())).map_err(|e| e.to_string())?;
-    shopfront::domain::money::set_currency_symbol(&settings.currency);
     println!("database: {location} (schema version {})", shopfront::repo::sqlite::SCHEMA_VERSION);
     let counts = [
         ("users", tally.accounts),
@@ -502,10 +519,7 @@ fn check_database(path: &Path) -> Result<(), Failure> {
     for (name, count) in counts {
         println!("{:<10} {count}", format!("{name}:"));
     }
-    let shipping = &settings.shipping;
-    let free = shipping.free_over.map_or_else(|| "never free".to_string(), |over| format!("free from {over}"));
-    let included = if settings.tax.included_in_prices { "included in prices" } else { "added" };
-    println!("settings:  shipping {} ({free}), tax {} % {included}", shipping.flat, settings.tax.rate_percent);
+    print_settings(&settings);
     println!("plaintext passwords: {plaintext}");
     println!("ok");
     Ok(())
@@ -521,7 +535,7 @@ fn search_database(location: &Location, query: &str, limit: Option<usize>, json:
     }
     let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
     let view = repo.read().map_err(|e| e.to_string())?;
-    shopfront::domain::money::set_currency_symbol(&view.settings().map_err(|e| e.to_string())?.currency);
+    let settings = view.settings().map_err(|e| e.to_string())?;
     let mut sold = Vec::new();
     view.each_product(&mut |p| {
         if p.active {
@@ -538,7 +552,7 @@ fn search_database(location: &Location, query: &str, limit: Option<usize>, json:
         .map(|h| &sold[h.position as usize])
         .map(|p| SearchRow { product_id: p.product_id.clone(), name: p.name.clone(), price: p.price, stock: p.stock })
         .collect();
-    print_rows(&rows, json)?;
+    print_rows(&rows, &settings.currency(), json)?;
     if hits.is_empty() {
         eprintln!("no products match \"{}\"", printable(query));
         return Err(Failure { code: 1, message: String::new() });

@@ -114,7 +114,8 @@ fn edit_restock_archive_and_delete() {
     press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert_eq!(message(&app), "Saved P1001 USB-C Cable 1 m");
     let p = app.product("P1001").unwrap();
-    assert_eq!((p.name.as_str(), p.price.to_string()), ("USB-C Cable 1 m", "$1,011.49".to_string()));
+    let price = p.price.shown(&app.settings().currency()).to_string();
+    assert_eq!((p.name.as_str(), price), ("USB-C Cable 1 m", "$1,011.49".to_string()));
     assert!(read(dir.path(), "products.json").contains(r#""price":1011.49"#));
 
     press(&mut app, KeyCode::Char('s'));
@@ -277,7 +278,8 @@ fn an_edit_never_overwrites_another_admins_price_change() {
          Press Esc and open it again to start from the latest."
     );
     other_admin.refresh().unwrap();
-    assert_eq!(other_admin.data().products.get("P1001").unwrap().price.to_string(), "$8.49");
+    let price = other_admin.data().products.get("P1001").unwrap().price;
+    assert_eq!(price.shown(&other_admin.data().settings.currency()).to_string(), "$8.49");
 }
 
 #[test]

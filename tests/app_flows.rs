@@ -164,7 +164,7 @@ fn legacy_account_logs_in_with_its_old_password() {
     assert!(!read(&legacy, "users.json").contains("hunter22"));
     press(&mut app, KeyCode::Char('o'));
     let order = app.order(&app.orders.ids[0]).unwrap();
-    assert_eq!(order.total.to_string(), "$0.50");
+    assert_eq!(order.total.shown(&app.settings().currency()).to_string(), "$0.50");
 }
 
 #[test]

@@ -134,7 +134,9 @@ fn campaign(spec: &str, rounds: u32) {
         shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").expect("admin");
         let boss = shop.login("boss", "b0ss-pass").expect("boss");
         shop.register("crash", "crash-pass").expect("shopper");
-        let draft = ProductDraft::from_input("Widget", "2.50", &INITIAL.to_string(), "", "").expect("draft");
+        let draft =
+            ProductDraft::from_input("Widget", "2.50", &INITIAL.to_string(), "", "", &shop.settings().currency())
+                .expect("draft");
         shop.create_product(&boss, draft).expect("product");
     }
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);

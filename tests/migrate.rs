@@ -55,8 +55,9 @@ fn rich_shop(dir: &Path) {
     let boss = shop.login("boss", "b0ss-pass").unwrap();
     let alice = shop.register("alice", "s3cret!").unwrap();
     shop.link_key(&alice, "SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap();
-    let draft =
-        |name: &str, price: &str, stock: &str| ProductDraft::from_input(name, price, stock, "Kitchen", "").unwrap();
+    let draft = |name: &str, price: &str, stock: &str| {
+        ProductDraft::from_input(name, price, stock, "Kitchen", "", &shop.settings().currency()).unwrap()
+    };
     let mug = shop.create_product(&boss, draft("Mug", "4.50", "50")).unwrap().product_id;
     let tea = shop.create_product(&boss, draft("Tea", "3.25", "20")).unwrap().product_id;
     let code = serde_json::from_str(r#"{"code": "TEN10", "kind": "percent", "value": 10}"#).unwrap();

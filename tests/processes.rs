@@ -63,7 +63,9 @@ fn stocked(spec: &str) -> Arc<ShopService> {
     let shop = open_shop(spec);
     shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").expect("admin");
     let boss = shop.login("boss", "b0ss-pass").expect("boss");
-    let draft = ProductDraft::from_input("Last Units", "5.00", &SCARCE.to_string(), "", "").expect("draft");
+    let draft =
+        ProductDraft::from_input("Last Units", "5.00", &SCARCE.to_string(), "", "", &shop.settings().currency())
+            .expect("draft");
     shop.create_product(&boss, draft).expect("product");
     shop
 }

@@ -73,8 +73,9 @@ fn stocked(backend: &dyn Backend) -> (tempfile::TempDir, Arc<ShopService>, Strin
     shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
     let boss = shop.login("boss", "b0ss-pass").unwrap();
     shop.register("alice", "s3cret!").unwrap();
-    let draft =
-        |name: &str, price: &str, stock: &str| ProductDraft::from_input(name, price, stock, "Kitchen", "").unwrap();
+    let draft = |name: &str, price: &str, stock: &str| {
+        ProductDraft::from_input(name, price, stock, "Kitchen", "", &shop.settings().currency()).unwrap()
+    };
     let mug = shop.create_product(&boss, draft("Mug", "4.50", "5")).unwrap().product_id;
     let tea = shop.create_product(&boss, draft("Tea", "3.25", "2")).unwrap().product_id;
     (dir, shop, mug, tea)
@@ -306,7 +307,7 @@ macro_rules! shop_suite {
             let backend = &backend();
             let (_dir, shop, mug, tea) = stocked(backend);
             let (alice, boss) = sessions(&*shop);
-            let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "").unwrap();
+            let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "", &shop.settings().currency()).unwrap();
             assert!(matches!(shop.create_product(&alice, draft.clone()), Err(ShopError::NotAdmin)));
             let seen = shop.catalog().get(&mug).unwrap().details();
             shop.add_to_cart(&alice, &mug, 2).unwrap();
@@ -399,7 +400,7 @@ macro_rules! shop_suite {
                 assert!(Arc::ptr_eq(app.catalog_snapshot().search_text(), catalog.search_text()));
             }
             // After a change, every session that takes the new snapshot shares it again.
-            let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "").unwrap();
+            let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "", &shop.settings().currency()).unwrap();
             shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
             let boss = shop.login("boss", "b0ss-pass").unwrap();
             shop.create_product(&boss, draft).unwrap();
@@ -436,7 +437,7 @@ macro_rules! shop_suite {
             let (_dir, shop, _, _) = stocked(backend);
             let (alice, boss) = sessions(&*shop);
             let sticker = shop
-                .create_product(&boss, ProductDraft::from_input("Sticker", "0.30", "10", "Fun", "").unwrap())
+                .create_product(&boss, ProductDraft::from_input("Sticker", "0.30", "10", "Fun", "", &shop.settings().currency()).unwrap())
                 .unwrap()
                 .product_id;
             let mut settings = (*shop.settings()).clone();

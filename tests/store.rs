@@ -92,7 +92,7 @@ fn legacy_console_shop_folder_opens_as_is() {
     assert_eq!(fs::metadata(legacy.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
     let order = store.data().orders.get("3fa9c2d1").unwrap();
     assert_eq!(order.total, Money::from_cents(50));
-    assert_eq!(order.total.to_string(), "$0.50");
+    assert_eq!(order.total.shown(&store.data().settings.currency()).to_string(), "$0.50");
     assert_eq!(order.status, OrderStatus::Placed);
     assert_eq!(store.data().orders_of("dana").len(), 1);
     assert_eq!(store.cart("dana").items.len(), 2);
@@ -447,7 +447,8 @@ fn cancelling_a_paid_order_refunds_it_and_records_the_refund() {
     let cart = store.add_to_cart("alice", "P1", 2).unwrap();
     let order = store.checkout("alice", &paying(quoted(&cart.items))).unwrap();
     let cancelled = store.cancel_order("alice", &order.order_id).unwrap();
-    assert_eq!(cancelled.cancellation(), "Cancelled — $14.00 refunded to Visa •••• 4242");
+    let currency = store.data().settings.currency();
+    assert_eq!(cancelled.cancellation(&currency), "Cancelled — $14.00 refunded to Visa •••• 4242");
     let stored = open(dir.path()).data().orders.get("O0001").cloned().unwrap();
     let payment = stored.payment.as_deref().unwrap();
     let refund = payment.refund.as_ref().expect("the refund is recorded");
@@ -457,7 +458,7 @@ fn cancelling_a_paid_order_refunds_it_and_records_the_refund() {
     assert_eq!(refund.at.to_string(), "2026-03-01 12:00:00");
     let last = stored.events.last().unwrap();
     assert_eq!((last.status, last.refunded), (OrderStatus::Cancelled, Some(Money::from_cents(1400))));
-    let receipt = shopfront::domain::receipt::render_receipt("Shopfront", &stored, &|_| None);
+    let receipt = shopfront::domain::receipt::render_receipt("Shopfront", &currency, &stored, &|_| None);
     assert!(receipt.contains("Refunded $14.00 to Visa •••• 4242 on 2026-03-01 12:00:00"), "{receipt}");
 
     let legacy = copy_legacy_fixture(&dir.path().join("legacy"));
@@ -466,6 +467,6 @@ fn cancelling_a_paid_order_refunds_it_and_records_the_refund() {
     let admin = old.add_admin("boss", "b0ss-pass").unwrap();
     drop(admin);
     let cancelled = old.cancel_order("boss", &old_order.order_id).unwrap();
-    assert_eq!(cancelled.cancellation(), "Cancelled");
+    assert_eq!(cancelled.cancellation(&old.data().settings.currency()), "Cancelled");
     assert!(cancelled.events.last().unwrap().refunded.is_none());
 }

@@ -8,7 +8,9 @@ use shopfront::domain::{OrderStatus, Problem, ProductDraft};
 use shopfront::shop::ShopError;
 
 fn draft(name: &str, price: &str, stock: &str) -> ProductDraft {
-    ProductDraft::from_input(name, price, stock, "Desk", "A fan that is quiet and small.").expect("valid draft")
+    let dollars = shopfront::domain::Currency::new("$");
+    ProductDraft::from_input(name, price, stock, "Desk", "A fan that is quiet and small.", &dollars)
+        .expect("valid draft")
 }
 
 fn shop() -> (tempfile::TempDir, shopfront::store::Store) {
@@ -55,7 +57,7 @@ fn admins_create_edit_restock_archive_and_delete() {
     let seen = fan.details();
     let edited = store.update_product("boss", "P1003", &seen, draft("Quiet Desk Fan", "17.50", "4").details).unwrap();
     assert_eq!(
-        (edited.name.as_str(), edited.price.to_string(), edited.stock),
+        (edited.name.as_str(), edited.price.shown(&store.data().settings.currency()).to_string(), edited.stock),
         ("Quiet Desk Fan", "$17.50".into(), 3),
         "an edit never changes stock"
     );

@@ -130,10 +130,13 @@ impl App {
             Some(Form::Product(form)) => {
                 let (name, price, category) = (form.value("Name"), form.value("Price"), form.value("Category"));
                 let description = form.value("Description");
+                let currency = self.settings.currency();
                 match &form.editing {
-                    None => ProductDraft::from_input(name, price, form.value("Stock"), category, description)
-                        .map(|draft| Request::CreateProduct { draft }),
-                    Some((id, seen)) => ProductDetails::from_input(name, price, category, description)
+                    None => {
+                        ProductDraft::from_input(name, price, form.value("Stock"), category, description, &currency)
+                            .map(|draft| Request::CreateProduct { draft })
+                    }
+                    Some((id, seen)) => ProductDetails::from_input(name, price, category, description, &currency)
                         .map(|wanted| Request::UpdateProduct { product_id: id.clone(), seen: seen.clone(), wanted }),
                 }
             }
@@ -173,7 +176,9 @@ impl App {
                 match &err {
                     ShopError::Product(ProductError::NameLength) => form.focus_on("Name"),
                     ShopError::Product(
-                        ProductError::PriceFormat | ProductError::PriceNotPositive | ProductError::PriceTooHigh,
+                        ProductError::PriceFormat
+                        | ProductError::PriceNotPositive { .. }
+                        | ProductError::PriceTooHigh { .. },
                     ) => form.focus_on("Price"),
                     ShopError::Product(ProductError::StockFormat | ProductError::StockTooHigh) => {
                         form.focus_on("Stock")
@@ -237,7 +242,7 @@ impl App {
                 None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
             },
             (Action::CancelOrder, Some(order)) if order.status.can_cancel() => {
-                let refund = views::refund_note(&order);
+                let refund = views::refund_note(&order, &self.settings.currency());
                 self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id, refund, restock: true });
             }
             (Action::CancelOrder, Some(order)) => self.error(format!(

@@ -101,7 +101,7 @@ impl App {
                 // The store refuses a past expiry too; said here, the focus goes to Expires.
                 let previous =
                     original.as_deref().and_then(|code| discount::find(self.discounts().iter().map(|(d, _)| d), code));
-                let checked = input.parse().and_then(|discount| {
+                let checked = input.parse(&self.settings.currency()).and_then(|discount| {
                     discount
                         .refuse_past_expiry(previous, (self.clock)())
                         .map(|()| discount)

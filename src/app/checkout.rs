@@ -44,7 +44,7 @@ impl App {
         if matches!(&self.form, Some(Form::Fields(f)) if f.purpose == FieldsPurpose::Promo) {
             self.form = None;
         }
-        self.info(format!("Code {} applied: {}", discount.code, discount.benefit()));
+        self.info(format!("Code {} applied: {}", discount.code, discount.benefit(&self.settings.currency())));
         self.promo = Some(discount);
         self.requote();
     }
@@ -61,7 +61,8 @@ impl App {
             return;
         }
         // Said at once, before any address or card is typed.
-        let problems = crate::domain::checkout::cart_problems(&self.my_cart, |id| self.product(id));
+        let currency = self.settings.currency();
+        let problems = crate::domain::checkout::cart_problems(&self.my_cart, |id| self.product(id), &currency);
         if !problems.is_empty() {
             self.dialog = Some(Dialog::CheckoutProblems { problems });
             return;

@@ -338,7 +338,7 @@ impl App {
         let reader = if self.is_admin() { order_page::Reader::Admin } else { order_page::Reader::Shopper };
         let width = usize::from(self.frame_layout().body.width.saturating_sub(2));
         let name_of = |id: &str| self.product(id).map(|p| p.name.clone());
-        Some(order_page::lines(order, reader, width, &name_of))
+        Some(order_page::lines(order, &self.settings.currency(), reader, width, &name_of))
     }
 
     /// Every order in the shop (admins; 0 for shoppers).

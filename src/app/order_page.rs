@@ -5,7 +5,7 @@
 
 use crate::domain::money::show;
 use crate::domain::width::{fit_width, width as columns, wrap};
-use crate::domain::{Order, OrderStatus};
+use crate::domain::{Currency, Money, Order, OrderStatus};
 
 /// How a part of a line is shown; the ui turns tones into styles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,15 +58,22 @@ pub fn actor<'a>(order: &'a Order, by: &'a str, reader: Reader) -> &'a str {
     }
 }
 
-/// The page of `order` for `reader`, `width` columns wide. `name_of` gives
-/// a product's current name, for lines that carry none (the console shop's).
-pub fn lines(order: &Order, reader: Reader, width: usize, name_of: &dyn Fn(&str) -> Option<String>) -> Vec<PageLine> {
+/// The page of `order` for `reader`, `width` columns wide, its amounts in
+/// the shop's `currency`. `name_of` gives a product's current name, for
+/// lines that carry none (the console shop's).
+pub fn lines(
+    order: &Order,
+    currency: &Currency,
+    reader: Reader,
+    width: usize,
+    name_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<PageLine> {
     let width = width.max(1);
     let mut page = vec![
         PageLine::plain(format!("Customer  {}", order.username)),
         PageLine::plain(format!("Placed    {}", order.timestamp)),
         PageLine::of(vec![(Tone::Plain, "Status    ".into()), (Tone::Status(order.status), order.status.to_string())]),
-        PageLine::of(vec![(Tone::Plain, "Total     ".into()), (Tone::Money, order.total.to_string())]),
+        PageLine::of(vec![(Tone::Plain, "Total     ".into()), (Tone::Money, order.total.shown(currency).to_string())]),
     ];
     if let Some(payment) = &order.payment {
         page.push(PageLine::plain(format!("Paid with {}", payment.label())));
@@ -76,7 +83,7 @@ pub fn lines(order: &Order, reader: Reader, width: usize, name_of: &dyn Fn(&str)
     }
     page.push(PageLine::default());
     page.push(PageLine::of(vec![(Tone::Heading, "Items".into())]));
-    page.extend(items_and_figures(order, width, name_of));
+    page.extend(items_and_figures(order, currency, width, name_of));
     if let Some(address) = &order.address {
         page.push(PageLine::default());
         page.push(PageLine::of(vec![(Tone::Heading, "Shipping to".into())]));
@@ -95,7 +102,7 @@ pub fn lines(order: &Order, reader: Reader, width: usize, name_of: &dyn Fn(&str)
         if let Some(amount) = event.refunded {
             let card = order.payment.as_deref().map(|p| format!(" to {}", p.label())).unwrap_or_default();
             let indent = " ".repeat(4 + event.at.to_string().chars().count());
-            page.push(PageLine::plain(format!("{indent}{amount} refunded{card}")));
+            page.push(PageLine::plain(format!("{indent}{} refunded{card}", amount.shown(currency))));
         }
     }
     page.into_iter().flat_map(|line| fit(line, width)).collect()
@@ -103,17 +110,22 @@ pub fn lines(order: &Order, reader: Reader, width: usize, name_of: &dyn Fn(&str)
 
 /// The item lines in columns (quantity, name, unit price, amount) and under
 /// them the figures, their amounts ending in the same column as the lines'.
-fn items_and_figures(order: &Order, width: usize, name_of: &dyn Fn(&str) -> Option<String>) -> Vec<PageLine> {
+fn items_and_figures(
+    order: &Order,
+    currency: &Currency,
+    width: usize,
+    name_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<PageLine> {
     let items: Vec<(String, String, String, String)> = order
         .items
         .iter()
         .map(|line| {
             let current = name_of(&line.product_id);
             let name = line.shown_name(current.as_deref()).to_string();
-            (line.qty.to_string(), name, line.unit_price.to_string(), show(line.line_total()))
+            (line.qty.to_string(), name, line.unit_price.shown(currency).to_string(), show(line.line_total(), currency))
         })
         .collect();
-    let figures = figures(order);
+    let figures = figures(order, currency);
     let widest = |values: &mut dyn Iterator<Item = &String>| values.map(|v| columns(v)).max().unwrap_or(0);
     let qty_w = widest(&mut items.iter().map(|i| &i.0));
     let unit_w = widest(&mut items.iter().map(|i| &i.2));
@@ -142,27 +154,28 @@ fn items_and_figures(order: &Order, width: usize, name_of: &dyn Fn(&str) -> Opti
 
 /// The order's figures: label, amount, tone. A code that gives free
 /// shipping shows on the shipping line, not as a discount of nothing.
-fn figures(order: &Order) -> Vec<(String, String, Tone)> {
-    let mut figures = vec![("Subtotal".to_string(), show(order.items_total()), Tone::Plain)];
+fn figures(order: &Order, currency: &Currency) -> Vec<(String, String, Tone)> {
+    let amount = |amount: Money| amount.shown(currency).to_string();
+    let mut figures = vec![("Subtotal".to_string(), show(order.items_total(), currency), Tone::Plain)];
     let code = order.discount_code.as_deref();
     // A code that gave nothing off but the shipping is named on that line.
     let free_by_code = code.filter(|_| order.discount.is_zero() && order.shipping.is_zero());
     if let Some(code) = code.filter(|_| free_by_code.is_none()) {
-        figures.push((format!("Discount ({code})"), format!("−{}", order.discount), Tone::Good));
+        figures.push((format!("Discount ({code})"), format!("−{}", amount(order.discount)), Tone::Good));
     }
     if order.subtotal.is_some() {
         let shipping = match (order.shipping.is_zero(), free_by_code) {
             (true, Some(code)) => (format!("Shipping ({code})"), "Free".to_string(), Tone::Good),
             (true, None) => ("Shipping".to_string(), "Free".to_string(), Tone::Plain),
-            (false, _) => ("Shipping".to_string(), order.shipping.to_string(), Tone::Plain),
+            (false, _) => ("Shipping".to_string(), amount(order.shipping), Tone::Plain),
         };
         figures.push(shipping);
         if !order.tax.is_zero() {
             let label = if order.tax_included { "Tax included" } else { "Tax" };
-            figures.push((label.to_string(), order.tax.to_string(), Tone::Plain));
+            figures.push((label.to_string(), amount(order.tax), Tone::Plain));
         }
     }
-    figures.push(("Total".to_string(), order.total.to_string(), Tone::Money));
+    figures.push(("Total".to_string(), amount(order.total), Tone::Money));
     figures
 }
 
@@ -193,7 +206,9 @@ fn fit(line: PageLine, width: usize) -> Vec<PageLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Money, OrderEvent, OrderLine, Timestamp};
+    use crate::domain::{OrderEvent, OrderLine, Timestamp};
+
+    const DOLLARS: Currency = Currency::new("$");
 
     fn order() -> Order {
         let at = Timestamp::parse("2026-03-01 12:00:00").expect("time");
@@ -226,7 +241,7 @@ mod tests {
     #[test]
     fn amounts_end_in_one_column_and_unnamed_lines_take_the_products_name() {
         let name_of = |id: &str| (id == "P1001").then(|| "USB-C Cable".to_string());
-        let page = text(&lines(&order(), Reader::Admin, 58, &name_of));
+        let page = text(&lines(&order(), &DOLLARS, Reader::Admin, 58, &name_of));
         let items: Vec<&String> = page.iter().filter(|l| l.contains(" × ")).collect();
         assert_eq!(items[0], "   3 × USB-C Cable    @  $0.10 =   $0.30");
         assert_eq!(items[1], "  12 × Wireless Mouse @ $24.99 = $299.88");
@@ -241,10 +256,10 @@ mod tests {
     #[test]
     fn a_shopper_sees_the_shop_where_an_admin_sees_who() {
         let none = |_: &str| None;
-        let shopper = text(&lines(&order(), Reader::Shopper, 80, &none)).join("\n");
+        let shopper = text(&lines(&order(), &DOLLARS, Reader::Shopper, 80, &none)).join("\n");
         assert!(shopper.contains("placed     by alice") && shopper.contains("shipped    by the shop"), "{shopper}");
         assert!(!shopper.contains("boss"), "{shopper}");
-        let admin = text(&lines(&order(), Reader::Admin, 80, &none)).join("\n");
+        let admin = text(&lines(&order(), &DOLLARS, Reader::Admin, 80, &none)).join("\n");
         assert!(admin.contains("shipped    by boss"), "{admin}");
     }
 
@@ -253,9 +268,9 @@ mod tests {
         let mut order = order();
         order.discount_code = Some("SHIPFREE".into());
         order.shipping = Money::ZERO;
-        let page = text(&lines(&order, Reader::Admin, 20, &|_| None));
+        let page = text(&lines(&order, &DOLLARS, Reader::Admin, 20, &|_| None));
         assert!(page.iter().all(|l| columns(l) <= 20), "{page:#?}");
-        let wide = text(&lines(&order, Reader::Admin, 80, &|_| None)).join("\n");
+        let wide = text(&lines(&order, &DOLLARS, Reader::Admin, 80, &|_| None)).join("\n");
         assert!(wide.contains("Shipping (SHIPFREE)") && !wide.contains("Discount"), "{wide}");
     }
 }

@@ -49,7 +49,8 @@ impl App {
         let view = self.receipt.as_ref()?;
         let order = self.receipt_order(&view.order_id)?;
         let name_of = |id: &str| self.product(id).map(|p| p.name.clone());
-        let text = render_receipt(&self.settings().display_name(), order, &name_of);
+        let settings = self.settings();
+        let text = render_receipt(&settings.display_name(), &settings.currency(), order, &name_of);
         let width = usize::from(self.receipt_area().width.saturating_sub(2)).max(1);
         Some(text.lines().flat_map(|line| crate::domain::width::wrap(line, width)).collect())
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::worker::Done;
 use super::*;
 use crate::domain::checkout::CheckoutRequest;
-use crate::domain::{Order, OrderStatus, ProductDetails, ProductDraft, Settings};
+use crate::domain::{Currency, Order, OrderStatus, ProductDetails, ProductDraft, Settings};
 use crate::shop::{Account, Profile, Shop, ShopError};
 
 /// One change to the shop, with everything it needs captured when asked.
@@ -129,7 +129,9 @@ impl fmt::Debug for Request {
             Request::ForgetKey { .. } => write!(f, "ForgetKey"),
             Request::ApplyCode { code } => write!(f, "ApplyCode({code})"),
             Request::PlaceOrder { order } => {
-                write!(f, "PlaceOrder({} lines, {})", order.seen.lines.len(), order.seen.total)
+                // Debug output names no shop: the total without a symbol.
+                let total = order.seen.total.shown(&Currency::PLAIN);
+                write!(f, "PlaceOrder({} lines, {total})", order.seen.lines.len())
             }
             Request::AcceptAdjustments => write!(f, "AcceptAdjustments"),
             Request::CancelOrder { order_id } => write!(f, "CancelOrder({order_id})"),
@@ -338,7 +340,8 @@ impl App {
                 self.fields_form_error(Some(0), err.to_string());
             }
             (Request::PlaceOrder { .. }, Ok(Outcome::Order(order))) => {
-                self.info(format!("Order {} placed and paid — {}", order.order_id, order.total));
+                let total = order.total.shown(&self.settings.currency()).to_string();
+                self.info(format!("Order {} placed and paid — {total}", order.order_id));
                 self.order_placed(order);
             }
             (Request::PlaceOrder { .. }, Err(ShopError::Checkout(problems))) => {
@@ -353,7 +356,7 @@ impl App {
             (Request::AcceptAdjustments, Ok(Outcome::Cart(cart))) => self.review_again(cart),
             (Request::CancelOrder { .. }, Ok(Outcome::Order(order))) => {
                 // Money first; stock is the shop's concern.
-                let mut said = format!("Order {}: {}", order.order_id, order.cancellation());
+                let mut said = format!("Order {}: {}", order.order_id, order.cancellation(&self.settings.currency()));
                 if self.is_admin() {
                     said.push_str(&format!(" · {} back in stock", plural_items(order.item_count())));
                 }
@@ -386,7 +389,8 @@ impl App {
             (Request::LoadDiscounts, Ok(Outcome::Discounts(discounts))) => self.admin_discounts = discounts,
             (Request::SaveDiscount { original, .. }, Ok(Outcome::Code(discount))) => {
                 let verb = if original.is_some() { "Saved" } else { "Created" };
-                self.pricing_saved(format!("{verb} code {}: {}", discount.code, discount.benefit()));
+                let benefit = discount.benefit(&self.settings.currency());
+                self.pricing_saved(format!("{verb} code {}: {benefit}", discount.code));
             }
             (Request::SetDiscountActive { .. }, Ok(Outcome::Code(discount))) => {
                 let state = if discount.active { "active" } else { "inactive" };

@@ -166,15 +166,17 @@ impl App {
                 self.orders.detail = None;
                 self.screen = Screen::Orders;
             }
-            Action::CancelOrder => match self.order(&order_id).map(|o| (o.status, views::refund_note(o))) {
-                Some((status, refund)) if status.can_cancel() => {
-                    self.dialog = Some(Dialog::ConfirmCancel { order_id, refund, restock: false })
+            Action::CancelOrder => {
+                match self.order(&order_id).map(|o| (o.status, views::refund_note(o, &self.settings.currency()))) {
+                    Some((status, refund)) if status.can_cancel() => {
+                        self.dialog = Some(Dialog::ConfirmCancel { order_id, refund, restock: false })
+                    }
+                    Some((status, _)) => self.error(format!(
+                        "Order {order_id} is {status}; only an order that has not shipped can be cancelled"
+                    )),
+                    None => self.error(format!("Order {order_id} does not exist")),
                 }
-                Some((status, _)) => self.error(format!(
-                    "Order {order_id} is {status}; only an order that has not shipped can be cancelled"
-                )),
-                None => self.error(format!("Order {order_id} does not exist")),
-            },
+            }
             Action::OpenReceipt => self.open_receipt(order_id),
             _ => {}
         }

@@ -51,10 +51,11 @@ impl ListCursor {
     }
 }
 
-/// What cancelling `order` would refund: `$12.00 to Visa •••• 4242`.
-pub fn refund_note(order: &crate::domain::Order) -> Option<String> {
+/// What cancelling `order` would refund: `$12.00 to Visa •••• 4242` (in
+/// the shop's `currency`).
+pub fn refund_note(order: &crate::domain::Order, currency: &crate::domain::Currency) -> Option<String> {
     let payment = order.payment.as_deref().filter(|p| p.refund.is_none())?;
-    Some(format!("{} to {}", order.total, payment.label()))
+    Some(format!("{} to {}", order.total.shown(currency), payment.label()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::address::Address;
 use super::cart::{Cart, CartLine};
-use super::money::Money;
+use super::money::{Currency, Money};
 use super::order::{Order, OrderLine, OrderStatus};
 use super::payment::{CardInput, CardOnFile};
 use super::product::Product;
@@ -39,6 +39,8 @@ pub enum Problem {
         name: String,
         old: Money,
         new: Money,
+        /// The shop's, to name both prices in.
+        currency: Currency<'static>,
     },
     NoLongerSold {
         product_id: String,
@@ -66,7 +68,9 @@ impl fmt::Display for Problem {
             Problem::NotEnoughStock { name, wanted, available, .. } => {
                 write!(f, "{name}: only {available} available (you wanted {wanted})")
             }
-            Problem::PriceChanged { name, old, new, .. } => write!(f, "{name}: price changed {old} → {new}"),
+            Problem::PriceChanged { name, old, new, currency, .. } => {
+                write!(f, "{name}: price changed {} → {}", old.shown(currency), new.shown(currency))
+            }
             Problem::NoLongerSold { name, .. } => write!(f, "{name} is no longer sold"),
             Problem::Gone { product_id } => write!(f, "Product {product_id} no longer exists"),
             Problem::TotalTooLarge => write!(f, "The order total is too large"),
@@ -107,11 +111,13 @@ pub struct CheckoutPlan {
 
 /// Judges `cart` against the catalog (`lookup`). `seen` is the quote the
 /// shopper confirmed: if a fresh quote of the stored cart differs, nothing
-/// is placed; the order's total is that quote's.
+/// is placed; the order's total is that quote's. Problems name prices in
+/// the shop's `currency`.
 pub fn plan_checkout<'p>(
     cart: &Cart,
     seen: &Quote,
     pricing: &Pricing,
+    currency: &Currency,
     lookup: impl Fn(&str) -> Option<&'p Product>,
     order_id: String,
     at: Timestamp,
@@ -124,7 +130,7 @@ pub fn plan_checkout<'p>(
         let same_lines = fresh.lines == seen.lines;
         return Err(vec![if same_lines { Problem::QuoteChanged } else { Problem::CartChanged }]);
     }
-    let problems = cart_problems(cart, &lookup);
+    let problems = cart_problems(cart, &lookup, currency);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -162,9 +168,13 @@ pub fn plan_checkout<'p>(
 }
 
 /// What stands between `cart` and an order, judged against the catalog
-/// (`lookup`): products gone or no longer sold, stock short, prices changed.
-/// Empty when the cart can be bought as it is.
-pub fn cart_problems<'p>(cart: &Cart, lookup: impl Fn(&str) -> Option<&'p Product>) -> Vec<Problem> {
+/// (`lookup`): products gone or no longer sold, stock short, prices changed
+/// (named in the shop's `currency`). Empty when the cart can be bought as it is.
+pub fn cart_problems<'p>(
+    cart: &Cart,
+    lookup: impl Fn(&str) -> Option<&'p Product>,
+    currency: &Currency,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
     for line in &cart.items {
@@ -199,7 +209,13 @@ pub fn cart_problems<'p>(cart: &Cart, lookup: impl Fn(&str) -> Option<&'p Produc
             });
         }
         if line.unit_price != product.price {
-            problems.push(Problem::PriceChanged { product_id, name, old: line.unit_price, new: product.price });
+            problems.push(Problem::PriceChanged {
+                product_id,
+                name,
+                old: line.unit_price,
+                new: product.price,
+                currency: currency.owned(),
+            });
         }
     }
     problems
@@ -234,6 +250,8 @@ mod tests {
 
     use super::*;
     use crate::domain::quote::items_only;
+
+    const DOLLARS: Currency = Currency::new("$");
 
     fn catalog() -> HashMap<String, Product> {
         [("P1", 999, 5, true), ("P2", 250, 1, true), ("P3", 100, 9, false), ("P4", 100, 0, true)]
@@ -275,6 +293,7 @@ mod tests {
             &cart,
             &items_only(&cart.items).unwrap(),
             &Pricing::items_only(),
+            &DOLLARS,
             |id| products.get(id),
             "O0001".into(),
             at(),
@@ -299,6 +318,7 @@ mod tests {
             &cart,
             &items_only(&cart.items).unwrap(),
             &Pricing::items_only(),
+            &DOLLARS,
             |id| products.get(id),
             "O1".into(),
             at(),
@@ -327,6 +347,7 @@ mod tests {
                 &cart,
                 &items_only(&seen).unwrap(),
                 &Pricing::items_only(),
+                &DOLLARS,
                 |id| products.get(id),
                 "O1".into(),
                 at()
@@ -335,7 +356,15 @@ mod tests {
         );
         let empty = Cart::new("alice");
         assert_eq!(
-            plan_checkout(&empty, &Quote::default(), &Pricing::items_only(), |id| products.get(id), "O1".into(), at()),
+            plan_checkout(
+                &empty,
+                &Quote::default(),
+                &Pricing::items_only(),
+                &DOLLARS,
+                |id| products.get(id),
+                "O1".into(),
+                at()
+            ),
             Err(vec![Problem::EmptyCart])
         );
     }
@@ -355,6 +384,7 @@ mod tests {
                 &adjusted,
                 &items_only(&adjusted.items).unwrap(),
                 &Pricing::items_only(),
+                &DOLLARS,
                 |id| products.get(id),
                 "O1".into(),
                 at()
@@ -375,6 +405,7 @@ mod tests {
             &cart,
             &items_only(&cart.items).unwrap(),
             &Pricing::items_only(),
+            &DOLLARS,
             |id| products.get(id),
             "O1".into(),
             at(),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::extra::Extra;
-use super::money::Money;
+use super::money::{Currency, Money};
 use super::product::PRICE_MAX;
 use super::time::Timestamp;
 
@@ -93,8 +93,8 @@ pub enum CodeProblem {
     UsedUp(String),
     #[error("You have already used the code {0}")]
     AlreadyUsed(String),
-    #[error("The code {code} needs a subtotal of at least {minimum}")]
-    MinimumNotReached { code: String, minimum: Money },
+    #[error("The code {code} needs a subtotal of at least {}", .minimum.shown(.currency))]
+    MinimumNotReached { code: String, minimum: Money, currency: Currency<'static> },
 }
 
 /// A code as typed, ready to compare: trimmed, upper case.
@@ -116,8 +116,9 @@ pub fn find<'a>(discounts: impl IntoIterator<Item = &'a Discount>, typed: &str) 
 
 impl Discount {
     /// Runs the checks after "is there such a code": active, started, not
-    /// expired, uses left, yours left, minimum subtotal.
-    pub fn check(&self, uses: Uses, subtotal: Money, now: Timestamp) -> Result<(), CodeProblem> {
+    /// expired, uses left, yours left, minimum subtotal (named in the shop's
+    /// `currency`).
+    pub fn check(&self, uses: Uses, subtotal: Money, now: Timestamp, currency: &Currency) -> Result<(), CodeProblem> {
         let code = self.code.clone();
         if !self.active {
             return Err(CodeProblem::Inactive(code));
@@ -139,7 +140,11 @@ impl Discount {
             return Err(CodeProblem::AlreadyUsed(code));
         }
         if subtotal < self.min_subtotal {
-            return Err(CodeProblem::MinimumNotReached { code, minimum: self.min_subtotal });
+            return Err(CodeProblem::MinimumNotReached {
+                code,
+                minimum: self.min_subtotal,
+                currency: currency.owned(),
+            });
         }
         Ok(())
     }
@@ -165,16 +170,18 @@ impl Discount {
     }
 
     /// What it gives, as the lists show it: `10 %`, `$5.00 off`, `free shipping`.
-    pub fn benefit(&self) -> String {
+    pub fn benefit(&self, currency: &Currency) -> String {
         match (self.kind, self.value) {
             (DiscountKind::Percent, Some(p)) => format!("{} % off", p.cents() / 100),
-            (DiscountKind::Fixed, Some(amount)) => format!("{amount} off"),
+            (DiscountKind::Fixed, Some(amount)) => format!("{} off", amount.shown(currency)),
             _ => "free shipping".to_string(),
         }
     }
 
-    /// The record's rules, for the loader, the admin form and the CLI alike.
-    pub fn validate(&self) -> Result<(), String> {
+    /// The record's rules, for the loader, the admin form and the CLI alike;
+    /// amounts are named in `currency`.
+    pub fn validate(&self, currency: &Currency) -> Result<(), String> {
+        let (zero, max) = (Money::ZERO.shown(currency), PRICE_MAX.shown(currency));
         if !valid_code(&self.code) {
             return Err(format!(
                 "A code must be {CODE_MIN}–{CODE_MAX} letters, digits, - or _ (not \"{}\")",
@@ -188,11 +195,7 @@ impl Discount {
             }
             (DiscountKind::Fixed, Some(amount)) if amount > Money::ZERO && amount <= PRICE_MAX => {}
             (DiscountKind::Fixed, _) => {
-                return Err(format!(
-                    "{}: a fixed discount needs an amount above {}, at most {PRICE_MAX}",
-                    self.code,
-                    Money::ZERO
-                ));
+                return Err(format!("{}: a fixed discount needs an amount above {zero}, at most {max}", self.code));
             }
             (DiscountKind::FreeShipping, None) => {}
             (DiscountKind::FreeShipping, Some(_)) => {
@@ -200,7 +203,7 @@ impl Discount {
             }
         }
         if self.min_subtotal < Money::ZERO || self.min_subtotal > PRICE_MAX {
-            return Err(format!("{}: the minimum subtotal must be between {} and {PRICE_MAX}", self.code, Money::ZERO));
+            return Err(format!("{}: the minimum subtotal must be between {zero} and {max}", self.code));
         }
         if let (Some(starts), Some(expires)) = (self.starts, self.expires)
             && expires < starts
@@ -283,8 +286,10 @@ pub const INPUT_FIELDS: [&str; 8] =
 
 impl DiscountInput<'_> {
     /// The discount typed, checked; or which field (of `INPUT_FIELDS`) is
-    /// wrong and why. Empty optional fields mean "none".
-    pub fn parse(&self) -> Result<Discount, (usize, String)> {
+    /// wrong and why. Empty optional fields mean "none". Amounts are typed
+    /// and refused in the shop's `currency`.
+    pub fn parse(&self, currency: &Currency) -> Result<Discount, (usize, String)> {
+        let (zero, max) = (Money::ZERO.shown(currency), PRICE_MAX.shown(currency));
         let code = normalize_code(self.code);
         if !valid_code(&code) {
             return Err((0, format!("A code is {CODE_MIN}–{CODE_MAX} letters, digits, - or _")));
@@ -310,14 +315,15 @@ impl DiscountInput<'_> {
                     .ok_or((2, "A percentage is a whole number from 1 to 100".to_string()))?;
                 Some(Money::from_cents(i64::from(percent) * 100))
             }
-            DiscountKind::Fixed => Some(super::product::parse_price_input(self.value).map_err(|_| {
-                (2, format!("An amount off is above {} and at most {PRICE_MAX}, like 5.00", Money::ZERO))
-            })?),
+            DiscountKind::Fixed => Some(
+                super::product::parse_price_input(self.value, currency)
+                    .map_err(|_| (2, format!("An amount off is above {zero} and at most {max}, like 5.00")))?,
+            ),
         };
         let min_subtotal = match self.min_subtotal.trim() {
             "" | "0" => Money::ZERO,
-            text => super::product::parse_price_input(text)
-                .map_err(|_| (3, format!("The minimum subtotal is an amount up to {PRICE_MAX}, like 20.00")))?,
+            text => super::product::parse_price_input(text, currency)
+                .map_err(|_| (3, format!("The minimum subtotal is an amount up to {max}, like 20.00")))?,
         };
         // A date alone is the start of that day for a start, its end for an expiry.
         let when = |text: &str, field: usize, day_time: &str| -> Result<Option<Timestamp>, (usize, String)> {
@@ -352,7 +358,7 @@ impl DiscountInput<'_> {
             changed: None,
             extra: Extra::default(),
         };
-        discount.validate().map_err(|message| (5, message))?;
+        discount.validate(currency).map_err(|message| (5, message))?;
         Ok(discount)
     }
 }
@@ -391,6 +397,8 @@ impl fmt::Display for DiscountKind {
 mod tests {
     use super::*;
 
+    const DOLLARS: Currency = Currency::new("$");
+
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
     }
@@ -406,9 +414,9 @@ mod tests {
     #[test]
     fn the_documented_record_reads_and_validates() {
         let code = ten_percent();
-        assert_eq!(code.validate(), Ok(()));
+        assert_eq!(code.validate(&DOLLARS), Ok(()));
         assert_eq!(code.value, Some(Money::from_cents(1000)));
-        assert_eq!(code.benefit(), "10 % off");
+        assert_eq!(code.benefit(&DOLLARS), "10 % off");
         let written = serde_json::to_string(&code).unwrap();
         assert_eq!(serde_json::from_str::<Discount>(&written).unwrap(), code);
     }
@@ -430,29 +438,38 @@ mod tests {
         let mut code = ten_percent();
         let fine = Uses::default();
         let subtotal = Money::from_cents(1000);
-        assert_eq!(code.check(fine, subtotal, now), Ok(()));
+        assert_eq!(code.check(fine, subtotal, now, &DOLLARS), Ok(()));
         code.min_subtotal = Money::from_cents(2000);
         assert_eq!(
-            code.check(fine, subtotal, now).unwrap_err().to_string(),
+            code.check(fine, subtotal, now, &DOLLARS).unwrap_err().to_string(),
             "The code TEN10 needs a subtotal of at least $20.00"
         );
         let used = Uses { total: 1, by_you: 1 };
-        assert_eq!(code.check(used, subtotal, now).unwrap_err().to_string(), "You have already used the code TEN10");
+        assert_eq!(
+            code.check(used, subtotal, now, &DOLLARS).unwrap_err().to_string(),
+            "You have already used the code TEN10"
+        );
         code.max_uses = Some(1);
-        assert_eq!(code.check(used, subtotal, now).unwrap_err().to_string(), "The code TEN10 has been used up");
+        assert_eq!(
+            code.check(used, subtotal, now, &DOLLARS).unwrap_err().to_string(),
+            "The code TEN10 has been used up"
+        );
         let later = at("2027-01-01 00:00:00");
         assert_eq!(
-            code.check(used, subtotal, later).unwrap_err().to_string(),
+            code.check(used, subtotal, later, &DOLLARS).unwrap_err().to_string(),
             "The code TEN10 expired on 2026-12-31 23:59:59"
         );
         code.starts = Some(at("2027-06-01 00:00:00"));
         code.expires = None;
         assert_eq!(
-            code.check(used, subtotal, later).unwrap_err().to_string(),
+            code.check(used, subtotal, later, &DOLLARS).unwrap_err().to_string(),
             "The code TEN10 can be used from 2027-06-01 00:00:00"
         );
         code.active = false;
-        assert_eq!(code.check(used, subtotal, later).unwrap_err().to_string(), "The code TEN10 is not active");
+        assert_eq!(
+            code.check(used, subtotal, later, &DOLLARS).unwrap_err().to_string(),
+            "The code TEN10 is not active"
+        );
         assert_eq!(CodeProblem::Unknown("NOPE".into()).to_string(), "There is no code \"NOPE\"");
     }
 
@@ -482,19 +499,19 @@ mod tests {
             active: true,
             ..DiscountInput::default()
         };
-        let parsed = typed.parse().unwrap();
+        let parsed = typed.parse(&DOLLARS).unwrap();
         assert_eq!((parsed.code.as_str(), parsed.value), ("SUMMER-26", Some(Money::from_cents(1500))));
         // A date alone: an expiry means the end of that day, a start its beginning.
         assert_eq!(parsed.expires.map(|t| t.to_string()).as_deref(), Some("2026-12-31 23:59:59"));
-        let starting = DiscountInput { starts: "2026-12-01", ..typed.clone() }.parse().unwrap();
+        let starting = DiscountInput { starts: "2026-12-01", ..typed.clone() }.parse(&DOLLARS).unwrap();
         assert_eq!(starting.starts.map(|t| t.to_string()).as_deref(), Some("2026-12-01 00:00:00"));
-        let to_the_second = DiscountInput { expires: "2026-12-31 12:30:00", ..typed.clone() }.parse().unwrap();
+        let to_the_second = DiscountInput { expires: "2026-12-31 12:30:00", ..typed.clone() }.parse(&DOLLARS).unwrap();
         assert_eq!(to_the_second.expires.map(|t| t.to_string()).as_deref(), Some("2026-12-31 12:30:00"));
         assert_eq!(parsed.input_values()[2], "15");
         let wrong = |change: &dyn Fn(&mut DiscountInput)| {
             let mut input = typed.clone();
             change(&mut input);
-            input.parse().unwrap_err().0
+            input.parse(&DOLLARS).unwrap_err().0
         };
         assert_eq!(wrong(&|i| i.code = "x"), 0);
         assert_eq!(wrong(&|i| i.kind = "bogus"), 1);
@@ -504,9 +521,9 @@ mod tests {
         assert_eq!(wrong(&|i| i.starts = "tomorrow"), 4);
         assert_eq!(wrong(&|i| i.max_uses = "0"), 6);
         assert_eq!(wrong(&|i| i.per_user = "-1"), 7);
-        let free = DiscountInput { kind: "free shipping", value: "", ..typed.clone() }.parse().unwrap();
+        let free = DiscountInput { kind: "free shipping", value: "", ..typed.clone() }.parse(&DOLLARS).unwrap();
         assert_eq!((free.kind, free.value), (DiscountKind::FreeShipping, None));
-        let fixed = DiscountInput { kind: "fixed", value: "$5", ..typed }.parse().unwrap();
+        let fixed = DiscountInput { kind: "fixed", value: "$5", ..typed }.parse(&DOLLARS).unwrap();
         assert_eq!(fixed.value, Some(Money::from_cents(500)));
     }
 
@@ -553,7 +570,7 @@ mod tests {
             Discount { starts: Some(at("2027-01-01 00:00:00")), ..ten_percent() },
         ];
         for discount in bad {
-            assert!(discount.validate().is_err(), "{discount:?}");
+            assert!(discount.validate(&DOLLARS).is_err(), "{discount:?}");
         }
     }
 }

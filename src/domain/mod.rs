@@ -23,7 +23,7 @@ pub use address::Address;
 pub use cart::{Cart, CartError, CartLine};
 pub use checkout::{CheckoutPlan, Problem};
 pub use discount::{CodeProblem, Discount, DiscountKind, DiscountState, Uses};
-pub use money::Money;
+pub use money::{Currency, Money};
 pub use order::{Order, OrderError, OrderEvent, OrderLine, OrderStatus};
 pub use product::{Product, ProductDetails, ProductDraft, ProductError};
 pub use quote::{Pricing, Quote, QuoteLine, items_only, quote};

@@ -1,6 +1,7 @@
 //! Money as whole cents. Prices are read from their exact decimal text in
 //! JSON (never through a float) and written back the same way.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::Error as _;
@@ -104,31 +105,41 @@ impl fmt::Display for Decimal {
     }
 }
 
-/// The shop's currency symbol (settings.json's `currency`), shown before
-/// every amount. One shop per process, so one symbol: set when the shop's
-/// settings are read or changed, `$` until then.
-static CURRENCY: std::sync::RwLock<Option<std::sync::Arc<str>>> = std::sync::RwLock::new(None);
+/// The symbol a shop shows before every amount: its settings' `currency`
+/// (`$`, `€`, `CHF `). Every amount is shown with the currency of the shop
+/// it belongs to, passed in: there is no process-wide one, so two shops in
+/// one process never show each other's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Currency<'a>(Cow<'a, str>);
 
-pub fn set_currency_symbol(symbol: &str) {
-    let symbol = (symbol != "$").then(|| std::sync::Arc::from(symbol));
-    *CURRENCY.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = symbol;
-}
+impl<'a> Currency<'a> {
+    /// No symbol at all (`1,234.50`): for the data files' own checks, which
+    /// read one file alone, without the shop's settings.
+    pub const PLAIN: Currency<'static> = Currency(Cow::Borrowed(""));
 
-/// The shop's currency symbol as amounts show it.
-pub fn currency_symbol() -> String {
-    let currency = CURRENCY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    currency.as_deref().unwrap_or("$").to_string()
+    pub const fn new(symbol: &'a str) -> Currency<'a> {
+        Currency(Cow::Borrowed(symbol))
+    }
+
+    pub fn symbol(&self) -> &str {
+        &self.0
+    }
+
+    /// The same currency, owned: for a message kept beyond the settings
+    /// it was made with (an error).
+    pub fn owned(&self) -> Currency<'static> {
+        Currency(Cow::Owned(self.0.to_string()))
+    }
 }
 
 /// An amount as a person types it, made plain: trimmed, without a leading
-/// currency symbol (`$`, or the shop's) and without thousands separators —
-/// which must be where the app shows them (`1,000.00`, `12,345`: groups of
-/// three before the decimal point). `None` when a separator is misplaced.
-/// What is left is for the caller to parse.
-pub fn typed_digits(text: &str) -> Option<String> {
+/// currency symbol (`$`, or the shop's `currency`) and without thousands
+/// separators — which must be where the app shows them (`1,000.00`,
+/// `12,345`: groups of three before the decimal point). `None` when a
+/// separator is misplaced. What is left is for the caller to parse.
+pub fn typed_digits(text: &str, currency: &Currency) -> Option<String> {
     let text = text.trim();
-    let symbol = currency_symbol();
-    let symbol = symbol.trim();
+    let symbol = currency.symbol().trim();
     let text = match text.strip_prefix('$') {
         Some(rest) => rest,
         None if !symbol.is_empty() => text.strip_prefix(symbol).map_or(text, str::trim_start),
@@ -164,11 +175,26 @@ pub fn typed_digits(text: &str) -> Option<String> {
     Some(plain)
 }
 
-impl fmt::Display for Money {
+impl Money {
+    /// The amount as `currency`'s shop shows it: `$1,234.50`. `Money` has no
+    /// `Display` of its own: every amount a person sees names its shop's currency.
+    pub fn shown<'a>(self, currency: &'a Currency<'_>) -> Shown<'a> {
+        Shown { amount: self, symbol: currency.symbol() }
+    }
+}
+
+/// An amount with its shop's symbol (see `Money::shown`).
+pub struct Shown<'a> {
+    amount: Money,
+    symbol: &'a str,
+}
+
+impl fmt::Display for Shown<'_> {
     /// `$1,234.50`: the currency symbol, thousands separators and always two decimals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.cents < 0 { "-" } else { "" };
-        let abs = self.cents.unsigned_abs();
+        let cents = self.amount.cents;
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
         let whole = (abs / 100).to_string();
         let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
         for (i, ch) in whole.chars().enumerate() {
@@ -177,9 +203,7 @@ impl fmt::Display for Money {
             }
             grouped.push(ch);
         }
-        let currency = CURRENCY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let symbol = currency.as_deref().unwrap_or("$");
-        f.pad(&format!("{sign}{symbol}{grouped}.{:02}", abs % 100))
+        f.pad(&format!("{sign}{}{grouped}.{:02}", self.symbol, abs % 100))
     }
 }
 
@@ -199,8 +223,8 @@ impl Money {
 }
 
 /// An amount that may have overflowed, as a person reads it.
-pub fn show(amount: Option<Money>) -> String {
-    amount.map_or_else(|| "too large".to_string(), |m| m.to_string())
+pub fn show(amount: Option<Money>, currency: &Currency) -> String {
+    amount.map_or_else(|| "too large".to_string(), |m| m.shown(currency).to_string())
 }
 
 /// The amount's text as a message shows it: a 50 MB number is cut short.
@@ -345,16 +369,38 @@ mod tests {
         assert_eq!(Money::parse_rounded("1e-9"), Ok(Money::from_cents(0)));
     }
 
+    const DOLLARS: Currency = Currency::new("$");
+
     #[test]
     fn displays_and_writes_back() {
-        assert_eq!(Money::from_cents(999).to_string(), "$9.99");
-        assert_eq!(Money::from_cents(123_456_789).to_string(), "$1,234,567.89");
-        assert_eq!(Money::from_cents(5).to_string(), "$0.05");
+        assert_eq!(Money::from_cents(999).shown(&DOLLARS).to_string(), "$9.99");
+        assert_eq!(Money::from_cents(123_456_789).shown(&DOLLARS).to_string(), "$1,234,567.89");
+        assert_eq!(Money::from_cents(5).shown(&DOLLARS).to_string(), "$0.05");
         assert_eq!(Money::from_cents(999).to_decimal_string(), "9.99");
         assert_eq!(Money::from_cents(8950).to_decimal_string(), "89.5");
         assert_eq!(Money::from_cents(1000).to_decimal_string(), "10.0");
         assert_eq!(Money::from_cents(5).to_decimal_string(), "0.05");
-        assert_eq!(format!("{:>8}", Money::from_cents(999)), "   $9.99");
+        assert_eq!(format!("{:>8}", Money::from_cents(999).shown(&DOLLARS)), "   $9.99");
+    }
+
+    #[test]
+    fn each_amount_shows_the_currency_it_is_given() {
+        let amount = Money::from_cents(123_450);
+        assert_eq!(amount.shown(&Currency::new("€")).to_string(), "€1,234.50");
+        assert_eq!(amount.shown(&Currency::new("CHF ")).to_string(), "CHF 1,234.50");
+        assert_eq!(Money::from_cents(-5).shown(&Currency::new("€")).to_string(), "-€0.05");
+        assert_eq!(amount.shown(&Currency::PLAIN).to_string(), "1,234.50");
+        assert_eq!(show(Some(amount), &Currency::new("€")), "€1,234.50");
+    }
+
+    #[test]
+    fn typed_amounts_may_lead_with_the_shops_symbol_or_a_dollar_sign() {
+        let euros = Currency::new("€");
+        assert_eq!(typed_digits(" €1,000.00 ", &euros).as_deref(), Some("1000.00"));
+        assert_eq!(typed_digits("$19.99", &euros).as_deref(), Some("19.99"));
+        assert_eq!(typed_digits("CHF 5", &Currency::new("CHF ")).as_deref(), Some("5"));
+        assert_eq!(typed_digits("€5", &DOLLARS).as_deref(), Some("€5"), "another shop's symbol is not a number");
+        assert_eq!(typed_digits("1,00", &euros), None);
     }
 
     #[test]
@@ -376,6 +422,6 @@ mod tests {
         let huge = Money::from_cents(i64::MAX / 2 + 1);
         assert_eq!(Money::checked_sum([Some(huge), Some(huge)]), None, "never wraps");
         assert_eq!(Money::checked_sum([Some(huge), None]), None);
-        assert_eq!(show(None), "too large");
+        assert_eq!(show(None, &DOLLARS), "too large");
     }
 }

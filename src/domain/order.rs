@@ -9,7 +9,7 @@ use super::extra::Extra;
 use thiserror::Error;
 
 use super::address::Address;
-use super::money::{self, Money};
+use super::money::{self, Currency, Money};
 use super::payment::Payment;
 use super::time::Timestamp;
 use super::user::{Role, User};
@@ -158,11 +158,14 @@ pub struct Order {
 crate::keep_extra!(Order);
 
 impl Order {
-    /// `Cancelled — $12.00 refunded to Visa •••• 4242`, or `Cancelled` for
-    /// an order no card paid (the old console shop's).
-    pub fn cancellation(&self) -> String {
+    /// `Cancelled — $12.00 refunded to Visa •••• 4242` (in the shop's
+    /// `currency`), or `Cancelled` for an order no card paid (the old
+    /// console shop's).
+    pub fn cancellation(&self, currency: &Currency) -> String {
         match self.payment.as_deref().and_then(|p| Some((p, p.refund.as_ref()?))) {
-            Some((payment, refund)) => format!("Cancelled — {} refunded to {}", refund.amount, payment.label()),
+            Some((payment, refund)) => {
+                format!("Cancelled — {} refunded to {}", refund.amount.shown(currency), payment.label())
+            }
             None => "Cancelled".to_string(),
         }
     }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::extra::Extra;
 use thiserror::Error;
 
-use super::money::Money;
+use super::money::{Currency, Money};
 
 pub const NAME_MAX: usize = 120;
 /// The dearest price a product may have: $1,000,000.00. Far below any
@@ -52,7 +52,9 @@ impl Product {
             return Err(format!("product {} has an empty name", self.product_id));
         }
         if self.price > PRICE_MAX {
-            return Err(format!("product {} costs {}; prices are at most {PRICE_MAX}", self.product_id, self.price));
+            // A data file is checked alone, without the shop's settings: amounts without a symbol.
+            let (price, max) = (self.price.shown(&Currency::PLAIN), PRICE_MAX.shown(&Currency::PLAIN));
+            return Err(format!("product {} costs {price}; prices are at most {max}", self.product_id));
         }
         if self.stock > STOCK_MAX {
             let (stock, max) = (thousands(self.stock), thousands(STOCK_MAX));
@@ -117,12 +119,12 @@ pub enum ProductError {
     NameLength,
     #[error("Price must be a number like 19.99, with at most two decimals")]
     PriceFormat,
-    #[error("Price must be more than {}", Money::ZERO)]
-    PriceNotPositive,
+    #[error("Price must be more than {}", Money::ZERO.shown(.currency))]
+    PriceNotPositive { currency: Currency<'static> },
     #[error("Stock must be a whole number, 0 or more")]
     StockFormat,
-    #[error("Price must be at most {PRICE_MAX}")]
-    PriceTooHigh,
+    #[error("Price must be at most {}", PRICE_MAX.shown(.currency))]
+    PriceTooHigh { currency: Currency<'static> },
     #[error("Stock must be at most {}", thousands(STOCK_MAX))]
     StockTooHigh,
     #[error("Type a change like +5 or -3")]
@@ -142,8 +144,15 @@ pub enum ProductError {
 }
 
 impl ProductDetails {
-    /// Builds details from the form's text fields, checking each in order.
-    pub fn from_input(name: &str, price: &str, category: &str, description: &str) -> Result<Self, ProductError> {
+    /// Builds details from the form's text fields, checking each in order;
+    /// the price is typed and refused in the shop's `currency`.
+    pub fn from_input(
+        name: &str,
+        price: &str,
+        category: &str,
+        description: &str,
+        currency: &Currency,
+    ) -> Result<Self, ProductError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > NAME_MAX {
             return Err(ProductError::NameLength);
@@ -151,7 +160,7 @@ impl ProductDetails {
         let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
         Ok(ProductDetails {
             name: name.to_string(),
-            price: parse_price_input(price)?,
+            price: parse_price_input(price, currency)?,
             category: optional(category),
             description: optional(description),
         })
@@ -166,8 +175,9 @@ impl ProductDraft {
         stock: &str,
         category: &str,
         description: &str,
+        currency: &Currency,
     ) -> Result<ProductDraft, ProductError> {
-        let details = ProductDetails::from_input(name, price, category, description)?;
+        let details = ProductDetails::from_input(name, price, category, description, currency)?;
         let stock = parse_stock(stock)?;
         Ok(ProductDraft { details, stock })
     }
@@ -204,8 +214,14 @@ impl Product {
 /// Applies an admin's edit to the product as it is now. `seen` is what the
 /// form showed when it opened: a field the admin left alone keeps whatever
 /// another admin saved meanwhile; a field both changed to different values
-/// is a conflict, refused with what the other admin saved.
-pub fn merge_edit(current: &Product, seen: &ProductDetails, wanted: ProductDetails) -> Result<Product, ProductError> {
+/// is a conflict, refused with what the other admin saved (prices in the
+/// shop's `currency`).
+pub fn merge_edit(
+    current: &Product,
+    seen: &ProductDetails,
+    wanted: ProductDetails,
+    currency: &Currency,
+) -> Result<Product, ProductError> {
     let now = current.details();
     let mut conflicts = Vec::new();
     let mut merged = now.clone();
@@ -218,7 +234,7 @@ pub fn merge_edit(current: &Product, seen: &ProductDetails, wanted: ProductDetai
     }
     if wanted.price != seen.price {
         if now.price != seen.price && now.price != wanted.price {
-            conflicts.push(format!("price {} → {}", seen.price, now.price));
+            conflicts.push(format!("price {} → {}", seen.price.shown(currency), now.price.shown(currency)));
         }
         merged.price = wanted.price;
     }
@@ -242,9 +258,11 @@ pub fn merge_edit(current: &Product, seen: &ProductDetails, wanted: ProductDetai
 }
 
 /// A typed price: `19.99`, `$19.99`, `1,000.00`, `20`, `0.5`, `.5` (the
-/// shop's currency symbol may lead too); more than zero and at most `PRICE_MAX`.
-pub fn parse_price_input(text: &str) -> Result<Money, ProductError> {
-    let digits = super::money::typed_digits(text).ok_or(ProductError::PriceFormat)?;
+/// shop's `currency` symbol may lead too); more than zero and at most
+/// `PRICE_MAX`, refused in that currency.
+pub fn parse_price_input(text: &str, currency: &Currency) -> Result<Money, ProductError> {
+    let digits = super::money::typed_digits(text, currency).ok_or(ProductError::PriceFormat)?;
+    let too_high = || ProductError::PriceTooHigh { currency: currency.owned() };
     let (whole, cents) = digits.split_once('.').unwrap_or((&digits, ""));
     let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     if (whole.is_empty() && cents.is_empty()) || !plain(whole) || !plain(cents) || cents.len() > 2 {
@@ -252,15 +270,15 @@ pub fn parse_price_input(text: &str) -> Result<Money, ProductError> {
     }
     // Digits only from here: a long number is too high, not malformed.
     if whole.trim_start_matches('0').len() > 7 {
-        return Err(ProductError::PriceTooHigh);
+        return Err(too_high());
     }
     let whole = if whole.is_empty() { "0" } else { whole };
     let price = Money::parse_exact(&format!("{whole}.{cents}0")).map_err(|_| ProductError::PriceFormat)?;
     if price.cents() <= 0 {
-        return Err(ProductError::PriceNotPositive);
+        return Err(ProductError::PriceNotPositive { currency: currency.owned() });
     }
     if price > PRICE_MAX {
-        return Err(ProductError::PriceTooHigh);
+        return Err(too_high());
     }
     Ok(price)
 }
@@ -327,14 +345,18 @@ pub fn changed_stock(product: &Product, change: i64) -> Result<u32, ProductError
 mod tests {
     use super::*;
 
+    const DOLLARS: Currency = Currency::new("$");
+    const TOO_HIGH: ProductError = ProductError::PriceTooHigh { currency: DOLLARS };
+
     #[test]
     fn drafts_are_checked_field_by_field() {
-        let ok = ProductDraft::from_input(" Desk Fan ", "19.99", "5", "Desk", "").unwrap();
+        let ok = ProductDraft::from_input(" Desk Fan ", "19.99", "5", "Desk", "", &DOLLARS).unwrap();
         assert_eq!(ok.details.name, "Desk Fan");
         assert_eq!(ok.details.price, Money::from_cents(1999));
         assert_eq!(ok.details.description, None);
         assert_eq!(ok.stock, 5);
-        let err = |n: &str, p: &str, s: &str| ProductDraft::from_input(n, p, s, "", "").unwrap_err().to_string();
+        let err =
+            |n: &str, p: &str, s: &str| ProductDraft::from_input(n, p, s, "", "", &DOLLARS).unwrap_err().to_string();
         assert_eq!(err("", "1", "1"), "Name must be 1–120 characters");
         assert_eq!(err(&"x".repeat(121), "1", "1"), "Name must be 1–120 characters");
         assert_eq!(err("Fan", "19.999", "1"), "Price must be a number like 19.99, with at most two decimals");
@@ -345,8 +367,13 @@ mod tests {
         assert_eq!(err("Fan", "-5", "1"), "Price must be a number like 19.99, with at most two decimals");
         assert_eq!(err("Fan", "5", "-1"), "Stock must be a whole number, 0 or more");
         assert_eq!(err("Fan", "5", "2.5"), "Stock must be a whole number, 0 or more");
-        assert_eq!(parse_price_input("$20"), Ok(Money::from_cents(2000)));
-        assert_eq!(parse_price_input("0.5"), Ok(Money::from_cents(50)));
+        assert_eq!(parse_price_input("$20", &DOLLARS), Ok(Money::from_cents(2000)));
+        assert_eq!(parse_price_input("0.5", &DOLLARS), Ok(Money::from_cents(50)));
+        let euros = Currency::new("€");
+        assert_eq!(parse_price_input("€1,000.00", &euros), Ok(Money::from_cents(100_000)));
+        assert_eq!(parse_price_input("$19.99", &euros), Ok(Money::from_cents(1999)), "a dollar sign as before");
+        let err = ProductDraft::from_input("Fan", "0", "1", "", "", &euros).unwrap_err().to_string();
+        assert_eq!(err, "Price must be more than €0.00");
     }
 
     #[test]
@@ -390,15 +417,15 @@ mod tests {
         let seen = fan(999, 10).details();
         let wanted = ProductDetails { description: Some("Very quiet".into()), ..seen.clone() };
         // Sold 3 and repriced by another admin meanwhile: both survive the edit.
-        let merged = merge_edit(&fan(849, 7), &seen, wanted).unwrap();
+        let merged = merge_edit(&fan(849, 7), &seen, wanted, &DOLLARS).unwrap();
         assert_eq!((merged.stock, merged.price.cents()), (7, 849));
         assert_eq!(merged.description.as_deref(), Some("Very quiet"));
         // Both changed the price, differently: refused, naming the other change.
         let repriced = ProductDetails { price: Money::from_cents(1149), ..seen.clone() };
-        let err = merge_edit(&fan(849, 7), &seen, repriced.clone()).unwrap_err();
+        let err = merge_edit(&fan(849, 7), &seen, repriced.clone(), &DOLLARS).unwrap_err();
         assert_eq!(err.to_string(), "Someone else changed P1 while you were editing it: price $9.99 → $8.49.");
         // Both changed it to the same price: no conflict.
-        assert_eq!(merge_edit(&fan(1149, 7), &seen, repriced).unwrap().price.cents(), 1149);
+        assert_eq!(merge_edit(&fan(1149, 7), &seen, repriced, &DOLLARS).unwrap().price.cents(), 1149);
     }
 
     #[test]
@@ -412,20 +439,20 @@ mod tests {
 
     #[test]
     fn limits_are_named_and_the_same_for_forms_and_files() {
-        assert_eq!(parse_price_input(".5"), Ok(Money::from_cents(50)));
-        assert_eq!(parse_price_input("$.99"), Ok(Money::from_cents(99)));
-        assert_eq!(parse_price_input("1000000"), Ok(PRICE_MAX));
-        let too_high = parse_price_input("1000000.01").unwrap_err().to_string();
+        assert_eq!(parse_price_input(".5", &DOLLARS), Ok(Money::from_cents(50)));
+        assert_eq!(parse_price_input("$.99", &DOLLARS), Ok(Money::from_cents(99)));
+        assert_eq!(parse_price_input("1000000", &DOLLARS), Ok(PRICE_MAX));
+        let too_high = parse_price_input("1000000.01", &DOLLARS).unwrap_err().to_string();
         assert_eq!(too_high, "Price must be at most $1,000,000.00");
-        assert_eq!(parse_price_input("99999999999999999999"), Err(ProductError::PriceTooHigh));
-        assert_eq!(parse_price_input("."), Err(ProductError::PriceFormat));
+        assert_eq!(parse_price_input("99999999999999999999", &DOLLARS), Err(TOO_HIGH));
+        assert_eq!(parse_price_input(".", &DOLLARS), Err(ProductError::PriceFormat));
         // Typed as the app shows prices: thousands separators, when well placed.
-        assert_eq!(parse_price_input("1,000.00"), Ok(Money::from_cents(100_000)));
-        assert_eq!(parse_price_input("$1,000,000"), Ok(PRICE_MAX));
-        assert_eq!(parse_price_input("12,345.5"), Ok(Money::from_cents(1_234_550)));
-        assert_eq!(parse_price_input("1,000,000.01"), Err(ProductError::PriceTooHigh));
+        assert_eq!(parse_price_input("1,000.00", &DOLLARS), Ok(Money::from_cents(100_000)));
+        assert_eq!(parse_price_input("$1,000,000", &DOLLARS), Ok(PRICE_MAX));
+        assert_eq!(parse_price_input("12,345.5", &DOLLARS), Ok(Money::from_cents(1_234_550)));
+        assert_eq!(parse_price_input("1,000,000.01", &DOLLARS), Err(TOO_HIGH));
         for misplaced in ["1,00.00", "1000,000", ",100", "1,000.0,0", "1,,000", "1,000,", "12,34", "1.000,00"] {
-            assert_eq!(parse_price_input(misplaced), Err(ProductError::PriceFormat), "{misplaced}");
+            assert_eq!(parse_price_input(misplaced, &DOLLARS), Err(ProductError::PriceFormat), "{misplaced}");
         }
         assert_eq!(parse_stock("1000000000"), Ok(STOCK_MAX));
         assert_eq!(parse_stock("1000000001").unwrap_err().to_string(), "Stock must be at most 1,000,000,000");
@@ -434,7 +461,7 @@ mod tests {
         let dear = Product { price: Money::from_cents(200_000_000), ..fan(1, 1) };
         assert_eq!(
             dear.validate_record(),
-            Err("product P1 costs $2,000,000.00; prices are at most $1,000,000.00".into())
+            Err("product P1 costs 2,000,000.00; prices are at most 1,000,000.00".into())
         );
         let many = fan(1, STOCK_MAX + 1);
         assert_eq!(

@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(cents(&q), [90, 9, 500, 7, 588]);
         assert_eq!(q.code.as_deref(), Some("TEN10"));
         assert_eq!(q.free_shipping_gap, Some(Money::from_cents(5000 - 81)));
-        assert_eq!(q.total.to_string(), "$5.88");
+        assert_eq!(q.total.shown(&settings.currency()).to_string(), "$5.88");
     }
 
     #[test]

@@ -1,12 +1,19 @@
 //! The plain-text receipt of an order.
 
+use super::money::{Currency, show};
 use super::order::Order;
 use super::text::printable;
 
 /// The receipt as text for people: every value from the data files goes
 /// through `printable`, so `cat receipt.txt` cannot steer the terminal.
 /// `name_of` gives a product's current name, for lines that carry none.
-pub fn render_receipt(shop_name: &str, order: &Order, name_of: &dyn Fn(&str) -> Option<String>) -> String {
+/// Amounts are in the shop's `currency`.
+pub fn render_receipt(
+    shop_name: &str,
+    currency: &Currency,
+    order: &Order,
+    name_of: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let mut out = String::new();
     out.push_str(&format!("{}\nReceipt for order {}\n", printable(shop_name), printable(&order.order_id)));
     out.push_str(&format!("Date:     {}\n", order.timestamp));
@@ -18,30 +25,33 @@ pub fn render_receipt(shop_name: &str, order: &Order, name_of: &dyn Fn(&str) -> 
             "{} × {} @ {} = {}\n",
             line.qty,
             printable(line.shown_name(current.as_deref())),
-            line.unit_price,
-            super::money::show(line.line_total())
+            line.unit_price.shown(currency),
+            show(line.line_total(), currency)
         ));
     }
     out.push('\n');
     let figure = |label: &str, amount: String| format!("{label:<22}{amount:>16}\n");
     if order.subtotal.is_some() {
-        out.push_str(&figure("Subtotal:", super::money::show(order.items_total())));
+        out.push_str(&figure("Subtotal:", show(order.items_total(), currency)));
         if let Some(code) = &order.discount_code {
-            out.push_str(&figure(&format!("Discount ({}):", printable(code)), format!("-{}", order.discount)));
+            let discount = format!("-{}", order.discount.shown(currency));
+            out.push_str(&figure(&format!("Discount ({}):", printable(code)), discount));
         }
-        let shipping = if order.shipping.is_zero() { "Free".to_string() } else { order.shipping.to_string() };
+        let shipping =
+            if order.shipping.is_zero() { "Free".to_string() } else { order.shipping.shown(currency).to_string() };
         out.push_str(&figure("Shipping:", shipping));
         if !order.tax.is_zero() {
-            out.push_str(&figure(if order.tax_included { "Tax (included):" } else { "Tax:" }, order.tax.to_string()));
+            let label = if order.tax_included { "Tax (included):" } else { "Tax:" };
+            out.push_str(&figure(label, order.tax.shown(currency).to_string()));
         }
     }
-    out.push_str(&figure("Total:", order.total.to_string()));
+    out.push_str(&figure("Total:", order.total.shown(currency).to_string()));
     if let Some(payment) = &order.payment {
         out.push_str(&format!("\nPaid with {} (ref. {})\n", payment.label(), printable(&payment.reference)));
         if let Some(refund) = &payment.refund {
             out.push_str(&format!(
                 "Refunded {} to {} on {} (ref. {})\n",
-                refund.amount,
+                refund.amount.shown(currency),
                 payment.label(),
                 refund.at,
                 printable(&refund.reference)
@@ -64,6 +74,8 @@ pub fn render_receipt(shop_name: &str, order: &Order, name_of: &dyn Fn(&str) -> 
 mod tests {
     use super::*;
     use crate::domain::{Money, OrderLine, OrderStatus, Timestamp};
+
+    const DOLLARS: Currency = Currency::new("$");
 
     #[test]
     fn lists_every_line_and_the_total() {
@@ -89,14 +101,14 @@ mod tests {
             ..Order::new("O0007".into(), "alice".into(), items, Money::from_cents(901), at)
         };
         assert_eq!(
-            render_receipt("Shopfront", &order, &|_| None),
+            render_receipt("Shopfront", &DOLLARS, &order, &|_| None),
             "Shopfront\nReceipt for order O0007\nDate:     2026-03-01 12:00:00\nCustomer: alice\nStatus:   paid\n\n\
              2 × Mug @ $4.50 = $9.00\n1 × P9 @ $0.01 = $0.01\n\nTotal:                           $9.01\n"
         );
         let mut hostile = order.clone();
         hostile.username = "eve\u{1b}]52;c;cHduZWQ=\u{7}".into();
         hostile.items[0].name = Some("Mug\u{1b}[2J".into());
-        let text = render_receipt("Shopfront", &hostile, &|_| None);
+        let text = render_receipt("Shopfront", &DOLLARS, &hostile, &|_| None);
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
         assert!(text.contains("Customer: eve\\u{1b}]52;c;cHduZWQ=\\u{7}\n"), "{text}");
     }
@@ -128,7 +140,7 @@ mod tests {
             reference: "mock_O0007_4242".into(),
             extra: Default::default(),
         }));
-        let text = render_receipt("Shopfront", &order, &|_| None);
+        let text = render_receipt("Shopfront", &DOLLARS, &order, &|_| None);
         for line in [
             "Subtotal:                        $0.90",
             "Discount (TEN10):               -$0.09",

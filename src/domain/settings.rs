@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::extra::Extra;
-use super::money::Money;
+use super::money::{Currency, Money};
 use super::product::PRICE_MAX;
 use super::text::printable;
 
@@ -119,15 +119,22 @@ impl Settings {
         {
             return Err(format!("Currency is a symbol of 1–{CURRENCY_MAX} characters, like $ or € (no digits)"));
         }
+        let shop_currency = self.currency();
+        let (zero, max) = (Money::ZERO.shown(&shop_currency), PRICE_MAX.shown(&shop_currency));
         if self.shipping.flat < Money::ZERO || self.shipping.flat > PRICE_MAX {
-            return Err(format!("Shipping must be between {} and {PRICE_MAX}", Money::ZERO));
+            return Err(format!("Shipping must be between {zero} and {max}"));
         }
         if let Some(free_over) = self.shipping.free_over
             && (free_over < Money::ZERO || free_over > PRICE_MAX)
         {
-            return Err(format!("Free shipping threshold must be between {} and {PRICE_MAX}", Money::ZERO));
+            return Err(format!("Free shipping threshold must be between {zero} and {max}"));
         }
         Ok(())
+    }
+
+    /// The currency every amount of this shop is shown in.
+    pub fn currency(&self) -> Currency<'_> {
+        Currency::new(&self.currency)
     }
 
     /// The shop's name, safe to print.
@@ -154,18 +161,21 @@ impl Settings {
 
     /// These settings with the typed values (fields we do not know are
     /// kept); or which field is wrong and why. An empty "Free over" means
-    /// shipping is never free.
+    /// shipping is never free. Amounts are typed and refused in the
+    /// currency the shop has now (a new one applies once saved).
     pub fn with_input(&self, values: [&str; 5], included: bool) -> Result<Settings, (usize, String)> {
         let [name, currency, flat, free_over, tax] = values;
+        let current = self.currency();
+        let (zero, max) = (Money::ZERO.shown(&current), PRICE_MAX.shown(&current));
         let money = |text: &str, field: usize, what: &str| -> Result<Money, (usize, String)> {
-            let parsed = match super::money::typed_digits(text) {
+            let parsed = match super::money::typed_digits(text, &current) {
                 Some(digits) if digits.starts_with('.') => Money::parse_exact(&format!("0{digits}")).ok(),
                 Some(digits) => Money::parse_exact(&digits).ok(),
                 None => None,
             };
             parsed
                 .filter(|m| *m >= Money::ZERO && *m <= PRICE_MAX)
-                .ok_or((field, format!("{what} is an amount from {} to {PRICE_MAX}, like 5.00", Money::ZERO)))
+                .ok_or((field, format!("{what} is an amount from {zero} to {max}, like 5.00")))
         };
         let mut settings = self.clone();
         settings.shop_name = name.trim().to_string();

@@ -103,7 +103,6 @@ impl ShopService {
         catalog: Catalog,
         settings: Settings,
     ) -> Arc<ShopService> {
-        crate::domain::money::set_currency_symbol(&settings.currency);
         let snapshots = Snapshots {
             seen,
             catalog: Arc::new(catalog),
@@ -201,10 +200,7 @@ impl ShopService {
         }
         if merged.settings {
             match view.settings() {
-                Ok(settings) => {
-                    crate::domain::money::set_currency_symbol(&settings.currency);
-                    snapshots.settings = Arc::new(settings);
-                }
+                Ok(settings) => snapshots.settings = Arc::new(settings),
                 Err(_) => return,
             }
         }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::error::LoadError;
 use super::table::Table;
+use crate::domain::money::Currency;
 use crate::domain::user::username_key;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 
@@ -154,7 +155,8 @@ impl Record for Discount {
         Cow::Owned(crate::domain::discount::normalize_code(key))
     }
     fn validate(&self) -> Result<(), String> {
-        Discount::validate(self)
+        // A data file is checked alone, without the shop's settings: amounts without a symbol.
+        Discount::validate(self, &Currency::PLAIN)
     }
 }
 

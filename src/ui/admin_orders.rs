@@ -27,13 +27,14 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let height = usize::from(areas.rows.height);
     // Narrow: the date without the time, so the customer's name fits.
     let full_dates = inner.width >= 70;
+    let currency = app.settings().currency();
     let shown: Vec<_> = view
         .ids
         .iter()
         .enumerate()
         .skip(view.cursor.offset)
         .take(height)
-        .filter_map(|(i, id)| app.order(id).map(|o| (i, o, o.total.to_string())))
+        .filter_map(|(i, id)| app.order(id).map(|o| (i, o, o.total.shown(&currency).to_string())))
         .collect();
     let total_width = super::text::column_width(shown.iter().map(|s| s.2.as_str()), 11);
     let rows: Vec<Row> = shown

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{Theme, text};
 use crate::app::{Action, App, keymap, layout};
+use crate::domain::Currency;
 use crate::domain::discount::{Discount, DiscountState};
 
 pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
@@ -27,9 +28,10 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let wide = inner.width >= 76;
     let cursor = &app.discount_cursor;
     let code_width = codes.iter().map(|(d, _)| d.code.len()).max().unwrap_or(0).max(4) as u16 + 2;
+    let currency = app.settings().currency();
     // What a code gives is never cut: `$1,000,000.00 off` is one figure.
-    let gives_width =
-        text::column_width(codes.iter().map(|(d, _)| d.benefit()).collect::<Vec<_>>().iter().map(String::as_str), 14);
+    let benefits: Vec<String> = codes.iter().map(|(d, _)| d.benefit(&currency)).collect();
+    let gives_width = text::column_width(benefits.iter().map(String::as_str), 14);
     let rows: Vec<Row> = codes
         .iter()
         .enumerate()
@@ -39,7 +41,7 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             let selected = i == cursor.selected;
             let mut cells = vec![
                 Cell::from(format!("{}{}", if selected { "▶ " } else { "  " }, discount.code)),
-                Cell::from(discount.benefit()),
+                Cell::from(discount.benefit(&currency)),
                 Cell::from(Line::from(uses_text(discount, *uses)).alignment(Alignment::Right)),
                 {
                     let state = app.discount_state(discount);
@@ -48,7 +50,7 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 },
             ];
             if wide {
-                cells.push(Cell::from(limits(discount)));
+                cells.push(Cell::from(limits(discount, &currency)));
             }
             let row = Row::new(cells);
             if selected { row.style(theme.selected()) } else { row }
@@ -81,11 +83,11 @@ fn uses_text(discount: &Discount, uses: u32) -> String {
     }
 }
 
-/// Minimum, dates and per-shopper limit, briefly.
-fn limits(discount: &Discount) -> String {
+/// Minimum (in the shop's `currency`), dates and per-shopper limit, briefly.
+fn limits(discount: &Discount, currency: &Currency) -> String {
     let mut parts = Vec::new();
     if !discount.min_subtotal.is_zero() {
-        parts.push(format!("from {}", discount.min_subtotal));
+        parts.push(format!("from {}", discount.min_subtotal.shown(currency)));
     }
     if let Some(starts) = discount.starts {
         parts.push(format!("starts {}", starts.date()));
@@ -104,8 +106,9 @@ pub fn draw_settings(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let settings = app.settings();
+    let currency = settings.currency();
     let shipping = &settings.shipping;
-    let free = shipping.free_over.map_or_else(|| "never".to_string(), |over| format!("from {over}"));
+    let free = shipping.free_over.map_or_else(|| "never".to_string(), |over| format!("from {}", over.shown(&currency)));
     let tax = &settings.tax;
     let tax_line = if tax.rate_percent.is_zero() {
         "none".to_string()
@@ -118,7 +121,7 @@ pub fn draw_settings(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let lines = vec![
         Line::from(format!("Shop name      {}", settings.display_name())),
         Line::from(format!("Currency       {}", crate::domain::text::printable(&settings.currency))),
-        Line::from(format!("Shipping       {}", shipping.flat)),
+        Line::from(format!("Shipping       {}", shipping.flat.shown(&currency))),
         Line::from(format!("Free shipping  {free}")),
         Line::from(format!("Tax            {tax_line}")),
         Line::from(""),

@@ -36,9 +36,11 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         let wide = inner.width + 2 >= layout::LIST_WITH_CATEGORY;
         let query = view.query.value();
         let height = usize::from(areas.rows.height);
+        let currency = app.settings().currency();
         let shown: Vec<_> = (view.cursor.offset..view.hits.len().min(view.cursor.offset + height))
             .filter_map(|i| {
-                app.hit_in(CatalogKind::Admin, i).map(|p| (i, p, p.price.to_string(), text::count(p.stock)))
+                let product = app.hit_in(CatalogKind::Admin, i)?;
+                Some((i, product, product.price.shown(&currency).to_string(), text::count(product.stock)))
             })
             .collect();
         let price_width = text::column_width(shown.iter().map(|s| s.2.as_str()), 11);
@@ -95,6 +97,6 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         );
     }
     if let Some(preview) = areas.preview {
-        catalog::draw_preview(frame, preview, app.selected_in(CatalogKind::Admin), theme);
+        catalog::draw_preview(frame, preview, app.selected_in(CatalogKind::Admin), &app.settings().currency(), theme);
     }
 }

@@ -11,6 +11,7 @@ use crate::app::{Action, App, keymap, layout};
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let cart = app.current_cart();
     let quote = app.quote().ok();
+    let currency = app.settings().currency();
     let (block_area, rows_area, totals) = layout::table(body, app.cart_summary_height());
     let items = cart.item_count();
     let block = Block::default().borders(Borders::ALL).border_style(theme.focused_border()).title(format!(
@@ -34,7 +35,13 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             .enumerate()
             .skip(offset)
             .take(height)
-            .map(|(i, line)| [line.unit_price.to_string(), super::text::count(line.qty), line_total(quote, i)])
+            .map(|(i, line)| {
+                [
+                    line.unit_price.shown(&currency).to_string(),
+                    super::text::count(line.qty),
+                    line_total(quote, i, &currency),
+                ]
+            })
             .collect();
         let width = |k: usize, at_least| super::text::column_width(numbers.iter().map(|n| n[k].as_str()), at_least);
         let widths = [
@@ -58,7 +65,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                     None => " (gone — not counted)".to_string(),
                     Some(p) if !p.active => " (no longer sold — not counted)".to_string(),
                     Some(p) if p.stock == 0 => " (out of stock)".to_string(),
-                    Some(p) if p.price != line.unit_price => format!(" (now {})", p.price),
+                    Some(p) if p.price != line.unit_price => format!(" (now {})", p.price.shown(&currency)),
                     Some(p) if p.stock < line.qty => format!(" (only {} left)", p.stock),
                     _ => String::new(),
                 };
@@ -89,7 +96,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         return;
     }
     let mut lines = match quote {
-        Some(quote) => super::summary::quote_lines(quote, theme),
+        Some(quote) => super::summary::quote_lines(quote, &currency, theme),
         None => {
             vec![Line::from(Span::styled("The total is too large to order", theme.error())).alignment(Alignment::Right)]
         }
@@ -103,12 +110,8 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     );
 }
 
-/// A figure of the quote, or that the total does not fit.
-fn figure(amount: Option<crate::domain::Money>) -> String {
-    crate::domain::money::show(amount)
-}
-
-/// The quoted total of line `i` (quote lines follow the cart's lines).
-fn line_total(quote: Option<&crate::domain::Quote>, i: usize) -> String {
-    figure(quote.and_then(|q| q.lines.get(i)).map(|l| l.total))
+/// The quoted total of line `i` (quote lines follow the cart's lines), or
+/// that it does not fit.
+fn line_total(quote: Option<&crate::domain::Quote>, i: usize, currency: &crate::domain::Currency) -> String {
+    crate::domain::money::show(quote.and_then(|q| q.lines.get(i)).map(|l| l.total), currency)
 }

@@ -8,14 +8,14 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use super::{Theme, input_view, text};
 use crate::app::filter::highlight;
 use crate::app::{Action, App, keymap, layout};
-use crate::domain::Product;
+use crate::domain::{Currency, Product};
 
 pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let areas = layout::catalog(body);
     draw_filter(frame, areas.filter, app, theme);
     draw_results(frame, &areas, app, theme);
     if let Some(preview) = areas.preview {
-        draw_preview(frame, preview, app.selected_product(), theme);
+        draw_preview(frame, preview, app.selected_product(), &app.settings().currency(), theme);
     }
 }
 
@@ -86,8 +86,9 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
     .style(theme.dim());
     let query = catalog.query.value();
     let height = usize::from(areas.rows.height);
+    let currency = app.settings().currency();
     let shown: Vec<_> = (catalog.cursor.offset..catalog.hits.len().min(catalog.cursor.offset + height))
-        .filter_map(|i| app.hit_product(i).map(|p| (i, p, p.price.to_string())))
+        .filter_map(|i| app.hit_product(i).map(|p| (i, p, p.price.shown(&currency).to_string())))
         .collect();
     let price_width = text::column_width(shown.iter().map(|s| s.2.as_str()), if wide { 11 } else { 10 });
     let rows: Vec<Row> = shown
@@ -123,7 +124,8 @@ fn draw_results(frame: &mut Frame, areas: &layout::Catalog, app: &App, theme: &T
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
 }
 
-pub fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, theme: &Theme) {
+/// The selected product beside the list; its price in the shop's `currency`.
+pub fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, currency: &Currency, theme: &Theme) {
     let block = Block::default().borders(Borders::ALL).title(" Details ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -133,7 +135,10 @@ pub fn draw_preview(frame: &mut Frame, area: Rect, product: Option<&Product>, th
     };
     let lines = vec![
         Line::from(Span::styled(p.name.clone(), theme.title())),
-        Line::from(vec![Span::styled(p.price.to_string(), theme.money()), Span::raw(format!("   {}", p.product_id))]),
+        Line::from(vec![
+            Span::styled(p.price.shown(currency).to_string(), theme.money()),
+            Span::raw(format!("   {}", p.product_id)),
+        ]),
         Line::from(vec![
             Span::raw(format!("{}   ", p.category_or_blank())),
             Span::styled(text::stock_badge(p), text::badge_style(theme, p)),

@@ -126,17 +126,18 @@ fn draw_review(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let name_width = usize::from(inner.width).saturating_sub(30).max(8);
+    let currency = app.settings().currency();
     for line in &quote.lines {
         let name = app.product(&line.product_id).map_or(line.product_id.as_str(), |p| p.name.as_str());
         lines.push(Line::from(format!(
             "{:>5} × {} @ {} = {}",
             text::count(line.qty),
             text::fit_width(name, name_width),
-            line.unit_price,
-            line.total
+            line.unit_price.shown(&currency),
+            line.total.shown(&currency)
         )));
     }
-    lines.extend(summary::quote_lines(quote, theme));
+    lines.extend(summary::quote_lines(quote, &currency, theme));
     if let Some(address) = &app.checkout.address {
         lines.push(Line::from(vec![Span::styled("Ship to  ", theme.dim()), Span::raw(address.summary())]));
     }
@@ -164,11 +165,10 @@ fn draw_placed(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(order) = &app.checkout.placed else { return };
-    let mut lines = vec![
-        Line::from(Span::styled(format!("Order {} placed and paid — {}", order.order_id, order.total), theme.info())),
-        Line::from(""),
-    ];
-    lines.extend(summary::order_lines(order, theme));
+    let currency = app.settings().currency();
+    let placed = format!("Order {} placed and paid — {}", order.order_id, order.total.shown(&currency));
+    let mut lines = vec![Line::from(Span::styled(placed, theme.info())), Line::from("")];
+    lines.extend(summary::order_lines(order, &currency, theme));
     if let Some(address) = &order.address {
         lines.push(Line::from(vec![Span::styled("Ship to  ", theme.dim()), Span::raw(address.summary())]));
     }

@@ -112,7 +112,7 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     let count = format!("{} {}", text::count(items), if items == 1 { "item" } else { "items" });
     let room = parts.user.width;
     // The cart matters more than the name: shorten the name, then drop it.
-    let subtotal = crate::domain::money::show(quote.map(|q| q.subtotal));
+    let subtotal = crate::domain::money::show(quote.map(|q| q.subtotal), &app.settings().currency());
     let cart = format!("{count} · {subtotal} ");
     let name_room = usize::from(room).saturating_sub(text::width(&cart) + 3);
     let who = [

@@ -36,12 +36,15 @@ pub fn draw_list(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         return;
     }
     let height = usize::from(rows_area.height);
+    let currency = app.settings().currency();
     let shown: Vec<_> = ids
         .iter()
         .enumerate()
         .skip(app.orders.cursor.offset)
         .take(height)
-        .filter_map(|(i, id)| app.order(id).map(|o| (i, o, text::count(o.item_count()), o.total.to_string())))
+        .filter_map(|(i, id)| {
+            app.order(id).map(|o| (i, o, text::count(o.item_count()), o.total.shown(&currency).to_string()))
+        })
         .collect();
     let items_width = text::column_width(shown.iter().map(|s| s.2.as_str()), 5);
     let total_width = text::column_width(shown.iter().map(|s| s.3.as_str()), 12);

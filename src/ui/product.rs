@@ -21,8 +21,9 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let in_cart = app.current_cart().qty_of(&p.product_id);
+    let currency = app.settings().currency();
     let mut lines = vec![
-        Line::from(vec![Span::raw("Price     "), Span::styled(p.price.to_string(), theme.money())]),
+        Line::from(vec![Span::raw("Price     "), Span::styled(p.price.shown(&currency).to_string(), theme.money())]),
         Line::from(format!("Category  {}", p.category_or_blank())),
         Line::from(format!("Id        {}", p.product_id)),
         Line::from(vec![
@@ -45,7 +46,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
                 Span::styled("−", theme.key()),
                 Span::styled(format!(" {} ", app.product.qty), theme.selected()),
                 Span::styled("+", theme.key()),
-                Span::raw(format!("   = {}", crate::domain::money::show(p.price.times(app.product.qty)))),
+                Span::raw(format!("   = {}", crate::domain::money::show(p.price.times(app.product.qty), &currency))),
             ]));
             let add = keymap::hint(keymap::Context::Product, &[Action::AddToCart], "adds to the cart");
             let more = keymap::first_key(keymap::Context::Product, &Action::Increase).unwrap_or_default();

@@ -437,7 +437,7 @@ fn discount(c: &Cols) -> Read<Discount> {
         changed: admin_change(c, 10)?,
         extra: c.extra(9)?,
     };
-    discount.validate()?;
+    discount.validate(&crate::domain::money::Currency::PLAIN)?;
     Ok(discount)
 }
 

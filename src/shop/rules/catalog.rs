@@ -39,7 +39,8 @@ pub fn update_product(
     wanted: ProductDetails,
 ) -> Decided<Product> {
     let admin = require_admin(view, actor)?;
-    let mut product = merge_edit(&existing_product(view, product_id)?, seen, wanted)?;
+    let settings = view.settings()?;
+    let mut product = merge_edit(&existing_product(view, product_id)?, seen, wanted, &settings.currency())?;
     product.changed = stamp(&admin.username, now);
     Ok((product.clone(), vec![Change::PutProduct(product)]))
 }

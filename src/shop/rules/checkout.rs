@@ -12,7 +12,7 @@ use crate::domain::order::OrderEvent;
 use crate::domain::payment::{CardError, CardOnFile, Charge, Expiry, charge, check_card, check_cvc};
 use crate::domain::text;
 use crate::domain::{
-    Cart, Discount, Money, Order, OrderStatus, Pricing, Problem, Product, Timestamp, User, items_only,
+    Cart, Currency, Discount, Money, Order, OrderStatus, Pricing, Problem, Product, Timestamp, User, items_only,
 };
 use crate::repo::{Change, ReadTx};
 use crate::shop::ShopError;
@@ -46,17 +46,18 @@ pub fn checkout(
     let to_charge = card_to_charge(&user, &request.payment, Expiry::of(now))?;
     let cart = view.cart(username)?.unwrap_or_else(|| Cart::new(&user.username));
     let subtotal = items_only(&cart.items).map_err(|problem| ShopError::Checkout(vec![problem]))?.subtotal;
+    let settings = view.settings()?;
+    let currency = settings.currency();
     let discount = match &request.code {
         Some(code) => Some(
-            current_discount(view, username, code, subtotal, now)?
+            current_discount(view, username, code, subtotal, now, &currency)?
                 .map_err(|problem| ShopError::Checkout(vec![Problem::CodeNoLongerApplies(problem.to_string())]))?,
         ),
         None => None,
     };
-    let settings = view.settings()?;
     let pricing = Pricing::new(&settings, discount.as_ref());
     let products = products_of(view, cart.items.iter().map(|line| line.product_id.as_str()))?;
-    let plan = plan_checkout(&cart, &request.seen, &pricing, |id| products.get(id), order_id, now)
+    let plan = plan_checkout(&cart, &request.seen, &pricing, &currency, |id| products.get(id), order_id, now)
         .map_err(ShopError::Checkout)?;
     let payment = charge(&to_charge, &plan.order.order_id)?;
     let mut order = plan.order;
@@ -95,23 +96,26 @@ pub fn apply_code(view: &dyn ReadTx, now: Timestamp, username: &str, typed: &str
     existing_account(view, username)?;
     let lines = view.cart(username)?.map(|cart| cart.items).unwrap_or_default();
     let subtotal = items_only(&lines).map_err(|problem| ShopError::Checkout(vec![problem]))?.subtotal;
-    Ok((current_discount(view, username, typed, subtotal, now)??, vec![]))
+    let settings = view.settings()?;
+    Ok((current_discount(view, username, typed, subtotal, now, &settings.currency())??, vec![]))
 }
 
 /// The discount `typed` names, checked for `username` and `subtotal` now:
-/// the outer error is the store's, the inner why the code does not apply.
+/// the outer error is the store's, the inner why the code does not apply
+/// (amounts in the shop's `currency`).
 fn current_discount(
     view: &dyn ReadTx,
     username: &str,
     typed: &str,
     subtotal: Money,
     now: Timestamp,
+    currency: &Currency,
 ) -> Result<Result<Discount, CodeProblem>, ShopError> {
     let Some(discount) = view.discount(typed)? else {
         return Ok(Err(CodeProblem::Unknown(text::excerpt(&discount::normalize_code(typed), 40).into_owned())));
     };
     let uses = view.code_uses(&discount.code, username)?;
-    Ok(discount.check(uses, subtotal, now).map(|()| discount))
+    Ok(discount.check(uses, subtotal, now, currency).map(|()| discount))
 }
 
 /// The card a checkout charges, checked: a typed card in full, a card on

@@ -17,7 +17,7 @@ pub fn save_discount(
     discount: Discount,
 ) -> Decided<Discount> {
     let mut discount = Discount { code: discount::normalize_code(&discount.code), ..discount };
-    discount.validate().map_err(ShopError::Invalid)?;
+    discount.validate(&view.settings()?.currency()).map_err(ShopError::Invalid)?;
     let admin = require_admin(view, actor)?;
     discount.changed = Some(AdminChange::new(&admin.username, now));
     // A code that could never be used is a mistake worth saying.

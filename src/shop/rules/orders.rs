@@ -68,7 +68,9 @@ pub fn receipt(view: &dyn ReadTx, actor: Actor, order_id: &str, shop_name: &str)
             names.insert(line.product_id.clone(), product.name);
         }
     }
-    Ok(crate::domain::receipt::render_receipt(shop_name, &order, &|id| names.get(id).cloned()))
+    let settings = view.settings()?;
+    let name_of = |id: &str| names.get(id).cloned();
+    Ok(crate::domain::receipt::render_receipt(shop_name, &settings.currency(), &order, &name_of))
 }
 
 fn too_much_stock(product_id: &str) -> ShopError {
