@@ -127,6 +127,12 @@ pub struct ServeArgs {
     /// Close a session after this long without a key press: 30m, 90s, 2h.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_short_duration)]
     pub idle_timeout: std::time::Duration,
+    /// Behind a load balancer that sends the PROXY protocol (v1 or v2):
+    /// every connection must start with its header, which names the
+    /// client whose address the limits and login throttling count. Only
+    /// with this flag; never expose such a port to the internet directly.
+    #[arg(long)]
+    pub proxy_protocol: bool,
 }
 
 /// A count of at least one.

@@ -53,27 +53,51 @@ impl Quiet {
     }
 }
 
-/// Accepts connections for as long as the server runs.
-pub async fn accept_loop(listener: TcpListener, config: Arc<russh::server::Config>, shared: Arc<Shared>) {
+/// How long a balancer has to send its PROXY header.
+const PROXY_HEADER_TIME: Duration = Duration::from_secs(5);
+
+/// Accepts connections for as long as the server runs. With
+/// `proxy_protocol`, each connection first says (in a PROXY header) whose
+/// it is, and admission counts that client, not the balancer.
+pub async fn accept_loop(
+    listener: TcpListener,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+    proxy_protocol: bool,
+) {
     let mut failures: u32 = 0;
     let mut accept_errors = Quiet::new();
-    let mut refusals = Quiet::new();
+    let refusals = Arc::new(std::sync::Mutex::new(Quiet::new()));
+    // Connections whose PROXY header is still awaited: as many as may be
+    // connecting at once, so silent sockets cannot pile up.
+    let headers = Arc::new(tokio::sync::Semaphore::new(shared.admission.limits().max_connecting));
     loop {
         match listener.accept().await {
             Ok((socket, peer)) => {
                 failures = 0;
-                let now = Instant::now();
-                match shared.admission.connect(Origin::of(peer.ip()), now) {
-                    Ok(slot) => {
-                        tokio::spawn(connection(socket, peer, slot, Arc::clone(&config), Arc::clone(&shared)));
-                    }
-                    Err(refusal) => {
-                        drop(socket);
-                        if let Some(skipped) = refusals.allow(now) {
-                            tracing::info!(peer = %peer, reason = refusal.reason(), skipped, "connection refused");
-                        }
-                    }
+                let (config, shared, refusals) = (Arc::clone(&config), Arc::clone(&shared), Arc::clone(&refusals));
+                if !proxy_protocol {
+                    admit(socket, peer, config, shared, &refusals);
+                    continue;
                 }
+                let Ok(permit) = Arc::clone(&headers).try_acquire_owned() else {
+                    drop(socket);
+                    note_refusal(&refusals, peer, "too many connections waiting to say whose they are");
+                    continue;
+                };
+                tokio::spawn(async move {
+                    let mut socket = socket;
+                    let header = tokio::time::timeout(PROXY_HEADER_TIME, super::proxy::read_header(&mut socket)).await;
+                    drop(permit);
+                    match header {
+                        Ok(Ok(super::proxy::Header::Proxied(client))) => {
+                            admit(socket, client, config, shared, &refusals)
+                        }
+                        Ok(Ok(super::proxy::Header::Local)) => admit(socket, peer, config, shared, &refusals),
+                        Ok(Err(error)) => tracing::info!(peer = %peer, %error, "connection refused"),
+                        Err(_) => tracing::info!(peer = %peer, "connection refused: no PROXY header in time"),
+                    }
+                });
             }
             Err(error) => {
                 // Out of descriptors or memory (EMFILE, ENFILE, ENOMEM), or
@@ -86,6 +110,33 @@ pub async fn accept_loop(listener: TcpListener, config: Arc<russh::server::Confi
                 tokio::time::sleep(accept_backoff(failures)).await;
             }
         }
+    }
+}
+
+/// Lets the connection of `peer` in, if admission allows it.
+fn admit(
+    socket: TcpStream,
+    peer: SocketAddr,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+    refusals: &std::sync::Mutex<Quiet>,
+) {
+    match shared.admission.connect(Origin::of(peer.ip()), Instant::now()) {
+        Ok(slot) => {
+            tokio::spawn(connection(socket, peer, slot, config, shared));
+        }
+        Err(refusal) => {
+            drop(socket);
+            note_refusal(refusals, peer, refusal.reason());
+        }
+    }
+}
+
+/// Logs a refused connection, a few a second at most.
+fn note_refusal(refusals: &std::sync::Mutex<Quiet>, peer: SocketAddr, reason: &str) {
+    let allowed = refusals.lock().unwrap_or_else(|p| p.into_inner()).allow(Instant::now());
+    if let Some(skipped) = allowed {
+        tracing::info!(peer = %peer, reason, skipped, "connection refused");
     }
 }
 

@@ -6,6 +6,7 @@ pub mod admission;
 pub mod host_key;
 pub mod input;
 pub mod listener;
+pub mod proxy;
 pub mod remote;
 pub mod server;
 pub mod session;
@@ -29,6 +30,9 @@ pub struct Options {
     /// A connection that has not opened the shop this long after connecting is closed.
     pub login_timeout: Duration,
     pub idle_timeout: Duration,
+    /// Every connection starts with a PROXY protocol header (v1 or v2) from
+    /// a load balancer, naming the client.
+    pub proxy_protocol: bool,
 }
 
 impl Options {
@@ -47,6 +51,7 @@ impl Options {
             },
             login_timeout: args.login_timeout,
             idle_timeout: args.idle_timeout,
+            proxy_protocol: args.proxy_protocol,
         }
     }
 }
@@ -118,7 +123,7 @@ pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
             shutdown: Arc::new(AtomicBool::new(false)),
             closing,
         });
-        let accepting = listener::accept_loop(listener, Arc::new(config), Arc::clone(&shared));
+        let accepting = listener::accept_loop(listener, Arc::new(config), Arc::clone(&shared), options.proxy_protocol);
         tokio::select! {
             () = accepting => {}
             () = shutdown_signal() => {
