@@ -60,6 +60,8 @@ const WHEEL_ROWS: isize = 3;
 const BUSY_NOTICE_AFTER: Duration = Duration::from_millis(300);
 /// What the app says while another copy of Shopfront holds the data folder.
 pub const WAITING_NOTICE: &str = "Waiting for another copy of Shopfront to finish with the data folder…";
+/// What the app says while the shop's database cannot be reached.
+pub const UNREACHABLE_NOTICE: &str = "The shop cannot reach its database; trying again…";
 /// How long a message stays when nothing else happens (the data it speaks
 /// of may change meanwhile: an old "is paid" must not linger).
 pub const MESSAGE_LIFETIME: Duration = Duration::from_secs(5);
@@ -382,7 +384,8 @@ impl App {
 
     /// Where keys go now, most specific first (the keymap adds `Anywhere`).
     pub fn contexts(&self) -> Vec<Context> {
-        let mut contexts = if self.worker.waiting() { vec![Context::Waiting] } else { vec![] };
+        let waiting = self.worker.waiting() != crate::shop::Waiting::Nothing;
+        let mut contexts = if waiting { vec![Context::Waiting] } else { vec![] };
         contexts.extend(if self.screen == Screen::Login {
             vec![Context::Login]
         } else if self.dialog.is_some() {
@@ -398,8 +401,10 @@ impl App {
     /// What to say while requests are under way: that another copy of
     /// Shopfront holds the folder, or (after a moment) that the app is working.
     pub fn waiting_notice(&self) -> Option<&'static str> {
-        if self.worker.waiting() {
-            return Some(WAITING_NOTICE);
+        match self.worker.waiting() {
+            crate::shop::Waiting::OtherCopy => return Some(WAITING_NOTICE),
+            crate::shop::Waiting::Database => return Some(UNREACHABLE_NOTICE),
+            crate::shop::Waiting::Nothing => {}
         }
         self.busy_since.filter(|since| since.elapsed() >= BUSY_NOTICE_AFTER).map(|_| WORKING_NOTICE)
     }

@@ -5,13 +5,13 @@
 //! The UI thread never calls the shop except for the catalog snapshot.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use super::requests::{Outcome, Request, perform};
 use crate::domain::{Cart, Order};
-use crate::shop::{Account, OrderBook, Shop, ShopError, retry_while_busy};
+use crate::shop::{Account, OrderBook, Shop, ShopError, Waiting, retry_while_busy};
 
 /// What the session shows of the shop besides the catalog, read right after
 /// a request (or a change notice) on the worker.
@@ -43,8 +43,8 @@ struct Job {
 /// Shared between the app and its worker thread.
 #[derive(Default)]
 struct Signals {
-    /// The worker is waiting for another copy to release the folder.
-    waiting: AtomicBool,
+    /// What the worker is waiting for (`shop::Waiting` as a number).
+    waiting: AtomicU8,
     /// Requests numbered below this are dropped (Esc).
     cancel_below: AtomicU64,
 }
@@ -130,9 +130,10 @@ impl Worker {
         self.in_flight
     }
 
-    /// Whether the worker waits for another copy to release the folder.
-    pub fn waiting(&self) -> bool {
-        self.signals.waiting.load(Ordering::SeqCst)
+    /// What the worker waits for: another copy holding the data, or the
+    /// shop's database to come back.
+    pub fn waiting(&self) -> Waiting {
+        Waiting::load(&self.signals.waiting)
     }
 
     /// Requests sent and not finished yet.

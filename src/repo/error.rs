@@ -17,4 +17,14 @@ pub enum RepoError {
     /// a file held back): why, in words an operator can act on.
     #[error("{0}")]
     Unavailable(String),
+    /// The store cannot be reached for now (a database server stopped, the
+    /// network down): nothing was done, and the same call will work once
+    /// it is back.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The connection was lost while a commit was under way: the change may
+    /// or may not have been applied. Never said of a change known to have
+    /// failed.
+    #[error("{0}")]
+    CommitUnknown(String),
 }

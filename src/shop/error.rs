@@ -68,11 +68,20 @@ pub enum ShopError {
     /// shopper knows nothing was taken.
     #[error("{0} — the payment was voided: nothing was charged")]
     Voided(Box<ShopError>),
+    /// The data was lost from sight while a change was being saved: it
+    /// may or may not have been (the caller looks again once it is back).
+    #[error(
+        "The shop lost its database while saving this; it may or may not have been saved — look again in a moment ({0})"
+    )]
+    OutcomeUnknown(String),
 
     // ---- busy: try again ----
     /// Another writer holds the data for a moment.
     #[error("Another copy of Shopfront is changing the shop's data; try again in a moment")]
     Busy,
+    /// The shop's database cannot be reached for now; nothing was done.
+    #[error("The shop cannot reach its database ({0}); trying again will do")]
+    Unreachable(String),
 }
 
 /// What kind of failure an error is: the shopper's to fix, the shop's, or
@@ -111,8 +120,9 @@ impl ShopError {
             | ShopError::Unavailable(_)
             | ShopError::Hash(_)
             | ShopError::Io(_)
-            | ShopError::Voided(_) => ErrorKind::Broken,
-            ShopError::Busy => ErrorKind::Busy,
+            | ShopError::Voided(_)
+            | ShopError::OutcomeUnknown(_) => ErrorKind::Broken,
+            ShopError::Busy | ShopError::Unreachable(_) => ErrorKind::Busy,
         }
     }
 }
@@ -128,6 +138,8 @@ impl From<RepoError> for ShopError {
             RepoError::Busy => ShopError::Busy,
             RepoError::Damaged(why) => ShopError::Damaged(why),
             RepoError::Unavailable(why) => ShopError::Unavailable(why),
+            RepoError::Unreachable(why) => ShopError::Unreachable(why),
+            RepoError::CommitUnknown(why) => ShopError::OutcomeUnknown(why),
         }
     }
 }

@@ -19,7 +19,7 @@ pub mod shelf;
 pub mod throttle;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
@@ -266,22 +266,55 @@ pub trait Shop: Send + Sync {
     fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError>;
 }
 
-/// Calls `attempt` until it is not `Busy`, sleeping a little between tries.
-/// `waiting` is set while it waits (so a screen can say so); once
-/// `cancelled()` says so, it gives up with `Busy` without trying again.
+/// What a caller waiting in `retry_while_busy` waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    Nothing = 0,
+    /// Another copy of Shopfront holds the data for a moment.
+    OtherCopy = 1,
+    /// The shop's database cannot be reached.
+    Database = 2,
+}
+
+impl Waiting {
+    pub fn load(flag: &AtomicU8) -> Waiting {
+        match flag.load(Ordering::SeqCst) {
+            1 => Waiting::OtherCopy,
+            2 => Waiting::Database,
+            _ => Waiting::Nothing,
+        }
+    }
+}
+
+/// How often an unreachable database is tried again.
+const UNREACHABLE_RETRY: Duration = Duration::from_millis(500);
+
+/// Calls `attempt` until it is neither `Busy` nor `Unreachable` (both mean
+/// nothing was done and the same call will work later), sleeping a little
+/// between tries. `waiting` says meanwhile what it waits for (so a screen
+/// can say so); once `cancelled()` says so, it gives up with `Busy` without
+/// trying again.
 pub fn retry_while_busy<T>(
-    waiting: &AtomicBool,
+    waiting: &AtomicU8,
     cancelled: impl Fn() -> bool,
     mut attempt: impl FnMut() -> Result<T, ShopError>,
 ) -> Result<T, ShopError> {
     loop {
         match attempt() {
             Err(ShopError::Busy) if !cancelled() => {
-                waiting.store(true, Ordering::SeqCst);
+                waiting.store(Waiting::OtherCopy as u8, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(20));
             }
+            Err(ShopError::Unreachable(_)) if !cancelled() => {
+                waiting.store(Waiting::Database as u8, Ordering::SeqCst);
+                std::thread::sleep(UNREACHABLE_RETRY);
+            }
+            Err(ShopError::Unreachable(_)) => {
+                waiting.store(Waiting::Nothing as u8, Ordering::SeqCst);
+                return Err(ShopError::Busy);
+            }
             other => {
-                waiting.store(false, Ordering::SeqCst);
+                waiting.store(Waiting::Nothing as u8, Ordering::SeqCst);
                 return other;
             }
         }

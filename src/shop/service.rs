@@ -35,6 +35,9 @@ pub struct ShopService {
     subscribers: Mutex<Vec<Sender<Changed>>>,
     /// Failed logins by account and by address.
     throttle: super::throttle::Throttle,
+    /// Charges of checkouts whose commit was cut off, by checkout key,
+    /// until a retry with that key settles them.
+    unsettled: Mutex<std::collections::HashMap<String, crate::domain::payment::Payment>>,
 }
 
 struct Snapshots {
@@ -116,6 +119,7 @@ impl ShopService {
             snapshots: Mutex::new(snapshots),
             subscribers: Mutex::default(),
             throttle: Default::default(),
+            unsettled: Mutex::default(),
         })
     }
 
@@ -270,6 +274,17 @@ fn patched_catalog(
     Ok(catalog.patched(updates))
 }
 
+impl ShopService {
+    fn unsettled_charges(&self) -> MutexGuard<'_, std::collections::HashMap<String, crate::domain::payment::Payment>> {
+        let mut charges = self.unsettled.lock().unwrap_or_else(|p| p.into_inner());
+        // Keys of sessions that never came back: keep the map small.
+        if charges.len() > 10_000 {
+            charges.clear();
+        }
+        charges
+    }
+}
+
 impl Shop for ShopService {
     fn catalog(&self) -> Arc<Catalog> {
         Arc::clone(&self.snapshots().catalog)
@@ -416,6 +431,24 @@ impl Shop for ShopService {
             Ok((order, changes))
         });
         match (placed, charged) {
+            // The database went away during the commit: the order may have
+            // been placed. Not voided (it may be the order's own charge) and
+            // not reported failed: the caller tries again with the same key,
+            // which finds the order if it was placed, or places it now.
+            (Err(ShopError::OutcomeUnknown(why)), Some(payment)) if !request.key.is_empty() => {
+                self.unsettled_charges().insert(request.key.clone(), *payment);
+                Err(ShopError::Unreachable(why))
+            }
+            (Ok(order), charged) if !request.key.is_empty() => {
+                // A charge left unsettled by an earlier try with this key:
+                // the order's own if this try found it, else never used.
+                let earlier = self.unsettled_charges().remove(&request.key);
+                if let (Some(earlier), Some(_)) = (earlier, charged) {
+                    let reference = crate::domain::payment::void(&earlier);
+                    tracing::info!(%reference, "a charge of a checkout cut off and placed again was voided");
+                }
+                Ok(order)
+            }
             (Err(ShopError::Busy), Some(payment)) => {
                 // Nothing was saved and the caller will try again: a new charge then.
                 crate::domain::payment::void(&payment);
