@@ -239,9 +239,10 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// Starts `binary` serving `data` with `options` after `serve --listen 127.0.0.1:0`,
-    /// and reads the port from the line it prints first.
-    pub fn start(binary: &str, data: &std::path::Path, options: &[&str]) -> ServeProcess {
+    /// Starts `binary` serving `data` (a data folder, or any `--store`:
+    /// `sqlite:PATH`, `postgres://…`) with `options` after `serve --listen
+    /// 127.0.0.1:0`, and reads the port from the line it prints first.
+    pub fn start(binary: &str, data: impl AsRef<std::ffi::OsStr>, options: &[&str]) -> ServeProcess {
         ServeProcess::start_with(binary, data, options, None, None)
     }
 
@@ -249,7 +250,7 @@ impl ServeProcess {
     /// file descriptors (soft and hard limit) if given.
     pub fn start_with(
         binary: &str,
-        data: &std::path::Path,
+        data: impl AsRef<std::ffi::OsStr>,
         options: &[&str],
         log: Option<&std::path::Path>,
         open_files: Option<u64>,
@@ -262,7 +263,7 @@ impl ServeProcess {
         };
         let mut command = std::process::Command::new(binary);
         command
-            .arg("--data-dir")
+            .arg("--store")
             .arg(data)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(options)

@@ -1,0 +1,153 @@
+//! Two `serve` processes on one shop, scripted SSH shoppers split across
+//! them racing for the last units and for a code's last use: exactly the
+//! stock is sold and the code is used once. Run on a JSON folder (two
+//! processes on one machine) and on SQLite; PostgreSQL joins where
+//! SHOPFRONT_TEST_PG names a server.
+
+mod common;
+
+use std::time::Duration;
+
+use common::ssh_shopper::{ServeProcess, Shopper};
+use shopfront::location::Location;
+use shopfront::shop::{Shop, ShopService};
+use shopfront::store::LockWait;
+
+const STOCK: u32 = 10;
+const SHOPPERS: usize = 40;
+const CODE: &str = "ONCE";
+
+/// Signs up as `name`, puts the lamp in the cart with the code, and checks
+/// out; a refusal that only took the code away is accepted and tried again.
+/// Whether an order was placed, and whether it carries the code.
+async fn buy_with_the_code(shopper: &mut Shopper, name: &str) -> Result<Option<bool>, String> {
+    shopper.wait_for("Log in").await?;
+    shopper.send(b"\x0e").await?;
+    shopper.wait_for("Create account").await?;
+    shopper.send(format!("{name}\tpass-{name}\tpass-{name}\r").as_bytes()).await?;
+    shopper.wait_for("Account created").await?;
+    shopper.send(b"/lamp").await?;
+    shopper.wait_for("1 of").await?;
+    shopper.send(b"\ra").await?;
+    let added = shopper.wait_for_any(&["Added 1", "out of stock", "Out of stock"], Duration::from_secs(60)).await?;
+    if added != 0 {
+        return Ok(None);
+    }
+    shopper.send(b"c").await?;
+    shopper.wait_for("checks out").await?;
+    shopper.send(format!("%{CODE}\r").as_bytes()).await?;
+    let discounted = format!("Discount ({CODE})");
+    let applied = shopper.wait_for_any(&[&discounted, "used up"], Duration::from_secs(60)).await?;
+    let with_code = applied == 0;
+    if !with_code {
+        // Taken already: close the form (dropping what was typed) and buy without it.
+        shopper.send(b"\x1b").await?;
+        shopper.wait_for("Discard changes?").await?;
+        shopper.send(b"y").await?;
+    }
+    shopper.wait_for("p checks out").await?;
+    shopper.send(b"p").await?;
+    let step =
+        shopper.wait_for_any(&["Shipping address", "Your order was not placed"], Duration::from_secs(60)).await?;
+    if step == 1 {
+        return Ok(None);
+    }
+    shopper.send(b"Ada Lovelace\t12 Main St\t\tLondon\t\tNW1 2AB\tUK\t\x13").await?;
+    shopper.wait_for("Pay by card").await?;
+    shopper.send(b"\t4242 4242 4242 4242\t12/39\t123\x13").await?;
+    shopper.wait_for("places and pays").await?;
+    let mut with_code = with_code;
+    for _ in 0..3 {
+        shopper.send(b"y").await?;
+        let outcome =
+            shopper.wait_for_any(&["placed and paid", "Your order was not placed"], Duration::from_secs(60)).await?;
+        if outcome == 0 {
+            return Ok(Some(with_code));
+        }
+        let screen = shopper.screen();
+        if !screen.contains("used up") || screen.contains("sold out") || screen.contains("only") {
+            return Ok(None); // the lamp is gone
+        }
+        // Only the code was refused: accept the cart without it and go on.
+        with_code = false;
+        shopper.send(b"y").await?;
+        let next = shopper.wait_for_any(&["places and pays", "0 items"], Duration::from_secs(60)).await?;
+        if next == 1 {
+            return Ok(None);
+        }
+    }
+    Err(format!("{name}: still refused after three tries:\n{}", shopper.screen()))
+}
+
+fn race(store: &str) {
+    {
+        let location = Location::parse(&store.into(), "store").expect("a store");
+        let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
+        shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
+        let boss = shop.login("boss", "b0ss-pass").unwrap();
+        let currency = shop.settings().currency().owned();
+        for product in shop.catalog().products().iter() {
+            shop.delete_product(&boss, &product.product_id).unwrap();
+        }
+        let draft =
+            shopfront::domain::ProductDraft::from_input("Desk Lamp", "20.00", &STOCK.to_string(), "", "", &currency);
+        shop.create_product(&boss, draft.unwrap()).unwrap();
+        let code =
+            serde_json::from_str(&format!(r#"{{"code": "{CODE}", "kind": "percent", "value": 10, "max_uses": 1}}"#));
+        shop.save_discount(&boss, None, code.unwrap()).unwrap();
+    }
+    let binary = env!("CARGO_BIN_EXE_shopfront");
+    let servers = [ServeProcess::start(binary, store, &[]), ServeProcess::start(binary, store, &[])];
+    let ports = [servers[0].port, servers[1].port];
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let results: Vec<Result<Option<bool>, String>> = runtime.block_on(async {
+        let tasks: Vec<_> = (0..SHOPPERS)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let from = format!("127.0.{}.{}", 10 + i / 100, 2 + i % 100);
+                    let mut shopper = Shopper::connect_from(ports[i % 2], &from, "xterm-256color", 80, 24).await?;
+                    buy_with_the_code(&mut shopper, &format!("buyer{i:02}")).await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
+        }
+        results
+    });
+    drop(servers);
+    let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(errors.is_empty(), "{} shoppers failed: {errors:#?}", errors.len());
+    let placed = results.iter().filter(|r| matches!(r, Ok(Some(_)))).count();
+    assert_eq!(placed, STOCK as usize, "orders placed over both servers = the stock");
+    let with_code = results.iter().filter(|r| matches!(r, Ok(Some(true)))).count();
+    assert_eq!(with_code, 1, "the code's one use, taken once");
+    // And what is stored says the same.
+    let location = Location::parse(&store.into(), "store").unwrap();
+    let repo = shopfront::shop::service::open_repo(&location, LockWait::Patient { notice: |_| {} }).unwrap();
+    let view = repo.read().unwrap();
+    let (mut orders, mut coded) = (0, 0);
+    view.each_order(&mut |o| {
+        orders += 1;
+        coded += usize::from(o.discount_code.is_some());
+    })
+    .unwrap();
+    assert_eq!((orders, coded), (STOCK as usize, 1));
+    let mut stock = None;
+    view.each_product(&mut |p| stock = Some(p.stock)).unwrap();
+    assert_eq!(stock, Some(0));
+}
+
+#[test]
+fn two_servers_on_one_json_folder_sell_the_stock_once_and_the_code_once() {
+    let dir = common::temp_dir();
+    std::fs::write(dir.path().join("products.json"), "[]").unwrap();
+    race(dir.path().to_str().expect("a UTF-8 temp path"));
+}
+
+#[test]
+fn two_servers_on_one_sqlite_database_sell_the_stock_once_and_the_code_once() {
+    let dir = common::temp_dir();
+    race(&format!("sqlite:{}", dir.path().join("shop.db").display()));
+}
