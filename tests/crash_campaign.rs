@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -35,13 +35,7 @@ fn open_repo(spec: &str) -> Arc<dyn Repo> {
 }
 
 fn spawn_worker(spec: &str, seed: u64) -> Child {
-    Command::new(std::env::current_exe().expect("test binary"))
-        .args(["worker_entry", "--exact", "--nocapture", "--test-threads=1", "--quiet"])
-        .env(WORKER_ENV, format!("{seed} {spec}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn worker")
+    common::spawn_test_worker(&[(WORKER_ENV, format!("{seed} {spec}"))])
 }
 
 /// The entry point of worker processes; does nothing in a normal test run.

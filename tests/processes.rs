@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,13 +50,7 @@ fn worker_entry() {
 }
 
 fn spawn_buyer(spec: &str, id: usize) -> Child {
-    Command::new(std::env::current_exe().expect("test binary"))
-        .args(["worker_entry", "--exact", "--nocapture", "--test-threads=1", "--quiet"])
-        .env(WORKER_ENV, format!("{id} {spec}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn a buyer")
+    common::spawn_test_worker(&[(WORKER_ENV, format!("{id} {spec}"))])
 }
 
 fn stocked(spec: &str) -> Arc<ShopService> {

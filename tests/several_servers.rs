@@ -21,11 +21,7 @@ const CODE: &str = "ONCE";
 /// out; a refusal that only took the code away is accepted and tried again.
 /// Whether an order was placed, and whether it carries the code.
 async fn buy_with_the_code(shopper: &mut Shopper, name: &str) -> Result<Option<bool>, String> {
-    shopper.wait_for("Log in").await?;
-    shopper.send(b"\x0e").await?;
-    shopper.wait_for("Create account").await?;
-    shopper.send(format!("{name}\tpass-{name}\tpass-{name}\r").as_bytes()).await?;
-    shopper.wait_for("Account created").await?;
+    shopper.sign_up(name).await?;
     shopper.send(b"/lamp").await?;
     shopper.wait_for("1 of").await?;
     shopper.send(b"\ra").await?;

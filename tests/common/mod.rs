@@ -251,3 +251,17 @@ pub fn admin_shop_at(width: u16, height: u16) -> (tempfile::TempDir, shopfront::
     assert!(app.is_admin());
     (dir, app)
 }
+
+/// Runs this test binary again as a worker process: only its
+/// `worker_entry` test, with `env` set (the worker reads what to do there).
+pub fn spawn_test_worker(env: &[(&str, String)]) -> std::process::Child {
+    let mut command = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    command
+        .args(["worker_entry", "--exact", "--nocapture", "--test-threads=1", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.spawn().expect("spawn a worker")
+}

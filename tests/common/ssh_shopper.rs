@@ -155,12 +155,17 @@ impl Shopper {
     /// Signs up as `name`, adds the first product, and checks out with the
     /// test card: `Ok(true)` if the order was placed, `Ok(false)` if the
     /// shop said it could not be (stock ran out meanwhile).
-    pub async fn sign_up_and_buy(&mut self, name: &str) -> Result<bool, String> {
+    /// From the login screen: a new account `name` (password `pass-NAME`).
+    pub async fn sign_up(&mut self, name: &str) -> Result<(), String> {
         self.wait_for("Log in").await?;
         self.send(b"\x0e").await?;
         self.wait_for("Create account").await?;
         self.send(format!("{name}\tpass-{name}\tpass-{name}\r").as_bytes()).await?;
-        self.wait_for("Account created").await?;
+        self.wait_for("Account created").await
+    }
+
+    pub async fn sign_up_and_buy(&mut self, name: &str) -> Result<bool, String> {
+        self.sign_up(name).await?;
         self.send(b"/").await?;
         self.send(b"lamp").await?;
         self.wait_for("1 of").await?;
