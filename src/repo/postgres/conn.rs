@@ -1,0 +1,210 @@
+//! One connection to PostgreSQL, set up for the shop, with its prepared
+//! statements kept; and the manager that opens them for the r2d2 pool.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use postgres::types::ToSql;
+use postgres::{Client, Row, SimpleQueryMessage, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::error::{Target, connection_lost};
+use super::url::{ConnInfo, Host, SslMode};
+use crate::repo::RepoError;
+
+/// A statement running longer than this is cancelled (`Busy`).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A row lock awaited longer than this: `Busy` (SQLite's busy timeout).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// A transaction left open and idle this long is ended by the server.
+const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(120);
+
+/// Sent once on every new connection.
+fn session_setup() -> String {
+    format!(
+        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}; \
+         SET standard_conforming_strings = on; SET TimeZone = 'UTC'",
+        STATEMENT_TIMEOUT.as_millis(),
+        LOCK_TIMEOUT.as_millis(),
+        IDLE_IN_TRANSACTION.as_millis()
+    )
+}
+
+pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// A connection and the statements prepared on it.
+pub struct PgConn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+    /// Not to be lent again: lost, or left in a state not known.
+    pub broken: bool,
+}
+
+impl PgConn {
+    /// Marks the connection broken when `error` says it is gone.
+    fn noting<T>(&mut self, result: Result<T, postgres::Error>) -> Result<T, postgres::Error> {
+        if let Err(error) = &result {
+            if connection_lost(error) {
+                self.broken = true;
+            }
+            // A table changed under a prepared statement: prepare anew.
+            if error.code().is_some_and(|c| c.code() == "0A000") {
+                self.statements.clear();
+            }
+        }
+        result
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let prepared = self.client.prepare(sql);
+        let statement = self.noting(prepared)?;
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    pub fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, postgres::Error> {
+        let statement = self.statement(sql)?;
+        let rows = self.client.query(&statement, params);
+        self.noting(rows)
+    }
+
+    pub fn query_opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>, postgres::Error> {
+        let statement = self.statement(sql)?;
+        let row = self.client.query_opt(&statement, params);
+        self.noting(row)
+    }
+
+    pub fn query_one(&mut self, sql: &str, params: Params<'_>) -> Result<Row, postgres::Error> {
+        let statement = self.statement(sql)?;
+        let row = self.client.query_one(&statement, params);
+        self.noting(row)
+    }
+
+    pub fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, postgres::Error> {
+        let statement = self.statement(sql)?;
+        let count = self.client.execute(&statement, params);
+        self.noting(count)
+    }
+
+    /// Statements without parameters, in one round trip.
+    pub fn batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        let done = self.client.batch_execute(sql);
+        self.noting(done)
+    }
+
+    /// Statements without parameters, in one round trip, with their rows as text.
+    pub fn simple(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
+        let done = self.client.simple_query(sql);
+        self.noting(done)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+/// Opens connections as the URL says; remembers whether the last attempt
+/// failed (the database is down), and why.
+pub struct Manager {
+    config: postgres::Config,
+    tls: MakeRustlsConnect,
+    pub target: Target,
+    down: AtomicBool,
+    last_error: Mutex<Option<RepoError>>,
+}
+
+impl Manager {
+    pub fn new(info: &ConnInfo, tls: MakeRustlsConnect, target: Target) -> Manager {
+        let mut config = postgres::Config::new();
+        config
+            .user(&info.user)
+            .dbname(&info.dbname)
+            .port(info.port)
+            .application_name(&info.application_name)
+            .connect_timeout(info.connect_timeout)
+            // A network that drops is noticed in about a minute, not a quarter of an hour.
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(30));
+        if let Some(password) = &info.password {
+            config.password(password);
+        }
+        let ssl = match (&info.host, info.sslmode) {
+            // libpq does not use TLS over a Unix socket either.
+            (Host::Socket(_), _) | (_, SslMode::Disable) => postgres::config::SslMode::Disable,
+            (_, SslMode::Prefer) => postgres::config::SslMode::Prefer,
+            _ => postgres::config::SslMode::Require,
+        };
+        config.ssl_mode(ssl);
+        match &info.host {
+            Host::Tcp(name) => config.host(name),
+            Host::Socket(dir) => config.host_path(dir),
+        };
+        Manager { config, tls, target, down: AtomicBool::new(false), last_error: Mutex::new(None) }
+    }
+
+    /// A new connection, set up.
+    pub fn open(&self) -> Result<PgConn, RepoError> {
+        let opened = self.config.connect(self.tls.clone()).and_then(|mut client| {
+            client.batch_execute(&session_setup())?;
+            Ok(client)
+        });
+        let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        match opened {
+            Ok(client) => {
+                self.down.store(false, Ordering::Relaxed);
+                *last = None;
+                Ok(PgConn { client, statements: HashMap::new(), broken: false })
+            }
+            Err(error) => {
+                let error = self.target.from_pg(&error);
+                self.down.store(true, Ordering::Relaxed);
+                *last = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+
+    /// Whether the last attempt to connect failed (or a connection was
+    /// found lost since).
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    /// A lent connection was found lost: the next one is tried at once.
+    pub fn suspect(&self) {
+        self.down.store(true, Ordering::Relaxed);
+    }
+
+    /// Why the last attempt to connect failed, if it did.
+    pub fn last_error(&self) -> Option<RepoError> {
+        self.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// The manager as the pool holds it (the repo keeps a handle too).
+pub struct Shared(pub Arc<Manager>);
+
+impl r2d2::ManageConnection for Shared {
+    type Connection = PgConn;
+    type Error = RepoError;
+
+    fn connect(&self) -> Result<PgConn, RepoError> {
+        self.0.open()
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), RepoError> {
+        conn.batch("").map_err(|e| self.0.target.from_pg(&e))
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.broken || conn.is_closed()
+    }
+}
