@@ -106,6 +106,11 @@ impl PgConn {
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
+
+    /// The client alone (tests).
+    pub fn into_client(self) -> Client {
+        self.client
+    }
 }
 
 /// Opens connections as the URL says; remembers whether the last attempt
