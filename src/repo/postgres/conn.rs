@@ -119,8 +119,14 @@ pub struct Manager {
     config: postgres::Config,
     tls: MakeRustlsConnect,
     pub target: Target,
+    /// How long opening a connection may take in all.
+    patience: Duration,
     down: AtomicBool,
     last_error: Mutex<Option<RepoError>>,
+    /// An attempt to connect still waiting for a server that never
+    /// answered (its thread is left to end by itself; no second one is
+    /// started meanwhile).
+    waiting: Arc<AtomicBool>,
 }
 
 impl Manager {
@@ -152,15 +158,20 @@ impl Manager {
             Host::Tcp(name) => config.host(name),
             Host::Socket(dir) => config.host_path(dir),
         };
-        Manager { config, tls, target, down: AtomicBool::new(false), last_error: Mutex::new(None) }
+        Manager {
+            config,
+            tls,
+            target,
+            patience: info.connect_timeout * 2,
+            down: AtomicBool::new(false),
+            last_error: Mutex::new(None),
+            waiting: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// A new connection, set up.
     pub fn open(&self) -> Result<PgConn, RepoError> {
-        let opened = self.config.connect(self.tls.clone()).and_then(|mut client| {
-            client.batch_execute(&session_setup())?;
-            Ok(client)
-        });
+        let opened = self.connect_within_patience();
         let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
         match opened {
             Ok(client) => {
@@ -169,11 +180,39 @@ impl Manager {
                 Ok(PgConn { client, statements: HashMap::new(), broken: false })
             }
             Err(error) => {
-                let error = self.target.from_pg(&error);
                 self.down.store(true, Ordering::Relaxed);
                 *last = Some(error.clone());
                 Err(error)
             }
+        }
+    }
+
+    /// Connects in a thread of its own, waiting at most `patience`: the
+    /// client's connect timeout bounds the TCP connection only, not a
+    /// server that takes it and never answers.
+    fn connect_within_patience(&self) -> Result<Client, RepoError> {
+        let seconds = self.patience.as_secs();
+        if self.waiting.swap(true, Ordering::AcqRel) {
+            return Err(self.target.unreachable(&format!("it did not answer within {seconds} s")));
+        }
+        let (config, tls, waiting) = (self.config.clone(), self.tls.clone(), Arc::clone(&self.waiting));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new().name("pg-connect".into()).spawn(move || {
+            let opened = config.connect(tls).and_then(|mut client| {
+                client.batch_execute(&session_setup())?;
+                Ok(client)
+            });
+            waiting.store(false, Ordering::Release);
+            // Given up on meanwhile: the client is dropped, its connection closed.
+            let _ = sender.send(opened);
+        });
+        if let Err(e) = spawned {
+            self.waiting.store(false, Ordering::Release);
+            return Err(self.target.unreachable(&format!("cannot start a thread to connect: {e}")));
+        }
+        match receiver.recv_timeout(self.patience) {
+            Ok(opened) => opened.map_err(|e| self.target.from_pg(&e)),
+            Err(_) => Err(self.target.unreachable(&format!("it did not answer within {seconds} s"))),
         }
     }
 

@@ -112,6 +112,19 @@ impl Target {
             }
             source = cause.source();
         }
+        if why.contains("password missing") {
+            return self.unavailable(format!(
+                "The database {} asks for the password of {}, and none was given: put it in the URL, PGPASSWORD or \
+                 ~/.pgpass",
+                self.url, self.user
+            ));
+        }
+        if why.contains("TLS") {
+            return self.unavailable(format!(
+                "TLS with the database {} failed ({why}): check its sslmode (and sslrootcert)",
+                self.url
+            ));
+        }
         if why.contains("timed out") || why.contains("timeout") {
             why = format!("{why}; it did not answer in time");
         }

@@ -219,6 +219,10 @@ fn a_wrong_password_is_said_without_the_password() {
     let missing = format!("postgres://{}:{secret}@{host}:{}/no_such_db_here", info.user, info.port);
     let err = refusal(PgRepo::connect(&missing));
     assert!(!format!("{err} {err:?}").contains(secret));
+    // No password anywhere, where the server asks for one.
+    let none = format!("postgres://{}@{host}:{}/{}", info.user, info.port, info.dbname);
+    let err = refusal(PgRepo::connect_with(&none, &url::Sources::default()));
+    assert!(err.to_string().contains("and none was given"), "{err}");
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let nowhere = format!("postgres://ann:{secret}@127.0.0.1:{free}/shop?connect_timeout=2");
     let err = refusal(PgRepo::connect(&nowhere));
@@ -310,7 +314,10 @@ fn every_record_comes_back_field_by_field_with_its_unknown_fields() {
     let row = client
         .query_one("SELECT total, placed_at, tax_included FROM shopfront.orders WHERE order_id = 'O0007'", &[])
         .unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, String>(1), row.get::<_, bool>(2)), (1234, "2026-02-10 18:12:44".into(), true));
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, String>(1), row.get::<_, bool>(2)),
+        (1234, "2026-02-10 18:12:44".into(), true)
+    );
 }
 
 /// `&dyn` over the records' JSON, for the comparisons above.
@@ -623,8 +630,11 @@ fn racing_sign_ups_of_one_name_make_one_account() {
     // The hand insert waits for nothing (no lock on a missing row), so it is in first.
     let _ = hand.join();
     assert_eq!(tx.commit().unwrap_err(), RepoError::Busy);
-    let hash: String =
-        database.client().query_one("SELECT password_hash FROM shopfront.users WHERE name_key = 'late'", &[]).unwrap().get(0);
+    let hash: String = database
+        .client()
+        .query_one("SELECT password_hash FROM shopfront.users WHERE name_key = 'late'", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(hash, "theirs", "never overwritten");
 }
 
@@ -830,4 +840,19 @@ fn the_store_carries_on_after_the_database_restarts() {
     assert!(matches!(tx.commit(), Err(RepoError::Unavailable(_))));
     cluster.start_again();
     assert_eq!(repo.read().unwrap().product("P1").unwrap().map(|p| p.stock), Some(5));
+}
+
+/// A server that takes the connection and never answers: given up on in
+/// bounded time (the client's own timeout covers the TCP connection only).
+#[test]
+fn a_server_that_never_answers_is_given_up_on_in_time() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("postgres://ann:s3cret-pass@127.0.0.1:{port}/shop?connect_timeout=2&sslmode=disable");
+    let started = std::time::Instant::now();
+    let err = refusal(PgRepo::connect_with(&url, &url::Sources::default()));
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    let shown = format!("{err} / {err:?}");
+    assert!(shown.contains("cannot reach its database") && shown.contains("did not answer within 4 s"), "{shown}");
+    assert!(!shown.contains("s3cret-pass"), "{shown}");
 }
