@@ -2,7 +2,7 @@
 //! statements kept; and the manager that opens them for the r2d2 pool.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +18,9 @@ use crate::repo::RepoError;
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A row lock awaited longer than this: `Busy` (SQLite's busy timeout).
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts to connect to a server that never answered, left waiting at
+/// most at once; beyond, the next ones are refused at once.
+const ABANDONED_MAX: usize = 4;
 /// A transaction left open and idle this long is ended by the server.
 const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(120);
 
@@ -123,10 +126,10 @@ pub struct Manager {
     patience: Duration,
     down: AtomicBool,
     last_error: Mutex<Option<RepoError>>,
-    /// An attempt to connect still waiting for a server that never
-    /// answered (its thread is left to end by itself; no second one is
-    /// started meanwhile).
-    waiting: Arc<AtomicBool>,
+    /// Attempts to connect given up on and still waiting for a server
+    /// that never answered (each thread is left to end by itself; at most
+    /// `ABANDONED_MAX` at once).
+    abandoned: Arc<AtomicUsize>,
 }
 
 impl Manager {
@@ -165,7 +168,7 @@ impl Manager {
             patience: info.connect_timeout * 2,
             down: AtomicBool::new(false),
             last_error: Mutex::new(None),
-            waiting: Arc::new(AtomicBool::new(false)),
+            abandoned: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -191,28 +194,37 @@ impl Manager {
     /// client's connect timeout bounds the TCP connection only, not a
     /// server that takes it and never answers.
     fn connect_within_patience(&self) -> Result<Client, RepoError> {
-        let seconds = self.patience.as_secs();
-        if self.waiting.swap(true, Ordering::AcqRel) {
-            return Err(self.target.unreachable(&format!("it did not answer within {seconds} s")));
+        let silence = || self.target.unreachable(&format!("it did not answer within {} s", self.patience.as_secs()));
+        if self.abandoned.load(Ordering::Acquire) >= ABANDONED_MAX {
+            return Err(silence());
         }
-        let (config, tls, waiting) = (self.config.clone(), self.tls.clone(), Arc::clone(&self.waiting));
+        let (config, tls) = (self.config.clone(), self.tls.clone());
+        // 0: connecting, 1: done, 2: given up on.
+        let state = Arc::new(AtomicU8::new(0));
         let (sender, receiver) = std::sync::mpsc::channel();
+        let (theirs, abandoned) = (Arc::clone(&state), Arc::clone(&self.abandoned));
         let spawned = std::thread::Builder::new().name("pg-connect".into()).spawn(move || {
             let opened = config.connect(tls).and_then(|mut client| {
                 client.batch_execute(&session_setup())?;
                 Ok(client)
             });
-            waiting.store(false, Ordering::Release);
+            if theirs.swap(1, Ordering::AcqRel) == 2 {
+                abandoned.fetch_sub(1, Ordering::AcqRel);
+            }
             // Given up on meanwhile: the client is dropped, its connection closed.
             let _ = sender.send(opened);
         });
         if let Err(e) = spawned {
-            self.waiting.store(false, Ordering::Release);
             return Err(self.target.unreachable(&format!("cannot start a thread to connect: {e}")));
         }
         match receiver.recv_timeout(self.patience) {
             Ok(opened) => opened.map_err(|e| self.target.from_pg(&e)),
-            Err(_) => Err(self.target.unreachable(&format!("it did not answer within {seconds} s"))),
+            Err(_) => {
+                if state.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                    self.abandoned.fetch_add(1, Ordering::AcqRel);
+                }
+                Err(silence())
+            }
         }
     }
 
