@@ -218,7 +218,7 @@ impl Manager {
             return Err(self.target.unreachable(&format!("cannot start a thread to connect: {e}")));
         }
         match receiver.recv_timeout(self.patience) {
-            Ok(opened) => opened.map_err(|e| self.target.from_pg(&e)),
+            Ok(opened) => opened.map_err(|e| self.target.explain(&e)),
             Err(_) => {
                 if state.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok() {
                     self.abandoned.fetch_add(1, Ordering::AcqRel);
@@ -257,7 +257,7 @@ impl r2d2::ManageConnection for Shared {
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), RepoError> {
-        conn.batch("").map_err(|e| self.0.target.from_pg(&e))
+        conn.batch("").map_err(|e| self.0.target.explain(&e))
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {

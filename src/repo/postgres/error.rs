@@ -51,7 +51,7 @@ impl Target {
     }
 
     /// What `error` means for the shop.
-    pub fn from_pg(&self, error: &postgres::Error) -> RepoError {
+    pub fn explain(&self, error: &postgres::Error) -> RepoError {
         let Some(db) = error.as_db_error() else {
             return self.not_from_server(error);
         };

@@ -132,7 +132,7 @@ impl PgRepo {
                     _ => None,
                 })
                 .unwrap_or(100),
-            Err(e) => return Err(target.from_pg(&e)),
+            Err(e) => return Err(target.explain(&e)),
         };
         schema::migrate(&mut first, target)?;
         drop(first);
@@ -191,7 +191,7 @@ impl PgRepo {
                 Err(_) if conn.broken => self.manager.suspect(),
                 Err(e) => {
                     conn.broken = true;
-                    return Err(self.target().from_pg(&e));
+                    return Err(self.target().explain(&e));
                 }
             }
         }
@@ -566,7 +566,10 @@ impl ReadTx for Writer<'_> {
             },
             visit,
         )?;
-        self.locking(|l| Ok(l.seen.users.scanned()))
+        self.locking(|l| {
+            l.seen.users.scanned();
+            Ok(())
+        })
     }
     fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
         self.locking(|l| l.product(product_id))
@@ -584,7 +587,10 @@ impl ReadTx for Writer<'_> {
             },
             visit,
         )?;
-        self.locking(|l| Ok(l.seen.products.scanned()))
+        self.locking(|l| {
+            l.seen.products.scanned();
+            Ok(())
+        })
     }
     fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
         self.locking(|l| l.cart(username))
@@ -602,7 +608,10 @@ impl ReadTx for Writer<'_> {
             },
             visit,
         )?;
-        self.locking(|l| Ok(l.seen.carts.scanned()))
+        self.locking(|l| {
+            l.seen.carts.scanned();
+            Ok(())
+        })
     }
     fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
         self.locking(|l| l.carts_holding(product_id))
@@ -651,7 +660,10 @@ impl ReadTx for Writer<'_> {
             },
             visit,
         )?;
-        self.locking(|l| Ok(l.seen.orders.scanned()))
+        self.locking(|l| {
+            l.seen.orders.scanned();
+            Ok(())
+        })
     }
     fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
         self.read(|db| db.code_uses(code, username))

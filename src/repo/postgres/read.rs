@@ -78,7 +78,7 @@ type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 impl Db<'_> {
     pub fn fail(&self, error: postgres::Error) -> RepoError {
-        self.target.from_pg(&error)
+        self.target.explain(&error)
     }
 
     /// Reads `row` with `read`; what cannot be read names the table and the

@@ -236,7 +236,7 @@ enum Found {
 }
 
 fn look(conn: &mut PgConn, target: &Target) -> Result<Found, RepoError> {
-    let fail = |e: postgres::Error| target.from_pg(&e);
+    let fail = |e: postgres::Error| target.explain(&e);
     let row = conn
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'shopfront'),
@@ -290,7 +290,7 @@ pub fn migrate(conn: &mut PgConn, target: &Target) -> Result<(), RepoError> {
     if found == Found::Version(LATEST) {
         return Ok(());
     }
-    let fail = |e: postgres::Error| target.from_pg(&e);
+    let fail = |e: postgres::Error| target.explain(&e);
     // A migration may take longer than a lock or a statement may wait.
     conn.batch("BEGIN; SET LOCAL lock_timeout = '10min'; SET LOCAL statement_timeout = '30min'").map_err(fail)?;
     let done = (|| {
@@ -333,7 +333,7 @@ pub fn migrate(conn: &mut PgConn, target: &Target) -> Result<(), RepoError> {
 /// operator acts on.
 fn refused(target: &Target, error: &postgres::Error, what: &str) -> RepoError {
     if error.code() != Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
-        return target.from_pg(error);
+        return target.explain(error);
     }
     let (user, db) = (&target.user, &target.dbname);
     let why = error.as_db_error().map_or_else(|| error.to_string(), |e| e.message().to_string());
