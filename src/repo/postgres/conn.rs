@@ -43,6 +43,16 @@ pub struct PgConn {
     statements: HashMap<String, Statement>,
     /// Not to be lent again: lost, or left in a state not known.
     pub broken: bool,
+    /// The server process serving it, and when that started: to tell,
+    /// after the connection is lost, whether its last transaction ended.
+    pub session: Session,
+}
+
+/// A server process, as `pg_stat_activity` names it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Session {
+    pub pid: i32,
+    pub started: String,
 }
 
 impl PgConn {
@@ -177,10 +187,10 @@ impl Manager {
         let opened = self.connect_within_patience();
         let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
         match opened {
-            Ok(client) => {
+            Ok((client, session)) => {
                 self.down.store(false, Ordering::Relaxed);
                 *last = None;
-                Ok(PgConn { client, statements: HashMap::new(), broken: false })
+                Ok(PgConn { client, statements: HashMap::new(), broken: false, session })
             }
             Err(error) => {
                 self.down.store(true, Ordering::Relaxed);
@@ -193,7 +203,7 @@ impl Manager {
     /// Connects in a thread of its own, waiting at most `patience`: the
     /// client's connect timeout bounds the TCP connection only, not a
     /// server that takes it and never answers.
-    fn connect_within_patience(&self) -> Result<Client, RepoError> {
+    fn connect_within_patience(&self) -> Result<(Client, Session), RepoError> {
         let silence = || self.target.unreachable(&format!("it did not answer within {} s", self.patience.as_secs()));
         if self.abandoned.load(Ordering::Acquire) >= ABANDONED_MAX {
             return Err(silence());
@@ -205,8 +215,22 @@ impl Manager {
         let (theirs, abandoned) = (Arc::clone(&state), Arc::clone(&self.abandoned));
         let spawned = std::thread::Builder::new().name("pg-connect".into()).spawn(move || {
             let opened = config.connect(tls).and_then(|mut client| {
-                client.batch_execute(&session_setup())?;
-                Ok(client)
+                let replies = client.simple_query(&format!(
+                    "{}; SELECT pg_backend_pid()::text, (SELECT backend_start::text FROM pg_stat_activity \
+                     WHERE pid = pg_backend_pid())",
+                    session_setup()
+                ))?;
+                let session = replies
+                    .iter()
+                    .find_map(|reply| match reply {
+                        SimpleQueryMessage::Row(row) => Some(Session {
+                            pid: row.get(0).and_then(|pid| pid.parse().ok()).unwrap_or(0),
+                            started: row.get(1).unwrap_or_default().to_string(),
+                        }),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                Ok((client, session))
             });
             if theirs.swap(1, Ordering::AcqRel) == 2 {
                 abandoned.fetch_sub(1, Ordering::AcqRel);

@@ -17,23 +17,48 @@ use super::codec::literal;
 use super::read::Db;
 use crate::repo::{ChangeSet, Feed, Ids, RepoError};
 
+/// A token no other commit has: this process's random number, the time
+/// and a count.
+pub fn new_token() -> String {
+    use std::hash::BuildHasher;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RANDOM: OnceLock<u64> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let random = *RANDOM.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(std::process::id()));
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{random:016x}-{nanos:x}-{:x}", COUNT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// What became of a commit whose answer was lost.
+pub enum Outcome {
+    /// Saved, as change `id`.
+    Saved(u64),
+    NotSaved,
+    /// Its session did not end in time to tell.
+    Unknown,
+}
+
 /// Rows the feed keeps by default.
 pub const KEPT: u64 = 10_000;
 /// The channel commits notify.
 pub const CHANNEL: &str = "shopfront_changes";
 
 impl Db<'_> {
-    /// Records `set` (not empty) as the newest change and commits the
-    /// transaction; gives `set` its id.
-    pub fn record_and_commit(&mut self, mut set: ChangeSet, kept: u64) -> Result<ChangeSet, RepoError> {
+    /// Records `set` (not empty) as the newest change, with `token` (unique
+    /// to this commit, to find it again should the answer be lost), and
+    /// commits the transaction; gives `set` its id.
+    pub fn record_and_commit(&mut self, mut set: ChangeSet, kept: u64, token: &str) -> Result<ChangeSet, RepoError> {
         let kept = i64::try_from(kept).unwrap_or(i64::MAX);
         let sql = format!(
             "WITH head AS (UPDATE shopfront.feed_head SET last = last + 1 WHERE id = 1 RETURNING last),
-                  added AS (INSERT INTO shopfront.changes (id, ids) SELECT last, {}::json FROM head RETURNING id),
+                  added AS (INSERT INTO shopfront.changes (id, ids, token) SELECT last, {}::json, {} FROM head
+                            RETURNING id),
                   pruned AS (DELETE FROM shopfront.changes WHERE id <= (SELECT last FROM head) - {kept})
              SELECT id, pg_notify('{CHANNEL}', id::text) FROM added;
              COMMIT",
-            literal(&encode(&set))
+            literal(&encode(&set)),
+            literal(token)
         );
         let replies = self.conn.simple(&sql).map_err(|e| self.fail(e))?;
         let id = replies.iter().find_map(|reply| match reply {
@@ -52,6 +77,42 @@ impl Db<'_> {
                 self.target.url
             ))),
         }
+    }
+
+    /// Whether the commit that wrote `token` was saved, the session that
+    /// sent it (`lost`, whose connection was lost) having ended: waited
+    /// for while it finishes a commit, ended by this one while it sits in
+    /// its transaction (the COMMIT never reached it).
+    pub fn saved(&mut self, token: &str, lost: &super::conn::Session) -> Result<Outcome, RepoError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let state = self
+                .conn
+                .query_opt(
+                    "SELECT state FROM pg_stat_activity WHERE pid = $1 AND backend_start::text = $2",
+                    &[&lost.pid, &lost.started],
+                )
+                .map_err(|e| self.fail(e))?;
+            match state.map(|row| row.get::<_, Option<String>>(0).unwrap_or_default()) {
+                None => break,
+                Some(state) if state.starts_with("idle in transaction") => {
+                    self.conn.query("SELECT pg_terminate_backend($1)", &[&lost.pid]).map_err(|e| self.fail(e))?;
+                }
+                Some(_) => {}
+            }
+            if std::time::Instant::now() > deadline {
+                return Ok(Outcome::Unknown);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let row = self
+            .conn
+            .query_opt("SELECT id FROM shopfront.changes WHERE token = $1", &[&token])
+            .map_err(|e| self.fail(e))?;
+        Ok(match row {
+            Some(row) => Outcome::Saved(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)),
+            None => Outcome::NotSaved,
+        })
     }
 
     /// The changes after `after`, in one statement (one snapshot).

@@ -688,6 +688,8 @@ impl WriteTx for Writer<'_> {
     fn commit(mut self: Box<Self>) -> Result<ChangeSet, RepoError> {
         let staged = std::mem::take(&mut self.staged);
         let kept = self.repo.feed_kept;
+        let token = feed::new_token();
+        let mut recording = None;
         let committed = self.locking(|l| {
             for change in &staged {
                 l.db.apply(change, l.seen)?;
@@ -697,11 +699,52 @@ impl WriteTx for Writer<'_> {
                 l.db.conn.batch("COMMIT").map_err(|e| l.fail(e))?;
                 return Ok(set);
             }
-            l.db.record_and_commit(set, kept)
+            recording = Some(set.clone());
+            l.db.record_and_commit(set, kept, &token)
         });
         // Done either way: a failed one is rolled back as the writer drops.
         self.open = committed.is_err();
-        committed
+        let conn = &self.state.get_mut().conn;
+        match (committed, recording) {
+            // The connection was lost with the COMMIT under way: saved or not?
+            (Err(_), Some(set)) if conn.broken => {
+                let lost = conn.session.clone();
+                self.open = false;
+                self.repo.resolve(set, &token, &lost)
+            }
+            (committed, _) => committed,
+        }
+    }
+}
+
+impl PgRepo {
+    /// What became of the commit of `set` (with `token`) whose connection
+    /// (to the server process `lost`) was lost as it was sent: asked on a
+    /// new connection, for a while if the database is away.
+    fn resolve(&self, set: ChangeSet, token: &str, lost: &conn::Session) -> Result<ChangeSet, RepoError> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let unknown = |why: &str| {
+            RepoError::Unavailable(self.target().scrub(format!(
+                "The connection to the database {} was lost while a change was being saved, and whether it was saved \
+                 cannot be told until the database answers again ({why})",
+                self.target().url
+            )))
+        };
+        loop {
+            let outcome =
+                self.manager.open().and_then(|mut conn| on(self.target(), &mut conn, |db| db.saved(token, lost)));
+            match outcome {
+                Ok(feed::Outcome::Saved(id)) => return Ok(ChangeSet { id, ..set }),
+                Ok(feed::Outcome::NotSaved) => {
+                    return Err(self
+                        .target()
+                        .unreachable("the connection was lost before the change was saved; nothing of it was saved"));
+                }
+                Ok(feed::Outcome::Unknown) => return Err(unknown("its session did not end in time")),
+                Err(e) if std::time::Instant::now() > deadline => return Err(unknown(&e.to_string())),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
     }
 }
 

@@ -206,9 +206,10 @@ CREATE TABLE shopfront.feed_head (
 INSERT INTO shopfront.feed_head (id, last) VALUES (1, 0);
 
 CREATE TABLE shopfront.changes (
-    id  bigint PRIMARY KEY,
-    ids json NOT NULL,
-    at  timestamptz NOT NULL DEFAULT now()
+    id    bigint PRIMARY KEY,
+    ids   json NOT NULL,
+    at    timestamptz NOT NULL DEFAULT now(),
+    token text NOT NULL                                        -- the committing transaction's, unique
 );
 
 CREATE TABLE shopfront.login_failures (

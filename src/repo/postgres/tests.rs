@@ -856,3 +856,66 @@ fn a_server_that_never_answers_is_given_up_on_in_time() {
     assert!(shown.contains("cannot reach its database") && shown.contains("did not answer within 4 s"), "{shown}");
     assert!(!shown.contains("s3cret-pass"), "{shown}");
 }
+
+/// The connection lost while the COMMIT is under way: the store finds out
+/// on a new connection whether the change was saved, and says so — never
+/// "failed" for a change that was saved, never "saved" for one that was not.
+#[test]
+fn a_commit_whose_connection_was_lost_is_found_out() {
+    let database = database!("a_commit_whose_connection_was_lost_is_found_out");
+    let repo = Arc::new(database.repo());
+    commit(&repo, vec![Change::PutProduct(product("P1", 5))]);
+    // Another session holds the feed's head: the commit's last statement waits for it.
+    let mut hand = database.client();
+    hand.batch_execute("BEGIN; SELECT * FROM shopfront.feed_head FOR UPDATE").unwrap();
+    let writer = std::thread::spawn({
+        let repo = Arc::clone(&repo);
+        move || {
+            let mut tx = repo.write().unwrap();
+            let current = tx.product("P1").unwrap().unwrap();
+            tx.stage(Change::PutProduct(Product { stock: 4, ..current }));
+            tx.commit()
+        }
+    });
+    let mut admin = database.client();
+    let pid = loop {
+        let waiting = admin
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap();
+        if let Some(row) = waiting {
+            break row.get::<_, i32>(0);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    admin.query("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+    let err = writer.join().unwrap().unwrap_err();
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("nothing of it was saved")), "{err:?}");
+    hand.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(repo.read().unwrap().product("P1").unwrap().map(|p| p.stock), Some(5));
+
+    // Saved after all (its answer lost): the change it was, with its id.
+    let set = ChangeSet::of(&[Change::PutProduct(product("P1", 4))]);
+    admin
+        .execute(
+            "WITH head AS (UPDATE shopfront.feed_head SET last = last + 1 RETURNING last)
+             INSERT INTO shopfront.changes (id, ids, token) SELECT last, '{}', 'tok-1' FROM head",
+            &[],
+        )
+        .unwrap();
+    let gone = conn::Session { pid: 0, started: String::new() };
+    let found = repo.resolve(set.clone(), "tok-1", &gone).unwrap();
+    assert_eq!((found.id, &found.products), (2, &set.products));
+    // A session that sits in its transaction (the COMMIT never came) is ended, then told.
+    let mut idle = database.client();
+    idle.batch_execute("BEGIN; SELECT 1").unwrap();
+    let row = idle
+        .query_one("SELECT pg_backend_pid(), (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid())", &[])
+        .unwrap();
+    let session = conn::Session { pid: row.get(0), started: row.get(1) };
+    let err = repo.resolve(set, "tok-2", &session).unwrap_err();
+    assert!(err.to_string().contains("nothing of it was saved"), "{err}");
+    assert!(idle.batch_execute("SELECT 1").is_err(), "the idle session was ended");
+}
