@@ -198,10 +198,15 @@ pub const CLUSTER_PASSWORD: &str = "cluster-pass-7";
 
 impl Cluster {
     /// A new cluster, started; `None` (having said so) where PostgreSQL's
-    /// programs are missing, unless in CI (then it panics). `settings`
-    /// are added to its `postgresql.conf`; `hba` replaces the TCP lines of
-    /// its `pg_hba.conf` when given.
-    pub fn start(test: &str, settings: &str, hba: Option<&str>) -> Option<Cluster> {
+    /// programs are missing, unless in CI (then it panics).
+    pub fn start(test: &str) -> Option<Cluster> {
+        let cluster = Cluster::create(test)?;
+        cluster.start_again();
+        Some(cluster)
+    }
+
+    /// A new cluster, not started yet (see `configure`).
+    pub fn create(test: &str) -> Option<Cluster> {
         let Some(bin) = programs() else {
             if std::env::var_os(CI_ENV).is_some_and(|v| !v.is_empty()) {
                 panic!("PostgreSQL's programs (initdb, pg_ctl) are missing, and CI must run {test}");
@@ -235,29 +240,30 @@ impl Cluster {
                 "--no-sync",
             ],
         );
-        let conf = format!(
-            "listen_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\nfsync = off\n\
-             synchronous_commit = off\nfull_page_writes = off\nmax_connections = 40\n{settings}\n",
-            cluster.port,
-            cluster.dir.path().display()
+        cluster.configure(
+            &format!(
+                "listen_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\nfsync = off\n\
+                 synchronous_commit = off\nfull_page_writes = off\nmax_connections = 40\n",
+                cluster.port,
+                cluster.dir.path().display()
+            ),
+            None,
         );
-        let append = |file: &str, text: &str| {
-            use std::io::Write;
-            let mut opened =
-                std::fs::OpenOptions::new().append(true).open(Path::new(&cluster.data()).join(file)).expect(file);
-            opened.write_all(text.as_bytes()).expect(file);
-        };
-        append("postgresql.conf", &conf);
-        if let Some(hba) = hba {
-            let path = Path::new(&cluster.data()).join("pg_hba.conf");
-            let text = format!("local all all trust\n{hba}\n");
-            std::fs::write(&path, text).expect("pg_hba.conf");
-            if as_postgres {
-                let _ = Command::new("chown").args(["postgres:postgres"]).arg(&path).status();
-            }
-        }
-        cluster.start_again();
         Some(cluster)
+    }
+
+    /// Adds `settings` to `postgresql.conf` and, when given, makes `hba`
+    /// the TCP lines of `pg_hba.conf` (from the next start on).
+    pub fn configure(&self, settings: &str, hba: Option<&str>) {
+        use std::io::Write;
+        let conf = Path::new(&self.data()).join("postgresql.conf");
+        let mut opened = std::fs::OpenOptions::new().append(true).open(&conf).expect("postgresql.conf");
+        opened.write_all(format!("\n{settings}\n").as_bytes()).expect("postgresql.conf");
+        if let Some(hba) = hba {
+            let path = Path::new(&self.data()).join("pg_hba.conf");
+            std::fs::write(&path, format!("local all all trust\n{hba}\n")).expect("pg_hba.conf");
+            self.give(&path);
+        }
     }
 
     fn path(&self, name: &str) -> String {

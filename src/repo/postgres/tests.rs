@@ -806,7 +806,7 @@ fn the_store_carries_on_after_the_database_restarts() {
     if super::testing::server("the_store_carries_on_after_the_database_restarts").is_none() {
         return;
     }
-    let Some(cluster) = Cluster::start("the_store_carries_on_after_the_database_restarts", "", None) else { return };
+    let Some(cluster) = Cluster::start("the_store_carries_on_after_the_database_restarts") else { return };
     let mut admin = super::testing::client(&cluster.url("postgres")).unwrap();
     admin.batch_execute("CREATE DATABASE shop").unwrap();
     drop(admin);
@@ -912,10 +912,127 @@ fn a_commit_whose_connection_was_lost_is_found_out() {
     let mut idle = database.client();
     idle.batch_execute("BEGIN; SELECT 1").unwrap();
     let row = idle
-        .query_one("SELECT pg_backend_pid(), (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid())", &[])
+        .query_one(
+            "SELECT pg_backend_pid(), (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid())",
+            &[],
+        )
         .unwrap();
     let session = conn::Session { pid: row.get(0), started: row.get(1) };
     let err = repo.resolve(set, "tok-2", &session).unwrap_err();
     assert!(err.to_string().contains("nothing of it was saved"), "{err}");
     assert!(idle.batch_execute("SELECT 1").is_err(), "the idle session was ended");
+}
+
+/// Runs `openssl` in `dir`; false (having said so) where it is missing.
+fn openssl(dir: &std::path::Path, args: &[&str]) -> bool {
+    match std::process::Command::new("openssl").args(args).current_dir(dir).output() {
+        Ok(out) if out.status.success() => true,
+        Ok(out) => panic!("openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(_) => {
+            eprintln!("skipped: the openssl program (to make test certificates) is not installed");
+            false
+        }
+    }
+}
+
+/// TLS as `sslmode` says, against a server of the test's own that takes
+/// TLS connections only, with a certificate for `localhost` from a test CA.
+#[test]
+fn tls_is_used_and_checked_as_sslmode_says() {
+    let test = "tls_is_used_and_checked_as_sslmode_says";
+    if super::testing::server(test).is_none() {
+        return;
+    }
+    let Some(cluster) = Cluster::create(test) else { return };
+    let dir = cluster.folder();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let made = openssl(
+        dir,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+            &[
+                "-subj",
+                "/CN=Shopfront test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]
+        .concat(),
+    ) && openssl(
+        dir,
+        &[&["req"][..], &ec, &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]].concat(),
+    ) && openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+    if !made {
+        return;
+    }
+    for file in ["server.key", "server.crt"] {
+        let path = dir.join(file);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        cluster.give(&path);
+    }
+    cluster.configure(
+        &format!("ssl = on\nssl_cert_file = '{0}/server.crt'\nssl_key_file = '{0}/server.key'", dir.display()),
+        Some("hostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 127.0.0.1/32 reject"),
+    );
+    cluster.start_again();
+    let ca = dir.join("ca.pem").display().to_string();
+    let url = |host: &str, query: &str| {
+        format!(
+            "postgres://{}:{}@{host}:{}/postgres?{query}",
+            super::testing::CLUSTER_USER,
+            super::testing::CLUSTER_PASSWORD,
+            cluster.port()
+        )
+    };
+    let encrypted = |url: &str| -> Result<bool, RepoError> {
+        let mut client = super::testing::client(url)?;
+        Ok(client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0))
+    };
+    assert!(encrypted(&url("127.0.0.1", "sslmode=require")).unwrap(), "require: encrypted, not checked");
+    assert!(encrypted(&url("127.0.0.1", "sslmode=prefer")).unwrap(), "prefer: encrypted when offered");
+    assert!(encrypted(&url("localhost", &format!("sslmode=verify-full&sslrootcert={ca}"))).unwrap());
+    assert!(encrypted(&url("127.0.0.1", &format!("sslmode=verify-ca&sslrootcert={ca}"))).unwrap(), "the chain only");
+    for (wrong, why) in [
+        (url("127.0.0.1", &format!("sslmode=verify-full&sslrootcert={ca}")), "not for that name"),
+        (url("localhost", "sslmode=verify-full"), "not from a CA Mozilla trusts"),
+        (url("127.0.0.1", &format!("sslmode=require&sslrootcert={}", dir.join("server.ext").display())), "no CA"),
+    ] {
+        let err = encrypted(&wrong).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("TLS") || shown.contains("certificates to trust"), "{why}: {shown}");
+        assert!(!shown.contains(super::testing::CLUSTER_PASSWORD), "{shown}");
+    }
+    assert!(encrypted(&url("127.0.0.1", "sslmode=disable")).is_err(), "the server takes TLS only");
+    // The store itself, checked fully.
+    let repo = PgRepo::connect(&url("localhost", &format!("sslmode=verify-full&sslrootcert={ca}"))).unwrap();
+    commit(&repo, vec![Change::PutProduct(product("P1", 1))]);
+    assert!(repo.read().unwrap().product("P1").unwrap().is_some());
 }
