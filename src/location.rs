@@ -20,6 +20,9 @@ pub enum Location {
     Folder(PathBuf),
     /// One SQLite database file.
     Sqlite(PathBuf),
+    /// A PostgreSQL database, by its URL (which may hold a password: shown
+    /// only without it).
+    Postgres(String),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,7 +33,7 @@ pub enum LocationError {
     Empty { what: &'static str },
     #[error("{what}: {text} names no database file (write sqlite:PATH, e.g. sqlite:shop.db)")]
     NoSqlitePath { what: &'static str, text: String },
-    #[error("{what}: PostgreSQL stores are not supported by this build yet (use a data folder or sqlite:PATH)")]
+    #[error("{what}: a PostgreSQL URL must be valid UTF-8")]
     Postgres { what: &'static str },
 }
 
@@ -73,7 +76,8 @@ impl Location {
             return Ok(Location::Sqlite(PathBuf::from(std::ffi::OsStr::from_bytes(path))));
         }
         if bytes.starts_with(b"postgres://") || bytes.starts_with(b"postgresql://") {
-            return Err(LocationError::Postgres { what });
+            let url = text.to_str().ok_or(LocationError::Postgres { what })?;
+            return Ok(Location::Postgres(url.to_string()));
         }
         Ok(Location::Folder(PathBuf::from(text)))
     }
@@ -88,6 +92,8 @@ impl Location {
                 Ok(file) => file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
                 Err(_) => PathBuf::from("."),
             },
+            // The data is elsewhere: what the machine keeps, it keeps here.
+            Location::Postgres(_) => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         }
     }
 
@@ -102,13 +108,14 @@ impl Location {
         match self {
             Location::Folder(dir) => dir.join("ssh_host_ed25519_key"),
             Location::Sqlite(file) => with_suffix(file, ".ssh_host_ed25519_key"),
+            Location::Postgres(_) => self.home().join("ssh_host_ed25519_key"),
         }
     }
 
     pub fn folder(&self) -> Option<&Path> {
         match self {
             Location::Folder(dir) => Some(dir),
-            Location::Sqlite(_) => None,
+            Location::Sqlite(_) | Location::Postgres(_) => None,
         }
     }
 }
@@ -126,6 +133,9 @@ impl fmt::Display for Location {
         match self {
             Location::Folder(dir) => write!(f, "{}", shown(dir)),
             Location::Sqlite(file) => write!(f, "sqlite:{}", shown(file)),
+            Location::Postgres(url) => {
+                write!(f, "{}", crate::domain::text::printable(&crate::repo::postgres::redacted(url)))
+            }
         }
     }
 }
@@ -160,7 +170,9 @@ mod tests {
         assert!(matches!(parse("sqlite:"), Err(LocationError::NoSqlitePath { .. })));
         assert!(matches!(parse("sqlite:/tmp/"), Err(LocationError::NoSqlitePath { .. })));
         assert!(matches!(parse(""), Err(LocationError::Empty { .. })));
-        assert!(matches!(parse("postgres://shop@db/shop"), Err(LocationError::Postgres { .. })));
+        assert_eq!(parse("postgres://shop@db/shop"), Ok(Location::Postgres("postgres://shop@db/shop".into())));
+        let secret = parse("postgresql://shop:hunter2@db:5433/shop?sslmode=require").unwrap();
+        assert!(!secret.to_string().contains("hunter2"), "{secret}");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -48,19 +47,19 @@ fn main() -> ExitCode {
     let result = match (cli.command, &location) {
         (Some(Command::Migrate { from, to }), _) => migrate(&from, &to),
         (Some(Command::Check), Location::Folder(dir)) => check(dir),
-        (Some(Command::Check), Location::Sqlite(path)) => check_database(path),
+        (Some(Command::Check), Location::Sqlite(_) | Location::Postgres(_)) => check_database(&location),
         (Some(Command::Search { query, limit, json }), Location::Folder(dir)) => search(dir, &query, limit, json),
-        (Some(Command::Search { query, limit, json }), Location::Sqlite(_)) => {
+        (Some(Command::Search { query, limit, json }), Location::Sqlite(_) | Location::Postgres(_)) => {
             search_database(&location, &query, limit, json)
         }
         (Some(Command::Index), Location::Folder(dir)) => index(dir),
         (Some(Command::Data(DataCommand::Accept { file })), Location::Folder(dir)) => settle(dir, &file, true),
         (Some(Command::Data(DataCommand::Restore { file })), Location::Folder(dir)) => settle(dir, &file, false),
-        (Some(Command::Index), Location::Sqlite(_)) => Err(Failure {
+        (Some(Command::Index), Location::Sqlite(_) | Location::Postgres(_)) => Err(Failure {
             code: 2,
             message: format!("{location}: `index` is for a JSON data folder; a database needs none"),
         }),
-        (Some(Command::Data(_)), Location::Sqlite(_)) => Err(Failure {
+        (Some(Command::Data(_)), Location::Sqlite(_) | Location::Postgres(_)) => Err(Failure {
             code: 2,
             message: format!("{location}: `data accept` and `data restore` settle a JSON data folder's files"),
         }),
@@ -378,10 +377,10 @@ fn discount_add(location: &Location, input: &shopfront::domain::discount::Discou
     // is for opening the folder to report).
     let current = match location {
         Location::Folder(dir) => store::read_shop_settings(dir).unwrap_or_default(),
-        Location::Sqlite(path) if path.is_file() => {
+        Location::Sqlite(path) if !path.is_file() => shopfront::domain::Settings::default(),
+        Location::Sqlite(_) | Location::Postgres(_) => {
             (*patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?.settings()).clone()
         }
-        Location::Sqlite(_) => shopfront::domain::Settings::default(),
     };
     let discount = input.parse(&current.currency()).map_err(|(_, message)| message)?;
     let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
@@ -496,19 +495,18 @@ fn migrate(from: &std::ffi::OsString, to: &std::ffi::OsString) -> Result<(), Fai
 /// `check` on a database: SQLite's integrity check, then every row read as
 /// the shop reads it (each checked by the same rules as a folder's
 /// records). A database file that does not exist is not created.
-fn check_database(path: &Path) -> Result<(), Failure> {
-    let location = Location::Sqlite(path.to_path_buf());
-    if !path.is_file() {
-        return Err(format!("{location}: no such database file").into());
-    }
-    let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
-    repo.integrity_check().map_err(|e| e.to_string())?;
+fn check_database(location: &Location) -> Result<(), Failure> {
+    let repo = open_database(location)?;
     let view = repo.read().map_err(|e| e.to_string())?;
     let tally = shopfront::migrate::Tally::of(&*view).map_err(|e| e.to_string())?;
     let settings = view.settings().map_err(|e| e.to_string())?;
     let mut plaintext = 0;
     view.each_account(&mut |u| plaintext += usize::from(u.has_plaintext_password())).map_err(|e| e.to_string())?;
-    println!("database: {location} (schema version {})", shopfront::repo::sqlite::SCHEMA_VERSION);
+    let version = match location {
+        Location::Postgres(_) => i64::from(shopfront::repo::postgres::SCHEMA_VERSION),
+        _ => shopfront::repo::sqlite::SCHEMA_VERSION,
+    };
+    println!("database: {location} (schema version {version})");
     let counts = [
         ("users", tally.accounts),
         ("products", tally.products),
@@ -527,13 +525,7 @@ fn check_database(path: &Path) -> Result<(), Failure> {
 
 /// `search` on a database: the catalog filter over the products on sale.
 fn search_database(location: &Location, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
-    let Location::Sqlite(path) = location else {
-        return Err("search_database needs a database".to_string().into());
-    };
-    if !path.is_file() {
-        return Err(format!("{location}: no such database file").into());
-    }
-    let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
+    let repo = open_database(location)?;
     let view = repo.read().map_err(|e| e.to_string())?;
     let settings = view.settings().map_err(|e| e.to_string())?;
     let mut sold = Vec::new();
@@ -577,5 +569,22 @@ fn patiently<T>(location: &Location, mut attempt: impl FnMut() -> Result<T, Shop
             }
             other => return other.map_err(|e| Failure::from(e.to_string())),
         }
+    }
+}
+
+/// The database at `location` for the read-only commands: a SQLite file
+/// that does not exist is not created, and one that exists passes SQLite's
+/// integrity check first.
+fn open_database(location: &Location) -> Result<std::sync::Arc<dyn Repo>, Failure> {
+    match location {
+        Location::Sqlite(path) => {
+            if !path.is_file() {
+                return Err(format!("{location}: no such database file").into());
+            }
+            let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
+            repo.integrity_check().map_err(|e| e.to_string())?;
+            Ok(std::sync::Arc::new(repo))
+        }
+        other => shopfront::shop::service::open_repo(other, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string().into()),
     }
 }

@@ -11,6 +11,7 @@
 use crate::domain::User;
 use crate::domain::password::hash_password;
 use crate::location::Location;
+use crate::repo::postgres::PgRepo;
 use crate::repo::sqlite::SqliteRepo;
 use crate::repo::{Change, ReadTx, Repo, RepoError};
 
@@ -203,6 +204,7 @@ enum Source {
     /// A database, read in one read transaction (a consistent snapshot
     /// while other processes go on changing it).
     Sqlite(SqliteRepo),
+    Postgres(PgRepo),
 }
 
 impl Source {
@@ -219,6 +221,9 @@ impl Source {
                 }
                 SqliteRepo::open(path).map(Source::Sqlite).map_err(|e| MigrateError::Source(e.to_string()))
             }
+            Location::Postgres(url) => {
+                PgRepo::connect(url).map(Source::Postgres).map_err(|e| MigrateError::Source(e.to_string()))
+            }
         }
     }
 
@@ -229,6 +234,7 @@ impl Source {
         match self {
             Source::Folder(data) => work(&**data),
             Source::Sqlite(repo) => work(&*repo.read().map_err(|e| MigrateError::Source(e.to_string()))?),
+            Source::Postgres(repo) => work(&*repo.read().map_err(|e| MigrateError::Source(e.to_string()))?),
         }
     }
 }
@@ -266,6 +272,10 @@ impl Target {
                 let made = (!path.exists()).then(|| Made::Database(path.clone()));
                 let repo = SqliteRepo::open(path).map_err(|e| target_error(e.to_string()))?;
                 Ok(Target { repo: std::sync::Arc::new(repo), made })
+            }
+            Location::Postgres(url) => {
+                let repo = PgRepo::connect(url).map_err(|e| target_error(e.to_string()))?;
+                Ok(Target { repo: std::sync::Arc::new(repo), made: None })
             }
         }
     }

@@ -22,13 +22,20 @@ const WORKER_ENV: &str = "CRASH_WORKER";
 const INITIAL: u32 = 100_000;
 const RESTOCK: u32 = 5;
 
-/// A store named as `--store` names it: a folder's path, or sqlite:PATH.
+/// A store named as `--store` names it: a folder's path, sqlite:PATH, or
+/// a postgres:// URL (opened here: `Location` does not know it yet).
 fn open_shop(spec: &str) -> Arc<ShopService> {
+    if spec.starts_with("postgres://") {
+        return ShopService::new(open_repo(spec), shopfront::clock::now).expect("open the shop");
+    }
     let location = shopfront::location::Location::parse(&spec.into(), "store").expect("a store");
     ShopService::open(&location, shopfront::store::LockWait::Patient { notice: |_| {} }).expect("open the shop")
 }
 
 fn open_repo(spec: &str) -> Arc<dyn Repo> {
+    if spec.starts_with("postgres://") {
+        return Arc::new(shopfront::repo::postgres::PgRepo::connect(spec).expect("open the database"));
+    }
     let location = shopfront::location::Location::parse(&spec.into(), "store").expect("a store");
     shopfront::shop::service::open_repo(&location, shopfront::store::LockWait::Patient { notice: |_| {} })
         .expect("open the repo")
@@ -145,7 +152,7 @@ fn campaign(spec: &str, rounds: u32) {
         child.wait().expect("reaped");
         reported.take(&output);
 
-        let context = format!("round {round} (seed {seed}, {spec})");
+        let context = format!("round {round} (seed {seed}, {})", shopfront::repo::postgres::redacted(spec));
         let repo = open_repo(spec);
         let view = repo.read().unwrap_or_else(|e| panic!("{context}: {e}"));
         let mut product = None;
@@ -191,7 +198,8 @@ fn campaign(spec: &str, rounds: u32) {
         reported.accounts.len(),
         reported.placed.len(),
         reported.cancelled.len(),
-        reported.restocks
+        reported.restocks,
+        spec = shopfront::repo::postgres::redacted(spec),
     );
     assert!(reported.placed.len() >= rounds as usize / 4, "workers should have placed orders before being killed");
 }
@@ -208,4 +216,12 @@ fn killed_workers_leave_a_sqlite_database_consistent() {
     let dir = common::temp_dir();
     let spec = format!("sqlite:{}", dir.path().join("shop.db").to_str().expect("a UTF-8 temp path"));
     campaign(&spec, 40);
+}
+
+/// On the server `SHOPFRONT_TEST_PG` names, in a database of its own.
+#[test]
+fn killed_workers_leave_a_postgres_database_consistent() {
+    let test = "killed_workers_leave_a_postgres_database_consistent";
+    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
+    campaign(database.url(), 40);
 }

@@ -11,6 +11,7 @@
 
 mod error;
 pub mod logins;
+pub mod postgres;
 pub mod sqlite;
 
 pub use crate::store::journal::Change;

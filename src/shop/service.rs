@@ -62,7 +62,9 @@ impl ShopService {
     pub fn open(location: &Location, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
         match location {
             Location::Folder(dir) => ShopService::open_folder(dir, wait),
-            Location::Sqlite(_) => ShopService::new(open_repo(location, wait)?, crate::clock::now),
+            Location::Sqlite(_) | Location::Postgres(_) => {
+                ShopService::new(open_repo(location, wait)?, crate::clock::now)
+            }
         }
     }
 
@@ -579,5 +581,6 @@ pub fn open_repo(location: &Location, wait: LockWait) -> Result<Arc<dyn Repo>, S
             Ok(Arc::new(FolderRepo::new(store)))
         }
         Location::Sqlite(path) => Ok(Arc::new(crate::repo::sqlite::SqliteRepo::open(path)?)),
+        Location::Postgres(url) => Ok(Arc::new(crate::repo::postgres::PgRepo::connect(url)?)),
     }
 }

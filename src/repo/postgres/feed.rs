@@ -1,0 +1,210 @@
+//! The change feed: every commit that changes something, whichever
+//! process made it, writes one row to `changes` in its own transaction,
+//! with the ids it touched; its id is the `ChangeSet`'s. The ids come from
+//! the `feed_head` row, taken under its lock in the commit's last
+//! statement (sent together with the COMMIT, in one round trip): so they
+//! follow commit order without holes, and a reader that sees change `n`
+//! sees every change before it. A commit also says `NOTIFY
+//! shopfront_changes` with its id. The oldest rows are pruned (the last
+//! `kept` stay); a reader further behind is told `Feed::Gap`.
+
+use std::collections::BTreeSet;
+
+use postgres::SimpleQueryMessage;
+use serde_json::{Map, Value};
+
+use super::codec::literal;
+use super::read::Db;
+use crate::repo::{ChangeSet, Feed, Ids, RepoError};
+
+/// A token no other commit has: this process's random number, the time
+/// and a count.
+pub fn new_token() -> String {
+    use std::hash::BuildHasher;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RANDOM: OnceLock<u64> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let random = *RANDOM.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(std::process::id()));
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{random:016x}-{nanos:x}-{:x}", COUNT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// What became of a commit whose answer was lost.
+pub enum Outcome {
+    /// Saved, as change `id`.
+    Saved(u64),
+    NotSaved,
+    /// Its session did not end in time to tell.
+    Unknown,
+}
+
+/// Rows the feed keeps by default.
+pub const KEPT: u64 = 10_000;
+/// The channel commits notify.
+pub const CHANNEL: &str = "shopfront_changes";
+
+impl Db<'_> {
+    /// Records `set` (not empty) as the newest change, with `token` (unique
+    /// to this commit, to find it again should the answer be lost), and
+    /// commits the transaction; gives `set` its id.
+    pub fn record_and_commit(&mut self, mut set: ChangeSet, kept: u64, token: &str) -> Result<ChangeSet, RepoError> {
+        let kept = i64::try_from(kept).unwrap_or(i64::MAX);
+        let sql = format!(
+            "WITH head AS (UPDATE shopfront.feed_head SET last = last + 1 WHERE id = 1 RETURNING last),
+                  added AS (INSERT INTO shopfront.changes (id, ids, token) SELECT last, {}::json, {} FROM head
+                            RETURNING id),
+                  pruned AS (DELETE FROM shopfront.changes WHERE id <= (SELECT last FROM head) - {kept})
+             SELECT id, pg_notify('{CHANNEL}', id::text) FROM added;
+             COMMIT",
+            literal(&encode(&set)),
+            literal(token)
+        );
+        let replies = self.conn.simple(&sql).map_err(|e| self.fail(e))?;
+        let id = replies.iter().find_map(|reply| match reply {
+            SimpleQueryMessage::Row(row) => row.get(0).and_then(|id| id.parse::<u64>().ok()),
+            _ => None,
+        });
+        let committed = replies.iter().any(|reply| matches!(reply, SimpleQueryMessage::CommandComplete(_)));
+        match id {
+            Some(id) if committed => {
+                set.id = id;
+                Ok(set)
+            }
+            _ => Err(RepoError::Damaged(format!(
+                "{}: the change feed's head row (table feed_head) is missing; restore it with `INSERT INTO \
+                 shopfront.feed_head VALUES (1, (SELECT coalesce(max(id), 0) FROM shopfront.changes))`",
+                self.target.url
+            ))),
+        }
+    }
+
+    /// Whether the commit that wrote `token` was saved, the session that
+    /// sent it (`lost`, whose connection was lost) having ended: waited
+    /// for while it finishes a commit, ended by this one while it sits in
+    /// its transaction (the COMMIT never reached it).
+    pub fn saved(&mut self, token: &str, lost: &super::conn::Session) -> Result<Outcome, RepoError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let state = self
+                .conn
+                .query_opt(
+                    "SELECT state FROM pg_stat_activity WHERE pid = $1 AND backend_start::text = $2",
+                    &[&lost.pid, &lost.started],
+                )
+                .map_err(|e| self.fail(e))?;
+            match state.map(|row| row.get::<_, Option<String>>(0).unwrap_or_default()) {
+                None => break,
+                Some(state) if state.starts_with("idle in transaction") => {
+                    self.conn.query("SELECT pg_terminate_backend($1)", &[&lost.pid]).map_err(|e| self.fail(e))?;
+                }
+                Some(_) => {}
+            }
+            if std::time::Instant::now() > deadline {
+                return Ok(Outcome::Unknown);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let row = self
+            .conn
+            .query_opt("SELECT id FROM shopfront.changes WHERE token = $1", &[&token])
+            .map_err(|e| self.fail(e))?;
+        Ok(match row {
+            Some(row) => Outcome::Saved(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)),
+            None => Outcome::NotSaved,
+        })
+    }
+
+    /// The changes after `after`, in one statement (one snapshot).
+    pub fn changes_after(&mut self, after: u64) -> Result<Feed, RepoError> {
+        let after_id = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows = self
+            .conn
+            .query(
+                "SELECT h.last, c.id, c.ids::text FROM shopfront.feed_head h
+                 LEFT JOIN shopfront.changes c ON c.id > $1 AND c.id <= h.last
+                 WHERE h.id = 1 ORDER BY c.id",
+                &[&after_id],
+            )
+            .map_err(|e| self.fail(e))?;
+        let Some(first) = rows.first() else {
+            return Err(RepoError::Damaged(format!(
+                "{}: the change feed's head row (table feed_head) is missing",
+                self.target.url
+            )));
+        };
+        let last: i64 = first.get(0);
+        if last == after_id {
+            return Ok(Feed::Changes(vec![]));
+        }
+        let latest = u64::try_from(last).unwrap_or(0);
+        // Behind what is kept, or ahead of the database (restored from a backup).
+        if last < after_id || first.get::<_, Option<i64>>(1) != Some(after_id + 1) {
+            return Ok(Feed::Gap { latest });
+        }
+        let mut sets = Vec::with_capacity(rows.len());
+        for (expected, row) in (after_id + 1..).zip(&rows) {
+            let id: i64 = row.get(1);
+            if id != expected {
+                return Ok(Feed::Gap { latest });
+            }
+            let id = u64::try_from(id).unwrap_or(0);
+            // A row that cannot be read says "anything may have changed".
+            let set =
+                row.get::<_, Option<String>>(2).and_then(|text| decode(id, &text)).unwrap_or(ChangeSet::everything(id));
+            sets.push(set);
+        }
+        Ok(Feed::Changes(sets))
+    }
+}
+
+const FIELDS: [&str; 6] = ["products", "carts", "orders", "order_owners", "accounts", "codes"];
+
+fn fields(set: &ChangeSet) -> [&Ids; 6] {
+    [&set.products, &set.carts, &set.orders, &set.order_owners, &set.accounts, &set.codes]
+}
+
+fn fields_mut(set: &mut ChangeSet) -> [&mut Ids; 6] {
+    [&mut set.products, &mut set.carts, &mut set.orders, &mut set.order_owners, &mut set.accounts, &mut set.codes]
+}
+
+/// `{"products":["P1"],"carts":["alice"],"settings":true}`: ids by kind,
+/// `"all"` for every id of a kind, nothing for none (as the SQLite store
+/// writes its feed).
+pub fn encode(set: &ChangeSet) -> String {
+    let mut object = Map::new();
+    for (name, ids) in FIELDS.into_iter().zip(fields(set)) {
+        match ids {
+            Ids::None => {}
+            Ids::Some(ids) => {
+                object.insert(name.into(), Value::Array(ids.iter().cloned().map(Value::String).collect()));
+            }
+            Ids::All => {
+                object.insert(name.into(), Value::String("all".into()));
+            }
+        }
+    }
+    if set.settings {
+        object.insert("settings".into(), Value::Bool(true));
+    }
+    Value::Object(object).to_string()
+}
+
+/// The change `id` as `encode` wrote it; `None` if it is not that.
+pub fn decode(id: u64, text: &str) -> Option<ChangeSet> {
+    let Value::Object(object) = serde_json::from_str(text).ok()? else { return None };
+    let mut set =
+        ChangeSet { id, settings: object.get("settings") == Some(&Value::Bool(true)), ..ChangeSet::default() };
+    for (name, ids) in FIELDS.into_iter().zip(fields_mut(&mut set)) {
+        *ids = match object.get(name) {
+            None => Ids::None,
+            Some(Value::String(all)) if all == "all" => Ids::All,
+            Some(Value::Array(list)) => {
+                let list: Option<BTreeSet<String>> = list.iter().map(|id| id.as_str().map(str::to_string)).collect();
+                Ids::Some(list?)
+            }
+            Some(_) => return None,
+        };
+    }
+    Some(set)
+}
