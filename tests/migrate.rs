@@ -233,3 +233,30 @@ fn a_target_that_holds_anything_is_refused_and_left_alone() {
     assert!(err.contains("no such database file"), "{err}");
     assert!(!nowhere.exists() && !tmp.path().join("out").exists());
 }
+
+/// JSON folder -> PostgreSQL -> SQLite -> JSON folder, equal field by field.
+#[test]
+fn a_shop_round_trips_through_postgres_field_by_field() {
+    let test = "a_shop_round_trips_through_postgres_field_by_field";
+    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
+    let tmp = temp_dir();
+    let (source, back) = (tmp.path().join("source"), tmp.path().join("back"));
+    let sqlite = format!("sqlite:{}", path_text(&tmp.path().join("shop.db")));
+    rich_shop(&source);
+    for (from, to) in [(path_text(&source), database.url().to_string()), (database.url().to_string(), sqlite.clone())] {
+        let (code, out, err) = migrate(&from, &to);
+        assert_eq!(code, Some(0), "{out}{err}");
+        let url = database.url();
+        let password = url.split("://").nth(1).and_then(|rest| rest.split('@').next()).and_then(|u| u.split_once(':'));
+        if let Some((_, password)) = password.filter(|(_, p)| !p.is_empty()) {
+            assert!(!out.contains(password) && !err.contains(password), "the password shown: {out}{err}");
+        }
+    }
+    let (code, out, err) = migrate(&sqlite, &path_text(&back));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_same_shop(&data_of(&source), &data_of(&back));
+    // A database that holds a shop is never a target.
+    let (code, _, err) = migrate(&path_text(&source), database.url());
+    assert_eq!(code, Some(1));
+    assert!(err.contains("empty store only"), "{err}");
+}

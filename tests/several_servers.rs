@@ -147,3 +147,12 @@ fn two_servers_on_one_sqlite_database_sell_the_stock_once_and_the_code_once() {
     let dir = common::temp_dir();
     race(&format!("sqlite:{}", dir.path().join("shop.db").display()));
 }
+
+/// On the server `SHOPFRONT_TEST_PG` names, in a database of its own (two
+/// machines would share it the same way).
+#[test]
+fn two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once() {
+    let test = "two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once";
+    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
+    race(database.url());
+}
