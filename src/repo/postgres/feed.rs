@@ -85,7 +85,9 @@ impl Db<'_> {
     /// its transaction (the COMMIT never reached it).
     pub fn saved(&mut self, token: &str, lost: &super::conn::Session) -> Result<Outcome, RepoError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
+        // A session not known (a server that did not say): found, or not known.
+        let known = lost.pid != 0;
+        while known {
             let state = self
                 .conn
                 .query_opt(
@@ -111,7 +113,8 @@ impl Db<'_> {
             .map_err(|e| self.fail(e))?;
         Ok(match row {
             Some(row) => Outcome::Saved(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)),
-            None => Outcome::NotSaved,
+            None if known => Outcome::NotSaved,
+            None => Outcome::Unknown,
         })
     }
 

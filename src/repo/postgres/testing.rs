@@ -83,6 +83,18 @@ impl TestDatabase {
         TestDatabase { server: server.to_string(), name, url }
     }
 
+    /// The database `name` on the server of `server`, made anew (one of
+    /// that name left by an earlier run is dropped first): for benchmarks,
+    /// whose database outlives the process.
+    pub fn named(server: &str, name: &str) -> TestDatabase {
+        let mut admin = client(server).unwrap_or_else(|e| panic!("the test server {}: {e}", redacted(server)));
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        let url = url::with_database(server, name);
+        TestDatabase { server: server.to_string(), name: name.to_string(), url }
+    }
+
     /// Its URL (with the test server's password, if it has one).
     pub fn url(&self) -> &str {
         &self.url
