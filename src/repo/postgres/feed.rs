@@ -87,25 +87,8 @@ impl Db<'_> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         // A session not known (a server that did not say): found, or not known.
         let known = lost.pid != 0;
-        while known {
-            let state = self
-                .conn
-                .query_opt(
-                    "SELECT state FROM pg_stat_activity WHERE pid = $1 AND backend_start::text = $2",
-                    &[&lost.pid, &lost.started],
-                )
-                .map_err(|e| self.fail(e))?;
-            match state.map(|row| row.get::<_, Option<String>>(0).unwrap_or_default()) {
-                None => break,
-                Some(state) if state.starts_with("idle in transaction") => {
-                    self.conn.query("SELECT pg_terminate_backend($1)", &[&lost.pid]).map_err(|e| self.fail(e))?;
-                }
-                Some(_) => {}
-            }
-            if std::time::Instant::now() > deadline {
-                return Ok(Outcome::Unknown);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        if known && !self.session_ended(lost, deadline)? {
+            return Ok(Outcome::Unknown);
         }
         let row = self
             .conn
@@ -116,6 +99,31 @@ impl Db<'_> {
             None if known => Outcome::NotSaved,
             None => Outcome::Unknown,
         })
+    }
+
+    /// Waits until the server process `lost` ends (ending it if it sits in
+    /// its transaction), until `deadline`; whether it did.
+    fn session_ended(&mut self, lost: &super::conn::Session, deadline: std::time::Instant) -> Result<bool, RepoError> {
+        loop {
+            let state = self
+                .conn
+                .query_opt(
+                    "SELECT state FROM pg_stat_activity WHERE pid = $1 AND backend_start::text = $2",
+                    &[&lost.pid, &lost.started],
+                )
+                .map_err(|e| self.fail(e))?;
+            match state.map(|row| row.get::<_, Option<String>>(0).unwrap_or_default()) {
+                None => return Ok(true),
+                Some(state) if state.starts_with("idle in transaction") => {
+                    self.conn.query("SELECT pg_terminate_backend($1)", &[&lost.pid]).map_err(|e| self.fail(e))?;
+                }
+                Some(_) => {}
+            }
+            if std::time::Instant::now() > deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// The changes after `after`, in one statement (one snapshot).
