@@ -34,7 +34,12 @@
 //!   `Unavailable`, saying the shop cannot reach its database; the pool
 //!   drops it and connects anew on the next request, so the shop carries
 //!   on by itself once the database is back. A transaction is only retried
-//!   when it had not begun.
+//!   when it had not begun. A commit whose connection was lost as it was
+//!   sent is found out on a new connection (`resolve`): reported saved if
+//!   it was, said not saved if it was not, and only when the database stays
+//!   away does the message say that it cannot be told yet.
+//! - Settings are read without a lock (every checkout reads them): an
+//!   admin's change of them is refused as `Busy` if they changed since read.
 
 mod codec;
 mod conn;
