@@ -1,5 +1,6 @@
 //! Store benchmarks on a folder of 100,000 products and 100,000 orders
-//! (and the same shop in an SQLite database): `cargo bench --bench store`.
+//! (and the same shop in an SQLite database, and in PostgreSQL when
+//! `SHOPFRONT_TEST_PG` names a server): `cargo bench --bench store`.
 
 #[path = "support/big_folder.rs"]
 mod big_folder;
@@ -124,6 +125,73 @@ fn checkout_through_the_service_on_sqlite(bencher: Bencher) {
 fn feed_when_nothing_changed_on_sqlite(bencher: Bencher) {
     use shopfront::repo::{Feed, Repo};
     let repo = shopfront::repo::sqlite::SqliteRepo::open(database()).expect("open the database");
+    let latest = match repo.changes_after(0).expect("feed") {
+        Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
+        Feed::Gap { latest } => latest,
+    };
+    bencher.bench_local(|| repo.changes_after(latest).expect("feed"));
+}
+
+/// The same shop in a PostgreSQL database on the server `SHOPFRONT_TEST_PG`
+/// names (`shopfront_bench_store`, made anew), filled from the folder in
+/// one transaction; `None` (the PostgreSQL benchmarks skipped) without it.
+fn postgres() -> Option<&'static str> {
+    static DB: OnceLock<Option<shopfront::repo::postgres::testing::TestDatabase>> = OnceLock::new();
+    DB.get_or_init(|| {
+        use shopfront::repo::{Change, Repo};
+        let Ok(server) = std::env::var("SHOPFRONT_TEST_PG") else {
+            eprintln!("skipped: the PostgreSQL benchmarks need SHOPFRONT_TEST_PG (a postgres:// URL)");
+            return None;
+        };
+        let database = shopfront::repo::postgres::testing::TestDatabase::named(&server, "shopfront_bench_store");
+        let store = Store::open(folder()).expect("open");
+        let data = store.data();
+        let repo = database.repo();
+        let mut tx = repo.write().expect("write");
+        data.users.rows().iter().for_each(|u| tx.stage(Change::PutUser(u.clone())));
+        data.products.rows().iter().for_each(|p| tx.stage(Change::PutProduct(p.clone())));
+        data.carts.rows().iter().for_each(|c| tx.stage(Change::PutCart(c.clone())));
+        data.orders.rows().iter().for_each(|o| tx.stage(Change::PutOrder(o.clone())));
+        data.discounts.rows().iter().for_each(|d| tx.stage(Change::PutDiscount(d.clone())));
+        tx.stage(Change::PutSettings(data.settings.clone()));
+        tx.commit().expect("fill the database");
+        Some(database)
+    })
+    .as_ref()
+    .map(|database| database.url())
+}
+
+/// Opening the service over the PostgreSQL database (connecting, the
+/// schema checked, the whole catalog read): compare with
+/// `open_the_service_on_sqlite`.
+#[divan::bench(sample_count = 10)]
+fn open_the_service_on_postgres(bencher: Bencher) {
+    let Some(url) = postgres() else { return };
+    bencher.bench_local(|| {
+        let repo = shopfront::repo::postgres::PgRepo::connect(url).expect("open the database");
+        shopfront::shop::ShopService::new(std::sync::Arc::new(repo), shopfront::clock::now).expect("shop")
+    });
+}
+
+/// The checkout through the service over PostgreSQL (on this machine,
+/// through 127.0.0.1), on the same 100,000 products and 100,000 orders:
+/// compare with `checkout_through_the_service_on_sqlite`.
+#[divan::bench(sample_count = 20)]
+fn checkout_through_the_service_on_postgres(bencher: Bencher) {
+    let Some(url) = postgres() else { return };
+    let repo = shopfront::repo::postgres::PgRepo::connect(url).expect("open the database");
+    let shop = shopfront::shop::ShopService::new(std::sync::Arc::new(repo), shopfront::clock::now).expect("shop");
+    checkout_through(bencher, shop, "postgres-bench");
+}
+
+/// What every read, change and the watcher's look ask the PostgreSQL feed
+/// when nothing changed (one statement): compare with
+/// `feed_when_nothing_changed_on_sqlite`.
+#[divan::bench(sample_count = 200)]
+fn feed_when_nothing_changed_on_postgres(bencher: Bencher) {
+    use shopfront::repo::{Feed, Repo};
+    let Some(url) = postgres() else { return };
+    let repo = shopfront::repo::postgres::PgRepo::connect(url).expect("open the database");
     let latest = match repo.changes_after(0).expect("feed") {
         Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
         Feed::Gap { latest } => latest,

@@ -215,11 +215,14 @@ impl Manager {
         let (theirs, abandoned) = (Arc::clone(&state), Arc::clone(&self.abandoned));
         let spawned = std::thread::Builder::new().name("pg-connect".into()).spawn(move || {
             let opened = config.connect(tls).and_then(|mut client| {
-                let replies = client.simple_query(&format!(
-                    "{}; SELECT pg_backend_pid()::text, (SELECT backend_start::text FROM pg_stat_activity \
-                     WHERE pid = pg_backend_pid())",
-                    session_setup()
-                ))?;
+                client.batch_execute(&session_setup())?;
+                // Not every server that speaks PostgreSQL's protocol says: then unknown.
+                let replies = client
+                    .simple_query(
+                        "SELECT pg_backend_pid()::text, (SELECT backend_start::text FROM pg_stat_activity \
+                         WHERE pid = pg_backend_pid())",
+                    )
+                    .unwrap_or_default();
                 let session = replies
                     .iter()
                     .find_map(|reply| match reply {

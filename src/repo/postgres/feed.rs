@@ -85,6 +85,25 @@ impl Db<'_> {
     /// its transaction (the COMMIT never reached it).
     pub fn saved(&mut self, token: &str, lost: &super::conn::Session) -> Result<Outcome, RepoError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        // A session not known (a server that did not say): found, or not known.
+        let known = lost.pid != 0;
+        if known && !self.session_ended(lost, deadline)? {
+            return Ok(Outcome::Unknown);
+        }
+        let row = self
+            .conn
+            .query_opt("SELECT id FROM shopfront.changes WHERE token = $1", &[&token])
+            .map_err(|e| self.fail(e))?;
+        Ok(match row {
+            Some(row) => Outcome::Saved(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)),
+            None if known => Outcome::NotSaved,
+            None => Outcome::Unknown,
+        })
+    }
+
+    /// Waits until the server process `lost` ends (ending it if it sits in
+    /// its transaction), until `deadline`; whether it did.
+    fn session_ended(&mut self, lost: &super::conn::Session, deadline: std::time::Instant) -> Result<bool, RepoError> {
         loop {
             let state = self
                 .conn
@@ -94,25 +113,17 @@ impl Db<'_> {
                 )
                 .map_err(|e| self.fail(e))?;
             match state.map(|row| row.get::<_, Option<String>>(0).unwrap_or_default()) {
-                None => break,
+                None => return Ok(true),
                 Some(state) if state.starts_with("idle in transaction") => {
                     self.conn.query("SELECT pg_terminate_backend($1)", &[&lost.pid]).map_err(|e| self.fail(e))?;
                 }
                 Some(_) => {}
             }
             if std::time::Instant::now() > deadline {
-                return Ok(Outcome::Unknown);
+                return Ok(false);
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let row = self
-            .conn
-            .query_opt("SELECT id FROM shopfront.changes WHERE token = $1", &[&token])
-            .map_err(|e| self.fail(e))?;
-        Ok(match row {
-            Some(row) => Outcome::Saved(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)),
-            None => Outcome::NotSaved,
-        })
     }
 
     /// The changes after `after`, in one statement (one snapshot).

@@ -20,8 +20,9 @@
 //!   its key takes its row lock (`FOR UPDATE`; a writer reading the same
 //!   record waits, then reads it as the first left it); a record found
 //!   missing takes an advisory lock on its key (a second writer looking for
-//!   it waits, then finds it made). A cart read also locks its products, in
-//!   id order (two checkouts of the same products never deadlock). At
+//!   it waits, then finds it made). A checkout's cart and an order read
+//!   lock their products too, at once in id order (two checkouts, or a
+//!   checkout and a cancellation, of the same products never deadlock). At
 //!   commit a product is changed only if its stock is still what was read,
 //!   the settings only if their revision is, and a record found missing
 //!   only if it still is: otherwise `Busy`, nothing saved. Deadlocks,
@@ -33,7 +34,12 @@
 //!   `Unreachable` (nothing was done; sessions try again by themselves); the pool
 //!   drops it and connects anew on the next request, so the shop carries
 //!   on by itself once the database is back. A transaction is only retried
-//!   when it had not begun.
+//!   when it had not begun. A commit whose connection was lost as it was
+//!   sent is found out on a new connection (`resolve`): reported saved if
+//!   it was, said not saved if it was not, and only when the database stays
+//!   away does the message say that it cannot be told yet.
+//! - Settings are read without a lock (every checkout reads them): an
+//!   admin's change of them is refused as `Busy` if they changed since read.
 
 mod codec;
 mod conn;
@@ -425,23 +431,34 @@ impl Locking<'_> {
             true => self.db.cart(username)?,
             false => None,
         };
+        // A transaction placing an order (it took an order id) takes the
+        // cart's products next: locked now, all at once in id order.
         if let Some(cart) = &cart
-            && cart.items.len() > 1
+            && !self.seen.given.is_empty()
         {
-            // The products a checkout of this cart takes, locked in id order
-            // (so two checkouts of the same products never deadlock).
-            let mut ids: Vec<&str> = cart.items.iter().map(|line| line.product_id.as_str()).collect();
-            ids.sort_unstable();
-            self.db
-                .conn
-                .query(
-                    "SELECT 1 FROM shopfront.products WHERE product_id = ANY($1) ORDER BY product_id FOR UPDATE",
-                    &[&ids],
-                )
-                .map_err(|e| self.fail(e))?;
+            self.lock_products(cart.items.iter().map(|line| line.product_id.as_str()))?;
         }
         self.saw_cart(&key, cart.is_some());
         Ok(cart)
+    }
+
+    /// Locks the rows of the products `ids` in id order, so that two
+    /// transactions taking several of the same products (two checkouts, a
+    /// checkout and a cancellation) never wait for each other in a circle.
+    fn lock_products<'i>(&mut self, ids: impl Iterator<Item = &'i str>) -> Result<(), RepoError> {
+        let mut ids: Vec<&str> = ids.collect();
+        if ids.len() < 2 {
+            return Ok(());
+        }
+        ids.sort_unstable();
+        self.db
+            .conn
+            .query(
+                "SELECT 1 FROM shopfront.products WHERE product_id = ANY($1) ORDER BY product_id FOR UPDATE",
+                &[&ids],
+            )
+            .map(drop)
+            .map_err(|e| self.fail(e))
     }
 
     fn carts_holding(&mut self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
@@ -481,7 +498,11 @@ impl Locking<'_> {
             false => None,
         };
         match &order {
-            Some(order) => self.saw_orders([order]),
+            Some(order) => {
+                // A cancellation gives its products their units back.
+                self.lock_products(order.items.iter().map(|line| line.product_id.as_str()))?;
+                self.saw_orders([order]);
+            }
             None => self.seen.orders.missing(order_id),
         }
         Ok(order)

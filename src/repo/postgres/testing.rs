@@ -51,6 +51,14 @@ pub fn client(url: &str) -> Result<postgres::Client, RepoError> {
     Ok(Manager::new(&info, tls, target).open()?.into_client())
 }
 
+/// What `error` says, the server's words included.
+fn said(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{error}: {}", db.message()),
+        None => error.to_string(),
+    }
+}
+
 /// A database made for one test, dropped (whoever is still connected)
 /// when this is.
 pub struct TestDatabase {
@@ -78,9 +86,23 @@ impl TestDatabase {
             nanos % 1_000_000
         );
         let mut admin = client(server).unwrap_or_else(|e| panic!("the test server {}: {e}", redacted(server)));
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("create {name}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("create {name}: {}", said(&e)));
         let url = url::with_database(server, &name);
         TestDatabase { server: server.to_string(), name, url }
+    }
+
+    /// The database `name` on the server of `server`, made anew (one of
+    /// that name left by an earlier run is dropped first): for benchmarks,
+    /// whose database outlives the process.
+    pub fn named(server: &str, name: &str) -> TestDatabase {
+        let mut admin = client(server).unwrap_or_else(|e| panic!("the test server {}: {e}", redacted(server)));
+        for sql in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
+            admin.batch_execute(&sql).unwrap_or_else(|e| panic!("{sql}: {}", said(&e)));
+        }
+        let url = url::with_database(server, name);
+        TestDatabase { server: server.to_string(), name: name.to_string(), url }
     }
 
     /// Its URL (with the test server's password, if it has one).

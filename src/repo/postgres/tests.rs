@@ -1036,3 +1036,56 @@ fn tls_is_used_and_checked_as_sslmode_says() {
     commit(&repo, vec![Change::PutProduct(product("P1", 1))]);
     assert!(repo.read().unwrap().product("P1").unwrap().is_some());
 }
+
+/// Two checkouts of carts holding the same products in opposite orders,
+/// each reading its products one by one as the rule does: they take turns,
+/// neither is refused as a deadlock.
+#[test]
+fn checkouts_of_the_same_products_in_any_order_never_deadlock() {
+    let database = database!("checkouts_of_the_same_products_in_any_order_never_deadlock");
+    let line = |id: &str| -> crate::domain::CartLine {
+        record(&format!(r#"{{"product_id":"{id}","qty":1,"unit_price":2.5}}"#))
+    };
+    let mut ann = Cart::new("ann");
+    ann.items = vec![line("A"), line("B")];
+    let mut bob = Cart::new("bob");
+    bob.items = vec![line("B"), line("A")];
+    commit(
+        &database.repo(),
+        vec![
+            Change::PutProduct(product("A", 9)),
+            Change::PutProduct(product("B", 9)),
+            Change::PutCart(ann),
+            Change::PutCart(bob),
+        ],
+    );
+    let stores = [database.repo(), database.repo()];
+    let start = Barrier::new(2);
+    let placed: Vec<Result<String, RepoError>> = std::thread::scope(|scope| {
+        let buyers: Vec<_> = stores
+            .iter()
+            .zip(["ann", "bob"])
+            .map(|(repo, name)| {
+                let start = &start;
+                scope.spawn(move || {
+                    let mut tx = repo.write()?;
+                    start.wait();
+                    let id = tx.next_order_id()?;
+                    let cart = tx.cart(name)?.expect("a cart");
+                    for line in &cart.items {
+                        let current = tx.product(&line.product_id)?.expect("a product");
+                        std::thread::sleep(Duration::from_millis(50));
+                        tx.stage(Change::PutProduct(Product { stock: current.stock - 1, ..current }));
+                    }
+                    tx.stage(Change::PutOrder(order(&id, name)));
+                    tx.commit().map(|_| id)
+                })
+            })
+            .collect();
+        buyers.into_iter().map(|b| b.join().expect("a buyer")).collect()
+    });
+    assert!(placed.iter().all(Result::is_ok), "{placed:?}");
+    let read = stores[0].read().unwrap();
+    assert_eq!(read.product("A").unwrap().map(|p| p.stock), Some(7));
+    assert_eq!(read.product("B").unwrap().map(|p| p.stock), Some(7));
+}
