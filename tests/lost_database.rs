@@ -30,7 +30,7 @@ struct Flaky {
 }
 
 fn gone() -> RepoError {
-    RepoError::Unreachable("connection refused".into())
+    RepoError::Unreachable("The shop cannot reach its database (connection refused)".into())
 }
 
 impl Flaky {

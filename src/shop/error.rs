@@ -80,7 +80,7 @@ pub enum ShopError {
     #[error("Another copy of Shopfront is changing the shop's data; try again in a moment")]
     Busy,
     /// The shop's database cannot be reached for now; nothing was done.
-    #[error("The shop cannot reach its database ({0}); trying again will do")]
+    #[error("{0}; trying again will do")]
     Unreachable(String),
 }
 

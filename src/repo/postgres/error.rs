@@ -45,7 +45,7 @@ impl Target {
     /// The shop cannot reach its database: nothing was done, and the same
     /// call works once it is back (sessions try again by themselves).
     pub fn unreachable(&self, why: &str) -> RepoError {
-        RepoError::Unreachable(self.scrub(format!("{} cannot be reached: {why}", self.url)))
+        RepoError::Unreachable(self.scrub(format!("The shop cannot reach its database {} ({why})", self.url)))
     }
 
     /// What `error` means for the shop.

@@ -820,7 +820,7 @@ fn the_store_carries_on_after_the_database_restarts() {
     for _ in 0..3 {
         let err = repo.read().map(drop).unwrap_err();
         let RepoError::Unreachable(message) = &err else { panic!("{err:?}") };
-        assert!(message.contains("cannot be reached"), "{message}");
+        assert!(message.contains("cannot reach its database"), "{message}");
         assert!(!message.contains(super::testing::CLUSTER_PASSWORD), "{message}");
         let err = repo.write().map(drop).unwrap_err();
         assert!(matches!(err, RepoError::Unreachable(_)), "{err:?}");
