@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 
 use common::ssh_shopper::{ServeProcess, Shopper};
 
-fn haproxy_installed() -> bool {
-    Command::new("haproxy").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+/// The haproxy program: on the PATH, or where Debian puts it.
+fn haproxy() -> Option<&'static str> {
+    let runs = |program: &str| Command::new(program).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    ["haproxy", "/usr/sbin/haproxy"].into_iter().find(|program| runs(program).is_ok())
 }
 
 fn free_port() -> u16 {
@@ -23,11 +25,11 @@ fn free_port() -> u16 {
 
 #[test]
 fn shoppers_reach_two_servers_through_the_shipped_haproxy_configuration() {
-    if !haproxy_installed() {
+    let Some(program) = haproxy() else {
         assert!(std::env::var_os("SHOPFRONT_CI").is_none(), "CI must have haproxy");
         eprintln!("skipped: haproxy is not installed");
         return;
-    }
+    };
     let dir = common::temp_dir();
     let data = dir.path().join("shop");
     std::fs::create_dir_all(&data).unwrap();
@@ -41,7 +43,7 @@ fn shoppers_reach_two_servers_through_the_shipped_haproxy_configuration() {
     let b = ServeProcess::start_with(binary, &data, &options, Some(&logs[1]), None);
     let port = free_port();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/haproxy.cfg");
-    let mut haproxy = Command::new("haproxy")
+    let mut haproxy = Command::new(program)
         .args(["-f", config, "-db"])
         .env("SHOPFRONT_LISTEN", format!("127.0.0.1:{port}"))
         .env("SHOPFRONT_SERVE_A", format!("127.0.0.1:{}", a.port))
