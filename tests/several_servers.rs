@@ -96,7 +96,13 @@ fn race(store: &str) {
         shop.save_discount(&boss, None, code.unwrap()).unwrap();
     }
     let binary = env!("CARGO_BIN_EXE_shopfront");
-    let servers = [ServeProcess::start(binary, store, &[]), ServeProcess::start(binary, store, &[])];
+    // One host key file for both, as on several machines (and never the
+    // working directory's, where a PostgreSQL store would put it).
+    let keys = common::temp_dir();
+    let key = keys.path().join("ssh_host_ed25519_key");
+    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
+    let servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
+    assert_eq!(servers[0].fingerprint, servers[1].fingerprint, "one host key for every server");
     let ports = [servers[0].port, servers[1].port];
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let results: Vec<Result<Option<bool>, String>> = runtime.block_on(async {

@@ -20,20 +20,24 @@ pub fn load_or_create(path: &Path) -> Result<PrivateKey, String> {
             tracing::warn!(path = %path.display(), "the host key file is empty; making a new key");
             create(path, write_key)
         }
-        Ok(meta) => {
-            if meta.permissions().mode() & 0o077 != 0 {
-                return Err(format!(
-                    "{}: the host key may be read by others (mode {:o}); make it private with chmod 600",
-                    path.display(),
-                    meta.permissions().mode() & 0o777
-                ));
-            }
-            let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            PrivateKey::from_openssh(&text).map_err(|e| format!("{}: not an OpenSSH private key: {e}", path.display()))
-        }
+        Ok(_) => load_existing(path),
         Err(e) if e.kind() == io::ErrorKind::NotFound => create(path, write_key),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
+}
+
+/// The key already at `path`, refused if others may read it.
+fn load_existing(path: &Path) -> Result<PrivateKey, String> {
+    let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(format!(
+            "{}: the host key may be read by others (mode {:o}); make it private with chmod 600",
+            path.display(),
+            meta.permissions().mode() & 0o777
+        ));
+    }
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    PrivateKey::from_openssh(&text).map_err(|e| format!("{}: not an OpenSSH private key: {e}", path.display()))
 }
 
 /// Writes the key's text to a new file and makes it reach the disk.
@@ -77,6 +81,12 @@ fn create(path: &Path, write: impl FnOnce(&mut fs::File, &[u8]) -> io::Result<()
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && fs::metadata(path).is_ok_and(|m| m.len() == 0) => {
             fs::rename(&temporary, path).map_err(failed)?;
         }
+        // Another server sharing this key file made it first (two started
+        // at once): every one of them must show the same key, so use that one.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let _ = fs::remove_file(&temporary);
+            return load_existing(path);
+        }
         Err(e) => return Err(failed(e)),
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -119,6 +129,20 @@ mod tests {
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(left.is_empty(), "nothing left: {left:?}");
         assert!(load_or_create(&path).is_ok());
+    }
+
+    /// Two servers sharing one key file start at once: the one that makes
+    /// its key second takes the first one's, so both show one fingerprint.
+    #[test]
+    fn a_key_made_meanwhile_by_another_server_is_the_one_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ssh_host_ed25519_key");
+        let first = load_or_create(&path).unwrap();
+        // As if this server had found no file a moment before the other made it.
+        let second = create(&path, write_key).unwrap();
+        assert_eq!(fingerprint(&second), fingerprint(&first));
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
     }
 
     /// The empty key file an older version left on a full disk is replaced.

@@ -239,6 +239,8 @@ pub fn keys(bytes: &[u8]) -> Vec<&[u8]> {
 pub struct ServeProcess {
     child: std::process::Child,
     pub port: u16,
+    /// The host key's fingerprint, `SHA256:…`, as the server announced it.
+    pub fingerprint: String,
     /// Kept open: the server may still write to it.
     _stdout: std::io::BufReader<std::process::ChildStdout>,
 }
@@ -298,7 +300,12 @@ impl ServeProcess {
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|port| port.parse().ok())
             .unwrap_or_else(|| panic!("no port in {first:?}"));
-        ServeProcess { child, port, _stdout: stdout }
+        let fingerprint = first
+            .split("host key ")
+            .nth(1)
+            .map(|rest| rest.trim().to_string())
+            .unwrap_or_else(|| panic!("no fingerprint in {first:?}"));
+        ServeProcess { child, port, fingerprint, _stdout: stdout }
     }
 
     pub fn pid(&self) -> u32 {
