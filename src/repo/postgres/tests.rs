@@ -1089,3 +1089,15 @@ fn checkouts_of_the_same_products_in_any_order_never_deadlock() {
     assert_eq!(read.product("A").unwrap().map(|p| p.stock), Some(7));
     assert_eq!(read.product("B").unwrap().map(|p| p.stock), Some(7));
 }
+
+#[test]
+#[ignore = "a measurement: cargo test --lib connect_time -- --ignored --nocapture"]
+fn connect_time() {
+    let database = database!("connect_time");
+    drop(database.repo());
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        drop(super::testing::client(database.url()).unwrap());
+    }
+    println!("one connection: {:?}", started.elapsed() / 5);
+}
