@@ -3,7 +3,8 @@
 //! in a counter of live bytes. Four times a second, when it changed by a MiB, prints
 //! to stderr the live heap (bytes and blocks) and the resident memory, so
 //! memory the program holds can be told from memory the allocator keeps.
-//! Live blocks by size (powers of two) go to stderr on SIGUSR1.
+//! Live blocks by size (powers of two), and mimalloc's own statistics, go
+//! to stderr on SIGUSR1.
 //!
 //! ```sh
 //! cargo build --release --examples
@@ -112,6 +113,13 @@ fn report() {
             last = live;
         }
         if dump {
+            // SAFETY: prints mimalloc's statistics to stderr.
+            unsafe { libmimalloc_sys::mi_stats_print_out(None, std::ptr::null_mut()) };
+            if std::env::var_os("SERVE_HEAP_FORCE").is_some() {
+                let before = status_kib("VmRSS:");
+                unsafe { libmimalloc_sys::mi_collect(true) };
+                eprintln!("heap: forced collect: RSS {before} -> {} KiB", status_kib("VmRSS:"));
+            }
             for b in 0..BUCKETS {
                 let blocks = BUCKET_BLOCKS[b].load(Ordering::Relaxed);
                 if blocks > 0 {
@@ -124,14 +132,13 @@ fn report() {
 }
 
 fn main() {
-    // The same start as the binary's: mimalloc's arenas committed lazily.
-    if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
+    // The same start as the binary's: mimalloc's options set (src/main.rs).
+    let options = [("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
+    let missing: Vec<_> = options.into_iter().filter(|(name, _)| std::env::var_os(name).is_none()).collect();
+    if !missing.is_empty() {
         use std::os::unix::process::CommandExt;
         let exe = std::env::current_exe().expect("this program's path");
-        let error = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env("MIMALLOC_ARENA_EAGER_COMMIT", "0")
-            .exec();
+        let error = std::process::Command::new(exe).args(std::env::args_os().skip(1)).envs(missing).exec();
         panic!("restart: {error}");
     }
     let cli = Cli::parse();

@@ -579,9 +579,11 @@ impl Footprint {
 
     /// Waits until the server has settled (at most `limit`): its thread
     /// count the same and its memory within 1% over three readings a
-    /// second apart (threads a session started for its work end when idle).
-    async fn settled(pid: u32, limit: Duration) -> Footprint {
+    /// second apart, the first after `at_least` (threads that performed
+    /// the sessions' requests end after a few idle seconds).
+    async fn settled(pid: u32, at_least: Duration, limit: Duration) -> Footprint {
         let deadline = Instant::now() + limit;
+        tokio::time::sleep(at_least).await;
         let mut readings = vec![Footprint::of(pid)];
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -661,7 +663,7 @@ fn idle_run(sessions: usize, (width, height): (u16, u16), hold: Duration, config
         while has_thread(pid, "filter-warmup") && started.elapsed() < Duration::from_secs(120) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let alone = Footprint::settled(pid, Duration::from_secs(10)).await;
+        let alone = Footprint::settled(pid, Duration::ZERO, Duration::from_secs(10)).await;
         println!("\n== {sessions} idle sessions at {width}x{height} (server pid {pid}) ==");
         print_stage("alone", 0, alone, alone, pid);
         let connecting = Instant::now();
@@ -675,7 +677,7 @@ fn idle_run(sessions: usize, (width, height): (u16, u16), hold: Duration, config
         if let Some(Err(e)) = connected.iter().find(|c| c.is_err()) {
             eprintln!("  e.g. {}", e.lines().next().unwrap_or(""));
         }
-        let login_screen = Footprint::settled(pid, Duration::from_secs(60)).await;
+        let login_screen = Footprint::settled(pid, Duration::from_secs(8), Duration::from_secs(60)).await;
         print_stage("login screen", sessions - failed, alone, login_screen, pid);
         println!("  ({} connected in {:.1} s, {failed} failed)", sessions - failed, connecting.elapsed().as_secs_f64());
         let logging_in = Instant::now();
@@ -708,7 +710,7 @@ fn idle_run(sessions: usize, (width, height): (u16, u16), hold: Duration, config
         if let Some((_, Err(e))) = results.iter().find(|(_, r)| r.is_err()) {
             eprintln!("  e.g. {}", e.lines().next().unwrap_or(""));
         }
-        let logged = Footprint::settled(pid, Duration::from_secs(60)).await;
+        let logged = Footprint::settled(pid, Duration::from_secs(8), Duration::from_secs(60)).await;
         print_stage("logged in", results.len() - failed_login, alone, logged, pid);
         println!(
             "  ({} logged in in {:.1} s, {failed_login} failed); peak RSS {:.1} MiB",
