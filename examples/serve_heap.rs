@@ -124,7 +124,11 @@ fn report() {
                 let blocks = BUCKET_BLOCKS[b].load(Ordering::Relaxed);
                 if blocks > 0 {
                     let bytes = BUCKET_BYTES[b].load(Ordering::Relaxed);
-                    eprintln!("heap: < {:>10} B: {blocks:>9} blocks {:>9.1} MiB", 1usize << b, bytes as f64 / 1048576.0);
+                    eprintln!(
+                        "heap: < {:>10} B: {blocks:>9} blocks {:>9.1} MiB",
+                        1usize << b,
+                        bytes as f64 / 1048576.0
+                    );
                 }
             }
         }

@@ -190,7 +190,7 @@ impl CatalogFilter {
 /// uses: a session needs one only while it searches or draws highlighted
 /// rows, so sessions borrow them here rather than each keeping its own
 /// (hundreds of idle SSH sessions kept 2 each: 270 KB a session).
-static SPARE_MATCHERS: Mutex<Vec<Box<Matcher>>> = Mutex::new(Vec::new());
+static SPARE_MATCHERS: Mutex<Vec<Matcher>> = Mutex::new(Vec::new());
 
 /// Spare matchers kept at most (about as many as threads search at once on
 /// a small server; more are made when needed and dropped after).
@@ -200,7 +200,7 @@ const SPARE_MATCHERS_KEPT: usize = 8;
 /// given back after.
 pub fn with_matcher<T>(work: impl FnOnce(&mut Matcher) -> T) -> T {
     let spare = SPARE_MATCHERS.lock().unwrap_or_else(|p| p.into_inner()).pop();
-    let mut matcher = spare.unwrap_or_else(|| Box::new(Matcher::new(Config::DEFAULT)));
+    let mut matcher = spare.unwrap_or_else(|| Matcher::new(Config::DEFAULT));
     let out = work(&mut matcher);
     let mut spares = SPARE_MATCHERS.lock().unwrap_or_else(|p| p.into_inner());
     if spares.len() < SPARE_MATCHERS_KEPT {
@@ -260,8 +260,7 @@ where
             let (mut buf, mut scored) = (Vec::new(), Vec::new());
             for i in from..to {
                 let (name, id, category) = item(i);
-                if let Some(score) =
-                    ranking::score(&pattern, &SearchFields::new(name, id, category), matcher, &mut buf)
+                if let Some(score) = ranking::score(&pattern, &SearchFields::new(name, id, category), matcher, &mut buf)
                 {
                     scored.push((i as u32, score));
                 }

@@ -214,18 +214,9 @@ impl Worker {
     /// A worker for `shop`; a thread takes its requests when they come.
     pub fn spawn(shop: Arc<dyn Shop>) -> Worker {
         let (outbox, done) = channel();
-        let session = Arc::new(Session {
-            shop,
-            signals: Signals::default(),
-            queue: Mutex::new(Queue::default()),
-            outbox,
-        });
+        let session =
+            Arc::new(Session { shop, signals: Signals::default(), queue: Mutex::new(Queue::default()), outbox });
         Worker { session, done, next_seq: 0, in_flight: 0 }
-    }
-
-    /// Whether a thread has this session's requests now.
-    pub fn thread_running(&self) -> bool {
-        self.session.queue().running
     }
 
     /// Sends a request to be performed for `actor`.

@@ -29,7 +29,7 @@ const SPARE_PARSERS_KEPT: usize = 8;
 
 fn borrow_parser() -> InputParser {
     let spare = SPARE_PARSERS.lock().unwrap_or_else(|p| p.into_inner()).pop();
-    spare.unwrap_or_else(InputParser::new)
+    spare.unwrap_or_default()
 }
 
 fn give_back(parser: InputParser) {
@@ -407,6 +407,27 @@ fn key_event(key: Tw, m: Modifiers) -> Option<KeyEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An idle session holds no parser: it gives it back once the parser
+    /// holds nothing (after a flush), never in the middle of a sequence.
+    #[test]
+    fn the_parser_is_given_back_only_when_it_holds_nothing() {
+        let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        let mut decoder = Decoder::default();
+        assert!(decoder.release_parser(), "none before the first bytes");
+        assert!(decoder.flush().is_empty());
+        assert!(decoder.parser.is_none(), "a flush with nothing held borrows none");
+        // `Esc O` may begin F1 (`Esc O P`): the parser holds it.
+        assert!(decoder.feed(b"\x1bO").is_empty());
+        assert!(!decoder.release_parser(), "kept while it may hold a sequence");
+        assert_eq!(decoder.feed(b"P"), [key(KeyCode::F(1))]);
+        assert!(decoder.flush().is_empty());
+        assert!(decoder.release_parser(), "given back once told nothing follows");
+        assert!(decoder.parser.is_none());
+        // The next bytes borrow one again.
+        assert_eq!(decoder.feed(b"x\x1b[A"), [key(KeyCode::Char('x')), key(KeyCode::Up)]);
+        assert!(decoder.parser.is_some());
+    }
 
     fn keys(bytes: &[u8]) -> Vec<(KeyCode, KeyModifiers)> {
         let mut decoder = Decoder::default();
