@@ -137,7 +137,7 @@ fn report() {
 
 fn main() {
     // The same start as the binary's: mimalloc's options set (src/main.rs).
-    let options = [("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
+    let options = [("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "50")];
     let missing: Vec<_> = options.into_iter().filter(|(name, _)| std::env::var_os(name).is_none()).collect();
     if !missing.is_empty() {
         use std::os::unix::process::CommandExt;

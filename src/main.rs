@@ -23,14 +23,15 @@ use shopfront::store::{self, FileKind, Store};
 /// environment is kept).
 /// - It commits whole arenas up front unless told otherwise: ~9 MB per
 ///   session with that, under 2 MB without.
-/// - It gives a freed page back to the system a second later, and only
-///   if it is still free then; a page taken again within that second comes
-///   with all that its last owner touched, still resident. A session's
-///   thread took pages that other threads had filled (logins above all):
-///   0.3 MiB more a session at 200 idle sessions than with pages given back
-///   at once (measured with `ssh_load --idle`; the typists' CPU time and
-///   latency were the same).
-const ALLOCATOR_OPTIONS: [(&str, &str); 2] = [("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
+/// - By default it gives a freed page back to the system a second later;
+///   a page taken again within that second comes with all that its last
+///   owner touched, still resident. Sessions' threads took pages that other
+///   threads had filled (logins above all): with 50 ms, 0.3 MiB less a
+///   session at 200 idle sessions (`ssh_load --idle`), while pages freed
+///   and taken again within a burst of work stay as they are (the typists'
+///   CPU time and latency were the same, within the noise of a shared
+///   machine). Password hashing keeps its own memory (`domain::password`).
+const ALLOCATOR_OPTIONS: [(&str, &str); 2] = [("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "50")];
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
