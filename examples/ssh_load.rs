@@ -46,6 +46,13 @@
 //! - `--data DIR`        write (and keep) the data folder there
 //! - `--bin PATH`        the shopfront binary (default target/release/shopfront, or $SHOPFRONT_BIN)
 //! - `--baseline-bin PATH`  the baseline server (default target/release/examples/ssh_per_process)
+//! - `--idle N[,N…]`     hold N idle sessions instead (see Idle below)
+//! - `--size WxH`        the idle sessions' terminal size (default 100x30)
+//! - `--hold-secs S`     keep the idle sessions S seconds after measuring
+//!
+//! `SSH_LOAD_SERVER_LOG=PATH` writes `serve`'s log (its stderr) to PATH;
+//! `SSH_LOAD_USR1=1` sends the server SIGUSR1 at each idle stage (for
+//! `examples/serve_heap`, which then writes its live heap to that log).
 //!
 //! **Race** (`--race`, or the old positional form `ssh_load SHOPPERS STOCK
 //! [DATA_DIR]`): `--shoppers N` (default 200) connect to `serve` at once,
@@ -54,6 +61,17 @@
 //! generated catalog. Reports sessions held, orders placed against the
 //! stock, keystroke-to-screen p50/p99, the server's memory (alone, with
 //! every session held, per added session, peak) and its CPU time.
+//!
+//! **Idle** (`--idle N[,N…]`): for each N, a fresh `serve` on the catalog;
+//! its memory is read once its start-up work is done (alone), then N
+//! sessions connect (each from its own loopback address, `--size WxH`,
+//! default 100x30) and wait at the login screen, then each logs in as
+//! `u{i}` and waits at the catalog, sending nothing more. At each stage,
+//! once every session is there and the server has settled, prints the
+//! server's resident memory (VmRSS, and RssAnon), its threads, and per
+//! session: (with N − alone) / N. `--hold-secs S` keeps the N logged-in
+//! sessions S seconds more (to look at the server from outside), printing
+//! its pid first.
 
 #[path = "../tests/common/ssh_shopper.rs"]
 #[allow(dead_code)]
@@ -309,7 +327,9 @@ fn serve_limits(sessions: usize) -> Vec<String> {
 fn start_serve(binary: &str, data: &std::path::Path, sessions: usize) -> ServeProcess {
     let limits = serve_limits(sessions);
     let options: Vec<&str> = limits.iter().map(String::as_str).collect();
-    ServeProcess::start(binary, data, &options)
+    // The server's log is dropped unless asked for.
+    let log = std::env::var_os("SSH_LOAD_SERVER_LOG").map(PathBuf::from);
+    ServeProcess::start_with(binary, data, &options, log.as_deref(), None)
 }
 
 /// One round on one server: everyone logs in, then everyone types.
@@ -529,12 +549,194 @@ fn race_mode(shoppers: usize, stock: u32, config: &Config) {
     println!("server CPU          {cpu:.1} s over {:.1} s", elapsed.as_secs_f64());
 }
 
+/// A field of /proc/PID/status as a number (kB for sizes).
+fn status_number(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The server's memory and threads at one moment.
+#[derive(Clone, Copy, Default)]
+struct Footprint {
+    rss_kib: u64,
+    anon_kib: u64,
+    threads: u64,
+}
+
+impl Footprint {
+    fn of(pid: u32) -> Footprint {
+        Footprint {
+            rss_kib: status_number(pid, "VmRSS:"),
+            anon_kib: status_number(pid, "RssAnon:"),
+            threads: status_number(pid, "Threads:"),
+        }
+    }
+
+    /// Waits until the server has settled (at most `limit`): its thread
+    /// count the same and its memory within 1% over three readings a
+    /// second apart, the first after `at_least` (threads that performed
+    /// the sessions' requests end after a few idle seconds).
+    async fn settled(pid: u32, at_least: Duration, limit: Duration) -> Footprint {
+        let deadline = Instant::now() + limit;
+        tokio::time::sleep(at_least).await;
+        let mut readings = vec![Footprint::of(pid)];
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            readings.push(Footprint::of(pid));
+            let last = &readings[readings.len().saturating_sub(3)..];
+            let steady = last.len() == 3
+                && last.iter().all(|r| r.threads == last[0].threads)
+                && last.iter().all(|r| r.rss_kib.abs_diff(last[0].rss_kib) * 100 <= last[0].rss_kib);
+            if steady || Instant::now() >= deadline {
+                return readings[readings.len() - 1];
+            }
+        }
+    }
+}
+
+/// Whether a thread of `pid` has this name.
+fn has_thread(pid: u32, name: &str) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name))
+}
+
+fn print_stage(stage: &str, sessions: usize, alone: Footprint, now: Footprint, pid: u32) {
+    if std::env::var_os("SSH_LOAD_USR1").is_some() {
+        // SAFETY: kill only sends a signal.
+        unsafe { libc::kill(pid as i32, libc::SIGUSR1) };
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    let n = sessions.max(1) as f64;
+    println!(
+        "{stage:<14} RSS {:7.1} MiB  anon {:7.1} MiB  threads {:5}  per session: {:6.3} MiB RSS, {:6.3} MiB anon, {:4.2} threads",
+        now.rss_kib as f64 / 1024.0,
+        now.anon_kib as f64 / 1024.0,
+        now.threads,
+        (now.rss_kib as f64 - alone.rss_kib as f64) / 1024.0 / n,
+        (now.anon_kib as f64 - alone.anon_kib as f64) / 1024.0 / n,
+        (now.threads as f64 - alone.threads as f64) / n,
+    );
+}
+
+/// Runs `work(i)` for every i in `0..n`, at most `at_once` at a time;
+/// returns the results in order.
+async fn bounded<T, F, Fut>(n: usize, at_once: usize, work: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let permits = Arc::new(tokio::sync::Semaphore::new(at_once));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
+        let job = work(i);
+        tasks.push(tokio::spawn(async move {
+            let out = job.await;
+            drop(permit);
+            out
+        }));
+    }
+    let mut out = Vec::with_capacity(n);
+    for task in tasks {
+        out.push(task.await.expect("a task panicked"));
+    }
+    out
+}
+
+/// One idle run: N sessions at the login screen, then logged in.
+fn idle_run(sessions: usize, (width, height): (u16, u16), hold: Duration, config: &Config) {
+    let server = start_serve(&config.binary, &config.data, sessions);
+    let (pid, port) = (server.pid(), server.port);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        // The start-up work (the filter's warm-up) is over before "alone".
+        let started = Instant::now();
+        while has_thread(pid, "filter-warmup") && started.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let alone = Footprint::settled(pid, Duration::ZERO, Duration::from_secs(10)).await;
+        println!("\n== {sessions} idle sessions at {width}x{height} (server pid {pid}) ==");
+        print_stage("alone", 0, alone, alone, pid);
+        let connecting = Instant::now();
+        let connected = bounded(sessions, 50, |i| async move {
+            let mut shopper = Shopper::connect_from(port, &client_address(i), "xterm-256color", width, height).await?;
+            shopper.wait_for_any(&["Log in"], Duration::from_secs(120)).await?;
+            Ok::<Shopper, String>(shopper)
+        })
+        .await;
+        let failed = connected.iter().filter(|c| c.is_err()).count();
+        if let Some(Err(e)) = connected.iter().find(|c| c.is_err()) {
+            eprintln!("  e.g. {}", e.lines().next().unwrap_or(""));
+        }
+        let login_screen = Footprint::settled(pid, Duration::from_secs(8), Duration::from_secs(60)).await;
+        print_stage("login screen", sessions - failed, alone, login_screen, pid);
+        println!("  ({} connected in {:.1} s, {failed} failed)", sessions - failed, connecting.elapsed().as_secs_f64());
+        let logging_in = Instant::now();
+        // Each logs in as u{i}, i its place in the connection order.
+        let shoppers: Vec<(usize, Shopper)> =
+            connected.into_iter().enumerate().filter_map(|(i, c)| c.ok().map(|s| (i, s))).collect();
+        let results = {
+            let permits = Arc::new(tokio::sync::Semaphore::new(100));
+            let mut tasks = Vec::new();
+            for (i, mut shopper) in shoppers {
+                let permit = Arc::clone(&permits).acquire_owned().await.expect("open");
+                tasks.push(tokio::spawn(async move {
+                    let result = async {
+                        shopper.send(format!("u{i}\tpassword\r").as_bytes()).await?;
+                        shopper.wait_for_any(&["Filter — press"], Duration::from_secs(300)).await?;
+                        Ok::<(), String>(())
+                    }
+                    .await;
+                    drop(permit);
+                    (shopper, result)
+                }));
+            }
+            let mut out = Vec::new();
+            for task in tasks {
+                out.push(task.await.expect("a task panicked"));
+            }
+            out
+        };
+        let failed_login = results.iter().filter(|(_, r)| r.is_err()).count();
+        if let Some((_, Err(e))) = results.iter().find(|(_, r)| r.is_err()) {
+            eprintln!("  e.g. {}", e.lines().next().unwrap_or(""));
+        }
+        let logged = Footprint::settled(pid, Duration::from_secs(8), Duration::from_secs(60)).await;
+        print_stage("logged in", results.len() - failed_login, alone, logged, pid);
+        println!(
+            "  ({} logged in in {:.1} s, {failed_login} failed); peak RSS {:.1} MiB",
+            results.len() - failed_login,
+            logging_in.elapsed().as_secs_f64(),
+            memory_mib(pid, "VmHWM:")
+        );
+        if !hold.is_zero() {
+            println!("  holding {} s (server pid {pid})", hold.as_secs());
+            tokio::time::sleep(hold).await;
+            print_stage("after hold", results.len() - failed_login, alone, Footprint::of(pid), pid);
+        }
+        drop(results);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    });
+    drop(runtime);
+    drop(server);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mut products, mut keys, mut interval, mut rounds) = (100_000usize, 100usize, 100u64, 2usize);
     let mut counts = vec![10usize];
     let (mut only, mut data, mut race) = (None, None, false);
     let (mut shoppers, mut stock) = (200usize, 50u32);
+    let (mut idle, mut size, mut hold) = (Vec::<usize>::new(), (100u16, 30u16), 0u64);
     let mut binary = std::env::var("SHOPFRONT_BIN").unwrap_or_else(|_| "target/release/shopfront".into());
     let mut baseline = "target/release/examples/ssh_per_process".to_string();
     let number = |flag: &str, value: Option<&String>| -> usize {
@@ -580,13 +782,31 @@ fn main() {
                 }
                 "--shoppers" => shoppers = number(flag, value),
                 "--stock" => stock = number(flag, value) as u32,
+                "--idle" => {
+                    idle = value
+                        .expect("--idle N[,N…]")
+                        .split(',')
+                        .map(|n| n.trim().parse().expect("--idle N[,N…]"))
+                        .collect()
+                }
+                "--size" => {
+                    size = value
+                        .and_then(|v| v.split_once('x'))
+                        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                        .expect("--size WxH")
+                }
+                "--hold-secs" => hold = number(flag, value) as u64,
                 other => panic!("unknown option {other}; the options are in the header of examples/ssh_load.rs"),
             }
         }
     }
     let fresh = tempfile::tempdir().expect("a temp folder");
     let data = data.unwrap_or_else(|| fresh.path().join("shop"));
-    let accounts = if race { 1 } else { counts.iter().copied().max().unwrap_or(1) };
+    let accounts = match (race, idle.iter().copied().max()) {
+        (true, _) => 1,
+        (false, Some(most)) => most,
+        (false, None) => counts.iter().copied().max().unwrap_or(1),
+    };
     let started = Instant::now();
     big_folder::write_big_folder(&data, products, 0, accounts).expect("the data folder");
     // The generator's accounts share one hash; make it the hash of "password".
@@ -602,6 +822,11 @@ fn main() {
     let config = Arc::new(Config { products, keys, interval: Duration::from_millis(interval), binary, baseline, data });
     if race {
         race_mode(shoppers, stock, &config);
+    } else if !idle.is_empty() {
+        println!("catalog {} products", config.products);
+        for &sessions in &idle {
+            idle_run(sessions, size, Duration::from_secs(hold), &config);
+        }
     } else {
         typists_mode(&counts, rounds, only, &config);
     }

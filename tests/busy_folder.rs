@@ -153,3 +153,21 @@ fn a_shop_served_while_another_copy_holds_the_folder_shows_its_catalog() {
     let shop = ShopService::over_folder(store);
     assert_eq!(shop.catalog().len(), products);
 }
+
+/// Sessions share the worker threads: one whose request waits for its
+/// folder holds up no other session's requests.
+#[test]
+fn a_session_waiting_for_its_folder_holds_up_no_other() {
+    let (busy_dir, mut waiting) = logged_in_shop(100, 30);
+    let (_dir, mut other) = logged_in_shop(100, 30);
+    let holder = LockHolder::hold(busy_dir.path());
+    press_now(&mut waiting, KeyCode::Char('a'));
+    wait_until(&mut waiting, "the waiting notice", |app| app.waiting_notice() == Some(WAITING_NOTICE));
+    press_now(&mut other, KeyCode::Char('a'));
+    wait_until(&mut other, "the other session's add", |app| app.requests_in_flight() == 0);
+    assert_eq!(other.current_cart().items.len(), 1, "made while the first session waits");
+    assert_eq!(waiting.requests_in_flight(), 1, "the first one still waits");
+    drop(holder);
+    wait_until(&mut waiting, "the add", |app| app.requests_in_flight() == 0);
+    assert_eq!(waiting.current_cart().items.len(), 1);
+}

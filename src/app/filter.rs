@@ -5,7 +5,7 @@
 //! Typing usually extends the previous query; then only the previous matches
 //! are re-checked, so each keystroke gets cheaper as the list narrows.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use nucleo_matcher::{Config, Matcher};
 
@@ -61,7 +61,6 @@ pub struct CatalogFilter {
     entries: Arc<[u32]>,
     /// Which of the text's lists `entries` is: answers on it are shared.
     scope: Option<Scope>,
-    matcher: Matcher,
     last_query: String,
     /// What `last_query` found (nothing when it was empty).
     last_found: Option<Answer>,
@@ -87,7 +86,6 @@ impl CatalogFilter {
             scope: text.scope_of(&positions),
             text,
             entries: positions,
-            matcher: Matcher::new(Config::DEFAULT),
             last_query: String::new(),
             last_found: None,
         }
@@ -168,13 +166,13 @@ impl CatalogFilter {
             scored
         };
         let scored = if candidates.len() < PARALLEL_FROM {
-            score(candidates, &mut self.matcher)
+            with_matcher(|matcher| score(candidates, matcher))
         } else {
             // Two halves on two threads, joined in order so ties keep catalog order.
             let (first, second) = candidates.split_at(candidates.len() / 2);
             std::thread::scope(|scope| {
-                let head = scope.spawn(|| score(first, &mut Matcher::new(Config::DEFAULT)));
-                let mut tail = score(second, &mut self.matcher);
+                let head = scope.spawn(|| with_matcher(|matcher| score(first, matcher)));
+                let mut tail = with_matcher(|matcher| score(second, matcher));
                 let mut all = head.join().unwrap_or_default();
                 all.append(&mut tail);
                 all
@@ -185,6 +183,30 @@ impl CatalogFilter {
             hits: best_first(&scored).map(|(i, score)| Hit { position: entries[i as usize], score }).collect(),
         })
     }
+}
+
+/// Matchers not in use, shared by every session. A matcher is a 130 KB
+/// zeroed allocation of scratch space that holds nothing between two
+/// uses: a session needs one only while it searches or draws highlighted
+/// rows, so sessions borrow them here rather than each keeping its own
+/// (hundreds of idle SSH sessions kept 2 each: 270 KB a session).
+static SPARE_MATCHERS: Mutex<Vec<Matcher>> = Mutex::new(Vec::new());
+
+/// Spare matchers kept at most (about as many as threads search at once on
+/// a small server; more are made when needed and dropped after).
+const SPARE_MATCHERS_KEPT: usize = 8;
+
+/// Runs `work` with a matcher borrowed from the spares (or a new one),
+/// given back after.
+pub fn with_matcher<T>(work: impl FnOnce(&mut Matcher) -> T) -> T {
+    let spare = SPARE_MATCHERS.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    let mut matcher = spare.unwrap_or_else(|| Matcher::new(Config::DEFAULT));
+    let out = work(&mut matcher);
+    let mut spares = SPARE_MATCHERS.lock().unwrap_or_else(|p| p.into_inner());
+    if spares.len() < SPARE_MATCHERS_KEPT {
+        spares.push(matcher);
+    }
+    out
 }
 
 /// From this many candidates on, a search's answer is shared with other
@@ -234,17 +256,17 @@ where
     }
     let pattern = ranking::parse(query.trim_start());
     let score_range = |from: usize, to: usize| {
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let (mut buf, mut scored) = (Vec::new(), Vec::new());
-        for i in from..to {
-            let (name, id, category) = item(i);
-            if let Some(score) =
-                ranking::score(&pattern, &SearchFields::new(name, id, category), &mut matcher, &mut buf)
-            {
-                scored.push((i as u32, score));
+        with_matcher(|matcher| {
+            let (mut buf, mut scored) = (Vec::new(), Vec::new());
+            for i in from..to {
+                let (name, id, category) = item(i);
+                if let Some(score) = ranking::score(&pattern, &SearchFields::new(name, id, category), matcher, &mut buf)
+                {
+                    scored.push((i as u32, score));
+                }
             }
-        }
-        scored
+            scored
+        })
     };
     let half = len / 2;
     let mut scored = std::thread::scope(|scope| {
@@ -264,12 +286,9 @@ pub fn highlight(query: &str, product: &Product) -> Matched {
     if query.trim().is_empty() {
         return Matched::default();
     }
-    // A matcher is a 130 KB zeroed allocation: one per thread, not one per row drawn.
-    thread_local! {
-        static MATCHER: std::cell::RefCell<Matcher> = std::cell::RefCell::new(Matcher::new(Config::DEFAULT));
-    }
+    // A matcher is a 130 KB zeroed allocation: borrowed, not made per row drawn.
     let query = ranking::parse(query.trim_start());
-    MATCHER.with(|matcher| ranking::matched(&query, &SearchFields::of(product), &mut matcher.borrow_mut()))
+    with_matcher(|matcher| ranking::matched(&query, &SearchFields::of(product), matcher))
 }
 
 #[cfg(test)]

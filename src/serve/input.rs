@@ -3,6 +3,7 @@
 //! knows keys with modifiers, bracketed paste and SGR mouse reports.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use termwiz::input::{InputEvent, InputParser, KeyCode as Tw, Modifiers, MouseButtons};
@@ -17,9 +18,35 @@ pub const MAX_PASTE: usize = 64 * 1024;
 /// The most bytes a key sequence the parser knows takes after its Esc.
 const UNFINISHED_SEQUENCE: usize = 32;
 
+/// Parsers not in use, shared by every session. A parser holds its table
+/// of every key sequence it knows: 700 KB in 2,500 allocations, about a
+/// millisecond to build. A session keeps one only while its shopper types
+/// (`Decoder::release_parser`), so idle sessions hold none.
+static SPARE_PARSERS: Mutex<Vec<InputParser>> = Mutex::new(Vec::new());
+
+/// Spare parsers kept at most; more are built when needed and dropped after.
+const SPARE_PARSERS_KEPT: usize = 8;
+
+fn borrow_parser() -> InputParser {
+    let spare = SPARE_PARSERS.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    spare.unwrap_or_default()
+}
+
+fn give_back(parser: InputParser) {
+    let mut spares = SPARE_PARSERS.lock().unwrap_or_else(|p| p.into_inner());
+    if spares.len() < SPARE_PARSERS_KEPT {
+        spares.push(parser);
+    }
+}
+
 /// Decodes a session's input stream, keeping partial sequences between calls.
 pub struct Decoder {
-    parser: InputParser,
+    /// Borrowed from the spares at the first bytes, given back by
+    /// `release_parser` when it holds nothing.
+    parser: Option<InputParser>,
+    /// The parser was last told more bytes may follow: it may be holding
+    /// the start of a sequence. Told that none follow, it keeps nothing.
+    parser_holds: bool,
     /// Pressed buttons of the last mouse report, to tell a press from a release.
     buttons: MouseButtons,
     /// Inside a bracketed paste: its text so far (at most `MAX_PASTE` bytes).
@@ -36,7 +63,8 @@ pub struct Decoder {
 impl Default for Decoder {
     fn default() -> Decoder {
         Decoder {
-            parser: InputParser::new(),
+            parser: None,
+            parser_holds: false,
             buttons: MouseButtons::NONE,
             paste: None,
             held: Vec::new(),
@@ -195,6 +223,18 @@ impl Decoder {
         self.unsettled && self.paste.is_none()
     }
 
+    /// Gives the parser back to the spares if it holds nothing (after a
+    /// `flush`); returns whether this decoder now holds none. The next
+    /// bytes borrow one again.
+    pub fn release_parser(&mut self) -> bool {
+        if !self.parser_holds
+            && let Some(parser) = self.parser.take()
+        {
+            give_back(parser);
+        }
+        self.parser.is_none()
+    }
+
     /// Bytes this decoder holds between calls (for tests: bounded whatever comes).
     pub fn held_bytes(&self) -> usize {
         self.held.len() + self.paste.as_ref().map_or(0, Vec::len)
@@ -219,17 +259,23 @@ impl Decoder {
     }
 
     fn parse(&mut self, text: &str, more: bool, events: &mut Vec<Event>) {
+        if text.is_empty() && self.parser.is_none() {
+            // No parser holds anything for this session: nothing to finish.
+            return;
+        }
         let bytes = with_rxvt_editing_keys(text);
         // The parser reads a mouse report only at the start of what it holds
         // and not just after an Esc (it took Alt-Space and a report for one
         // report): what comes before a report is given to it first, finished.
         let (mut start, mut from) = (0, 0);
+        let parser = self.parser.get_or_insert_with(borrow_parser);
+        let mut parsed = Vec::new();
         while let Some(at) = find(&bytes[from..], MOUSE_REPORT).map(|i| from + i) {
-            let parsed = self.parser.parse_as_vec(&bytes[start..at], false);
-            events.extend(self.convert(parsed));
+            parsed.extend(parser.parse_as_vec(&bytes[start..at], false));
             (start, from) = (at, at + 1);
         }
-        let parsed = self.parser.parse_as_vec(&bytes[start..], more);
+        parsed.extend(parser.parse_as_vec(&bytes[start..], more));
+        self.parser_holds = more;
         events.extend(self.convert(parsed));
     }
 
@@ -361,6 +407,27 @@ fn key_event(key: Tw, m: Modifiers) -> Option<KeyEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An idle session holds no parser: it gives it back once the parser
+    /// holds nothing (after a flush), never in the middle of a sequence.
+    #[test]
+    fn the_parser_is_given_back_only_when_it_holds_nothing() {
+        let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        let mut decoder = Decoder::default();
+        assert!(decoder.release_parser(), "none before the first bytes");
+        assert!(decoder.flush().is_empty());
+        assert!(decoder.parser.is_none(), "a flush with nothing held borrows none");
+        // `Esc O` may begin F1 (`Esc O P`): the parser holds it.
+        assert!(decoder.feed(b"\x1bO").is_empty());
+        assert!(!decoder.release_parser(), "kept while it may hold a sequence");
+        assert_eq!(decoder.feed(b"P"), [key(KeyCode::F(1))]);
+        assert!(decoder.flush().is_empty());
+        assert!(decoder.release_parser(), "given back once told nothing follows");
+        assert!(decoder.parser.is_none());
+        // The next bytes borrow one again.
+        assert_eq!(decoder.feed(b"x\x1b[A"), [key(KeyCode::Char('x')), key(KeyCode::Up)]);
+        assert!(decoder.parser.is_some());
+    }
 
     fn keys(bytes: &[u8]) -> Vec<(KeyCode, KeyModifiers)> {
         let mut decoder = Decoder::default();

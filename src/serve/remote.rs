@@ -27,6 +27,9 @@ pub const OUTPUT_FRAMES: usize = 8;
 pub const OUTPUT_BYTES: usize = 512 * 1024;
 /// How long a lone Esc waits for the rest of a possible key sequence.
 const ESC_WAIT: Duration = Duration::from_millis(30);
+/// How long a session keeps its input parser after the last key: while
+/// its shopper types it keeps it; an idle one gives it back.
+const KEEP_PARSER: Duration = Duration::from_secs(2);
 
 /// The size the client's terminal has (from the pty and window-change
 /// requests), shared by the connection and the session's backend.
@@ -284,6 +287,9 @@ impl InputSource for RemoteInput {
                     if self.last_input.elapsed() >= ESC_WAIT {
                         let held = self.decoder.flush();
                         self.ready.extend(held);
+                        if self.last_input.elapsed() >= KEEP_PARSER {
+                            self.decoder.release_parser();
+                        }
                     }
                     if self.ready.is_empty() && Instant::now() >= deadline {
                         return Ok(None);
