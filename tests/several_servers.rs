@@ -1,8 +1,9 @@
 //! Two `serve` processes on one shop, scripted SSH shoppers split across
 //! them racing for the last units and for a code's last use: exactly the
-//! stock is sold and the code is used once. Run on a JSON folder (two
-//! processes on one machine) and on SQLite; PostgreSQL joins where
-//! SHOPFRONT_TEST_PG names a server.
+//! stock is sold and the code is used once; password guesses spread over
+//! both are held back as one. Run on a JSON folder (two processes on one
+//! machine) and on SQLite; PostgreSQL joins where SHOPFRONT_TEST_PG names
+//! a server.
 
 mod common;
 
@@ -164,4 +165,62 @@ fn two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once() 
     let test = "two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once";
     let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
     race(database.url());
+}
+
+/// Wrong passwords for one account from one address, every other guess on
+/// the other server: the fourth is held back as it would be on one server
+/// (with counts kept per process, each server would have seen two and
+/// let it straight through). The owner, from an address that has not
+/// failed, still logs in at once on either server.
+fn guesses_over_two_servers(store: &str) {
+    {
+        let location = Location::parse(&store.into(), "store").expect("a store");
+        let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
+        shop.register("victim", "the-real-pass").unwrap();
+    }
+    let binary = env!("CARGO_BIN_EXE_shopfront");
+    let keys = common::temp_dir();
+    let key = keys.path().join("ssh_host_ed25519_key");
+    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
+    let servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
+    let ports = [servers[0].port, servers[1].port];
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let attempt = |server: usize, from: &'static str, password: &'static str| async move {
+            let mut shopper = Shopper::connect_from(ports[server], from, "xterm-256color", 80, 24).await?;
+            shopper.wait_for("Log in").await?;
+            shopper.send(format!("victim\t{password}\r").as_bytes()).await?;
+            let said = shopper
+                .wait_for_any(
+                    &["Wrong username or password", "Too many failed logins", "Filter — press"],
+                    Duration::from_secs(60),
+                )
+                .await?;
+            Ok::<usize, String>(said)
+        };
+        for guess in 0..3 {
+            let said = attempt(guess % 2, "127.0.50.7", "guess").await.unwrap();
+            assert_eq!(said, 0, "guess {} is answered at once", guess + 1);
+        }
+        // The fourth, on the server that has seen only one of them.
+        let said = attempt(1, "127.0.50.7", "guess").await.unwrap();
+        assert_eq!(said, 1, "the fourth guess waits, whichever server it reaches");
+        for server in 0..2 {
+            let said = attempt(server, "127.0.60.1", "the-real-pass").await.unwrap();
+            assert_eq!(said, 2, "the owner logs in on server {server}");
+        }
+    });
+}
+
+#[test]
+fn guesses_spread_over_two_servers_on_one_postgres_database_are_held_back_as_one() {
+    let test = "guesses_spread_over_two_servers_on_one_postgres_database_are_held_back_as_one";
+    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
+    guesses_over_two_servers(database.url());
+}
+
+#[test]
+fn guesses_spread_over_two_servers_on_one_sqlite_database_are_held_back_as_one() {
+    let dir = common::temp_dir();
+    guesses_over_two_servers(&format!("sqlite:{}", dir.path().join("shop.db").display()));
 }
