@@ -224,3 +224,142 @@ fn guesses_spread_over_two_servers_on_one_sqlite_database_are_held_back_as_one()
     let dir = common::temp_dir();
     guesses_over_two_servers(&format!("sqlite:{}", dir.path().join("shop.db").display()));
 }
+
+/// The shop as stored: (units sold in orders, the lamp's stock, order ids
+/// all distinct, every order's buyer an account, the buyers).
+fn stored(store: &str) -> (u32, u32, bool, bool, Vec<String>) {
+    let location = Location::parse(&store.into(), "store").unwrap();
+    let repo = shopfront::shop::service::open_repo(&location, LockWait::Patient { notice: |_| {} }).unwrap();
+    let view = repo.read().unwrap();
+    let (mut sold, mut ids, mut buyers) = (0, std::collections::HashSet::new(), Vec::new());
+    let mut distinct = true;
+    view.each_order(&mut |o| {
+        sold += o.items.iter().map(|line| line.qty).sum::<u32>();
+        distinct &= ids.insert(o.order_id.clone());
+        buyers.push(o.username.clone());
+    })
+    .unwrap();
+    let mut accounts = std::collections::HashSet::new();
+    view.each_account(&mut |u| {
+        accounts.insert(u.username.clone());
+    })
+    .unwrap();
+    let known = buyers.iter().all(|b| accounts.contains(b));
+    let mut stock = 0;
+    view.each_product(&mut |p| stock = p.stock).unwrap();
+    (sold, stock, distinct, known, buyers)
+}
+
+/// A lamp of `stock` units, the shop's only product.
+fn one_lamp(store: &str, stock: u32) {
+    let location = Location::parse(&store.into(), "store").expect("a store");
+    let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
+    shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
+    let boss = shop.login("boss", "b0ss-pass").unwrap();
+    let currency = shop.settings().currency().owned();
+    for product in shop.catalog().products().iter() {
+        shop.delete_product(&boss, &product.product_id).unwrap();
+    }
+    let draft =
+        shopfront::domain::ProductDraft::from_input("Desk Lamp", "20.00", &stock.to_string(), "", "", &currency);
+    shop.create_product(&boss, draft.unwrap()).unwrap();
+}
+
+/// One of two servers is killed (kill -9, as a machine losing power) while
+/// shoppers on both are signing up and checking out: everyone on the other
+/// server finishes, a newcomer there still buys, and the shop as stored
+/// is whole — units sold + stock = what there was, order ids distinct,
+/// every order's buyer an account, every order a shopper was told about
+/// stored.
+fn one_server_killed(store: &str) {
+    const UNITS: u32 = 40;
+    const EACH: usize = 8;
+    one_lamp(store, UNITS);
+    let binary = env!("CARGO_BIN_EXE_shopfront");
+    let keys = common::temp_dir();
+    let key = keys.path().join("ssh_host_ed25519_key");
+    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
+    let mut servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
+    let ports = [servers[0].port, servers[1].port];
+    let victim = servers[0].pid();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (doomed, survivors) = runtime.block_on(async {
+        let paying = std::sync::Arc::new(tokio::sync::Notify::new());
+        let shopper = |server: usize, i: usize, paying: std::sync::Arc<tokio::sync::Notify>| async move {
+            let from = format!("127.0.{}.{}", 70 + server, 2 + i);
+            let mut shopper = Shopper::connect_from(ports[server], &from, "xterm-256color", 80, 24).await?;
+            let name = format!("s{server}buyer{i}");
+            shopper.sign_up(&name).await?;
+            shopper.send(b"/lamp").await?;
+            shopper.wait_for("1 of").await?;
+            shopper.send(b"\ra").await?;
+            shopper.wait_for_any(&["Added 1"], Duration::from_secs(60)).await?;
+            shopper.send(b"c").await?;
+            shopper.wait_for("checks out").await?;
+            shopper.send(b"p").await?;
+            shopper.wait_for_any(&["Shipping address"], Duration::from_secs(60)).await?;
+            shopper.send(b"Ada Lovelace\t12 Main St\t\tLondon\t\tNW1 2AB\tUK\t\x13").await?;
+            shopper.wait_for("Pay by card").await?;
+            shopper.send(b"\t4242 4242 4242 4242\t12/39\t123\x13").await?;
+            shopper.wait_for("places and pays").await?;
+            shopper.send(b"y").await?;
+            paying.notify_one();
+            shopper.wait_for_any(&["placed and paid"], Duration::from_secs(60)).await?;
+            Ok::<String, String>(name)
+        };
+        let doomed: Vec<_> = (0..EACH).map(|i| tokio::spawn(shopper(0, i, paying.clone()))).collect();
+        let survivors: Vec<_> = (0..EACH).map(|i| tokio::spawn(shopper(1, i, paying.clone()))).collect();
+        // The first to confirm a payment, on either server, sets it off.
+        paying.notified().await;
+        // SAFETY: kill only sends a signal.
+        unsafe { libc::kill(victim as i32, libc::SIGKILL) };
+        let mut results = (Vec::new(), Vec::new());
+        for task in survivors {
+            results.1.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
+        }
+        // The survivor still takes newcomers.
+        let mut newcomer = Shopper::connect_from(ports[1], "127.0.80.2", "xterm-256color", 80, 24).await.unwrap();
+        assert!(newcomer.sign_up_and_buy("newcomer").await.unwrap(), "a newcomer buys on the surviving server");
+        // Whoever was on the killed server and has not been told by now
+        // never will be (their screens stopped with it).
+        for task in doomed {
+            if task.is_finished() {
+                results.0.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
+            } else {
+                task.abort();
+            }
+        }
+        results
+    });
+    assert!(!servers[0].running(), "the first server was killed");
+    assert!(servers[1].running(), "the other server keeps serving");
+    let told: Vec<String> = doomed.iter().chain(&survivors).filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let failed: Vec<&String> = survivors.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "every shopper on the other server finishes: {failed:#?}");
+    drop(servers);
+    let (sold, stock, distinct, known, buyers) = stored(store);
+    assert_eq!(sold + stock, UNITS, "units sold ({sold}) + stock ({stock}) = what there was");
+    assert!(distinct, "order ids are distinct");
+    assert!(known, "every order's buyer is an account");
+    for name in told.iter().chain(std::iter::once(&"newcomer".to_string())) {
+        assert_eq!(
+            buyers.iter().filter(|b| *b == name).count(),
+            1,
+            "{name} was told the order was placed: stored once"
+        );
+    }
+    assert!(buyers.len() > EACH, "the survivors' orders and some of the others' ({})", buyers.len());
+}
+
+#[test]
+fn one_of_two_servers_on_postgres_killed_mid_sale_leaves_the_shop_whole() {
+    let test = "one_of_two_servers_on_postgres_killed_mid_sale_leaves_the_shop_whole";
+    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
+    one_server_killed(database.url());
+}
+
+#[test]
+fn one_of_two_servers_on_sqlite_killed_mid_sale_leaves_the_shop_whole() {
+    let dir = common::temp_dir();
+    one_server_killed(&format!("sqlite:{}", dir.path().join("shop.db").display()));
+}
