@@ -363,3 +363,93 @@ fn one_of_two_servers_on_sqlite_killed_mid_sale_leaves_the_shop_whole() {
     let dir = common::temp_dir();
     one_server_killed(&format!("sqlite:{}", dir.path().join("shop.db").display()));
 }
+
+/// PostgreSQL stops while shoppers on two servers have just confirmed
+/// their payments: every one of them is told the shop cannot reach its
+/// database and is trying again, keys keep working meanwhile, and when it
+/// is back every checkout goes through by itself — each order stored once.
+#[test]
+fn the_database_stops_mid_checkout_and_every_order_goes_through_once_when_it_is_back() {
+    use shopfront::repo::postgres::testing::{Cluster, client, server};
+    let test = "the_database_stops_mid_checkout_and_every_order_goes_through_once_when_it_is_back";
+    if server(test).is_none() {
+        return;
+    }
+    let Some(cluster) = Cluster::start(test) else { return };
+    client(&cluster.url("postgres")).unwrap().batch_execute("CREATE DATABASE shop").unwrap();
+    let store = cluster.url("shop");
+    const UNITS: u32 = 20;
+    const EACH: usize = 3;
+    one_lamp(&store, UNITS);
+    let binary = env!("CARGO_BIN_EXE_shopfront");
+    let keys = common::temp_dir();
+    let key = keys.path().join("ssh_host_ed25519_key");
+    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
+    let servers = [ServeProcess::start(binary, &store, &options), ServeProcess::start(binary, &store, &options)];
+    let ports = [servers[0].port, servers[1].port];
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut shoppers = Vec::new();
+        for i in 0..2 * EACH {
+            let from = format!("127.0.90.{}", 2 + i);
+            let mut shopper = Shopper::connect_from(ports[i % 2], &from, "xterm-256color", 80, 24).await.unwrap();
+            shopper.sign_up(&format!("buyer{i}")).await.unwrap();
+            shopper.send(b"/lamp").await.unwrap();
+            shopper.wait_for("1 of").await.unwrap();
+            shopper.send(b"\ra").await.unwrap();
+            shopper.wait_for("Added 1").await.unwrap();
+            shopper.send(b"c").await.unwrap();
+            shopper.wait_for("checks out").await.unwrap();
+            shopper.send(b"p").await.unwrap();
+            shopper.wait_for("Shipping address").await.unwrap();
+            shopper.send(b"Ada Lovelace\t12 Main St\t\tLondon\t\tNW1 2AB\tUK\t\x13").await.unwrap();
+            shopper.wait_for("Pay by card").await.unwrap();
+            shopper.send(b"\t4242 4242 4242 4242\t12/39\t123\x13").await.unwrap();
+            shopper.wait_for("places and pays").await.unwrap();
+            shopper.screen();
+            shoppers.push(shopper);
+        }
+        // Someone merely browsing on each server.
+        let mut browsers = Vec::new();
+        for (i, port) in ports.iter().enumerate() {
+            let mut browser =
+                Shopper::connect_from(*port, &format!("127.0.91.{}", 2 + i), "xterm-256color", 80, 24).await.unwrap();
+            browser.sign_up(&format!("browser{i}")).await.unwrap();
+            browsers.push(browser);
+        }
+        cluster.stop();
+        for shopper in &mut shoppers {
+            shopper.send(b"y").await.unwrap();
+        }
+        for (i, shopper) in shoppers.iter_mut().enumerate() {
+            let said = shopper
+                .wait_for_any(&["cannot reach its database", "placed and paid"], Duration::from_secs(60))
+                .await
+                .unwrap();
+            assert_eq!(said, 0, "buyer{i} is told the database is out of reach:\n{}", shopper.screen());
+        }
+        // Keys keep working: the browsers open the help and close it.
+        for browser in &mut browsers {
+            browser.send(b"?").await.unwrap();
+            browser.wait_for("Esc close help").await.unwrap();
+            browser.send(b"\x1b").await.unwrap();
+            browser.wait_for("? help").await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        cluster.start_again();
+        for (i, shopper) in shoppers.iter_mut().enumerate() {
+            let said = shopper
+                .wait_for_any(&["placed and paid", "Your order was not placed"], Duration::from_secs(90))
+                .await
+                .unwrap();
+            assert_eq!(said, 0, "buyer{i}'s order goes through once the database is back:\n{}", shopper.screen());
+        }
+    });
+    drop(servers);
+    let (sold, stock, distinct, known, buyers) = stored(&store);
+    assert_eq!((sold, stock), (2 * EACH as u32, UNITS - 2 * EACH as u32));
+    assert!(distinct && known);
+    for i in 0..2 * EACH {
+        assert_eq!(buyers.iter().filter(|b| **b == format!("buyer{i}")).count(), 1, "buyer{i}'s order stored once");
+    }
+}
