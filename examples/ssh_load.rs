@@ -49,6 +49,7 @@
 //! - `--idle N[,N…]`     hold N idle sessions instead (see Idle below)
 //! - `--size WxH`        the idle sessions' terminal size (default 100x30)
 //! - `--hold-secs S`     keep the idle sessions S seconds after measuring
+//! - `--race`, `--shoppers N`, `--stock N`, `--servers N`, `--store STORE`  see Race below
 //!
 //! `SSH_LOAD_SERVER_LOG=PATH` writes `serve`'s log (its stderr) to PATH;
 //! `SSH_LOAD_USR1=1` sends the server SIGUSR1 at each idle stage (for
@@ -58,9 +59,15 @@
 //! [DATA_DIR]`): `--shoppers N` (default 200) connect to `serve` at once,
 //! sign up, filter, open a product, add it and check out, all racing for
 //! `--stock N` (default 50) units of one "Zephyr Lamp" added to the
-//! generated catalog. Reports sessions held, orders placed against the
-//! stock, keystroke-to-screen p50/p99, the server's memory (alone, with
-//! every session held, per added session, peak) and its CPU time.
+//! generated catalog. `--servers N` (default 1) runs N `serve` processes
+//! on one store (sharing one host key), the shoppers spread over them;
+//! `--store STORE` (`sqlite:PATH`, `postgres://…`, empty: a new file or
+//! database) migrates the generated folder into it first and serves that.
+//! Reports sessions held, orders placed against the stock (as the screens
+//! said, and as stored), keystroke-to-screen p50/p99 before confirming,
+//! the checkout's answer time (from `y` to the screen saying placed or
+//! not) and checkouts answered a second, and each server's memory (alone,
+//! with its sessions held, per session, peak) and CPU time.
 //!
 //! **Idle** (`--idle N[,N…]`): for each N, a fresh `serve` on the catalog;
 //! its memory is read once its start-up work is done (alone), then N
@@ -441,7 +448,7 @@ fn typists_mode(counts: &[usize], rounds: usize, only: Option<Kind>, config: &Ar
 
 /// One racing shopper: connect, hold, sign up, shop. Returns whether the
 /// order was placed and the keystroke latencies of the shopping part.
-async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Result<(bool, Vec<Duration>), String> {
+async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Result<Shopped, String> {
     let mut shopper = Shopper::connect_from(port, &client_address(index), "xterm-256color", 100, 30).await?;
     shopper.wait_for("Log in").await?;
     // Every session is open before anyone starts.
@@ -461,7 +468,7 @@ async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Resu
     }
     shopper.wait_for("1 of").await.ok();
     shopper.send(b"\r").await?;
-    let placed = {
+    let placed: Option<Checkout> = {
         shopper.send(b"a").await?;
         let added = shopper.wait_for_any(&["Added 1", "out of stock", "Out of stock"], Duration::from_secs(60)).await?;
         if added == 0 {
@@ -472,25 +479,76 @@ async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Resu
             if shopper.wait_for_any(&["Shipping address", "Your order was not placed"], Duration::from_secs(60)).await?
                 == 1
             {
-                return Ok((false, shopper.latencies.clone()));
+                return Ok(Shopped { checkout: None, keys: shopper.latencies.clone() });
             }
             shopper.send(b"Ada Lovelace\t12 Main St\t\tLondon\t\tNW1 2AB\tUK\t\x13").await?;
             shopper.wait_for("Pay by card").await?;
             shopper.send(b"\t4242 4242 4242 4242\t12/39\t123\x13").await?;
             shopper.wait_for("places and pays").await?;
+            let keys = std::mem::take(&mut shopper.latencies);
+            let confirmed = Instant::now();
             shopper.send(b"y").await?;
             let outcome = shopper
                 .wait_for_any(&["placed and paid", "Your order was not placed"], Duration::from_secs(60))
                 .await?;
-            outcome == 0
-        } else {
-            false
+            let checkout = Checkout { confirmed, answered: Instant::now(), placed: outcome == 0 };
+            return Ok(Shopped { checkout: Some(checkout), keys });
         }
+        None
     };
-    Ok((placed, shopper.latencies.clone()))
+    Ok(Shopped { checkout: placed, keys: shopper.latencies.clone() })
 }
 
-fn race_mode(shoppers: usize, stock: u32, config: &Config) {
+/// What one racing shopper did.
+struct Shopped {
+    /// The confirmed checkout, if it got that far.
+    checkout: Option<Checkout>,
+    /// Keystroke-to-screen times before confirming.
+    keys: Vec<Duration>,
+}
+
+impl Shopped {
+    fn placed(&self) -> bool {
+        self.checkout.as_ref().is_some_and(|c| c.placed)
+    }
+}
+
+/// A payment confirmed (`y`) and the shop's answer on the screen.
+struct Checkout {
+    confirmed: Instant,
+    answered: Instant,
+    placed: bool,
+}
+
+/// Where a race runs: the generated folder itself, or a store it was
+/// migrated into (`--store`).
+struct Race {
+    shoppers: usize,
+    stock: u32,
+    servers: usize,
+    store: Option<String>,
+}
+
+/// The lamp's orders as stored: (orders, units in them, order ids all
+/// distinct), and the lamp's stock.
+fn stored(store: &str) -> (usize, u32, bool, u32) {
+    let location = shopfront::location::Location::parse(&store.into(), "store").expect("the store");
+    let wait = shopfront::store::LockWait::Patient { notice: |_| {} };
+    let repo = shopfront::shop::service::open_repo(&location, wait).expect("open the store");
+    let view = repo.read().expect("read the store");
+    let (mut orders, mut units, mut ids) = (0, 0, std::collections::HashSet::new());
+    view.each_order(&mut |o| {
+        orders += 1;
+        units += o.items.iter().filter(|l| l.product_id == "P1").map(|l| l.qty).sum::<u32>();
+        ids.insert(o.order_id.clone());
+    })
+    .expect("the orders");
+    let stock = view.product("P1").expect("the lamp").map_or(0, |p| p.stock);
+    (orders, units, ids.len() == orders, stock)
+}
+
+fn race_mode(race: &Race, config: &Config) {
+    let Race { shoppers, stock, servers: count, .. } = *race;
     // One lamp everyone wants, in front of the generated catalog.
     let path = config.data.join("products.json");
     let products = std::fs::read_to_string(&path).expect("products.json");
@@ -498,21 +556,47 @@ fn race_mode(shoppers: usize, stock: u32, config: &Config) {
         "[\n{{\"product_id\":\"P1\",\"name\":\"Zephyr Lamp\",\"price\":20.0,\"stock\":{stock},\"category\":\"Lighting\"}},\n"
     );
     std::fs::write(&path, products.replacen("[\n", &lamp, 1)).expect("products.json");
-    let data = &config.data;
-    let mut server = start_serve(&config.binary, data, shoppers);
-    let (pid, port) = (server.pid(), server.port);
+    let folder = config.data.display().to_string();
+    let store = match &race.store {
+        Some(target) => {
+            let started = Instant::now();
+            let out = std::process::Command::new(&config.binary)
+                .args(["migrate", "--from", &folder, "--to", target])
+                .output()
+                .expect("run shopfront migrate");
+            assert!(out.status.success(), "migrate: {}", String::from_utf8_lossy(&out.stderr));
+            eprintln!("migrated the shop into the store in {:.1} s", started.elapsed().as_secs_f64());
+            target.clone()
+        }
+        None => folder,
+    };
+    // One host key for every server, as on several machines.
+    let keys = tempfile::tempdir().expect("a temp folder");
+    let key = keys.path().join("ssh_host_ed25519_key").display().to_string();
+    let mut options = serve_limits(shoppers);
+    options.extend(["--host-key".to_string(), key]);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let log = std::env::var_os("SSH_LOAD_SERVER_LOG").map(PathBuf::from);
+    let mut running: Vec<ServeProcess> =
+        (0..count).map(|_| ServeProcess::start_with(&config.binary, &store, &options, log.as_deref(), None)).collect();
+    let pids: Vec<u32> = running.iter().map(ServeProcess::pid).collect();
+    let ports: Arc<Vec<u16>> = Arc::new(running.iter().map(|s| s.port).collect());
     std::thread::sleep(Duration::from_millis(300));
-    let baseline = memory_mib(pid, "VmRSS:");
-    let cpu_before = cpu_seconds(pid);
+    let alone: Vec<f64> = pids.iter().map(|&pid| memory_mib(pid, "VmRSS:")).collect();
+    let cpu_before: Vec<f64> = pids.iter().map(|&pid| cpu_seconds(pid)).collect();
     let started = Instant::now();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let held = Arc::new(Barrier::new(shoppers + 1));
     let (results, held_mib) = runtime.block_on(async {
-        let tasks: Vec<_> =
-            (0..shoppers).map(|i| tokio::spawn(shop(port, i, format!("load{i:04}"), Arc::clone(&held)))).collect();
+        let tasks: Vec<_> = (0..shoppers)
+            .map(|i| {
+                let port = ports[i % ports.len()];
+                tokio::spawn(shop(port, i, format!("load{i:04}"), Arc::clone(&held)))
+            })
+            .collect();
         held.wait().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let held_mib = memory_mib(pid, "VmRSS:");
+        let held_mib: Vec<f64> = pids.iter().map(|&pid| memory_mib(pid, "VmRSS:")).collect();
         let mut results = Vec::new();
         for task in tasks {
             results.push(task.await.unwrap_or_else(|e| Err(format!("panicked: {e}"))));
@@ -520,33 +604,59 @@ fn race_mode(shoppers: usize, stock: u32, config: &Config) {
         (results, held_mib)
     });
     let elapsed = started.elapsed();
-    let peak = memory_mib(pid, "VmHWM:");
-    let cpu = cpu_seconds(pid) - cpu_before;
-    server.stop();
+    let peaks: Vec<f64> = pids.iter().map(|&pid| memory_mib(pid, "VmHWM:")).collect();
+    let cpu: Vec<f64> = pids.iter().zip(&cpu_before).map(|(&pid, before)| cpu_seconds(pid) - before).collect();
+    for server in &mut running {
+        server.stop();
+    }
 
     let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    let placed = results.iter().filter(|r| matches!(r, Ok((true, _)))).count();
-    let mut latencies: Vec<Duration> =
-        results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|(_, l)| l.clone()).collect();
+    let done: Vec<&Shopped> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let placed = done.iter().filter(|s| s.placed()).count();
+    let mut latencies: Vec<Duration> = done.iter().flat_map(|s| s.keys.iter().copied()).collect();
     latencies.sort();
-    let orders = std::fs::read_to_string(data.join("orders.json")).unwrap_or_default().matches("\"order_id\"").count();
+    let checkouts: Vec<&Checkout> = done.iter().filter_map(|s| s.checkout.as_ref()).collect();
+    let mut answers: Vec<Duration> = checkouts.iter().map(|c| c.answered - c.confirmed).collect();
+    answers.sort();
+    let window = checkouts.iter().map(|c| c.confirmed).min().zip(checkouts.iter().map(|c| c.answered).max());
+    let (orders, units, distinct, left) = stored(&store);
     println!("catalog             {} products", config.products + 1);
+    println!("store               {}", if race.store.is_some() { "as given by --store" } else { "the JSON folder" });
+    println!("servers             {count}, shoppers spread evenly over them");
     println!("shoppers            {shoppers} (all connected and held at once: {})", failed.is_empty());
     println!("sessions failed     {}", failed.len());
     for failure in failed.iter().take(3) {
         println!("  e.g. {}", failure.lines().next().unwrap_or(""));
     }
     println!(
-        "orders placed       {placed} (orders.json: {orders}); stock was {stock}; oversold: {}",
-        orders > stock as usize
+        "orders placed       {placed} as the screens said; stored: {orders} orders, {units} lamps, {left} left of \
+         {stock}; oversold: {}; order ids distinct: {distinct}",
+        units > stock || units + left != stock
     );
     println!("keystroke → screen  {}", summary(&latencies));
-    println!(
-        "server memory       {baseline:.1} MiB alone, {held_mib:.1} MiB with {shoppers} sessions held \
-         ({:.2} MiB per added session), peak {peak:.1} MiB",
-        (held_mib - baseline) / shoppers.max(1) as f64
-    );
-    println!("server CPU          {cpu:.1} s over {:.1} s", elapsed.as_secs_f64());
+    println!("checkout answer     {}", summary(&answers).replace("keys", "checkouts"));
+    if let Some((first, last)) = window {
+        let span = (last - first).as_secs_f64();
+        println!(
+            "checkouts           {} confirmed within {span:.2} s: {:.1} answered a second ({placed} placed)",
+            checkouts.len(),
+            checkouts.len() as f64 / span.max(1e-9)
+        );
+    }
+    for (i, pid) in pids.iter().enumerate() {
+        let sessions = shoppers / count + usize::from(i < shoppers % count);
+        println!(
+            "server {} (pid {pid})  memory {:.1} MiB alone, {:.1} MiB with its {sessions} sessions held \
+             ({:.2} MiB per session), peak {:.1} MiB; CPU {:.1} s",
+            i + 1,
+            alone[i],
+            held_mib[i],
+            (held_mib[i] - alone[i]) / sessions.max(1) as f64,
+            peaks[i],
+            cpu[i]
+        );
+    }
+    println!("elapsed             {:.1} s", elapsed.as_secs_f64());
 }
 
 /// A field of /proc/PID/status as a number (kB for sizes).
@@ -735,7 +845,7 @@ fn main() {
     let (mut products, mut keys, mut interval, mut rounds) = (100_000usize, 100usize, 100u64, 2usize);
     let mut counts = vec![10usize];
     let (mut only, mut data, mut race) = (None, None, false);
-    let (mut shoppers, mut stock) = (200usize, 50u32);
+    let (mut shoppers, mut stock, mut servers, mut store) = (200usize, 50u32, 1usize, None::<String>);
     let (mut idle, mut size, mut hold) = (Vec::<usize>::new(), (100u16, 30u16), 0u64);
     let mut binary = std::env::var("SHOPFRONT_BIN").unwrap_or_else(|_| "target/release/shopfront".into());
     let mut baseline = "target/release/examples/ssh_per_process".to_string();
@@ -782,6 +892,8 @@ fn main() {
                 }
                 "--shoppers" => shoppers = number(flag, value),
                 "--stock" => stock = number(flag, value) as u32,
+                "--servers" => servers = number(flag, value).max(1),
+                "--store" => store = Some(value.expect("--store STORE").clone()),
                 "--idle" => {
                     idle = value
                         .expect("--idle N[,N…]")
@@ -821,7 +933,7 @@ fn main() {
     );
     let config = Arc::new(Config { products, keys, interval: Duration::from_millis(interval), binary, baseline, data });
     if race {
-        race_mode(shoppers, stock, &config);
+        race_mode(&Race { shoppers, stock, servers, store }, &config);
     } else if !idle.is_empty() {
         println!("catalog {} products", config.products);
         for &sessions in &idle {
