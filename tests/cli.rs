@@ -401,3 +401,37 @@ fn the_store_is_chosen_by_flag_then_environment() {
     let (code, text) = run(&["--store", "sqlite:", "check"], &[]);
     assert_eq!(code, Some(2), "{text}");
 }
+
+/// Output cut short by the reader (`shopfront check | head -1`) ends the
+/// command quietly, as other command-line tools do: no panic, no message.
+/// Deterministic: the reader is gone before the command starts writing.
+#[test]
+fn commands_writing_into_a_closed_pipe_end_quietly() {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "USB-C Cable", "9.99", 3), ("P2", "USB Flash Drive", "5", 1)]);
+    for args in [&["check"][..], &["search", "usb"]] {
+        let mut ends = [0; 2];
+        // SAFETY: pipe writes two descriptors into the array it is given.
+        assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0);
+        // SAFETY: both descriptors were just made and are owned here alone.
+        let (reader, writer) = unsafe { (std::fs::File::from_raw_fd(ends[0]), std::fs::File::from_raw_fd(ends[1])) };
+        drop(reader);
+        let out = shopfront()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.is_empty(), "{args:?}: nothing said on stderr: {said}");
+        assert!(
+            out.status.success() || out.status.signal() == Some(libc::SIGPIPE),
+            "{args:?} ends as a pipe's writer does: {:?}",
+            out.status
+        );
+    }
+}
