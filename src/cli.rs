@@ -9,17 +9,18 @@ use clap::{Parser, Subcommand};
     name = "shopfront",
     version,
     about = "A full-screen terminal storefront",
-    long_about = "A full-screen terminal storefront.\n\nWithout a command it opens the shop on the data folder, which \
-                  is created (mode 0700) and seeded with the demo catalog when it holds no products.json yet \
-                  (as `serve` and `admin` do too). `check` and `search` only read the folder."
+    long_about = "A full-screen terminal storefront.\n\nWithout a command it opens the shop on its store (--store; a \
+                  data folder by default, which is created (mode 0700) and seeded with the demo catalog when it \
+                  holds no products.json yet, as `serve` and `admin` do too). `check` and `search` only read it."
 )]
 pub struct Cli {
     /// Data folder (default: $SHOPFRONT_STORE, else $SHOPFRONT_DATA_DIR, else ./data).
     #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
-    /// Where the shop's data lives: a data folder's path, or sqlite:PATH
-    /// for one SQLite database file (default: as --data-dir).
+    /// Where the shop's data lives: a data folder's path, sqlite:PATH for
+    /// one SQLite database file, or postgres://USER@HOST:PORT/DB for a
+    /// PostgreSQL database several machines share (default: as --data-dir).
     #[arg(long, value_name = "STORE", global = true)]
     pub store: Option<std::ffi::OsString>,
 
