@@ -23,6 +23,9 @@ const DOWN: u8 = 1;
 const LOSE_THE_ANSWER: u8 = 2;
 /// The next commit is lost on the way: nothing applied, no answer.
 const LOSE_THE_COMMIT: u8 = 3;
+/// The change feed does not answer until the state changes (a database
+/// slow to answer, or a pool with no connection free).
+const FEED_STALLS: u8 = 4;
 
 struct Flaky {
     inner: Arc<dyn Repo>,
@@ -49,6 +52,9 @@ impl Repo for Flaky {
         Ok(Box::new(FlakyWrite { inner: self.inner.write()?, state: Arc::clone(&self.state) }))
     }
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
+        while self.state.load(Ordering::SeqCst) == FEED_STALLS {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self.check()?;
         self.inner.changes_after(after)
     }
@@ -142,6 +148,10 @@ impl WriteTx for FlakyWrite<'_> {
             DOWN => {
                 self.state.store(DOWN, Ordering::SeqCst);
                 Err(gone())
+            }
+            FEED_STALLS => {
+                self.state.store(FEED_STALLS, Ordering::SeqCst);
+                self.inner.commit()
             }
             _ => self.inner.commit(),
         }
@@ -239,4 +249,37 @@ fn a_session_says_it_cannot_reach_the_database_and_carries_on_when_it_is_back() 
     }
     assert_eq!(app.username(), Some("alice"));
     assert_eq!(app.waiting_notice(), None);
+}
+
+/// While the shop is slow to say what changed (its database busy, its
+/// pool empty), sessions still get the catalog and settings at once: a
+/// screen never waits on the database to draw (over PostgreSQL with two
+/// servers, keys took seconds to show while checkouts held the pool).
+#[test]
+fn the_catalog_is_at_hand_while_the_shop_waits_on_its_database() {
+    let (_dir, shop, state, alice, mug) = shop();
+    state.store(FEED_STALLS, Ordering::SeqCst);
+    let adding = {
+        let (shop, alice, mug) = (Arc::clone(&shop), alice.clone(), mug.clone());
+        std::thread::spawn(move || shop.add_to_cart(&alice, &mug, 1).map(|cart| cart.items.len()))
+    };
+    // The change is committed and the shop is now asking what changed.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!adding.is_finished(), "the change waits for the feed");
+    let (sender, answers) = std::sync::mpsc::channel();
+    {
+        let shop = Arc::clone(&shop);
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let products = shop.catalog().products().len();
+            let currency = shop.settings().currency().owned();
+            let _ = sender.send((products, currency, started.elapsed()));
+        });
+    }
+    let answer = answers.recv_timeout(Duration::from_secs(3));
+    state.store(UP, Ordering::SeqCst);
+    let (products, _, took) = answer.expect("the catalog and settings while the feed stalls, without waiting");
+    assert_eq!(products, 1);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(adding.join().unwrap().unwrap(), 1);
 }

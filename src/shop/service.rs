@@ -5,6 +5,7 @@
 //! change feed and announced to subscribers.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -30,14 +31,27 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 pub struct ShopService {
     repo: Arc<dyn Repo>,
     clock: fn() -> Timestamp,
-    /// The snapshots, and the last change of the feed they include.
+    /// The snapshots, and the last change of the feed they include. Held
+    /// only to take or swap them, never while the repo is asked anything:
+    /// sessions draw from them, and must never wait on the database.
     snapshots: Mutex<Snapshots>,
+    /// One publisher at a time brings the snapshots up to date; see `publish`.
+    publishing: Mutex<Publishing>,
+    /// `Publishing::begun`, readable without the lock.
+    publishes_begun: AtomicU64,
     subscribers: Mutex<Vec<Sender<Changed>>>,
     /// Failed logins by account and by address.
     throttle: super::throttle::Throttle,
     /// Charges of checkouts whose commit was cut off, by checkout key,
     /// until a retry with that key settles them.
     unsettled: Mutex<std::collections::HashMap<String, crate::domain::payment::Payment>>,
+}
+
+/// Which publishes began, and the last of them that went through.
+#[derive(Default)]
+struct Publishing {
+    begun: u64,
+    succeeded: u64,
 }
 
 struct Snapshots {
@@ -119,6 +133,8 @@ impl ShopService {
             repo,
             clock,
             snapshots: Mutex::new(snapshots),
+            publishing: Mutex::default(),
+            publishes_begun: AtomicU64::new(0),
             subscribers: Mutex::default(),
             throttle: Default::default(),
             unsettled: Mutex::default(),
@@ -174,50 +190,84 @@ impl ShopService {
     }
 
     /// Brings the snapshots up to date with the feed and tells every
-    /// subscriber what changed.
+    /// subscriber what changed. Called after every change and look, so
+    /// that a caller finds what it has just done in the snapshots.
+    ///
+    /// Callers arriving together share one publish: a publish that began
+    /// after this call did (and went through) asked the feed after the
+    /// caller's own change was committed, so it covered it.
     fn publish(&self) {
-        let mut snapshots = self.snapshots();
-        let merged = match self.repo.changes_after(snapshots.seen) {
-            Ok(Feed::Changes(sets)) if sets.is_empty() => return,
+        let asked_after = self.publishes_begun.load(Ordering::SeqCst);
+        let mut publishing = self.publishing.lock().unwrap_or_else(|p| p.into_inner());
+        if publishing.succeeded > asked_after {
+            return;
+        }
+        publishing.begun += 1;
+        let this = publishing.begun;
+        self.publishes_begun.store(this, Ordering::SeqCst);
+        if self.bring_up_to_date() {
+            publishing.succeeded = this;
+        }
+    }
+
+    /// The work of `publish`, under its lock (so the snapshots change only
+    /// here and in `all_orders`): `false` if the repo could not be read
+    /// (the next look tries again).
+    fn bring_up_to_date(&self) -> bool {
+        let (seen, catalog) = {
+            let snapshots = self.snapshots();
+            (snapshots.seen, Arc::clone(&snapshots.catalog))
+        };
+        let merged = match self.repo.changes_after(seen) {
+            Ok(Feed::Changes(sets)) if sets.is_empty() => return true,
             Ok(Feed::Changes(sets)) => sets.iter().fold(ChangeSet::default(), |mut all, set| {
                 all.merge(set);
                 all
             }),
             Ok(Feed::Gap { latest }) => ChangeSet::everything(latest),
-            // Unreadable now: the next look tries again.
-            Err(_) => return,
+            Err(_) => return false,
         };
         let changed = Changed::of(&merged);
-        let view = match self.repo.read() {
-            Ok(view) => view,
-            Err(_) => return,
-        };
-        if changed.catalog {
-            // Sessions taking the snapshot never wait for the rebuild: they
-            // hold the old one until it is swapped.
+        let Ok(view) = self.repo.read() else { return false };
+        // Sessions taking the snapshots meanwhile hold the old ones until
+        // the new ones are swapped in.
+        let catalog = if changed.catalog {
             let next = match &merged.products {
-                Ids::Some(ids) => patched_catalog(&*view, &snapshots.catalog, ids),
-                _ => whole_catalog(&*view, Some(&snapshots.catalog)),
+                Ids::Some(ids) => patched_catalog(&*view, &catalog, ids),
+                _ => whole_catalog(&*view, Some(&catalog)),
             };
             match next {
-                Ok(catalog) => snapshots.catalog = Arc::new(catalog),
-                Err(_) => return,
+                Ok(next) => Some(Arc::new(next)),
+                Err(_) => return false,
             }
-        }
-        if merged.settings {
+        } else {
+            None
+        };
+        let settings = if merged.settings {
             match view.settings() {
-                Ok(settings) => snapshots.settings = Arc::new(settings),
-                Err(_) => return,
+                Ok(settings) => Some(Arc::new(settings)),
+                Err(_) => return false,
             }
-        }
-        if !merged.orders.is_none() {
-            snapshots.orders_current = false;
-        }
+        } else {
+            None
+        };
         drop(view);
-        snapshots.seen = merged.id;
-        drop(snapshots);
+        {
+            let mut snapshots = self.snapshots();
+            if let Some(catalog) = catalog {
+                snapshots.catalog = catalog;
+            }
+            if let Some(settings) = settings {
+                snapshots.settings = settings;
+            }
+            if !merged.orders.is_none() {
+                snapshots.orders_current = false;
+            }
+            snapshots.seen = merged.id;
+        }
         let mut subscribers = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
         subscribers.retain(|s| s.send(changed.clone()).is_ok());
+        true
     }
 
     /// Changes the settings, `change` getting the current ones inside the
