@@ -79,6 +79,20 @@ async fn buy_with_the_code(shopper: &mut Shopper, name: &str) -> Result<Option<b
     Err(format!("{name}: still refused after three tries:\n{}", shopper.screen()))
 }
 
+/// Two `serve` processes on `store`, sharing one host key file (in the
+/// folder returned, which must outlive them) as machines behind one
+/// address do — never the working directory's, where a PostgreSQL
+/// store would put it.
+fn two_servers(store: &str) -> (tempfile::TempDir, [ServeProcess; 2]) {
+    let binary = env!("CARGO_BIN_EXE_shopfront");
+    let keys = common::temp_dir();
+    let key = keys.path().join("ssh_host_ed25519_key");
+    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
+    let servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
+    assert_eq!(servers[0].fingerprint, servers[1].fingerprint, "one host key for every server");
+    (keys, servers)
+}
+
 fn race(store: &str) {
     {
         let location = Location::parse(&store.into(), "store").expect("a store");
@@ -96,14 +110,7 @@ fn race(store: &str) {
             serde_json::from_str(&format!(r#"{{"code": "{CODE}", "kind": "percent", "value": 10, "max_uses": 1}}"#));
         shop.save_discount(&boss, None, code.unwrap()).unwrap();
     }
-    let binary = env!("CARGO_BIN_EXE_shopfront");
-    // One host key file for both, as on several machines (and never the
-    // working directory's, where a PostgreSQL store would put it).
-    let keys = common::temp_dir();
-    let key = keys.path().join("ssh_host_ed25519_key");
-    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
-    let servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
-    assert_eq!(servers[0].fingerprint, servers[1].fingerprint, "one host key for every server");
+    let (_keys, servers) = two_servers(store);
     let ports = [servers[0].port, servers[1].port];
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let results: Vec<Result<Option<bool>, String>> = runtime.block_on(async {
@@ -178,11 +185,7 @@ fn guesses_over_two_servers(store: &str) {
         let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
         shop.register("victim", "the-real-pass").unwrap();
     }
-    let binary = env!("CARGO_BIN_EXE_shopfront");
-    let keys = common::temp_dir();
-    let key = keys.path().join("ssh_host_ed25519_key");
-    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
-    let servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
+    let (_keys, servers) = two_servers(store);
     let ports = [servers[0].port, servers[1].port];
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -275,11 +278,7 @@ fn one_server_killed(store: &str) {
     const UNITS: u32 = 40;
     const EACH: usize = 8;
     one_lamp(store, UNITS);
-    let binary = env!("CARGO_BIN_EXE_shopfront");
-    let keys = common::temp_dir();
-    let key = keys.path().join("ssh_host_ed25519_key");
-    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
-    let mut servers = [ServeProcess::start(binary, store, &options), ServeProcess::start(binary, store, &options)];
+    let (_keys, mut servers) = two_servers(store);
     let ports = [servers[0].port, servers[1].port];
     let victim = servers[0].pid();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -381,11 +380,7 @@ fn the_database_stops_mid_checkout_and_every_order_goes_through_once_when_it_is_
     const UNITS: u32 = 20;
     const EACH: usize = 3;
     one_lamp(&store, UNITS);
-    let binary = env!("CARGO_BIN_EXE_shopfront");
-    let keys = common::temp_dir();
-    let key = keys.path().join("ssh_host_ed25519_key");
-    let options = ["--host-key", key.to_str().expect("a UTF-8 temp path")];
-    let servers = [ServeProcess::start(binary, &store, &options), ServeProcess::start(binary, &store, &options)];
+    let (_keys, servers) = two_servers(&store);
     let ports = [servers[0].port, servers[1].port];
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
