@@ -30,7 +30,16 @@ pub trait ReadTx {
     fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError>;
     /// Every account, in the order they were made (copying a shop).
     fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError>;
+    /// In a write transaction, the product is held until it ends (a rule
+    /// that changes it reads it so: no one sells its units meanwhile).
     fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError>;
+    /// The product as it is now, for a decision that leaves it unchanged
+    /// (a cart line): a write transaction need not hold it, so shoppers
+    /// adding a product in demand queue neither behind each other nor
+    /// behind its sales on other machines.
+    fn peek_product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
+        self.product(product_id)
+    }
     /// Every product, archived ones too, in catalog order.
     fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError>;
     /// The cart of `username`, if one was ever saved.

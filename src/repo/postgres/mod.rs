@@ -20,7 +20,8 @@
 //!   its key takes its row lock (`FOR UPDATE`; a writer reading the same
 //!   record waits, then reads it as the first left it); a record found
 //!   missing takes an advisory lock on its key (a second writer looking for
-//!   it waits, then finds it made). A checkout's cart and an order read
+//!   it waits, then finds it made). A product only peeked at (a cart line
+//!   added) is not locked: carts do not queue behind a product in demand. A checkout's cart and an order read
 //!   lock their products too, at once in id order (two checkouts, or a
 //!   checkout and a cancellation, of the same products never deadlock). At
 //!   commit a product is changed only if its stock is still what was read,
@@ -425,6 +426,18 @@ impl Locking<'_> {
         Ok(product)
     }
 
+    /// The product without its lock. Noted as read all the same: should a
+    /// rule change it after all, the commit changes it only if its stock
+    /// is still what was read (else `Busy`).
+    fn peek_product(&mut self, product_id: &str) -> Result<Option<Product>, RepoError> {
+        let product = self.db.product(product_id)?;
+        match &product {
+            Some(found) => self.seen.products.found(product_id, found.stock),
+            None => self.seen.products.missing(product_id),
+        }
+        Ok(product)
+    }
+
     fn cart(&mut self, username: &str) -> Result<Option<Cart>, RepoError> {
         let key = username_key(username).into_owned();
         let cart = match self.lock_row("carts", "name_key", LOCK_CART, &key)? {
@@ -594,6 +607,9 @@ impl ReadTx for Writer<'_> {
     }
     fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
         self.locking(|l| l.product(product_id))
+    }
+    fn peek_product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
+        self.locking(|l| l.peek_product(product_id))
     }
     fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
         scan(

@@ -1101,3 +1101,36 @@ fn connect_time() {
     }
     println!("one connection: {:?}", started.elapsed() / 5);
 }
+
+/// A product in demand is held by one machine's sale for as long as that
+/// sale takes: a shopper adding it to a cart meanwhile (here, or on any
+/// other machine) does not wait for it. The sale itself still waits for
+/// the product, so its units are never sold twice.
+#[test]
+fn adding_a_product_to_a_cart_does_not_wait_for_its_sale() {
+    use crate::shop::{Shop, ShopService};
+    let database = database!("adding_a_product_to_a_cart_does_not_wait_for_its_sale");
+    commit(&database.repo(), vec![Change::PutProduct(product("P1", 5))]);
+    let shop = ShopService::new(Arc::new(database.repo()), crate::clock::now).unwrap();
+    let alice = shop.register("alice", "s3cret-pass").unwrap();
+    // Another machine's checkout, holding the product.
+    let mut sale = database.client();
+    sale.batch_execute("BEGIN; SELECT stock FROM shopfront.products WHERE product_id = 'P1' FOR UPDATE").unwrap();
+    let started = std::time::Instant::now();
+    let cart = shop.add_to_cart(&alice, "P1", 2).expect("added while the product is held");
+    assert!(started.elapsed() < Duration::from_secs(2), "did not wait: {:?}", started.elapsed());
+    assert_eq!(cart.items.len(), 1);
+    // A change of the product itself waits, and is refused as busy if the
+    // sale holds on past the lock timeout; here the sale ends first.
+    let releasing = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        sale.batch_execute("UPDATE shopfront.products SET stock = 4 WHERE product_id = 'P1'; COMMIT").unwrap();
+    });
+    let repo = database.repo();
+    let mut tx = repo.write().unwrap();
+    let held = std::time::Instant::now();
+    assert_eq!(tx.product("P1").unwrap().map(|p| p.stock), Some(4), "read after the sale, as it left it");
+    assert!(held.elapsed() >= Duration::from_millis(200), "waited for the sale: {:?}", held.elapsed());
+    drop(tx);
+    releasing.join().unwrap();
+}

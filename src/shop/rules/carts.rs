@@ -23,8 +23,10 @@ fn change_cart(
     Ok((cart, changes))
 }
 
+/// The product a cart line is about: peeked, not held (the cart changes,
+/// the product does not).
 fn product(view: &dyn ReadTx, product_id: &str) -> Result<Product, ShopError> {
-    Ok(view.product(product_id)?.ok_or_else(|| ProductError::Unknown(product_id.into()))?)
+    Ok(view.peek_product(product_id)?.ok_or_else(|| ProductError::Unknown(product_id.into()))?)
 }
 
 pub fn add(view: &dyn ReadTx, username: &str, product_id: &str, qty: u32) -> Decided<Cart> {
@@ -45,22 +47,30 @@ pub fn remove(view: &dyn ReadTx, username: &str, product_id: &str) -> Decided<Ca
 /// lines no longer sold dropped.
 pub fn accept_adjusted(view: &dyn ReadTx, username: &str) -> Decided<Cart> {
     let lines = view.cart(username)?.map(|cart| cart.items).unwrap_or_default();
-    let products = products_of(view, lines.iter().map(|line| line.product_id.as_str()))?;
+    let products = collect_products(lines.iter().map(|line| line.product_id.as_str()), |id| view.peek_product(id))?;
     change_cart(view, username, |cart| {
         *cart = adjust_cart(cart, |id| products.get(id));
         Ok(())
     })
 }
 
-/// The products with the ids `ids`, as they are now (gone ones left out).
+/// The products with the ids `ids`, as they are now (gone ones left out),
+/// held until the transaction ends (a checkout changes their stock).
 pub fn products_of<'a>(
     view: &dyn ReadTx,
     ids: impl IntoIterator<Item = &'a str>,
 ) -> Result<HashMap<String, Product>, ShopError> {
+    collect_products(ids, |id| view.product(id))
+}
+
+fn collect_products<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+    read: impl Fn(&str) -> Result<Option<Product>, crate::repo::RepoError>,
+) -> Result<HashMap<String, Product>, ShopError> {
     let mut products = HashMap::new();
     for id in ids {
         if !products.contains_key(id)
-            && let Some(product) = view.product(id)?
+            && let Some(product) = read(id)?
         {
             products.insert(id.to_string(), product);
         }
