@@ -1127,7 +1127,7 @@ fn adding_a_product_to_a_cart_does_not_wait_for_its_sale() {
         sale.batch_execute("UPDATE shopfront.products SET stock = 4 WHERE product_id = 'P1'; COMMIT").unwrap();
     });
     let repo = database.repo();
-    let mut tx = repo.write().unwrap();
+    let tx = repo.write().unwrap();
     let held = std::time::Instant::now();
     assert_eq!(tx.product("P1").unwrap().map(|p| p.stock), Some(4), "read after the sale, as it left it");
     assert!(held.elapsed() >= Duration::from_millis(200), "waited for the sale: {:?}", held.elapsed());
