@@ -49,7 +49,8 @@
 //! - `--idle N[,N…]`     hold N idle sessions instead (see Idle below)
 //! - `--size WxH`        the idle sessions' terminal size (default 100x30)
 //! - `--hold-secs S`     keep the idle sessions S seconds after measuring
-//! - `--race`, `--shoppers N`, `--stock N`, `--servers N`, `--store STORE`  see Race below
+//! - `--race`, `--shoppers N`, `--stock N`, `--servers N`, `--store STORE`,
+//!   `--connect HOST:PORT[,…]`  see Race below
 //!
 //! `SSH_LOAD_SERVER_LOG=PATH` writes `serve`'s log (its stderr) to PATH;
 //! `SSH_LOAD_USR1=1` sends the server SIGUSR1 at each idle stage (for
@@ -63,6 +64,11 @@
 //! on one store (sharing one host key), the shoppers spread over them;
 //! `--store STORE` (`sqlite:PATH`, `postgres://…`, empty: a new file or
 //! database) migrates the generated folder into it first and serves that.
+//! `--connect HOST:PORT[,HOST:PORT…]` races on servers already running
+//! (here or on other machines) instead, all on `--store` (which it needs:
+//! it adds a lamp "Zephyr <tag>" there, and reads the orders back); their
+//! per-address caps must make room for the shoppers, who come from one
+//! address unless the servers are on this machine.
 //! Reports sessions held, orders placed against the stock (as the screens
 //! said, and as stored), keystroke-to-screen p50/p99 before confirming,
 //! the checkout's answer time (from `y` to the screen saying placed or
@@ -92,6 +98,7 @@ mod typists;
 use typists::{Rng, query};
 
 use std::io::BufRead;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -448,8 +455,14 @@ fn typists_mode(counts: &[usize], rounds: usize, only: Option<Kind>, config: &Ar
 
 /// One racing shopper: connect, hold, sign up, shop. Returns whether the
 /// order was placed and the keystroke latencies of the shopping part.
-async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Result<Shopped, String> {
-    let mut shopper = Shopper::connect_from(port, &client_address(index), "xterm-256color", 100, 30).await?;
+async fn shop(
+    server: SocketAddr,
+    from: Option<IpAddr>,
+    query: Arc<str>,
+    name: String,
+    held: Arc<Barrier>,
+) -> Result<Shopped, String> {
+    let mut shopper = Shopper::connect_to(server, from, "xterm-256color", 100, 30).await?;
     shopper.wait_for("Log in").await?;
     // Every session is open before anyone starts.
     held.wait().await;
@@ -461,7 +474,7 @@ async fn shop(port: u16, index: usize, name: String, held: Arc<Barrier>) -> Resu
     let mut typed = String::new();
     shopper.send(b"/").await?;
     shopper.wait_for("Filter (typing)").await?;
-    for key in "zephyr".chars() {
+    for key in query.chars() {
         typed.push(key);
         shopper.send(key.to_string().as_bytes()).await?;
         shopper.wait_for(&format!("│{typed}")).await?;
@@ -521,39 +534,58 @@ struct Checkout {
 }
 
 /// Where a race runs: the generated folder itself, or a store it was
-/// migrated into (`--store`).
+/// migrated into (`--store`); or servers already running (`--connect`).
 struct Race {
     shoppers: usize,
     stock: u32,
     servers: usize,
     store: Option<String>,
+    connect: Vec<SocketAddr>,
 }
 
-/// The lamp's orders as stored: (orders, units in them, order ids all
-/// distinct), and the lamp's stock.
-fn stored(store: &str) -> (usize, u32, bool, u32) {
+/// The racing shoppers' servers and what they race for.
+struct Arena {
+    servers: Vec<SocketAddr>,
+    /// The servers started here (none with `--connect`): their memory and
+    /// CPU are measured.
+    started: Vec<ServeProcess>,
+    store: String,
+    /// The lamp's product id, and what a shopper types to find it alone.
+    lamp: String,
+    query: Arc<str>,
+    /// Account names are this and a number.
+    names: String,
+}
+
+/// The lamp's orders as stored: (orders holding it, units of it in them,
+/// every order id distinct), and its stock.
+fn stored(store: &str, lamp: &str) -> (usize, u32, bool, u32) {
     let location = shopfront::location::Location::parse(&store.into(), "store").expect("the store");
     let wait = shopfront::store::LockWait::Patient { notice: |_| {} };
     let repo = shopfront::shop::service::open_repo(&location, wait).expect("open the store");
     let view = repo.read().expect("read the store");
-    let (mut orders, mut units, mut ids) = (0, 0, std::collections::HashSet::new());
+    let (mut orders, mut units, mut all, mut ids) = (0, 0, 0, std::collections::HashSet::new());
     view.each_order(&mut |o| {
-        orders += 1;
-        units += o.items.iter().filter(|l| l.product_id == "P1").map(|l| l.qty).sum::<u32>();
+        let lamps: u32 = o.items.iter().filter(|l| l.product_id == lamp).map(|l| l.qty).sum();
+        orders += usize::from(lamps > 0);
+        units += lamps;
+        all += 1;
         ids.insert(o.order_id.clone());
     })
     .expect("the orders");
-    let stock = view.product("P1").expect("the lamp").map_or(0, |p| p.stock);
-    (orders, units, ids.len() == orders, stock)
+    let stock = view.product(lamp).expect("the lamp").map_or(0, |p| p.stock);
+    (orders, units, ids.len() == all, stock)
 }
 
-fn race_mode(race: &Race, config: &Config) {
-    let Race { shoppers, stock, servers: count, .. } = *race;
-    // One lamp everyone wants, in front of the generated catalog.
+/// The generated shop, the lamp "Zephyr Lamp" (P1) in front of it, served
+/// by `race.servers` new `serve` processes (after migrating it into
+/// `--store`, if given).
+fn generated_arena(race: &Race, config: &Config) -> Arena {
     let path = config.data.join("products.json");
     let products = std::fs::read_to_string(&path).expect("products.json");
     let lamp = format!(
-        "[\n{{\"product_id\":\"P1\",\"name\":\"Zephyr Lamp\",\"price\":20.0,\"stock\":{stock},\"category\":\"Lighting\"}},\n"
+        "[\n{{\"product_id\":\"P1\",\"name\":\"Zephyr Lamp\",\"price\":20.0,\"stock\":{},\"category\":\"Lighting\"}},\n",
+        race.stock
     );
     std::fs::write(&path, products.replacen("[\n", &lamp, 1)).expect("products.json");
     let folder = config.data.display().to_string();
@@ -573,14 +605,54 @@ fn race_mode(race: &Race, config: &Config) {
     // One host key for every server, as on several machines.
     let keys = tempfile::tempdir().expect("a temp folder");
     let key = keys.path().join("ssh_host_ed25519_key").display().to_string();
-    let mut options = serve_limits(shoppers);
+    let mut options = serve_limits(race.shoppers);
     options.extend(["--host-key".to_string(), key]);
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
     let log = std::env::var_os("SSH_LOAD_SERVER_LOG").map(PathBuf::from);
-    let mut running: Vec<ServeProcess> =
-        (0..count).map(|_| ServeProcess::start_with(&config.binary, &store, &options, log.as_deref(), None)).collect();
-    let pids: Vec<u32> = running.iter().map(ServeProcess::pid).collect();
-    let ports: Arc<Vec<u16>> = Arc::new(running.iter().map(|s| s.port).collect());
+    let started: Vec<ServeProcess> = (0..race.servers)
+        .map(|_| ServeProcess::start_with(&config.binary, &store, &options, log.as_deref(), None))
+        .collect();
+    let servers = started.iter().map(|s| SocketAddr::from(([127, 0, 0, 1], s.port))).collect();
+    Arena { servers, started, store, lamp: "P1".into(), query: "zephyr".into(), names: "load".into() }
+}
+
+/// Servers already running on `--store` (here or on other machines): a
+/// new lamp "Zephyr <tag>" is put in their shop, the shoppers are
+/// `<tag>0000`, … (a tag of this run, so runs never meet).
+fn running_arena(race: &Race) -> Arena {
+    let store = race.store.clone().expect("--connect needs --store: the store the servers serve");
+    let location = shopfront::location::Location::parse(&store.as_str().into(), "store").expect("the store");
+    let wait = shopfront::store::LockWait::Patient { notice: |_| {} };
+    let shop = shopfront::shop::ShopService::open(&location, wait).expect("open the store");
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let tag: String = (0..6).map(|i| char::from(b'a' + (nanos >> (5 * i)) as u8 % 26)).collect();
+    let currency = shopfront::shop::Shop::settings(&*shop).currency().owned();
+    let draft = shopfront::domain::ProductDraft::from_input(
+        &format!("Zephyr {tag}"),
+        "20.00",
+        &race.stock.to_string(),
+        "Lighting",
+        "",
+        &currency,
+    )
+    .expect("the lamp");
+    let lamp = shopfront::shop::Shop::create_product(&*shop, &shop.owner_at_machine(), draft).expect("add the lamp");
+    eprintln!("added {} ({}) with {} in stock", lamp.name, lamp.product_id, race.stock);
+    Arena {
+        servers: race.connect.clone(),
+        started: Vec::new(),
+        store,
+        lamp: lamp.product_id,
+        query: tag.clone().into(),
+        names: tag,
+    }
+}
+
+fn race_mode(race: &Race, config: &Config) {
+    let Race { shoppers, stock, .. } = *race;
+    let mut arena = if race.connect.is_empty() { generated_arena(race, config) } else { running_arena(race) };
+    let count = arena.servers.len();
+    let pids: Vec<u32> = arena.started.iter().map(ServeProcess::pid).collect();
     std::thread::sleep(Duration::from_millis(300));
     let alone: Vec<f64> = pids.iter().map(|&pid| memory_mib(pid, "VmRSS:")).collect();
     let cpu_before: Vec<f64> = pids.iter().map(|&pid| cpu_seconds(pid)).collect();
@@ -590,8 +662,11 @@ fn race_mode(race: &Race, config: &Config) {
     let (results, held_mib) = runtime.block_on(async {
         let tasks: Vec<_> = (0..shoppers)
             .map(|i| {
-                let port = ports[i % ports.len()];
-                tokio::spawn(shop(port, i, format!("load{i:04}"), Arc::clone(&held)))
+                let server = arena.servers[i % count];
+                // Each from its own loopback address where the server is here.
+                let from = server.ip().is_loopback().then(|| client_address(i).parse().expect("an address"));
+                let name = format!("{}{i:04}", arena.names);
+                tokio::spawn(shop(server, from, Arc::clone(&arena.query), name, Arc::clone(&held)))
             })
             .collect();
         held.wait().await;
@@ -606,7 +681,7 @@ fn race_mode(race: &Race, config: &Config) {
     let elapsed = started.elapsed();
     let peaks: Vec<f64> = pids.iter().map(|&pid| memory_mib(pid, "VmHWM:")).collect();
     let cpu: Vec<f64> = pids.iter().zip(&cpu_before).map(|(&pid, before)| cpu_seconds(pid) - before).collect();
-    for server in &mut running {
+    for server in &mut arena.started {
         server.stop();
     }
 
@@ -619,9 +694,14 @@ fn race_mode(race: &Race, config: &Config) {
     let mut answers: Vec<Duration> = checkouts.iter().map(|c| c.answered - c.confirmed).collect();
     answers.sort();
     let window = checkouts.iter().map(|c| c.confirmed).min().zip(checkouts.iter().map(|c| c.answered).max());
-    let (orders, units, distinct, left) = stored(&store);
-    println!("catalog             {} products", config.products + 1);
-    println!("store               {}", if race.store.is_some() { "as given by --store" } else { "the JSON folder" });
+    let (orders, units, distinct, left) = stored(&arena.store, &arena.lamp);
+    if race.connect.is_empty() {
+        println!("catalog             {} products", config.products + 1);
+        println!(
+            "store               {}",
+            if race.store.is_some() { "as given by --store" } else { "the JSON folder" }
+        );
+    }
     println!("servers             {count}, shoppers spread evenly over them");
     println!("shoppers            {shoppers} (all connected and held at once: {})", failed.is_empty());
     println!("sessions failed     {}", failed.len());
@@ -656,7 +736,23 @@ fn race_mode(race: &Race, config: &Config) {
             cpu[i]
         );
     }
+    if pids.is_empty() {
+        println!("servers' memory     not measured (started elsewhere)");
+    }
     println!("elapsed             {:.1} s", elapsed.as_secs_f64());
+}
+
+/// `HOST:PORT[,HOST:PORT…]`, each resolved to its first address.
+fn addresses(list: &str) -> Vec<SocketAddr> {
+    list.split(',')
+        .map(|one| {
+            one.trim()
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut found| found.next())
+                .unwrap_or_else(|| panic!("--connect: {one} is not HOST:PORT"))
+        })
+        .collect()
 }
 
 /// A field of /proc/PID/status as a number (kB for sizes).
@@ -846,6 +942,7 @@ fn main() {
     let mut counts = vec![10usize];
     let (mut only, mut data, mut race) = (None, None, false);
     let (mut shoppers, mut stock, mut servers, mut store) = (200usize, 50u32, 1usize, None::<String>);
+    let mut connect = Vec::new();
     let (mut idle, mut size, mut hold) = (Vec::<usize>::new(), (100u16, 30u16), 0u64);
     let mut binary = std::env::var("SHOPFRONT_BIN").unwrap_or_else(|_| "target/release/shopfront".into());
     let mut baseline = "target/release/examples/ssh_per_process".to_string();
@@ -894,6 +991,10 @@ fn main() {
                 "--stock" => stock = number(flag, value) as u32,
                 "--servers" => servers = number(flag, value).max(1),
                 "--store" => store = Some(value.expect("--store STORE").clone()),
+                "--connect" => {
+                    connect = addresses(value.expect("--connect HOST:PORT[,HOST:PORT…]"));
+                    race = true;
+                }
                 "--idle" => {
                     idle = value
                         .expect("--idle N[,N…]")
@@ -919,21 +1020,24 @@ fn main() {
         (false, Some(most)) => most,
         (false, None) => counts.iter().copied().max().unwrap_or(1),
     };
-    let started = Instant::now();
-    big_folder::write_big_folder(&data, products, 0, accounts).expect("the data folder");
-    // The generator's accounts share one hash; make it the hash of "password".
-    let users = std::fs::read_to_string(data.join("users.json")).expect("users.json");
-    let shared = users.split("\"password_hash\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("");
-    let hash = shopfront::domain::password::hash_password("password").expect("a password hash");
-    std::fs::write(data.join("users.json"), users.replace(shared, &hash)).expect("users.json");
-    eprintln!(
-        "wrote {products} products and {accounts} accounts to {} in {:.1} s",
-        data.display(),
-        started.elapsed().as_secs_f64()
-    );
+    // Servers already running serve their own shop.
+    if connect.is_empty() {
+        let started = Instant::now();
+        big_folder::write_big_folder(&data, products, 0, accounts).expect("the data folder");
+        // The generator's accounts share one hash; make it the hash of "password".
+        let users = std::fs::read_to_string(data.join("users.json")).expect("users.json");
+        let shared = users.split("\"password_hash\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("");
+        let hash = shopfront::domain::password::hash_password("password").expect("a password hash");
+        std::fs::write(data.join("users.json"), users.replace(shared, &hash)).expect("users.json");
+        eprintln!(
+            "wrote {products} products and {accounts} accounts to {} in {:.1} s",
+            data.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let config = Arc::new(Config { products, keys, interval: Duration::from_millis(interval), binary, baseline, data });
     if race {
-        race_mode(&Race { shoppers, stock, servers, store }, &config);
+        race_mode(&Race { shoppers, stock, servers, store, connect }, &config);
     } else if !idle.is_empty() {
         println!("catalog {} products", config.products);
         for &sessions in &idle {

@@ -13,17 +13,34 @@ pub struct Trusting;
 
 /// An SSH connection (not yet logged in) from the loopback address `from`.
 pub async fn ssh_session(port: u16, from: &str) -> Result<client::Handle<Trusting>, String> {
+    let source: std::net::IpAddr = from.parse().map_err(|e| format!("{from}: {e}"))?;
+    ssh_session_to(([127, 0, 0, 1], port).into(), Some(source)).await
+}
+
+/// An SSH connection to `server`, from `from` if given.
+pub async fn ssh_session_to(
+    server: std::net::SocketAddr,
+    from: Option<std::net::IpAddr>,
+) -> Result<client::Handle<Trusting>, String> {
     let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
-    let stream = tcp_from(port, from).await?;
+    let stream = tcp_to(server, from).await?;
     client::connect_stream(config, stream, Trusting).await.map_err(|e| e.to_string())
 }
 
 /// A TCP connection to the server from the loopback address `from`.
 pub async fn tcp_from(port: u16, from: &str) -> Result<tokio::net::TcpStream, String> {
     let source: std::net::IpAddr = from.parse().map_err(|e| format!("{from}: {e}"))?;
-    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
-    socket.bind((source, 0).into()).map_err(|e| format!("bind {from}: {e}"))?;
-    let stream = socket.connect(([127, 0, 0, 1], port).into()).await.map_err(|e| format!("connect: {e}"))?;
+    tcp_to(([127, 0, 0, 1], port).into(), Some(source)).await
+}
+
+/// A TCP connection to `server`, from the address `from` if given.
+async fn tcp_to(server: std::net::SocketAddr, from: Option<std::net::IpAddr>) -> Result<tokio::net::TcpStream, String> {
+    let socket = if server.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() };
+    let socket = socket.map_err(|e| e.to_string())?;
+    if let Some(source) = from {
+        socket.bind((source, 0).into()).map_err(|e| format!("bind {source}: {e}"))?;
+    }
+    let stream = socket.connect(server).await.map_err(|e| format!("connect {server}: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     Ok(stream)
 }
@@ -55,7 +72,19 @@ impl Shopper {
     /// Connects from the loopback address `from` (any of 127.0.0.0/8), with
     /// `term` as its TERM.
     pub async fn connect_from(port: u16, from: &str, term: &str, width: u16, height: u16) -> Result<Shopper, String> {
-        let mut session = ssh_session(port, from).await?;
+        let source: std::net::IpAddr = from.parse().map_err(|e| format!("{from}: {e}"))?;
+        Shopper::connect_to(([127, 0, 0, 1], port).into(), Some(source), term, width, height).await
+    }
+
+    /// Connects to `server` (any machine), from the address `from` if given.
+    pub async fn connect_to(
+        server: std::net::SocketAddr,
+        from: Option<std::net::IpAddr>,
+        term: &str,
+        width: u16,
+        height: u16,
+    ) -> Result<Shopper, String> {
+        let mut session = ssh_session_to(server, from).await?;
         let auth = session.authenticate_password("shopper", "-").await.map_err(|e| e.to_string())?;
         if !auth.success() {
             return Err("not let in".into());
