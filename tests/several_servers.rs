@@ -15,6 +15,26 @@ use shopfront::shop::{Shop, ShopService};
 use shopfront::store::LockWait;
 
 const STOCK: u32 = 10;
+
+/// Two tests running `$body(store)`: on a new SQLite database, and on a
+/// PostgreSQL database of its own on the server `SHOPFRONT_TEST_PG` names
+/// (two machines would share it the same way).
+macro_rules! on_sqlite_and_postgres {
+    ($on_sqlite:ident, $on_postgres:ident, $body:ident) => {
+        #[test]
+        fn $on_sqlite() {
+            let dir = common::temp_dir();
+            $body(&format!("sqlite:{}", dir.path().join("shop.db").display()));
+        }
+
+        #[test]
+        fn $on_postgres() {
+            let test = stringify!($on_postgres);
+            let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
+            $body(database.url());
+        }
+    };
+}
 const SHOPPERS: usize = 40;
 const CODE: &str = "ONCE";
 
@@ -159,20 +179,11 @@ fn two_servers_on_one_json_folder_sell_the_stock_once_and_the_code_once() {
     race(dir.path().to_str().expect("a UTF-8 temp path"));
 }
 
-#[test]
-fn two_servers_on_one_sqlite_database_sell_the_stock_once_and_the_code_once() {
-    let dir = common::temp_dir();
-    race(&format!("sqlite:{}", dir.path().join("shop.db").display()));
-}
-
-/// On the server `SHOPFRONT_TEST_PG` names, in a database of its own (two
-/// machines would share it the same way).
-#[test]
-fn two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once() {
-    let test = "two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once";
-    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
-    race(database.url());
-}
+on_sqlite_and_postgres!(
+    two_servers_on_one_sqlite_database_sell_the_stock_once_and_the_code_once,
+    two_servers_on_one_postgres_database_sell_the_stock_once_and_the_code_once,
+    race
+);
 
 /// Wrong passwords for one account from one address, every other guess on
 /// the other server: the fourth is held back as it would be on one server
@@ -215,18 +226,11 @@ fn guesses_over_two_servers(store: &str) {
     });
 }
 
-#[test]
-fn guesses_spread_over_two_servers_on_one_postgres_database_are_held_back_as_one() {
-    let test = "guesses_spread_over_two_servers_on_one_postgres_database_are_held_back_as_one";
-    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
-    guesses_over_two_servers(database.url());
-}
-
-#[test]
-fn guesses_spread_over_two_servers_on_one_sqlite_database_are_held_back_as_one() {
-    let dir = common::temp_dir();
-    guesses_over_two_servers(&format!("sqlite:{}", dir.path().join("shop.db").display()));
-}
+on_sqlite_and_postgres!(
+    guesses_spread_over_two_servers_on_one_sqlite_database_are_held_back_as_one,
+    guesses_spread_over_two_servers_on_one_postgres_database_are_held_back_as_one,
+    guesses_over_two_servers
+);
 
 /// The shop as stored: (units sold in orders, the lamp's stock, order ids
 /// all distinct, every order's buyer an account, the buyers).
@@ -350,18 +354,11 @@ fn one_server_killed(store: &str) {
     assert!(buyers.len() > EACH, "the survivors' orders and some of the others' ({})", buyers.len());
 }
 
-#[test]
-fn one_of_two_servers_on_postgres_killed_mid_sale_leaves_the_shop_whole() {
-    let test = "one_of_two_servers_on_postgres_killed_mid_sale_leaves_the_shop_whole";
-    let Some(database) = shopfront::repo::postgres::testing::TestDatabase::create(test) else { return };
-    one_server_killed(database.url());
-}
-
-#[test]
-fn one_of_two_servers_on_sqlite_killed_mid_sale_leaves_the_shop_whole() {
-    let dir = common::temp_dir();
-    one_server_killed(&format!("sqlite:{}", dir.path().join("shop.db").display()));
-}
+on_sqlite_and_postgres!(
+    one_of_two_servers_on_sqlite_killed_mid_sale_leaves_the_shop_whole,
+    one_of_two_servers_on_postgres_killed_mid_sale_leaves_the_shop_whole,
+    one_server_killed
+);
 
 /// PostgreSQL stops while shoppers on two servers have just confirmed
 /// their payments: every one of them is told the shop cannot reach its
