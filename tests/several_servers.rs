@@ -113,19 +113,26 @@ fn two_servers(store: &str) -> (tempfile::TempDir, [ServeProcess; 2]) {
     (keys, servers)
 }
 
+/// A lamp of `stock` units, the shop's only product; the shop, and its
+/// admin `boss`.
+fn one_lamp(store: &str, stock: u32) -> (std::sync::Arc<ShopService>, shopfront::shop::Account) {
+    let location = Location::parse(&store.into(), "store").expect("a store");
+    let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
+    shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
+    let boss = shop.login("boss", "b0ss-pass").unwrap();
+    let currency = shop.settings().currency().owned();
+    for product in shop.catalog().products().iter() {
+        shop.delete_product(&boss, &product.product_id).unwrap();
+    }
+    let draft =
+        shopfront::domain::ProductDraft::from_input("Desk Lamp", "20.00", &stock.to_string(), "", "", &currency);
+    shop.create_product(&boss, draft.unwrap()).unwrap();
+    (shop, boss)
+}
+
 fn race(store: &str) {
     {
-        let location = Location::parse(&store.into(), "store").expect("a store");
-        let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
-        shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
-        let boss = shop.login("boss", "b0ss-pass").unwrap();
-        let currency = shop.settings().currency().owned();
-        for product in shop.catalog().products().iter() {
-            shop.delete_product(&boss, &product.product_id).unwrap();
-        }
-        let draft =
-            shopfront::domain::ProductDraft::from_input("Desk Lamp", "20.00", &STOCK.to_string(), "", "", &currency);
-        shop.create_product(&boss, draft.unwrap()).unwrap();
+        let (shop, boss) = one_lamp(store, STOCK);
         let code =
             serde_json::from_str(&format!(r#"{{"code": "{CODE}", "kind": "percent", "value": 10, "max_uses": 1}}"#));
         shop.save_discount(&boss, None, code.unwrap()).unwrap();
@@ -255,21 +262,6 @@ fn stored(store: &str) -> (u32, u32, bool, bool, Vec<String>) {
     let mut stock = 0;
     view.each_product(&mut |p| stock = p.stock).unwrap();
     (sold, stock, distinct, known, buyers)
-}
-
-/// A lamp of `stock` units, the shop's only product.
-fn one_lamp(store: &str, stock: u32) {
-    let location = Location::parse(&store.into(), "store").expect("a store");
-    let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).expect("open");
-    shop.add_admin(&shop.owner_at_machine(), "boss", "b0ss-pass").unwrap();
-    let boss = shop.login("boss", "b0ss-pass").unwrap();
-    let currency = shop.settings().currency().owned();
-    for product in shop.catalog().products().iter() {
-        shop.delete_product(&boss, &product.product_id).unwrap();
-    }
-    let draft =
-        shopfront::domain::ProductDraft::from_input("Desk Lamp", "20.00", &stock.to_string(), "", "", &currency);
-    shop.create_product(&boss, draft.unwrap()).unwrap();
 }
 
 /// One of two servers is killed (kill -9, as a machine losing power) while
