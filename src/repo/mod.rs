@@ -10,6 +10,7 @@
 //! No shop rules live here: which changes are allowed is the service's.
 
 mod error;
+mod feed_text;
 pub mod logins;
 pub mod postgres;
 pub mod sqlite;
