@@ -13,6 +13,8 @@ mod error;
 mod feed_text;
 pub mod logins;
 pub mod postgres;
+mod sql_codec;
+mod sql_rows;
 pub mod sqlite;
 
 pub use crate::store::journal::Change;
