@@ -15,6 +15,8 @@ pub mod logins;
 pub mod postgres;
 mod sql_codec;
 mod sql_rows;
+#[cfg(test)]
+mod sql_tests;
 pub mod sqlite;
 
 pub use crate::store::journal::Change;
