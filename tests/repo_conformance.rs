@@ -36,6 +36,14 @@ fn order(id: &str, username: &str) -> Order {
     serde_json::from_str(&json.to_string()).expect("an order")
 }
 
+fn commit(repo: &dyn Repo, changes: Vec<Change>) {
+    let mut tx = repo.write().expect("write");
+    for change in changes {
+        tx.stage(change);
+    }
+    tx.commit().expect("commit");
+}
+
 fn stock_of(repo: &dyn Repo, id: &str) -> Option<u32> {
     repo.read().expect("read").product(id).expect("product").map(|p| p.stock)
 }
@@ -217,6 +225,56 @@ macro_rules! repo_suite {
                 handles[0].login_failures(&["account:eve"], &mut |records| records[0] = None).expect("forget");
                 handles[1].login_failures(&["account:eve"], &mut |records| seen = records.to_vec()).expect("read");
                 assert_eq!(seen, [None]);
+            }
+
+            #[test]
+            fn old_login_failures_are_forgotten() {
+                let Some(place) = backend() else { return };
+                let repo = place.open();
+                let failure = |at: i64| LoginFailures { count: 2, last_ms: at, last_from: "10.0.0.1".into() };
+                repo.login_failures(&["from:a", "account:x"], &mut |r| {
+                    r[0] = Some(failure(1_000));
+                    r[1] = Some(failure(2_000));
+                })
+                .unwrap();
+                let mut seen = Vec::new();
+                repo.login_failures(&["account:x", "from:a"], &mut |r| seen = r.to_vec()).unwrap();
+                assert_eq!(seen, [Some(failure(2_000)), Some(failure(1_000))]);
+                let later = 1_000 + 60 * 60 * 1000;
+                repo.login_failures(&["from:b"], &mut |r| r[0] = Some(failure(later))).unwrap();
+                repo.login_failures(&["from:a", "account:x", "from:b"], &mut |r| seen = r.to_vec()).unwrap();
+                assert_eq!(
+                    seen,
+                    [None, Some(failure(2_000)), Some(failure(later))],
+                    "an hour older than the newest: gone"
+                );
+                // The same key twice: the last word is kept.
+                repo.login_failures(&["k", "k"], &mut |r| {
+                    r[0] = Some(failure(later));
+                    r[1] = Some(failure(later + 1));
+                })
+                .unwrap();
+                repo.login_failures(&["k"], &mut |r| seen = r.to_vec()).unwrap();
+                assert_eq!(seen, [Some(failure(later + 1))]);
+            }
+
+            #[test]
+            fn a_panic_inside_a_write_leaves_nothing_half_done() {
+                let Some(place) = backend() else { return };
+                let repo = place.open();
+                let inside = Arc::clone(&repo);
+                let crashed = std::thread::spawn(move || {
+                    let mut tx = inside.write().unwrap();
+                    tx.product("P1").unwrap();
+                    tx.stage(Change::PutProduct(product("P1", 1)));
+                    panic!("a rule panics mid-change");
+                })
+                .join();
+                assert!(crashed.is_err());
+                assert_eq!(stock_of(&*repo, "P1"), None);
+                // Its locks are gone with it: the next writer goes ahead.
+                commit(&*repo, vec![Change::PutProduct(product("P2", 1))]);
+                assert_eq!(stock_of(&*place.open(), "P2"), Some(1));
             }
         }
     };

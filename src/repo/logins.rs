@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 /// Records kept at most; the oldest are forgotten first.
 pub const KEPT: usize = 10_000;
 /// A record this much older than the newest is forgotten (the throttle
-/// forgets after a quarter of an hour anyway).
-const FORGOTTEN_AFTER_MS: i64 = 60 * 60 * 1000;
+/// forgets after a quarter of an hour anyway); every backend keeping them
+/// forgets by it.
+pub const FORGOTTEN_AFTER_MS: i64 = 60 * 60 * 1000;
 
 /// The failed logins counted at one key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

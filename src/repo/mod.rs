@@ -10,8 +10,13 @@
 //! No shop rules live here: which changes are allowed is the service's.
 
 mod error;
+mod feed_text;
 pub mod logins;
 pub mod postgres;
+mod sql_codec;
+mod sql_rows;
+#[cfg(test)]
+mod sql_tests;
 pub mod sqlite;
 
 pub use crate::store::journal::Change;

@@ -1,142 +1,40 @@
-//! Values between the domain and PostgreSQL: a row's columns read with
-//! checks (a value a hand edit broke says which column and why, never
-//! panics), unknown fields kept as a JSON object (`json`, which keeps the
-//! exact text, read back as text), money as integer cents.
+//! A row's columns as PostgreSQL gives them, with checks (a value a hand
+//! edit broke says which column and why, never panics): text (`json`
+//! columns, which keep the exact text, are selected as text), `bigint`,
+//! `boolean`, `text[]`. What is read on top of them, and how values are
+//! written, is `sql_codec`'s, shared with SQLite.
 
 use postgres::Row;
 use postgres::types::FromSql;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::domain::extra::{Extra, deserialize_keeping_extra};
-use crate::domain::{Money, Timestamp};
-use crate::repo::RepoError;
+use crate::repo::sql_codec::{Columns, Read};
 
 /// A row being read; each getter names its column in what it reports.
 pub struct Cols<'a>(pub &'a Row);
-
-pub type Read<T> = Result<T, String>;
 
 impl Cols<'_> {
     fn get<'r, T: FromSql<'r>>(&'r self, i: usize, name: &str) -> Read<T> {
         self.0.try_get(i).map_err(|e| format!("{name}: {e}"))
     }
+}
 
-    pub fn text(&self, i: usize, name: &str) -> Read<String> {
-        self.opt_text(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_text(&self, i: usize, name: &str) -> Read<Option<String>> {
+impl Columns for Cols<'_> {
+    fn opt_text(&self, i: usize, name: &str) -> Read<Option<String>> {
         self.get(i, name)
     }
 
-    pub fn int(&self, i: usize, name: &str) -> Read<i64> {
-        self.opt_int(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_int(&self, i: usize, name: &str) -> Read<Option<i64>> {
+    fn opt_int(&self, i: usize, name: &str) -> Read<Option<i64>> {
         self.get(i, name)
     }
 
-    pub fn count(&self, i: usize, name: &str) -> Read<u32> {
-        let n = self.int(i, name)?;
-        u32::try_from(n).map_err(|_| format!("{name} is {n}, not a count from 0 to {}", u32::MAX))
-    }
-
-    pub fn opt_count(&self, i: usize, name: &str) -> Read<Option<u32>> {
-        match self.opt_int(i, name)? {
-            None => Ok(None),
-            Some(_) => self.count(i, name).map(Some),
-        }
-    }
-
-    pub fn money(&self, i: usize, name: &str) -> Read<Money> {
-        self.opt_money(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_money(&self, i: usize, name: &str) -> Read<Option<Money>> {
-        match self.opt_int(i, name)? {
-            Some(cents) if cents < 0 => Err(format!("{name} is {cents} cents: an amount cannot be negative")),
-            cents => Ok(cents.map(Money::from_cents)),
-        }
-    }
-
-    pub fn flag(&self, i: usize, name: &str) -> Read<bool> {
+    fn flag(&self, i: usize, name: &str) -> Read<bool> {
         self.get::<Option<bool>>(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
     }
 
-    pub fn timestamp(&self, i: usize, name: &str) -> Read<Timestamp> {
-        self.opt_timestamp(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_timestamp(&self, i: usize, name: &str) -> Read<Option<Timestamp>> {
-        self.opt_text(i, name)?.map(|text| Timestamp::parse(&text).map_err(|e| format!("{name}: {e}"))).transpose()
-    }
-
-    /// A `json` column (selected as text).
-    pub fn json<T: DeserializeOwned>(&self, i: usize, name: &str) -> Read<Option<T>> {
-        self.opt_text(i, name)?
-            .map(|text| serde_json::from_str(&text).map_err(|e| format!("{name} is not what it should hold: {e}")))
-            .transpose()
-    }
-
-    /// The record's unknown fields (a `json` column selected as text).
-    pub fn extra(&self, i: usize, name: &str) -> Read<Extra> {
-        match self.opt_text(i, name)? {
-            None => Ok(Extra::default()),
-            Some(text) => extra_from_text(&text).map_err(|e| format!("{name} is not a JSON object of fields: {e}")),
-        }
-    }
-
     /// A `text[]` column.
-    pub fn texts(&self, i: usize, name: &str) -> Read<Vec<String>> {
+    fn texts(&self, i: usize, name: &str) -> Read<Vec<String>> {
         Ok(self.get::<Option<Vec<String>>>(i, name)?.unwrap_or_default())
     }
-
-    /// A column holding one of `values`' names.
-    pub fn choice<T: Copy>(&self, i: usize, name: &str, values: &[(&str, T)]) -> Read<T> {
-        let text = self.text(i, name)?;
-        values.iter().find(|(shown, _)| *shown == text).map(|(_, value)| *value).ok_or_else(|| {
-            format!("{name} is {text:?}, not one of {:?}", values.iter().map(|v| v.0).collect::<Vec<_>>())
-        })
-    }
-}
-
-/// Unknown fields read back from their JSON object.
-pub fn extra_from_text(text: &str) -> Result<Extra, String> {
-    if !text.trim_start().starts_with('{') {
-        return Err("not an object".into());
-    }
-    /// Knows no field, so every field is kept aside as unknown.
-    #[derive(serde::Deserialize)]
-    struct Nothing {}
-    let mut de = serde_json::Deserializer::from_str(text);
-    let (Nothing {}, extra) =
-        deserialize_keeping_extra(&mut de, |known| <Nothing as serde::Deserialize>::deserialize(known))
-            .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
-    Ok(extra)
-}
-
-/// Unknown fields as the `extra` column keeps them: NULL when none.
-pub fn extra_text(extra: &Extra) -> Result<Option<String>, RepoError> {
-    if extra.is_empty() {
-        return Ok(None);
-    }
-    json_text(extra).map(Some)
-}
-
-/// A value as JSON text.
-pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, RepoError> {
-    serde_json::to_string(value).map_err(|e| RepoError::Unavailable(format!("Cannot encode a record as JSON: {e}")))
-}
-
-/// A list as a JSON column: NULL when empty.
-pub fn list_text<T: Serialize>(list: &[T]) -> Result<Option<String>, RepoError> {
-    if list.is_empty() {
-        return Ok(None);
-    }
-    json_text(list).map(Some)
 }
 
 /// `text` as an SQL string literal (with `standard_conforming_strings`

@@ -1,6 +1,7 @@
 //! The change feed: every commit that changes something, whichever
 //! process made it, writes one row to `changes` in its own transaction,
-//! with the ids it touched; its id is the `ChangeSet`'s. The ids come from
+//! with the ids it touched (the text `feed_text` writes, kept as `json`,
+//! which keeps it as written); its id is the `ChangeSet`'s. The ids come from
 //! the `feed_head` row, taken under its lock in the commit's last
 //! statement (sent together with the COMMIT, in one round trip): so they
 //! follow commit order without holes, and a reader that sees change `n`
@@ -8,14 +9,12 @@
 //! shopfront_changes` with its id. The oldest rows are pruned (the last
 //! `kept` stay); a reader further behind is told `Feed::Gap`.
 
-use std::collections::BTreeSet;
-
 use postgres::SimpleQueryMessage;
-use serde_json::{Map, Value};
 
 use super::codec::literal;
 use super::read::Db;
-use crate::repo::{ChangeSet, Feed, Ids, RepoError};
+use crate::repo::feed_text::{decode, encode};
+use crate::repo::{ChangeSet, Feed, RepoError};
 
 /// A token no other commit has: this process's random number, the time
 /// and a count.
@@ -167,55 +166,4 @@ impl Db<'_> {
         }
         Ok(Feed::Changes(sets))
     }
-}
-
-const FIELDS: [&str; 6] = ["products", "carts", "orders", "order_owners", "accounts", "codes"];
-
-fn fields(set: &ChangeSet) -> [&Ids; 6] {
-    [&set.products, &set.carts, &set.orders, &set.order_owners, &set.accounts, &set.codes]
-}
-
-fn fields_mut(set: &mut ChangeSet) -> [&mut Ids; 6] {
-    [&mut set.products, &mut set.carts, &mut set.orders, &mut set.order_owners, &mut set.accounts, &mut set.codes]
-}
-
-/// `{"products":["P1"],"carts":["alice"],"settings":true}`: ids by kind,
-/// `"all"` for every id of a kind, nothing for none (as the SQLite store
-/// writes its feed).
-pub fn encode(set: &ChangeSet) -> String {
-    let mut object = Map::new();
-    for (name, ids) in FIELDS.into_iter().zip(fields(set)) {
-        match ids {
-            Ids::None => {}
-            Ids::Some(ids) => {
-                object.insert(name.into(), Value::Array(ids.iter().cloned().map(Value::String).collect()));
-            }
-            Ids::All => {
-                object.insert(name.into(), Value::String("all".into()));
-            }
-        }
-    }
-    if set.settings {
-        object.insert("settings".into(), Value::Bool(true));
-    }
-    Value::Object(object).to_string()
-}
-
-/// The change `id` as `encode` wrote it; `None` if it is not that.
-pub fn decode(id: u64, text: &str) -> Option<ChangeSet> {
-    let Value::Object(object) = serde_json::from_str(text).ok()? else { return None };
-    let mut set =
-        ChangeSet { id, settings: object.get("settings") == Some(&Value::Bool(true)), ..ChangeSet::default() };
-    for (name, ids) in FIELDS.into_iter().zip(fields_mut(&mut set)) {
-        *ids = match object.get(name) {
-            None => Ids::None,
-            Some(Value::String(all)) if all == "all" => Ids::All,
-            Some(Value::Array(list)) => {
-                let list: Option<BTreeSet<String>> = list.iter().map(|id| id.as_str().map(str::to_string)).collect();
-                Ids::Some(list?)
-            }
-            Some(_) => return None,
-        };
-    }
-    Some(set)
 }

@@ -9,11 +9,9 @@
 use super::codec::Cols;
 use super::read::{Db, damaged_row};
 use super::{LOCK_LOGIN, key_hash, lock_class};
-use crate::repo::logins::KEPT;
-use crate::repo::{LoginFailures, RepoError};
-
-/// A record this much older than the newest is forgotten (as `LoginBook` does).
-const FORGOTTEN_AFTER_MS: i64 = 60 * 60 * 1000;
+use crate::repo::logins::{FORGOTTEN_AFTER_MS, KEPT};
+use crate::repo::sql_codec::Columns;
+use crate::repo::{LoginFailures, RepoError, sql_rows};
 
 impl Db<'_> {
     /// Runs `update` over the records of `keys`, inside a transaction the
@@ -43,16 +41,10 @@ impl Db<'_> {
             .map_err(|e| self.fail(e))?;
         let mut found = Vec::with_capacity(rows.len());
         for row in &rows {
-            let c = Cols(row);
+            let c: &dyn Columns = &Cols(row);
             let key: String = c.text(0, "key").map_err(|why| damaged_row(self.target, "login_failures", "?", &why))?;
-            let read = || -> Result<LoginFailures, String> {
-                Ok(LoginFailures {
-                    count: c.count(1, "count")?,
-                    last_ms: c.int(2, "last_ms")?,
-                    last_from: c.text(3, "last_from")?,
-                })
-            };
-            let record = read().map_err(|why| damaged_row(self.target, "login_failures", &key, &why))?;
+            let record =
+                sql_rows::login_failures(c).map_err(|why| damaged_row(self.target, "login_failures", &key, &why))?;
             found.push((key, record));
         }
         let mut records: Vec<Option<LoginFailures>> =

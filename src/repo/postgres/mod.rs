@@ -570,6 +570,30 @@ impl Writer<'_> {
     fn read<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, RepoError>) -> Result<T, RepoError> {
         self.locking(|l| f(&mut l.db))
     }
+
+    /// Visits every record of a scan, a chunk at a time read by `fetch`,
+    /// each noted by `note` as read; then notes with `scanned` that the
+    /// transaction read every record of the kind.
+    fn scan_noting<T>(
+        &self,
+        visit: &mut dyn FnMut(&T),
+        fetch: impl Fn(&mut Db, i64) -> Result<Vec<(i64, T)>, RepoError>,
+        note: impl Fn(&mut Locking, &T),
+        scanned: impl FnOnce(&mut Seen),
+    ) -> Result<(), RepoError> {
+        let chunk = |after| {
+            self.locking(|l| {
+                let chunk = fetch(&mut l.db, after)?;
+                chunk.iter().for_each(|(_, record)| note(l, record));
+                Ok(chunk)
+            })
+        };
+        scan(chunk, visit)?;
+        self.locking(|l| {
+            scanned(l.seen);
+            Ok(())
+        })
+    }
 }
 
 impl Drop for Writer<'_> {
@@ -588,22 +612,12 @@ impl ReadTx for Writer<'_> {
         self.locking(|l| l.accounts_with_key(fingerprint))
     }
     fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
-        scan(
-            |after| {
-                self.locking(|l| {
-                    let chunk = l.db.accounts_after(after)?;
-                    for (_, user) in &chunk {
-                        l.saw_user(&username_key(&user.username), Some(user));
-                    }
-                    Ok(chunk)
-                })
-            },
+        self.scan_noting(
             visit,
-        )?;
-        self.locking(|l| {
-            l.seen.users.scanned();
-            Ok(())
-        })
+            |db, after| db.accounts_after(after),
+            |l, user| l.saw_user(&username_key(&user.username), Some(user)),
+            |seen| seen.users.scanned(),
+        )
     }
     fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
         self.locking(|l| l.product(product_id))
@@ -612,43 +626,23 @@ impl ReadTx for Writer<'_> {
         self.locking(|l| l.peek_product(product_id))
     }
     fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
-        scan(
-            |after| {
-                self.locking(|l| {
-                    let chunk = l.db.products_after(after)?;
-                    for (_, product) in &chunk {
-                        l.seen.products.found(&product.product_id, product.stock);
-                    }
-                    Ok(chunk)
-                })
-            },
+        self.scan_noting(
             visit,
-        )?;
-        self.locking(|l| {
-            l.seen.products.scanned();
-            Ok(())
-        })
+            |db, after| db.products_after(after),
+            |l, product| l.seen.products.found(&product.product_id, product.stock),
+            |seen| seen.products.scanned(),
+        )
     }
     fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
         self.locking(|l| l.cart(username))
     }
     fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
-        scan(
-            |after| {
-                self.locking(|l| {
-                    let chunk = l.db.carts_after(after)?;
-                    for (_, cart) in &chunk {
-                        l.saw_cart(&username_key(&cart.username), true);
-                    }
-                    Ok(chunk)
-                })
-            },
+        self.scan_noting(
             visit,
-        )?;
-        self.locking(|l| {
-            l.seen.carts.scanned();
-            Ok(())
-        })
+            |db, after| db.carts_after(after),
+            |l, cart| l.saw_cart(&username_key(&cart.username), true),
+            |seen| seen.carts.scanned(),
+        )
     }
     fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
         self.locking(|l| l.carts_holding(product_id))
@@ -687,20 +681,12 @@ impl ReadTx for Writer<'_> {
         self.locking(|l| l.order_by_checkout_key(username, key))
     }
     fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
-        scan(
-            |after| {
-                self.locking(|l| {
-                    let chunk = l.db.orders_after(after)?;
-                    l.saw_orders(chunk.iter().map(|(_, order)| order));
-                    Ok(chunk)
-                })
-            },
+        self.scan_noting(
             visit,
-        )?;
-        self.locking(|l| {
-            l.seen.orders.scanned();
-            Ok(())
-        })
+            |db, after| db.orders_after(after),
+            |l, order| l.saw_orders([order]),
+            |seen| seen.orders.scanned(),
+        )
     }
     fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
         self.read(|db| db.code_uses(code, username))

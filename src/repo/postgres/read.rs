@@ -1,20 +1,22 @@
 //! Every `ReadTx` question as SQL on one connection (inside the caller's
 //! transaction), each answered through an index; rows read back into the
-//! domain's records, a row that cannot be one reported as damaged with its
-//! table and key. Scans come in chunks (by catalog or placing order), so
-//! that a big shop is never held in memory at once.
+//! domain's records (by `sql_rows`, shared with SQLite), a row that cannot
+//! be one reported as damaged with its table and key. Scans come in chunks
+//! (by catalog or placing order), so that a big shop is never held in
+//! memory at once.
 
 use postgres::Row;
 use postgres::types::ToSql;
 
-use super::codec::{Cols, Read};
+use super::codec::Cols;
 use super::conn::PgConn;
 use super::error::Target;
-use crate::domain::discount::{DiscountKind, Uses, normalize_code};
-use crate::domain::order::{OrderEvent, OrderLine, OrderStatus};
-use crate::domain::user::{Role, username_key};
-use crate::domain::{AdminChange, Cart, CartLine, Discount, Order, Product, Settings, User};
+use crate::domain::discount::{Uses, normalize_code};
+use crate::domain::user::username_key;
+use crate::domain::{Cart, CartLine, Discount, Order, Product, Settings, User};
 use crate::repo::RepoError;
+use crate::repo::sql_codec::{Columns, Read};
+use crate::repo::sql_rows::{self, discount, order, order_event, order_line};
 
 /// Rows of a scan read at once.
 pub const CHUNK: i64 = 500;
@@ -46,21 +48,9 @@ const SETTINGS: &str = "SELECT shop_name, currency, shipping_flat, shipping_free
                         tax_rate, tax_included, tax_extra::text, extra::text, changed_by, changed_at, revision \
                         FROM shopfront.settings WHERE id = 1";
 
-const ROLES: [(&str, Role); 2] = [("customer", Role::Customer), ("admin", Role::Admin)];
-const KINDS: [(&str, DiscountKind); 3] =
-    [("percent", DiscountKind::Percent), ("fixed", DiscountKind::Fixed), ("free_shipping", DiscountKind::FreeShipping)];
-
-fn statuses() -> [(&'static str, OrderStatus); 5] {
-    OrderStatus::ALL.map(|status| (status.as_str(), status))
-}
-
 /// A row that cannot be read as the record it holds.
 pub fn damaged_row(target: &Target, table: &str, key: &str, why: &str) -> RepoError {
-    RepoError::Damaged(target.scrub(format!(
-        "{}: the row of {key:?} in table {table} cannot be read: {why}. Correct it (or restore a backup); Shopfront \
-         did not change it",
-        target.url
-    )))
+    RepoError::Damaged(target.scrub(sql_rows::damaged_row_message(&target.url, table, key, why)))
 }
 
 /// The key a damaged row is named by: column `at`, text or number.
@@ -88,7 +78,7 @@ impl Db<'_> {
         table: &str,
         row: &Row,
         key: usize,
-        read: impl FnOnce(&Cols) -> Read<T>,
+        read: impl FnOnce(&dyn Columns) -> Read<T>,
     ) -> Result<T, RepoError> {
         read(&Cols(row)).map_err(|why| damaged_row(self.target, table, &row_key(row, key), &why))
     }
@@ -99,7 +89,7 @@ impl Db<'_> {
         params: Params<'_>,
         table: &str,
         key: usize,
-        read: impl Fn(&Cols) -> Read<T>,
+        read: impl Fn(&dyn Columns) -> Read<T>,
     ) -> Result<Vec<T>, RepoError> {
         let rows = self.conn.query(sql, params).map_err(|e| self.fail(e))?;
         rows.iter().map(|row| self.decode(table, row, key, &read)).collect()
@@ -111,7 +101,7 @@ impl Db<'_> {
         params: Params<'_>,
         table: &str,
         key: usize,
-        read: impl Fn(&Cols) -> Read<T>,
+        read: impl Fn(&dyn Columns) -> Read<T>,
     ) -> Result<Option<T>, RepoError> {
         let row = self.conn.query_opt(sql, params).map_err(|e| self.fail(e))?;
         row.map(|row| self.decode(table, &row, key, read)).transpose()
@@ -200,14 +190,7 @@ impl Db<'_> {
                 Ok((pos, key, line))
             })?;
             if carts.last().is_none_or(|(at, _, _)| *at != pos) {
-                let cart = self.decode("carts", row, 0, |c| {
-                    let cart =
-                        Cart { username: c.text(1, "username")?, items: Vec::new(), extra: c.extra(2, "extra")? };
-                    if username_key(&cart.username) != key {
-                        return Err(format!("name_key {key:?} is not the username {:?} in lower case", cart.username));
-                    }
-                    Ok(cart)
-                })?;
+                let (_, cart) = self.decode("carts", row, 0, sql_rows::cart)?;
                 carts.push((pos, key, cart));
             }
             if let Some(line) = line
@@ -322,145 +305,21 @@ impl Db<'_> {
     }
 }
 
-fn user(c: &Cols) -> Read<(i64, User)> {
-    let name_key = c.text(0, "name_key")?;
-    let user = User {
-        username: c.text(1, "username")?,
-        password_hash: c.opt_text(2, "password_hash")?,
-        password: c.opt_text(3, "password")?,
-        role: c.choice(4, "role", &ROLES)?,
-        created_at: c.opt_timestamp(5, "created_at")?,
-        addresses: c.json(6, "addresses")?.unwrap_or_default(),
-        cards: c.json(7, "cards")?.unwrap_or_default(),
-        ssh_keys: c.texts(9, "ssh keys")?,
-        extra: c.extra(8, "extra")?,
-    };
-    if username_key(&user.username) != name_key {
-        return Err(format!("name_key {name_key:?} is not the username {:?} in lower case", user.username));
-    }
-    user.validate_record()?;
+/// A user (see `sql_rows::user`) and its `pos`, selected after.
+fn user(c: &dyn Columns) -> Read<(i64, User)> {
+    let user = sql_rows::user(c)?;
     Ok((c.int(10, "pos")?, user))
 }
 
-fn product(c: &Cols) -> Read<(i64, Product)> {
-    let product = Product {
-        product_id: c.text(0, "product_id")?,
-        name: c.text(1, "name")?,
-        price: c.money(2, "price")?,
-        stock: c.count(3, "stock")?,
-        description: c.opt_text(4, "description")?,
-        category: c.opt_text(5, "category")?,
-        active: c.flag(6, "active")?,
-        changed: admin_change(c, 8)?.map(Box::new),
-        extra: c.extra(7, "extra")?,
-    };
-    product.validate_record()?;
+/// A product (see `sql_rows::product`) and its `pos`, selected after.
+fn product(c: &dyn Columns) -> Read<(i64, Product)> {
+    let product = sql_rows::product(c)?;
     Ok((c.int(10, "pos")?, product))
 }
 
-/// An order without its lines and events, and its `seq`.
-fn order(c: &Cols) -> Read<(i64, Order)> {
-    let order = Order {
-        order_id: c.text(0, "order_id")?,
-        username: c.text(2, "username")?,
-        items: Vec::new(),
-        total: c.money(4, "total")?,
-        timestamp: c.timestamp(5, "placed_at")?,
-        status: c.choice(6, "status", &statuses())?,
-        events: Vec::new(),
-        subtotal: c.opt_money(7, "subtotal")?,
-        discount_code: c.opt_text(8, "discount_code")?,
-        discount: c.money(9, "discount")?,
-        shipping: c.money(10, "shipping")?,
-        tax: c.money(11, "tax")?,
-        tax_included: c.flag(12, "tax_included")?,
-        address: c.json(13, "address")?,
-        payment: c.json(14, "payment")?,
-        tracking: c.opt_text(15, "tracking")?,
-        checkout_key: c.opt_text(16, "checkout_key")?,
-        extra: c.extra(17, "extra")?,
-    };
-    let owner_key = c.text(3, "owner_key")?;
-    if order.username.to_lowercase() != owner_key {
-        return Err(format!("owner_key {owner_key:?} is not the username {:?} in lower case", order.username));
-    }
-    Ok((c.int(1, "seq")?, order))
-}
-
-fn order_line(c: &Cols) -> Read<(i64, OrderLine)> {
-    let line = OrderLine {
-        product_id: c.text(1, "product_id")?,
-        name: c.opt_text(2, "name")?,
-        qty: c.count(3, "qty")?,
-        unit_price: c.money(4, "unit_price")?,
-        extra: c.extra(5, "extra")?,
-    };
-    if line.qty == 0 {
-        return Err(format!("the line of {} has quantity 0", line.product_id));
-    }
-    Ok((c.int(0, "order_seq")?, line))
-}
-
-fn order_event(c: &Cols) -> Read<(i64, OrderEvent)> {
-    let event = OrderEvent {
-        at: c.timestamp(1, "at")?,
-        by: c.text(2, "actor")?,
-        status: c.choice(3, "status", &statuses())?,
-        refunded: c.opt_money(4, "refunded")?,
-        extra: c.extra(5, "extra")?,
-    };
-    Ok((c.int(0, "order_seq")?, event))
-}
-
-fn discount(c: &Cols) -> Read<Discount> {
-    let discount = Discount {
-        code: c.text(0, "code")?,
-        kind: c.choice(1, "kind", &KINDS)?,
-        value: c.opt_money(2, "value")?,
-        min_subtotal: c.money(3, "min_subtotal")?,
-        starts: c.opt_timestamp(4, "starts")?,
-        expires: c.opt_timestamp(5, "expires")?,
-        max_uses: c.opt_count(6, "max_uses")?,
-        max_uses_per_user: c.opt_count(7, "max_uses_per_user")?,
-        active: c.flag(8, "active")?,
-        changed: admin_change(c, 10)?,
-        extra: c.extra(9, "extra")?,
-    };
-    discount.validate(&crate::domain::money::Currency::PLAIN)?;
-    Ok(discount)
-}
-
-fn settings(c: &Cols) -> Read<(Settings, i64)> {
-    use crate::domain::settings::{Shipping, Tax, TaxRate};
-    let rate = c.int(5, "tax_rate")?;
-    let rate = u32::try_from(rate).map_err(|_| format!("tax_rate is {rate}, not thousandths of a percent"))?;
-    let settings = Settings {
-        shop_name: c.text(0, "shop_name")?,
-        currency: c.text(1, "currency")?,
-        shipping: Shipping {
-            flat: c.money(2, "shipping_flat")?,
-            free_over: c.opt_money(3, "shipping_free_over")?,
-            extra: c.extra(4, "shipping_extra")?,
-        },
-        tax: Tax {
-            rate_percent: TaxRate::from_thousandths(rate),
-            included_in_prices: c.flag(6, "tax_included")?,
-            extra: c.extra(7, "tax_extra")?,
-        },
-        changed: admin_change(c, 9)?,
-        extra: c.extra(8, "extra")?,
-    };
-    settings.validate()?;
+/// The settings (see `sql_rows::settings`) and their `revision`, selected
+/// after.
+fn settings(c: &dyn Columns) -> Read<(Settings, i64)> {
+    let settings = sql_rows::settings(c)?;
     Ok((settings, c.int(11, "revision")?))
-}
-
-/// The last admin change kept in columns `at` (who) and `at + 1` (when).
-fn admin_change(c: &Cols, at: usize) -> Read<Option<AdminChange>> {
-    let by = c.opt_text(at, "changed_by")?;
-    let when = c.opt_timestamp(at + 1, "changed_at")?;
-    match (by, when) {
-        (Some(by), Some(at)) => Ok(Some(AdminChange { by, at })),
-        (None, None) => Ok(None),
-        _ => Err("changed_by and changed_at must both be set or both be empty".into()),
-    }
 }

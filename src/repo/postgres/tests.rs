@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use super::testing::{Cluster, TestDatabase};
 use super::*;
-use crate::domain::OrderLine;
 use crate::repo::Ids;
-use crate::store::Data;
+use crate::repo::sql_tests::{self, commit, order, product, race, record, retrying};
 
 /// A database for the test named `$test`, or return (skipped).
 macro_rules! database {
@@ -21,45 +20,11 @@ macro_rules! database {
     };
 }
 
-fn record<T: serde::de::DeserializeOwned>(json: &str) -> T {
-    serde_json::from_str(json).expect("a record")
-}
-
-fn product(id: &str, stock: u32) -> Product {
-    record(&format!(r#"{{"product_id":"{id}","name":"Thing {id}","price":2.50,"stock":{stock}}}"#))
-}
-
-fn order(id: &str, username: &str) -> Order {
-    record(&format!(
-        r#"{{"order_id":"{id}","username":"{username}","items":[{{"product_id":"P1","qty":1,"unit_price":2.5}}],
-        "total":2.5,"timestamp":"2026-03-01 10:00:00"}}"#
-    ))
-}
-
-fn commit(repo: &PgRepo, changes: Vec<Change>) -> ChangeSet {
-    let mut tx = repo.write().expect("write");
-    for change in changes {
-        tx.stage(change);
-    }
-    tx.commit().expect("commit")
-}
-
 fn refusal(result: Result<PgRepo, RepoError>) -> RepoError {
     match result {
         Ok(_) => panic!("the database should be refused"),
         Err(e) => e,
     }
-}
-
-/// Runs `attempt` until it is not `Busy` (another writer held the data).
-fn retrying<T>(mut attempt: impl FnMut() -> Result<T, RepoError>) -> T {
-    for _ in 0..200 {
-        match attempt() {
-            Err(RepoError::Busy) => std::thread::sleep(Duration::from_millis(5)),
-            other => return other.expect("no error but Busy"),
-        }
-    }
-    panic!("still busy after 200 tries")
 }
 
 /// Every table and sequence in the schema `shopfront`, and every other
@@ -233,85 +198,10 @@ fn a_wrong_password_is_said_without_the_password() {
 #[test]
 fn every_record_comes_back_field_by_field_with_its_unknown_fields() {
     let database = database!("every_record_comes_back_field_by_field_with_its_unknown_fields");
-    let user: User = record(
-        r#"{"username":"Dana","password_hash":"$argon2id$v=19$x","role":"admin","created_at":"2026-01-02 03:04:05",
-        "addresses":[{"full_name":"Dana D","street":"1 Main St","city":"Town","postal_code":"NW1 2AB","country":"UK","floor":3}],
-        "cards":[{"brand":"visa","last4":"4242","expiry":{"year":2030,"month":12},"nickname":"blue"}],
-        "ssh_keys":["SHA256:abc","SHA256:def"],"email":"d@example.com","prefs":{"dark":true,"n":[1,2.50]}}"#,
-    );
-    let legacy: User = record(r#"{"username":"old","password":"hunter22"}"#);
-    let product: Product = record(
-        r#"{"product_id":"P1","name":"Mug","price":4.50,"stock":3,"description":"Big","category":"Kitchen",
-        "active":false,"color":"red","dims":{"h":[1,2.50]}}"#,
-    );
-    let cart: Cart = record(
-        r#"{"username":"Dana","items":[{"product_id":"P1","qty":2,"unit_price":4.5,"added_at":"2026-01-01"}],"note":1}"#,
-    );
-    let order: Order = record(
-        r#"{"order_id":"O0007","username":"Dana","items":[{"product_id":"P1","name":"Mug","qty":2,"unit_price":4.5,"sku":"X"},
-        {"product_id":"P2","qty":1,"unit_price":0.10}],"total":12.34,"timestamp":"2026-02-10 18:12:44","status":"cancelled",
-        "events":[{"at":"2026-02-10 18:12:44","by":"Dana","status":"placed","via":"web"},
-                  {"at":"2026-02-11 09:00:00","by":"boss","status":"cancelled","refunded":12.34}],
-        "subtotal":9.10,"discount_code":"TEN10","discount":0.91,"shipping":5.00,"tax":0.74,"tax_included":true,
-        "address":{"full_name":"Dana D","street":"1 Main St","city":"Town","postal_code":"NW1 2AB","country":"UK","gate":"B"},
-        "payment":{"brand":"visa","last4":"4242","reference":"ch_1","risk":"low",
-                   "refund":{"amount":12.34,"reference":"re_1","by":"boss","at":"2026-02-11 09:00:00","why":"late"}},
-        "tracking":"1Z999","checkout_key":"k-1","coupon":"TEN"}"#,
-    );
-    let console: Order = record(
-        r#"{"order_id":"3fa9c2d1","username":"old","items":[{"product_id":"P1001","qty":3,"unit_price":0.1}],
-        "total":0.5000000000000001,"timestamp":"2026-02-10 18:12:44"}"#,
-    );
-    let discount: Discount = record(
-        r#"{"code":"TEN10","kind":"percent","value":10,"min_subtotal":5.00,"starts":"2026-01-01 00:00:00",
-        "expires":"2027-01-01 00:00:00","max_uses":100,"max_uses_per_user":1,"active":true,"campaign":"spring"}"#,
-    );
-    let free: Discount = record(r#"{"code":"ship-free","kind":"free_shipping"}"#);
-    let settings: Settings = record(
-        r#"{"shop_name":"Corner","currency":"€","shipping":{"flat":4.00,"free_over":null,"zone":"EU"},
-        "tax":{"rate_percent":8.25,"included_in_prices":true,"label":"VAT"},"theme":"dark"}"#,
-    );
-    let repo = database.repo();
-    assert_eq!(repo.read().unwrap().settings().unwrap(), Settings::default(), "none saved: the defaults");
-    commit(
-        &repo,
-        vec![
-            Change::PutUser(user.clone()),
-            Change::PutUser(legacy.clone()),
-            Change::PutProduct(product.clone()),
-            Change::PutCart(cart.clone()),
-            Change::PutOrder(order.clone()),
-            Change::PutOrder(console.clone()),
-            Change::PutDiscount(discount.clone()),
-            Change::PutDiscount(free.clone()),
-            Change::PutSettings(settings.clone()),
-        ],
-    );
-    drop(repo);
-    let repo = database.repo();
-    let read = repo.read().unwrap();
-    let json = |value: &dyn erased::Json| value.json();
-    let back = read.account("DANA").unwrap().unwrap();
-    assert_eq!(json(&back), json(&user));
-    assert_eq!(back, user);
-    assert_eq!(read.account("old").unwrap().unwrap(), legacy);
-    assert_eq!(read.product("P1").unwrap().unwrap(), product);
-    assert_eq!(json(&read.product("P1").unwrap().unwrap()), json(&product));
-    assert_eq!(read.cart("dana").unwrap().unwrap(), cart);
-    assert_eq!(json(&read.cart("dana").unwrap().unwrap()), json(&cart));
-    let back = read.order("O0007").unwrap().unwrap();
-    assert_eq!(json(&back), json(&order));
-    assert_eq!(back, order);
-    assert_eq!(read.order("3fa9c2d1").unwrap().unwrap(), console);
-    assert_eq!(read.discount(" ten10 ").unwrap().unwrap(), discount);
-    assert_eq!(json(&read.discount("TEN10").unwrap().unwrap()), json(&discount));
-    assert_eq!(read.discounts().unwrap(), vec![discount.clone(), free.clone()]);
-    assert_eq!(read.settings().unwrap(), settings);
-    assert_eq!(json(&read.settings().unwrap()), json(&settings));
-    drop(read);
+    sql_tests::every_record_comes_back_field_by_field_with_its_unknown_fields(|| database.repo());
     // Money is whole cents in typed columns; the shop's times are its text.
-    let mut client = database.client();
-    let row = client
+    let row = database
+        .client()
         .query_one("SELECT total, placed_at, tax_included FROM shopfront.orders WHERE order_id = 'O0007'", &[])
         .unwrap();
     assert_eq!(
@@ -320,136 +210,10 @@ fn every_record_comes_back_field_by_field_with_its_unknown_fields() {
     );
 }
 
-/// `&dyn` over the records' JSON, for the comparisons above.
-mod erased {
-    pub trait Json {
-        fn json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> String {
-            serde_json::to_string(self).expect("json")
-        }
-    }
-}
-
-/// The same changes applied to the folder's in-memory data and to the
-/// database answer every question the same, through a read and through a
-/// write transaction.
 #[test]
 fn every_read_answers_as_the_folder_does() {
     let database = database!("every_read_answers_as_the_folder_does");
-    let user = |name: &str, keys: &[&str]| -> User {
-        let keys = serde_json::to_string(keys).unwrap();
-        record(&format!(r#"{{"username":"{name}","password_hash":"h","ssh_keys":{keys}}}"#))
-    };
-    let cart = |name: &str, lines: &[(&str, u32)]| -> Cart {
-        let mut cart = Cart::new(name);
-        for (id, qty) in lines {
-            cart.items.push(record(&format!(r#"{{"product_id":"{id}","qty":{qty},"unit_price":1.5}}"#)));
-        }
-        cart
-    };
-    let order = |id: &str, name: &str, at: &str, status: &str, code: Option<&str>, key: Option<&str>| -> Order {
-        let mut order: Order = record(&format!(
-            r#"{{"order_id":"{id}","username":"{name}","items":[{{"product_id":"P1","qty":1,"unit_price":2.5}}],
-            "total":2.5,"timestamp":"2026-03-0{at}","status":"{status}"}}"#
-        ));
-        order.discount_code = code.map(str::to_string);
-        order.checkout_key = key.map(str::to_string);
-        if id == "O0004" {
-            order.items.push(OrderLine { product_id: "P4".into(), ..order.items[0].clone() });
-        }
-        order
-    };
-    let code = |code: &str| -> Discount { record(&format!(r#"{{"code":"{code}","kind":"fixed","value":1.00}}"#)) };
-    let mut renamed = product("P2", 7);
-    renamed.name = "Renamed".into();
-    let changes = vec![
-        Change::PutUser(user("Alice", &["SHA256:k1"])),
-        Change::PutUser(user("bob", &["SHA256:k1", "SHA256:k2"])),
-        Change::PutUser(user("cy", &[])),
-        Change::PutProduct(product("P1", 5)),
-        Change::PutProduct(product("P2", 5)),
-        Change::PutProduct(product("P3", 5)),
-        Change::PutProduct(product("P4", 0)),
-        Change::PutProduct(renamed),
-        Change::DeleteProduct("P3".into()),
-        Change::PutProduct(product("P3", 1)),
-        Change::PutCart(cart("Alice", &[("P1", 2), ("P2", 1)])),
-        Change::PutCart(cart("bob", &[("P2", 3)])),
-        Change::PutCart(cart("cy", &[])),
-        Change::PutOrder(order("O0001", "Alice", "1 10:00:00", "paid", Some("TEN10"), Some("k-a"))),
-        Change::PutOrder(order("3fa9c2d1", "alice", "1 10:00:00", "placed", None, None)),
-        Change::PutOrder(order("O0003", "ALICE", "1 10:00:00", "cancelled", Some("ten10"), None)),
-        Change::PutOrder(order("O0002", "bob", "2 10:00:00", "shipped", Some("Ten10"), Some("k-a"))),
-        Change::PutOrder(order("O0004", "cy", "1 09:00:00", "delivered", None, Some("k-c"))),
-        Change::PutOrder(order("O0001", "Alice", "1 10:00:00", "shipped", Some("TEN10"), Some("k-a"))),
-        Change::PutDiscount(code("TEN10")),
-        Change::PutDiscount(code("OLD")),
-        Change::PutDiscount(code("SPRING")),
-        Change::DeleteDiscount("old".into()),
-        Change::PutSettings(record(r#"{"shop_name":"Corner"}"#)),
-    ];
-    let mut data = Data::default();
-    for change in changes.clone() {
-        data.apply(change);
-    }
-    let repo = database.repo();
-    for chunk in changes.chunks(5) {
-        commit(&repo, chunk.to_vec());
-    }
-    let read = repo.read().unwrap();
-    let write = repo.write().unwrap();
-    let folder: &dyn ReadTx = &data;
-    for (how, postgres) in [("read", &*read as &dyn ReadTx), ("write", &*write as &dyn ReadTx)] {
-        macro_rules! same {
-            ($($call:tt)*) => {
-                assert_eq!(postgres.$($call)*.unwrap(), folder.$($call)*.unwrap(), "{how}: {}", stringify!($($call)*));
-            };
-        }
-        for name in ["alice", "ALICE", "Alice", "bob", "cy", "nobody"] {
-            same!(account(name));
-            same!(cart(name));
-            same!(orders_of(name));
-            for key in ["k-a", "k-c", "k-x"] {
-                same!(order_by_checkout_key(name, key));
-            }
-            for code in ["TEN10", "ten10", "SPRING", "NONE"] {
-                same!(code_uses(code, name));
-            }
-        }
-        for key in ["SHA256:k1", "SHA256:k2", "SHA256:k3"] {
-            same!(accounts_with_key(key));
-        }
-        for id in ["P1", "P2", "P3", "P4", "P9"] {
-            same!(product(id));
-            same!(carts_holding(id));
-            same!(ever_ordered(id));
-        }
-        for id in ["O0001", "O0002", "O0003", "O0004", "3fa9c2d1", "O0009"] {
-            same!(order(id));
-        }
-        for typed in ["ten10", " Spring ", "old", "none"] {
-            same!(discount(typed));
-            same!(orders_carrying(typed));
-        }
-        same!(discounts());
-        same!(settings());
-        let all = |tx: &dyn ReadTx| {
-            let (mut products, mut orders, mut accounts, mut carts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            tx.each_product(&mut |p| products.push(p.clone())).unwrap();
-            tx.each_order(&mut |o| orders.push(o.clone())).unwrap();
-            tx.each_account(&mut |u| accounts.push(u.clone())).unwrap();
-            tx.each_cart(&mut |c| carts.push(c.clone())).unwrap();
-            (products, orders, accounts, carts)
-        };
-        let mine = all(postgres);
-        assert_eq!(mine, all(folder), "{how}");
-        let ids: Vec<&str> = mine.0.iter().map(|p| p.product_id.as_str()).collect();
-        assert_eq!(ids, ["P1", "P2", "P4", "P3"], "replaced in place, re-added at the end");
-        let ids: Vec<&str> = mine.1.iter().map(|o| o.order_id.as_str()).collect();
-        assert_eq!(ids, ["O0001", "3fa9c2d1", "O0003", "O0002", "O0004"]);
-    }
+    sql_tests::every_read_answers_as_the_folder_does(&database.repo());
 }
 
 #[test]
@@ -479,32 +243,21 @@ fn racing_stores_sell_the_last_unit_once() {
     let database = database!("racing_stores_sell_the_last_unit_once");
     commit(&database.repo(), vec![Change::PutProduct(product("P1", 1))]);
     let stores = [database.repo(), database.repo()];
-    let start = Barrier::new(2);
-    let sold: Vec<bool> = std::thread::scope(|scope| {
-        let buyers: Vec<_> = stores
-            .iter()
-            .enumerate()
-            .map(|(n, repo)| {
-                let start = &start;
-                scope.spawn(move || {
-                    retrying(|| {
-                        let mut tx = repo.write()?;
-                        start.wait();
-                        let current = tx.product("P1")?.expect("P1");
-                        if current.stock == 0 {
-                            return Ok(false);
-                        }
-                        // Time for the other buyer to try meanwhile.
-                        std::thread::sleep(Duration::from_millis(100));
-                        let id = tx.next_order_id()?;
-                        tx.stage(Change::PutProduct(Product { stock: current.stock - 1, ..current }));
-                        tx.stage(Change::PutOrder(order(&id, &format!("buyer{n}"))));
-                        tx.commit().map(|_| true)
-                    })
-                })
-            })
-            .collect();
-        buyers.into_iter().map(|b| b.join().expect("a buyer")).collect()
+    let sold: Vec<bool> = race(&stores, |n, repo, start| {
+        retrying(|| {
+            let mut tx = repo.write()?;
+            start.wait();
+            let current = tx.product("P1")?.expect("P1");
+            if current.stock == 0 {
+                return Ok(false);
+            }
+            // Time for the other buyer to try meanwhile.
+            std::thread::sleep(Duration::from_millis(100));
+            let id = tx.next_order_id()?;
+            tx.stage(Change::PutProduct(Product { stock: current.stock - 1, ..current }));
+            tx.stage(Change::PutOrder(order(&id, &format!("buyer{n}"))));
+            tx.commit().map(|_| true)
+        })
     });
     assert_eq!(sold.iter().filter(|&&s| s).count(), 1, "{sold:?}");
     let read = stores[1].read().unwrap();
@@ -544,33 +297,22 @@ fn racing_stores_take_a_codes_last_use_once() {
     let once: Discount = record(r#"{"code":"ONCE","kind":"fixed","value":1.00,"max_uses":1}"#);
     commit(&database.repo(), vec![Change::PutDiscount(once)]);
     let stores = [database.repo(), database.repo()];
-    let start = Barrier::new(2);
-    let used: Vec<bool> = std::thread::scope(|scope| {
-        let buyers: Vec<_> = stores
-            .iter()
-            .enumerate()
-            .map(|(n, repo)| {
-                let start = &start;
-                scope.spawn(move || {
-                    retrying(|| {
-                        let mut tx = repo.write()?;
-                        start.wait();
-                        let code = tx.discount("once")?.expect("ONCE");
-                        let uses = tx.code_uses(&code.code, &format!("buyer{n}"))?;
-                        if code.max_uses.is_some_and(|max| uses.total >= max) {
-                            return Ok(false);
-                        }
-                        std::thread::sleep(Duration::from_millis(100));
-                        let id = tx.next_order_id()?;
-                        let mut placed = order(&id, &format!("buyer{n}"));
-                        placed.discount_code = Some(code.code.clone());
-                        tx.stage(Change::PutOrder(placed));
-                        tx.commit().map(|_| true)
-                    })
-                })
-            })
-            .collect();
-        buyers.into_iter().map(|b| b.join().expect("a buyer")).collect()
+    let used: Vec<bool> = race(&stores, |n, repo, start| {
+        retrying(|| {
+            let mut tx = repo.write()?;
+            start.wait();
+            let code = tx.discount("once")?.expect("ONCE");
+            let uses = tx.code_uses(&code.code, &format!("buyer{n}"))?;
+            if code.max_uses.is_some_and(|max| uses.total >= max) {
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            let id = tx.next_order_id()?;
+            let mut placed = order(&id, &format!("buyer{n}"));
+            placed.discount_code = Some(code.code.clone());
+            tx.stage(Change::PutOrder(placed));
+            tx.commit().map(|_| true)
+        })
     });
     assert_eq!(used.iter().filter(|&&u| u).count(), 1, "{used:?}");
     assert_eq!(stores[0].read().unwrap().code_uses("ONCE", "").unwrap().total, 1);
@@ -582,27 +324,16 @@ fn racing_stores_take_a_codes_last_use_once() {
 fn racing_sign_ups_of_one_name_make_one_account() {
     let database = database!("racing_sign_ups_of_one_name_make_one_account");
     let stores = [database.repo(), database.repo()];
-    let start = Barrier::new(2);
-    let made: Vec<Result<bool, RepoError>> = std::thread::scope(|scope| {
-        let racers: Vec<_> = stores
-            .iter()
-            .enumerate()
-            .map(|(n, repo)| {
-                let start = &start;
-                scope.spawn(move || {
-                    let mut tx = repo.write()?;
-                    start.wait();
-                    if tx.account("Newcomer")?.is_some() {
-                        return Ok(false);
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                    let user: User = record(&format!(r#"{{"username":"Newcomer","password_hash":"h{n}"}}"#));
-                    tx.stage(Change::PutUser(user));
-                    tx.commit().map(|_| true)
-                })
-            })
-            .collect();
-        racers.into_iter().map(|r| r.join().expect("a racer")).collect()
+    let made: Vec<Result<bool, RepoError>> = race(&stores, |n, repo, start| {
+        let mut tx = repo.write()?;
+        start.wait();
+        if tx.account("Newcomer")?.is_some() {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let user: User = record(&format!(r#"{{"username":"Newcomer","password_hash":"h{n}"}}"#));
+        tx.stage(Change::PutUser(user));
+        tx.commit().map(|_| true)
     });
     let winners = made.iter().filter(|m| matches!(m, Ok(true))).count();
     assert_eq!(winners, 1, "{made:?}");
@@ -641,27 +372,7 @@ fn racing_sign_ups_of_one_name_make_one_account() {
 #[test]
 fn the_feed_names_what_other_stores_changed() {
     let database = database!("the_feed_names_what_other_stores_changed");
-    let (mine, theirs) = (database.repo(), database.repo());
-    assert_eq!(mine.changes_after(0).unwrap(), Feed::Changes(vec![]));
-    let first = commit(&theirs, vec![Change::PutProduct(product("P1", 1))]);
-    let mut cart = Cart::new("Alice");
-    cart.items.push(record(r#"{"product_id":"P1","qty":1,"unit_price":2.5}"#));
-    let second = commit(&theirs, vec![Change::PutCart(cart), Change::PutSettings(Settings::default())]);
-    let Feed::Changes(heard) = mine.changes_after(0).unwrap() else { panic!("no gap") };
-    assert_eq!(heard, vec![first.clone(), second.clone()]);
-    assert_eq!(heard[0].products, Ids::Some(BTreeSet::from(["P1".to_string()])), "by id, not 'all'");
-    assert_eq!(heard[1].carts, Ids::Some(BTreeSet::from(["alice".to_string()])));
-    assert!(heard[1].settings && heard[1].products.is_none());
-    assert_eq!(mine.changes_after(first.id).unwrap(), Feed::Changes(vec![second.clone()]));
-    assert_eq!(mine.changes_after(second.id).unwrap(), Feed::Changes(vec![]));
-    assert!(commit(&mine, vec![]).is_empty(), "a commit that changes nothing is no change");
-    // A rolled back write gives back nothing: the next id follows on.
-    let mut tx = theirs.write().unwrap();
-    tx.stage(Change::PutProduct(product("P2", 1)));
-    drop(tx);
-    let third = commit(&mine, vec![Change::PutProduct(product("P3", 1))]);
-    assert_eq!(third.id, second.id + 1, "ids follow commits, without holes");
-    assert_eq!(theirs.changes_after(second.id).unwrap(), Feed::Changes(vec![third]));
+    sql_tests::the_feed_names_what_other_handles_changed(&database.repo(), &database.repo());
 }
 
 /// Commits racing from several stores: every change is heard once, in
@@ -713,89 +424,19 @@ fn a_reader_behind_the_pruned_feed_is_told_of_the_gap() {
     let database = database!("a_reader_behind_the_pruned_feed_is_told_of_the_gap");
     let mut repo = database.repo();
     repo.keep_changes(3);
-    let ids: Vec<u64> =
-        (1..=5).map(|n| commit(&repo, vec![Change::PutProduct(product(&format!("P{n}"), n))]).id).collect();
-    assert_eq!(ids, [1, 2, 3, 4, 5]);
-    assert_eq!(repo.changes_after(0).unwrap(), Feed::Gap { latest: 5 });
-    assert_eq!(repo.changes_after(1).unwrap(), Feed::Gap { latest: 5 });
-    let Feed::Changes(kept) = repo.changes_after(2).unwrap() else { panic!("rows 3 to 5 are kept") };
-    assert_eq!(kept.iter().map(|s| s.id).collect::<Vec<_>>(), [3, 4, 5]);
-    database.client().execute("DELETE FROM shopfront.changes", &[]).unwrap();
-    assert_eq!(repo.changes_after(4).unwrap(), Feed::Gap { latest: 5 });
-    assert_eq!(repo.changes_after(5).unwrap(), Feed::Changes(vec![]));
-    assert_eq!(repo.changes_after(9).unwrap(), Feed::Gap { latest: 5 }, "ahead: a database restored from a backup");
-    assert_eq!(commit(&repo, vec![Change::PutProduct(product("P6", 6))]).id, 6, "ids never reused");
+    sql_tests::a_reader_behind_the_pruned_feed_is_told_of_the_gap(&repo, || {
+        database.client().execute("DELETE FROM shopfront.changes", &[]).unwrap();
+    });
+    assert_eq!(repo.changes_after(9).unwrap(), Feed::Gap { latest: 6 }, "ahead: a database restored from a backup");
 }
 
 #[test]
 fn order_ids_pass_over_ids_taken_by_hand_and_follow_migrated_ones() {
     let database = database!("order_ids_pass_over_ids_taken_by_hand_and_follow_migrated_ones");
-    let repo = database.repo();
-    commit(&repo, vec![Change::PutOrder(order("O0041", "dana")), Change::PutOrder(order("3fa9c2d1", "dana"))]);
-    let mut tx = repo.write().unwrap();
-    assert_eq!(tx.next_order_id().unwrap(), "O0042");
-    assert_eq!(tx.next_order_id().unwrap(), "O0043", "two in one transaction differ");
-    drop(tx);
     let mut client = database.client();
-    client.execute("SELECT setval('shopfront.order_numbers', 10)", &[]).unwrap();
-    commit(&repo, vec![Change::PutOrder(order("O0011", "dana"))]);
-    let mut tx = repo.write().unwrap();
-    assert_eq!(tx.next_order_id().unwrap(), "O0012");
-    drop(tx);
-    commit(&repo, vec![Change::PutOrder(order("O0013", "dana"))]);
-    client.execute("SELECT setval('shopfront.order_numbers', 12)", &[]).unwrap();
-    let mut tx = repo.write().unwrap();
-    assert_eq!(tx.next_order_id().unwrap(), "O0014", "O0013 exists: passed over, never overwritten");
-    drop(tx);
-    client.execute("SELECT setval('shopfront.order_numbers', 9999)", &[]).unwrap();
-    let mut tx = repo.write().unwrap();
-    assert_eq!(tx.next_order_id().unwrap(), "O10000", "more digits once four are used up");
-}
-
-#[test]
-fn old_login_failures_are_forgotten() {
-    let database = database!("old_login_failures_are_forgotten");
-    let repo = database.repo();
-    let failure = |at: i64| LoginFailures { count: 2, last_ms: at, last_from: "10.0.0.1".into() };
-    repo.login_failures(&["from:a", "account:x"], &mut |r| {
-        r[0] = Some(failure(1_000));
-        r[1] = Some(failure(2_000));
-    })
-    .unwrap();
-    let mut seen = Vec::new();
-    repo.login_failures(&["account:x", "from:a"], &mut |r| seen = r.to_vec()).unwrap();
-    assert_eq!(seen, [Some(failure(2_000)), Some(failure(1_000))]);
-    let later = 1_000 + 60 * 60 * 1000;
-    repo.login_failures(&["from:b"], &mut |r| r[0] = Some(failure(later))).unwrap();
-    repo.login_failures(&["from:a", "account:x", "from:b"], &mut |r| seen = r.to_vec()).unwrap();
-    assert_eq!(seen, [None, Some(failure(2_000)), Some(failure(later))], "an hour older than the newest: gone");
-    // The same key twice: the last word is kept.
-    repo.login_failures(&["k", "k"], &mut |r| {
-        r[0] = Some(failure(later));
-        r[1] = Some(failure(later + 1));
-    })
-    .unwrap();
-    repo.login_failures(&["k"], &mut |r| seen = r.to_vec()).unwrap();
-    assert_eq!(seen, [Some(failure(later + 1))]);
-}
-
-#[test]
-fn a_panic_inside_a_write_leaves_nothing_half_done() {
-    let database = database!("a_panic_inside_a_write_leaves_nothing_half_done");
-    let repo = Arc::new(database.repo());
-    let inside = Arc::clone(&repo);
-    let crashed = std::thread::spawn(move || {
-        let mut tx = inside.write().unwrap();
-        tx.product("P1").unwrap();
-        tx.stage(Change::PutProduct(product("P1", 1)));
-        panic!("a rule panics mid-change");
-    })
-    .join();
-    assert!(crashed.is_err());
-    assert!(repo.read().unwrap().product("P1").unwrap().is_none());
-    // Its locks are gone with it: the next writer goes ahead.
-    commit(&repo, vec![Change::PutProduct(product("P1", 1))]);
-    assert!(database.repo().read().unwrap().product("P1").unwrap().is_some());
+    sql_tests::order_ids_pass_over_ids_taken_by_hand_and_follow_migrated_ones(&database.repo(), |last| {
+        client.execute("SELECT setval('shopfront.order_numbers', $1)", &[&last]).unwrap();
+    });
 }
 
 /// The database stops: reads and writes say the shop cannot reach it
@@ -864,7 +505,7 @@ fn a_server_that_never_answers_is_given_up_on_in_time() {
 fn a_commit_whose_connection_was_lost_is_found_out() {
     let database = database!("a_commit_whose_connection_was_lost_is_found_out");
     let repo = Arc::new(database.repo());
-    commit(&repo, vec![Change::PutProduct(product("P1", 5))]);
+    commit(&*repo, vec![Change::PutProduct(product("P1", 5))]);
     // Another session holds the feed's head: the commit's last statement waits for it.
     let mut hand = database.client();
     hand.batch_execute("BEGIN; SELECT * FROM shopfront.feed_head FOR UPDATE").unwrap();
@@ -1060,29 +701,19 @@ fn checkouts_of_the_same_products_in_any_order_never_deadlock() {
         ],
     );
     let stores = [database.repo(), database.repo()];
-    let start = Barrier::new(2);
-    let placed: Vec<Result<String, RepoError>> = std::thread::scope(|scope| {
-        let buyers: Vec<_> = stores
-            .iter()
-            .zip(["ann", "bob"])
-            .map(|(repo, name)| {
-                let start = &start;
-                scope.spawn(move || {
-                    let mut tx = repo.write()?;
-                    start.wait();
-                    let id = tx.next_order_id()?;
-                    let cart = tx.cart(name)?.expect("a cart");
-                    for line in &cart.items {
-                        let current = tx.product(&line.product_id)?.expect("a product");
-                        std::thread::sleep(Duration::from_millis(50));
-                        tx.stage(Change::PutProduct(Product { stock: current.stock - 1, ..current }));
-                    }
-                    tx.stage(Change::PutOrder(order(&id, name)));
-                    tx.commit().map(|_| id)
-                })
-            })
-            .collect();
-        buyers.into_iter().map(|b| b.join().expect("a buyer")).collect()
+    let placed: Vec<Result<String, RepoError>> = race(&stores, |n, repo, start| {
+        let name = ["ann", "bob"][n];
+        let mut tx = repo.write()?;
+        start.wait();
+        let id = tx.next_order_id()?;
+        let cart = tx.cart(name)?.expect("a cart");
+        for line in &cart.items {
+            let current = tx.product(&line.product_id)?.expect("a product");
+            std::thread::sleep(Duration::from_millis(50));
+            tx.stage(Change::PutProduct(Product { stock: current.stock - 1, ..current }));
+        }
+        tx.stage(Change::PutOrder(order(&id, name)));
+        tx.commit().map(|_| id)
     });
     assert!(placed.iter().all(Result::is_ok), "{placed:?}");
     let read = stores[0].read().unwrap();

@@ -300,17 +300,22 @@ fn pgpass_fields(line: &str) -> Vec<String> {
     fields
 }
 
+/// `url` cut into its scheme (with `://`), the rest up to the query, and
+/// the query (after its `?`); `None` without a scheme.
+fn split(url: &str) -> Option<(&str, &str, Option<&str>)> {
+    let (head, rest) = url.split_at(url.find("://")? + 3);
+    Some(match rest.split_once('?') {
+        Some((main, query)) => (head, main, Some(query)),
+        None => (head, rest, None),
+    })
+}
+
 /// `url` without its password (`postgres://ann:secret@db/shop` →
 /// `postgres://ann@db/shop`, and no `password=` parameter): what messages
 /// and logs show. Works on any text, a URL that does not parse too.
 pub fn redacted(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+    let Some((head, main, query)) = split(url) else {
         return url.to_string();
-    };
-    let (head, rest) = url.split_at(scheme_end);
-    let (main, query) = match rest.split_once('?') {
-        Some((main, query)) => (main, Some(query)),
-        None => (rest, None),
     };
     let main = match main.rfind('@') {
         Some(at) => {
@@ -340,13 +345,8 @@ pub fn redacted(url: &str) -> String {
 /// `url` naming the database `dbname` instead of its own (tests make one
 /// database each on the server a URL names).
 pub fn with_database(url: &str, dbname: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+    let Some((head, main, query)) = split(url) else {
         return url.to_string();
-    };
-    let (head, rest) = url.split_at(scheme_end);
-    let (main, query) = match rest.split_once('?') {
-        Some((main, query)) => (main, Some(query)),
-        None => (rest, None),
     };
     let host_start = main.rfind('@').map_or(0, |at| at + 1);
     let authority_end = main[host_start..].find('/').map_or(main.len(), |i| host_start + i);

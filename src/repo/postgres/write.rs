@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 
-use super::codec::{extra_text, json_text, list_text};
 use super::read::Db;
 use crate::domain::discount::normalize_code;
 use crate::domain::order::order_number;
-use crate::domain::user::{Role, username_key};
-use crate::domain::{Cart, Discount, Money, Order, Product, Settings, User};
+use crate::domain::user::username_key;
+use crate::domain::{Cart, Discount, Order, Product, Settings, User};
+use crate::repo::sql_codec::{cents, extra_text, json_text, list_text, opt_cents, role_name};
 use crate::repo::{Change, RepoError};
 
 /// What a write transaction learned of one kind of record.
@@ -83,14 +83,6 @@ fn conflict(done: u64) -> Result<(), RepoError> {
     if done == 1 { Ok(()) } else { Err(RepoError::Busy) }
 }
 
-fn cents(money: Money) -> i64 {
-    money.cents()
-}
-
-fn opt_cents(money: Option<Money>) -> Option<i64> {
-    money.map(Money::cents)
-}
-
 /// `INSERT … ON CONFLICT (key) DO UPDATE SET every column` (`replace`) or
 /// `DO NOTHING`.
 fn insert(table: &str, key: &str, columns: &[&str], values: &str, replace: bool, returning: &str) -> String {
@@ -135,10 +127,6 @@ impl Db<'_> {
 
     fn put_user(&mut self, user: &User, seen: &mut Seen) -> Result<(), RepoError> {
         let key = username_key(&user.username).into_owned();
-        let role = match user.role {
-            Role::Customer => "customer",
-            Role::Admin => "admin",
-        };
         let (replace, keys_stored) = match seen.users.known(&key) {
             Known::Present(keys) => (true, Some(keys.clone())),
             Known::Absent => (false, Some(Vec::new())),
@@ -161,7 +149,7 @@ impl Db<'_> {
                 &user.username,
                 &user.password_hash,
                 &user.password,
-                &role,
+                &role_name(user.role),
                 &user.created_at.map(|t| t.to_string()),
                 &list_text(&user.addresses)?,
                 &list_text(&user.cards)?,

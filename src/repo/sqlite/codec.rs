@@ -1,31 +1,25 @@
-//! Values between the domain and SQLite: a row's columns read with checks
-//! (a value a hand edit broke says which column and why, never panics),
-//! unknown fields kept as a JSON object, money as cents.
+//! A row's columns as SQLite gives them, with checks (a value a hand edit
+//! broke says which column and why, never panics): text, whole numbers,
+//! flags as 0 or 1, lists of texts as JSON arrays. What is read on top of
+//! them, and how values are written, is `sql_codec`'s, shared with
+//! PostgreSQL.
 
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::domain::extra::{Extra, deserialize_keeping_extra};
-use crate::domain::{Money, Timestamp};
-use crate::repo::RepoError;
+use crate::repo::sql_codec::{Columns, Read};
 
 /// A row being read; each getter names its column in what it reports.
 pub struct Cols<'a, 'r>(pub &'a Row<'r>);
-
-type Read<T> = Result<T, String>;
 
 impl Cols<'_, '_> {
     fn value(&self, i: usize, name: &str) -> Read<ValueRef<'_>> {
         self.0.get_ref(i).map_err(|e| format!("{name}: {e}"))
     }
+}
 
-    pub fn text(&self, i: usize, name: &str) -> Read<String> {
-        self.opt_text(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_text(&self, i: usize, name: &str) -> Read<Option<String>> {
+impl Columns for Cols<'_, '_> {
+    fn opt_text(&self, i: usize, name: &str) -> Read<Option<String>> {
         match self.value(i, name)? {
             ValueRef::Null => Ok(None),
             ValueRef::Text(bytes) => std::str::from_utf8(bytes)
@@ -35,11 +29,7 @@ impl Cols<'_, '_> {
         }
     }
 
-    pub fn int(&self, i: usize, name: &str) -> Read<i64> {
-        self.opt_int(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_int(&self, i: usize, name: &str) -> Read<Option<i64>> {
+    fn opt_int(&self, i: usize, name: &str) -> Read<Option<i64>> {
         match self.value(i, name)? {
             ValueRef::Null => Ok(None),
             ValueRef::Integer(n) => Ok(Some(n)),
@@ -47,110 +37,16 @@ impl Cols<'_, '_> {
         }
     }
 
-    pub fn count(&self, i: usize, name: &str) -> Read<u32> {
-        let n = self.int(i, name)?;
-        u32::try_from(n).map_err(|_| format!("{name} is {n}, not a count from 0 to {}", u32::MAX))
-    }
-
-    pub fn opt_count(&self, i: usize, name: &str) -> Read<Option<u32>> {
-        match self.opt_int(i, name)? {
-            None => Ok(None),
-            Some(_) => self.count(i, name).map(Some),
-        }
-    }
-
-    pub fn money(&self, i: usize, name: &str) -> Read<Money> {
-        self.opt_money(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
-    }
-
-    pub fn opt_money(&self, i: usize, name: &str) -> Read<Option<Money>> {
-        match self.opt_int(i, name)? {
-            Some(cents) if cents < 0 => Err(format!("{name} is {cents} cents: an amount cannot be negative")),
-            cents => Ok(cents.map(Money::from_cents)),
-        }
-    }
-
-    pub fn flag(&self, i: usize, name: &str) -> Read<bool> {
-        match self.int(i, name)? {
+    fn flag(&self, i: usize, name: &str) -> Read<bool> {
+        match (self as &dyn Columns).int(i, name)? {
             0 => Ok(false),
             1 => Ok(true),
             n => Err(format!("{name} is {n}, not 0 or 1")),
         }
     }
 
-    pub fn timestamp(&self, i: usize, name: &str) -> Read<Timestamp> {
-        self.opt_timestamp(i, name)?.ok_or_else(|| format!("{name} is empty (NULL)"))
+    /// A JSON array of texts.
+    fn texts(&self, i: usize, name: &str) -> Read<Vec<String>> {
+        Ok((self as &dyn Columns).json(i, name)?.unwrap_or_default())
     }
-
-    pub fn opt_timestamp(&self, i: usize, name: &str) -> Read<Option<Timestamp>> {
-        self.opt_text(i, name)?.map(|text| Timestamp::parse(&text).map_err(|e| format!("{name}: {e}"))).transpose()
-    }
-
-    /// A column of JSON text.
-    pub fn json<T: DeserializeOwned>(&self, i: usize, name: &str) -> Read<Option<T>> {
-        self.opt_text(i, name)?
-            .map(|text| serde_json::from_str(&text).map_err(|e| format!("{name} is not what it should hold: {e}")))
-            .transpose()
-    }
-
-    /// The record's unknown fields.
-    pub fn extra(&self, i: usize) -> Read<Extra> {
-        match self.opt_text(i, "extra")? {
-            None => Ok(Extra::default()),
-            Some(text) => extra_from_text(&text).map_err(|e| format!("extra is not a JSON object of fields: {e}")),
-        }
-    }
-
-    /// A column holding one of `values`' names.
-    pub fn choice<T: Copy>(&self, i: usize, name: &str, values: &[(&str, T)]) -> Read<T> {
-        let text = self.text(i, name)?;
-        values.iter().find(|(shown, _)| *shown == text).map(|(_, value)| *value).ok_or_else(|| {
-            format!("{name} is {text:?}, not one of {:?}", values.iter().map(|v| v.0).collect::<Vec<_>>())
-        })
-    }
-}
-
-/// Unknown fields read back from their JSON object.
-pub fn extra_from_text(text: &str) -> Result<Extra, String> {
-    if !text.trim_start().starts_with('{') {
-        return Err("not an object".into());
-    }
-    /// Knows no field, so every field is kept aside as unknown.
-    #[derive(serde::Deserialize)]
-    struct Nothing {}
-    let mut de = serde_json::Deserializer::from_str(text);
-    let (Nothing {}, extra) =
-        deserialize_keeping_extra(&mut de, |known| <Nothing as serde::Deserialize>::deserialize(known))
-            .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
-    Ok(extra)
-}
-
-/// Unknown fields as the `extra` column keeps them: NULL when none.
-pub fn extra_text(extra: &Extra) -> Result<Option<String>, RepoError> {
-    if extra.is_empty() {
-        return Ok(None);
-    }
-    json_text(extra).map(Some)
-}
-
-/// A value as JSON text.
-pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, RepoError> {
-    serde_json::to_string(value).map_err(|e| RepoError::Unavailable(format!("Cannot encode a record as JSON: {e}")))
-}
-
-/// A list as a JSON column: NULL when empty.
-pub fn list_text<T: Serialize>(list: &[T]) -> Result<Option<String>, RepoError> {
-    if list.is_empty() {
-        return Ok(None);
-    }
-    json_text(list).map(Some)
-}
-
-pub fn cents(money: Money) -> i64 {
-    money.cents()
-}
-
-pub fn opt_cents(money: Option<Money>) -> Option<i64> {
-    money.map(Money::cents)
 }

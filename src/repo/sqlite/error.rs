@@ -6,6 +6,7 @@ use std::path::Path;
 use rusqlite::ErrorCode;
 
 use crate::repo::RepoError;
+use crate::repo::sql_rows::damaged_row_message;
 
 pub fn from_sqlite(path: &Path, error: rusqlite::Error) -> RepoError {
     let file = path.display();
@@ -39,9 +40,5 @@ pub fn from_sqlite(path: &Path, error: rusqlite::Error) -> RepoError {
 
 /// A row that cannot be read as the record it holds.
 pub fn damaged_row(path: &Path, table: &str, key: &str, why: &str) -> RepoError {
-    RepoError::Damaged(format!(
-        "{}: the row of {key:?} in table {table} cannot be read: {why}. Correct it (or restore a backup); \
-         Shopfront did not change it",
-        path.display()
-    ))
+    RepoError::Damaged(damaged_row_message(path.display(), table, key, why))
 }

@@ -7,11 +7,8 @@ use rusqlite::params;
 use super::codec::Cols;
 use super::error::damaged_row;
 use super::read::Db;
-use crate::repo::logins::KEPT;
-use crate::repo::{LoginFailures, RepoError};
-
-/// A record this much older than the newest is forgotten (as `LoginBook` does).
-const FORGOTTEN_AFTER_MS: i64 = 60 * 60 * 1000;
+use crate::repo::logins::{FORGOTTEN_AFTER_MS, KEPT};
+use crate::repo::{LoginFailures, RepoError, sql_rows};
 
 impl Db<'_> {
     /// Runs `update` over the records of `keys`, inside a transaction the
@@ -66,15 +63,9 @@ impl Db<'_> {
             .map_err(|e| self.fail(e))?;
         let mut rows = statement.query([key]).map_err(|e| self.fail(e))?;
         let Some(row) = rows.next().map_err(|e| self.fail(e))? else { return Ok(None) };
-        let c = Cols(row);
-        let read = || -> Result<LoginFailures, String> {
-            Ok(LoginFailures {
-                count: c.count(1, "count")?,
-                last_ms: c.int(2, "last_ms")?,
-                last_from: c.text(3, "last_from")?,
-            })
-        };
-        read().map(Some).map_err(|why| damaged_row(self.path, "login_failures", key, &why))
+        sql_rows::login_failures(&Cols(row))
+            .map(Some)
+            .map_err(|why| damaged_row(self.path, "login_failures", key, &why))
     }
 
     fn exec_login<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<(), RepoError> {

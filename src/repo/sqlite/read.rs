@@ -1,7 +1,7 @@
 //! Every `ReadTx` question as SQL on one connection (inside the caller's
 //! transaction), each answered through an index; rows read back into the
-//! domain's records, a row that cannot be one reported as damaged with its
-//! table and key.
+//! domain's records (by `sql_rows`, shared with PostgreSQL), a row that
+//! cannot be one reported as damaged with its table and key.
 
 use std::path::Path;
 
@@ -10,11 +10,12 @@ use rusqlite::{Connection, Row, params};
 
 use super::codec::Cols;
 use super::error::{damaged_row, from_sqlite};
-use crate::domain::discount::{DiscountKind, Uses, normalize_code};
-use crate::domain::order::{OrderEvent, OrderLine, OrderStatus};
-use crate::domain::user::{Role, username_key};
-use crate::domain::{AdminChange, Cart, CartLine, Discount, Order, Product, Settings, User};
+use crate::domain::discount::{Uses, normalize_code};
+use crate::domain::user::username_key;
+use crate::domain::{Cart, CartLine, Discount, Order, Product, Settings, User};
 use crate::repo::RepoError;
+use crate::repo::sql_codec::{Columns, Read};
+use crate::repo::sql_rows::{cart, discount, order, order_event, order_line, product, settings, user};
 
 /// One connection of the database at `path`, for reading and writing.
 pub struct Db<'c> {
@@ -39,16 +40,6 @@ const DISCOUNT: &str = "SELECT code, kind, value, min_subtotal, starts, expires,
 const SETTINGS: &str = "SELECT shop_name, currency, shipping_flat, shipping_free_over, shipping_extra, tax_rate, \
                         tax_included, tax_extra, extra, changed_by, changed_at FROM settings WHERE id = 1";
 
-type Read<T> = Result<T, String>;
-
-const ROLES: [(&str, Role); 2] = [("customer", Role::Customer), ("admin", Role::Admin)];
-const KINDS: [(&str, DiscountKind); 3] =
-    [("percent", DiscountKind::Percent), ("fixed", DiscountKind::Fixed), ("free_shipping", DiscountKind::FreeShipping)];
-
-fn statuses() -> [(&'static str, OrderStatus); 5] {
-    OrderStatus::ALL.map(|status| (status.as_str(), status))
-}
-
 impl Db<'_> {
     pub fn fail(&self, error: rusqlite::Error) -> RepoError {
         from_sqlite(self.path, error)
@@ -61,7 +52,7 @@ impl Db<'_> {
         table: &str,
         row: &Row<'_>,
         key: usize,
-        read: impl FnOnce(&Cols) -> Read<T>,
+        read: impl FnOnce(&dyn Columns) -> Read<T>,
     ) -> Result<T, RepoError> {
         read(&Cols(row)).map_err(|why| {
             let key = match row.get_ref(key) {
@@ -73,6 +64,27 @@ impl Db<'_> {
         })
     }
 
+    /// Reads the rows of `sql` with `params` one by one with `read`, handing
+    /// each to `take` until it says `false` (the rows after it are not read).
+    fn each<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        table: &str,
+        key: usize,
+        read: impl Fn(&dyn Columns) -> Read<T>,
+        mut take: impl FnMut(T) -> bool,
+    ) -> Result<(), RepoError> {
+        let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.fail(e))?;
+        let mut rows = statement.query(params).map_err(|e| self.fail(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
+            if !take(self.decode(table, row, key, &read)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The rows of `sql` with `params`, each read by `read`.
     fn rows<T, P: rusqlite::Params>(
         &self,
@@ -80,31 +92,31 @@ impl Db<'_> {
         params: P,
         table: &str,
         key: usize,
-        read: impl Fn(&Cols) -> Read<T>,
+        read: impl Fn(&dyn Columns) -> Read<T>,
     ) -> Result<Vec<T>, RepoError> {
-        let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.fail(e))?;
-        let mut rows = statement.query(params).map_err(|e| self.fail(e))?;
         let mut found = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
-            found.push(self.decode(table, row, key, &read)?);
-        }
+        self.each(sql, params, table, key, read, |record| {
+            found.push(record);
+            true
+        })?;
         Ok(found)
     }
 
+    /// The first row of `sql` with `params`, read by `read`.
     fn first<T, P: rusqlite::Params>(
         &self,
         sql: &str,
         params: P,
         table: &str,
         key: usize,
-        read: impl Fn(&Cols) -> Read<T>,
+        read: impl Fn(&dyn Columns) -> Read<T>,
     ) -> Result<Option<T>, RepoError> {
-        let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.fail(e))?;
-        let mut rows = statement.query(params).map_err(|e| self.fail(e))?;
-        match rows.next().map_err(|e| self.fail(e))? {
-            Some(row) => self.decode(table, row, key, read).map(Some),
-            None => Ok(None),
-        }
+        let mut found = None;
+        self.each(sql, params, table, key, read, |record| {
+            found = Some(record);
+            false
+        })?;
+        Ok(found)
     }
 
     fn count<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<i64, RepoError> {
@@ -128,13 +140,10 @@ impl Db<'_> {
     }
 
     pub fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
-        let sql = format!("{USER} ORDER BY users.rowid");
-        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
-        let mut rows = statement.query([]).map_err(|e| self.fail(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
-            visit(&self.decode("users", row, 1, user)?);
-        }
-        Ok(())
+        self.each(&format!("{USER} ORDER BY users.rowid"), [], "users", 1, user, |user| {
+            visit(&user);
+            true
+        })
     }
 
     /// Every cart, as they were first saved.
@@ -151,12 +160,10 @@ impl Db<'_> {
     }
 
     pub fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
-        let mut statement = self.conn.prepare_cached(&format!("{PRODUCT} ORDER BY pos")).map_err(|e| self.fail(e))?;
-        let mut rows = statement.query([]).map_err(|e| self.fail(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
-            visit(&self.decode("products", row, 0, product)?);
-        }
-        Ok(())
+        self.each(&format!("{PRODUCT} ORDER BY pos"), [], "products", 0, product, |product| {
+            visit(&product);
+            true
+        })
     }
 
     pub fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
@@ -182,7 +189,7 @@ impl Db<'_> {
                 product_id: c.text(0, "product_id")?,
                 qty: c.count(1, "qty")?,
                 unit_price: c.money(2, "unit_price")?,
-                extra: c.extra(3)?,
+                extra: c.extra(3, "extra")?,
             })
         })?;
         if let Some(line) = cart.items.iter().find(|line| line.qty == 0) {
@@ -286,14 +293,14 @@ impl Db<'_> {
 struct Children<'s, T> {
     rows: rusqlite::Rows<'s>,
     table: &'static str,
-    read: fn(&Cols) -> Read<(i64, T)>,
+    read: fn(&dyn Columns) -> Read<(i64, T)>,
     /// Read but belonging to a later parent.
     pending: Option<(i64, T)>,
     done: bool,
 }
 
 impl<'s, T> Children<'s, T> {
-    fn new(rows: rusqlite::Rows<'s>, table: &'static str, read: fn(&Cols) -> Read<(i64, T)>) -> Self {
+    fn new(rows: rusqlite::Rows<'s>, table: &'static str, read: fn(&dyn Columns) -> Read<(i64, T)>) -> Self {
         Children { rows, table, read, pending: None, done: false }
     }
 
@@ -320,158 +327,5 @@ impl<'s, T> Children<'s, T> {
                 None => self.done = true,
             }
         }
-    }
-}
-
-fn user(c: &Cols) -> Read<User> {
-    let name_key = c.text(0, "name_key")?;
-    let user = User {
-        username: c.text(1, "username")?,
-        password_hash: c.opt_text(2, "password_hash")?,
-        password: c.opt_text(3, "password")?,
-        role: c.choice(4, "role", &ROLES)?,
-        created_at: c.opt_timestamp(5, "created_at")?,
-        addresses: c.json(6, "addresses")?.unwrap_or_default(),
-        cards: c.json(7, "cards")?.unwrap_or_default(),
-        ssh_keys: c.json(9, "ssh keys")?.unwrap_or_default(),
-        extra: c.extra(8)?,
-    };
-    if username_key(&user.username) != name_key {
-        return Err(format!("name_key {name_key:?} is not the username {:?} in lower case", user.username));
-    }
-    user.validate_record()?;
-    Ok(user)
-}
-
-fn product(c: &Cols) -> Read<Product> {
-    let product = Product {
-        product_id: c.text(0, "product_id")?,
-        name: c.text(1, "name")?,
-        price: c.money(2, "price")?,
-        stock: c.count(3, "stock")?,
-        description: c.opt_text(4, "description")?,
-        category: c.opt_text(5, "category")?,
-        active: c.flag(6, "active")?,
-        changed: admin_change(c, 8)?.map(Box::new),
-        extra: c.extra(7)?,
-    };
-    product.validate_record()?;
-    Ok(product)
-}
-
-/// A cart without its lines, and its key.
-fn cart(c: &Cols) -> Read<(String, Cart)> {
-    let name_key = c.text(0, "name_key")?;
-    let cart = Cart { username: c.text(1, "username")?, items: Vec::new(), extra: c.extra(2)? };
-    if username_key(&cart.username) != name_key {
-        return Err(format!("name_key {name_key:?} is not the username {:?} in lower case", cart.username));
-    }
-    Ok((name_key, cart))
-}
-
-/// An order without its lines and events, and its `seq`.
-fn order(c: &Cols) -> Read<(i64, Order)> {
-    let order = Order {
-        order_id: c.text(0, "order_id")?,
-        username: c.text(2, "username")?,
-        items: Vec::new(),
-        total: c.money(4, "total")?,
-        timestamp: c.timestamp(5, "placed_at")?,
-        status: c.choice(6, "status", &statuses())?,
-        events: Vec::new(),
-        subtotal: c.opt_money(7, "subtotal")?,
-        discount_code: c.opt_text(8, "discount_code")?,
-        discount: c.money(9, "discount")?,
-        shipping: c.money(10, "shipping")?,
-        tax: c.money(11, "tax")?,
-        tax_included: c.flag(12, "tax_included")?,
-        address: c.json(13, "address")?,
-        payment: c.json(14, "payment")?,
-        tracking: c.opt_text(15, "tracking")?,
-        checkout_key: c.opt_text(16, "checkout_key")?,
-        extra: c.extra(17)?,
-    };
-    let owner_key = c.text(3, "owner_key")?;
-    if order.username.to_lowercase() != owner_key {
-        return Err(format!("owner_key {owner_key:?} is not the username {:?} in lower case", order.username));
-    }
-    Ok((c.int(1, "seq")?, order))
-}
-
-fn order_line(c: &Cols) -> Read<(i64, OrderLine)> {
-    let line = OrderLine {
-        product_id: c.text(1, "product_id")?,
-        name: c.opt_text(2, "name")?,
-        qty: c.count(3, "qty")?,
-        unit_price: c.money(4, "unit_price")?,
-        extra: c.extra(5)?,
-    };
-    if line.qty == 0 {
-        return Err(format!("the line of {} has quantity 0", line.product_id));
-    }
-    Ok((c.int(0, "order_seq")?, line))
-}
-
-fn order_event(c: &Cols) -> Read<(i64, OrderEvent)> {
-    let event = OrderEvent {
-        at: c.timestamp(1, "at")?,
-        by: c.text(2, "actor")?,
-        status: c.choice(3, "status", &statuses())?,
-        refunded: c.opt_money(4, "refunded")?,
-        extra: c.extra(5)?,
-    };
-    Ok((c.int(0, "order_seq")?, event))
-}
-
-fn discount(c: &Cols) -> Read<Discount> {
-    let discount = Discount {
-        code: c.text(0, "code")?,
-        kind: c.choice(1, "kind", &KINDS)?,
-        value: c.opt_money(2, "value")?,
-        min_subtotal: c.money(3, "min_subtotal")?,
-        starts: c.opt_timestamp(4, "starts")?,
-        expires: c.opt_timestamp(5, "expires")?,
-        max_uses: c.opt_count(6, "max_uses")?,
-        max_uses_per_user: c.opt_count(7, "max_uses_per_user")?,
-        active: c.flag(8, "active")?,
-        changed: admin_change(c, 10)?,
-        extra: c.extra(9)?,
-    };
-    discount.validate(&crate::domain::money::Currency::PLAIN)?;
-    Ok(discount)
-}
-
-fn settings(c: &Cols) -> Read<Settings> {
-    use crate::domain::settings::{Shipping, Tax, TaxRate};
-    let rate = c.int(5, "tax_rate")?;
-    let rate = u32::try_from(rate).map_err(|_| format!("tax_rate is {rate}, not thousandths of a percent"))?;
-    let settings = Settings {
-        shop_name: c.text(0, "shop_name")?,
-        currency: c.text(1, "currency")?,
-        shipping: Shipping {
-            flat: c.money(2, "shipping_flat")?,
-            free_over: c.opt_money(3, "shipping_free_over")?,
-            extra: c.extra(4).map_err(|e| format!("shipping_{e}"))?,
-        },
-        tax: Tax {
-            rate_percent: TaxRate::from_thousandths(rate),
-            included_in_prices: c.flag(6, "tax_included")?,
-            extra: c.extra(7).map_err(|e| format!("tax_{e}"))?,
-        },
-        changed: admin_change(c, 9)?,
-        extra: c.extra(8)?,
-    };
-    settings.validate()?;
-    Ok(settings)
-}
-
-/// The last admin change kept in columns `at` (who) and `at + 1` (when).
-fn admin_change(c: &Cols, at: usize) -> Read<Option<AdminChange>> {
-    let by = c.opt_text(at, "changed_by")?;
-    let when = c.opt_timestamp(at + 1, "changed_at")?;
-    match (by, when) {
-        (Some(by), Some(at)) => Ok(Some(AdminChange { by, at })),
-        (None, None) => Ok(None),
-        _ => Err("changed_by and changed_at must both be set or both be empty".into()),
     }
 }

@@ -4,12 +4,13 @@
 
 use rusqlite::params;
 
-use super::codec::{cents, extra_text, json_text, list_text, opt_cents};
+use super::codec::Cols;
 use super::read::Db;
 use crate::domain::discount::normalize_code;
 use crate::domain::order::order_number;
-use crate::domain::user::{Role, username_key};
+use crate::domain::user::username_key;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
+use crate::repo::sql_codec::{Columns, cents, extra_text, json_text, list_text, opt_cents, role_name};
 use crate::repo::{Change, RepoError};
 
 impl Db<'_> {
@@ -35,10 +36,6 @@ impl Db<'_> {
 
     fn put_user(&self, user: &User) -> Result<(), RepoError> {
         let key = username_key(&user.username);
-        let role = match user.role {
-            Role::Customer => "customer",
-            Role::Admin => "admin",
-        };
         self.exec(
             "INSERT INTO users (name_key, username, password_hash, password, role, created_at, addresses, cards, extra)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -51,7 +48,7 @@ impl Db<'_> {
                 user.username,
                 user.password_hash,
                 user.password,
-                role,
+                role_name(user.role),
                 user.created_at.map(|t| t.to_string()),
                 list_text(&user.addresses)?,
                 list_text(&user.cards)?,
@@ -264,7 +261,7 @@ impl Db<'_> {
         let Some(row) = rows.next().map_err(|e| self.fail(e))? else {
             return Err(super::error::damaged_row(self.path, "sequences", "order", "the row is missing"));
         };
-        super::codec::Cols(row)
+        (&Cols(row) as &dyn Columns)
             .int(0, "last")
             .map_err(|why| super::error::damaged_row(self.path, "sequences", "order", &why))
     }
