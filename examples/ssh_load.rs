@@ -48,7 +48,8 @@
 //! - `--baseline-bin PATH`  the baseline server (default target/release/examples/ssh_per_process)
 //! - `--idle N[,N…]`     hold N idle sessions instead (see Idle below)
 //! - `--size WxH`        the idle sessions' terminal size (default 100x30)
-//! - `--hold-secs S`     keep the idle sessions S seconds after measuring
+//! - `--hold-secs S`     keep the idle sessions S seconds after measuring (and
+//!   print the server's CPU time over them)
 //! - `--race`, `--shoppers N`, `--stock N`, `--servers N`, `--store STORE`,
 //!   `--connect HOST:PORT[,…]`  see Race below
 //!
@@ -84,7 +85,8 @@
 //! server's resident memory (VmRSS, and RssAnon), its threads, and per
 //! session: (with N − alone) / N. `--hold-secs S` keeps the N logged-in
 //! sessions S seconds more (to look at the server from outside), printing
-//! its pid first.
+//! its pid first, then the CPU time the server used over the hold (user +
+//! system, from /proc/PID/stat) and what share of one core that is.
 
 #[path = "../tests/common/ssh_shopper.rs"]
 #[allow(dead_code)]
@@ -926,7 +928,13 @@ fn idle_run(sessions: usize, (width, height): (u16, u16), hold: Duration, config
         );
         if !hold.is_zero() {
             println!("  holding {} s (server pid {pid})", hold.as_secs());
+            let (cpu_before, holding) = (cpu_seconds(pid), Instant::now());
             tokio::time::sleep(hold).await;
+            let (cpu, held) = (cpu_seconds(pid) - cpu_before, holding.elapsed().as_secs_f64());
+            println!(
+                "  server CPU while holding: {cpu:.2} s over {held:.1} s ({:.1}% of one core)",
+                100.0 * cpu / held
+            );
             print_stage("after hold", results.len() - failed_login, alone, Footprint::of(pid), pid);
         }
         drop(results);

@@ -25,6 +25,11 @@ use crate::ui::{self, Theme};
 const TICK: Duration = Duration::from_millis(250);
 /// The same while requests are under way.
 const BUSY_TICK: Duration = Duration::from_millis(20);
+/// The same while nothing on screen can change but by a change notice
+/// (`App::quiet`). Another session's change reaches the screen within it;
+/// another process's within it and the shop's watch (a quarter second):
+/// within a second either way.
+const IDLE_TICK: Duration = Duration::from_millis(500);
 
 /// Runs the full-screen app on `shop` until the user quits; the shopper's
 /// receipts are written into `receipts`.
@@ -115,6 +120,9 @@ fn event_loop(shop: Arc<dyn Shop>, receipts: std::path::PathBuf, mouse: bool) ->
 /// Runs `app` on any ratatui backend with any input until the user quits:
 /// draw, wait for input (or for answers while requests are under way),
 /// turn events into actions, take answers and change notices, draw again.
+/// A frame is drawn after input, and after a tick only if something the
+/// screen shows changed (`App::needs_redraw`): an idle session costs a
+/// look at its channels per tick, not a frame.
 pub fn drive<B: Backend>(
     terminal: &mut Terminal<B>,
     input: &mut impl InputSource,
@@ -125,11 +133,18 @@ pub fn drive<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
+    // The first frame, and one after every round of input (a key that
+    // changes nothing draws too, as a resize does).
+    let mut input_came = true;
     loop {
-        if input.needs_full_redraw() {
+        let full = input.needs_full_redraw();
+        if full {
             terminal.clear().map_err(io::Error::other)?;
         }
-        draw(terminal, app, theme)?;
+        if full || input_came || app.needs_redraw() {
+            draw(terminal, app, theme)?;
+        }
+        input_came = false;
         input.observe(app);
         if app.should_quit {
             return Ok(());
@@ -140,6 +155,8 @@ where
             Duration::from_millis(4)
         } else if app.requests_in_flight() > 0 {
             BUSY_TICK
+        } else if app.quiet() {
+            IDLE_TICK
         } else {
             TICK
         };
@@ -162,6 +179,7 @@ where
         app.poll_filter();
         // Answers and change notices, also while someone keeps typing.
         app.poll_results();
+        input_came = true;
     }
 }
 
@@ -169,6 +187,7 @@ fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: &Theme) ->
 where
     B::Error: Send + Sync + 'static,
 {
+    app.begin_frame();
     let started = Instant::now();
     terminal.draw(|frame| ui::draw(frame, app, theme)).map_err(io::Error::other)?;
     app.stats.last_render = started.elapsed();

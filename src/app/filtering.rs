@@ -60,6 +60,7 @@ impl App {
                 _ => {}
             }
         }
+        self.redraw |= changed;
         changed
     }
 

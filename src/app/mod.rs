@@ -183,6 +183,25 @@ pub struct App {
     message_lifetime: Duration,
     /// The shop's time of day, for what depends on it (a code's state).
     clock: fn() -> crate::domain::Timestamp,
+    /// Whether the screen needs drawing again: set by every action, by an
+    /// answer, change notice or filter result taken, and by a tick that
+    /// changed what the screen shows; cleared as a frame is drawn (`begin_frame`).
+    redraw: bool,
+    /// What the last frame showed of what changes with time alone.
+    shown: Timely,
+}
+
+/// What the screen shows that can change with nothing done in this session
+/// and no notice taken: the message line (a request that takes long enough
+/// to say "Working…", another copy holding the folder, the database out of
+/// reach, an admin's held-back file), the login's countdown, and the states
+/// of the Discounts tab's codes (they start and expire with the clock). A
+/// tick that finds it other than the last frame showed draws again.
+#[derive(Debug, Default, PartialEq)]
+struct Timely {
+    message_line: Option<(MessageTone, String)>,
+    login_wait: Option<String>,
+    discount_states: Vec<crate::domain::DiscountState>,
 }
 
 impl App {
@@ -239,6 +258,8 @@ impl App {
             viewport,
             should_quit: false,
             worker_from: FILTER_WORKER_FROM,
+            redraw: true,
+            shown: Timely::default(),
         };
         app.rebuild_catalog_if_stale();
         app
@@ -306,6 +327,51 @@ impl App {
     /// How long messages stay (tests shorten it).
     pub fn set_message_lifetime(&mut self, lifetime: Duration) {
         self.message_lifetime = lifetime;
+    }
+
+    /// Whether the screen must be drawn again: something it shows may have
+    /// changed since the last frame (`begin_frame`).
+    pub fn needs_redraw(&self) -> bool {
+        self.redraw
+    }
+
+    /// Called just before a frame is drawn: what it shows is the screen's
+    /// from now on. (What changes with time is read before drawing: if it
+    /// changes while the frame is made, the next tick finds it different.)
+    pub fn begin_frame(&mut self) {
+        self.shown = self.timely();
+        self.redraw = false;
+    }
+
+    /// Whether the screen changes at every tick: while requests are under
+    /// way (the worker's notices, the login's countdown) and while the
+    /// stats line shows the last frame's render time.
+    fn animating(&self) -> bool {
+        self.requests_in_flight() > 0 || self.stats.visible
+    }
+
+    /// What the screen would show now of what changes with time alone.
+    fn timely(&self) -> Timely {
+        let discount_states = if self.screen == Screen::AdminDiscounts {
+            self.admin_discounts.iter().map(|(discount, _)| self.discount_state(discount)).collect()
+        } else {
+            Vec::new()
+        };
+        Timely { message_line: self.message_line(), login_wait: self.login_wait_notice(), discount_states }
+    }
+
+    /// Whether nothing the screen shows can change before the next change
+    /// notice: no request under way, no filter running, no message to
+    /// expire, no countdown, no stats line, no codes starting or expiring
+    /// on screen. The loop then waits longer between its looks for notices.
+    pub fn quiet(&self) -> bool {
+        self.requests_in_flight() == 0
+            && !self.catalog.pending
+            && !self.admin_products.pending
+            && self.message.is_none()
+            && self.login.checked_at.is_none()
+            && !self.stats.visible
+            && self.screen != Screen::AdminDiscounts
     }
 
     /// The catalog snapshot this session shows: the shop's, shared with every
@@ -572,6 +638,9 @@ impl App {
     // ---- update ----
 
     pub fn update(&mut self, action: Action) {
+        if !matches!(action, Action::Tick) {
+            self.redraw = true;
+        }
         match action {
             Action::Resize(width, height) => {
                 self.viewport = Rect::new(0, 0, width, height);
@@ -579,16 +648,24 @@ impl App {
                 return;
             }
             Action::Tick => {
+                // Answers and change notices (`redraw` if they change anything).
                 self.poll_results();
                 if self.message.is_some() && self.message_at.elapsed() >= self.message_lifetime {
                     self.message = None;
+                    self.redraw = true;
                 }
-                // The message line's height may have changed: lists keep their selection in view.
-                self.fit_cursors();
+                if self.redraw || self.animating() || self.timely() != self.shown {
+                    // The message line's height may have changed: lists keep their selection in view.
+                    self.fit_cursors();
+                    self.redraw = true;
+                }
                 return;
             }
             Action::StopWaiting => {
                 self.stop_waiting();
+                // Its message may take more rows than the line had.
+                self.fit_cursors();
+                self.redraw = true;
                 return;
             }
             Action::Quit => {

@@ -218,13 +218,14 @@ impl App {
 
     /// Shows every outcome the worker has sent back, and takes the shop's
     /// change notices (asking for a fresh view). Returns whether anything
-    /// changed on screen.
+    /// changed on screen (then the app needs drawing again).
     pub fn poll_results(&mut self) -> bool {
         let mut changed = self.take_notices();
         while let Some(done) = self.worker.try_done() {
             self.apply(done);
             changed = true;
         }
+        self.redraw |= changed;
         changed
     }
 
@@ -244,6 +245,10 @@ impl App {
         self.poll_results();
     }
 
+    /// Takes the change notices; returns whether what the screen shows
+    /// changed (the catalog, or the prices and the shop's name); a change
+    /// to this session's cart or orders is read again, and drawn when the
+    /// answer comes.
     fn take_notices(&mut self) -> bool {
         let mut changed = Changed::default();
         while let Ok(notice) = self.notices.try_recv() {
@@ -271,7 +276,7 @@ impl App {
                 self.request(Request::Refresh);
             }
         }
-        changed.catalog
+        changed.catalog || changed.pricing
     }
 
     fn apply(&mut self, done: Done) {
