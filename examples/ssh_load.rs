@@ -1035,7 +1035,7 @@ fn main() {
         // The generator's accounts share one hash; make it the hash of "password".
         let users = std::fs::read_to_string(data.join("users.json")).expect("users.json");
         let shared = users.split("\"password_hash\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("");
-        let hash = shopfront::domain::password::hash_password("password").expect("a password hash");
+        let hash = shopfront::password::hash_password("password").expect("a password hash");
         std::fs::write(data.join("users.json"), users.replace(shared, &hash)).expect("users.json");
         eprintln!(
             "wrote {products} products and {accounts} accounts to {} in {:.1} s",

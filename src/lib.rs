@@ -9,6 +9,7 @@ pub mod clock;
 pub mod domain;
 pub mod location;
 pub mod migrate;
+pub mod password;
 pub mod receipts;
 pub mod repo;
 pub mod serve;

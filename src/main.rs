@@ -29,7 +29,7 @@ use shopfront::store::{self, FileKind, Store};
 ///   session at 200 idle sessions (`ssh_load --idle`), while pages freed
 ///   and taken again within a burst of work stay as they are (the typists'
 ///   CPU time and latency were the same, within the noise of a shared
-///   machine). Password hashing keeps its own memory (`domain::password`).
+///   machine). Password hashing keeps its own memory (`password`).
 const ALLOCATOR_OPTIONS: [(&str, &str); 2] = [("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "50")];
 
 fn main() -> ExitCode {

@@ -9,8 +9,8 @@
 //! way and never copied.
 
 use crate::domain::User;
-use crate::domain::password::hash_password;
 use crate::location::Location;
+use crate::password::hash_password;
 use crate::repo::postgres::PgRepo;
 use crate::repo::sqlite::SqliteRepo;
 use crate::repo::{Change, ReadTx, Repo, RepoError};

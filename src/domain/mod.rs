@@ -7,7 +7,6 @@ pub mod discount;
 pub mod extra;
 pub mod money;
 pub mod order;
-pub mod password;
 pub mod payment;
 pub mod product;
 pub mod quote;

@@ -7,9 +7,9 @@
 use thiserror::Error;
 
 use crate::domain::address::AddressError;
-use crate::domain::password::HashError;
 use crate::domain::payment::{CardError, Decline};
 use crate::domain::{CartError, CodeProblem, OrderError, Problem, ProductError, UserError};
+use crate::password::HashError;
 use crate::repo::RepoError;
 use crate::store::StoreError;
 

@@ -13,13 +13,13 @@ use std::time::Duration;
 use super::rules::{self, Decided};
 use super::{Account, Catalog, Changed, OrderBook, Profile, Shop, ShopError};
 use crate::domain::checkout::CheckoutRequest;
-use crate::domain::password::{PasswordCheck, check_password, hash_password};
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
     Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Settings, Timestamp,
     UserError,
 };
 use crate::location::Location;
+use crate::password::{PasswordCheck, check_password, hash_password};
 use crate::repo::{ChangeSet, Feed, Ids, ReadTx, Repo};
 use crate::store::repo::FolderRepo;
 use crate::store::{LockWait, Store};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::domain::password::HashError;
+use crate::password::HashError;
 
 /// A data file we cannot load, with the position serde_json reported.
 /// Displayed as `products.json:3:5: what is wrong`.

@@ -34,8 +34,8 @@ pub use lock::{LOCK_FILE, LockWait};
 pub use seed::{DEMO_CATALOG, demo_products};
 pub use table::Table;
 
-use crate::domain::password::hash_password;
 use crate::domain::{Cart, Discount, Order, Product, Settings, Timestamp, User};
+use crate::password::hash_password;
 use lock::{DirLock, LockGuard, SharedGuard};
 
 /// Where the data folder is when nothing says otherwise.

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use shopfront::domain::checkout::CheckoutRequest;
 use shopfront::domain::order::next_order_id;
-use shopfront::domain::password::{PasswordCheck, check_password, hash_password};
 use shopfront::domain::user::{validate_password, validate_username};
 use shopfront::domain::{
     Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Settings, User, UserError,
 };
+use shopfront::password::{PasswordCheck, check_password, hash_password};
 use shopfront::shop::AdminOutcome;
 use shopfront::shop::ShopError;
 use shopfront::shop::rules::{self, Actor};

@@ -3,9 +3,9 @@
 //! caller beforehand, outside every lock and transaction.
 
 use super::{Decided, existing_account};
-use crate::domain::password::{plaintext_matches, verify_password};
 use crate::domain::user::validate_username;
 use crate::domain::{Role, Timestamp, User, UserError};
+use crate::password::{plaintext_matches, verify_password};
 use crate::repo::{Change, ReadTx};
 use crate::shop::ShopError;
 

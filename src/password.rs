@@ -1,5 +1,10 @@
 //! Password hashing with argon2id (RustCrypto's `argon2`, default parameters:
 //! 19 MiB, 2 passes). Only the PHC string is ever stored.
+//!
+//! Beside the domain, not in it: the process shares one set of hashing
+//! permits (one per core, each keeping its memory for a while), which is
+//! process-wide state the domain's pure rules must not hold. The stores
+//! (hashing a console shop's plaintext passwords) and the service use it.
 
 use std::cell::RefCell;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
