@@ -94,8 +94,9 @@ fn create_account_validates_in_field_order_then_logs_in() {
 }
 
 /// A login that must wait its turn (failed logins before it from this
-/// address) says so at once, with the seconds left, instead of a long
-/// "Working…" (it showed nothing else for up to a minute).
+/// address) says so as soon as the shop has said how long, with the seconds
+/// left, instead of a long "Working…" (it showed nothing else for up to a
+/// minute).
 #[test]
 fn a_throttled_login_says_how_long_it_waits() {
     use common::keys::press_now;
@@ -116,6 +117,12 @@ fn a_throttled_login_says_how_long_it_waits() {
         assert!(app.login_wait_notice().is_none());
     }
     attempt(&mut app, "nope!!", false);
+    // The wait is asked of the shop on the worker, just before the login.
+    let asked = std::time::Instant::now();
+    while app.login_wait_notice().is_none() && asked.elapsed() < std::time::Duration::from_secs(2) {
+        app.poll_results();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
     let notice = app.login_wait_notice().unwrap_or_default();
     assert!(notice.starts_with("Too many failed logins — checking your password in"), "{notice}");
     let screen = screen_text(&app, 80, 24);

@@ -26,6 +26,8 @@ const LOSE_THE_COMMIT: u8 = 3;
 /// The change feed does not answer until the state changes (a database
 /// slow to answer, or a pool with no connection free).
 const FEED_STALLS: u8 = 4;
+/// The same for the failed-login counts.
+const LOGINS_STALL: u8 = 5;
 
 struct Flaky {
     inner: Arc<dyn Repo>,
@@ -63,6 +65,9 @@ impl Repo for Flaky {
         keys: &[&str],
         update: &mut dyn FnMut(&mut [Option<LoginFailures>]),
     ) -> Result<(), RepoError> {
+        while self.state.load(Ordering::SeqCst) == LOGINS_STALL {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self.check()?;
         self.inner.login_failures(keys, update)
     }
@@ -282,4 +287,35 @@ fn the_catalog_is_at_hand_while_the_shop_waits_on_its_database() {
     assert_eq!(products, 1);
     assert!(took < Duration::from_secs(1), "{took:?}");
     assert_eq!(adding.join().unwrap().unwrap(), 1);
+}
+
+/// Sending a login never holds the screen while the store is slow to count
+/// failed logins (it asked for the "checking your password in N s" hint on
+/// the UI thread): the key is handled at once, and the login goes through
+/// when the store answers.
+#[test]
+fn sending_a_login_does_not_wait_on_the_store() {
+    use common::keys::{press_now, type_text};
+    use crossterm::event::KeyCode;
+    let (_dir, shop, state, _alice, _mug) = shop();
+    let mut app = shopfront::app::App::new(shop, ratatui::layout::Rect::new(0, 0, 80, 24));
+    app.settle();
+    type_text(&mut app, "alice");
+    press_now(&mut app, KeyCode::Tab);
+    type_text(&mut app, "s3cret!");
+    state.store(LOGINS_STALL, Ordering::SeqCst);
+    let answers = {
+        let state = Arc::clone(&state);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            state.store(UP, Ordering::SeqCst);
+        })
+    };
+    let started = Instant::now();
+    press_now(&mut app, KeyCode::Enter);
+    let took = started.elapsed();
+    answers.join().unwrap();
+    assert!(took < Duration::from_secs(1), "the key was handled at once: {took:?}");
+    app.settle();
+    assert_eq!(app.username(), Some("alice"), "logged in once the store answered");
 }

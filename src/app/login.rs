@@ -61,9 +61,10 @@ impl App {
                     self.login.clear_passwords();
                 }
                 if let Request::LogIn { username, origin, .. } = &request {
-                    // Said at once, instead of a long "Working…".
-                    let wait = self.shop.login_wait(origin.as_deref().unwrap_or("local"), username);
-                    self.login.checked_at = (wait >= Duration::from_secs(1)).then(|| Instant::now() + wait);
+                    // Said as soon as known, instead of a long "Working…";
+                    // asked on the worker (the store may be slow to answer).
+                    let (username, origin) = (username.clone(), origin.clone());
+                    self.request(Request::LoginWait { username, origin });
                 }
                 self.request(request);
             }
@@ -122,6 +123,14 @@ impl App {
         self.admin_products.built_from = u64::MAX;
         self.orders_generation += 1;
         self.refresh_views();
+    }
+
+    /// A login sent is to wait `wait` for its turn: counted down on screen
+    /// (unless it was answered meanwhile).
+    pub(super) fn login_waits(&mut self, wait: Duration) {
+        if self.session.is_none() && self.submits_in_flight > 0 {
+            self.login.checked_at = (wait >= Duration::from_secs(1)).then(|| Instant::now() + wait);
+        }
     }
 
     /// What the login form says while a login waits its turn.
