@@ -102,7 +102,10 @@ pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
         nodelay: true,
         ..Default::default()
     };
-    runtime.block_on(async {
+    // The last hold on the shop is let go here, after the runtime: a
+    // database client (PostgreSQL's) must not be dropped inside it.
+    let kept = Arc::clone(&shop);
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&options.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -143,7 +146,11 @@ pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
             }
         }
         Ok::<(), String>(())
-    })
+    });
+    // Connection tasks still holding the shop end with the runtime.
+    drop(runtime);
+    drop(kept);
+    served
 }
 
 async fn shutdown_signal() {
