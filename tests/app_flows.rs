@@ -236,11 +236,11 @@ fn navigation_keys_and_tabs() {
     press(&mut app, KeyCode::Char('1'));
     assert_eq!(app.screen, Screen::Catalog);
     press(&mut app, KeyCode::Char('?'));
-    assert!(app.help_open);
+    assert!(app.help_open());
     press(&mut app, KeyCode::Char('c'));
     assert_eq!(app.screen, Screen::Catalog, "keys other than close do nothing under help");
     press(&mut app, KeyCode::Esc);
-    assert!(!app.help_open);
+    assert!(!app.help_open());
     press(&mut app, KeyCode::F(12));
     assert!(app.stats.visible);
     press(&mut app, KeyCode::Char('q'));

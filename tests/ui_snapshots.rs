@@ -350,7 +350,7 @@ fn place(app: &App) -> Place {
         if let Some(dialog) = &app.dialog {
             return Place::Dialog(dialog_name(dialog));
         }
-        if app.help_open {
+        if app.help_open() {
             return Place::Help;
         }
         if app.receipt.is_some() {

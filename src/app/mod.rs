@@ -8,9 +8,11 @@ pub mod action;
 mod admin;
 mod admin_pricing;
 mod checkout;
+pub mod component;
 pub mod filter;
 pub mod filter_worker;
 mod filtering;
+pub mod help;
 pub mod keymap;
 pub mod layout;
 mod lists;
@@ -32,7 +34,9 @@ use ratatui::layout::{Position, Rect};
 use tui_input::{Input, InputRequest};
 
 pub use action::{Action, Tab};
+use component::{Component, Effect};
 use filter::CatalogFilter;
+pub use help::{HelpCtx, HelpOverlay};
 use keymap::Context;
 pub use views::{
     AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, Dialog, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
@@ -132,9 +136,8 @@ pub struct App {
     pub dialog: Option<Dialog>,
     /// An order's receipt open over the screen.
     pub receipt: Option<ReceiptView>,
-    pub help_open: bool,
-    /// First row of the help shown (it scrolls when taller than the screen).
-    pub help_scroll: u16,
+    /// The `?` help open over the screen.
+    pub help: Option<HelpOverlay>,
     pub message: Option<Message>,
     pub stats: Stats,
     /// The terminal's size, for page lengths and mouse hits.
@@ -251,8 +254,7 @@ impl App {
             orders: OrdersView::default(),
             dialog: None,
             receipt: None,
-            help_open: false,
-            help_scroll: 0,
+            help: None,
             message: None,
             stats: Stats::default(),
             viewport,
@@ -456,8 +458,8 @@ impl App {
             vec![Context::Login]
         } else if self.dialog.is_some() {
             vec![Context::Dialog]
-        } else if self.help_open {
-            vec![Context::Help]
+        } else if let Some(help) = &self.help {
+            help.contexts()
         } else {
             self.help_contexts()
         });
@@ -554,11 +556,8 @@ impl App {
             }
             _ => None,
         };
-        if self.help_open {
-            // The help scrolls only when it is taller than its box.
-            let lines = keymap::help_rows(&self.help_contexts()).len() as u16 + 2;
-            let fits = layout::dialog(self.viewport, 60, lines + 2).height >= lines + 2;
-            return !(matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown) && fits);
+        if let Some(help) = &self.help {
+            return help.available(action, &self.help_ctx());
         }
         if let Some(moves) = self.receipt_moves(action) {
             return moves;
@@ -635,6 +634,29 @@ impl App {
         self.message_at = Instant::now();
     }
 
+    /// Whether the `?` help is open over the screen.
+    pub fn help_open(&self) -> bool {
+        self.help.is_some()
+    }
+
+    fn open_help(&mut self) {
+        self.help = Some(HelpOverlay::default());
+    }
+
+    /// What the help reads: the rows the screen under it lists.
+    fn help_ctx(&self) -> HelpCtx {
+        HelpCtx { rows: keymap::help_rows(&self.help_contexts()).len(), viewport: self.viewport }
+    }
+
+    /// Performs what the overlay in front returned.
+    fn perform_overlay(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Close => self.help = None,
+            }
+        }
+    }
+
     // ---- update ----
 
     pub fn update(&mut self, action: Action) {
@@ -688,24 +710,13 @@ impl App {
         }
         if self.dialog.is_some() {
             self.update_dialog(action);
-        } else if self.form.is_some() && !self.help_open {
+        } else if self.form.is_some() && self.help.is_none() {
             self.update_form(action);
-        } else if self.help_open {
-            let page = i32::from(self.viewport.height.saturating_sub(6)).max(1);
-            let step = match action {
-                Action::Back | Action::ToggleHelp => {
-                    self.help_open = false;
-                    0
-                }
-                Action::Down => 1,
-                Action::Up => -1,
-                Action::PageDown => page,
-                Action::PageUp => -page,
-                _ => 0,
-            };
-            // The help clamps what it can show; here only keep it in range.
-            let most = i32::try_from(keymap::help_rows(&self.help_contexts()).len()).unwrap_or(i32::MAX);
-            self.help_scroll = u16::try_from((i32::from(self.help_scroll) + step).clamp(0, most)).unwrap_or(0);
+        } else if let Some(mut help) = self.help.take() {
+            let ctx = self.help_ctx();
+            let effects = help.handle(action, &ctx);
+            self.help = Some(help);
+            self.perform_overlay(effects);
         } else if self.receipt.is_some() {
             self.update_receipt(action);
         } else {
@@ -717,10 +728,7 @@ impl App {
 
     fn update_shop(&mut self, action: Action) {
         match action {
-            Action::ToggleHelp => {
-                self.help_open = true;
-                self.help_scroll = 0;
-            }
+            Action::ToggleHelp => self.open_help(),
             Action::ShowTab(tab) => self.show_tab(tab),
             Action::NextTab => self.cycle_tab(1),
             Action::PrevTab => self.cycle_tab(-1),

@@ -59,10 +59,7 @@ impl App {
         let page = self.receipt_rows().saturating_sub(1).max(1) as isize;
         match action {
             Action::Back => self.receipt = None,
-            Action::ToggleHelp => {
-                self.help_open = true;
-                self.help_scroll = 0;
-            }
+            Action::ToggleHelp => self.open_help(),
             Action::Up => self.scroll_receipt(-1),
             Action::Down => self.scroll_receipt(1),
             Action::PageUp => self.scroll_receipt(-page),

@@ -6,10 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
-use crate::app::{App, keymap, layout};
+use crate::app::{HelpOverlay, keymap, layout};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let rows = keymap::help_rows(&app.help_contexts());
+/// Draws `help` over the screen whose keys are `contexts`.
+pub fn draw(frame: &mut Frame, area: Rect, contexts: &[keymap::Context], help: &HelpOverlay, theme: &Theme) {
+    let rows = keymap::help_rows(contexts);
     let key_width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
     let mut lines: Vec<Line> = rows
         .iter()
@@ -30,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Taller than the screen: it scrolls, and the title says how.
     let visible = box_area.height.saturating_sub(2);
     let overflow = (lines.len() as u16).saturating_sub(visible);
-    let scroll = app.help_scroll.min(overflow);
+    let scroll = help.scroll.min(overflow);
     let title = match overflow {
         0 => " Keys ".to_string(),
         // Offer only the directions that still move.

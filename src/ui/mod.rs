@@ -38,8 +38,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     if app.screen == Screen::Login {
         login::draw(frame, area, app, theme);
-        if app.help_open {
-            help::draw(frame, area, app, theme);
+        if let Some(open) = &app.help {
+            help::draw(frame, area, &app.help_contexts(), open, theme);
         }
         return;
     }
@@ -75,8 +75,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let hints = app.footer_hints();
     let hints = text::fit_hints(&hints, usize::from(parts.footer.width));
     frame.render_widget(Paragraph::new(text::hint_line(theme, &hints)), parts.footer);
-    if app.help_open {
-        help::draw(frame, area, app, theme);
+    if let Some(open) = &app.help {
+        help::draw(frame, area, &app.help_contexts(), open, theme);
     }
     if let Some(dialog) = &app.dialog {
         dialog::draw(frame, area, dialog, theme);
