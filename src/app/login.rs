@@ -1,6 +1,6 @@
 //! Log in and create account.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::*;
 
@@ -60,12 +60,8 @@ impl App {
                 if matches!(request, Request::LogIn { .. }) {
                     self.login.clear_passwords();
                 }
-                if let Request::LogIn { username, origin, .. } = &request {
-                    // Said as soon as known, instead of a long "Working…";
-                    // asked on the worker (the store may be slow to answer).
-                    let (username, origin) = (username.clone(), origin.clone());
-                    self.request(Request::LoginWait { username, origin });
-                }
+                // The worker says how long it waits its turn, if at all
+                // (`login_waits`): asking the store here could hold the screen.
                 self.request(request);
             }
             // A field to fix: keep what was typed in the others.
@@ -125,11 +121,11 @@ impl App {
         self.refresh_views();
     }
 
-    /// A login sent is to wait `wait` for its turn: counted down on screen
-    /// (unless it was answered meanwhile).
-    pub(super) fn login_waits(&mut self, wait: Duration) {
-        if self.session.is_none() && self.submits_in_flight > 0 {
-            self.login.checked_at = (wait >= Duration::from_secs(1)).then(|| Instant::now() + wait);
+    /// The login sent waits its turn until `until` (failed logins hold it
+    /// back): counted down on screen, instead of a long "Working…".
+    pub(super) fn login_waits(&mut self, until: Instant) {
+        if self.session.is_none() {
+            self.login.checked_at = Some(until);
         }
     }
 

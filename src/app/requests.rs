@@ -28,12 +28,6 @@ pub enum Request {
         username: String,
         password: String,
     },
-    /// How long a login about to be sent will wait its turn (failed logins
-    /// hold it back), to say so at once; asked just before the login.
-    LoginWait {
-        username: String,
-        origin: Option<String>,
-    },
     AddToCart {
         product_id: String,
         qty: u32,
@@ -126,7 +120,6 @@ impl fmt::Debug for Request {
             Request::Refresh => write!(f, "Refresh"),
             Request::LogIn { username, .. } => write!(f, "LogIn({username})"),
             Request::CreateAccount { username, .. } => write!(f, "CreateAccount({username})"),
-            Request::LoginWait { username, .. } => write!(f, "LoginWait({username})"),
             Request::AddToCart { product_id, qty } => write!(f, "AddToCart({product_id} × {qty})"),
             Request::SetCartQty { product_id, qty } => write!(f, "SetCartQty({product_id} = {qty})"),
             Request::RemoveFromCart { product_id } => write!(f, "RemoveFromCart({product_id})"),
@@ -193,8 +186,7 @@ pub enum Outcome {
     KeyAccount(Option<Account>),
     /// Whether an order holds the product asked about.
     Ordered(bool),
-    /// How long a login will wait its turn.
-    Wait(Duration),
+
     Done,
 }
 
@@ -230,6 +222,11 @@ impl App {
     /// changed on screen (then the app needs drawing again).
     pub fn poll_results(&mut self) -> bool {
         let mut changed = self.take_notices();
+        // Before the login's answer, which ends the countdown.
+        if let Some(until) = self.worker.take_login_wait() {
+            self.login_waits(until);
+            changed = true;
+        }
         while let Some(done) = self.worker.try_done() {
             self.apply(done);
             changed = true;
@@ -328,7 +325,6 @@ impl App {
                 self.logged_in(account)
             }
             (Request::LogIn { .. } | Request::CreateAccount { .. }, Err(err)) => self.login_failed(err),
-            (Request::LoginWait { .. }, Ok(Outcome::Wait(wait))) => self.login_waits(wait),
             (Request::AddToCart { product_id, qty }, Ok(Outcome::Cart(cart))) => {
                 let name = self.product_name(&product_id);
                 let total = cart.qty_of(&product_id);
@@ -483,9 +479,6 @@ pub(super) fn perform(shop: &dyn Shop, actor: Option<&Account>, request: &Reques
             Outcome::Account(shop.login_from(origin, username, password)?)
         }
         Request::CreateAccount { username, password } => Outcome::Account(shop.register(username, password)?),
-        Request::LoginWait { username, origin } => {
-            Outcome::Wait(shop.login_wait(origin.as_deref().unwrap_or("local"), username))
-        }
         Request::AddToCart { product_id, qty } => Outcome::Cart(shop.add_to_cart(who()?, product_id, *qty)?),
         Request::SetCartQty { product_id, qty } => Outcome::Cart(shop.set_cart_qty(who()?, product_id, *qty)?),
         Request::RemoveFromCart { product_id } => Outcome::Cart(shop.remove_from_cart(who()?, product_id)?),

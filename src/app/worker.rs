@@ -62,6 +62,9 @@ struct Signals {
     waiting: AtomicU8,
     /// Requests numbered below this are dropped (Esc).
     cancel_below: AtomicU64,
+    /// Until when the login being performed waits its turn (failed logins
+    /// hold it back), for the screen to count down; taken by the app.
+    login_wait: Mutex<Option<std::time::Instant>>,
 }
 
 /// A session's requests not yet taken, and whether a thread performs them.
@@ -104,6 +107,16 @@ impl Session {
                 }
             };
             let cancelled = || job.seq < signals.cancel_below.load(Ordering::SeqCst);
+            if let Request::LogIn { username, origin, .. } = &job.request
+                && !cancelled()
+            {
+                // Asked here, not on the UI thread: the store may be slow.
+                let wait = shop.login_wait(origin.as_deref().unwrap_or("local"), username);
+                if wait >= Duration::from_secs(1) {
+                    *signals.login_wait.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(std::time::Instant::now() + wait);
+                }
+            }
             let outcome = if cancelled() {
                 Err(ShopError::Busy)
             } else {
@@ -272,6 +285,11 @@ impl Worker {
 
     /// What the worker waits for: another copy holding the data, or the
     /// shop's database to come back.
+    /// Until when the login being performed waits its turn, once.
+    pub fn take_login_wait(&self) -> Option<std::time::Instant> {
+        self.session.signals.login_wait.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     pub fn waiting(&self) -> Waiting {
         Waiting::load(&self.session.signals.waiting)
     }
