@@ -133,6 +133,6 @@ impl App {
     pub(super) fn pricing_saved(&mut self, what: String) {
         self.form = None;
         self.info(what);
-        self.request(Request::LoadDiscounts);
+        self.request(Request::LoadDiscounts {});
     }
 }

@@ -67,7 +67,7 @@ impl App {
             self.dialog = Some(Dialog::CheckoutProblems { problems });
             return;
         }
-        self.request(Request::StartCheckout);
+        self.request(Request::StartCheckout {});
     }
 
     /// The saved addresses and cards arrived: the address step.

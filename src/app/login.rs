@@ -91,7 +91,7 @@ impl App {
                 self.logged_in(account);
                 self.info(format!("Logged in as {name} with your SSH key"));
                 // Read the account's cart and orders now that it is this session's.
-                self.request(Request::Refresh);
+                self.request(Request::Refresh {});
             }
             Some(admin) if self.session.is_none() => {
                 self.login.username = Input::new(admin.username().to_string());

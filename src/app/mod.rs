@@ -7,6 +7,7 @@
 pub mod action;
 mod admin;
 mod admin_pricing;
+mod answers;
 mod checkout;
 pub mod component;
 pub mod filter;
@@ -789,7 +790,7 @@ impl App {
                 Screen::AdminOrders
             }
             Tab::Discounts => {
-                self.request(Request::LoadDiscounts);
+                self.request(Request::LoadDiscounts {});
                 Screen::AdminDiscounts
             }
             Tab::Settings => Screen::AdminSettings,
@@ -851,7 +852,7 @@ impl App {
             Action::Confirm => {
                 self.dialog = None;
                 match dialog {
-                    Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments),
+                    Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments {}),
                     Dialog::ConfirmCancel { order_id, .. } => self.request(Request::CancelOrder { order_id }),
                     Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
                     Dialog::ConfirmAdvance { order_id, to } => {

@@ -19,9 +19,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::requests::{Outcome, Request, perform};
+use super::requests::{Answer, Attempts, Request};
 use crate::domain::{Cart, Order};
-use crate::shop::{Account, OrderBook, Shop, ShopError, Waiting, retry_while_busy};
+use crate::shop::{Account, OrderBook, Shop, ShopError, Waiting};
 
 /// How long an idle thread waits for a session before it ends.
 const IDLE: Duration = Duration::from_secs(5);
@@ -41,8 +41,8 @@ pub struct SessionView {
 
 /// One performed request.
 pub struct Done {
-    pub request: Request,
-    pub outcome: Result<Outcome, ShopError>,
+    /// The request's own fields, and what the shop answered.
+    pub answer: Answer,
     /// `None` if no one is logged in (or the view could not be read).
     pub view: Option<SessionView>,
     /// Dropped by Esc before or while it waited: nothing was changed.
@@ -117,18 +117,12 @@ impl Session {
                         Some(std::time::Instant::now() + wait);
                 }
             }
-            let outcome = if cancelled() {
-                Err(ShopError::Busy)
-            } else {
-                retry_while_busy(&signals.waiting, cancelled, || perform(shop, job.actor.as_ref(), &job.request))
-            };
-            let was_cancelled = cancelled() && matches!(outcome, Err(ShopError::Busy));
-            let account = match &outcome {
-                Ok(Outcome::Account(account)) => Some(account.clone()),
-                _ => job.actor.clone(),
-            };
+            let attempts = Attempts { waiting: &signals.waiting, cancelled: &cancelled };
+            let answer = job.request.perform(shop, job.actor.as_ref(), &attempts);
+            let was_cancelled = cancelled() && matches!(answer.error(), Some(ShopError::Busy));
+            let account = answer.logged_in().cloned().or(job.actor);
             let view = account.filter(|_| !was_cancelled).and_then(|a| read_view(shop, &a).ok());
-            let done = Done { request: job.request, outcome, view, cancelled: was_cancelled };
+            let done = Done { answer, view, cancelled: was_cancelled };
             if self.outbox.send(done).is_err() {
                 // The app is gone.
                 let mut queue = self.queue();
