@@ -202,7 +202,6 @@ fn feed_when_nothing_changed_on_postgres(bencher: Bencher) {
 /// Checkouts of one product each by the new shopper `name`; the cart is
 /// filled outside the timing.
 fn checkout_through(bencher: Bencher, shop: std::sync::Arc<shopfront::shop::ShopService>, name: &str) {
-    use shopfront::shop::Shop;
     let _changes = shop.subscribe();
     let user = shop.register(name, "service-bench-pass").expect("sign up");
     let mut n = 0usize;
@@ -227,7 +226,6 @@ fn checkout_through(bencher: Bencher, shop: std::sync::Arc<shopfront::shop::Shop
 /// hashes a password: outside every lock, so the read never waits for it).
 #[divan::bench(sample_count = 200)]
 fn cart_read_while_others_sign_up(bencher: Bencher) {
-    use shopfront::shop::Shop;
     let dir = tempfile::tempdir().expect("temp dir");
     let shop = shopfront::shop::ShopService::over_folder(Store::open(dir.path()).expect("open"));
     let reader = shop.register("reader", "reader-pass").expect("sign up");

@@ -628,7 +628,7 @@ fn running_arena(race: &Race) -> Arena {
     let shop = shopfront::shop::ShopService::open(&location, wait).expect("open the store");
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let tag: String = (0..6).map(|i| char::from(b'a' + (nanos >> (5 * i)) as u8 % 26)).collect();
-    let currency = shopfront::shop::Shop::settings(&*shop).currency().owned();
+    let currency = shop.settings().currency().owned();
     let draft = shopfront::domain::ProductDraft::from_input(
         &format!("Zephyr {tag}"),
         "20.00",
@@ -638,7 +638,7 @@ fn running_arena(race: &Race) -> Arena {
         &currency,
     )
     .expect("the lamp");
-    let lamp = shopfront::shop::Shop::create_product(&*shop, &shop.owner_at_machine(), draft).expect("add the lamp");
+    let lamp = shop.create_product(&shop.owner_at_machine(), draft).expect("add the lamp");
     eprintln!("added {} ({}) with {} in stock", lamp.name, lamp.product_id, race.stock);
     Arena {
         servers: race.connect.clone(),

@@ -13,7 +13,7 @@ use shopfront::domain::text::printable;
 use shopfront::location::Location;
 use shopfront::repo::Repo;
 use shopfront::shop::AdminOutcome;
-use shopfront::shop::{Shop, ShopError, ShopService};
+use shopfront::shop::{ShopError, ShopService};
 use shopfront::store::{self, FileKind, Store};
 
 /// mimalloc's options for `serve` (hundreds of threads: one per SSH

@@ -18,7 +18,7 @@ use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::layout::Rect;
 
 use crate::app::{Action, App, keymap};
-use crate::shop::Shop;
+use crate::shop::ShopService;
 use crate::ui::{self, Theme};
 
 /// How long to wait for input before looking for answers and change notices.
@@ -33,7 +33,7 @@ const IDLE_TICK: Duration = Duration::from_millis(500);
 
 /// Runs the full-screen app on `shop` until the user quits; the shopper's
 /// receipts are written into `receipts`.
-pub fn run(shop: Arc<dyn Shop>, receipts: std::path::PathBuf, mouse: bool) -> io::Result<()> {
+pub fn run(shop: Arc<ShopService>, receipts: std::path::PathBuf, mouse: bool) -> io::Result<()> {
     install_panic_hook(mouse);
     enter(mouse)?;
     let result = event_loop(shop, receipts, mouse);
@@ -108,7 +108,7 @@ impl InputSource for CrosstermInput {
 }
 
 /// Returns how many asked-for changes were still waiting at quit.
-fn event_loop(shop: Arc<dyn Shop>, receipts: std::path::PathBuf, mouse: bool) -> io::Result<usize> {
+fn event_loop(shop: Arc<ShopService>, receipts: std::path::PathBuf, mouse: bool) -> io::Result<usize> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let mut app = App::new(shop, Rect::new(0, 0, size.width, size.height));

@@ -83,7 +83,7 @@ fn a_checkout_that_failed_to_write_is_never_applied_later() {
 /// voided, and the shopper is told nothing was charged.
 #[test]
 fn a_charge_whose_order_was_not_saved_is_voided() {
-    use shopfront::shop::{ErrorKind, Shop, ShopError, ShopService};
+    use shopfront::shop::{ErrorKind, ShopError, ShopService};
     let dir = temp_dir();
     write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
     let shop = ShopService::over_folder(open(dir.path()));
@@ -445,7 +445,7 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
 /// account name (existing or not), while another address is not slowed.
 #[test]
 fn failed_logins_from_one_address_are_slowed() {
-    use shopfront::shop::{Shop, ShopService};
+    use shopfront::shop::ShopService;
     let dir = temp_dir();
     let mut store = open(dir.path());
     store.register("alice", "s3cret!").unwrap();
@@ -467,7 +467,7 @@ fn failed_logins_from_one_address_are_slowed() {
 /// and the owner is let in at once.
 #[test]
 fn parallel_guesses_take_turns_and_the_owner_still_gets_in() {
-    use shopfront::shop::{Shop, ShopService};
+    use shopfront::shop::ShopService;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     let dir = temp_dir();

@@ -996,7 +996,6 @@ fn the_receipt_on_screen_escapes_what_the_data_holds() {
 /// session to the store; a change to its own (from another session) does.
 #[test]
 fn a_session_reads_again_only_what_changed_for_it() {
-    use shopfront::shop::Shop;
     let dir = temp_dir();
     write_products(dir.path(), &[("P1", "Mug", "4.50", 50)]);
     let mut store = open(dir.path());

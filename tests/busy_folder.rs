@@ -143,7 +143,7 @@ fn render(app: &App) -> ratatui::buffer::Buffer {
 /// read, not an empty one.
 #[test]
 fn a_shop_served_while_another_copy_holds_the_folder_shows_its_catalog() {
-    use shopfront::shop::{Shop, ShopService};
+    use shopfront::shop::ShopService;
     let dir = temp_dir();
     let mut store = open(dir.path());
     let products = store.data().products.len();

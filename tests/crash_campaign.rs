@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use common::paying;
 use shopfront::domain::{OrderStatus, ProductDraft};
 use shopfront::repo::Repo;
-use shopfront::shop::{Shop, ShopService};
+use shopfront::shop::ShopService;
 
 const WORKER_ENV: &str = "CRASH_WORKER";
 const INITIAL: u32 = 100_000;

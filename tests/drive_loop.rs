@@ -18,7 +18,7 @@ use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell as BufferCell;
 use ratatui::layout::{Position, Rect, Size};
 use shopfront::app::App;
-use shopfront::shop::{Shop, ShopService};
+use shopfront::shop::ShopService;
 use shopfront::terminal::{InputSource, drive};
 use shopfront::ui::Theme;
 

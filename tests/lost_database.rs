@@ -13,7 +13,7 @@ use common::paying;
 use shopfront::domain::discount::Uses;
 use shopfront::domain::{Cart, Discount, Order, Product, ProductDraft, Settings, User};
 use shopfront::repo::{Change, ChangeSet, Feed, LoginFailures, ReadTx, Repo, RepoError, WriteTx};
-use shopfront::shop::{Shop, ShopError, ShopService};
+use shopfront::shop::{ShopError, ShopService};
 
 /// How the connection behaves now.
 const UP: u8 = 0;

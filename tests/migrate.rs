@@ -11,7 +11,7 @@ use std::process::Command;
 use common::{folder_snapshot, paying, temp_dir};
 use shopfront::domain::checkout::PaymentChoice;
 use shopfront::domain::{Order, ProductDraft, User};
-use shopfront::shop::{Shop, ShopService};
+use shopfront::shop::ShopService;
 use shopfront::store::{Data, LockWait};
 
 fn shopfront() -> Command {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::paying;
 use shopfront::domain::{Money, ProductDraft};
 use shopfront::location::Location;
-use shopfront::shop::{Shop, ShopError, ShopService};
+use shopfront::shop::{ShopError, ShopService};
 use shopfront::store::LockWait;
 
 const WORKER_ENV: &str = "PROCESS_WORKER";

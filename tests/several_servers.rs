@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::ssh_shopper::{ServeProcess, Shopper};
 use shopfront::location::Location;
-use shopfront::shop::{Shop, ShopService};
+use shopfront::shop::ShopService;
 use shopfront::store::LockWait;
 
 const STOCK: u32 = 10;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::paying;
 
 use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
-use shopfront::shop::{Account, Changed, ErrorKind, Shop, ShopError, ShopService, Whose};
+use shopfront::shop::{Account, Changed, ErrorKind, ShopError, ShopService, Whose};
 use shopfront::store::LockWait;
 
 trait Backend {
@@ -99,7 +99,7 @@ impl Backend for Postgres {
 }
 
 /// The sessions of `stocked`'s shopper and admin, logged in.
-fn sessions(shop: &dyn Shop) -> (Account, Account) {
+fn sessions(shop: &ShopService) -> (Account, Account) {
     (shop.login("alice", "s3cret!").unwrap(), shop.login("boss", "b0ss-pass").unwrap())
 }
 
@@ -459,7 +459,7 @@ macro_rules! shop_suite {
 
         /// Paying for `who`'s cart as quoted with `code`, with the card `number`.
         fn pay(
-            shop: &dyn Shop,
+            shop: &ShopService,
             who: &Account,
             code: Option<&str>,
             number: &str,

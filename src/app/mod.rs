@@ -50,7 +50,7 @@ use crate::domain::{
     Cart, CartError, Discount, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote,
     Role, Settings,
 };
-use crate::shop::{Account, Catalog, Changed, OrderBook, Shop, ShopError};
+use crate::shop::{Account, Catalog, Changed, OrderBook, ShopError, ShopService};
 use refusal::Refusal;
 use requests::Request;
 use worker::{SessionView, Worker};
@@ -146,7 +146,7 @@ pub struct App {
     pub should_quit: bool,
     /// Catalog size from which matching moves to a worker thread.
     worker_from: usize,
-    shop: Arc<dyn Shop>,
+    shop: Arc<ShopService>,
     worker: Worker,
     notices: Receiver<Changed>,
     /// What the screens show: the catalog snapshot (shared with every other
@@ -210,7 +210,7 @@ struct Timely {
 
 impl App {
     /// A session on `shop`, showing the login form.
-    pub fn new(shop: Arc<dyn Shop>, viewport: Rect) -> App {
+    pub fn new(shop: Arc<ShopService>, viewport: Rect) -> App {
         let notices = shop.subscribe();
         let products = shop.catalog();
         let settings = shop.settings();

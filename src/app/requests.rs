@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU8;
 
 use crate::domain::checkout::CheckoutRequest;
 use crate::domain::{Cart, Currency, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Settings};
-use crate::shop::{Account, Profile, Shop, ShopError, retry_while_busy};
+use crate::shop::{Account, Profile, ShopError, ShopService, retry_while_busy};
 
 /// How the worker performs a request: again while the store is busy or out
 /// of reach (saying so in `waiting`), never once `cancelled` (Esc).
@@ -73,7 +73,7 @@ macro_rules! requests {
             }
 
             /// Performs the request for `actor` (the worker calls this).
-            pub(super) fn perform(self, shop: &dyn Shop, actor: Option<&Account>, attempts: &Attempts) -> Answer {
+            pub(super) fn perform(self, shop: &ShopService, actor: Option<&Account>, attempts: &Attempts) -> Answer {
                 match self {
                     $(Request::$name { $($field),* } => {
                         // Not every body reads every field (nor the account).

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use super::requests::{Answer, Attempts, Request};
 use crate::domain::{Cart, Order};
-use crate::shop::{Account, OrderBook, Shop, ShopError, Waiting};
+use crate::shop::{Account, OrderBook, ShopError, ShopService, Waiting};
 
 /// How long an idle thread waits for a session before it ends.
 const IDLE: Duration = Duration::from_secs(5);
@@ -80,7 +80,7 @@ struct Queue {
 /// One session's side of the workers: what the app and the thread that
 /// has the session share.
 struct Session {
-    shop: Arc<dyn Shop>,
+    shop: Arc<ShopService>,
     signals: Signals,
     queue: Mutex<Queue>,
     outbox: Sender<Done>,
@@ -219,7 +219,7 @@ impl Drop for Worker {
 
 impl Worker {
     /// A worker for `shop`; a thread takes its requests when they come.
-    pub fn spawn(shop: Arc<dyn Shop>) -> Worker {
+    pub fn spawn(shop: Arc<ShopService>) -> Worker {
         let (outbox, done) = channel();
         let session =
             Arc::new(Session { shop, signals: Signals::default(), queue: Mutex::new(Queue::default()), outbox });
@@ -294,7 +294,7 @@ impl Worker {
     }
 }
 
-fn read_view(shop: &dyn Shop, account: &Account) -> Result<SessionView, ShopError> {
+fn read_view(shop: &ShopService, account: &Account) -> Result<SessionView, ShopError> {
     let all_orders = match account.role() {
         crate::domain::Role::Admin => Some(shop.all_orders(account)?),
         crate::domain::Role::Customer => None,

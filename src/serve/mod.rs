@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
-use crate::shop::Shop;
+use crate::shop::ShopService;
 use admission::{Admission, Limits};
 use server::Shared;
 
@@ -60,7 +60,7 @@ impl Options {
 /// thread of its own, so that a crowd arriving at once finds the answers to
 /// its first keys shared already (each would be searched once anyway, but
 /// all in the same first second). On a big catalog, about 36 searches.
-fn warm_the_filter(shop: &Arc<dyn Shop>) {
+fn warm_the_filter(shop: &Arc<ShopService>) {
     let text = Arc::clone(shop.catalog().search_text());
     let started = std::thread::Builder::new().name("filter-warmup".into()).spawn(move || {
         // The lowest priority (a thread's own nice value on Linux): the
@@ -80,7 +80,7 @@ fn warm_the_filter(shop: &Arc<dyn Shop>) {
 
 /// Serves `shop` until SIGINT or SIGTERM; then every session is told the
 /// shop is closing, and the server returns.
-pub fn run(shop: Arc<dyn Shop>, options: Options) -> Result<(), String> {
+pub fn run(shop: Arc<ShopService>, options: Options) -> Result<(), String> {
     listener::raise_open_file_limit();
     warm_the_filter(&shop);
     let runtime = tokio::runtime::Builder::new_multi_thread()

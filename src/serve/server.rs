@@ -16,7 +16,7 @@ use super::admission::{Admission, Connecting, Refusal};
 use super::remote::{Incoming, SharedSize};
 use super::session::{self, SessionSetup};
 use crate::domain::text::for_log;
-use crate::shop::Shop;
+use crate::shop::ShopService;
 
 /// Messages a session's input may queue before the connection waits (each
 /// at most one SSH packet: 32 KiB).
@@ -35,7 +35,7 @@ pub const NO_SUBSYSTEMS: &str = "Shopfront serves its shop only (no file transfe
 
 /// What every connection shares.
 pub struct Shared {
-    pub shop: Arc<dyn Shop>,
+    pub shop: Arc<ShopService>,
     pub runtime: tokio::runtime::Handle,
     pub admission: Admission,
     pub idle_timeout: Duration,

@@ -19,13 +19,13 @@ use tokio::sync::mpsc;
 use super::admission::SessionSlot;
 use super::remote::{ChannelOutput, Ended, Incoming, OUTPUT_FRAMES, RemoteBackend, RemoteInput, SharedSize};
 use crate::app::App;
-use crate::shop::Shop;
+use crate::shop::ShopService;
 use crate::terminal::drive;
 use crate::ui::Theme;
 
 /// What a session needs from the server.
 pub struct SessionSetup {
-    pub shop: Arc<dyn Shop>,
+    pub shop: Arc<ShopService>,
     pub handle: Handle,
     pub channel: ChannelId,
     pub size: SharedSize,

@@ -18,20 +18,15 @@ pub mod service;
 pub mod shelf;
 pub mod throttle;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 pub use catalog::Catalog;
 pub use orders::OrderBook;
 pub use service::ShopService;
 
-use crate::domain::checkout::CheckoutRequest;
 use crate::domain::payment::CardOnFile;
-use crate::domain::{
-    Address, Cart, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Quote, Role, Settings,
-};
+use crate::domain::{Address, Role};
 pub use error::{ErrorKind, ShopError};
 pub use rules::accounts::AdminOutcome;
 
@@ -165,105 +160,6 @@ pub struct Profile {
     /// A fresh key for the checkout this profile starts (see
     /// `CheckoutRequest::key`).
     pub checkout_key: String,
-}
-
-pub trait Shop: Send + Sync {
-    /// The catalog now: every product, archived ones too. Cheap (an `Arc`).
-    fn catalog(&self) -> Arc<Catalog>;
-    /// A new receiver of change notices.
-    fn subscribe(&self) -> Receiver<Changed>;
-
-    // ---- accounts ----
-    fn register(&self, username: &str, password: &str) -> Result<Account, ShopError>;
-    /// The same error, after the same work, for an unknown name and a wrong password.
-    fn login(&self, username: &str, password: &str) -> Result<Account, ShopError>;
-    /// `login` from a network address: repeated failures from it (or for
-    /// the account) wait longer and longer before they are answered.
-    fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
-        let _ = origin;
-        self.login(username, password)
-    }
-    /// Data files held back (replaced from outside by an older copy while
-    /// the shop runs), each said with what to do; cheap, no storage.
-    fn held_back(&self) -> Vec<String> {
-        Vec::new()
-    }
-    /// How long a login for `username` from `origin` would wait its turn
-    /// now (failed logins before it); cheap, no storage.
-    fn login_wait(&self, origin: &str, username: &str) -> std::time::Duration {
-        let _ = (origin, username);
-        std::time::Duration::ZERO
-    }
-    /// Creates the admin `username`, or promotes that account; only the
-    /// owner at the machine may.
-    fn add_admin(&self, by: &Account, username: &str, password: &str) -> Result<AdminOutcome, ShopError>;
-    /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
-    /// Whether it may be used without a password is the caller's rule.
-    fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError>;
-    /// Links an SSH key to `who` (and unlinks it from anyone else).
-    fn link_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError>;
-    fn forget_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError>;
-
-    // ---- the shopper's cart and orders ----
-    fn cart(&self, who: &Account) -> Result<Cart, ShopError>;
-    fn add_to_cart(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
-    fn set_cart_qty(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError>;
-    fn remove_from_cart(&self, who: &Account, product_id: &str) -> Result<Cart, ShopError>;
-    /// Accepts every checkout problem: quantities cut, prices updated, lines dropped.
-    fn accept_adjusted_cart(&self, who: &Account) -> Result<Cart, ShopError>;
-    /// The shop's settings now (name, shipping, tax). Cheap (an `Arc`).
-    fn settings(&self) -> Arc<Settings>;
-    /// The discount code `typed` (any case), if it applies to `who`'s cart
-    /// now; otherwise why not (`ShopError::Code`).
-    fn apply_code(&self, who: &Account, typed: &str) -> Result<Discount, ShopError>;
-    /// The account's cart, quoted (`domain::quote`) with the settings and
-    /// discount code `code`.
-    fn quote(&self, who: &Account, code: Option<&str>) -> Result<Quote, ShopError>;
-    /// Places and pays the order the shopper reviewed (`request.seen`) if a
-    /// fresh quote under the lock equals it and the card is approved;
-    /// otherwise says why (`Checkout` problems, a `Code`, `Card` or
-    /// `Declined` error) and changes nothing.
-    fn checkout(&self, who: &Account, request: &CheckoutRequest) -> Result<Order, ShopError>;
-    /// The account's saved addresses and cards.
-    fn profile(&self, who: &Account) -> Result<Profile, ShopError>;
-    /// The account's orders, newest first.
-    fn orders_of(&self, who: &Account) -> Result<Vec<Order>, ShopError>;
-    fn cancel_order(&self, who: &Account, order_id: &str) -> Result<Order, ShopError>;
-    /// The plain-text receipt of one of `who`'s orders (an admin: any).
-    fn receipt(&self, who: &Account, order_id: &str) -> Result<String, ShopError>;
-
-    // ---- admin ----
-    /// Every order, newest first (admins only).
-    fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError>;
-    /// Moves an order on; `tracking` goes with a move to `shipped`.
-    fn set_order_status(
-        &self,
-        admin: &Account,
-        order_id: &str,
-        to: OrderStatus,
-        tracking: Option<&str>,
-    ) -> Result<Order, ShopError>;
-    fn create_product(&self, admin: &Account, draft: ProductDraft) -> Result<Product, ShopError>;
-    /// Saves an edit of what the form showed (`seen`); see `domain::product::merge_edit`.
-    fn update_product(
-        &self,
-        admin: &Account,
-        product_id: &str,
-        seen: &ProductDetails,
-        wanted: ProductDetails,
-    ) -> Result<Product, ShopError>;
-    fn change_stock(&self, admin: &Account, product_id: &str, change: i64) -> Result<Product, ShopError>;
-    fn set_product_active(&self, admin: &Account, product_id: &str, active: bool) -> Result<Product, ShopError>;
-    fn delete_product(&self, admin: &Account, product_id: &str) -> Result<Product, ShopError>;
-    /// Every discount code with its uses so far (admins only).
-    fn discounts(&self, admin: &Account) -> Result<Vec<(Discount, u32)>, ShopError>;
-    /// Adds a code (`original` is `None`) or replaces the code `original`.
-    fn save_discount(&self, admin: &Account, original: Option<&str>, discount: Discount)
-    -> Result<Discount, ShopError>;
-    fn set_discount_active(&self, admin: &Account, code: &str, active: bool) -> Result<Discount, ShopError>;
-    /// Deletes a code no order carries.
-    fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError>;
-    fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError>;
 }
 
 /// What a caller waiting in `retry_while_busy` waits for.

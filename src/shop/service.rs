@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use super::rules::{self, Decided};
-use super::{Account, Catalog, Changed, OrderBook, Profile, Shop, ShopError};
+use super::{Account, Catalog, Changed, OrderBook, Profile, ShopError};
 use crate::domain::checkout::CheckoutRequest;
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
@@ -337,18 +337,21 @@ impl ShopService {
     }
 }
 
-impl Shop for ShopService {
-    fn catalog(&self) -> Arc<Catalog> {
+/// The shop's operations: what the app, `serve` and the command line call.
+impl ShopService {
+    /// The catalog now: every product, archived ones too. Cheap (an `Arc`).
+    pub fn catalog(&self) -> Arc<Catalog> {
         Arc::clone(&self.snapshots().catalog)
     }
 
-    fn subscribe(&self) -> Receiver<Changed> {
+    /// A new receiver of change notices.
+    pub fn subscribe(&self) -> Receiver<Changed> {
         let (sender, receiver) = channel();
         self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).push(sender);
         receiver
     }
 
-    fn register(&self, username: &str, password: &str) -> Result<Account, ShopError> {
+    pub fn register(&self, username: &str, password: &str) -> Result<Account, ShopError> {
         validate_username(username)?;
         validate_password(password)?;
         if self.view(|view| Ok(view.account(username)?.is_some()))? {
@@ -361,11 +364,14 @@ impl Shop for ShopService {
         Ok(Account::issued(user))
     }
 
-    fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
+    /// The same error, after the same work, for an unknown name and a wrong password.
+    pub fn login(&self, username: &str, password: &str) -> Result<Account, ShopError> {
         self.login_from("local", username, password)
     }
 
-    fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
+    /// `login` from a network address: repeated failures from it (or for
+    /// the account) wait longer and longer before they are answered.
+    pub fn login_from(&self, origin: &str, username: &str, password: &str) -> Result<Account, ShopError> {
         // One attempt at a time per account and per address, after the wait
         // their failures earned; on the session's worker, never the screen.
         let attempt = self.throttle.begin(&*self.repo, crate::clock::unix_millis, username, origin)?;
@@ -397,16 +403,22 @@ impl Shop for ShopService {
         }
     }
 
-    fn held_back(&self) -> Vec<String> {
+    /// Data files held back (replaced from outside by an older copy while
+    /// the shop runs), each said with what to do; cheap, no storage.
+    pub fn held_back(&self) -> Vec<String> {
         self.repo.notices()
     }
 
-    fn login_wait(&self, origin: &str, username: &str) -> Duration {
+    /// How long a login for `username` from `origin` would wait its turn
+    /// now (failed logins before it); cheap, no storage.
+    pub fn login_wait(&self, origin: &str, username: &str) -> Duration {
         // Only a hint on screen: a count that cannot be read shows no wait.
         self.throttle.wait_for(&*self.repo, crate::clock::unix_millis, username, origin).unwrap_or_default()
     }
 
-    fn add_admin(&self, by: &Account, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
+    /// Creates the admin `username`, or promotes that account; only the
+    /// owner at the machine may.
+    pub fn add_admin(&self, by: &Account, username: &str, password: &str) -> Result<AdminOutcome, ShopError> {
         if by.actor() != rules::Actor::Owner {
             return Err(ShopError::NotAdmin);
         }
@@ -421,47 +433,56 @@ impl Shop for ShopService {
         self.decide(|tx, now| rules::accounts::add_admin(tx, now, username, hash))
     }
 
-    fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError> {
+    /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
+    /// Whether it may be used without a password is the caller's rule.
+    pub fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError> {
         self.view(|view| Ok(view.accounts_with_key(fingerprint)?.into_iter().next().map(Account::issued)))
     }
 
-    fn link_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError> {
+    /// Links an SSH key to `who` (and unlinks it from anyone else).
+    pub fn link_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError> {
         self.decide(|tx, _| rules::accounts::link_key(tx, who.username(), fingerprint))
     }
 
-    fn forget_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError> {
+    pub fn forget_key(&self, who: &Account, fingerprint: &str) -> Result<(), ShopError> {
         self.decide(|tx, _| rules::accounts::forget_key(tx, who.username(), fingerprint))
     }
 
-    fn cart(&self, who: &Account) -> Result<Cart, ShopError> {
+    pub fn cart(&self, who: &Account) -> Result<Cart, ShopError> {
         self.view(|view| Ok(view.cart(who.username())?.unwrap_or_else(|| Cart::new(who.username()))))
     }
 
-    fn add_to_cart(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+    pub fn add_to_cart(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
         self.decide(|tx, _| rules::carts::add(tx, who.username(), product_id, qty))
     }
 
-    fn set_cart_qty(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
+    pub fn set_cart_qty(&self, who: &Account, product_id: &str, qty: u32) -> Result<Cart, ShopError> {
         self.decide(|tx, _| rules::carts::set_qty(tx, who.username(), product_id, qty))
     }
 
-    fn remove_from_cart(&self, who: &Account, product_id: &str) -> Result<Cart, ShopError> {
+    pub fn remove_from_cart(&self, who: &Account, product_id: &str) -> Result<Cart, ShopError> {
         self.decide(|tx, _| rules::carts::remove(tx, who.username(), product_id))
     }
 
-    fn accept_adjusted_cart(&self, who: &Account) -> Result<Cart, ShopError> {
+    /// Accepts every checkout problem: quantities cut, prices updated, lines dropped.
+    pub fn accept_adjusted_cart(&self, who: &Account) -> Result<Cart, ShopError> {
         self.decide(|tx, _| rules::carts::accept_adjusted(tx, who.username()))
     }
 
-    fn settings(&self) -> Arc<Settings> {
+    /// The shop's settings now (name, shipping, tax). Cheap (an `Arc`).
+    pub fn settings(&self) -> Arc<Settings> {
         Arc::clone(&self.snapshots().settings)
     }
 
-    fn apply_code(&self, who: &Account, typed: &str) -> Result<Discount, ShopError> {
+    /// The discount code `typed` (any case), if it applies to `who`'s cart
+    /// now; otherwise why not (`ShopError::Code`).
+    pub fn apply_code(&self, who: &Account, typed: &str) -> Result<Discount, ShopError> {
         self.decide(|tx, now| rules::checkout::apply_code(tx, now, who.username(), typed))
     }
 
-    fn quote(&self, who: &Account, code: Option<&str>) -> Result<Quote, ShopError> {
+    /// The account's cart, quoted (`domain::quote`) with the settings and
+    /// discount code `code`.
+    pub fn quote(&self, who: &Account, code: Option<&str>) -> Result<Quote, ShopError> {
         let discount = code.map(|code| self.apply_code(who, code)).transpose()?;
         self.view(|view| {
             let settings = view.settings()?;
@@ -471,7 +492,11 @@ impl Shop for ShopService {
         })
     }
 
-    fn checkout(&self, who: &Account, request: &CheckoutRequest) -> Result<Order, ShopError> {
+    /// Places and pays the order the shopper reviewed (`request.seen`) if a
+    /// fresh quote under the lock equals it and the card is approved;
+    /// otherwise says why (`Checkout` problems, a `Code`, `Card` or
+    /// `Declined` error) and changes nothing.
+    pub fn checkout(&self, who: &Account, request: &CheckoutRequest) -> Result<Order, ShopError> {
         let mut charged = None;
         let placed = self.decide(|tx, now| {
             let order_id = tx.next_order_id()?;
@@ -515,27 +540,31 @@ impl Shop for ShopService {
         }
     }
 
-    fn profile(&self, who: &Account) -> Result<Profile, ShopError> {
+    /// The account's saved addresses and cards.
+    pub fn profile(&self, who: &Account) -> Result<Profile, ShopError> {
         self.view(|view| {
             let user = rules::existing_account(view, who.username())?;
             Ok(Profile { addresses: user.addresses, cards: user.cards, checkout_key: new_checkout_key() })
         })
     }
 
-    fn orders_of(&self, who: &Account) -> Result<Vec<Order>, ShopError> {
+    /// The account's orders, newest first.
+    pub fn orders_of(&self, who: &Account) -> Result<Vec<Order>, ShopError> {
         self.view(|view| Ok(view.orders_of(who.username())?))
     }
 
-    fn cancel_order(&self, who: &Account, order_id: &str) -> Result<Order, ShopError> {
+    pub fn cancel_order(&self, who: &Account, order_id: &str) -> Result<Order, ShopError> {
         self.decide(|tx, now| rules::orders::move_order(tx, now, who.actor(), order_id, OrderStatus::Cancelled, None))
     }
 
-    fn receipt(&self, who: &Account, order_id: &str) -> Result<String, ShopError> {
+    /// The plain-text receipt of one of `who`'s orders (an admin: any).
+    pub fn receipt(&self, who: &Account, order_id: &str) -> Result<String, ShopError> {
         let shop_name = self.settings().display_name();
         self.view(|view| rules::orders::receipt(view, who.actor(), order_id, &shop_name))
     }
 
-    fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError> {
+    /// Every order, newest first (admins only).
+    pub fn all_orders(&self, admin: &Account) -> Result<Arc<OrderBook>, ShopError> {
         // The look brings the snapshots up to date (an order placed by
         // another process marks the book out of date) before it is used.
         self.view(|view| rules::require_admin(view, admin.actor()).map(drop))?;
@@ -555,7 +584,8 @@ impl Shop for ShopService {
         Ok(book)
     }
 
-    fn set_order_status(
+    /// Moves an order on; `tracking` goes with a move to `shipped`.
+    pub fn set_order_status(
         &self,
         admin: &Account,
         order_id: &str,
@@ -565,11 +595,12 @@ impl Shop for ShopService {
         self.decide(|tx, now| rules::orders::move_order(tx, now, admin.actor(), order_id, to, tracking))
     }
 
-    fn create_product(&self, admin: &Account, draft: ProductDraft) -> Result<Product, ShopError> {
+    pub fn create_product(&self, admin: &Account, draft: ProductDraft) -> Result<Product, ShopError> {
         self.decide(|tx, now| rules::catalog::create_product(tx, now, admin.actor(), draft))
     }
 
-    fn update_product(
+    /// Saves an edit of what the form showed (`seen`); see `domain::product::merge_edit`.
+    pub fn update_product(
         &self,
         admin: &Account,
         product_id: &str,
@@ -579,26 +610,28 @@ impl Shop for ShopService {
         self.decide(|tx, now| rules::catalog::update_product(tx, now, admin.actor(), product_id, seen, wanted))
     }
 
-    fn change_stock(&self, admin: &Account, product_id: &str, change: i64) -> Result<Product, ShopError> {
+    pub fn change_stock(&self, admin: &Account, product_id: &str, change: i64) -> Result<Product, ShopError> {
         self.decide(|tx, now| rules::catalog::change_stock(tx, now, admin.actor(), product_id, change))
     }
 
-    fn set_product_active(&self, admin: &Account, product_id: &str, active: bool) -> Result<Product, ShopError> {
+    pub fn set_product_active(&self, admin: &Account, product_id: &str, active: bool) -> Result<Product, ShopError> {
         self.decide(|tx, now| rules::catalog::set_product_active(tx, now, admin.actor(), product_id, active))
     }
 
-    fn delete_product(&self, admin: &Account, product_id: &str) -> Result<Product, ShopError> {
+    pub fn delete_product(&self, admin: &Account, product_id: &str) -> Result<Product, ShopError> {
         self.decide(|tx, _| rules::catalog::delete_product(tx, admin.actor(), product_id))
     }
 
-    fn discounts(&self, admin: &Account) -> Result<Vec<(Discount, u32)>, ShopError> {
+    /// Every discount code with its uses so far (admins only).
+    pub fn discounts(&self, admin: &Account) -> Result<Vec<(Discount, u32)>, ShopError> {
         self.view(|view| {
             rules::require_admin(view, admin.actor())?;
             rules::codes::discounts_with_uses(view)
         })
     }
 
-    fn save_discount(
+    /// Adds a code (`original` is `None`) or replaces the code `original`.
+    pub fn save_discount(
         &self,
         admin: &Account,
         original: Option<&str>,
@@ -607,15 +640,16 @@ impl Shop for ShopService {
         self.decide(|tx, now| rules::codes::save_discount(tx, now, admin.actor(), original, discount))
     }
 
-    fn set_discount_active(&self, admin: &Account, code: &str, active: bool) -> Result<Discount, ShopError> {
+    pub fn set_discount_active(&self, admin: &Account, code: &str, active: bool) -> Result<Discount, ShopError> {
         self.decide(|tx, now| rules::codes::set_discount_active(tx, now, admin.actor(), code, active))
     }
 
-    fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError> {
+    /// Deletes a code no order carries.
+    pub fn delete_discount(&self, admin: &Account, code: &str) -> Result<Discount, ShopError> {
         self.decide(|tx, _| rules::codes::delete_discount(tx, admin.actor(), code))
     }
 
-    fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError> {
+    pub fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError> {
         settings.validate().map_err(ShopError::Invalid)?;
         self.decide(|tx, now| rules::settings::change_settings(tx, now, admin.actor(), |_| Ok(settings)))
     }

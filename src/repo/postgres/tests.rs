@@ -739,7 +739,7 @@ fn connect_time() {
 /// the product, so its units are never sold twice.
 #[test]
 fn adding_a_product_to_a_cart_does_not_wait_for_its_sale() {
-    use crate::shop::{Shop, ShopService};
+    use crate::shop::ShopService;
     let database = database!("adding_a_product_to_a_cart_does_not_wait_for_its_sale");
     commit(&database.repo(), vec![Change::PutProduct(product("P1", 5))]);
     let shop = ShopService::new(Arc::new(database.repo()), crate::clock::now).unwrap();
