@@ -807,7 +807,7 @@ fn never_panics_at_any_small_size() {
         ("src/app/mod.rs", "Screen"),
         ("src/app/views.rs", "CheckoutStep"),
         ("src/app/views.rs", "LoginMode"),
-        ("src/app/views.rs", "Dialog"),
+        ("src/app/dialog.rs", "Dialog"),
         ("src/app/views.rs", "Form"),
     ] {
         wanted.extend(variants_in_source(file, name).into_iter().map(|variant| format!("{name}::{variant}")));

@@ -7,12 +7,22 @@
 
 use super::Action;
 use super::keymap::Context;
+use super::requests::Request;
 
 /// What a component asks the app to do after handling an action.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Effect {
     /// Take the overlay in front (the one that returned it) off the screen.
     Close,
+    /// Send this to the shop (on the session's worker); its answer comes
+    /// back typed, with the request's own fields.
+    Ask(Request),
+    /// Close the form under the overlay, dropping what was typed in it.
+    DiscardForm,
+    /// Log the session out (back to the login form).
+    LogOut,
+    /// Open the `?` help over the component, listing its keys.
+    OpenHelp,
 }
 
 pub trait Component {
@@ -22,7 +32,7 @@ pub trait Component {
 
     /// Where keys go while this component is in front, most specific first
     /// (the keymap adds `Anywhere`); the footer and help come from these.
-    fn contexts(&self) -> Vec<Context>;
+    fn contexts(&self, ctx: &Self::Ctx<'_>) -> Vec<Context>;
 
     /// Whether `action` can do anything now (the footer hides it if not).
     fn available(&self, action: &Action, ctx: &Self::Ctx<'_>) -> bool;

@@ -24,7 +24,7 @@ pub struct HelpCtx {
 impl Component for HelpOverlay {
     type Ctx<'a> = HelpCtx;
 
-    fn contexts(&self) -> Vec<Context> {
+    fn contexts(&self, _ctx: &HelpCtx) -> Vec<Context> {
         vec![Context::Help]
     }
 
@@ -90,6 +90,6 @@ mod tests {
         assert!(help.available(&Action::Down, &ctx(40, 24)));
         assert!(help.available(&Action::PageUp, &ctx(40, 24)));
         assert!(help.available(&Action::Back, &ctx(5, 24)), "closing always works");
-        assert_eq!(help.contexts(), vec![Context::Help]);
+        assert_eq!(help.contexts(&ctx(5, 24)), vec![Context::Help]);
     }
 }

@@ -10,6 +10,7 @@ mod admin_pricing;
 mod answers;
 mod checkout;
 pub mod component;
+pub mod dialog;
 pub mod filter;
 pub mod filter_worker;
 mod filtering;
@@ -36,11 +37,12 @@ use tui_input::{Input, InputRequest};
 
 pub use action::{Action, Tab};
 use component::{Component, Effect};
+pub use dialog::{Dialog, DialogCtx};
 use filter::CatalogFilter;
 pub use help::{HelpCtx, HelpOverlay};
 use keymap::Context;
 pub use views::{
-    AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, Dialog, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
+    AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
     FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind, MessageTone, NEW_PRODUCT_FIELDS,
     OrdersView, ProductForm, ProductView, ReceiptView, Stats, StockForm,
 };
@@ -110,6 +112,14 @@ impl Screen {
 pub enum CatalogKind {
     Shop,
     Admin,
+}
+
+/// Which of the overlays returned effects (see `App::perform`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layer {
+    Dialog,
+    Help,
+    Receipt,
 }
 
 /// Who is logged in to this app.
@@ -460,7 +470,7 @@ impl App {
         } else if self.dialog.is_some() {
             vec![Context::Dialog]
         } else if let Some(help) = &self.help {
-            help.contexts()
+            help.contexts(&self.help_ctx())
         } else {
             self.help_contexts()
         });
@@ -500,13 +510,8 @@ impl App {
 
     /// The screen's own contexts (what the help overlay lists).
     pub fn help_contexts(&self) -> Vec<Context> {
-        if self.receipt.is_some() {
-            // Over SSH a file would be written on the server: no such key.
-            return if self.receipts.is_none() {
-                vec![Context::Receipt]
-            } else {
-                vec![Context::ReceiptFile, Context::Receipt]
-            };
+        if let Some(receipt) = &self.receipt {
+            return receipt.contexts(&self.receipt_ctx(receipt));
         }
         if self.form.is_some() {
             return vec![Context::Form];
@@ -560,8 +565,8 @@ impl App {
         if let Some(help) = &self.help {
             return help.available(action, &self.help_ctx());
         }
-        if let Some(moves) = self.receipt_moves(action) {
-            return moves;
+        if let Some(receipt) = &self.receipt {
+            return receipt.available(action, &self.receipt_ctx(receipt));
         }
         match (self.screen, action) {
             (Screen::Cart, Action::PlaceOrder | Action::Increase | Action::Decrease | Action::RemoveLine) => {
@@ -581,7 +586,8 @@ impl App {
             (Screen::AdminOrders | Screen::AdminOrderDetail, Action::AdvanceOrder) => {
                 selected_order().is_some_and(|o| o.status.next().is_some())
             }
-            (_, Action::WriteReceipt) => self.receipt.is_some() && self.receipts.is_some(),
+            // Only with a receipt open (above).
+            (_, Action::WriteReceipt) => false,
             (Screen::Orders | Screen::OrderDetail, Action::OpenReceipt | Action::Open) => selected_order().is_some(),
             (Screen::Product, Action::AddToCart | Action::Decrease) => {
                 self.product(&self.product.product_id).is_some_and(|p| self.my_cart.addable(p).is_ok())
@@ -649,11 +655,20 @@ impl App {
         HelpCtx { rows: keymap::help_rows(&self.help_contexts()).len(), viewport: self.viewport }
     }
 
-    /// Performs what the overlay in front returned.
-    fn perform_overlay(&mut self, effects: Vec<Effect>) {
+    /// Performs what a component returned; `from` is the one that did
+    /// (what `Close` takes off the screen).
+    fn perform(&mut self, from: Layer, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Close => self.help = None,
+                Effect::Close => match from {
+                    Layer::Dialog => self.dialog = None,
+                    Layer::Help => self.help = None,
+                    Layer::Receipt => self.receipt = None,
+                },
+                Effect::OpenHelp => self.open_help(),
+                Effect::Ask(request) => self.request(request),
+                Effect::DiscardForm => self.form = None,
+                Effect::LogOut => self.log_out(),
             }
         }
     }
@@ -709,17 +724,22 @@ impl App {
             self.update_login(action);
             return;
         }
-        if self.dialog.is_some() {
-            self.update_dialog(action);
+        if let Some(mut dialog) = self.dialog.take() {
+            let effects = dialog.handle(action, &DialogCtx { ssh_key: self.ssh_key.as_deref() });
+            self.dialog = Some(dialog);
+            self.perform(Layer::Dialog, effects);
         } else if self.form.is_some() && self.help.is_none() {
             self.update_form(action);
         } else if let Some(mut help) = self.help.take() {
             let ctx = self.help_ctx();
             let effects = help.handle(action, &ctx);
             self.help = Some(help);
-            self.perform_overlay(effects);
-        } else if self.receipt.is_some() {
-            self.update_receipt(action);
+            self.perform(Layer::Help, effects);
+        } else if let Some(mut receipt) = self.receipt.take() {
+            let ctx = self.receipt_ctx(&receipt);
+            let effects = receipt.handle(action, &ctx);
+            self.receipt = Some(receipt);
+            self.perform(Layer::Receipt, effects);
         } else {
             self.update_shop(action);
         }
@@ -836,38 +856,6 @@ impl App {
         self.catalog.filter_focused = false;
         self.refilter(CatalogKind::Shop);
         self.info("Logged out");
-    }
-
-    // ---- dialogs ----
-
-    fn update_dialog(&mut self, action: Action) {
-        let Some(dialog) = self.dialog.clone() else { return };
-        match action {
-            // `n`: log out, keeping the key; Esc: stay logged in.
-            Action::Decline if dialog == Dialog::ConfirmForgetKey => {
-                self.dialog = None;
-                self.log_out();
-            }
-            Action::Dismiss | Action::Decline => self.dialog = None,
-            Action::Confirm => {
-                self.dialog = None;
-                match dialog {
-                    Dialog::CheckoutProblems { .. } => self.request(Request::AcceptAdjustments {}),
-                    Dialog::ConfirmCancel { order_id, .. } => self.request(Request::CancelOrder { order_id }),
-                    Dialog::ConfirmDelete { product_id, .. } => self.request(Request::DeleteProduct { product_id }),
-                    Dialog::ConfirmAdvance { order_id, to } => {
-                        self.request(Request::AdvanceOrder { order_id, to, tracking: None })
-                    }
-                    Dialog::ConfirmDiscard => self.form = None,
-                    Dialog::ConfirmDeleteDiscount { code } => self.request(Request::DeleteDiscount { code }),
-                    Dialog::ConfirmForgetKey => match self.ssh_key.clone() {
-                        Some(fingerprint) => self.request(Request::ForgetKey { fingerprint }),
-                        None => self.log_out(),
-                    },
-                }
-            }
-            _ => {}
-        }
     }
 
     // ---- keeping up with the store ----

@@ -3,6 +3,9 @@
 //! `w` writes it to `receipts/` beside the shop's data; over SSH that file
 //! would be on the server, so the session writes none and offers no such key.
 
+use std::path::Path;
+
+use super::component::{Component, Effect};
 use super::*;
 use crate::domain::receipt::render_receipt;
 
@@ -46,8 +49,12 @@ impl App {
     /// address or product name wraps), as the screen draws and scrolls
     /// them. Every value from the data went through `printable`.
     pub fn receipt_lines(&self) -> Option<Vec<String>> {
-        let view = self.receipt.as_ref()?;
-        let order = self.receipt_order(&view.order_id)?;
+        self.receipt_lines_of(&self.receipt.as_ref()?.order_id)
+    }
+
+    /// `receipt_lines` of the receipt of `order_id`.
+    fn receipt_lines_of(&self, order_id: &str) -> Option<Vec<String>> {
+        let order = self.receipt_order(order_id)?;
         let name_of = |id: &str| self.product(id).map(|p| p.name.clone());
         let settings = self.settings();
         let text = render_receipt(&settings.display_name(), &settings.currency(), order, &name_of);
@@ -55,48 +62,135 @@ impl App {
         Some(text.lines().flat_map(|line| crate::domain::width::wrap(line, width)).collect())
     }
 
-    pub(super) fn update_receipt(&mut self, action: Action) {
-        let page = self.receipt_rows().saturating_sub(1).max(1) as isize;
+    /// What the receipt of `view` reads of the app.
+    pub(super) fn receipt_ctx(&self, view: &ReceiptView) -> ReceiptCtx<'_> {
+        ReceiptCtx {
+            lines: self.receipt_lines_of(&view.order_id).map_or(0, |lines| lines.len()),
+            rows: self.receipt_rows(),
+            folder: self.receipts.as_deref(),
+        }
+    }
+}
+
+/// What the receipt reads of the app: how many lines it has and shows at
+/// once (laid out for the screen's width), and where `w` writes it (a
+/// local session's `receipts/`; none over SSH).
+pub struct ReceiptCtx<'a> {
+    pub lines: usize,
+    pub rows: usize,
+    pub folder: Option<&'a Path>,
+}
+
+impl ReceiptCtx<'_> {
+    fn most_scroll(&self) -> usize {
+        self.lines.saturating_sub(self.rows)
+    }
+}
+
+impl Component for ReceiptView {
+    type Ctx<'a> = ReceiptCtx<'a>;
+
+    fn contexts(&self, ctx: &ReceiptCtx) -> Vec<Context> {
+        // Over SSH a file would be written on the server: no such key.
+        match ctx.folder {
+            Some(_) => vec![Context::ReceiptFile, Context::Receipt],
+            None => vec![Context::Receipt],
+        }
+    }
+
+    /// Scrolling keys only while they still move it; `w` only where a
+    /// file can be written for the reader.
+    fn available(&self, action: &Action, ctx: &ReceiptCtx) -> bool {
         match action {
-            Action::Back => self.receipt = None,
-            Action::ToggleHelp => self.open_help(),
-            Action::Up => self.scroll_receipt(-1),
-            Action::Down => self.scroll_receipt(1),
-            Action::PageUp => self.scroll_receipt(-page),
-            Action::PageDown => self.scroll_receipt(page),
-            Action::Home => self.scroll_receipt(isize::MIN / 2),
-            Action::End => self.scroll_receipt(isize::MAX / 2),
-            Action::Scroll { down, .. } => self.scroll_receipt(if down { WHEEL_ROWS } else { -WHEEL_ROWS }),
+            Action::Up | Action::PageUp | Action::Home => self.scroll > 0,
+            Action::Down | Action::PageDown | Action::End => usize::from(self.scroll) < ctx.most_scroll(),
+            Action::WriteReceipt => ctx.folder.is_some(),
+            _ => true,
+        }
+    }
+
+    fn handle(&mut self, action: Action, ctx: &ReceiptCtx) -> Vec<Effect> {
+        let page = ctx.rows.saturating_sub(1).max(1) as isize;
+        let delta = match action {
+            Action::Back => return vec![Effect::Close],
+            Action::ToggleHelp => return vec![Effect::OpenHelp],
             // Never over SSH (the keymap has no such key there either).
             Action::WriteReceipt => {
-                if let (Some(view), Some(folder)) = (&self.receipt, &self.receipts) {
-                    let (order_id, folder) = (view.order_id.clone(), folder.clone());
-                    self.request(Request::WriteReceipt { order_id, folder });
+                return ctx
+                    .folder
+                    .map(|folder| {
+                        let (order_id, folder) = (self.order_id.clone(), folder.to_path_buf());
+                        Effect::Ask(Request::WriteReceipt { order_id, folder })
+                    })
+                    .into_iter()
+                    .collect();
+            }
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::Home => isize::MIN / 2,
+            Action::End => isize::MAX / 2,
+            Action::Scroll { down, .. } => {
+                if down {
+                    WHEEL_ROWS
+                } else {
+                    -WHEEL_ROWS
                 }
             }
-            _ => {}
-        }
+            _ => return Vec::new(),
+        };
+        let most = ctx.most_scroll() as isize;
+        let scroll = (self.scroll as isize).saturating_add(delta).clamp(0, most);
+        self.scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt() -> ReceiptView {
+        ReceiptView { order_id: "12".into(), scroll: 0 }
     }
 
-    /// Whether a scrolling key would move the open receipt: the footer
-    /// offers only the directions that still move (`None`: not a scrolling
-    /// key, or no receipt open).
-    pub(super) fn receipt_moves(&self, action: &Action) -> Option<bool> {
-        let view = self.receipt.as_ref()?;
-        let most = self.receipt_lines().map_or(0, |lines| lines.len()).saturating_sub(self.receipt_rows());
-        match action {
-            Action::Up | Action::PageUp | Action::Home => Some(view.scroll > 0),
-            Action::Down | Action::PageDown | Action::End => Some(usize::from(view.scroll) < most),
-            _ => None,
-        }
+    #[test]
+    fn scrolls_within_its_lines_by_line_page_and_wheel() {
+        let ctx = ReceiptCtx { lines: 50, rows: 20, folder: None };
+        let mut view = receipt();
+        assert!(!view.available(&Action::Up, &ctx), "at the top: nothing above");
+        assert_eq!(view.handle(Action::Down, &ctx), vec![]);
+        assert_eq!(view.scroll, 1);
+        view.handle(Action::PageDown, &ctx);
+        assert_eq!(view.scroll, 20, "a page is its rows less one");
+        view.handle(Action::End, &ctx);
+        assert_eq!(view.scroll, 30, "the last line at the bottom");
+        assert!(!view.available(&Action::Down, &ctx));
+        view.handle(Action::Scroll { column: 0, row: 0, down: false }, &ctx);
+        assert_eq!(view.scroll, 27);
+        view.handle(Action::Home, &ctx);
+        assert_eq!(view.scroll, 0);
+        let short = ReceiptCtx { lines: 5, rows: 20, folder: None };
+        view.handle(Action::End, &short);
+        assert_eq!(view.scroll, 0, "a receipt that fits does not scroll");
     }
 
-    fn scroll_receipt(&mut self, delta: isize) {
-        let lines = self.receipt_lines().map_or(0, |lines| lines.len());
-        let most = lines.saturating_sub(self.receipt_rows()) as isize;
-        if let Some(view) = self.receipt.as_mut() {
-            let scroll = (view.scroll as isize).saturating_add(delta).clamp(0, most);
-            view.scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-        }
+    #[test]
+    fn w_writes_it_only_where_the_session_has_a_folder() {
+        let mut view = receipt();
+        let ssh = ReceiptCtx { lines: 5, rows: 20, folder: None };
+        assert!(!view.available(&Action::WriteReceipt, &ssh));
+        assert_eq!(view.handle(Action::WriteReceipt, &ssh), vec![], "over SSH nothing is written");
+        let folder = Path::new("/shop/receipts");
+        let local = ReceiptCtx { lines: 5, rows: 20, folder: Some(folder) };
+        assert_eq!(
+            view.handle(Action::WriteReceipt, &local),
+            vec![Effect::Ask(Request::WriteReceipt { order_id: "12".into(), folder: folder.to_path_buf() })]
+        );
+        assert_eq!(view.handle(Action::Back, &local), vec![Effect::Close]);
+        assert_eq!(view.handle(Action::ToggleHelp, &local), vec![Effect::OpenHelp]);
+        assert_eq!(view.contexts(&local), vec![Context::ReceiptFile, Context::Receipt]);
+        assert_eq!(view.contexts(&ssh), vec![Context::Receipt]);
     }
 }

@@ -46,6 +46,7 @@ macro_rules! requests {
         => |$shop:ident, $who:ident| $body:expr;
     )*) => {
         /// One thing asked of the shop, with everything it needs captured when asked.
+        #[derive(PartialEq)]
         pub enum Request {
             $($(#[doc = $doc])* $name { $($field: $ty),* },)*
         }

@@ -8,7 +8,7 @@ use super::filter::{CatalogFilter, Hits};
 use super::filter_worker::FilterWorker;
 use crate::domain::checkout::PaymentChoice;
 use crate::domain::payment::CardOnFile;
-use crate::domain::{Address, Order, Problem, Product, ProductDetails};
+use crate::domain::{Address, Order, Product, ProductDetails};
 use crate::shop::Profile;
 
 /// A selection in a list and the first visible row.
@@ -470,37 +470,6 @@ impl CheckoutView {
 /// The card form's values (name, number, expiry, CVC) without the number and CVC.
 fn without_secrets(values: &[String]) -> Vec<String> {
     values.iter().enumerate().map(|(i, v)| if i == 1 || i == 3 { String::new() } else { v.clone() }).collect()
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Dialog {
-    /// What stopped the checkout; `y` accepts the adjusted cart.
-    CheckoutProblems {
-        problems: Vec<Problem>,
-    },
-    ConfirmCancel {
-        order_id: String,
-        /// `$12.00 to Visa •••• 4242`: what cancelling gives back (none for
-        /// an order no card paid).
-        refund: Option<String>,
-        /// Said to admins: the items go back in stock.
-        restock: bool,
-    },
-    ConfirmDelete {
-        product_id: String,
-        name: String,
-    },
-    ConfirmAdvance {
-        order_id: String,
-        to: crate::domain::OrderStatus,
-    },
-    /// Esc on a form with typed changes.
-    ConfirmDiscard,
-    ConfirmDeleteDiscount {
-        code: String,
-    },
-    /// Logging out of a session its SSH key logged in.
-    ConfirmForgetKey,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
