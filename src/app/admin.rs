@@ -63,94 +63,6 @@ impl App {
         }
     }
 
-    pub(super) fn update_form(&mut self, action: Action) {
-        let Some(form) = self.form.as_mut() else { return };
-        match (form, action) {
-            (Form::Fields(fields), Action::Back) if fields.keeps_draft() => {
-                // Checkout forms step back keeping what was typed.
-                let draft = fields.values();
-                let toggle = fields.toggle.map(|(_, on)| on);
-                self.checkout.keep_draft(&fields.purpose, draft, toggle);
-                self.form = None;
-                // Nothing saved to choose from on this step: Esc goes on back.
-                if self.screen == Screen::Checkout && self.checkout_list_len() == 0 {
-                    self.update_checkout(Action::Back);
-                }
-            }
-            (form, Action::Back) => {
-                if form.changed() {
-                    self.dialog = Some(Dialog::ConfirmDiscard);
-                } else {
-                    self.form = None;
-                }
-            }
-            (Form::Product(form), Action::NextField) => form.focus = (form.focus + 1) % form.fields.len(),
-            (Form::Product(form), Action::PrevField) => {
-                form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
-            }
-            (Form::Product(form), Action::Submit) if form.focus + 1 < form.fields.len() => form.focus += 1,
-            (Form::Product(form), Action::Edit(request)) => {
-                edit_input(&mut form.fields[form.focus], request);
-            }
-            (Form::Product(form), Action::Paste(text)) => paste_into(&mut form.fields[form.focus], &text),
-            (Form::Stock(form), Action::Edit(request)) => {
-                edit_input(&mut form.change, request);
-            }
-            (Form::Stock(form), Action::Paste(text)) => paste_into(&mut form.change, &text),
-            (Form::Fields(form), Action::NextField) => form.focus = (form.focus + 1) % form.stops(),
-            (Form::Fields(form), Action::PrevField) => form.focus = (form.focus + form.stops() - 1) % form.stops(),
-            (Form::Fields(form), Action::Submit) if form.focus + 1 < form.stops() => form.focus += 1,
-            (Form::Fields(form), Action::Edit(request)) if form.on_toggle() => {
-                // Space (or any typed key) flips the toggle.
-                if let (Some((_, on)), tui_input::InputRequest::InsertChar(_)) = (form.toggle.as_mut(), request) {
-                    *on = !*on;
-                }
-            }
-            (Form::Fields(form), Action::Edit(request)) => {
-                let focus = form.focus;
-                if let Some(field) = form.fields.get_mut(focus) {
-                    edit_input(field, request);
-                }
-            }
-            (Form::Fields(form), Action::Paste(text)) => {
-                let focus = form.focus;
-                if let Some(field) = form.fields.get_mut(focus) {
-                    paste_into(field, &text);
-                }
-            }
-            (_, Action::Submit | Action::SubmitForm) => self.submit_form(),
-            _ => {}
-        }
-    }
-
-    /// Checks the open form and asks the store to save it; the form stays
-    /// open until the store has answered (`product_saved`, `form_failed`).
-    pub(super) fn submit_form(&mut self) {
-        let request = match &self.form {
-            Some(Form::Product(form)) => {
-                let (name, price, category) = (form.value("Name"), form.value("Price"), form.value("Category"));
-                let description = form.value("Description");
-                let currency = self.settings.currency();
-                match &form.editing {
-                    None => {
-                        ProductDraft::from_input(name, price, form.value("Stock"), category, description, &currency)
-                            .map(|draft| Request::CreateProduct { draft })
-                    }
-                    Some((id, seen)) => ProductDetails::from_input(name, price, category, description, &currency)
-                        .map(|wanted| Request::UpdateProduct { product_id: id.clone(), seen: seen.clone(), wanted }),
-                }
-            }
-            Some(Form::Stock(form)) => parse_stock_change(form.change.value())
-                .map(|change| Request::ChangeStock { product_id: form.product_id.clone(), change }),
-            Some(Form::Fields(_)) => return self.submit_fields_form(),
-            None => return,
-        };
-        match request {
-            Ok(request) => self.request(request),
-            Err(err) => self.form_failed(err.into()),
-        }
-    }
-
     /// A new or edited product was saved: close its form and select it.
     pub(super) fn product_saved(&mut self, product: &Product) {
         let editing = match &self.form {
@@ -172,23 +84,7 @@ impl App {
     /// meanwhile, as a message) and puts the focus on the field at fault.
     pub(super) fn form_failed(&mut self, err: ShopError) {
         match self.form.as_mut() {
-            Some(Form::Product(form)) => {
-                match &err {
-                    ShopError::Product(ProductError::NameLength) => form.focus_on("Name"),
-                    ShopError::Product(
-                        ProductError::PriceFormat
-                        | ProductError::PriceNotPositive { .. }
-                        | ProductError::PriceTooHigh { .. },
-                    ) => form.focus_on("Price"),
-                    ShopError::Product(ProductError::StockFormat | ProductError::StockTooHigh) => {
-                        form.focus_on("Stock")
-                    }
-                    _ => {}
-                }
-                form.error = Some(super::refusal::described(&err));
-            }
-            Some(Form::Stock(form)) => form.error = Some(super::refusal::described(&err)),
-            Some(Form::Fields(form)) => form.error = Some(super::refusal::described(&err)),
+            Some(form) => form.refused(&err),
             None => self.error(super::refusal::described(&err)),
         }
     }

@@ -6,8 +6,10 @@
 //! the effects it returned: no terminal, no worker.
 
 use super::Action;
+use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
+use super::views::FieldsPurpose;
 
 /// What a component asks the app to do after handling an action.
 #[derive(Debug, PartialEq)]
@@ -23,6 +25,12 @@ pub enum Effect {
     LogOut,
     /// Open the `?` help over the component, listing its keys.
     OpenHelp,
+    /// Ask the shopper or admin a question over the component.
+    Confirm(Dialog),
+    /// A checkout form steps back: what was typed is kept for its step.
+    KeepDraft { purpose: FieldsPurpose, values: Vec<String>, toggle: Option<bool> },
+    /// A form of fields was submitted: the screen under it acts on it.
+    SubmitFields,
 }
 
 pub trait Component {

@@ -14,6 +14,7 @@ pub mod dialog;
 pub mod filter;
 pub mod filter_worker;
 mod filtering;
+pub mod form;
 pub mod help;
 pub mod keymap;
 pub mod layout;
@@ -39,6 +40,7 @@ pub use action::{Action, Tab};
 use component::{Component, Effect};
 pub use dialog::{Dialog, DialogCtx};
 use filter::CatalogFilter;
+use form::FormCtx;
 pub use help::{HelpCtx, HelpOverlay};
 use keymap::Context;
 pub use views::{
@@ -47,10 +49,8 @@ pub use views::{
     OrdersView, ProductForm, ProductView, ReceiptView, Stats, StockForm,
 };
 
-use crate::domain::product::parse_stock_change;
 use crate::domain::{
-    Cart, CartError, Discount, Order, OrderStatus, Problem, Product, ProductDetails, ProductDraft, ProductError, Quote,
-    Role, Settings,
+    Cart, CartError, Discount, Order, OrderStatus, Problem, Product, ProductError, Quote, Role, Settings,
 };
 use crate::shop::{Account, Catalog, Changed, OrderBook, ShopError, ShopService};
 use refusal::Refusal;
@@ -119,6 +119,7 @@ pub enum CatalogKind {
 enum Layer {
     Dialog,
     Help,
+    Form,
     Receipt,
 }
 
@@ -513,8 +514,8 @@ impl App {
         if let Some(receipt) = &self.receipt {
             return receipt.contexts(&self.receipt_ctx(receipt));
         }
-        if self.form.is_some() {
-            return vec![Context::Form];
+        if let Some(form) = &self.form {
+            return form.contexts(&FormCtx { settings: &self.settings });
         }
         if self.filter_focused() {
             return vec![Context::Filter];
@@ -565,6 +566,12 @@ impl App {
         if let Some(help) = &self.help {
             return help.available(action, &self.help_ctx());
         }
+        if let Some(dialog) = &self.dialog {
+            return dialog.available(action, &DialogCtx { ssh_key: self.ssh_key.as_deref() });
+        }
+        if let Some(form) = &self.form {
+            return form.available(action, &FormCtx { settings: &self.settings });
+        }
         if let Some(receipt) = &self.receipt {
             return receipt.available(action, &self.receipt_ctx(receipt));
         }
@@ -601,11 +608,6 @@ impl App {
             (Screen::Catalog, Action::Open | Action::AddToCart) => self.selected_product().is_some(),
             // These tabs have no filter of their own.
             (Screen::AdminDiscounts | Screen::AdminSettings, Action::FocusFilter) => false,
-            // A form of one field has no next field.
-            (_, Action::NextField | Action::PrevField) => match &self.form {
-                Some(form) => form.stops() > 1,
-                None => true,
-            },
             _ => true,
         }
     }
@@ -664,7 +666,18 @@ impl App {
                     Layer::Dialog => self.dialog = None,
                     Layer::Help => self.help = None,
                     Layer::Receipt => self.receipt = None,
+                    Layer::Form => self.form = None,
                 },
+                Effect::Confirm(dialog) => self.dialog = Some(dialog),
+                Effect::KeepDraft { purpose, values, toggle } => {
+                    self.checkout.keep_draft(&purpose, values, toggle);
+                    self.form = None;
+                    // Nothing saved to choose from on this step: Esc goes on back.
+                    if self.screen == Screen::Checkout && self.checkout_list_len() == 0 {
+                        self.update_checkout(Action::Back);
+                    }
+                }
+                Effect::SubmitFields => self.submit_fields_form(),
                 Effect::OpenHelp => self.open_help(),
                 Effect::Ask(request) => self.request(request),
                 Effect::DiscardForm => self.form = None,
@@ -728,8 +741,10 @@ impl App {
             let effects = dialog.handle(action, &DialogCtx { ssh_key: self.ssh_key.as_deref() });
             self.dialog = Some(dialog);
             self.perform(Layer::Dialog, effects);
-        } else if self.form.is_some() && self.help.is_none() {
-            self.update_form(action);
+        } else if let Some(mut form) = self.form.take_if(|_| self.help.is_none()) {
+            let effects = form.handle(action, &FormCtx { settings: &self.settings });
+            self.form = Some(form);
+            self.perform(Layer::Form, effects);
         } else if let Some(mut help) = self.help.take() {
             let ctx = self.help_ctx();
             let effects = help.handle(action, &ctx);
