@@ -43,6 +43,7 @@ use filter::CatalogFilter;
 use form::FormCtx;
 pub use help::{HelpCtx, HelpOverlay};
 use keymap::Context;
+use login::LoginCtx;
 pub use views::{
     AdminOrdersView, CatalogView, CheckoutStep, CheckoutView, EDIT_PRODUCT_FIELDS, FieldsForm, FieldsPurpose,
     FilterEngine, Form, ListCursor, LoginForm, LoginMode, Message, MessageKind, MessageTone, NEW_PRODUCT_FIELDS,
@@ -117,6 +118,8 @@ pub enum CatalogKind {
 /// Which of the overlays returned effects (see `App::perform`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layer {
+    /// The login screen (nothing over it to close).
+    Login,
     Dialog,
     Help,
     Form,
@@ -467,7 +470,7 @@ impl App {
         let waiting = self.worker.waiting() != crate::shop::Waiting::Nothing;
         let mut contexts = if waiting { vec![Context::Waiting] } else { vec![] };
         contexts.extend(if self.screen == Screen::Login {
-            vec![Context::Login]
+            self.login.contexts(&LoginCtx { origin: self.origin.as_deref() })
         } else if self.dialog.is_some() {
             vec![Context::Dialog]
         } else if let Some(help) = &self.help {
@@ -663,6 +666,7 @@ impl App {
         for effect in effects {
             match effect {
                 Effect::Close => match from {
+                    Layer::Login => {}
                     Layer::Dialog => self.dialog = None,
                     Layer::Help => self.help = None,
                     Layer::Receipt => self.receipt = None,
@@ -734,7 +738,8 @@ impl App {
             self.message = None;
         }
         if self.screen == Screen::Login {
-            self.update_login(action);
+            let effects = self.login.handle(action, &LoginCtx { origin: self.origin.as_deref() });
+            self.perform(Layer::Login, effects);
             return;
         }
         if let Some(mut dialog) = self.dialog.take() {
