@@ -217,7 +217,7 @@ impl App {
 
     /// The order went through.
     pub(super) fn order_placed(&mut self, order: Order) {
-        self.cart = ListCursor::default();
+        self.cart = CartView::default();
         self.promo = None;
         self.checkout.payment = None;
         // The next checkout starts from the address book, not this one's drafts.

@@ -5,11 +5,13 @@
 //! so a component is tested by feeding it actions and reading its state and
 //! the effects it returned: no terminal, no worker.
 
-use super::Action;
 use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
 use super::views::FieldsPurpose;
+use super::{Action, Screen};
+use crate::domain::{Cart, Order, Product, Settings};
+use crate::shop::{Account, Catalog, OrderBook};
 
 /// What a component asks the app to do after handling an action.
 #[derive(Debug, PartialEq)]
@@ -28,9 +30,24 @@ pub enum Effect {
     /// Ask the shopper or admin a question over the component.
     Confirm(Dialog),
     /// A checkout form steps back: what was typed is kept for its step.
-    KeepDraft { purpose: FieldsPurpose, values: Vec<String>, toggle: Option<bool> },
+    KeepDraft {
+        purpose: FieldsPurpose,
+        values: Vec<String>,
+        toggle: Option<bool>,
+    },
     /// A form of fields was submitted: the screen under it acts on it.
     SubmitFields,
+    /// Go to this screen (within the tab, or back to the catalog).
+    Show(Screen),
+    /// Open a product's page.
+    OpenProduct(String),
+    /// Start the checkout of the cart.
+    StartCheckout,
+    /// Open the promo code form over the cart.
+    OpenPromo,
+    /// Say this on the message line: done, or refused.
+    Info(String),
+    Error(String),
 }
 
 pub trait Component {
@@ -48,3 +65,50 @@ pub trait Component {
     /// Handles one action: changes the component's own state, returns effects.
     fn handle(&mut self, action: Action, ctx: &Self::Ctx<'_>) -> Vec<Effect>;
 }
+
+/// What the shop's screens read and may not change, borrowed from the app
+/// for one call: the session, the catalog snapshot, this account's cart
+/// and orders as the worker last read them (an admin's: every order), and
+/// the shop's settings. Made by `shop_ctx!`, which borrows each field of
+/// the app on its own so a screen (another field) can be changed meanwhile.
+pub struct ShopCtx<'a> {
+    pub session: Option<&'a Account>,
+    pub products: &'a Catalog,
+    pub cart: &'a Cart,
+    pub my_orders: &'a [Order],
+    pub all_orders: Option<&'a OrderBook>,
+    pub settings: &'a Settings,
+}
+
+impl ShopCtx<'_> {
+    pub fn product(&self, product_id: &str) -> Option<&Product> {
+        self.products.get(product_id)
+    }
+
+    /// One of this account's orders (an admin: any order).
+    pub fn order(&self, order_id: &str) -> Option<&Order> {
+        match self.all_orders {
+            Some(book) => book.get(order_id),
+            None => self.my_orders.iter().find(|o| o.order_id == order_id),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.session.is_some_and(Account::is_admin)
+    }
+}
+
+/// The `ShopCtx` of `app` (an `App`), borrowing only the fields it reads.
+macro_rules! shop_ctx {
+    ($app:expr) => {
+        $crate::app::component::ShopCtx {
+            session: $app.session.as_ref(),
+            products: &$app.products,
+            cart: &$app.my_cart,
+            my_orders: &$app.my_orders,
+            all_orders: $app.all_orders.as_deref(),
+            settings: &$app.settings,
+        }
+    };
+}
+pub(crate) use shop_ctx;

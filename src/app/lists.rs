@@ -31,7 +31,7 @@ impl App {
     pub(super) fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
         match self.screen {
             Screen::Catalog => Some(&mut self.catalog.cursor),
-            Screen::Cart => Some(&mut self.cart),
+            Screen::Cart => Some(&mut self.cart.cursor),
             Screen::Checkout => Some(&mut self.checkout.cursor),
             Screen::AdminDiscounts => Some(&mut self.discount_cursor),
             Screen::Orders => Some(&mut self.orders.cursor),

@@ -8,6 +8,7 @@ pub mod action;
 mod admin;
 mod admin_pricing;
 mod answers;
+mod cart;
 mod checkout;
 pub mod component;
 pub mod dialog;
@@ -21,6 +22,7 @@ pub mod layout;
 mod lists;
 mod login;
 pub mod order_page;
+mod product;
 pub mod ranking;
 mod receipt;
 pub mod refusal;
@@ -37,7 +39,8 @@ use ratatui::layout::{Position, Rect};
 use tui_input::{Input, InputRequest};
 
 pub use action::{Action, Tab};
-use component::{Component, Effect};
+pub use cart::CartView;
+use component::{Component, Effect, shop_ctx};
 pub use dialog::{Dialog, DialogCtx};
 use filter::CatalogFilter;
 use form::FormCtx;
@@ -50,9 +53,7 @@ pub use views::{
     OrdersView, ProductForm, ProductView, ReceiptView, Stats, StockForm,
 };
 
-use crate::domain::{
-    Cart, CartError, Discount, Order, OrderStatus, Problem, Product, ProductError, Quote, Role, Settings,
-};
+use crate::domain::{Cart, Discount, Order, OrderStatus, Problem, Product, ProductError, Quote, Role, Settings};
 use crate::shop::{Account, Catalog, Changed, OrderBook, ShopError, ShopService};
 use refusal::Refusal;
 use requests::Request;
@@ -118,6 +119,8 @@ pub enum CatalogKind {
 /// Which of the overlays returned effects (see `App::perform`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layer {
+    /// The screen in front (nothing over it to close).
+    Screen,
     /// The login screen (nothing over it to close).
     Login,
     Dialog,
@@ -145,7 +148,7 @@ pub struct App {
     /// First line shown of a detail page (product, order) taller than the screen.
     pub detail_scroll: u16,
     pub product: ProductView,
-    pub cart: ListCursor,
+    pub cart: CartView,
     pub checkout: CheckoutView,
     pub orders: OrdersView,
     pub dialog: Option<Dialog>,
@@ -265,7 +268,7 @@ impl App {
             form: None,
             detail_scroll: 0,
             product: ProductView::default(),
-            cart: ListCursor::default(),
+            cart: CartView::default(),
             orders: OrdersView::default(),
             dialog: None,
             receipt: None,
@@ -579,10 +582,7 @@ impl App {
             return receipt.available(action, &self.receipt_ctx(receipt));
         }
         match (self.screen, action) {
-            (Screen::Cart, Action::PlaceOrder | Action::Increase | Action::Decrease | Action::RemoveLine) => {
-                !self.my_cart.is_empty()
-            }
-            (Screen::Cart, Action::PromoCode) => !self.my_cart.is_empty(),
+            (Screen::Cart, action) => self.cart.available(action, &shop_ctx!(self)),
             (Screen::Checkout, Action::Open) => match self.checkout.step {
                 CheckoutStep::Address | CheckoutStep::Payment => self.checkout_list_len() > 0,
                 _ => true,
@@ -599,14 +599,7 @@ impl App {
             // Only with a receipt open (above).
             (_, Action::WriteReceipt) => false,
             (Screen::Orders | Screen::OrderDetail, Action::OpenReceipt | Action::Open) => selected_order().is_some(),
-            (Screen::Product, Action::AddToCart | Action::Decrease) => {
-                self.product(&self.product.product_id).is_some_and(|p| self.my_cart.addable(p).is_ok())
-            }
-            // `+` only while one more unit could still go in the cart.
-            (Screen::Product, Action::Increase) => self
-                .product(&self.product.product_id)
-                .and_then(|p| self.my_cart.addable(p).ok())
-                .is_some_and(|more| u64::from(self.product.qty) < more),
+            (Screen::Product, action) => self.product.available(action, &shop_ctx!(self)),
             // Nothing selected with no results: nothing to open or add.
             (Screen::Catalog, Action::Open | Action::AddToCart) => self.selected_product().is_some(),
             // These tabs have no filter of their own.
@@ -666,7 +659,7 @@ impl App {
         for effect in effects {
             match effect {
                 Effect::Close => match from {
-                    Layer::Login => {}
+                    Layer::Screen | Layer::Login => {}
                     Layer::Dialog => self.dialog = None,
                     Layer::Help => self.help = None,
                     Layer::Receipt => self.receipt = None,
@@ -682,6 +675,12 @@ impl App {
                     }
                 }
                 Effect::SubmitFields => self.submit_fields_form(),
+                Effect::Show(screen) => self.screen = screen,
+                Effect::OpenProduct(product_id) => self.open_product(product_id),
+                Effect::StartCheckout => self.start_checkout(),
+                Effect::OpenPromo => self.open_promo_form(),
+                Effect::Info(text) => self.info(text),
+                Effect::Error(text) => self.error(text),
                 Effect::OpenHelp => self.open_help(),
                 Effect::Ask(request) => self.request(request),
                 Effect::DiscardForm => self.form = None,
@@ -799,8 +798,14 @@ impl App {
             Action::End => self.move_selection(isize::MAX / 2),
             other => match self.screen {
                 Screen::Catalog => self.update_catalog(other),
-                Screen::Product => self.update_product(other),
-                Screen::Cart => self.update_cart(other),
+                Screen::Product => {
+                    let effects = self.product.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
+                Screen::Cart => {
+                    let effects = self.cart.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::Checkout => self.update_checkout(other),
                 Screen::Orders | Screen::OrderDetail => self.update_orders(other),
                 Screen::AdminProducts => self.update_admin_products(other),
@@ -865,7 +870,7 @@ impl App {
         self.orders_generation += 1;
         self.screen = Screen::Login;
         self.login = LoginForm::default();
-        self.cart = ListCursor::default();
+        self.cart = CartView::default();
         self.orders = OrdersView::default();
         self.admin_orders = AdminOrdersView::default();
         self.admin_products = CatalogView::empty();
@@ -914,11 +919,7 @@ impl App {
 
     /// Rebuilds whatever was made from data that has changed since.
     fn refresh_views(&mut self) {
-        // The quantity chooser never offers more than can still be added.
-        if let Some(Ok(more)) = self.product(&self.product.product_id).map(|p| self.my_cart.addable(p)) {
-            let most = u32::try_from(more).unwrap_or(u32::MAX);
-            self.product.qty = self.product.qty.clamp(1, most);
-        }
+        self.product.fit(&shop_ctx!(self));
         self.rebuild_catalog_if_stale();
         self.refresh_orders();
         self.refresh_admin_orders();

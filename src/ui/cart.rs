@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         super::draw_empty(frame, inner, format!("Your cart is empty. Press {keys} to browse the catalog."), theme);
     } else {
         let height = usize::from(rows_area.height);
-        let offset = app.cart.offset;
+        let offset = app.cart.cursor.offset;
         // The numbers of the visible lines, so their columns fit them whole.
         let numbers: Vec<[String; 3]> = cart
             .items
@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             .take(height)
             .zip(&numbers)
             .map(|((i, line), [unit, qty, total])| {
-                let selected = i == app.cart.selected;
+                let selected = i == app.cart.cursor.selected;
                 let product = app.product(&line.product_id);
                 let name = product.map_or_else(|| line.product_id.clone(), |p| p.name.clone());
                 let note = match product {
