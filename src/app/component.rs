@@ -45,6 +45,8 @@ pub enum Effect {
     StartCheckout,
     /// Open the promo code form over the cart.
     OpenPromo,
+    /// Show an order's receipt over the screen.
+    OpenReceipt(String),
     /// Say this on the message line: done, or refused.
     Info(String),
     Error(String),
@@ -72,6 +74,8 @@ pub trait Component {
 /// the shop's settings. Made by `shop_ctx!`, which borrows each field of
 /// the app on its own so a screen (another field) can be changed meanwhile.
 pub struct ShopCtx<'a> {
+    /// The screen in front (a list, or the page of what it lists).
+    pub screen: Screen,
     pub session: Option<&'a Account>,
     pub products: &'a Catalog,
     pub cart: &'a Cart,
@@ -102,6 +106,7 @@ impl ShopCtx<'_> {
 macro_rules! shop_ctx {
     ($app:expr) => {
         $crate::app::component::ShopCtx {
+            screen: $app.screen,
             session: $app.session.as_ref(),
             products: &$app.products,
             cart: &$app.my_cart,

@@ -22,6 +22,7 @@ pub mod layout;
 mod lists;
 mod login;
 pub mod order_page;
+mod orders;
 mod product;
 pub mod ranking;
 mod receipt;
@@ -582,23 +583,20 @@ impl App {
             return receipt.available(action, &self.receipt_ctx(receipt));
         }
         match (self.screen, action) {
+            // Only with a receipt open (above).
+            (_, Action::WriteReceipt) => false,
             (Screen::Cart, action) => self.cart.available(action, &shop_ctx!(self)),
             (Screen::Checkout, Action::Open) => match self.checkout.step {
                 CheckoutStep::Address | CheckoutStep::Payment => self.checkout_list_len() > 0,
                 _ => true,
             },
-            (Screen::Orders | Screen::OrderDetail, Action::CancelOrder) => {
-                selected_order().is_some_and(|o| o.status.can_cancel())
-            }
             (Screen::AdminOrders | Screen::AdminOrderDetail, Action::CancelOrder) => {
                 selected_order().is_some_and(|o| o.status.can_cancel())
             }
             (Screen::AdminOrders | Screen::AdminOrderDetail, Action::AdvanceOrder) => {
                 selected_order().is_some_and(|o| o.status.next().is_some())
             }
-            // Only with a receipt open (above).
-            (_, Action::WriteReceipt) => false,
-            (Screen::Orders | Screen::OrderDetail, Action::OpenReceipt | Action::Open) => selected_order().is_some(),
+            (Screen::Orders | Screen::OrderDetail, action) => self.orders.available(action, &shop_ctx!(self)),
             (Screen::Product, action) => self.product.available(action, &shop_ctx!(self)),
             // Nothing selected with no results: nothing to open or add.
             (Screen::Catalog, Action::Open | Action::AddToCart) => self.selected_product().is_some(),
@@ -675,7 +673,14 @@ impl App {
                     }
                 }
                 Effect::SubmitFields => self.submit_fields_form(),
-                Effect::Show(screen) => self.screen = screen,
+                Effect::Show(screen) => {
+                    // A page opened shows its top.
+                    if matches!(screen, Screen::Product | Screen::OrderDetail | Screen::AdminOrderDetail) {
+                        self.detail_scroll = 0;
+                    }
+                    self.screen = screen;
+                }
+                Effect::OpenReceipt(order_id) => self.open_receipt(order_id),
                 Effect::OpenProduct(product_id) => self.open_product(product_id),
                 Effect::StartCheckout => self.start_checkout(),
                 Effect::OpenPromo => self.open_promo_form(),
@@ -807,7 +812,10 @@ impl App {
                     self.perform(Layer::Screen, effects);
                 }
                 Screen::Checkout => self.update_checkout(other),
-                Screen::Orders | Screen::OrderDetail => self.update_orders(other),
+                Screen::Orders | Screen::OrderDetail => {
+                    let effects = self.orders.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::AdminProducts => self.update_admin_products(other),
                 Screen::AdminOrders | Screen::AdminOrderDetail => self.update_admin_orders(other),
                 Screen::AdminDiscounts => self.update_admin_discounts(other),

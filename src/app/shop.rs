@@ -65,43 +65,6 @@ impl App {
 
     // ---- orders ----
 
-    pub(super) fn update_orders(&mut self, action: Action) {
-        let selected = match self.screen {
-            Screen::OrderDetail => self.orders.detail.clone(),
-            _ => self.orders.ids.get(self.orders.cursor.selected).cloned(),
-        };
-        let Some(order_id) = selected else {
-            if matches!(action, Action::Open | Action::CancelOrder | Action::OpenReceipt) {
-                self.error(Refusal::NoOrders.to_string());
-            }
-            return;
-        };
-        match action {
-            Action::Open => {
-                self.orders.detail = Some(order_id);
-                self.screen = Screen::OrderDetail;
-                self.detail_scroll = 0;
-            }
-            Action::Back if self.screen == Screen::OrderDetail => {
-                self.orders.detail = None;
-                self.screen = Screen::Orders;
-            }
-            Action::CancelOrder => {
-                match self.order(&order_id).map(|o| (o.status, views::refund_note(o, &self.settings.currency()))) {
-                    Some((status, refund)) if status.can_cancel() => {
-                        self.dialog = Some(Dialog::ConfirmCancel { order_id, refund, restock: false })
-                    }
-                    Some((status, _)) => self.error(format!(
-                        "Order {order_id} is {status}; only an order that has not shipped can be cancelled"
-                    )),
-                    None => self.error(format!("Order {order_id} does not exist")),
-                }
-            }
-            Action::OpenReceipt => self.open_receipt(order_id),
-            _ => {}
-        }
-    }
-
     /// The shopper's order list, when the orders changed.
     pub(super) fn refresh_orders(&mut self) {
         let version = self.orders_generation;
