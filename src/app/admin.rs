@@ -104,54 +104,6 @@ impl App {
 
     // ---- admin: all orders ----
 
-    pub(super) fn update_admin_orders(&mut self, action: Action) {
-        if self.admin_orders.filter_focused {
-            let view = &mut self.admin_orders;
-            if edit_filter(&mut view.query, &mut view.filter_focused, action) {
-                view.cursor = ListCursor::default();
-            }
-            return;
-        }
-        let selected = match self.screen {
-            Screen::AdminOrderDetail => self.admin_orders.detail.clone(),
-            _ => self.admin_orders.ids.get(self.admin_orders.cursor.selected).cloned(),
-        };
-        let order = selected.and_then(|id| self.order(&id).cloned());
-        match (action, order) {
-            (Action::Back, _) if self.screen == Screen::AdminOrderDetail => {
-                self.admin_orders.detail = None;
-                self.screen = Screen::AdminOrders;
-            }
-            (Action::Back, _) if !self.admin_orders.query.value().is_empty() => self.admin_orders.query.reset(),
-            (Action::Paste(text), _) => {
-                self.admin_orders.filter_focused = true;
-                paste_into(&mut self.admin_orders.query, &text);
-            }
-            (Action::Open, Some(order)) => {
-                self.admin_orders.detail = Some(order.order_id);
-                self.screen = Screen::AdminOrderDetail;
-                self.detail_scroll = 0;
-            }
-            (Action::AdvanceOrder, Some(order)) => match order.status.next() {
-                Some(OrderStatus::Shipped) => self.ask_tracking(order.order_id),
-                Some(to) => self.dialog = Some(Dialog::ConfirmAdvance { order_id: order.order_id, to }),
-                None => self.error(format!("Order {} is {}; it cannot move further", order.order_id, order.status)),
-            },
-            (Action::CancelOrder, Some(order)) if order.status.can_cancel() => {
-                let refund = views::refund_note(&order, &self.settings.currency());
-                self.dialog = Some(Dialog::ConfirmCancel { order_id: order.order_id, refund, restock: true });
-            }
-            (Action::CancelOrder, Some(order)) => self.error(format!(
-                "Order {} is {}; only placed or paid orders can be cancelled",
-                order.order_id, order.status
-            )),
-            (Action::Open | Action::AdvanceOrder | Action::CancelOrder, None) => {
-                self.error(Refusal::NoOrder.to_string())
-            }
-            _ => {}
-        }
-    }
-
     /// Re-applies the All orders filter, when the orders or the query changed.
     pub(super) fn refresh_admin_orders(&mut self) {
         if !self.is_admin() {

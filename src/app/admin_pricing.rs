@@ -71,15 +71,6 @@ impl App {
         }
     }
 
-    /// Moving an order to `shipped` asks for the tracking number first.
-    pub(super) fn ask_tracking(&mut self, order_id: String) {
-        let title = format!(" Ship order {order_id} ");
-        let mut form =
-            FieldsForm::new(FieldsPurpose::Tracking(order_id), title, &["Tracking no."], vec![String::new()]);
-        form.note = Some("The carrier's tracking number, if there is one (optional).".into());
-        self.form = Some(Form::Fields(Box::new(form)));
-    }
-
     /// Submits the Discounts, Settings and tracking forms; `false` if the
     /// open form is another one.
     pub(super) fn submit_admin_fields(&mut self) -> bool {

@@ -8,7 +8,7 @@
 use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
-use super::views::FieldsPurpose;
+use super::views::{FieldsPurpose, Form};
 use super::{Action, Screen};
 use crate::domain::{Cart, Order, Product, Settings};
 use crate::shop::{Account, Catalog, OrderBook};
@@ -29,6 +29,8 @@ pub enum Effect {
     OpenHelp,
     /// Ask the shopper or admin a question over the component.
     Confirm(Dialog),
+    /// Open a form over the component.
+    OpenForm(Form),
     /// A checkout form steps back: what was typed is kept for its step.
     KeepDraft {
         purpose: FieldsPurpose,

@@ -6,6 +6,7 @@
 
 pub mod action;
 mod admin;
+mod admin_orders;
 mod admin_pricing;
 mod answers;
 mod cart;
@@ -561,15 +562,6 @@ impl App {
 
     /// Whether `action` can do anything on the current screen as it is.
     pub fn available(&self, action: &Action) -> bool {
-        let selected_order = || match self.screen {
-            Screen::OrderDetail => self.orders.detail.as_deref().and_then(|id| self.order(id)),
-            Screen::Orders => self.orders.ids.get(self.orders.cursor.selected).and_then(|id| self.order(id)),
-            Screen::AdminOrderDetail => self.admin_orders.detail.as_deref().and_then(|id| self.order(id)),
-            Screen::AdminOrders => {
-                self.admin_orders.ids.get(self.admin_orders.cursor.selected).and_then(|id| self.order(id))
-            }
-            _ => None,
-        };
         if let Some(help) = &self.help {
             return help.available(action, &self.help_ctx());
         }
@@ -590,11 +582,8 @@ impl App {
                 CheckoutStep::Address | CheckoutStep::Payment => self.checkout_list_len() > 0,
                 _ => true,
             },
-            (Screen::AdminOrders | Screen::AdminOrderDetail, Action::CancelOrder) => {
-                selected_order().is_some_and(|o| o.status.can_cancel())
-            }
-            (Screen::AdminOrders | Screen::AdminOrderDetail, Action::AdvanceOrder) => {
-                selected_order().is_some_and(|o| o.status.next().is_some())
+            (Screen::AdminOrders | Screen::AdminOrderDetail, action) => {
+                self.admin_orders.available(action, &shop_ctx!(self))
             }
             (Screen::Orders | Screen::OrderDetail, action) => self.orders.available(action, &shop_ctx!(self)),
             (Screen::Product, action) => self.product.available(action, &shop_ctx!(self)),
@@ -664,6 +653,7 @@ impl App {
                     Layer::Form => self.form = None,
                 },
                 Effect::Confirm(dialog) => self.dialog = Some(dialog),
+                Effect::OpenForm(form) => self.form = Some(form),
                 Effect::KeepDraft { purpose, values, toggle } => {
                     self.checkout.keep_draft(&purpose, values, toggle);
                     self.form = None;
@@ -817,7 +807,10 @@ impl App {
                     self.perform(Layer::Screen, effects);
                 }
                 Screen::AdminProducts => self.update_admin_products(other),
-                Screen::AdminOrders | Screen::AdminOrderDetail => self.update_admin_orders(other),
+                Screen::AdminOrders | Screen::AdminOrderDetail => {
+                    let effects = self.admin_orders.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::AdminDiscounts => self.update_admin_discounts(other),
                 Screen::AdminSettings => self.update_admin_settings(other),
                 Screen::Login => {}

@@ -271,7 +271,8 @@ pub struct StockForm {
     pub error: Option<String>,
 }
 
-#[derive(Debug)]
+/// Forms compare by what they show (tests compare effects that open one).
+#[derive(Debug, PartialEq)]
 pub enum Form {
     Product(Box<ProductForm>),
     Stock(StockForm),
@@ -330,6 +331,30 @@ pub struct FieldsForm {
     /// Index into the fields; `fields.len()` is the toggle.
     pub focus: usize,
     pub error: Option<String>,
+}
+
+impl PartialEq for ProductForm {
+    fn eq(&self, other: &Self) -> bool {
+        let values = |form: &ProductForm| form.fields.iter().map(|f| f.value().to_string()).collect::<Vec<_>>();
+        (&self.editing, self.labels, &self.initial, self.focus, &self.error)
+            == (&other.editing, other.labels, &other.initial, other.focus, &other.error)
+            && values(self) == values(other)
+    }
+}
+
+impl PartialEq for StockForm {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.product_id, self.change.value(), &self.error) == (&other.product_id, other.change.value(), &other.error)
+    }
+}
+
+impl PartialEq for FieldsForm {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.purpose, &self.title, &self.note, &self.labels, &self.masked, &self.toggle)
+            == (&other.purpose, &other.title, &other.note, &other.labels, &other.masked, &other.toggle)
+            && (self.values(), &self.initial, self.focus, &self.error)
+                == (other.values(), &other.initial, other.focus, &other.error)
+    }
 }
 
 impl std::fmt::Debug for FieldsForm {
