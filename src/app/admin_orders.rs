@@ -7,6 +7,7 @@ use super::component::{Component, Effect, ShopCtx};
 use super::dialog::Dialog;
 use super::keymap::Context;
 use super::refusal::Refusal;
+use super::requests::Request;
 use super::views::{self, AdminOrdersView, FieldsForm, FieldsPurpose, Form, ListCursor};
 use super::{Action, Screen, edit_filter, paste_into};
 use crate::domain::{Order, OrderStatus};
@@ -27,6 +28,13 @@ pub fn tracking_form(order_id: String) -> Form {
     let mut form = FieldsForm::new(FieldsPurpose::Tracking(order_id), title, &["Tracking no."], vec![String::new()]);
     form.note = Some("The carrier's tracking number, if there is one (optional).".into());
     Form::Fields(Box::new(form))
+}
+
+/// The tracking form submitted: the order ships, with its number if one
+/// was typed.
+pub fn tracking_submitted(form: &FieldsForm, order_id: String) -> Vec<Effect> {
+    let tracking = Some(form.value(0).trim().to_string()).filter(|t| !t.is_empty());
+    vec![Effect::Close, Effect::Ask(Request::AdvanceOrder { order_id, to: OrderStatus::Shipped, tracking })]
 }
 
 impl Component for AdminOrdersView {

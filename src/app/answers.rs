@@ -260,7 +260,7 @@ impl App {
             }
             Answer::LoadDiscounts { result } => {
                 if let Some(discounts) = self.succeeded(result) {
-                    self.admin_discounts = discounts;
+                    self.discount_codes.codes = discounts;
                 }
             }
             Answer::SaveDiscount { original, result, .. } => match result {

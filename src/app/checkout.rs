@@ -330,12 +330,7 @@ impl App {
     /// Shows a form's error and moves the focus to the field at fault.
     pub(super) fn fields_form_error(&mut self, field: Option<usize>, message: String) {
         match self.form.as_mut() {
-            Some(Form::Fields(form)) => {
-                if let Some(field) = field.filter(|&f| f < form.fields.len()) {
-                    form.focus = field;
-                }
-                form.error = Some(message);
-            }
+            Some(Form::Fields(form)) => form.refuse(field, message),
             _ => self.error(message),
         }
     }

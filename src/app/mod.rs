@@ -41,6 +41,7 @@ use ratatui::layout::{Position, Rect};
 use tui_input::{Input, InputRequest};
 
 pub use action::{Action, Tab};
+pub use admin_pricing::{DiscountsView, SettingsView};
 pub use cart::CartView;
 use component::{Component, Effect, shop_ctx};
 pub use dialog::{Dialog, DialogCtx};
@@ -55,7 +56,7 @@ pub use views::{
     OrdersView, ProductForm, ProductView, ReceiptView, Stats, StockForm,
 };
 
-use crate::domain::{Cart, Discount, Order, OrderStatus, Problem, Product, ProductError, Quote, Role, Settings};
+use crate::domain::{Cart, Discount, Order, Problem, Product, ProductError, Quote, Role, Settings};
 use crate::shop::{Account, Catalog, Changed, OrderBook, ShopError, ShopService};
 use refusal::Refusal;
 use requests::Request;
@@ -143,8 +144,9 @@ pub struct App {
     pub admin_products: CatalogView,
     pub admin_orders: AdminOrdersView,
     /// The admin's Discounts tab: every code and its uses so far.
-    admin_discounts: Vec<(Discount, u32)>,
-    pub discount_cursor: ListCursor,
+    pub discount_codes: DiscountsView,
+    /// The admin's Settings tab.
+    settings_tab: SettingsView,
     /// An admin form open over the screen.
     pub form: Option<Form>,
     /// First line shown of a detail page (product, order) taller than the screen.
@@ -237,8 +239,8 @@ impl App {
             settings,
             promo: None,
             checkout: CheckoutView::default(),
-            admin_discounts: Vec::new(),
-            discount_cursor: ListCursor::default(),
+            discount_codes: DiscountsView::default(),
+            settings_tab: SettingsView,
             worker: Worker::spawn(Arc::clone(&shop)),
             shop,
             notices,
@@ -375,7 +377,7 @@ impl App {
     /// What the screen would show now of what changes with time alone.
     fn timely(&self) -> Timely {
         let discount_states = if self.screen == Screen::AdminDiscounts {
-            self.admin_discounts.iter().map(|(discount, _)| self.discount_state(discount)).collect()
+            self.discounts().iter().map(|(discount, _)| self.discount_state(discount)).collect()
         } else {
             Vec::new()
         };
@@ -589,8 +591,8 @@ impl App {
             (Screen::Product, action) => self.product.available(action, &shop_ctx!(self)),
             // Nothing selected with no results: nothing to open or add.
             (Screen::Catalog, Action::Open | Action::AddToCart) => self.selected_product().is_some(),
-            // These tabs have no filter of their own.
-            (Screen::AdminDiscounts | Screen::AdminSettings, Action::FocusFilter) => false,
+            (Screen::AdminDiscounts, action) => self.discount_codes.available(action, &shop_ctx!(self)),
+            (Screen::AdminSettings, action) => self.settings_tab.available(action, &shop_ctx!(self)),
             _ => true,
         }
     }
@@ -811,8 +813,14 @@ impl App {
                     let effects = self.admin_orders.handle(other, &shop_ctx!(self));
                     self.perform(Layer::Screen, effects);
                 }
-                Screen::AdminDiscounts => self.update_admin_discounts(other),
-                Screen::AdminSettings => self.update_admin_settings(other),
+                Screen::AdminDiscounts => {
+                    let effects = self.discount_codes.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
+                Screen::AdminSettings => {
+                    let effects = self.settings_tab.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::Login => {}
             },
         }
@@ -875,8 +883,7 @@ impl App {
         self.orders = OrdersView::default();
         self.admin_orders = AdminOrdersView::default();
         self.admin_products = CatalogView::empty();
-        self.admin_discounts = Vec::new();
-        self.discount_cursor = ListCursor::default();
+        self.discount_codes = DiscountsView::default();
         self.form = None;
         self.catalog.query.reset();
         self.catalog.filter_focused = false;

@@ -408,6 +408,14 @@ impl FieldsForm {
 
     /// Checkout's address and card forms close on Esc keeping what was
     /// typed (offered again when they reopen) instead of asking.
+    /// Says why the form was not taken, the focus on `field` if it has one.
+    pub fn refuse(&mut self, field: Option<usize>, message: String) {
+        if let Some(field) = field.filter(|&f| f < self.fields.len()) {
+            self.focus = field;
+        }
+        self.error = Some(message);
+    }
+
     pub fn keeps_draft(&self) -> bool {
         matches!(self.purpose, FieldsPurpose::Address | FieldsPurpose::Card)
     }

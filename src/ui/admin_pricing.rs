@@ -26,7 +26,7 @@ pub fn draw_discounts(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         return;
     }
     let wide = inner.width >= 76;
-    let cursor = &app.discount_cursor;
+    let cursor = &app.discount_codes.cursor;
     let code_width = codes.iter().map(|(d, _)| d.code.len()).max().unwrap_or(0).max(4) as u16 + 2;
     let currency = app.settings().currency();
     // What a code gives is never cut: `$1,000,000.00 off` is one figure.
