@@ -9,8 +9,8 @@ use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
 use super::views::{FieldsPurpose, Form};
-use super::{Action, Screen};
-use crate::domain::{Cart, Order, Product, Settings};
+use super::{Action, Screen, Tab};
+use crate::domain::{Cart, Discount, Order, Problem, Product, Quote, Settings, Timestamp};
 use crate::shop::{Account, Catalog, OrderBook};
 
 /// What a component asks the app to do after handling an action.
@@ -47,6 +47,8 @@ pub enum Effect {
     StartCheckout,
     /// Open the promo code form over the cart.
     OpenPromo,
+    /// Go to one of the header's tabs (as its key does).
+    ShowTab(Tab),
     /// Show an order's receipt over the screen.
     OpenReceipt(String),
     /// Say this on the message line: done, or refused.
@@ -84,6 +86,11 @@ pub struct ShopCtx<'a> {
     pub my_orders: &'a [Order],
     pub all_orders: Option<&'a OrderBook>,
     pub settings: &'a Settings,
+    /// The promo code applied to the cart, and the cart quoted with it.
+    pub promo: Option<&'a Discount>,
+    pub quote: Result<&'a Quote, &'a Problem>,
+    /// The shop's time now (card expiry, a code's dates).
+    pub now: Timestamp,
 }
 
 impl ShopCtx<'_> {
@@ -115,6 +122,9 @@ macro_rules! shop_ctx {
             my_orders: &$app.my_orders,
             all_orders: $app.all_orders.as_deref(),
             settings: &$app.settings,
+            promo: $app.promo.as_ref(),
+            quote: $app.my_quote.as_ref(),
+            now: ($app.clock)(),
         }
     };
 }

@@ -580,10 +580,7 @@ impl App {
             // Only with a receipt open (above).
             (_, Action::WriteReceipt) => false,
             (Screen::Cart, action) => self.cart.available(action, &shop_ctx!(self)),
-            (Screen::Checkout, Action::Open) => match self.checkout.step {
-                CheckoutStep::Address | CheckoutStep::Payment => self.checkout_list_len() > 0,
-                _ => true,
-            },
+            (Screen::Checkout, action) => self.checkout.available(action, &shop_ctx!(self)),
             (Screen::AdminOrders | Screen::AdminOrderDetail, action) => {
                 self.admin_orders.available(action, &shop_ctx!(self))
             }
@@ -661,7 +658,8 @@ impl App {
                     self.form = None;
                     // Nothing saved to choose from on this step: Esc goes on back.
                     if self.screen == Screen::Checkout && self.checkout_list_len() == 0 {
-                        self.update_checkout(Action::Back);
+                        let effects = self.checkout.handle(Action::Back, &shop_ctx!(self));
+                        self.perform(Layer::Screen, effects);
                     }
                 }
                 Effect::SubmitFields => self.submit_fields_form(),
@@ -673,6 +671,7 @@ impl App {
                     self.screen = screen;
                 }
                 Effect::OpenReceipt(order_id) => self.open_receipt(order_id),
+                Effect::ShowTab(tab) => self.show_tab(tab),
                 Effect::OpenProduct(product_id) => self.open_product(product_id),
                 Effect::StartCheckout => self.start_checkout(),
                 Effect::OpenPromo => self.open_promo_form(),
@@ -803,7 +802,10 @@ impl App {
                     let effects = self.cart.handle(other, &shop_ctx!(self));
                     self.perform(Layer::Screen, effects);
                 }
-                Screen::Checkout => self.update_checkout(other),
+                Screen::Checkout => {
+                    let effects = self.checkout.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::Orders | Screen::OrderDetail => {
                     let effects = self.orders.handle(other, &shop_ctx!(self));
                     self.perform(Layer::Screen, effects);

@@ -406,8 +406,6 @@ impl FieldsForm {
         self.fields.iter().map(|f| f.value().to_string()).collect()
     }
 
-    /// Checkout's address and card forms close on Esc keeping what was
-    /// typed (offered again when they reopen) instead of asking.
     /// Says why the form was not taken, the focus on `field` if it has one.
     pub fn refuse(&mut self, field: Option<usize>, message: String) {
         if let Some(field) = field.filter(|&f| f < self.fields.len()) {
@@ -416,6 +414,8 @@ impl FieldsForm {
         self.error = Some(message);
     }
 
+    /// Checkout's address and card forms close on Esc keeping what was
+    /// typed (offered again when they reopen) instead of asking.
     pub fn keeps_draft(&self) -> bool {
         matches!(self.purpose, FieldsPurpose::Address | FieldsPurpose::Card)
     }
