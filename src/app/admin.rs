@@ -5,54 +5,6 @@ use super::*;
 impl App {
     // ---- admin: products ----
 
-    pub(super) fn update_admin_products(&mut self, action: Action) {
-        if self.admin_products.filter_focused {
-            let view = &mut self.admin_products;
-            if edit_filter(&mut view.query, &mut view.filter_focused, action) {
-                self.refilter(CatalogKind::Admin);
-            }
-            return;
-        }
-        let selected = self.selected_in(CatalogKind::Admin).cloned();
-        match (action, selected) {
-            (Action::NewProduct, _) => {
-                self.form = Some(Form::Product(Box::new(ProductForm::new_product())));
-            }
-            (Action::Back, _) if !self.admin_products.query.value().is_empty() => {
-                self.admin_products.query.reset();
-                self.refilter(CatalogKind::Admin);
-            }
-            (Action::EditProduct, Some(p)) => self.form = Some(Form::Product(Box::new(ProductForm::edit(&p)))),
-            (Action::Restock, Some(p)) => {
-                self.form =
-                    Some(Form::Stock(StockForm { product_id: p.product_id, change: Input::default(), error: None }));
-            }
-            (Action::ToggleArchive, Some(p)) => {
-                self.request(Request::SetProductActive { product_id: p.product_id, active: !p.active });
-            }
-            (Action::DeleteProduct, Some(p)) => {
-                // Refused before any question: what this session last saw
-                // first, then the latest orders (another copy may have sold
-                // it a moment ago). The shop checks once more when deleting.
-                let ordered = self.all_orders.as_ref().is_some_and(|book| book.mention(&p.product_id));
-                if ordered {
-                    self.error(super::refusal::described_product(&ProductError::InPastOrders { id: p.product_id }));
-                } else {
-                    self.request(Request::CheckDeletable { product_id: p.product_id, name: p.name });
-                }
-            }
-            (Action::Paste(text), _) => {
-                self.admin_products.filter_focused = true;
-                paste_into(&mut self.admin_products.query, &text);
-                self.refilter(CatalogKind::Admin);
-            }
-            (Action::EditProduct | Action::Restock | Action::ToggleArchive | Action::DeleteProduct, None) => {
-                self.error(Refusal::NoProduct.to_string());
-            }
-            _ => {}
-        }
-    }
-
     /// The answer to `CheckDeletable`: ask, or say why not (unless the
     /// admin has moved on meanwhile).
     pub(super) fn deletable_checked(&mut self, product_id: String, name: String, ordered: bool) {

@@ -9,7 +9,7 @@ use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
 use super::views::{FieldsPurpose, Form};
-use super::{Action, Screen, Tab};
+use super::{Action, CatalogKind, Screen, Tab};
 use crate::domain::{Cart, Discount, Order, Problem, Product, Quote, Settings, Timestamp};
 use crate::shop::{Account, Catalog, OrderBook};
 
@@ -49,6 +49,8 @@ pub enum Effect {
     OpenPromo,
     /// Go to one of the header's tabs (as its key does).
     ShowTab(Tab),
+    /// Run a catalog's filter again (its query changed).
+    Refilter(CatalogKind),
     /// Show an order's receipt over the screen.
     OpenReceipt(String),
     /// Say this on the message line: done, or refused.

@@ -10,6 +10,7 @@ mod admin_orders;
 mod admin_pricing;
 mod answers;
 mod cart;
+mod catalog;
 mod checkout;
 pub mod component;
 pub mod dialog;
@@ -586,8 +587,7 @@ impl App {
             }
             (Screen::Orders | Screen::OrderDetail, action) => self.orders.available(action, &shop_ctx!(self)),
             (Screen::Product, action) => self.product.available(action, &shop_ctx!(self)),
-            // Nothing selected with no results: nothing to open or add.
-            (Screen::Catalog, Action::Open | Action::AddToCart) => self.selected_product().is_some(),
+            (Screen::Catalog, action) => self.catalog.available(action, &shop_ctx!(self)),
             (Screen::AdminDiscounts, action) => self.discount_codes.available(action, &shop_ctx!(self)),
             (Screen::AdminSettings, action) => self.settings_tab.available(action, &shop_ctx!(self)),
             _ => true,
@@ -672,6 +672,7 @@ impl App {
                 }
                 Effect::OpenReceipt(order_id) => self.open_receipt(order_id),
                 Effect::ShowTab(tab) => self.show_tab(tab),
+                Effect::Refilter(kind) => self.refilter(kind),
                 Effect::OpenProduct(product_id) => self.open_product(product_id),
                 Effect::StartCheckout => self.start_checkout(),
                 Effect::OpenPromo => self.open_promo_form(),
@@ -793,7 +794,10 @@ impl App {
             Action::Home => self.move_selection(isize::MIN / 2),
             Action::End => self.move_selection(isize::MAX / 2),
             other => match self.screen {
-                Screen::Catalog => self.update_catalog(other),
+                Screen::Catalog => {
+                    let effects = self.catalog.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::Product => {
                     let effects = self.product.handle(other, &shop_ctx!(self));
                     self.perform(Layer::Screen, effects);
@@ -810,7 +814,10 @@ impl App {
                     let effects = self.orders.handle(other, &shop_ctx!(self));
                     self.perform(Layer::Screen, effects);
                 }
-                Screen::AdminProducts => self.update_admin_products(other),
+                Screen::AdminProducts => {
+                    let effects = self.admin_products.handle(other, &shop_ctx!(self));
+                    self.perform(Layer::Screen, effects);
+                }
                 Screen::AdminOrders | Screen::AdminOrderDetail => {
                     let effects = self.admin_orders.handle(other, &shop_ctx!(self));
                     self.perform(Layer::Screen, effects);

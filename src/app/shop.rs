@@ -3,47 +3,10 @@
 use super::*;
 
 impl App {
-    // ---- catalog ----
-
-    pub(super) fn update_catalog(&mut self, action: Action) {
-        if self.catalog.filter_focused {
-            if edit_filter(&mut self.catalog.query, &mut self.catalog.filter_focused, action) {
-                self.refilter(CatalogKind::Shop);
-            }
-            return;
-        }
-        match action {
-            Action::Open => match self.selected_product().map(|p| p.product_id.clone()) {
-                Some(id) => self.open_product(id),
-                None => self.error(Refusal::NoProduct.to_string()),
-            },
-            Action::AddToCart => match self.selected_product().map(|p| p.product_id.clone()) {
-                Some(id) => self.add_to_cart(&id, 1),
-                None => self.error(Refusal::NoProduct.to_string()),
-            },
-            Action::Back if !self.catalog.query.value().is_empty() => {
-                self.catalog.query.reset();
-                self.refilter(CatalogKind::Shop);
-            }
-            Action::Paste(text) => {
-                self.catalog.filter_focused = true;
-                paste_into(&mut self.catalog.query, &text);
-                self.refilter(CatalogKind::Shop);
-            }
-            _ => {}
-        }
-    }
-
     pub(super) fn open_product(&mut self, product_id: String) {
         self.product = ProductView { product_id, qty: 1 };
         self.screen = Screen::Product;
         self.detail_scroll = 0;
-    }
-
-    pub(super) fn add_to_cart(&mut self, product_id: &str, qty: u32) {
-        if self.session.is_some() {
-            self.request(Request::AddToCart { product_id: product_id.to_string(), qty });
-        }
     }
 
     // ---- cart ----
