@@ -37,12 +37,10 @@ pub fn tracking_submitted(form: &FieldsForm, order_id: String) -> Vec<Effect> {
     vec![Effect::Close, Effect::Ask(Request::AdvanceOrder { order_id, to: OrderStatus::Shipped, tracking })]
 }
 
-impl Component for AdminOrdersView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for AdminOrdersView {
     fn contexts(&self, ctx: &ShopCtx) -> Vec<Context> {
         match ctx.screen {
-            _ if self.filter_focused => vec![Context::Filter],
+            Screen::AdminOrders if self.filter_focused => vec![Context::Filter],
             Screen::AdminOrderDetail => vec![Context::AdminOrderDetail],
             _ => vec![Context::AdminOrders],
         }

@@ -13,9 +13,7 @@ pub struct DiscountsView {
     pub cursor: ListCursor,
 }
 
-impl Component for DiscountsView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for DiscountsView {
     fn contexts(&self, _ctx: &ShopCtx) -> Vec<Context> {
         vec![Context::AdminDiscounts]
     }
@@ -105,9 +103,7 @@ fn discount_form(editing: Option<&Discount>) -> Form {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SettingsView;
 
-impl Component for SettingsView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for SettingsView {
     fn contexts(&self, _ctx: &ShopCtx) -> Vec<Context> {
         vec![Context::AdminSettings]
     }

@@ -14,9 +14,7 @@ pub struct CartView {
     pub cursor: ListCursor,
 }
 
-impl Component for CartView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for CartView {
     fn contexts(&self, _ctx: &ShopCtx) -> Vec<Context> {
         vec![Context::Cart]
     }

@@ -91,9 +91,7 @@ impl CatalogView {
     }
 }
 
-impl Component for CatalogView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for CatalogView {
     fn contexts(&self, ctx: &ShopCtx) -> Vec<Context> {
         match CatalogView::kind(ctx) {
             _ if self.filter_focused => vec![Context::Filter],

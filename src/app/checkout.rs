@@ -16,9 +16,7 @@ use crate::shop::Profile;
 
 const CARD_FIELDS: [&str; 4] = ["Name on card", "Card number", "Expiry MM/YY", "CVC"];
 
-impl Component for CheckoutView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for CheckoutView {
     fn contexts(&self, _ctx: &ShopCtx) -> Vec<Context> {
         vec![match self.step {
             CheckoutStep::Address | CheckoutStep::Payment => Context::CheckoutList,

@@ -58,20 +58,19 @@ pub enum Effect {
     Error(String),
 }
 
-pub trait Component {
-    /// What the component reads and may not change (the app's data, the
-    /// terminal's size), borrowed for one call.
-    type Ctx<'a>;
-
+/// `Ctx` is what the component reads and may not change (the app's data,
+/// the terminal's size), borrowed for one call. Every screen reads a
+/// `ShopCtx`, so the app holds the one in front as a `dyn Component<ShopCtx>`.
+pub trait Component<Ctx> {
     /// Where keys go while this component is in front, most specific first
     /// (the keymap adds `Anywhere`); the footer and help come from these.
-    fn contexts(&self, ctx: &Self::Ctx<'_>) -> Vec<Context>;
+    fn contexts(&self, ctx: &Ctx) -> Vec<Context>;
 
     /// Whether `action` can do anything now (the footer hides it if not).
-    fn available(&self, action: &Action, ctx: &Self::Ctx<'_>) -> bool;
+    fn available(&self, action: &Action, ctx: &Ctx) -> bool;
 
     /// Handles one action: changes the component's own state, returns effects.
-    fn handle(&mut self, action: Action, ctx: &Self::Ctx<'_>) -> Vec<Effect>;
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect>;
 }
 
 /// What the shop's screens read and may not change, borrowed from the app

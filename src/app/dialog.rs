@@ -45,9 +45,7 @@ pub struct DialogCtx<'a> {
     pub ssh_key: Option<&'a str>,
 }
 
-impl Component for Dialog {
-    type Ctx<'a> = DialogCtx<'a>;
-
+impl Component<DialogCtx<'_>> for Dialog {
     fn contexts(&self, _ctx: &DialogCtx) -> Vec<Context> {
         vec![Context::Dialog]
     }

@@ -21,9 +21,7 @@ pub struct FormCtx<'a> {
     pub settings: &'a Settings,
 }
 
-impl Component for Form {
-    type Ctx<'a> = FormCtx<'a>;
-
+impl Component<FormCtx<'_>> for Form {
     fn contexts(&self, _ctx: &FormCtx) -> Vec<Context> {
         vec![Context::Form]
     }

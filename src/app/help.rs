@@ -21,9 +21,7 @@ pub struct HelpCtx {
     pub viewport: Rect,
 }
 
-impl Component for HelpOverlay {
-    type Ctx<'a> = HelpCtx;
-
+impl Component<HelpCtx> for HelpOverlay {
     fn contexts(&self, _ctx: &HelpCtx) -> Vec<Context> {
         vec![Context::Help]
     }

@@ -11,9 +11,7 @@ pub struct LoginCtx<'a> {
     pub origin: Option<&'a str>,
 }
 
-impl Component for LoginForm {
-    type Ctx<'a> = LoginCtx<'a>;
-
+impl Component<LoginCtx<'_>> for LoginForm {
     fn contexts(&self, _ctx: &LoginCtx) -> Vec<Context> {
         vec![Context::Login]
     }

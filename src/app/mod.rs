@@ -120,6 +120,28 @@ pub enum CatalogKind {
     Admin,
 }
 
+/// The component of the screen in front (`None` at the login, which is
+/// not a shop screen) and the `ShopCtx` it reads, borrowed together from
+/// disjoint fields of the app: `in_front!(app, &mut)` to hand it an
+/// action, `in_front!(app, &)` to ask it.
+macro_rules! in_front {
+    ($app:ident, $($borrow:tt)+) => {{
+        let front: Option<$($borrow)+ dyn for<'c> Component<component::ShopCtx<'c>>> = match $app.screen {
+            Screen::Login => None,
+            Screen::Catalog => Some($($borrow)+ $app.catalog),
+            Screen::Product => Some($($borrow)+ $app.product),
+            Screen::Cart => Some($($borrow)+ $app.cart),
+            Screen::Checkout => Some($($borrow)+ $app.checkout),
+            Screen::Orders | Screen::OrderDetail => Some($($borrow)+ $app.orders),
+            Screen::AdminProducts => Some($($borrow)+ $app.admin_products),
+            Screen::AdminOrders | Screen::AdminOrderDetail => Some($($borrow)+ $app.admin_orders),
+            Screen::AdminDiscounts => Some($($borrow)+ $app.discount_codes),
+            Screen::AdminSettings => Some($($borrow)+ $app.settings_tab),
+        };
+        (front, shop_ctx!($app))
+    }};
+}
+
 /// Which of the overlays returned effects (see `App::perform`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layer {
@@ -528,28 +550,14 @@ impl App {
         if let Some(form) = &self.form {
             return form.contexts(&FormCtx { settings: &self.settings });
         }
-        if self.filter_focused() {
-            return vec![Context::Filter];
+        let (front, ctx) = in_front!(self, &);
+        let Some(front) = front else { return vec![Context::Login] };
+        let mut contexts = front.contexts(&ctx);
+        // A focused filter takes every key; otherwise the tabs' keys work too.
+        if !contexts.contains(&Context::Filter) {
+            contexts.extend(if self.is_admin() { &[Context::AdminShop, Context::Shop][..] } else { &[Context::Shop] });
         }
-        let screen = match self.screen {
-            Screen::Login => return vec![Context::Login],
-            Screen::Catalog => Context::Catalog,
-            Screen::Product => Context::Product,
-            Screen::Cart => Context::Cart,
-            Screen::Checkout => match self.checkout.step {
-                CheckoutStep::Address | CheckoutStep::Payment => Context::CheckoutList,
-                CheckoutStep::Review => Context::Review,
-                CheckoutStep::Placed => Context::Placed,
-            },
-            Screen::Orders => Context::Orders,
-            Screen::OrderDetail => Context::OrderDetail,
-            Screen::AdminProducts => Context::AdminProducts,
-            Screen::AdminOrders => Context::AdminOrders,
-            Screen::AdminOrderDetail => Context::AdminOrderDetail,
-            Screen::AdminDiscounts => Context::AdminDiscounts,
-            Screen::AdminSettings => Context::AdminSettings,
-        };
-        if self.is_admin() { vec![screen, Context::AdminShop, Context::Shop] } else { vec![screen, Context::Shop] }
+        contexts
     }
 
     /// The footer's hints: the keymap's for where keys go now, less what
@@ -577,21 +585,12 @@ impl App {
         if let Some(receipt) = &self.receipt {
             return receipt.available(action, &self.receipt_ctx(receipt));
         }
-        match (self.screen, action) {
-            // Only with a receipt open (above).
-            (_, Action::WriteReceipt) => false,
-            (Screen::Cart, action) => self.cart.available(action, &shop_ctx!(self)),
-            (Screen::Checkout, action) => self.checkout.available(action, &shop_ctx!(self)),
-            (Screen::AdminOrders | Screen::AdminOrderDetail, action) => {
-                self.admin_orders.available(action, &shop_ctx!(self))
-            }
-            (Screen::Orders | Screen::OrderDetail, action) => self.orders.available(action, &shop_ctx!(self)),
-            (Screen::Product, action) => self.product.available(action, &shop_ctx!(self)),
-            (Screen::Catalog, action) => self.catalog.available(action, &shop_ctx!(self)),
-            (Screen::AdminDiscounts, action) => self.discount_codes.available(action, &shop_ctx!(self)),
-            (Screen::AdminSettings, action) => self.settings_tab.available(action, &shop_ctx!(self)),
-            _ => true,
+        // Only with a receipt open (above).
+        if matches!(action, Action::WriteReceipt) {
+            return false;
         }
+        let (front, ctx) = in_front!(self, &);
+        front.is_none_or(|front| front.available(action, &ctx))
     }
 
     /// Whether the current screen's filter field has focus.
@@ -793,45 +792,13 @@ impl App {
             Action::PageDown => self.move_selection(self.page_rows() as isize),
             Action::Home => self.move_selection(isize::MIN / 2),
             Action::End => self.move_selection(isize::MAX / 2),
-            other => match self.screen {
-                Screen::Catalog => {
-                    let effects = self.catalog.handle(other, &shop_ctx!(self));
+            other => {
+                let (front, ctx) = in_front!(self, &mut);
+                if let Some(front) = front {
+                    let effects = front.handle(other, &ctx);
                     self.perform(Layer::Screen, effects);
                 }
-                Screen::Product => {
-                    let effects = self.product.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::Cart => {
-                    let effects = self.cart.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::Checkout => {
-                    let effects = self.checkout.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::Orders | Screen::OrderDetail => {
-                    let effects = self.orders.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::AdminProducts => {
-                    let effects = self.admin_products.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::AdminOrders | Screen::AdminOrderDetail => {
-                    let effects = self.admin_orders.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::AdminDiscounts => {
-                    let effects = self.discount_codes.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::AdminSettings => {
-                    let effects = self.settings_tab.handle(other, &shop_ctx!(self));
-                    self.perform(Layer::Screen, effects);
-                }
-                Screen::Login => {}
-            },
+            }
         }
     }
 

@@ -24,9 +24,7 @@ impl OrdersView {
     }
 }
 
-impl Component for OrdersView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for OrdersView {
     fn contexts(&self, ctx: &ShopCtx) -> Vec<Context> {
         match ctx.screen {
             Screen::OrderDetail => vec![Context::OrderDetail],

@@ -10,9 +10,7 @@ use super::views::ProductView;
 use super::{Action, Screen};
 use crate::domain::CartError;
 
-impl Component for ProductView {
-    type Ctx<'a> = ShopCtx<'a>;
-
+impl Component<ShopCtx<'_>> for ProductView {
     fn contexts(&self, _ctx: &ShopCtx) -> Vec<Context> {
         vec![Context::Product]
     }

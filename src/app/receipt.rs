@@ -87,9 +87,7 @@ impl ReceiptCtx<'_> {
     }
 }
 
-impl Component for ReceiptView {
-    type Ctx<'a> = ReceiptCtx<'a>;
-
+impl Component<ReceiptCtx<'_>> for ReceiptView {
     fn contexts(&self, ctx: &ReceiptCtx) -> Vec<Context> {
         // Over SSH a file would be written on the server: no such key.
         match ctx.folder {
