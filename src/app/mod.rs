@@ -30,6 +30,8 @@ pub mod ranking;
 mod receipt;
 pub mod refusal;
 pub mod requests;
+#[cfg(test)]
+mod screen_tests;
 mod shop;
 pub mod views;
 pub mod worker;

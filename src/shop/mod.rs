@@ -51,6 +51,13 @@ impl Account {
         Account { username: rules::OWNER.to_string(), role: Role::Admin, owner: true }
     }
 
+    /// A session's account for the app's component tests, which run with
+    /// no shop (never compiled outside tests).
+    #[cfg(test)]
+    pub(crate) fn for_tests(username: &str, role: Role) -> Account {
+        Account { username: username.to_string(), role, owner: false }
+    }
+
     pub fn username(&self) -> &str {
         &self.username
     }
