@@ -125,6 +125,28 @@ fn draw_catalog_200x60(bencher: Bencher) {
     bencher.bench_local(|| terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ()));
 }
 
+/// A keystroke in the catalog's filter, as the app handles it (the key
+/// routed to the catalog, the filter run inline at 100k products, the
+/// cursor fitted) and the frame drawn: typing "u" then deleting it.
+#[divan::bench(sample_count = 50)]
+fn filter_keystroke_in_the_app_100k(bencher: Bencher) {
+    let mut store = Store::open(big_catalog_folder()).expect("open");
+    if store.login("typist", "typist-pass").is_err() {
+        store.register("typist", "typist-pass").expect("register");
+    }
+    let mut app = App::new(ShopService::over_folder(store), Rect::new(0, 0, 120, 40));
+    log_in(&mut app, "typist", "typist-pass");
+    app.set_filter_worker_from(usize::MAX);
+    app.update(Action::FocusFilter);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    bencher.bench_local(|| {
+        app.update(Action::Edit(tui_input::InputRequest::InsertChar('u')));
+        terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ()).expect("draw");
+        app.update(Action::Edit(tui_input::InputRequest::DeletePrevChar));
+        terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ())
+    });
+}
+
 /// From nothing to the first frame: open the store, build the app (filter
 /// index) and draw; on 100k products with 1k orders, and with 100k orders.
 #[divan::bench(args = ["100k products", "100k products + 100k orders"], sample_count = 10)]

@@ -9,7 +9,9 @@ use super::keymap::Context;
 use super::refusal::Refusal;
 use super::requests::Request;
 use super::views::{self, AdminOrdersView, FieldsForm, FieldsPurpose, Form, ListCursor};
-use super::{Action, Screen, edit_filter, paste_into};
+use ratatui::layout::Position;
+
+use super::{Action, Screen, edit_filter, layout, paste_into};
 use crate::domain::{Order, OrderStatus};
 
 impl AdminOrdersView {
@@ -55,6 +57,14 @@ impl Component<ShopCtx<'_>> for AdminOrdersView {
     }
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
+        if let Action::Click { column, row } = action {
+            if ctx.screen == Screen::AdminOrders {
+                let at = Position::new(column, row);
+                self.filter_focused = layout::catalog(ctx.body).filter.contains(at);
+                self.cursor.click(layout::filtered_list(ctx.body, false).rows, at, self.ids.len());
+            }
+            return Vec::new();
+        }
         if self.filter_focused {
             if edit_filter(&mut self.query, &mut self.filter_focused, action) {
                 self.cursor = ListCursor::default();

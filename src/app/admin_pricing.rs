@@ -24,6 +24,11 @@ impl Component<ShopCtx<'_>> for DiscountsView {
     }
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
+        if let Action::Click { column, row } = action {
+            let rows = layout::table(ctx.body, 0).1;
+            self.cursor.click(rows, Position::new(column, row), self.codes.len());
+            return Vec::new();
+        }
         let selected = self.codes.get(self.cursor.selected);
         let effect = match (action, selected) {
             (Action::AddNew, _) => Effect::OpenForm(discount_form(None)),
@@ -158,8 +163,8 @@ impl App {
     /// Hands the Discounts, Settings and tracking forms to the screen they
     /// belong to; `false` if the open form is another one.
     pub(super) fn submit_admin_fields(&mut self) -> bool {
-        let Some(Form::Fields(form)) = self.form.as_mut() else { return false };
         let ctx = shop_ctx!(self);
+        let Some(Form::Fields(form)) = self.form.as_mut() else { return false };
         let effects = match form.purpose.clone() {
             FieldsPurpose::Discount(original) => self.discount_codes.submitted(form, original, &ctx, (self.clock)()),
             FieldsPurpose::Settings => SettingsView::submitted(form, &ctx),

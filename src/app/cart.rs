@@ -2,12 +2,28 @@
 //! line; `+` `-` `d` change the cart in the shop, Enter opens the line's
 //! product, `p` a promo code, `P` the checkout.
 
-use super::Action;
+use ratatui::layout::Position;
+
 use super::component::{Component, Effect, ShopCtx};
 use super::keymap::Context;
 use super::refusal::Refusal;
 use super::requests::Request;
 use super::views::ListCursor;
+use super::{Action, layout};
+use crate::domain::{Cart, Problem, Quote};
+
+/// Rows under the cart's lines: the quote's figures (`ui::summary`) and
+/// the hint line.
+pub fn summary_height(cart: &Cart, quote: Result<&Quote, &Problem>) -> u16 {
+    let Ok(quote) = quote else { return 2 };
+    if cart.is_empty() {
+        return 0;
+    }
+    3 + u16::from(quote.code.is_some())
+        + 1
+        + u16::from(quote.free_shipping_gap.is_some())
+        + u16::from(!quote.tax_rate.is_zero())
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CartView {
@@ -30,6 +46,11 @@ impl Component<ShopCtx<'_>> for CartView {
     }
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
+        if let Action::Click { column, row } = action {
+            let rows = layout::table(ctx.body, summary_height(ctx.cart, ctx.quote)).1;
+            self.cursor.click(rows, Position::new(column, row), ctx.cart.items.len());
+            return Vec::new();
+        }
         if ctx.session.is_none() {
             return Vec::new();
         }

@@ -9,7 +9,9 @@ use super::keymap::Context;
 use super::refusal::{self, Refusal};
 use super::requests::Request;
 use super::views::{CatalogView, Form, ProductForm, StockForm};
-use super::{Action, CatalogKind, Screen, edit_filter, paste_into};
+use ratatui::layout::Position;
+
+use super::{Action, CatalogKind, Screen, edit_filter, layout, paste_into};
 use crate::domain::{Product, ProductError};
 
 impl CatalogView {
@@ -110,6 +112,13 @@ impl Component<ShopCtx<'_>> for CatalogView {
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
         let kind = CatalogView::kind(ctx);
+        if let Action::Click { column, row } = action {
+            // A click on the filter focuses it; anywhere else leaves it.
+            let (at, areas) = (Position::new(column, row), layout::catalog(ctx.body));
+            self.filter_focused = areas.filter.contains(at);
+            self.cursor.click(areas.rows, at, self.hits.len());
+            return Vec::new();
+        }
         if let Some(effects) = self.filter_keys(&action, kind) {
             return effects;
         }

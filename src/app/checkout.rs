@@ -370,9 +370,12 @@ impl App {
         if self.submit_admin_fields() {
             return;
         }
-        let Some(Form::Fields(form)) = self.form.as_mut() else { return };
-        if form.purpose == FieldsPurpose::Promo {
-            let code = form.value(0).trim().to_string();
+        let promo = match &self.form {
+            Some(Form::Fields(form)) if form.purpose == FieldsPurpose::Promo => Some(form.value(0).trim().to_string()),
+            Some(Form::Fields(_)) => None,
+            _ => return,
+        };
+        if let Some(code) = promo {
             if code.is_empty() {
                 self.form = None;
                 if let Some(old) = self.promo.take() {
@@ -384,7 +387,9 @@ impl App {
             }
             return;
         }
-        let effects = self.checkout.submitted(form, &shop_ctx!(self));
+        let ctx = shop_ctx!(self);
+        let Some(Form::Fields(form)) = self.form.as_mut() else { return };
+        let effects = self.checkout.submitted(form, &ctx);
         self.perform(Layer::Form, effects);
     }
 

@@ -5,6 +5,8 @@
 //! so a component is tested by feeding it actions and reading its state and
 //! the effects it returned: no terminal, no worker.
 
+use ratatui::layout::Rect;
+
 use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
@@ -92,6 +94,9 @@ pub struct ShopCtx<'a> {
     pub quote: Result<&'a Quote, &'a Problem>,
     /// The shop's time now (card expiry, a code's dates).
     pub now: Timestamp,
+    /// Where the screen is drawn (under the header, above the message line
+    /// and footer): what a click on it hits.
+    pub body: Rect,
 }
 
 impl ShopCtx<'_> {
@@ -114,7 +119,9 @@ impl ShopCtx<'_> {
 
 /// The `ShopCtx` of `app` (an `App`), borrowing only the fields it reads.
 macro_rules! shop_ctx {
-    ($app:expr) => {
+    ($app:expr) => {{
+        // First: it reads the whole app, before any field is lent.
+        let body = $app.frame_layout().body;
         $crate::app::component::ShopCtx {
             screen: $app.screen,
             session: $app.session.as_ref(),
@@ -126,7 +133,32 @@ macro_rules! shop_ctx {
             promo: $app.promo.as_ref(),
             quote: $app.my_quote.as_ref(),
             now: ($app.clock)(),
+            body,
         }
-    };
+    }};
 }
 pub(crate) use shop_ctx;
+
+/// The component of the screen in front (`None` at the login, which is
+/// not a shop screen) and the `ShopCtx` it reads, borrowed together from
+/// disjoint fields of the app: `in_front!(app, &mut)` to hand it an
+/// action, `in_front!(app, &)` to ask it.
+macro_rules! in_front {
+    ($app:ident, $($borrow:tt)+) => {{
+        let ctx = $crate::app::component::shop_ctx!($app);
+        let front: Option<$($borrow)+ dyn for<'c> $crate::app::component::Component<$crate::app::component::ShopCtx<'c>>> = match $app.screen {
+            $crate::app::Screen::Login => None,
+            $crate::app::Screen::Catalog => Some($($borrow)+ $app.catalog),
+            $crate::app::Screen::Product => Some($($borrow)+ $app.product),
+            $crate::app::Screen::Cart => Some($($borrow)+ $app.cart),
+            $crate::app::Screen::Checkout => Some($($borrow)+ $app.checkout),
+            $crate::app::Screen::Orders | $crate::app::Screen::OrderDetail => Some($($borrow)+ $app.orders),
+            $crate::app::Screen::AdminProducts => Some($($borrow)+ $app.admin_products),
+            $crate::app::Screen::AdminOrders | $crate::app::Screen::AdminOrderDetail => Some($($borrow)+ $app.admin_orders),
+            $crate::app::Screen::AdminDiscounts => Some($($borrow)+ $app.discount_codes),
+            $crate::app::Screen::AdminSettings => Some($($borrow)+ $app.settings_tab),
+        };
+        (front, ctx)
+    }};
+}
+pub(crate) use in_front;

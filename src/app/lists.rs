@@ -105,11 +105,7 @@ impl App {
         )
     }
 
-    /// The list rows area of the current screen, for paging and mouse hits.
-    pub(super) fn rows_area(&self) -> Option<Rect> {
-        self.rows_area_in(self.frame_layout().body)
-    }
-
+    /// The list rows area of the current screen, for paging.
     fn rows_area_in(&self, body: Rect) -> Option<Rect> {
         match self.screen {
             Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
@@ -123,37 +119,21 @@ impl App {
     /// Rows under the cart's lines: the quote's figures (`ui::summary`) and
     /// the hint line.
     pub fn cart_summary_height(&self) -> u16 {
-        let Ok(quote) = self.quote() else { return 2 };
-        if self.my_cart.is_empty() {
-            return 0;
-        }
-        3 + u16::from(quote.code.is_some())
-            + 1
-            + u16::from(quote.free_shipping_gap.is_some())
-            + u16::from(!quote.tax_rate.is_zero())
+        cart::summary_height(&self.my_cart, self.quote())
     }
 
+    /// A click on a tab shows it; anywhere else it goes to the screen in
+    /// front, which knows what it drew there.
     pub(super) fn click(&mut self, column: u16, row: u16) {
         let at = Position::new(column, row);
-        let frame = self.frame_layout();
-        if let Some(tab) = frame.tabs.iter().find(|t| t.rect.contains(at)).map(|t| t.tab) {
+        if let Some(tab) = self.frame_layout().tabs.iter().find(|t| t.rect.contains(at)).map(|t| t.tab) {
             self.show_tab(tab);
             return;
         }
-        let filter_hit = layout::catalog(frame.body).filter.contains(at);
-        match self.screen {
-            Screen::Catalog => self.catalog.filter_focused = filter_hit,
-            Screen::AdminProducts => self.admin_products.filter_focused = filter_hit,
-            Screen::AdminOrders => self.admin_orders.filter_focused = filter_hit,
-            _ => {}
-        }
-        let Some(rows) = self.rows_area().filter(|r| r.contains(at)) else { return };
-        let (len, height) = (self.list_len(), self.list_rows());
-        if let Some(cursor) = self.cursor_mut() {
-            let index = cursor.offset + usize::from(row - rows.y);
-            if index < len {
-                cursor.select(index, len, height);
-            }
+        let (front, ctx) = in_front!(self, &mut);
+        if let Some(front) = front {
+            let effects = front.handle(Action::Click { column, row }, &ctx);
+            self.perform(Layer::Screen, effects);
         }
     }
 

@@ -46,7 +46,7 @@ use tui_input::{Input, InputRequest};
 pub use action::{Action, Tab};
 pub use admin_pricing::{DiscountsView, SettingsView};
 pub use cart::CartView;
-use component::{Component, Effect, shop_ctx};
+use component::{Component, Effect, in_front, shop_ctx};
 pub use dialog::{Dialog, DialogCtx};
 use filter::CatalogFilter;
 use form::FormCtx;
@@ -120,28 +120,6 @@ impl Screen {
 pub enum CatalogKind {
     Shop,
     Admin,
-}
-
-/// The component of the screen in front (`None` at the login, which is
-/// not a shop screen) and the `ShopCtx` it reads, borrowed together from
-/// disjoint fields of the app: `in_front!(app, &mut)` to hand it an
-/// action, `in_front!(app, &)` to ask it.
-macro_rules! in_front {
-    ($app:ident, $($borrow:tt)+) => {{
-        let front: Option<$($borrow)+ dyn for<'c> Component<component::ShopCtx<'c>>> = match $app.screen {
-            Screen::Login => None,
-            Screen::Catalog => Some($($borrow)+ $app.catalog),
-            Screen::Product => Some($($borrow)+ $app.product),
-            Screen::Cart => Some($($borrow)+ $app.cart),
-            Screen::Checkout => Some($($borrow)+ $app.checkout),
-            Screen::Orders | Screen::OrderDetail => Some($($borrow)+ $app.orders),
-            Screen::AdminProducts => Some($($borrow)+ $app.admin_products),
-            Screen::AdminOrders | Screen::AdminOrderDetail => Some($($borrow)+ $app.admin_orders),
-            Screen::AdminDiscounts => Some($($borrow)+ $app.discount_codes),
-            Screen::AdminSettings => Some($($borrow)+ $app.settings_tab),
-        };
-        (front, shop_ctx!($app))
-    }};
 }
 
 /// Which of the overlays returned effects (see `App::perform`).

@@ -7,7 +7,9 @@ use super::dialog::Dialog;
 use super::keymap::Context;
 use super::refusal::Refusal;
 use super::views::{self, OrdersView};
-use super::{Action, Screen};
+use ratatui::layout::Position;
+
+use super::{Action, Screen, layout};
 use crate::domain::Order;
 
 impl OrdersView {
@@ -41,6 +43,12 @@ impl Component<ShopCtx<'_>> for OrdersView {
     }
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
+        if let Action::Click { column, row } = action {
+            if ctx.screen == Screen::Orders {
+                self.cursor.click(layout::table(ctx.body, 0).1, Position::new(column, row), self.ids.len());
+            }
+            return Vec::new();
+        }
         let Some(order_id) = self.selected_id(ctx).cloned() else {
             if matches!(action, Action::Open | Action::CancelOrder | Action::OpenReceipt) {
                 return vec![Effect::Error(Refusal::NoOrders.to_string())];

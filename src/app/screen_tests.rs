@@ -92,6 +92,7 @@ impl Shop {
             promo: None,
             quote: self.quote.as_ref(),
             now: Timestamp::parse("2026-03-01 09:00:00").expect("a time"),
+            body: ratatui::layout::Rect::new(0, 2, 80, 19),
         }
     }
 }
@@ -373,4 +374,28 @@ fn a_placed_order_leads_to_its_receipt_or_the_orders_tab() {
     assert_eq!(checkout.handle(Action::OpenReceipt, &ctx), vec![Effect::OpenReceipt("O0003".into())]);
     assert_eq!(checkout.handle(Action::Open, &ctx), vec![Effect::ShowTab(Tab::Orders)]);
     assert_eq!(checkout.step, CheckoutStep::Address, "a fresh checkout");
+}
+
+#[test]
+fn a_click_selects_the_row_under_it_or_focuses_the_filter() {
+    let shop = Shop::shopper();
+    let ctx = shop.ctx(Screen::Catalog);
+    let mut catalog = catalog_of(&shop);
+    let areas = super::layout::catalog(ctx.body);
+    let (column, row) = (areas.rows.x + 2, areas.rows.y + 1);
+    assert_eq!(catalog.handle(Action::Click { column, row }, &ctx), vec![]);
+    assert_eq!(catalog.cursor.selected, 1, "the second row");
+    let below = Action::Click { column, row: areas.rows.y + 5 };
+    catalog.handle(below, &ctx);
+    assert_eq!(catalog.cursor.selected, 1, "no product there: the selection stays");
+    catalog.handle(Action::Click { column: areas.filter.x + 2, row: areas.filter.y + 1 }, &ctx);
+    assert!(catalog.filter_focused);
+    catalog.handle(Action::Click { column, row: areas.rows.y }, &ctx);
+    assert!(!catalog.filter_focused, "a click elsewhere leaves the filter");
+    assert_eq!(catalog.cursor.selected, 0);
+    // The same click on the orders list selects the order on that row.
+    let mut orders = OrdersView { ids: vec!["O0002".into(), "O0001".into()], ..OrdersView::default() };
+    let rows = super::layout::table(ctx.body, 0).1;
+    orders.handle(Action::Click { column: rows.x + 1, row: rows.y + 1 }, &shop.ctx(Screen::Orders));
+    assert_eq!(orders.cursor.selected, 1);
 }

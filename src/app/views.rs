@@ -34,6 +34,18 @@ impl ListCursor {
         self.fit(len, height);
     }
 
+    /// A click at `at`: selects the row under it, if `rows` (where the
+    /// list's rows are drawn) holds it and the list has that row.
+    pub fn click(&mut self, rows: ratatui::layout::Rect, at: ratatui::layout::Position, len: usize) {
+        if !rows.contains(at) {
+            return;
+        }
+        let index = self.offset + usize::from(at.y - rows.y);
+        if index < len {
+            self.select(index, len, usize::from(rows.height).max(1));
+        }
+    }
+
     /// Keeps the selection inside the list and on screen.
     pub fn fit(&mut self, len: usize, height: usize) {
         if len == 0 {
