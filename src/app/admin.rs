@@ -1,4 +1,6 @@
-//! The admin's screens: products (with forms) and all orders.
+//! What the shop's answers do to the admin's screens (a product saved or
+//! refused, a delete asked about, the All orders list rebuilt); their keys
+//! are in their components (`catalog.rs`, `admin_orders.rs`).
 
 use super::*;
 

@@ -9,7 +9,7 @@ use super::keymap::Context;
 use super::refusal::Refusal;
 use super::requests::Request;
 use super::views::{self, AdminOrdersView, FieldsForm, FieldsPurpose, Form, ListCursor};
-use ratatui::layout::Position;
+use ratatui::layout::{Position, Rect};
 
 use super::{Action, Screen, edit_filter, layout, paste_into};
 use crate::domain::{Order, OrderStatus};
@@ -56,15 +56,15 @@ impl Component<ShopCtx<'_>> for AdminOrdersView {
         }
     }
 
-    fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Action::Click { column, row } = action {
-            if ctx.screen == Screen::AdminOrders {
-                let at = Position::new(column, row);
-                self.filter_focused = layout::catalog(ctx.body).filter.contains(at);
-                self.cursor.click(layout::filtered_list(ctx.body, false).rows, at, self.ids.len());
-            }
-            return Vec::new();
+    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
+        if ctx.screen == Screen::AdminOrders {
+            self.filter_focused = layout::catalog(area).filter.contains(at);
+            self.cursor.click(layout::filtered_list(area, false).rows, at, self.ids.len());
         }
+        Vec::new()
+    }
+
+    fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
         if self.filter_focused {
             if edit_filter(&mut self.query, &mut self.filter_focused, action) {
                 self.cursor = ListCursor::default();

@@ -23,12 +23,12 @@ impl Component<ShopCtx<'_>> for DiscountsView {
         !matches!(action, Action::FocusFilter)
     }
 
+    fn click(&mut self, at: Position, area: Rect, _ctx: &ShopCtx) -> Vec<Effect> {
+        self.cursor.click(layout::table(area, 0).1, at, self.codes.len());
+        Vec::new()
+    }
+
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Action::Click { column, row } = action {
-            let rows = layout::table(ctx.body, 0).1;
-            self.cursor.click(rows, Position::new(column, row), self.codes.len());
-            return Vec::new();
-        }
         let selected = self.codes.get(self.cursor.selected);
         let effect = match (action, selected) {
             (Action::AddNew, _) => Effect::OpenForm(discount_form(None)),

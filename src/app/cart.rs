@@ -2,7 +2,7 @@
 //! line; `+` `-` `d` change the cart in the shop, Enter opens the line's
 //! product, `p` a promo code, `P` the checkout.
 
-use ratatui::layout::Position;
+use ratatui::layout::{Position, Rect};
 
 use super::component::{Component, Effect, ShopCtx};
 use super::keymap::Context;
@@ -45,12 +45,13 @@ impl Component<ShopCtx<'_>> for CartView {
         }
     }
 
+    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
+        let rows = layout::table(area, summary_height(ctx.cart, ctx.quote)).1;
+        self.cursor.click(rows, at, ctx.cart.items.len());
+        Vec::new()
+    }
+
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Action::Click { column, row } = action {
-            let rows = layout::table(ctx.body, summary_height(ctx.cart, ctx.quote)).1;
-            self.cursor.click(rows, Position::new(column, row), ctx.cart.items.len());
-            return Vec::new();
-        }
         if ctx.session.is_none() {
             return Vec::new();
         }

@@ -9,7 +9,7 @@ use super::keymap::Context;
 use super::refusal::{self, Refusal};
 use super::requests::Request;
 use super::views::{CatalogView, Form, ProductForm, StockForm};
-use ratatui::layout::Position;
+use ratatui::layout::{Position, Rect};
 
 use super::{Action, CatalogKind, Screen, edit_filter, layout, paste_into};
 use crate::domain::{Product, ProductError};
@@ -110,15 +110,16 @@ impl Component<ShopCtx<'_>> for CatalogView {
         }
     }
 
+    /// A click on the filter focuses it; anywhere else leaves it.
+    fn click(&mut self, at: Position, area: Rect, _ctx: &ShopCtx) -> Vec<Effect> {
+        let areas = layout::catalog(area);
+        self.filter_focused = areas.filter.contains(at);
+        self.cursor.click(areas.rows, at, self.hits.len());
+        Vec::new()
+    }
+
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
         let kind = CatalogView::kind(ctx);
-        if let Action::Click { column, row } = action {
-            // A click on the filter focuses it; anywhere else leaves it.
-            let (at, areas) = (Position::new(column, row), layout::catalog(ctx.body));
-            self.filter_focused = areas.filter.contains(at);
-            self.cursor.click(areas.rows, at, self.hits.len());
-            return Vec::new();
-        }
         if let Some(effects) = self.filter_keys(&action, kind) {
             return effects;
         }

@@ -202,7 +202,7 @@ impl CheckoutView {
     /// The address, card or CVC form submitted: the next step if it reads
     /// well (the form closes), else the form says why.
     pub fn submitted(&mut self, form: &mut FieldsForm, ctx: &ShopCtx) -> Vec<Effect> {
-        let now = Expiry::of(ctx.now);
+        let now = Expiry::of((ctx.clock)());
         match form.purpose.clone() {
             FieldsPurpose::Address => {
                 let values: Vec<&str> = form.fields.iter().map(Input::value).collect();

@@ -5,7 +5,7 @@
 //! so a component is tested by feeding it actions and reading its state and
 //! the effects it returned: no terminal, no worker.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 
 use super::dialog::Dialog;
 use super::keymap::Context;
@@ -73,6 +73,13 @@ pub trait Component<Ctx> {
 
     /// Handles one action: changes the component's own state, returns effects.
     fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect>;
+
+    /// A click at `at`, `area` being where the component is drawn (the
+    /// app's body, under the header): most select what is under it.
+    fn click(&mut self, at: Position, area: Rect, ctx: &Ctx) -> Vec<Effect> {
+        let _ = (at, area, ctx);
+        Vec::new()
+    }
 }
 
 /// What the shop's screens read and may not change, borrowed from the app
@@ -92,11 +99,8 @@ pub struct ShopCtx<'a> {
     /// The promo code applied to the cart, and the cart quoted with it.
     pub promo: Option<&'a Discount>,
     pub quote: Result<&'a Quote, &'a Problem>,
-    /// The shop's time now (card expiry, a code's dates).
-    pub now: Timestamp,
-    /// Where the screen is drawn (under the header, above the message line
-    /// and footer): what a click on it hits.
-    pub body: Rect,
+    /// The shop's clock (card expiry), read only by what needs the time.
+    pub clock: fn() -> Timestamp,
 }
 
 impl ShopCtx<'_> {
@@ -120,8 +124,6 @@ impl ShopCtx<'_> {
 /// The `ShopCtx` of `app` (an `App`), borrowing only the fields it reads.
 macro_rules! shop_ctx {
     ($app:expr) => {{
-        // First: it reads the whole app, before any field is lent.
-        let body = $app.frame_layout().body;
         $crate::app::component::ShopCtx {
             screen: $app.screen,
             session: $app.session.as_ref(),
@@ -132,8 +134,7 @@ macro_rules! shop_ctx {
             settings: &$app.settings,
             promo: $app.promo.as_ref(),
             quote: $app.my_quote.as_ref(),
-            now: ($app.clock)(),
-            body,
+            clock: $app.clock,
         }
     }};
 }

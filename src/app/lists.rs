@@ -130,9 +130,10 @@ impl App {
             self.show_tab(tab);
             return;
         }
+        let body = self.frame_layout().body;
         let (front, ctx) = in_front!(self, &mut);
         if let Some(front) = front {
-            let effects = front.handle(Action::Click { column, row }, &ctx);
+            let effects = front.click(at, body, &ctx);
             self.perform(Layer::Screen, effects);
         }
     }

@@ -1,8 +1,11 @@
-//! App state and its update: turns actions into state changes and requests
-//! to the shop. No drawing, no terminal and no storage here: requests run on
-//! the session's worker (`worker.rs`) and come back as outcomes; `update`
-//! and `poll_results` are the only ways state changes, so every flow can be
-//! tested by feeding actions and settling.
+//! The app: the components of its screens and overlays (each owns its
+//! state and turns actions into effects, `component.rs`), the data they
+//! read, and `update`, which routes an action to the one in front and
+//! performs what it returns. No drawing, no terminal and no storage here:
+//! requests run on the session's worker (`worker.rs`) and come back as
+//! typed answers (`answers.rs`); `update` and `poll_results` are the only
+//! ways state changes, so every flow can be tested by feeding actions and
+//! settling.
 
 pub mod action;
 mod admin;
@@ -544,33 +547,44 @@ impl App {
     /// cannot happen in this state (no "place order" for an empty cart).
     pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
         let contexts = self.contexts();
+        let available = self.availability();
         keymap::footer_bindings(&contexts)
             .into_iter()
-            .filter(|binding| self.available(&binding.action))
+            .filter(|binding| available(&binding.action))
             .map(|binding| (binding.label(), binding.hint))
             .collect()
     }
 
     /// Whether `action` can do anything on the current screen as it is.
     pub fn available(&self, action: &Action) -> bool {
+        self.availability()(action)
+    }
+
+    /// Asks the component in front whether an action can do anything, its
+    /// context made once for every action asked about (the footer asks
+    /// about each of its keys at every frame).
+    fn availability(&self) -> Box<dyn Fn(&Action) -> bool + '_> {
         if let Some(help) = &self.help {
-            return help.available(action, &self.help_ctx());
+            let ctx = self.help_ctx();
+            return Box::new(move |action| help.available(action, &ctx));
         }
         if let Some(dialog) = &self.dialog {
-            return dialog.available(action, &DialogCtx { ssh_key: self.ssh_key.as_deref() });
+            let ctx = DialogCtx { ssh_key: self.ssh_key.as_deref() };
+            return Box::new(move |action| dialog.available(action, &ctx));
         }
         if let Some(form) = &self.form {
-            return form.available(action, &FormCtx { settings: &self.settings });
+            let ctx = FormCtx { settings: &self.settings };
+            return Box::new(move |action| form.available(action, &ctx));
         }
         if let Some(receipt) = &self.receipt {
-            return receipt.available(action, &self.receipt_ctx(receipt));
-        }
-        // Only with a receipt open (above).
-        if matches!(action, Action::WriteReceipt) {
-            return false;
+            let ctx = self.receipt_ctx(receipt);
+            return Box::new(move |action| receipt.available(action, &ctx));
         }
         let (front, ctx) = in_front!(self, &);
-        front.is_none_or(|front| front.available(action, &ctx))
+        // `w` writes a receipt: only with one open (above).
+        Box::new(move |action| {
+            !matches!(action, Action::WriteReceipt) && front.is_none_or(|front| front.available(action, &ctx))
+        })
     }
 
     /// Whether the current screen's filter field has focus.

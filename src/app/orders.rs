@@ -7,7 +7,7 @@ use super::dialog::Dialog;
 use super::keymap::Context;
 use super::refusal::Refusal;
 use super::views::{self, OrdersView};
-use ratatui::layout::Position;
+use ratatui::layout::{Position, Rect};
 
 use super::{Action, Screen, layout};
 use crate::domain::Order;
@@ -42,13 +42,14 @@ impl Component<ShopCtx<'_>> for OrdersView {
         }
     }
 
-    fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Action::Click { column, row } = action {
-            if ctx.screen == Screen::Orders {
-                self.cursor.click(layout::table(ctx.body, 0).1, Position::new(column, row), self.ids.len());
-            }
-            return Vec::new();
+    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
+        if ctx.screen == Screen::Orders {
+            self.cursor.click(layout::table(area, 0).1, at, self.ids.len());
         }
+        Vec::new()
+    }
+
+    fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
         let Some(order_id) = self.selected_id(ctx).cloned() else {
             if matches!(action, Action::Open | Action::CancelOrder | Action::OpenReceipt) {
                 return vec![Effect::Error(Refusal::NoOrders.to_string())];

@@ -91,8 +91,7 @@ impl Shop {
             settings: &self.settings,
             promo: None,
             quote: self.quote.as_ref(),
-            now: Timestamp::parse("2026-03-01 09:00:00").expect("a time"),
-            body: ratatui::layout::Rect::new(0, 2, 80, 19),
+            clock: || Timestamp::parse("2026-03-01 09:00:00").expect("a time"),
         }
     }
 }
@@ -381,21 +380,22 @@ fn a_click_selects_the_row_under_it_or_focuses_the_filter() {
     let shop = Shop::shopper();
     let ctx = shop.ctx(Screen::Catalog);
     let mut catalog = catalog_of(&shop);
-    let areas = super::layout::catalog(ctx.body);
-    let (column, row) = (areas.rows.x + 2, areas.rows.y + 1);
-    assert_eq!(catalog.handle(Action::Click { column, row }, &ctx), vec![]);
+    let body = ratatui::layout::Rect::new(0, 2, 80, 19);
+    let areas = super::layout::catalog(body);
+    let at = |column, row| ratatui::layout::Position::new(column, row);
+    let column = areas.rows.x + 2;
+    assert_eq!(catalog.click(at(column, areas.rows.y + 1), body, &ctx), vec![]);
     assert_eq!(catalog.cursor.selected, 1, "the second row");
-    let below = Action::Click { column, row: areas.rows.y + 5 };
-    catalog.handle(below, &ctx);
+    catalog.click(at(column, areas.rows.y + 5), body, &ctx);
     assert_eq!(catalog.cursor.selected, 1, "no product there: the selection stays");
-    catalog.handle(Action::Click { column: areas.filter.x + 2, row: areas.filter.y + 1 }, &ctx);
+    catalog.click(at(areas.filter.x + 2, areas.filter.y + 1), body, &ctx);
     assert!(catalog.filter_focused);
-    catalog.handle(Action::Click { column, row: areas.rows.y }, &ctx);
+    catalog.click(at(column, areas.rows.y), body, &ctx);
     assert!(!catalog.filter_focused, "a click elsewhere leaves the filter");
     assert_eq!(catalog.cursor.selected, 0);
     // The same click on the orders list selects the order on that row.
     let mut orders = OrdersView { ids: vec!["O0002".into(), "O0001".into()], ..OrdersView::default() };
-    let rows = super::layout::table(ctx.body, 0).1;
-    orders.handle(Action::Click { column: rows.x + 1, row: rows.y + 1 }, &shop.ctx(Screen::Orders));
+    let rows = super::layout::table(body, 0).1;
+    orders.click(at(rows.x + 1, rows.y + 1), body, &shop.ctx(Screen::Orders));
     assert_eq!(orders.cursor.selected, 1);
 }

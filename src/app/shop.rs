@@ -1,4 +1,5 @@
-//! The shopper's screens: catalog, product, cart, checkout, orders.
+//! What the shop's answers do to the shopper's screens (a product opened, an adjusted
+//! cart, the order list rebuilt); their keys are in their components.
 
 use super::*;
 
