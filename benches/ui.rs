@@ -111,12 +111,7 @@ fn big_catalog_folder() -> &'static std::path::Path {
 /// Drawing the catalog (with preview) at 200×60.
 #[divan::bench(sample_count = 50)]
 fn draw_catalog_200x60(bencher: Bencher) {
-    let mut store = Store::open(big_folder()).expect("open");
-    if store.login("bench", "bench-pass").is_err() {
-        store.register("bench", "bench-pass").expect("register");
-    }
-    let mut app = App::new(ShopService::over_folder(store), Rect::new(0, 0, 200, 60));
-    log_in(&mut app, "bench", "bench-pass");
+    let mut app = logged_in_app(big_folder(), "bench", Rect::new(0, 0, 200, 60));
     app.update(Action::FocusFilter);
     for c in "pro".chars() {
         app.update(Action::Edit(tui_input::InputRequest::InsertChar(c)));
@@ -130,12 +125,7 @@ fn draw_catalog_200x60(bencher: Bencher) {
 /// cursor fitted) and the frame drawn: typing "u" then deleting it.
 #[divan::bench(sample_count = 50)]
 fn filter_keystroke_in_the_app_100k(bencher: Bencher) {
-    let mut store = Store::open(big_catalog_folder()).expect("open");
-    if store.login("typist", "typist-pass").is_err() {
-        store.register("typist", "typist-pass").expect("register");
-    }
-    let mut app = App::new(ShopService::over_folder(store), Rect::new(0, 0, 120, 40));
-    log_in(&mut app, "typist", "typist-pass");
+    let mut app = logged_in_app(big_catalog_folder(), "typist", Rect::new(0, 0, 120, 40));
     app.set_filter_worker_from(usize::MAX);
     app.update(Action::FocusFilter);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
@@ -157,6 +147,18 @@ fn first_frame(bencher: Bencher, folder: &str) {
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         terminal.draw(|frame| ui::draw(frame, &app, &Theme::from_env())).map(|_| ())
     });
+}
+
+/// An app on the folder `dir`, logged in as `username` (made if new).
+fn logged_in_app(dir: &std::path::Path, username: &str, viewport: Rect) -> App {
+    let password = format!("{username}-pass");
+    let mut store = Store::open(dir).expect("open");
+    if store.login(username, &password).is_err() {
+        store.register(username, &password).expect("register");
+    }
+    let mut app = App::new(ShopService::over_folder(store), viewport);
+    log_in(&mut app, username, &password);
+    app
 }
 
 /// Logs in through the form, as a person does, and waits for the answer.
