@@ -56,10 +56,19 @@ impl Component<ShopCtx<'_>> for AdminOrdersView {
         }
     }
 
+    /// The list (an order's page has none: it scrolls).
+    fn rows(&self, area: Rect, ctx: &ShopCtx) -> Option<(usize, Rect)> {
+        (ctx.screen == Screen::AdminOrders).then(|| (self.ids.len(), layout::filtered_list(area, false).rows))
+    }
+
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        Some(&mut self.cursor)
+    }
+
     fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
-        if ctx.screen == Screen::AdminOrders {
+        if let Some((len, rows)) = self.rows(area, ctx) {
             self.filter_focused = layout::catalog(area).filter.contains(at);
-            self.cursor.click(layout::filtered_list(area, false).rows, at, self.ids.len());
+            self.cursor.click(rows, at, len);
         }
         Vec::new()
     }

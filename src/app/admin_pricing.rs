@@ -23,8 +23,18 @@ impl Component<ShopCtx<'_>> for DiscountsView {
         !matches!(action, Action::FocusFilter)
     }
 
-    fn click(&mut self, at: Position, area: Rect, _ctx: &ShopCtx) -> Vec<Effect> {
-        self.cursor.click(layout::table(area, 0).1, at, self.codes.len());
+    fn rows(&self, area: Rect, _ctx: &ShopCtx) -> Option<(usize, Rect)> {
+        Some((self.codes.len(), layout::table(area, 0).1))
+    }
+
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        Some(&mut self.cursor)
+    }
+
+    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
+        if let Some((len, rows)) = self.rows(area, ctx) {
+            self.cursor.click(rows, at, len);
+        }
         Vec::new()
     }
 

@@ -45,9 +45,19 @@ impl Component<ShopCtx<'_>> for CartView {
         }
     }
 
+    /// The lines, above the quote's figures.
+    fn rows(&self, area: Rect, ctx: &ShopCtx) -> Option<(usize, Rect)> {
+        Some((ctx.cart.items.len(), layout::table(area, summary_height(ctx.cart, ctx.quote)).1))
+    }
+
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        Some(&mut self.cursor)
+    }
+
     fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
-        let rows = layout::table(area, summary_height(ctx.cart, ctx.quote)).1;
-        self.cursor.click(rows, at, ctx.cart.items.len());
+        if let Some((len, rows)) = self.rows(area, ctx) {
+            self.cursor.click(rows, at, len);
+        }
         Vec::new()
     }
 

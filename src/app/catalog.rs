@@ -8,7 +8,7 @@ use super::component::{Component, Effect, ShopCtx};
 use super::keymap::Context;
 use super::refusal::{self, Refusal};
 use super::requests::Request;
-use super::views::{CatalogView, Form, ProductForm, StockForm};
+use super::views::{CatalogView, Form, ListCursor, ProductForm, StockForm};
 use ratatui::layout::{Position, Rect};
 
 use super::{Action, CatalogKind, Screen, edit_filter, layout, paste_into};
@@ -108,6 +108,14 @@ impl Component<ShopCtx<'_>> for CatalogView {
             (CatalogKind::Shop, Action::Open | Action::AddToCart) => self.selected(ctx).is_some(),
             _ => true,
         }
+    }
+
+    fn rows(&self, area: Rect, _ctx: &ShopCtx) -> Option<(usize, Rect)> {
+        Some((self.hits.len(), layout::catalog(area).rows))
+    }
+
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        Some(&mut self.cursor)
     }
 
     /// A click on the filter focuses it; anywhere else leaves it.

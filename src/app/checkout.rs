@@ -25,6 +25,16 @@ impl Component<ShopCtx<'_>> for CheckoutView {
         }]
     }
 
+    /// The saved addresses or cards (none on the review and placed pages),
+    /// in the body less its border.
+    fn rows(&self, area: Rect, _ctx: &ShopCtx) -> Option<(usize, Rect)> {
+        Some((self.list_len(), Rect { height: area.height.saturating_sub(2), ..area }))
+    }
+
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        Some(&mut self.cursor)
+    }
+
     /// Enter on an empty list of saved addresses or cards chooses nothing.
     fn available(&self, action: &Action, _ctx: &ShopCtx) -> bool {
         match (self.step, action) {

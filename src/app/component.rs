@@ -10,7 +10,7 @@ use ratatui::layout::{Position, Rect};
 use super::dialog::Dialog;
 use super::keymap::Context;
 use super::requests::Request;
-use super::views::{FieldsPurpose, Form};
+use super::views::{FieldsPurpose, Form, ListCursor};
 use super::{Action, CatalogKind, Screen, Tab};
 use crate::domain::{Cart, Discount, Order, Problem, Product, Quote, Settings, Timestamp};
 use crate::shop::{Account, Catalog, OrderBook};
@@ -73,6 +73,19 @@ pub trait Component<Ctx> {
 
     /// Handles one action: changes the component's own state, returns effects.
     fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect>;
+
+    /// The list the component shows in `area` now, if any: how many rows
+    /// it holds and where they are drawn. The arrow keys, paging and the
+    /// wheel move `cursor_mut` within it; without one they scroll the page.
+    fn rows(&self, area: Rect, ctx: &Ctx) -> Option<(usize, Rect)> {
+        let _ = (area, ctx);
+        None
+    }
+
+    /// The cursor of the list `rows` describes.
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        None
+    }
 
     /// A click at `at`, `area` being where the component is drawn (the
     /// app's body, under the header): most select what is under it.

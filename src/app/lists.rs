@@ -5,46 +5,28 @@ use super::*;
 impl App {
     // ---- lists, pages, mouse ----
 
-    pub(super) fn list_len(&self) -> usize {
-        match self.screen {
-            Screen::Catalog => self.catalog.hits.len(),
-            Screen::Cart => self.current_cart().items.len(),
-            Screen::Checkout => self.checkout_list_len(),
-            Screen::AdminDiscounts => self.discount_codes.codes.len(),
-            Screen::Orders => self.orders.ids.len(),
-            Screen::AdminProducts => self.admin_products.hits.len(),
-            Screen::AdminOrders => self.admin_orders.ids.len(),
-            _ => 0,
-        }
-    }
-
     /// Rows of the current screen's list (or detail page) that fit on screen.
     pub fn list_rows(&self) -> usize {
         let body = self.frame_layout().body;
-        usize::from(self.rows_area_in(body).map_or(body.height.saturating_sub(2), |r| r.height)).max(1)
+        let (front, ctx) = in_front!(self, &);
+        let rows = front.and_then(|front| front.rows(body, &ctx));
+        usize::from(rows.map_or(body.height.saturating_sub(2), |(_, rows)| rows.height)).max(1)
     }
 
     pub(super) fn page_rows(&self) -> usize {
         self.list_rows().saturating_sub(1).max(1)
     }
 
-    pub(super) fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
-        match self.screen {
-            Screen::Catalog => Some(&mut self.catalog.cursor),
-            Screen::Cart => Some(&mut self.cart.cursor),
-            Screen::Checkout => Some(&mut self.checkout.cursor),
-            Screen::AdminDiscounts => Some(&mut self.discount_codes.cursor),
-            Screen::Orders => Some(&mut self.orders.cursor),
-            Screen::AdminProducts => Some(&mut self.admin_products.cursor),
-            Screen::AdminOrders => Some(&mut self.admin_orders.cursor),
-            _ => None,
-        }
-    }
-
+    /// The arrow keys, paging and the wheel: the list of the screen in
+    /// front moves its cursor; a page without one scrolls.
     pub(super) fn move_selection(&mut self, delta: isize) {
-        let (len, height) = (self.list_len(), self.list_rows());
-        if let Some(cursor) = self.cursor_mut() {
-            cursor.move_by(delta, len, height);
+        let body = self.frame_layout().body;
+        let (front, ctx) = in_front!(self, &mut);
+        if let Some(front) = front
+            && let Some((len, rows)) = front.rows(body, &ctx)
+            && let Some(cursor) = front.cursor_mut()
+        {
+            cursor.move_by(delta, len, usize::from(rows.height).max(1));
             return;
         }
         // A detail page: the same keys scroll it.
@@ -68,19 +50,19 @@ impl App {
         }
     }
 
+    /// Keeps each list's selection inside it and on screen (its length or
+    /// the rows it has may have changed).
     pub(super) fn fit_cursors(&mut self) {
         let screen = self.screen;
-        for (list_screen, len) in [
-            (Screen::Catalog, self.catalog.hits.len()),
-            (Screen::Cart, self.current_cart().items.len()),
-            (Screen::Orders, self.orders.ids.len()),
-            (Screen::AdminProducts, self.admin_products.hits.len()),
-            (Screen::AdminOrders, self.admin_orders.ids.len()),
-        ] {
+        for list_screen in [Screen::Catalog, Screen::Cart, Screen::Orders, Screen::AdminProducts, Screen::AdminOrders] {
             self.screen = list_screen;
-            let height = self.list_rows();
-            if let Some(cursor) = self.cursor_mut() {
-                cursor.fit(len, height);
+            let body = self.frame_layout().body;
+            let (front, ctx) = in_front!(self, &mut);
+            if let Some(front) = front
+                && let Some((len, rows)) = front.rows(body, &ctx)
+                && let Some(cursor) = front.cursor_mut()
+            {
+                cursor.fit(len, usize::from(rows.height).max(1));
             }
         }
         self.screen = screen;
@@ -103,17 +85,6 @@ impl App {
                 message_rows: u16::try_from(message_rows).unwrap_or(u16::MAX),
             },
         )
-    }
-
-    /// The list rows area of the current screen, for paging.
-    fn rows_area_in(&self, body: Rect) -> Option<Rect> {
-        match self.screen {
-            Screen::Catalog | Screen::AdminProducts => Some(layout::catalog(body).rows),
-            Screen::AdminOrders => Some(layout::filtered_list(body, false).rows),
-            Screen::Cart => Some(layout::table(body, self.cart_summary_height()).1),
-            Screen::Orders | Screen::AdminDiscounts => Some(layout::table(body, 0).1),
-            _ => None,
-        }
     }
 
     /// Rows under the cart's lines: the quote's figures (`ui::summary`) and

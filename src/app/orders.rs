@@ -6,7 +6,7 @@ use super::component::{Component, Effect, ShopCtx};
 use super::dialog::Dialog;
 use super::keymap::Context;
 use super::refusal::Refusal;
-use super::views::{self, OrdersView};
+use super::views::{self, ListCursor, OrdersView};
 use ratatui::layout::{Position, Rect};
 
 use super::{Action, Screen, layout};
@@ -42,9 +42,18 @@ impl Component<ShopCtx<'_>> for OrdersView {
         }
     }
 
+    /// The list (an order's page has none: it scrolls).
+    fn rows(&self, area: Rect, ctx: &ShopCtx) -> Option<(usize, Rect)> {
+        (ctx.screen == Screen::Orders).then(|| (self.ids.len(), layout::table(area, 0).1))
+    }
+
+    fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        Some(&mut self.cursor)
+    }
+
     fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
-        if ctx.screen == Screen::Orders {
-            self.cursor.click(layout::table(area, 0).1, at, self.ids.len());
+        if let Some((len, rows)) = self.rows(area, ctx) {
+            self.cursor.click(rows, at, len);
         }
         Vec::new()
     }

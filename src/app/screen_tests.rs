@@ -399,3 +399,20 @@ fn a_click_selects_the_row_under_it_or_focuses_the_filter() {
     orders.click(at(rows.x + 1, rows.y + 1), body, &shop.ctx(Screen::Orders));
     assert_eq!(orders.cursor.selected, 1);
 }
+
+#[test]
+fn each_screen_says_which_list_the_arrows_move() {
+    let shop = Shop::shopper();
+    let body = ratatui::layout::Rect::new(0, 2, 80, 19);
+    let orders = OrdersView { ids: vec!["O0002".into(), "O0001".into()], ..OrdersView::default() };
+    let (len, rows) = orders.rows(body, &shop.ctx(Screen::Orders)).expect("the list");
+    assert_eq!((len, rows), (2, super::layout::table(body, 0).1));
+    assert_eq!(orders.rows(body, &shop.ctx(Screen::OrderDetail)), None, "an order's page scrolls instead");
+    let (len, _) = CartView::default().rows(body, &shop.ctx(Screen::Cart)).expect("the lines");
+    assert_eq!(len, 1);
+    let mut review = CheckoutView { step: CheckoutStep::Review, ..CheckoutView::default() };
+    assert_eq!(review.rows(body, &shop.ctx(Screen::Checkout)).map(|(len, _)| len), Some(0), "nothing to choose");
+    assert!(review.cursor_mut().is_some());
+    let page = ProductView { product_id: "P1".into(), qty: 1 };
+    assert_eq!(page.rows(body, &shop.ctx(Screen::Product)), None, "the product's page scrolls");
+}
