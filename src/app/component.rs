@@ -1,5 +1,5 @@
-//! The shape every screen and overlay is moving to (docs/components-plan.md):
-//! a component owns its state, handles an action against a read-only
+//! The shape of every screen and overlay (docs/components-plan.md): a
+//! component owns its state, handles an action against a read-only
 //! context, and returns what should happen as data (`Effect`); the app
 //! performs the effects. Nothing slow or shared is touched inside `handle`,
 //! so a component is tested by feeding it actions and reading its state and
