@@ -31,13 +31,6 @@ impl Component<ShopCtx<'_>> for DiscountsView {
         Some(&mut self.cursor)
     }
 
-    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Some((len, rows)) = self.rows(area, ctx) {
-            self.cursor.click(rows, at, len);
-        }
-        Vec::new()
-    }
-
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
         let selected = self.codes.get(self.cursor.selected);
         let effect = match (action, selected) {

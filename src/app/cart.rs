@@ -2,7 +2,7 @@
 //! line; `+` `-` `d` change the cart in the shop, Enter opens the line's
 //! product, `p` a promo code, `P` the checkout.
 
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 
 use super::component::{Component, Effect, ShopCtx};
 use super::keymap::Context;
@@ -52,13 +52,6 @@ impl Component<ShopCtx<'_>> for CartView {
 
     fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
         Some(&mut self.cursor)
-    }
-
-    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Some((len, rows)) = self.rows(area, ctx) {
-            self.cursor.click(rows, at, len);
-        }
-        Vec::new()
     }
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {

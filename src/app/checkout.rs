@@ -6,6 +6,8 @@
 //! submit; `App` keeps the cart's quote and promo code, which the cart
 //! shares.
 
+use ratatui::layout::Position;
+
 use super::component::{Component, Effect, ShopCtx};
 use super::*;
 use crate::domain::address::{self, Address};
@@ -33,6 +35,12 @@ impl Component<ShopCtx<'_>> for CheckoutView {
 
     fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
         Some(&mut self.cursor)
+    }
+
+    /// Its lists are drawn under the breadcrumb and a heading, not from
+    /// the top of `rows`: a click selects nothing there.
+    fn click(&mut self, _at: Position, _area: Rect, _ctx: &ShopCtx) -> Vec<Effect> {
+        Vec::new()
     }
 
     /// Enter on an empty list of saved addresses or cards chooses nothing.

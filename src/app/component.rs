@@ -88,9 +88,13 @@ pub trait Component<Ctx> {
     }
 
     /// A click at `at`, `area` being where the component is drawn (the
-    /// app's body, under the header): most select what is under it.
+    /// app's body, under the header): selects the row of its list under it.
     fn click(&mut self, at: Position, area: Rect, ctx: &Ctx) -> Vec<Effect> {
-        let _ = (at, area, ctx);
+        if let Some((len, rows)) = self.rows(area, ctx)
+            && let Some(cursor) = self.cursor_mut()
+        {
+            cursor.click(rows, at, len);
+        }
         Vec::new()
     }
 }

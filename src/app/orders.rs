@@ -7,7 +7,7 @@ use super::dialog::Dialog;
 use super::keymap::Context;
 use super::refusal::Refusal;
 use super::views::{self, ListCursor, OrdersView};
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 
 use super::{Action, Screen, layout};
 use crate::domain::Order;
@@ -49,13 +49,6 @@ impl Component<ShopCtx<'_>> for OrdersView {
 
     fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
         Some(&mut self.cursor)
-    }
-
-    fn click(&mut self, at: Position, area: Rect, ctx: &ShopCtx) -> Vec<Effect> {
-        if let Some((len, rows)) = self.rows(area, ctx) {
-            self.cursor.click(rows, at, len);
-        }
-        Vec::new()
     }
 
     fn handle(&mut self, action: Action, ctx: &ShopCtx) -> Vec<Effect> {
