@@ -11,7 +11,7 @@ use std::process::Command;
 use common::{folder_snapshot, paying, temp_dir};
 use shopfront::domain::checkout::PaymentChoice;
 use shopfront::domain::{Order, ProductDraft, User};
-use shopfront::shop::ShopService;
+use shopfront::shop::{KeyLogin, ShopService};
 use shopfront::store::{Data, LockWait};
 
 fn shopfront() -> Command {
@@ -131,9 +131,10 @@ fn a_shop_round_trips_through_migrate_field_by_field() {
     let alice = shop.login("alice", "s3cret!").unwrap();
     assert_eq!(shop.orders_of(&alice).unwrap().len(), 3);
     assert_eq!(
-        shop.key_account("SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
-            .unwrap()
-            .map(|a| a.username().to_string()),
+        shop.key_login("SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap().map(|opened| match opened {
+            KeyLogin::Shopper(account) => account.username().to_string(),
+            KeyLogin::AdminNeedsPassword(name) => format!("admin {name}"),
+        }),
         Some("alice".into())
     );
     let next: Order = {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::paying;
 
 use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
-use shopfront::shop::{Account, Changed, ErrorKind, ShopError, ShopService, Whose};
+use shopfront::shop::{Account, Changed, ErrorKind, KeyLogin, ShopError, ShopService, Whose};
 use shopfront::store::LockWait;
 
 trait Backend {
@@ -155,6 +155,31 @@ macro_rules! shop_suite {
                 shopfront::shop::AdminOutcome::Promoted("Alice".into())
             );
             assert_eq!(shop.login("alice", "s3cret!").unwrap().role(), Role::Admin, "password unchanged");
+        }
+
+        /// A linked SSH key logs a shopper in; an admin's key only names the
+        /// account (a fingerprint is no secret), and no admin session comes of it.
+        #[test]
+        fn an_ssh_key_opens_a_shoppers_account_and_never_an_admins() {
+            let Some(backend) = &backend() else { return };
+            let (_dir, shop, mug, _) = stocked(backend);
+            let (alice, boss) = sessions(&*shop);
+            let (alice_key, boss_key) = (
+                "SHA256:aliceaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "SHA256:bossbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            );
+            shop.link_key(&alice, alice_key).unwrap();
+            shop.link_key(&boss, boss_key).unwrap();
+            let Some(KeyLogin::Shopper(by_key)) = shop.key_login(alice_key).unwrap() else {
+                panic!("alice's key logs her in")
+            };
+            assert_eq!((by_key.username(), by_key.role()), ("alice", Role::Customer));
+            assert_eq!(shop.add_to_cart(&by_key, &mug, 1).unwrap().qty_of(&mug), 1);
+            assert_eq!(shop.key_login(boss_key).unwrap(), Some(KeyLogin::AdminNeedsPassword("boss".into())));
+            assert_eq!(shop.key_login("SHA256:nobodynnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn").unwrap(), None);
+            // Promoted after linking: the key no longer opens the account.
+            shop.add_admin(&shop.owner_at_machine(), "alice", "ignored").unwrap();
+            assert_eq!(shop.key_login(alice_key).unwrap(), Some(KeyLogin::AdminNeedsPassword("alice".into())));
         }
 
         #[test]

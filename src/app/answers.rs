@@ -172,8 +172,8 @@ impl App {
                 }
             }
             Answer::KeyLogin { result, .. } => {
-                if let Some(account) = self.succeeded(result) {
-                    self.key_account(account);
+                if let Some(opened) = self.succeeded(result) {
+                    self.key_login(opened);
                 }
             }
             Answer::LinkKey { result, .. } => {
@@ -317,9 +317,15 @@ impl App {
     /// which key; never a password.
     fn log_login(&self, answer: &Answer) {
         let (kind, account, result) = match answer {
-            Answer::LogIn { username, result, .. } => ("password login", username.as_str(), result.as_ref().map(Some)),
-            Answer::CreateAccount { username, result, .. } => ("sign-up", username.as_str(), result.as_ref().map(Some)),
-            Answer::KeyLogin { result, .. } => ("key login", "", result.as_ref().map(Option::as_ref)),
+            Answer::LogIn { username, result, .. } => {
+                ("password login", username.as_str(), result.as_ref().map(|found| Some(found.username())))
+            }
+            Answer::CreateAccount { username, result, .. } => {
+                ("sign-up", username.as_str(), result.as_ref().map(|found| Some(found.username())))
+            }
+            Answer::KeyLogin { result, .. } => {
+                ("key login", "", result.as_ref().map(|opened| opened.as_ref().map(KeyLogin::username)))
+            }
             _ => return,
         };
         let origin = self.origin.as_deref().unwrap_or("local");
@@ -329,10 +335,10 @@ impl App {
         let origin = for_log(origin);
         match result {
             Ok(Some(found)) if kind == "key login" => {
-                tracing::info!(account = %for_log(found.username()), origin = %origin, key, "{kind} matched")
+                tracing::info!(account = %for_log(found), origin = %origin, key, "{kind} matched")
             }
             Ok(Some(found)) => {
-                tracing::info!(account = %for_log(found.username()), origin = %origin, key, "{kind} succeeded")
+                tracing::info!(account = %for_log(found), origin = %origin, key, "{kind} succeeded")
             }
             Ok(None) => tracing::info!(origin = %origin, key, "{kind}: key not linked"),
             Err(err) => {

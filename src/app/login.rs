@@ -114,9 +114,9 @@ impl App {
         self.request(Request::KeyLogin { fingerprint });
     }
 
-    pub(super) fn key_account(&mut self, account: Option<Session>) {
-        match account {
-            Some(account) if account.role() == crate::domain::Role::Customer && self.session.is_none() => {
+    pub(super) fn key_login(&mut self, opened: Option<KeyLogin>) {
+        match opened {
+            Some(KeyLogin::Shopper(account)) if self.session.is_none() => {
                 self.key_linked = true;
                 let name = account.username().to_string();
                 self.logged_in(account);
@@ -124,10 +124,10 @@ impl App {
                 // Read the account's cart and orders now that it is this session's.
                 self.request(Request::Refresh {});
             }
-            Some(admin) if self.session.is_none() => {
-                self.login.username = Input::new(admin.username().to_string());
+            Some(KeyLogin::AdminNeedsPassword(admin)) if self.session.is_none() => {
+                self.info(format!("{admin} is an admin account: log in with its password"));
+                self.login.username = Input::new(admin);
                 self.login.focus = 1;
-                self.info(format!("{} is an admin account: log in with its password", admin.username()));
             }
             _ => {}
         }

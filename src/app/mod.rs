@@ -63,7 +63,7 @@ pub use views::{
 };
 
 use crate::domain::{Cart, Discount, Order, Problem, Product, ProductError, Quote, Role, Settings};
-use crate::shop::{Account, Catalog, Changed, OrderBook, ShopError, ShopService};
+use crate::shop::{Account, Catalog, Changed, KeyLogin, OrderBook, ShopError, ShopService};
 use refusal::Refusal;
 use requests::Request;
 use worker::{SessionView, Worker};

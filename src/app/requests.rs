@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU8;
 
 use crate::domain::checkout::CheckoutRequest;
 use crate::domain::{Cart, Currency, Discount, Order, OrderStatus, Product, ProductDetails, ProductDraft, Settings};
-use crate::shop::{Account, Profile, ShopError, ShopService, retry_while_busy};
+use crate::shop::{Account, KeyLogin, Profile, ShopError, ShopService, retry_while_busy};
 
 /// How the worker performs a request: again while the store is busy or out
 /// of reach (saying so in `waiting`), never once `cancelled` (Esc).
@@ -137,8 +137,8 @@ requests! {
     StartCheckout {} -> Profile, shown "StartCheckout"
         => |shop, who| shop.profile(who()?);
     /// Which account the session's SSH key is linked to.
-    KeyLogin { fingerprint: String } -> Option<Account>, shown "KeyLogin"
-        => |shop, who| shop.key_account(fingerprint);
+    KeyLogin { fingerprint: String } -> Option<KeyLogin>, shown "KeyLogin"
+        => |shop, who| shop.key_login(fingerprint);
     LinkKey { fingerprint: String } -> (), shown "LinkKey"
         => |shop, who| shop.link_key(who()?, fingerprint);
     ForgetKey { fingerprint: String } -> (), shown "ForgetKey"

@@ -189,11 +189,11 @@ impl Handler for Connection {
         let logged_in = match self.key.clone() {
             Some(key) => {
                 let shop = Arc::clone(&shared.shop);
-                tokio::task::spawn_blocking(move || shop.key_account(&key))
+                tokio::task::spawn_blocking(move || shop.key_login(&key))
                     .await
                     .ok()
                     .and_then(|found| found.ok().flatten())
-                    .is_some_and(|account| account.role() != crate::domain::Role::Admin)
+                    .is_some_and(|opened| matches!(opened, crate::shop::KeyLogin::Shopper(_)))
             }
             None => false,
         };

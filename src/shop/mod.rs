@@ -158,6 +158,27 @@ impl Changed {
     }
 }
 
+/// What an SSH key linked to an account opens. A key alone never opens an
+/// admin's account: its fingerprint is no secret, so the admin is only
+/// named (for the login form) and must give the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyLogin {
+    /// A shopper's account, logged in by its key.
+    Shopper(Account),
+    /// An admin's account: the name, and no session.
+    AdminNeedsPassword(String),
+}
+
+impl KeyLogin {
+    /// The linked account's name.
+    pub fn username(&self) -> &str {
+        match self {
+            KeyLogin::Shopper(account) => account.username(),
+            KeyLogin::AdminNeedsPassword(name) => name,
+        }
+    }
+}
+
 /// What a shopper keeps for checkout: addresses (most recent first) and
 /// remembered cards (brand, last four digits, expiry).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

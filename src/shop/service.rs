@@ -11,12 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use super::rules::{self, Decided};
-use super::{Account, Catalog, Changed, OrderBook, Profile, ShopError};
+use super::{Account, Catalog, Changed, KeyLogin, OrderBook, Profile, ShopError};
 use crate::domain::checkout::CheckoutRequest;
 use crate::domain::user::{validate_password, validate_username};
 use crate::domain::{
-    Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Settings, Timestamp,
-    UserError,
+    Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Role, Settings,
+    Timestamp, UserError,
 };
 use crate::location::Location;
 use crate::password::{PasswordCheck, check_password, hash_password};
@@ -433,10 +433,15 @@ impl ShopService {
         self.decide(|tx, now| rules::accounts::add_admin(tx, now, username, hash))
     }
 
-    /// The account an SSH key (`SHA256:…` fingerprint) is linked to, if any.
-    /// Whether it may be used without a password is the caller's rule.
-    pub fn key_account(&self, fingerprint: &str) -> Result<Option<Account>, ShopError> {
-        self.view(|view| Ok(view.accounts_with_key(fingerprint)?.into_iter().next().map(Account::issued)))
+    /// What an SSH key (`SHA256:…` fingerprint) linked to an account opens,
+    /// if it is linked: a shopper's session, or for an admin only the name
+    /// (an admin always gives the password).
+    pub fn key_login(&self, fingerprint: &str) -> Result<Option<KeyLogin>, ShopError> {
+        let linked = self.view(|view| Ok(view.accounts_with_key(fingerprint)?.into_iter().next()))?;
+        Ok(linked.map(|user| match user.role {
+            Role::Admin => KeyLogin::AdminNeedsPassword(user.username),
+            Role::Customer => KeyLogin::Shopper(Account::issued(user)),
+        }))
     }
 
     /// Links an SSH key to `who` (and unlinks it from anyone else).
