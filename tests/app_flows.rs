@@ -1021,3 +1021,36 @@ fn a_session_reads_again_only_what_changed_for_it() {
     assert_eq!(app.stats.rereads, before + 1);
     assert_eq!(app.current_cart().qty_of("P1"), 2, "and her cart shows it");
 }
+
+/// Over SSH, a shopper is told the shop's data is damaged but not where the
+/// server keeps it (that is in the server's log); a local session, at the
+/// machine that holds the data, is told where.
+#[test]
+fn a_shopper_over_ssh_is_never_shown_a_server_path() {
+    for remote in [true, false] {
+        let dir = temp_dir();
+        let mut store = open(dir.path());
+        store.register("alice", "s3cret!").unwrap();
+        let mut app = app_on(store, 100, 30);
+        if remote {
+            app.set_origin("10.0.0.9".into());
+        }
+        log_in(&mut app, "alice", "s3cret!");
+        assert!(app.session.is_some(), "logged in: {:?}", app.login.error);
+        // Another process leaves the carts damaged.
+        std::fs::write(dir.path().join("carts.json"), "{ not json").unwrap();
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Char('a'));
+        app.settle();
+        let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+        let folder = dir.path().display().to_string();
+        let screen = screen_text(&app, 100, 30);
+        if remote {
+            assert!(said.contains("server's log"), "{said}");
+            assert!(!said.contains(&folder) && !said.contains("carts.json"), "{said}");
+            assert!(!screen.contains("carts.json"), "{screen}");
+        } else {
+            assert!(said.contains("carts.json"), "a local session is told where: {said}");
+        }
+    }
+}

@@ -123,7 +123,9 @@ impl App {
         }
         self.take_catalog();
         self.log_login(&done.answer);
-        self.answered(done.answer);
+        let mut answer = done.answer;
+        self.withhold_detail(&mut answer);
+        self.answered(answer);
         self.refresh_views();
         self.fit_cursors();
     }
@@ -311,6 +313,23 @@ impl App {
         } else {
             self.shop_error(&err);
         }
+    }
+
+    /// Over SSH a shopper (or someone not yet logged in) is told that the
+    /// shop's data broke, not where the server keeps it nor how it is
+    /// reached: the detail goes to the server's log, for its owner. Local
+    /// sessions run at the machine that holds the data, and admins run the
+    /// shop: they are told all.
+    fn withhold_detail(&self, answer: &mut Answer) {
+        let Some(origin) = self.origin.as_deref() else { return };
+        if self.is_admin() {
+            return;
+        }
+        let Some(err) = answer.error_mut() else { return };
+        let Some(general) = refusal::without_detail(err) else { return };
+        use crate::domain::text::{for_log, printable};
+        tracing::error!(origin = %for_log(origin), error = %printable(&err.to_string()), "shown to the shopper without its detail");
+        *err = general;
     }
 
     /// Logins in the server's log (when it has one): who, from where, with

@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use super::Action;
 use super::keymap::{self, Context};
+use crate::shop::ShopError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -31,6 +32,21 @@ pub fn described(err: &crate::shop::ShopError) -> String {
         crate::shop::ShopError::Product(product) => described_product(product),
         other => other.to_string(),
     }
+}
+
+/// Where the server said more than a shopper over SSH is told: the same
+/// kind of error in general words (`None`: nothing to withhold).
+pub fn without_detail(err: &ShopError) -> Option<ShopError> {
+    const LOGGED: &str = "its owner has the details in the server's log";
+    Some(match err {
+        ShopError::Damaged(_) => ShopError::Damaged(format!("The shop's data cannot be read; {LOGGED}")),
+        ShopError::Unavailable(_) => ShopError::Unavailable(format!("The shop cannot save changes now; {LOGGED}")),
+        ShopError::Io(_) => ShopError::Io(format!("The shop could not write a file; {LOGGED}")),
+        ShopError::Voided(cause) => ShopError::Voided(Box::new(without_detail(cause)?)),
+        ShopError::OutcomeUnknown(_) => ShopError::OutcomeUnknown(LOGGED.to_string()),
+        ShopError::Unreachable(_) => ShopError::Unreachable("The shop cannot reach its database".to_string()),
+        _ => return None,
+    })
 }
 
 pub fn described_product(err: &crate::domain::ProductError) -> String {

@@ -107,6 +107,13 @@ macro_rules! requests {
                     $(Answer::$name { result, .. } => result.as_ref().err(),)*
                 }
             }
+
+            /// What went wrong, to be said otherwise.
+            pub fn error_mut(&mut self) -> Option<&mut ShopError> {
+                match self {
+                    $(Answer::$name { result, .. } => result.as_mut().err(),)*
+                }
+            }
         }
     };
     (@submit submit) => { true };
