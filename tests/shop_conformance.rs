@@ -630,3 +630,22 @@ macro_rules! shop_suite {
 shop_suite!(json_folder, Some(Folder));
 shop_suite!(sqlite, Some(Sqlite));
 shop_suite!(postgres, Postgres::new());
+
+/// Checking a discount code only reads: a shopper quotes with a code while
+/// another process holds the database's write lock (it waited for the lock
+/// and gave up busy).
+#[test]
+fn a_quote_with_a_code_does_not_wait_for_writers() {
+    let (dir, shop, mug, _) = stocked(&Sqlite);
+    let (alice, boss) = sessions(&*shop);
+    let code = serde_json::from_str(r#"{"code": "TEN", "kind": "percent", "value": 10}"#).unwrap();
+    shop.save_discount(&boss, None, code).unwrap();
+    shop.add_to_cart(&alice, &mug, 2).unwrap();
+    let other = rusqlite::Connection::open(Sqlite::database(&dir)).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let quote = shop.quote(&alice, Some("ten")).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2), "it waited {:?}", started.elapsed());
+    assert_eq!(quote.discount.cents(), 90, "10% of $9.00");
+    other.execute_batch("ROLLBACK").unwrap();
+}

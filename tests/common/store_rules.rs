@@ -211,7 +211,7 @@ impl StoreRules for Store {
     }
 
     fn apply_code(&mut self, username: &str, typed: &str) -> Result<Discount, ShopError> {
-        self.transact(|data, now| rules::checkout::apply_code(data, now, username, typed))
+        self.transact(|data, now| rules::checkout::apply_code(data, now, username, typed).map(|code| (code, vec![])))
     }
 
     fn cancel_order(&mut self, actor: &str, order_id: &str) -> Result<Order, ShopError> {

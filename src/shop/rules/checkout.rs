@@ -92,12 +92,12 @@ pub fn checkout(
 }
 
 /// The discount `typed` names, if it applies to `username`'s cart now.
-pub fn apply_code(view: &dyn ReadTx, now: Timestamp, username: &str, typed: &str) -> Decided<Discount> {
+pub fn apply_code(view: &dyn ReadTx, now: Timestamp, username: &str, typed: &str) -> Result<Discount, ShopError> {
     existing_account(view, username)?;
     let lines = view.cart(username)?.map(|cart| cart.items).unwrap_or_default();
     let subtotal = items_only(&lines).map_err(|problem| ShopError::Checkout(vec![problem]))?.subtotal;
     let settings = view.settings()?;
-    Ok((current_discount(view, username, typed, subtotal, now, &settings.currency())??, vec![]))
+    Ok(current_discount(view, username, typed, subtotal, now, &settings.currency())??)
 }
 
 /// The discount `typed` names, checked for `username` and `subtotal` now:
