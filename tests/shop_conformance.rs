@@ -637,7 +637,7 @@ shop_suite!(postgres, Postgres::new());
 #[test]
 fn a_quote_with_a_code_does_not_wait_for_writers() {
     let (dir, shop, mug, _) = stocked(&Sqlite);
-    let (alice, boss) = sessions(&*shop);
+    let (alice, boss) = sessions(&shop);
     let code = serde_json::from_str(r#"{"code": "TEN", "kind": "percent", "value": 10}"#).unwrap();
     shop.save_discount(&boss, None, code).unwrap();
     shop.add_to_cart(&alice, &mug, 2).unwrap();
