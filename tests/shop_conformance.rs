@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::paying;
 
-use shopfront::domain::{OrderStatus, Problem, ProductDetails, ProductDraft, Role};
+use shopfront::domain::{OrderError, OrderStatus, Problem, ProductDetails, ProductDraft, Role, Settings};
 use shopfront::shop::{Account, Changed, ErrorKind, KeyLogin, ShopError, ShopService, Whose};
 use shopfront::store::LockWait;
 
@@ -602,6 +602,113 @@ macro_rules! shop_suite {
                     assert!(!text.contains(secret), "{name} holds {secret}");
                 }
             }
+        }
+
+        /// Every admin call refuses a shopper's session, and nothing changes.
+        #[test]
+        fn every_admin_call_refuses_a_shoppers_session() {
+            let Some(backend) = &backend() else { return };
+            let (_dir, shop, mug, _) = stocked(backend);
+            let (alice, boss) = sessions(&*shop);
+            shop.add_to_cart(&alice, &mug, 1).unwrap();
+            let order = shop.checkout(&alice, &paying(shop.quote(&alice, None).unwrap())).unwrap();
+            shop.save_discount(&boss, None, code(r#"{"code": "TEN", "kind": "percent", "value": 10}"#)).unwrap();
+            let (catalog, codes, settings) = (shop.catalog(), shop.discounts(&boss).unwrap(), shop.settings());
+            let seen = catalog.get(&mug).unwrap().details();
+            let draft = ProductDraft::from_input("Fan", "19.99", "3", "", "", &settings.currency()).unwrap();
+            let refusals: Vec<(&str, Result<(), ShopError>)> = vec![
+                ("create_product", shop.create_product(&alice, draft).map(drop)),
+                (
+                    "update_product",
+                    shop.update_product(&alice, &mug, &seen, ProductDetails { name: "Mine".into(), ..seen.clone() })
+                        .map(drop),
+                ),
+                ("change_stock", shop.change_stock(&alice, &mug, 100).map(drop)),
+                ("set_product_active", shop.set_product_active(&alice, &mug, false).map(drop)),
+                ("delete_product", shop.delete_product(&alice, &mug).map(drop)),
+                ("discounts", shop.discounts(&alice).map(drop)),
+                ("save_discount", shop.save_discount(&alice, None, code(r#"{"code": "FREE", "kind": "free_shipping"}"#)).map(drop)),
+                ("set_discount_active", shop.set_discount_active(&alice, "TEN", false).map(drop)),
+                ("delete_discount", shop.delete_discount(&alice, "TEN").map(drop)),
+                ("save_settings", shop.save_settings(&alice, Settings::default()).map(drop)),
+                ("change_settings", shop.change_settings(&alice, |s| Ok(s.clone())).map(drop)),
+                ("all_orders", shop.all_orders(&alice).map(drop)),
+                ("set_order_status", shop.set_order_status(&alice, &order.order_id, OrderStatus::Shipped, None).map(drop)),
+                ("add_admin", shop.add_admin(&alice, "mallory", "s3cret!").map(drop)),
+            ];
+            for (call, result) in refusals {
+                let refused = matches!(result, Err(ShopError::NotAdmin | ShopError::Order(OrderError::NotAdmin)));
+                assert!(refused, "{call}: {result:?}");
+            }
+            shop.refresh().unwrap();
+            assert_eq!(shop.catalog().get(&mug), catalog.get(&mug), "the product as it was");
+            assert_eq!(shop.catalog().len(), catalog.len());
+            assert_eq!(shop.discounts(&boss).unwrap(), codes);
+            assert_eq!(*shop.settings(), *settings);
+            assert_eq!(shop.all_orders(&boss).unwrap().get(&order.order_id).map(|o| o.status), Some(OrderStatus::Paid));
+            assert!(shop.login("mallory", "s3cret!").is_err());
+        }
+
+        /// Shoppers on two handles (other processes) race for a code's only
+        /// use: it is used once, and the others are told it is used up.
+        #[test]
+        fn two_handles_race_for_a_codes_last_use() {
+            let Some(backend) = &backend() else { return };
+            let (dir, shop, mug, _) = stocked(backend);
+            let (_, boss) = sessions(&*shop);
+            shop.change_stock(&boss, &mug, 20).unwrap();
+            shop.save_discount(&boss, None, code(r#"{"code": "ONCE", "kind": "fixed", "value": 1.00, "max_uses": 1}"#))
+                .unwrap();
+            let other = backend.second_handle(&dir);
+            // Every shopper has reviewed a cart with the code before anyone pays.
+            let ready: Vec<_> = ["ann", "ben", "cat", "dan", "eve", "fay"]
+                .into_iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let handle = if i % 2 == 0 { Arc::clone(&shop) } else { Arc::clone(&other) };
+                    let buyer = handle.register(name, "s3cret!").unwrap();
+                    handle.add_to_cart(&buyer, &mug, 1).unwrap();
+                    let mut request = paying(handle.quote(&buyer, Some("ONCE")).unwrap());
+                    request.code = Some("ONCE".into());
+                    (handle, buyer, request)
+                })
+                .collect();
+            let buyers: Vec<_> = ready
+                .into_iter()
+                .map(|(handle, buyer, request)| {
+                    std::thread::spawn(move || match handle.checkout(&buyer, &request) {
+                        Ok(order) => Some(order),
+                        Err(ShopError::Checkout(problems)) => {
+                            assert_eq!(problems[0].to_string(), "The code ONCE has been used up");
+                            None
+                        }
+                        Err(e) => panic!("{e}"),
+                    })
+                })
+                .collect();
+            let placed: Vec<_> = buyers.into_iter().filter_map(|b| b.join().unwrap()).collect();
+            assert_eq!(placed.len(), 1, "one use: {placed:?}");
+            assert_eq!(placed[0].total.cents(), 450 - 100 + 500);
+            let book = shop.all_orders(&boss).unwrap();
+            let with_code = book.orders().iter().filter(|o| o.discount_code.as_deref() == Some("ONCE")).count();
+            assert_eq!(with_code, 1, "stored once");
+            assert_eq!(shop.discounts(&boss).unwrap()[0].1, 1);
+        }
+
+        /// Failed logins counted by one handle hold back the next guess on
+        /// another (another process on the same shop).
+        #[test]
+        fn failed_logins_are_counted_across_handles() {
+            let Some(backend) = &backend() else { return };
+            let (dir, shop) = backend.fresh();
+            shop.register("alice", "s3cret!").unwrap();
+            let other = backend.second_handle(&dir);
+            for _ in 0..3 {
+                assert!(matches!(shop.login_from("203.0.113.7", "alice", "guess-pass"), Err(ShopError::BadCredentials)));
+            }
+            let wait = other.login_wait("203.0.113.7", "alice");
+            assert!(wait >= Duration::from_secs(1), "the other handle holds the fourth guess back: {wait:?}");
+            assert!(other.login_wait("203.0.113.7", "nobody") >= Duration::from_secs(1), "the address, any name");
         }
 
         #[test]
