@@ -293,6 +293,31 @@ impl Backend for Folder {
 
 repo_suite!(json_folder, Some(Folder(tempfile::tempdir().expect("temp dir"))));
 
+/// The folder's order numbers follow orders.json without gaps: an id taken
+/// by a change that stored no order is given again; one stored, or one
+/// another process stored, is not.
+#[test]
+fn folder_order_numbers_follow_the_file() {
+    let folder = Folder(tempfile::tempdir().expect("temp dir"));
+    let (repo, other) = (folder.open(), folder.open());
+    let next = |repo: &dyn Repo, store: bool| {
+        let mut tx = repo.write().expect("write");
+        let id = tx.next_order_id().expect("an id");
+        if store {
+            tx.stage(Change::PutOrder(order(&id, "alice")));
+        }
+        tx.commit().expect("commit");
+        id
+    };
+    assert_eq!(next(&*repo, true), "O0001");
+    assert_eq!(next(&*repo, false), "O0002");
+    assert_eq!(next(&*repo, true), "O0002", "not stored: given again");
+    assert_eq!(next(&*other, true), "O0003", "another process reads the file");
+    assert_eq!(next(&*repo, true), "O0004", "and this one sees what it stored");
+    commit(&*other, vec![Change::PutOrder(order("O0041", "bob"))]);
+    assert_eq!(next(&*repo, true), "O0042");
+}
+
 /// An SQLite database in a temporary directory; each handle is its own
 /// `SqliteRepo` on the file (its own connections), as another process's
 /// would be.

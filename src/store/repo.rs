@@ -29,6 +29,10 @@ pub struct FolderRepo {
 struct Inner {
     store: Store,
     feed: FeedLog,
+    /// The highest order number in orders.json at the version it was
+    /// read (or this process committed): the next id without a scan while
+    /// no other process has changed the orders.
+    last_order: Option<(u64, u64)>,
 }
 
 /// The recent changes, and the store's table versions they account for.
@@ -79,7 +83,11 @@ impl FolderRepo {
         let versions = FileKind::ALL.map(|kind| store.version(kind));
         FolderRepo {
             logins: super::logins::FolderLogins::new(store.dir()),
-            inner: Mutex::new(Inner { store, feed: FeedLog { last_id: 0, recent: VecDeque::new(), versions } }),
+            inner: Mutex::new(Inner {
+                store,
+                feed: FeedLog { last_id: 0, recent: VecDeque::new(), versions },
+                last_order: None,
+            }),
         }
     }
 
@@ -94,7 +102,7 @@ impl FolderRepo {
     pub fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> T) -> T {
         let mut inner = self.inner();
         let result = work(&mut inner.store);
-        let Inner { store, feed } = &mut *inner;
+        let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         result
     }
@@ -119,7 +127,7 @@ impl Repo for FolderRepo {
         // Another copy mid-change: `Busy` (the caller waits), so that what
         // it just made (an account, say) is never missed.
         inner.store.refresh()?;
-        let Inner { store, feed } = &mut *inner;
+        let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         Ok(Box::new(FolderRead { inner }))
     }
@@ -127,7 +135,7 @@ impl Repo for FolderRepo {
     fn write(&self) -> Result<Box<dyn WriteTx + '_>, RepoError> {
         let mut inner = self.inner();
         let guard = inner.store.begin_write()?;
-        let Inner { store, feed } = &mut *inner;
+        let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         Ok(Box::new(FolderWrite { inner, guard, staged: Vec::new(), last_order: None }))
     }
@@ -148,7 +156,7 @@ impl Repo for FolderRepo {
 
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
         let mut inner = self.inner();
-        let Inner { store, feed } = &mut *inner;
+        let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         let oldest_kept = feed.recent.front().map_or(feed.last_id + 1, |set| set.id);
         if after + 1 < oldest_kept && after < feed.last_id {
@@ -170,6 +178,14 @@ struct FolderWrite<'a> {
     staged: Vec<Change>,
     /// The highest order number taken so far (read on first use).
     last_order: Option<u64>,
+}
+
+impl Inner {
+    /// orders.json's highest order number, if known at its current version.
+    fn known_last_order(&self) -> Option<u64> {
+        let version = self.store.version(FileKind::Orders);
+        self.last_order.filter(|(at, _)| *at == version).map(|(_, last)| last)
+    }
 }
 
 impl FolderWrite<'_> {
@@ -255,7 +271,16 @@ impl WriteTx for FolderWrite<'_> {
         // orders.json, and those given out since, is free.
         let last = match self.last_order {
             Some(last) => last,
-            None => self.data().orders.rows().iter().filter_map(|o| order_number(&o.order_id)).max().unwrap_or(0),
+            None => {
+                let in_file = match self.inner.known_last_order() {
+                    Some(last) => last,
+                    None => {
+                        self.data().orders.rows().iter().filter_map(|o| order_number(&o.order_id)).max().unwrap_or(0)
+                    }
+                };
+                self.inner.last_order = Some((self.inner.store.version(FileKind::Orders), in_file));
+                in_file
+            }
         };
         let next = last.checked_add(1).ok_or_else(|| RepoError::Unavailable("order numbers have run out".into()))?;
         self.last_order = Some(next);
@@ -269,7 +294,13 @@ impl WriteTx for FolderWrite<'_> {
     fn commit(self: Box<Self>) -> Result<ChangeSet, RepoError> {
         let FolderWrite { mut inner, guard, staged, .. } = *self;
         let set = ChangeSet::of(&staged);
-        let Inner { store, feed } = &mut *inner;
+        // What orders.json's highest number will be, if it is known now.
+        let staged_last = staged.iter().filter_map(|change| match change {
+            Change::PutOrder(order) => order_number(&order.order_id),
+            _ => None,
+        });
+        let last_after = inner.known_last_order().map(|last| staged_last.fold(last, u64::max));
+        let Inner { store, feed, last_order: known_last } = &mut *inner;
         let committed = store.commit_staged(&guard, staged);
         // The folder's lock goes before anyone hears of the change.
         drop(guard);
@@ -285,6 +316,7 @@ impl WriteTx for FolderWrite<'_> {
             }
         }
         feed.versions = FileKind::ALL.map(|kind| store.version(kind));
+        *known_last = last_after.map(|last| (store.version(FileKind::Orders), last));
         if set.is_empty() {
             return Ok(set);
         }
