@@ -564,7 +564,7 @@ struct Arena {
 fn stored(store: &str, lamp: &str) -> (usize, u32, bool, u32) {
     let location = shopfront::location::Location::parse(&store.into(), "store").expect("the store");
     let wait = shopfront::store::LockWait::Patient { notice: |_| {} };
-    let repo = shopfront::shop::service::open_repo(&location, wait).expect("open the store");
+    let repo = shopfront::open::open_repo(&location, wait).expect("open the store");
     let view = repo.read().expect("read the store");
     let (mut orders, mut units, mut all, mut ids) = (0, 0, 0, std::collections::HashSet::new());
     view.each_order(&mut |o| {

@@ -1,7 +1,11 @@
-//! Shopfront: a full-screen terminal storefront on crash-safe JSON files.
+//! Shopfront: a full-screen terminal storefront over a JSON folder, SQLite
+//! or PostgreSQL.
 //!
-//! Layers, each only calling the ones below it:
-//! `ui` (draws) → `app` (state + update) → `store` (the data folder) → `domain` (pure rules).
+//! Floors, each only calling the ones below it: `terminal` / `serve` (the
+//! loops) → `ui` (draws) → `app` (components: state, events, effects) →
+//! `shop` (the service: every rule once) → `repo` (the storage contract; its
+//! backends `store` (the folder), `repo::sqlite`, `repo::postgres`) →
+//! `domain` (pure rules). `open` picks the backend a location names.
 
 pub mod app;
 pub mod cli;
@@ -9,6 +13,7 @@ pub mod clock;
 pub mod domain;
 pub mod location;
 pub mod migrate;
+pub mod open;
 pub mod password;
 pub mod receipts;
 pub mod repo;

@@ -596,6 +596,6 @@ fn open_database(location: &Location) -> Result<std::sync::Arc<dyn Repo>, Failur
             repo.integrity_check().map_err(|e| e.to_string())?;
             Ok(std::sync::Arc::new(repo))
         }
-        other => shopfront::shop::service::open_repo(other, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string().into()),
+        other => shopfront::open::open_repo(other, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string().into()),
     }
 }

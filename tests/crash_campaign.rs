@@ -37,7 +37,7 @@ fn open_repo(spec: &str) -> Arc<dyn Repo> {
         return Arc::new(shopfront::repo::postgres::PgRepo::connect(spec).expect("open the database"));
     }
     let location = shopfront::location::Location::parse(&spec.into(), "store").expect("a store");
-    shopfront::shop::service::open_repo(&location, shopfront::store::LockWait::Patient { notice: |_| {} })
+    shopfront::open::open_repo(&location, shopfront::store::LockWait::Patient { notice: |_| {} })
         .expect("open the repo")
 }
 

@@ -170,7 +170,7 @@ fn race(store: &str) {
     assert_eq!(with_code, 1, "the code's one use, taken once");
     // And what is stored says the same.
     let location = Location::parse(&store.into(), "store").unwrap();
-    let repo = shopfront::shop::service::open_repo(&location, LockWait::Patient { notice: |_| {} }).unwrap();
+    let repo = shopfront::open::open_repo(&location, LockWait::Patient { notice: |_| {} }).unwrap();
     let view = repo.read().unwrap();
     let (mut orders, mut coded) = (0, 0);
     view.each_order(&mut |o| {
@@ -248,7 +248,7 @@ on_sqlite_and_postgres!(
 /// all distinct, every order's buyer an account, the buyers).
 fn stored(store: &str) -> (u32, u32, bool, bool, Vec<String>) {
     let location = Location::parse(&store.into(), "store").unwrap();
-    let repo = shopfront::shop::service::open_repo(&location, LockWait::Patient { notice: |_| {} }).unwrap();
+    let repo = shopfront::open::open_repo(&location, LockWait::Patient { notice: |_| {} }).unwrap();
     let view = repo.read().unwrap();
     let (mut sold, mut ids, mut buyers) = (0, std::collections::HashSet::new(), Vec::new());
     let mut distinct = true;

@@ -9,6 +9,7 @@
 //!
 //! No shop rules live here: which changes are allowed is the service's.
 
+mod change;
 mod error;
 mod feed_text;
 pub mod logins;
@@ -19,7 +20,7 @@ mod sql_rows;
 mod sql_tests;
 pub mod sqlite;
 
-pub use crate::store::journal::Change;
+pub use change::Change;
 pub use error::RepoError;
 pub use logins::LoginFailures;
 

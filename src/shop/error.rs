@@ -11,7 +11,6 @@ use crate::domain::payment::{CardError, Decline};
 use crate::domain::{CartError, CodeProblem, OrderError, Problem, ProductError, UserError};
 use crate::password::HashError;
 use crate::repo::RepoError;
-use crate::store::StoreError;
 
 #[derive(Debug, Error)]
 pub enum ShopError {
@@ -140,20 +139,6 @@ impl From<RepoError> for ShopError {
             RepoError::Unavailable(why) => ShopError::Unavailable(why),
             RepoError::Unreachable(why) => ShopError::Unreachable(why),
             RepoError::CommitUnknown(why) => ShopError::OutcomeUnknown(why),
-        }
-    }
-}
-
-/// The folder's own errors (opening it, writing a receipt), as the shop
-/// tells them: in words, with the file and place.
-impl From<StoreError> for ShopError {
-    fn from(error: StoreError) -> ShopError {
-        match error {
-            StoreError::Busy => ShopError::Busy,
-            StoreError::Hash(e) => ShopError::Hash(e),
-            StoreError::Repo(e) => e.into(),
-            StoreError::Load(_) => ShopError::Damaged(error.to_string()),
-            other => ShopError::Unavailable(other.to_string()),
         }
     }
 }

@@ -4,7 +4,6 @@
 //! settings, the admins' order book), brought up to date from the repo's
 //! change feed and announced to subscribers.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -18,11 +17,8 @@ use crate::domain::{
     Cart, Discount, Order, OrderStatus, Pricing, Product, ProductDetails, ProductDraft, Quote, Role, Settings,
     Timestamp, UserError,
 };
-use crate::location::Location;
 use crate::password::{PasswordCheck, check_password, hash_password};
 use crate::repo::{ChangeSet, Feed, Ids, ReadTx, Repo};
-use crate::store::repo::FolderRepo;
-use crate::store::{LockWait, Store};
 use rules::accounts::AdminOutcome;
 
 /// How often the watcher looks for other processes' changes.
@@ -70,38 +66,6 @@ impl ShopService {
         ShopService::build(repo, clock)
     }
 
-    /// Opens the shop at `location` (a folder is created and seeded if
-    /// needed). `wait` says what a change does while another process holds
-    /// a folder.
-    pub fn open(location: &Location, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
-        match location {
-            Location::Folder(dir) => ShopService::open_folder(dir, wait),
-            Location::Sqlite(_) | Location::Postgres(_) => {
-                ShopService::new(open_repo(location, wait)?, crate::clock::now)
-            }
-        }
-    }
-
-    /// Opens (creating and seeding if needed) the JSON folder `dir`; see
-    /// `Store::open`. `wait` says what a change does while another process
-    /// holds the folder.
-    pub fn open_folder(dir: &Path, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
-        let mut store = Store::open(dir)?;
-        store.set_lock_wait(wait);
-        Ok(ShopService::over_folder(store))
-    }
-
-    /// Serves an opened folder (with its clock). The snapshots start from
-    /// what the store has just read: nothing to wait for, even while
-    /// another copy holds the folder.
-    pub fn over_folder(store: Store) -> Arc<ShopService> {
-        let clock = store.clock();
-        let catalog = Catalog::build(store.data().products.rows(), None);
-        let settings = store.data().settings.clone();
-        // A new folder repo's feed is empty: its first change is after 0.
-        ShopService::serving(Arc::new(FolderRepo::new(store)), clock, 0, catalog, settings)
-    }
-
     fn build(repo: Arc<dyn Repo>, clock: fn() -> Timestamp) -> Result<Arc<ShopService>, ShopError> {
         let seen = match repo.changes_after(0)? {
             Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
@@ -114,8 +78,9 @@ impl ShopService {
         Ok(ShopService::serving(repo, clock, seen, catalog, settings))
     }
 
-    /// The service over `repo`, its snapshots as of change `seen`.
-    fn serving(
+    /// The service over `repo`, its snapshots as of change `seen` (an
+    /// opener that has just read them passes them in).
+    pub(crate) fn serving(
         repo: Arc<dyn Repo>,
         clock: fn() -> Timestamp,
         seen: u64,
@@ -665,19 +630,5 @@ impl ShopService {
     pub fn save_settings(&self, admin: &Account, settings: Settings) -> Result<Settings, ShopError> {
         settings.validate().map_err(ShopError::Invalid)?;
         self.decide(|tx, now| rules::settings::change_settings(tx, now, admin.actor(), |_| Ok(settings)))
-    }
-}
-
-/// The repo at `location`, for tools that work below the rules (copying a
-/// shop, tests that look at what was stored).
-pub fn open_repo(location: &Location, wait: LockWait) -> Result<Arc<dyn Repo>, ShopError> {
-    match location {
-        Location::Folder(dir) => {
-            let mut store = Store::open(dir)?;
-            store.set_lock_wait(wait);
-            Ok(Arc::new(FolderRepo::new(store)))
-        }
-        Location::Sqlite(path) => Ok(Arc::new(crate::repo::sqlite::SqliteRepo::open(path)?)),
-        Location::Postgres(url) => Ok(Arc::new(crate::repo::postgres::PgRepo::connect(url)?)),
     }
 }

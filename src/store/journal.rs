@@ -14,30 +14,18 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 
 use super::atomic::{sync_dir, write_atomic};
 use super::error::LoadError;
 use super::files::{FileKind, Record};
 use super::read::read_data_file;
-use crate::domain::{Cart, Discount, Order, Product, Settings, User};
+pub use crate::repo::Change;
 
 pub const JOURNAL_FILE: &str = "journal.json";
 const MAGIC: &str = "shopfront-journal-v1";
 
-/// One record-level change. Each is idempotent: it states the final record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Change {
-    PutUser(User),
-    PutProduct(Product),
-    DeleteProduct(String),
-    PutCart(Cart),
-    PutOrder(Order),
-    PutDiscount(Discount),
-    DeleteDiscount(String),
-    PutSettings(Settings),
-}
-
+/// The folder's side of a change: the file it goes to, and the check a
+/// journal's records pass before they are replayed.
 impl Change {
     pub fn file(&self) -> FileKind {
         match self {
@@ -127,6 +115,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Cart;
 
     #[test]
     fn round_trips_and_detects_damage() {
