@@ -77,7 +77,7 @@ const WHEEL_ROWS: isize = 3;
 /// (a password hash, a big reload); quicker ones would only flicker.
 const BUSY_NOTICE_AFTER: Duration = Duration::from_millis(300);
 /// What the app says while another copy of Shopfront holds the data folder.
-pub const WAITING_NOTICE: &str = "Waiting for another copy of Shopfront to finish with the data folder…";
+pub const WAITING_NOTICE: &str = "Waiting for another copy of Shopfront to finish with the shop's data…";
 /// What the app says while the shop's database cannot be reached.
 pub const UNREACHABLE_NOTICE: &str = "The shop cannot reach its database; trying again…";
 /// How long a message stays when nothing else happens (the data it speaks
