@@ -116,7 +116,7 @@ macro_rules! repo_suite {
                     gap => panic!("{gap:?}"),
                 }
                 assert_eq!(repo.changes_after(set.id).expect("feed"), Feed::Changes(vec![]));
-                // Another handle reads it, and hears of it by id or as "all".
+                // Another handle (another process) reads it, and hears of it by id.
                 let view = other.read().expect("read");
                 assert_eq!(view.cart("alice").expect("cart").map(|c| c.items.len()), Some(1));
                 drop(view);
@@ -124,7 +124,11 @@ macro_rules! repo_suite {
                     Feed::Changes(sets) => sets,
                     gap => panic!("{gap:?}"),
                 };
-                assert!(heard.iter().any(|s| s.products.has("P1") && s.carts.has("alice")), "{heard:?}");
+                let mut all_heard = shopfront::repo::ChangeSet::default();
+                heard.iter().for_each(|set| all_heard.merge(set));
+                assert_eq!(all_heard.products, Ids::Some(BTreeSet::from(["P1".to_string()])), "{heard:?}");
+                assert_eq!(all_heard.carts, Ids::Some(BTreeSet::from(["alice".to_string()])), "{heard:?}");
+                assert!(all_heard.orders.is_none() && all_heard.codes.is_none(), "{heard:?}");
             }
 
             #[test]

@@ -14,7 +14,6 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-
 use super::atomic::{sync_dir, write_atomic};
 use super::error::LoadError;
 use super::files::{FileKind, Record};

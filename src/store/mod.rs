@@ -13,6 +13,7 @@ mod history;
 pub mod journal;
 mod lock;
 pub mod logins;
+mod outside;
 pub mod read;
 pub mod repo;
 pub mod search_index;
@@ -77,6 +78,8 @@ pub struct Store {
     /// Files replaced from outside by a copy that undoes our changes: not
     /// taken (we keep reading the last good state) and not written.
     held_back: [Option<HeldBack>; FILE_KINDS],
+    /// What reading files again changed, for the change feed.
+    outside: outside::Outside,
 }
 
 #[derive(Clone, Debug)]
@@ -140,6 +143,7 @@ impl Store {
             clock: crate::clock::now,
             history: Default::default(),
             held_back: Default::default(),
+            outside: Default::default(),
         };
         let writable = {
             let guard = store.read_lock()?;
@@ -229,6 +233,12 @@ impl Store {
     /// so views built from it know when to rebuild.
     pub fn version(&self, kind: FileKind) -> u64 {
         self.versions[kind.index()]
+    }
+
+    /// What reading files again (another process's changes) changed since
+    /// last asked, of the kinds `moved` says; by id where known.
+    pub fn take_outside_changes(&mut self, moved: impl Fn(FileKind) -> bool) -> crate::repo::ChangeSet {
+        self.outside.take(moved)
     }
 
     /// Re-reads whatever another process changed. Returns whether anything
@@ -395,6 +405,8 @@ impl Store {
             }
         };
         let Some(what) = rollback else {
+            // Edited by hand: which rows is not worth finding out.
+            self.outside.note(kind, None);
             self.versions[kind.index()] += 1;
             self.stamps[kind.index()] = Some(stamp);
             self.held_back[kind.index()] = None;
@@ -651,19 +663,30 @@ impl Store {
         let orders = orders.transpose()?;
         let discounts = discounts.transpose()?;
         let settings = settings.transpose()?;
+        use crate::repo::Change;
+        use outside::changes_between;
+        let seen = &mut self.outside;
         if let Some(table) = users {
+            seen.note(FileKind::Users, changes_between(&self.data.users, &table, Change::PutUser, None));
             self.data.users = table;
         }
         if let Some(table) = products {
+            let changes = changes_between(&self.data.products, &table, Change::PutProduct, Some(Change::DeleteProduct));
+            seen.note(FileKind::Products, changes);
             self.data.products = table;
         }
         if let Some(table) = carts {
+            seen.note(FileKind::Carts, changes_between(&self.data.carts, &table, Change::PutCart, None));
             self.data.carts = table;
         }
         if let Some(table) = orders {
+            seen.note(FileKind::Orders, changes_between(&self.data.orders, &table, Change::PutOrder, None));
             self.data.orders = table;
         }
         if let Some(table) = discounts {
+            let changes =
+                changes_between(&self.data.discounts, &table, Change::PutDiscount, Some(Change::DeleteDiscount));
+            seen.note(FileKind::Discounts, changes);
             self.data.discounts = table;
         }
         if let Some(settings) = settings {

@@ -5,8 +5,9 @@
 //! to date with the files first.
 //!
 //! The change feed: this process's commits carry the ids they touched;
-//! another process's commit is seen as its whole file changed (`Ids::All`)
-//! when this one next looks at the folder.
+//! another process's commit is seen when this one next looks at the folder,
+//! by the ids of the rows that differ from what it had read (`Ids::All` for
+//! many at once, or a file edited by hand).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
@@ -16,7 +17,7 @@ use super::{Data, FileKind, Store, StoreError};
 use crate::domain::discount::Uses;
 use crate::domain::order::{format_order_id, order_number};
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
-use crate::repo::{Change, ChangeSet, Feed, Ids, LoginFailures, ReadTx, Repo, RepoError, WriteTx};
+use crate::repo::{Change, ChangeSet, Feed, LoginFailures, ReadTx, Repo, RepoError, WriteTx};
 
 /// Changes the feed remembers; a reader further behind re-reads everything.
 const FEED_KEPT: usize = 4096;
@@ -55,23 +56,13 @@ impl FeedLog {
 
     /// Tables whose version moved without a commit of ours: another
     /// process changed them (or a damaged file was read again).
-    fn note_outside(&mut self, store: &Store) {
+    fn note_outside(&mut self, store: &mut Store) {
         let now = FileKind::ALL.map(|kind| store.version(kind));
         if now == self.versions {
             return;
         }
         let moved = |kind: FileKind| now[kind.index()] != self.versions[kind.index()];
-        let all_if = |kind| if moved(kind) { Ids::All } else { Ids::None };
-        let set = ChangeSet {
-            id: 0,
-            products: all_if(FileKind::Products),
-            carts: all_if(FileKind::Carts),
-            orders: all_if(FileKind::Orders),
-            order_owners: all_if(FileKind::Orders),
-            accounts: all_if(FileKind::Users),
-            codes: all_if(FileKind::Discounts),
-            settings: moved(FileKind::Settings),
-        };
+        let set = store.take_outside_changes(moved);
         self.versions = now;
         self.push(set);
     }
@@ -79,8 +70,10 @@ impl FeedLog {
 
 impl FolderRepo {
     /// Serves an opened store.
-    pub fn new(store: Store) -> FolderRepo {
+    pub fn new(mut store: Store) -> FolderRepo {
         let versions = FileKind::ALL.map(|kind| store.version(kind));
+        // What opening read is where the feed starts, not a change.
+        store.take_outside_changes(|_| false);
         FolderRepo {
             logins: super::logins::FolderLogins::new(store.dir()),
             inner: Mutex::new(Inner {
