@@ -98,11 +98,16 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
 }
 
-/// Makes `dir/name` readable by its owner only, if it exists and is not yet.
-pub fn make_private(dir: &Path, name: &str) -> io::Result<()> {
+/// Makes `dir/name` readable by its owner only, if it exists, is ours and
+/// is not yet. Another user's file is left as its owner set it (only they,
+/// or root, could change its mode).
+pub fn make_private(dir: &Path, name: impl AsRef<Path>) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     let path = dir.join(name);
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
     match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o077 != 0 => {
+        Ok(meta) if meta.is_file() && meta.uid() == me && meta.permissions().mode() & 0o077 != 0 => {
             fs::set_permissions(&path, fs::Permissions::from_mode(meta.permissions().mode() & 0o700))
         }
         Ok(_) => Ok(()),

@@ -14,7 +14,9 @@
 //!   changes by id.
 //!
 //! Opening creates the file (private to its owner: 0600, and so its `-wal`
-//! and `-shm` files, which SQLite creates with the database's mode) and
+//! and `-shm` files, which SQLite creates with the database's mode; an
+//! existing file of ours others can read, and its `-wal` and `-shm`, are
+//! made so) and
 //! brings its schema up to date (see `schema`); a file that is not a
 //! Shopfront database, or is of a newer one, is refused unchanged.
 
@@ -77,6 +79,7 @@ impl SqliteRepo {
         if let schema::Probe::New = schema::probe(path)? {
             create_private(path)?;
         }
+        make_private(path)?;
         let writer = connect(path, true)?;
         // Before anything is written (even the journal mode).
         schema::inspect(&writer, path)?;
@@ -156,6 +159,23 @@ fn create_private(path: &Path) -> Result<(), RepoError> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(RepoError::Unavailable(format!("Cannot create the database {}: {e}", path.display()))),
     }
+}
+
+/// Makes the database file and the `-wal` and `-shm` beside it private to
+/// their owner, as the folder does users.json: a file that was there before
+/// (made by `touch`, copied or restored) keeps its mode when SQLite opens
+/// it, and SQLite gives the `-wal` and `-shm` it creates the database's mode.
+/// Before SQLite opens it, so that what it creates from now on is private.
+fn make_private(path: &Path) -> Result<(), RepoError> {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else { return Ok(()) };
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = name.to_os_string();
+        file.push(suffix);
+        crate::store::atomic::make_private(folder, &file).map_err(|e| {
+            RepoError::Unavailable(format!("Cannot make {} private to its owner: {e}", folder.join(&file).display()))
+        })?;
+    }
+    Ok(())
 }
 
 /// A connection to the database at `path`, set up as the writer or a reader.

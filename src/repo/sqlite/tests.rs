@@ -126,6 +126,39 @@ fn the_database_and_its_companions_are_private() {
     }
 }
 
+/// A database file that was there before (made by `touch`, copied in,
+/// restored from a backup) and that others can read is made private on
+/// opening, and so are the `-wal` and `-shm` beside it: they hold password
+/// hashes too.
+#[test]
+fn an_existing_database_others_can_read_is_made_private() {
+    let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+    let loosen =
+        |path: &Path, mode: u32| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    // `touch pre.db`: an empty file, 0644.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(database(&dir), b"").unwrap();
+    loosen(&database(&dir), 0o644);
+    let repo = open(&dir);
+    commit(&repo, vec![Change::PutProduct(product("P1", 1))]);
+    for name in ["shop.db", "shop.db-wal", "shop.db-shm"] {
+        assert_eq!(mode(&dir.path().join(name)), 0o600, "{name}");
+    }
+    // A database in use (its -wal and -shm there) whose modes were loosened:
+    // the next process to open it tightens all three.
+    let wal = dir.path().join("shop.db-wal");
+    let shm = dir.path().join("shop.db-shm");
+    for (path, loose) in [(database(&dir), 0o644), (wal.clone(), 0o640), (shm.clone(), 0o604)] {
+        loosen(&path, loose);
+    }
+    let again = open(&dir);
+    for path in [database(&dir), wal, shm] {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    assert!(again.read().unwrap().product("P1").unwrap().is_some());
+    drop((repo, again));
+}
+
 #[test]
 fn every_record_comes_back_field_by_field_with_its_unknown_fields() {
     let dir = tempfile::tempdir().unwrap();
