@@ -503,11 +503,19 @@ fn migrate(from: &std::ffi::OsString, to: &std::ffi::OsString) -> Result<(), Fai
     Ok(())
 }
 
-/// `check` on a database: SQLite's integrity check, then every row read as
-/// the shop reads it (each checked by the same rules as a folder's
-/// records). A database file that does not exist is not created.
+/// `check` on a database: SQLite's integrity and foreign key checks, then
+/// every row read as the shop reads it (each checked by the same rules as a
+/// folder's records). Only reads: a database file that does not exist is
+/// not created, and one that exists is not changed.
 fn check_database(location: &Location) -> Result<(), Failure> {
-    let repo = open_database(location)?;
+    let repo: std::sync::Arc<dyn Repo> = match location {
+        Location::Sqlite(path) => {
+            let repo = open_sqlite_read_only(location, path)?;
+            repo.integrity_check().map_err(|e| e.to_string())?;
+            std::sync::Arc::new(repo)
+        }
+        other => open_database(other)?,
+    };
     let view = repo.read().map_err(|e| e.to_string())?;
     let tally = shopfront::migrate::Tally::of(&*view).map_err(|e| e.to_string())?;
     let settings = view.settings().map_err(|e| e.to_string())?;
@@ -583,19 +591,23 @@ fn patiently<T>(location: &Location, mut attempt: impl FnMut() -> Result<T, Shop
     }
 }
 
-/// The database at `location` for the read-only commands: a SQLite file
-/// that does not exist is not created, and one that exists passes SQLite's
-/// integrity check first.
+/// The database at `location` for the read-only commands: an SQLite file is
+/// opened only to read (neither created nor changed; SQLite's integrity
+/// check is `check`'s alone).
 fn open_database(location: &Location) -> Result<std::sync::Arc<dyn Repo>, Failure> {
     match location {
-        Location::Sqlite(path) => {
-            if !path.is_file() {
-                return Err(format!("{location}: no such database file").into());
-            }
-            let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
-            repo.integrity_check().map_err(|e| e.to_string())?;
-            Ok(std::sync::Arc::new(repo))
-        }
+        Location::Sqlite(path) => Ok(std::sync::Arc::new(open_sqlite_read_only(location, path)?)),
         other => shopfront::shop::service::open_repo(other, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string().into()),
     }
+}
+
+/// The SQLite database at `path`, opened only to read.
+fn open_sqlite_read_only(
+    location: &Location,
+    path: &std::path::Path,
+) -> Result<shopfront::repo::sqlite::SqliteRepo, Failure> {
+    if !path.is_file() {
+        return Err(format!("{location}: no such database file").into());
+    }
+    shopfront::repo::sqlite::SqliteRepo::open_read_only(path).map_err(|e| e.to_string().into())
 }

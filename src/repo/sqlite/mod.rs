@@ -52,35 +52,40 @@ const READERS: usize = 4;
 
 pub struct SqliteRepo {
     path: PathBuf,
+    /// The writer; when opened read-only, one more reader (never written with).
     writer: Mutex<Connection>,
     readers: Pool,
     /// Rows the change feed keeps.
     feed_kept: u64,
+    access: Access,
+}
+
+/// How a `SqliteRepo`'s connections reach the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// The shop's: reads and writes, in WAL mode.
+    ReadWrite,
+    /// `open_read_only`: SQLite opens the file read-only, and uses the
+    /// `-wal` and `-shm` beside a WAL database that is in use.
+    ReadOnly,
+    /// `open_read_only` of a WAL database no process has open (no `-wal`
+    /// or `-shm` beside it): SQLite's `immutable`, since a read-only
+    /// connection would create a `-wal` and `-shm` with the database's mode
+    /// and leave them (a 0444 database's then make every later writer fail).
+    Immutable,
 }
 
 impl SqliteRepo {
     /// Opens the database at `path`, creating it (and its schema) if there
     /// is none.
     pub fn open(path: &Path) -> Result<SqliteRepo, RepoError> {
-        // Read connections opened later find the same file whatever the
-        // current directory is by then.
-        let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let path = &placed(path)?;
         let file = path.display();
-        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if !folder.is_dir() {
-            return Err(RepoError::Unavailable(format!(
-                "Cannot open the database {file}: the folder {} does not exist",
-                folder.display()
-            )));
-        }
-        if path.is_dir() {
-            return Err(RepoError::Unavailable(format!("{file} is a folder, not a database file")));
-        }
         if let schema::Probe::New = schema::probe(path)? {
             create_private(path)?;
         }
         make_private(path)?;
-        let writer = connect(path, true)?;
+        let writer = connect(path, Access::ReadWrite, true)?;
         // Before anything is written (even the journal mode).
         schema::inspect(&writer, path)?;
         let mode: String = writer
@@ -97,6 +102,50 @@ impl SqliteRepo {
             writer: Mutex::new(writer),
             readers: Pool::default(),
             feed_kept: feed::KEPT,
+            access: Access::ReadWrite,
+        })
+    }
+
+    /// Opens the database at `path` only to read it (`check`, `search`, the
+    /// source of `migrate`): SQLite opens it read-only, and nothing is
+    /// written to it or beside it — no journal mode set, no schema
+    /// upgraded, no mode changed. Works on a file we may only read. A file
+    /// that does not exist or is empty, or one whose schema is not this
+    /// build's (older ones too, which only opening it to write upgrades),
+    /// is refused. Every change through it is refused.
+    pub fn open_read_only(path: &Path) -> Result<SqliteRepo, RepoError> {
+        let path = &placed(path)?;
+        let file = path.display();
+        let wal = match schema::probe(path)? {
+            schema::Probe::New if std::fs::symlink_metadata(path).is_err() => {
+                return Err(RepoError::Unavailable(format!("Cannot open the database {file}: there is no such file")));
+            }
+            schema::Probe::New => {
+                return Err(RepoError::Unavailable(format!(
+                    "{file} is empty: there is no shop in it yet; Shopfront did not change it"
+                )));
+            }
+            schema::Probe::Database { wal } => wal,
+        };
+        let access = match (wal, beside(path, "-wal").exists(), beside(path, "-shm").exists()) {
+            (false, _, _) | (true, true, true) => Access::ReadOnly,
+            (true, false, false) => Access::Immutable,
+            (true, _, _) => {
+                return Err(RepoError::Unavailable(format!(
+                    "{file} has a -wal or -shm file beside it without the other (another process is opening or \
+                     closing it): try again; if it stays so, run the shop on it once. Shopfront did not change it"
+                )));
+            }
+        };
+        let reader = connect(path, access, true)?;
+        schema::inspect(&reader, path)?;
+        schema::check_current(&reader, path)?;
+        Ok(SqliteRepo {
+            path: path.to_path_buf(),
+            writer: Mutex::new(reader),
+            readers: Pool::default(),
+            feed_kept: feed::KEPT,
+            access,
         })
     }
 
@@ -105,23 +154,49 @@ impl SqliteRepo {
         &self.path
     }
 
-    /// SQLite's own check of every page and index (`PRAGMA
-    /// integrity_check`): `Damaged` with what it found, else nothing.
+    /// SQLite's own checks, for `check`: every page and index (`PRAGMA
+    /// integrity_check`), then every reference between tables (`PRAGMA
+    /// foreign_key_check`: a row put in by hand with foreign keys off can
+    /// point at nothing). `Damaged` with what they found, else nothing.
     pub fn integrity_check(&self) -> Result<(), RepoError> {
         let reader = self.reader()?;
         let db = reader.db()?;
+        let printable = |line: &str| crate::domain::text::printable(line).into_owned();
         let mut statement = db.conn.prepare("PRAGMA integrity_check(20)").map_err(|e| db.fail(e))?;
         let found: Vec<String> = statement
             .query_map([], |row| row.get(0))
             .map_err(|e| db.fail(e))?
             .collect::<Result<_, _>>()
             .map_err(|e| db.fail(e))?;
-        if found.len() == 1 && found[0] == "ok" {
+        if found.len() != 1 || found[0] != "ok" {
+            let found: Vec<String> = found.iter().map(|line| printable(line)).collect();
+            return Err(RepoError::Damaged(format!(
+                "{}: SQLite's integrity check found: {}",
+                self.path.display(),
+                found.join("; ")
+            )));
+        }
+        let mut statement = db
+            .conn
+            .prepare(r#"SELECT "table", parent, count(*) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2"#)
+            .map_err(|e| db.fail(e))?;
+        let orphans: Vec<(String, String, i64)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .map_err(|e| db.fail(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| db.fail(e))?;
+        if orphans.is_empty() {
             return Ok(());
         }
-        let found: Vec<String> = found.iter().map(|line| crate::domain::text::printable(line).into_owned()).collect();
+        let found: Vec<String> = orphans
+            .iter()
+            .map(|(table, parent, rows)| {
+                let (table, parent) = (printable(table), printable(parent));
+                format!("{rows} row(s) of {table} refer to rows of {parent} that do not exist")
+            })
+            .collect();
         Err(RepoError::Damaged(format!(
-            "{}: SQLite's integrity check found: {}",
+            "{}: SQLite's foreign key check found: {} (put in by hand with foreign keys off?)",
             self.path.display(),
             found.join("; ")
         )))
@@ -142,14 +217,51 @@ impl SqliteRepo {
         conn
     }
 
+    /// Refuses a change through a database opened only to read.
+    fn writable(&self) -> Result<(), RepoError> {
+        match self.access {
+            Access::ReadWrite => Ok(()),
+            Access::ReadOnly | Access::Immutable => Err(RepoError::Unavailable(format!(
+                "Changes are not saved: the database {} was opened only to be read",
+                self.path.display()
+            ))),
+        }
+    }
+
     /// A read transaction's connection.
     fn reader(&self) -> Result<Reader<'_>, RepoError> {
-        let conn = self.readers.take(|| connect(&self.path, false))?;
+        let conn = self.readers.take(|| connect(&self.path, self.access, false))?;
         let reader = Reader { pool: &self.readers, conn: Some(conn), path: &self.path };
         let db = reader.db()?;
         db.conn.execute_batch("BEGIN").map_err(|e| db.fail(e))?;
         Ok(reader)
     }
+}
+
+/// `path` made absolute (read connections opened later find the same file
+/// whatever the current directory is by then), if it can be a database
+/// file: its folder exists and it is no folder itself.
+fn placed(path: &Path) -> Result<PathBuf, RepoError> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let file = path.display();
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        return Err(RepoError::Unavailable(format!(
+            "Cannot open the database {file}: the folder {} does not exist",
+            folder.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(RepoError::Unavailable(format!("{file} is a folder, not a database file")));
+    }
+    Ok(path)
+}
+
+/// The file SQLite keeps beside the database: `suffix` is `-wal` or `-shm`.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Creates the database file, readable and writable by its owner only.
@@ -179,12 +291,23 @@ fn make_private(path: &Path) -> Result<(), RepoError> {
 }
 
 /// A connection to the database at `path`, set up as the writer or a reader.
-fn connect(path: &Path, writer: bool) -> Result<Connection, RepoError> {
+fn connect(path: &Path, access: Access, writer: bool) -> Result<Connection, RepoError> {
     let fail = |e| from_sqlite(path, e);
     // No CREATE: the file exists by now, and one that vanished is not made anew here.
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
-    if conn.is_readonly(rusqlite::MAIN_DB).map_err(fail)? {
+    let conn = match access {
+        Access::ReadWrite => {
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        }
+        Access::ReadOnly => {
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        }
+        Access::Immutable => Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        ),
+    }
+    .map_err(fail)?;
+    if access == Access::ReadWrite && conn.is_readonly(rusqlite::MAIN_DB).map_err(fail)? {
         return Err(RepoError::Unavailable(format!(
             "The database {} is read-only: Shopfront needs to write it (and to create files beside it, in its \
              folder); make them writable",
@@ -193,13 +316,30 @@ fn connect(path: &Path, writer: bool) -> Result<Connection, RepoError> {
     }
     conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
     conn.set_prepared_statement_cache_capacity(64);
-    if writer {
+    if writer && access == Access::ReadWrite {
         // Every commit reaches the disk before it is reported (as the folder's fsync).
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;").map_err(fail)?;
     } else {
         conn.execute_batch("PRAGMA query_only = ON;").map_err(fail)?;
     }
     Ok(conn)
+}
+
+/// `file:PATH?immutable=1`, the path's bytes percent-encoded but for
+/// letters, digits and `/-._~` (a `?` or `#` in a name must not end it).
+fn immutable_uri(path: &Path) -> String {
+    use std::fmt::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            let _ = write!(uri, "%{byte:02X}");
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// The idle read connections, and how many are open.
@@ -418,6 +558,7 @@ impl Repo for SqliteRepo {
     }
 
     fn write(&self) -> Result<Box<dyn WriteTx + '_>, RepoError> {
+        self.writable()?;
         let conn = self.writer();
         conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| from_sqlite(&self.path, e))?;
         Ok(Box::new(Writer { repo: self, conn, staged: Vec::new(), last_order: None, open: true }))
@@ -432,6 +573,7 @@ impl Repo for SqliteRepo {
         keys: &[&str],
         update: &mut dyn FnMut(&mut [Option<LoginFailures>]),
     ) -> Result<(), RepoError> {
+        self.writable()?;
         let conn = self.writer();
         let db = Db { conn: &conn, path: &self.path };
         conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| db.fail(e))?;

@@ -308,3 +308,76 @@ fn a_read_only_database_is_unavailable() {
     assert!(outcome.starts_with("Unavailable(") && outcome.contains("is read-only"), "{outcome}");
     assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
 }
+
+/// `open_read_only` writes nothing, to the file or beside it: a WAL
+/// database no process has open is read as it is (no `-wal` or `-shm`
+/// made), one in use is read with what its `-wal` holds, and changes
+/// through it are refused.
+#[test]
+fn a_database_opened_only_to_read_is_read_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(&open(&dir), vec![Change::PutProduct(product("P1", 1))]);
+    assert!(companions(&dir).is_empty(), "closed cleanly: {:?}", companions(&dir));
+    let before = std::fs::read(database(&dir)).unwrap();
+    let reading = SqliteRepo::open_read_only(&database(&dir)).expect("open to read");
+    assert_eq!(reading.read().unwrap().product("P1").unwrap().map(|p| p.stock), Some(1));
+    let refused = reading.write().map(drop).unwrap_err();
+    assert!(matches!(&refused, RepoError::Unavailable(m) if m.contains("opened only to be read")), "{refused:?}");
+    let refused = reading.login_failures(&["alice"], &mut |_| {}).unwrap_err();
+    assert!(matches!(&refused, RepoError::Unavailable(_)), "{refused:?}");
+    drop(reading);
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+    assert!(companions(&dir).is_empty(), "nothing made beside it: {:?}", companions(&dir));
+
+    // In use by the shop, its last change only in the -wal: read with it.
+    let shop = open(&dir);
+    let hand = by_hand(&dir);
+    hand.execute_batch("PRAGMA wal_autocheckpoint = 0;").unwrap();
+    commit(&shop, vec![Change::PutProduct(product("P2", 7))]);
+    let reading = SqliteRepo::open_read_only(&database(&dir)).expect("open to read");
+    assert_eq!(reading.read().unwrap().product("P2").unwrap().map(|p| p.stock), Some(7));
+    drop((reading, hand, shop));
+}
+
+/// What only opening to write would create or upgrade is refused,
+/// unchanged: no file, an empty one, a database without our schema yet.
+#[test]
+fn opening_only_to_read_creates_and_upgrades_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("no such file")), "{err:?}");
+    assert!(!database(&dir).exists() && companions(&dir).is_empty());
+
+    std::fs::write(database(&dir), b"").unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("is empty")), "{err:?}");
+    assert_eq!(std::fs::read(database(&dir)).unwrap(), b"");
+
+    // An SQLite database with no tables yet (version 0): opening to write
+    // would put the schema in; opening to read says there is no shop.
+    by_hand(&dir).pragma_update(None, "application_id", schema::APPLICATION_ID).unwrap();
+    let before = std::fs::read(database(&dir)).unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("no Shopfront schema yet")), "{err:?}");
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+
+    // A newer schema, as when opening to write.
+    std::fs::remove_file(database(&dir)).unwrap();
+    drop(open(&dir));
+    by_hand(&dir).pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    let before = std::fs::read(database(&dir)).unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(err.to_string().contains("was written by a newer Shopfront"), "{err}");
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+}
+
+#[test]
+fn a_database_path_with_uri_characters_is_read_as_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop?mode=rwc#1 %20.db");
+    commit(&SqliteRepo::open(&path).unwrap(), vec![Change::PutProduct(product("P1", 3))]);
+    let reading = SqliteRepo::open_read_only(&path).expect("open to read");
+    assert_eq!(reading.read().unwrap().product("P1").unwrap().map(|p| p.stock), Some(3));
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
