@@ -58,6 +58,9 @@ pub struct SqliteRepo {
     /// Rows the change feed keeps.
     feed_kept: u64,
     access: Access,
+    /// `Access::Immutable`: the file as it was when opened (boxed: kept
+    /// small, as migrate's `Source` holds a repo by value).
+    opened_as: Option<Box<Stamp>>,
 }
 
 /// How a `SqliteRepo`'s connections reach the file.
@@ -72,7 +75,35 @@ enum Access {
     /// or `-shm` beside it): SQLite's `immutable`, since a read-only
     /// connection would create a `-wal` and `-shm` with the database's mode
     /// and leave them (a 0444 database's then make every later writer fail).
+    /// SQLite then takes no locks and does not notice a process that starts
+    /// writing meanwhile, so every read is checked against the file's
+    /// `Stamp` (a writer's checkpoint changes the file; until then its
+    /// changes are only in its `-wal`, and the file still reads as it was).
     Immutable,
+}
+
+/// Where a file is and when it was last changed, to tell that it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            device: meta.dev(),
+            inode: meta.ino(),
+            len: meta.len(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
 }
 
 impl SqliteRepo {
@@ -103,6 +134,7 @@ impl SqliteRepo {
             readers: Pool::default(),
             feed_kept: feed::KEPT,
             access: Access::ReadWrite,
+            opened_as: None,
         })
     }
 
@@ -137,16 +169,30 @@ impl SqliteRepo {
                 )));
             }
         };
-        let reader = connect(path, access, true)?;
-        schema::inspect(&reader, path)?;
-        schema::check_current(&reader, path)?;
-        Ok(SqliteRepo {
+        // Before SQLite reads anything.
+        let opened_as = match access {
+            Access::Immutable => Some(
+                Stamp::of(path)
+                    .map(Box::new)
+                    .ok_or_else(|| RepoError::Unavailable(format!("Cannot open the database {file}: it is gone")))?,
+            ),
+            Access::ReadWrite | Access::ReadOnly => None,
+        };
+        let repo = SqliteRepo {
             path: path.to_path_buf(),
-            writer: Mutex::new(reader),
+            writer: Mutex::new(connect(path, access, true)?),
             readers: Pool::default(),
             feed_kept: feed::KEPT,
             access,
-        })
+            opened_as,
+        };
+        let checked = {
+            let reader = repo.writer();
+            schema::inspect(&reader, path).and_then(|()| schema::check_current(&reader, path))
+        };
+        repo.unchanged()?;
+        checked?;
+        Ok(repo)
     }
 
     /// The database file (its absolute path).
@@ -159,6 +205,12 @@ impl SqliteRepo {
     /// foreign_key_check`: a row put in by hand with foreign keys off can
     /// point at nothing). `Damaged` with what they found, else nothing.
     pub fn integrity_check(&self) -> Result<(), RepoError> {
+        let found = self.sqlite_checks();
+        self.unchanged()?;
+        found
+    }
+
+    fn sqlite_checks(&self) -> Result<(), RepoError> {
         let reader = self.reader()?;
         let db = reader.db()?;
         let printable = |line: &str| crate::domain::text::printable(line).into_owned();
@@ -217,6 +269,18 @@ impl SqliteRepo {
         conn
     }
 
+    /// For a database read as immutable: `Unavailable` if its file changed
+    /// since it was opened (what was read from it meanwhile may be torn).
+    fn unchanged(&self) -> Result<(), RepoError> {
+        match &self.opened_as {
+            Some(stamp) if Stamp::of(&self.path).as_ref() != Some(&**stamp) => Err(RepoError::Unavailable(format!(
+                "The database {} changed while it was being read (another process opened it to write): try again",
+                self.path.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Refuses a change through a database opened only to read.
     fn writable(&self) -> Result<(), RepoError> {
         match self.access {
@@ -231,7 +295,7 @@ impl SqliteRepo {
     /// A read transaction's connection.
     fn reader(&self) -> Result<Reader<'_>, RepoError> {
         let conn = self.readers.take(|| connect(&self.path, self.access, false))?;
-        let reader = Reader { pool: &self.readers, conn: Some(conn), path: &self.path };
+        let reader = Reader { repo: self, conn: Some(conn) };
         let db = reader.db()?;
         db.conn.execute_batch("BEGIN").map_err(|e| db.fail(e))?;
         Ok(reader)
@@ -395,16 +459,21 @@ impl Pool {
 
 /// A pooled connection inside a read transaction; ends it when dropped.
 struct Reader<'a> {
-    pool: &'a Pool,
+    repo: &'a SqliteRepo,
     conn: Option<Connection>,
-    path: &'a Path,
 }
 
 impl Reader<'_> {
     /// Its connection (held until it is dropped).
     fn db(&self) -> Result<Db<'_>, RepoError> {
         let conn = self.conn.as_ref().ok_or_else(|| RepoError::Unavailable("a read connection was lost".into()))?;
-        Ok(Db { conn, path: self.path })
+        Ok(Db { conn, path: &self.repo.path })
+    }
+
+    /// What was read, unless the file changed under an immutable read.
+    fn settled<T>(&self, read: Result<T, RepoError>) -> Result<T, RepoError> {
+        self.repo.unchanged()?;
+        read
     }
 }
 
@@ -413,7 +482,7 @@ impl Drop for Reader<'_> {
         let Some(conn) = self.conn.take() else { return };
         let _ = conn.execute_batch("ROLLBACK");
         // Kept only if it is out of the transaction.
-        self.pool.give_back(conn.is_autocommit().then_some(conn));
+        self.repo.readers.give_back(conn.is_autocommit().then_some(conn));
     }
 }
 
@@ -432,6 +501,11 @@ impl Writer<'_> {
     fn db(&self) -> Result<Db<'_>, RepoError> {
         Ok(Db { conn: &self.conn, path: &self.repo.path })
     }
+
+    /// What was read (the writer reads a file it holds locked).
+    fn settled<T>(&self, read: Result<T, RepoError>) -> Result<T, RepoError> {
+        read
+    }
 }
 
 impl Drop for Writer<'_> {
@@ -447,58 +521,58 @@ macro_rules! reads_from_db {
     ($t:ty) => {
         impl ReadTx for $t {
             fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
-                self.db()?.account(username)
+                self.settled(self.db()?.account(username))
             }
             fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
-                self.db()?.accounts_with_key(fingerprint)
+                self.settled(self.db()?.accounts_with_key(fingerprint))
             }
             fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
-                self.db()?.each_account(visit)
+                self.settled(self.db()?.each_account(visit))
             }
             fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
-                self.db()?.each_cart(visit)
+                self.settled(self.db()?.each_cart(visit))
             }
             fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
-                self.db()?.product(product_id)
+                self.settled(self.db()?.product(product_id))
             }
             fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
-                self.db()?.each_product(visit)
+                self.settled(self.db()?.each_product(visit))
             }
             fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
-                self.db()?.cart(username)
+                self.settled(self.db()?.cart(username))
             }
             fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
-                self.db()?.carts_holding(product_id)
+                self.settled(self.db()?.carts_holding(product_id))
             }
             fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
-                self.db()?.discount(code)
+                self.settled(self.db()?.discount(code))
             }
             fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
-                self.db()?.discounts()
+                self.settled(self.db()?.discounts())
             }
             fn settings(&self) -> Result<Settings, RepoError> {
-                self.db()?.settings()
+                self.settled(self.db()?.settings())
             }
             fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
-                self.db()?.order(order_id)
+                self.settled(self.db()?.order(order_id))
             }
             fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
-                self.db()?.orders_of(username)
+                self.settled(self.db()?.orders_of(username))
             }
             fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
-                self.db()?.order_by_checkout_key(username, key)
+                self.settled(self.db()?.order_by_checkout_key(username, key))
             }
             fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
-                self.db()?.each_order(visit)
+                self.settled(self.db()?.each_order(visit))
             }
             fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
-                self.db()?.code_uses(code, username)
+                self.settled(self.db()?.code_uses(code, username))
             }
             fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
-                self.db()?.orders_carrying(code)
+                self.settled(self.db()?.orders_carrying(code))
             }
             fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
-                self.db()?.ever_ordered(product_id)
+                self.settled(self.db()?.ever_ordered(product_id))
             }
         }
     };
@@ -565,7 +639,8 @@ impl Repo for SqliteRepo {
     }
 
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
-        self.reader()?.db()?.changes_after(after)
+        let reader = self.reader()?;
+        reader.settled(reader.db()?.changes_after(after))
     }
 
     fn login_failures(

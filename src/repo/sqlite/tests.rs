@@ -381,3 +381,26 @@ fn a_database_path_with_uri_characters_is_read_as_the_file_it_names() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+/// A WAL database no process had open is read without SQLite's locks
+/// (`immutable`): a process that starts writing meanwhile is noticed when
+/// its checkpoint changes the file, and what is read then is refused
+/// rather than trusted (until then its changes are only in its `-wal`).
+#[test]
+fn a_database_read_as_immutable_notices_a_writer_that_came_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(&open(&dir), vec![Change::PutProduct(product("P1", 1))]);
+    let reading = SqliteRepo::open_read_only(&database(&dir)).expect("open to read");
+    let shop = open(&dir);
+    commit(&shop, vec![Change::PutProduct(product("P2", 1))]);
+    let view = reading.read().unwrap();
+    assert!(view.product("P1").unwrap().is_some(), "the file as it was");
+    assert!(view.product("P2").unwrap().is_none(), "the change is in the writer's -wal only");
+    drop(view);
+    // Its last connection closing copies the -wal into the file.
+    drop(shop);
+    let err = reading.read().and_then(|view| view.product("P1")).unwrap_err();
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("changed while it was being read")), "{err:?}");
+    let err = reading.integrity_check().unwrap_err();
+    assert!(err.to_string().contains("changed while it was being read"), "{err}");
+}
