@@ -185,3 +185,20 @@ fn search_leaves_the_integrity_check_to_check() {
     assert!(out.status.success(), "search: {}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("P1       USB-C Cable"), "{}", text(&out));
 }
+
+/// `search` on a database goes through the service's catalog and the
+/// shoppers' filter; on a folder, through its read-only fast path. Both
+/// answer alike: the same products on sale, ranked the same.
+#[test]
+fn search_answers_alike_on_a_folder_and_its_database() {
+    let dir = temp_dir();
+    let database = shop_database(dir.path());
+    let folder = dir.path().join("folder");
+    for query in ["usb", "", "mouse", "cbl", "usb --limit 1", "drive --json"] {
+        let args: Vec<&str> = query.split(' ').collect();
+        let on_folder = shopfront().arg("--data-dir").arg(&folder).arg("search").args(&args).output().unwrap();
+        let on_database = run(&database, &[&["search"][..], &args].concat());
+        assert_eq!(on_database.status.code(), on_folder.status.code(), "{query:?}: {}", text(&on_database));
+        assert_eq!(text(&on_database), text(&on_folder), "{query:?}");
+    }
+}
