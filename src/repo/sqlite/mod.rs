@@ -16,9 +16,10 @@
 //! Opening creates the file (private to its owner: 0600, and so its `-wal`
 //! and `-shm` files, which SQLite creates with the database's mode; an
 //! existing file of ours others can read, and its `-wal` and `-shm`, are
-//! made so) and
-//! brings its schema up to date (see `schema`); a file that is not a
-//! Shopfront database, or is of a newer one, is refused unchanged.
+//! made so) and brings its schema up to date (see `schema`); a file that is
+//! not a Shopfront database, or is of a newer one, is refused unchanged.
+//! Opening only to read (`open_read_only`: `check`, `search`, migrate's
+//! source) changes nothing, in the file or beside it.
 
 mod codec;
 mod error;

@@ -404,3 +404,33 @@ fn a_database_read_as_immutable_notices_a_writer_that_came_meanwhile() {
     let err = reading.integrity_check().unwrap_err();
     assert!(err.to_string().contains("changed while it was being read"), "{err}");
 }
+
+/// A rollback-journal database with a change cut off in its `-journal`
+/// cannot be read without rolling that back, which a read-only connection
+/// may not do: said so (not "changes are not saved"), both files unchanged.
+#[test]
+fn a_cut_off_change_in_a_journal_is_named_when_opening_only_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(&dir));
+    let hand = by_hand(&dir);
+    hand.execute_batch(
+        "PRAGMA journal_mode = DELETE;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO login_failures (key, count, last_ms, last_from) SELECT 'k' || i, 1, i, hex(randomblob(300)) FROM n;
+         PRAGMA cache_size = 2;
+         BEGIN;
+         UPDATE login_failures SET last_from = hex(randomblob(300));",
+    )
+    .unwrap();
+    // The files as a crash in the middle of that change leaves them.
+    let crashed = tempfile::tempdir().unwrap();
+    for name in ["shop.db", "shop.db-journal"] {
+        std::fs::copy(dir.path().join(name), crashed.path().join(name)).expect(name);
+    }
+    drop(hand);
+    let before = [database(&crashed), crashed.path().join("shop.db-journal")].map(|f| std::fs::read(f).unwrap());
+    let err = refusal(SqliteRepo::open_read_only(&database(&crashed)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("was cut off")), "{err:?}");
+    let after = [database(&crashed), crashed.path().join("shop.db-journal")].map(|f| std::fs::read(f).unwrap());
+    assert!(after == before, "neither file changed");
+}
