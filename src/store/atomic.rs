@@ -171,4 +171,22 @@ mod tests {
         make_private(&data, "users.json").unwrap();
         assert_eq!(fs::metadata(data.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
     }
+
+    /// Another user's file is theirs to secure: left as it is, no error
+    /// (root, which could change it, gives a file to `nobody` to see that).
+    #[test]
+    fn another_users_file_is_left_as_its_owner_set_it() {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: only root can give a file to another user");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = dir.path().join("shop.db");
+        fs::write(&theirs, b"").unwrap();
+        fs::set_permissions(&theirs, fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        make_private(dir.path(), "shop.db").unwrap();
+        assert_eq!(fs::metadata(&theirs).unwrap().permissions().mode() & 0o777, 0o644);
+    }
 }
