@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use shopfront::app::filter::rank_once;
+use shopfront::app::filter::{CatalogFilter, rank_once};
 use shopfront::cli::{AdminCommand, Cli, Command, DataCommand, DiscountCommand};
 use shopfront::domain::Currency;
 use shopfront::domain::text::printable;
@@ -198,14 +198,9 @@ fn restart_with_allocator_options() {
 /// Validates the folder and reports what it holds; changes nothing at all.
 fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     let inspection = store::inspect(data_dir).map_err(|e| e.to_string())?;
-    let data = &inspection.data;
-    let plaintext = data.users.rows().iter().filter(|u| u.has_plaintext_password()).count();
+    let contents = Contents::of(&inspection.data)?;
     println!("data folder: {}", printable(&data_dir.display().to_string()));
-    for kind in FileKind::ALL.into_iter().filter(|k| *k != FileKind::Settings) {
-        println!("{:<10} {}", format!("{}:", kind.file_name().trim_end_matches(".json")), data.count(kind));
-    }
-    print_settings(&data.settings);
-    println!("plaintext passwords: {plaintext}");
+    contents.print();
     if let Some(records) = inspection.pending_changes {
         println!(
             "pending: journal.json holds an interrupted change ({records} records); the next copy of Shopfront \
@@ -216,6 +211,41 @@ fn check(data_dir: &std::path::Path) -> Result<(), Failure> {
     // Exiting frees everything at once; no need to drop a big folder record by record.
     std::mem::forget(inspection);
     Ok(())
+}
+
+/// What `check` reports of a shop, read the same way from a folder and a
+/// database (every record as the shop reads it).
+struct Contents {
+    tally: shopfront::migrate::Tally,
+    settings: shopfront::domain::Settings,
+    plaintext: usize,
+}
+
+impl Contents {
+    fn of(view: &dyn shopfront::repo::ReadTx) -> Result<Contents, Failure> {
+        let tally = shopfront::migrate::Tally::of(view).map_err(|e| e.to_string())?;
+        let settings = view.settings().map_err(|e| e.to_string())?;
+        let mut plaintext = 0;
+        view.each_account(&mut |u| plaintext += usize::from(u.has_plaintext_password())).map_err(|e| e.to_string())?;
+        Ok(Contents { tally, settings, plaintext })
+    }
+
+    /// The counts (named as the folder's files), settings and plaintext passwords.
+    fn print(&self) {
+        let tally = &self.tally;
+        let counts = [
+            (FileKind::Users, tally.accounts),
+            (FileKind::Products, tally.products),
+            (FileKind::Carts, tally.carts),
+            (FileKind::Orders, tally.orders),
+            (FileKind::Discounts, tally.codes),
+        ];
+        for (kind, count) in counts {
+            println!("{:<10} {count}", format!("{}:", kind.file_name().trim_end_matches(".json")));
+        }
+        print_settings(&self.settings);
+        println!("plaintext passwords: {}", self.plaintext);
+    }
 }
 
 /// `check`'s line about shipping and tax.
@@ -503,59 +533,47 @@ fn migrate(from: &std::ffi::OsString, to: &std::ffi::OsString) -> Result<(), Fai
     Ok(())
 }
 
-/// `check` on a database: SQLite's integrity check, then every row read as
-/// the shop reads it (each checked by the same rules as a folder's
-/// records). A database file that does not exist is not created.
+/// `check` on a database: SQLite's integrity and foreign key checks, then
+/// every row read as the shop reads it (each checked by the same rules as a
+/// folder's records). Only reads: a database file that does not exist is
+/// not created, and one that exists is not changed.
 fn check_database(location: &Location) -> Result<(), Failure> {
-    let repo = open_database(location)?;
+    let repo: std::sync::Arc<dyn Repo> = match location {
+        Location::Sqlite(path) => {
+            let repo = open_sqlite_read_only(location, path)?;
+            repo.integrity_check().map_err(|e| e.to_string())?;
+            std::sync::Arc::new(repo)
+        }
+        other => open_database(other)?,
+    };
     let view = repo.read().map_err(|e| e.to_string())?;
-    let tally = shopfront::migrate::Tally::of(&*view).map_err(|e| e.to_string())?;
-    let settings = view.settings().map_err(|e| e.to_string())?;
-    let mut plaintext = 0;
-    view.each_account(&mut |u| plaintext += usize::from(u.has_plaintext_password())).map_err(|e| e.to_string())?;
+    let contents = Contents::of(&*view)?;
     let version = match location {
         Location::Postgres(_) => i64::from(shopfront::repo::postgres::SCHEMA_VERSION),
         _ => shopfront::repo::sqlite::SCHEMA_VERSION,
     };
     println!("database: {location} (schema version {version})");
-    let counts = [
-        ("users", tally.accounts),
-        ("products", tally.products),
-        ("carts", tally.carts),
-        ("orders", tally.orders),
-        ("discounts", tally.codes),
-    ];
-    for (name, count) in counts {
-        println!("{:<10} {count}", format!("{name}:"));
-    }
-    print_settings(&settings);
-    println!("plaintext passwords: {plaintext}");
+    contents.print();
     println!("ok");
     Ok(())
 }
 
-/// `search` on a database: the catalog filter over the products on sale.
+/// `search` on a database: the service's catalog, as a shopper's session
+/// sees it (which products are on sale is the catalog's to say), searched
+/// by the shoppers' catalog filter.
 fn search_database(location: &Location, query: &str, limit: Option<usize>, json: bool) -> Result<(), Failure> {
-    let repo = open_database(location)?;
-    let view = repo.read().map_err(|e| e.to_string())?;
-    let settings = view.settings().map_err(|e| e.to_string())?;
-    let mut sold = Vec::new();
-    view.each_product(&mut |p| {
-        if p.active {
-            sold.push(p.clone());
-        }
-    })
-    .map_err(|e| e.to_string())?;
-    let hits = rank_once(query, sold.len(), |i| {
-        (&*sold[i].name, &*sold[i].product_id, sold[i].category.as_deref().unwrap_or(""))
-    });
+    let shop = ShopService::new(open_database(location)?, shopfront::clock::now).map_err(|e| e.to_string())?;
+    let catalog = shop.catalog();
+    let text = catalog.search_text();
+    let mut filter = CatalogFilter::new(std::sync::Arc::clone(text), std::sync::Arc::clone(&text.on_sale));
+    let hits = filter.search(query);
     let rows: Vec<SearchRow> = hits
         .iter()
         .take(limit.unwrap_or(usize::MAX))
-        .map(|h| &sold[h.position as usize])
+        .filter_map(|h| catalog.at(h.position as usize))
         .map(|p| SearchRow { product_id: p.product_id.clone(), name: p.name.clone(), price: p.price, stock: p.stock })
         .collect();
-    print_rows(&rows, &settings.currency(), json)?;
+    print_rows(&rows, &shop.settings().currency(), json)?;
     if hits.is_empty() {
         eprintln!("no products match \"{}\"", printable(query));
         return Err(Failure { code: 1, message: String::new() });
@@ -583,19 +601,23 @@ fn patiently<T>(location: &Location, mut attempt: impl FnMut() -> Result<T, Shop
     }
 }
 
-/// The database at `location` for the read-only commands: a SQLite file
-/// that does not exist is not created, and one that exists passes SQLite's
-/// integrity check first.
+/// The database at `location` for the read-only commands: an SQLite file is
+/// opened only to read (neither created nor changed; SQLite's integrity
+/// check is `check`'s alone).
 fn open_database(location: &Location) -> Result<std::sync::Arc<dyn Repo>, Failure> {
     match location {
-        Location::Sqlite(path) => {
-            if !path.is_file() {
-                return Err(format!("{location}: no such database file").into());
-            }
-            let repo = shopfront::repo::sqlite::SqliteRepo::open(path).map_err(|e| e.to_string())?;
-            repo.integrity_check().map_err(|e| e.to_string())?;
-            Ok(std::sync::Arc::new(repo))
-        }
+        Location::Sqlite(path) => Ok(std::sync::Arc::new(open_sqlite_read_only(location, path)?)),
         other => shopfront::open::open_repo(other, store::COMMAND_LINE_WAIT).map_err(|e| e.to_string().into()),
     }
+}
+
+/// The SQLite database at `path`, opened only to read.
+fn open_sqlite_read_only(
+    location: &Location,
+    path: &std::path::Path,
+) -> Result<shopfront::repo::sqlite::SqliteRepo, Failure> {
+    if !path.is_file() {
+        return Err(format!("{location}: no such database file").into());
+    }
+    shopfront::repo::sqlite::SqliteRepo::open_read_only(path).map_err(|e| e.to_string().into())
 }

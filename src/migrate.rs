@@ -219,7 +219,7 @@ impl Source {
                 if !path.is_file() {
                     return Err(MigrateError::Source(format!("{location}: no such database file")));
                 }
-                SqliteRepo::open(path).map(Source::Sqlite).map_err(|e| MigrateError::Source(e.to_string()))
+                SqliteRepo::open_read_only(path).map(Source::Sqlite).map_err(|e| MigrateError::Source(e.to_string()))
             }
             Location::Postgres(url) => {
                 PgRepo::connect(url).map(Source::Postgres).map_err(|e| MigrateError::Source(e.to_string()))

@@ -98,11 +98,16 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
 }
 
-/// Makes `dir/name` readable by its owner only, if it exists and is not yet.
-pub fn make_private(dir: &Path, name: &str) -> io::Result<()> {
+/// Makes `dir/name` readable by its owner only, if it exists, is ours and
+/// is not yet. Another user's file is left as its owner set it (only they,
+/// or root, could change its mode).
+pub fn make_private(dir: &Path, name: impl AsRef<Path>) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     let path = dir.join(name);
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
     match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o077 != 0 => {
+        Ok(meta) if meta.is_file() && meta.uid() == me && meta.permissions().mode() & 0o077 != 0 => {
             fs::set_permissions(&path, fs::Permissions::from_mode(meta.permissions().mode() & 0o700))
         }
         Ok(_) => Ok(()),
@@ -165,5 +170,23 @@ mod tests {
         fs::set_permissions(data.join("users.json"), fs::Permissions::from_mode(0o644)).unwrap();
         make_private(&data, "users.json").unwrap();
         assert_eq!(fs::metadata(data.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    /// Another user's file is theirs to secure: left as it is, no error
+    /// (root, which could change it, gives a file to `nobody` to see that).
+    #[test]
+    fn another_users_file_is_left_as_its_owner_set_it() {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: only root can give a file to another user");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = dir.path().join("shop.db");
+        fs::write(&theirs, b"").unwrap();
+        fs::set_permissions(&theirs, fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        make_private(dir.path(), "shop.db").unwrap();
+        assert_eq!(fs::metadata(&theirs).unwrap().permissions().mode() & 0o777, 0o644);
     }
 }

@@ -10,6 +10,15 @@ use crate::repo::sql_rows::damaged_row_message;
 
 pub fn from_sqlite(path: &Path, error: rusqlite::Error) -> RepoError {
     let file = path.display();
+    // Opened only to read, SQLite cannot roll back what a crash left in a `-journal`.
+    if let rusqlite::Error::SqliteFailure(failure, _) = &error
+        && failure.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK
+    {
+        return RepoError::Unavailable(format!(
+            "{file} holds a change that was cut off (in {file}-journal), which must be rolled back before it can \
+             be read: run the shop on it once (it can write it); Shopfront did not change it"
+        ));
+    }
     match error.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => RepoError::Busy,
         Some(ErrorCode::NotADatabase) => {

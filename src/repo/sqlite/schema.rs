@@ -200,8 +200,8 @@ pub enum Probe {
     /// No file, or an empty one: a new database.
     New,
     /// An SQLite database whose header shows a schema this build knows
-    /// (or none yet).
-    Database,
+    /// (or none yet); `wal`: it is in WAL mode.
+    Database { wal: bool },
 }
 
 /// Reads the header of the file at `path` (without SQLite, so nothing is
@@ -243,7 +243,8 @@ pub fn probe(path: &Path) -> Result<Probe, RepoError> {
     let (version, application) = (i64::from(number(60)), number(68));
     check_owner(path, application)?;
     check_version(path, version)?;
-    Ok(Probe::Database)
+    // The file format's read and write versions: 2 for WAL, 1 for a rollback journal.
+    Ok(Probe::Database { wal: header[18] == 2 || header[19] == 2 })
 }
 
 fn check_owner(path: &Path, application: i32) -> Result<(), RepoError> {
@@ -292,6 +293,26 @@ pub fn inspect(conn: &Connection, path: &Path) -> Result<(), RepoError> {
         return Err(foreign(path));
     }
     Ok(())
+}
+
+/// For a database opened only to read, which nothing may upgrade: refuses
+/// one without this build's schema (a newer one `inspect` refused).
+pub fn check_current(conn: &Connection, path: &Path) -> Result<(), RepoError> {
+    let fail = |e| super::error::from_sqlite(path, e);
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(fail)?;
+    let file = path.display();
+    match version {
+        LATEST => Ok(()),
+        0 => Err(RepoError::Unavailable(format!(
+            "{file} holds no Shopfront schema yet (an empty database): there is no shop in it to read; Shopfront \
+             did not change it"
+        ))),
+        older => Err(RepoError::Unavailable(format!(
+            "{file} has schema version {older}, older than this Shopfront's {LATEST}, and is only being read, so \
+             it is not upgraded: run the shop on it once (which upgrades it), then try again. Shopfront did not \
+             change it"
+        ))),
+    }
 }
 
 fn foreign(path: &Path) -> RepoError {

@@ -126,6 +126,39 @@ fn the_database_and_its_companions_are_private() {
     }
 }
 
+/// A database file that was there before (made by `touch`, copied in,
+/// restored from a backup) and that others can read is made private on
+/// opening, and so are the `-wal` and `-shm` beside it: they hold password
+/// hashes too.
+#[test]
+fn an_existing_database_others_can_read_is_made_private() {
+    let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+    let loosen =
+        |path: &Path, mode: u32| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    // `touch pre.db`: an empty file, 0644.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(database(&dir), b"").unwrap();
+    loosen(&database(&dir), 0o644);
+    let repo = open(&dir);
+    commit(&repo, vec![Change::PutProduct(product("P1", 1))]);
+    for name in ["shop.db", "shop.db-wal", "shop.db-shm"] {
+        assert_eq!(mode(&dir.path().join(name)), 0o600, "{name}");
+    }
+    // A database in use (its -wal and -shm there) whose modes were loosened:
+    // the next process to open it tightens all three.
+    let wal = dir.path().join("shop.db-wal");
+    let shm = dir.path().join("shop.db-shm");
+    for (path, loose) in [(database(&dir), 0o644), (wal.clone(), 0o640), (shm.clone(), 0o604)] {
+        loosen(&path, loose);
+    }
+    let again = open(&dir);
+    for path in [database(&dir), wal, shm] {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    assert!(again.read().unwrap().product("P1").unwrap().is_some());
+    drop((repo, again));
+}
+
 #[test]
 fn every_record_comes_back_field_by_field_with_its_unknown_fields() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,4 +307,130 @@ fn a_read_only_database_is_unavailable() {
     };
     assert!(outcome.starts_with("Unavailable(") && outcome.contains("is read-only"), "{outcome}");
     assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+}
+
+/// `open_read_only` writes nothing, to the file or beside it: a WAL
+/// database no process has open is read as it is (no `-wal` or `-shm`
+/// made), one in use is read with what its `-wal` holds, and changes
+/// through it are refused.
+#[test]
+fn a_database_opened_only_to_read_is_read_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(&open(&dir), vec![Change::PutProduct(product("P1", 1))]);
+    assert!(companions(&dir).is_empty(), "closed cleanly: {:?}", companions(&dir));
+    let before = std::fs::read(database(&dir)).unwrap();
+    let reading = SqliteRepo::open_read_only(&database(&dir)).expect("open to read");
+    assert_eq!(reading.read().unwrap().product("P1").unwrap().map(|p| p.stock), Some(1));
+    let refused = reading.write().map(drop).unwrap_err();
+    assert!(matches!(&refused, RepoError::Unavailable(m) if m.contains("opened only to be read")), "{refused:?}");
+    let refused = reading.login_failures(&["alice"], &mut |_| {}).unwrap_err();
+    assert!(matches!(&refused, RepoError::Unavailable(_)), "{refused:?}");
+    drop(reading);
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+    assert!(companions(&dir).is_empty(), "nothing made beside it: {:?}", companions(&dir));
+
+    // In use by the shop, its last change only in the -wal: read with it.
+    let shop = open(&dir);
+    let hand = by_hand(&dir);
+    hand.execute_batch("PRAGMA wal_autocheckpoint = 0;").unwrap();
+    commit(&shop, vec![Change::PutProduct(product("P2", 7))]);
+    let reading = SqliteRepo::open_read_only(&database(&dir)).expect("open to read");
+    assert_eq!(reading.read().unwrap().product("P2").unwrap().map(|p| p.stock), Some(7));
+    drop((reading, hand, shop));
+}
+
+/// What only opening to write would create or upgrade is refused,
+/// unchanged: no file, an empty one, a database without our schema yet.
+#[test]
+fn opening_only_to_read_creates_and_upgrades_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("no such file")), "{err:?}");
+    assert!(!database(&dir).exists() && companions(&dir).is_empty());
+
+    std::fs::write(database(&dir), b"").unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("is empty")), "{err:?}");
+    assert_eq!(std::fs::read(database(&dir)).unwrap(), b"");
+
+    // An SQLite database with no tables yet (version 0): opening to write
+    // would put the schema in; opening to read says there is no shop.
+    by_hand(&dir).pragma_update(None, "application_id", schema::APPLICATION_ID).unwrap();
+    let before = std::fs::read(database(&dir)).unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("no Shopfront schema yet")), "{err:?}");
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+
+    // A newer schema, as when opening to write.
+    std::fs::remove_file(database(&dir)).unwrap();
+    drop(open(&dir));
+    by_hand(&dir).pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    let before = std::fs::read(database(&dir)).unwrap();
+    let err = refusal(SqliteRepo::open_read_only(&database(&dir)));
+    assert!(err.to_string().contains("was written by a newer Shopfront"), "{err}");
+    assert!(std::fs::read(database(&dir)).unwrap() == before, "not one byte changed");
+}
+
+#[test]
+fn a_database_path_with_uri_characters_is_read_as_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop?mode=rwc#1 %20.db");
+    commit(&SqliteRepo::open(&path).unwrap(), vec![Change::PutProduct(product("P1", 3))]);
+    let reading = SqliteRepo::open_read_only(&path).expect("open to read");
+    assert_eq!(reading.read().unwrap().product("P1").unwrap().map(|p| p.stock), Some(3));
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+/// A WAL database no process had open is read without SQLite's locks
+/// (`immutable`): a process that starts writing meanwhile is noticed when
+/// its checkpoint changes the file, and what is read then is refused
+/// rather than trusted (until then its changes are only in its `-wal`).
+#[test]
+fn a_database_read_as_immutable_notices_a_writer_that_came_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(&open(&dir), vec![Change::PutProduct(product("P1", 1))]);
+    let reading = SqliteRepo::open_read_only(&database(&dir)).expect("open to read");
+    let shop = open(&dir);
+    commit(&shop, vec![Change::PutProduct(product("P2", 1))]);
+    let view = reading.read().unwrap();
+    assert!(view.product("P1").unwrap().is_some(), "the file as it was");
+    assert!(view.product("P2").unwrap().is_none(), "the change is in the writer's -wal only");
+    drop(view);
+    // Its last connection closing copies the -wal into the file.
+    drop(shop);
+    let err = reading.read().and_then(|view| view.product("P1")).unwrap_err();
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("changed while it was being read")), "{err:?}");
+    let err = reading.integrity_check().unwrap_err();
+    assert!(err.to_string().contains("changed while it was being read"), "{err}");
+}
+
+/// A rollback-journal database with a change cut off in its `-journal`
+/// cannot be read without rolling that back, which a read-only connection
+/// may not do: said so (not "changes are not saved"), both files unchanged.
+#[test]
+fn a_cut_off_change_in_a_journal_is_named_when_opening_only_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(&dir));
+    let hand = by_hand(&dir);
+    hand.execute_batch(
+        "PRAGMA journal_mode = DELETE;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO login_failures (key, count, last_ms, last_from) SELECT 'k' || i, 1, i, hex(randomblob(300)) FROM n;
+         PRAGMA cache_size = 2;
+         BEGIN;
+         UPDATE login_failures SET last_from = hex(randomblob(300));",
+    )
+    .unwrap();
+    // The files as a crash in the middle of that change leaves them.
+    let crashed = tempfile::tempdir().unwrap();
+    for name in ["shop.db", "shop.db-journal"] {
+        std::fs::copy(dir.path().join(name), crashed.path().join(name)).expect(name);
+    }
+    drop(hand);
+    let before = [database(&crashed), crashed.path().join("shop.db-journal")].map(|f| std::fs::read(f).unwrap());
+    let err = refusal(SqliteRepo::open_read_only(&database(&crashed)));
+    assert!(matches!(&err, RepoError::Unavailable(m) if m.contains("was cut off")), "{err:?}");
+    let after = [database(&crashed), crashed.path().join("shop.db-journal")].map(|f| std::fs::read(f).unwrap());
+    assert!(after == before, "neither file changed");
 }
