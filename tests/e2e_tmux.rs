@@ -291,33 +291,6 @@ fn a_read_only_data_folder_can_be_browsed_and_refuses_changes_clearly() {
     assert_eq!(common::folder_snapshot(&data), before, "nothing in the folder changed");
 }
 
-/// The demo shop (what a fresh folder is seeded with) with the code TEN10
-/// (10 % off, once per shopper), moved into a new SQLite database
-/// `store/shop.db` under `dir`: the database's path. (A new database holds
-/// no catalog of its own; `migrate` is how a shop gets there.)
-fn demo_shop_in_sqlite(dir: &std::path::Path) -> std::path::PathBuf {
-    let demo = dir.join("demo");
-    let add = Command::new(env!("CARGO_BIN_EXE_shopfront"))
-        .args(["admin", "discount", "add", "TEN10", "--percent", "10", "--per-user", "1", "--data-dir"])
-        .arg(&demo)
-        .output()
-        .unwrap();
-    assert!(add.status.success(), "{add:?}");
-    std::fs::create_dir(dir.join("store")).unwrap();
-    let database = dir.join("store/shop.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_shopfront"))
-        .args(["migrate", "--from"])
-        .arg(&demo)
-        .arg("--to")
-        .arg(format!("sqlite:{}", database.display()))
-        .env_remove("SHOPFRONT_STORE")
-        .env_remove("SHOPFRONT_DATA_DIR")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    database
-}
-
 /// Issue 18: the whole journey with `--store sqlite:…` — sign up, filter,
 /// add, a promo code, checkout, the receipt written beside the database,
 /// cancel — asserted on the screen and then on what the database holds.
@@ -328,7 +301,7 @@ fn shopper_journey_on_a_sqlite_store() {
     use shopfront::repo::Repo;
 
     let dir = temp_dir();
-    let database = demo_shop_in_sqlite(dir.path());
+    let database = common::demo_shop_in_sqlite(dir.path());
     let cable = {
         let repo = shopfront::repo::sqlite::SqliteRepo::open(&database).unwrap();
         let read = repo.read().unwrap();
