@@ -3,6 +3,9 @@
 //! round trip), console-shop passwords hashed on the way, and refusals that
 //! change nothing.
 
+#[allow(dead_code)]
+#[path = "../benches/support/big_folder.rs"]
+mod big_folder;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -260,4 +263,338 @@ fn a_shop_round_trips_through_postgres_field_by_field() {
     let (code, _, err) = migrate(&path_text(&source), database.url());
     assert_eq!(code, Some(1));
     assert!(err.contains("empty store only"), "{err}");
+}
+
+/// Each table's rows equal one by one; on a difference, only the first
+/// differing row is shown (a shop of 100,000 orders would fill the screen).
+fn assert_rows_equal<T: PartialEq + std::fmt::Debug>(what: &str, a: &[T], b: &[T]) {
+    assert_eq!(a.len(), b.len(), "{what}: as many rows");
+    if let Some(i) = (0..a.len()).find(|&i| a[i] != b[i]) {
+        panic!("{what}: row {i} differs:\n{:#?}\nbecame\n{:#?}", a[i], b[i]);
+    }
+}
+
+/// `assert_same_shop`, row by row, for big shops.
+fn assert_same_big_shop(a: &Data, b: &Data) {
+    assert_rows_equal("users", a.users.rows(), b.users.rows());
+    assert_rows_equal("products", a.products.rows(), b.products.rows());
+    assert_rows_equal("carts", a.carts.rows(), b.carts.rows());
+    assert_rows_equal("orders", a.orders.rows(), b.orders.rows());
+    assert_rows_equal("discounts", a.discounts.rows(), b.discounts.rows());
+    assert_eq!(a.settings, b.settings);
+}
+
+/// Issue 18: the demo shop — what a fresh folder is seeded with — folder
+/// -> SQLite -> folder, equal field by field (and through PostgreSQL too
+/// when SHOPFRONT_TEST_PG names one).
+#[test]
+fn the_demo_shop_round_trips_through_sqlite_field_by_field() {
+    let tmp = temp_dir();
+    let (demo, back) = (tmp.path().join("demo"), tmp.path().join("back"));
+    drop(common::open(&demo));
+    let original = data_of(&demo);
+    assert_eq!(original.products.rows().len(), 44, "the demo catalog");
+    assert!(original.products.rows().iter().all(|p| p.description.is_some() && p.category.is_some()));
+    let before = folder_snapshot(&demo);
+    let database = format!("sqlite:{}", path_text(&tmp.path().join("demo.db")));
+    let (code, out, err) = migrate(&path_text(&demo), &database);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("44 products"), "{out}");
+    assert_eq!(folder_snapshot(&demo), before, "the source is only read");
+    let (code, out, err) = migrate(&database, &path_text(&back));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("44 products"), "{out}");
+    assert_same_shop(&original, &data_of(&back));
+
+    // PostgreSQL, when there is one to try: folder -> PostgreSQL -> folder.
+    let Some(postgres) =
+        shopfront::repo::postgres::testing::TestDatabase::create("the_demo_shop_round_trips_through_sqlite")
+    else {
+        return;
+    };
+    let from_postgres = tmp.path().join("from-postgres");
+    let (code, out, err) = migrate(&path_text(&demo), postgres.url());
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = migrate(postgres.url(), &path_text(&from_postgres));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_same_shop(&original, &data_of(&from_postgres));
+}
+
+/// Issue 18: the old console shop's folder -> SQLite -> folder. What comes
+/// back equals the console shop after the conversions its first open
+/// makes (plaintext passwords hashed, money written with two decimals);
+/// the password is never in the database, the output or the folder made.
+#[test]
+fn the_console_shop_round_trips_through_sqlite_after_its_first_open_conversions() {
+    let tmp = temp_dir();
+    let source = common::copy_legacy_fixture(tmp.path());
+    let before = folder_snapshot(&source);
+    // What the first open of the console shop's folder makes of it, on a copy.
+    let opened = tmp.path().join("opened");
+    std::fs::create_dir(&opened).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), opened.join(entry.file_name())).unwrap();
+    }
+    drop(common::open(&opened));
+    let converted = data_of(&opened);
+    assert!(converted.users.rows().iter().all(|u| u.password.is_none() && u.password_hash.is_some()));
+
+    let database_path = tmp.path().join("console.db");
+    let database = format!("sqlite:{}", path_text(&database_path));
+    let back = tmp.path().join("back");
+    let (code, out1, err1) = migrate(&path_text(&source), &database);
+    assert_eq!(code, Some(0), "{out1}{err1}");
+    assert_eq!(folder_snapshot(&source), before, "the console shop's folder is left as it was");
+    let (code, out2, err2) = migrate(&database, &path_text(&back));
+    assert_eq!(code, Some(0), "{out2}{err2}");
+    let copied = data_of(&back);
+
+    // Field by field, the hashes aside (each hashing draws its own salt).
+    let without_hash =
+        |users: &[User]| -> Vec<User> { users.iter().map(|u| User { password_hash: None, ..u.clone() }).collect() };
+    assert_eq!(without_hash(converted.users.rows()), without_hash(copied.users.rows()));
+    assert_same_shop(&Data { users: copied.users.clone(), ..converted.clone() }, &copied);
+    assert_eq!(rows(&copied.orders)[0].total, shopfront::domain::Money::from_cents(50), "0.5000000000000001 is $0.50");
+    for user in copied.users.rows() {
+        assert_eq!(user.password, None, "{}: no plaintext password", user.username);
+        assert!(user.password_hash.as_deref().is_some_and(|h| h.starts_with("$argon2id$")), "{}", user.username);
+    }
+    // Money as the shop writes it: whole cents (at most two decimals; the
+    // shop writes 0.1 and 89.5 as the console shop did), the float sum
+    // 0.5000000000000001 rounded to 0.5.
+    let orders = std::fs::read_to_string(back.join("orders.json")).unwrap();
+    assert!(orders.contains(r#""total":0.5,"#) && !orders.contains("0.5000000000000001"), "{orders}");
+    for file in ["products.json", "orders.json", "carts.json"] {
+        let text = std::fs::read_to_string(back.join(file)).unwrap();
+        let mut amounts = 0;
+        for amount in text.split(['[', ',', '{']).filter_map(|field| {
+            let (key, value) = field.split_once(':')?;
+            ["\"price\"", "\"unit_price\"", "\"total\""]
+                .contains(&key.trim())
+                .then(|| value.trim_end_matches([']', '}', '\n']))
+        }) {
+            let decimals = amount.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 2 && amount.parse::<f64>().is_ok(), "{file}: {amount:?} in\n{text}");
+            amounts += 1;
+        }
+        assert!(amounts >= 2, "{file}: amounts found in\n{text}");
+    }
+
+    // The password: nowhere but in the console shop's own folder.
+    let secret = b"hunter22";
+    let holds = |bytes: &[u8]| bytes.windows(secret.len()).any(|w| w == secret);
+    for text in [&out1, &err1, &out2, &err2] {
+        assert!(!holds(text.as_bytes()), "the password in the output: {text}");
+    }
+    for entry in std::fs::read_dir(tmp.path()).unwrap().chain(std::fs::read_dir(&back).unwrap()) {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            assert!(!holds(&std::fs::read(&path).unwrap()), "the password in {}", path.display());
+        }
+    }
+    // And the hash the copy carries is of that password.
+    let shop = ShopService::open_folder(&back, LockWait::Patient { notice: |_| {} }).unwrap();
+    let dana = shop.login("dana", "hunter22").expect("dana logs in with her old password");
+    assert_eq!(shop.orders_of(&dana).unwrap().len(), 1);
+    assert!(shop.login("dana", "hunter23").is_err());
+}
+
+/// The unknown fields every record of the big shop carries, as another
+/// program might have written them (spaces, a number's own spelling,
+/// escapes, nested objects): kept as written, they must come back so.
+fn unknown_fields(kind: &str) -> String {
+    format!(
+        r#"{{"kind": "{kind}", "n": [1.50, 2e3, -0, 12345678901234567890], "text": "caf\u00e9 \"quoted\"\n", "nested": {{"z": true, "a": null}}}}"#
+    )
+}
+
+/// `{"x_KIND":…,` opening a JSON object: its unknown field, then `rest`.
+fn open_with_unknown(kind: &str, rest: &str) -> String {
+    format!("{{\"x_{kind}\":{},{rest}", unknown_fields(kind))
+}
+
+/// The JSON object `json` (as serde writes it) with `kind`'s unknown field first.
+fn with_unknown(kind: &str, json: &str) -> String {
+    open_with_unknown(kind, json.strip_prefix('{').expect("an object"))
+}
+
+/// Rewrites `file` of `dir`: every `from` becomes `to`.
+fn replace_in(dir: &Path, file: &str, changes: &[(&str, &str)]) {
+    let path = dir.join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in changes {
+        assert!(text.contains(from), "{file}: no {from}");
+        text = text.replace(from, to);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// A shop of `products` products and `orders` orders (benches/support's
+/// generator, its records one a line) with unknown fields in every kind of
+/// record: products, accounts, their addresses and cards, carts and their
+/// lines, orders, their lines, events, address, payment and refund,
+/// discount codes, and the settings with their shipping and tax. Written
+/// as text, not through serde_json::Value: seconds, not minutes, in debug.
+fn big_shop_with_unknown_fields(dir: &Path, products: usize, orders: usize) {
+    use shopfront::domain::payment::{Brand, CardOnFile, Expiry, Payment, Refund};
+    big_folder::write_big_folder(dir, products, orders, 1_000).expect("generate");
+    fn json<T: serde::Serialize>(record: &T) -> String {
+        serde_json::to_string(record).expect("a record writes")
+    }
+    let address = with_unknown("address", &json(&common::test_address()));
+    let card = CardOnFile {
+        brand: Brand::Visa,
+        last4: "4242".into(),
+        expiry: Expiry { year: 2039, month: 12 },
+        extra: Default::default(),
+    };
+    let card = with_unknown("card", &json(&card));
+    replace_in(dir, "products.json", &[("{\"product_id\":", &open_with_unknown("product", "\"product_id\":"))]);
+    let user = open_with_unknown("user", &format!("\"addresses\":[{address}],\"cards\":[{card}],\"username\":"));
+    replace_in(dir, "users.json", &[("{\"username\":", &user)]);
+    // One account in ten has a linked key.
+    let path = dir.join("users.json");
+    let users: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match line.strip_prefix('{') {
+            Some(rest) if i % 10 == 1 => format!("{{\"ssh_keys\":[\"SHA256:{:0>43}\"],{rest}", format!("key{i}")),
+            _ => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&path, users.join("\n") + "\n").unwrap();
+    replace_in(
+        dir,
+        "carts.json",
+        &[
+            ("{\"username\":", &open_with_unknown("cart", "\"username\":")),
+            ("{\"product_id\":", &open_with_unknown("cart_line", "\"product_id\":")),
+        ],
+    );
+    replace_in(
+        dir,
+        "orders.json",
+        &[
+            ("{\"product_id\":", &open_with_unknown("line", "\"product_id\":")),
+            ("{\"at\":", &open_with_unknown("event", "\"at\":")),
+        ],
+    );
+    // Each order: its unknown field, address, payment (refunded if cancelled), tracking, a code.
+    let path = dir.join("orders.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::with_capacity(text.len() * 2);
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.strip_prefix('{') else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let cancelled = line.contains(r#""status":"cancelled","events""#);
+        let refund = cancelled.then(|| Refund {
+            amount: shopfront::domain::Money::from_cents(100),
+            reference: format!("ch_{i}_refund"),
+            by: "u1".into(),
+            at: shopfront::domain::Timestamp::parse("2026-03-01 10:00:00").unwrap(),
+            extra: Default::default(),
+        });
+        let payment = Payment {
+            brand: Brand::Mastercard,
+            last4: "4444".into(),
+            reference: format!("ch_{i}"),
+            refund,
+            extra: Default::default(),
+        };
+        let mut payment = with_unknown("payment", &json(&payment));
+        if cancelled {
+            payment = payment.replace("\"refund\":{", &format!("\"refund\":{}", open_with_unknown("refund", "")));
+        }
+        let mut fields =
+            format!("\"x_order\":{},\"address\":{address},\"payment\":{payment},", unknown_fields("order"));
+        if line.contains(r#""status":"shipped""#) || line.contains(r#""status":"delivered""#) {
+            fields.push_str(&format!("\"tracking\":\"1Z{i:08}\","));
+        }
+        if i % 10 == 1 {
+            fields.push_str("\"discount_code\":\"SPRING\",");
+        }
+        out.push('{');
+        out.push_str(&fields);
+        out.push_str(rest);
+        out.push('\n');
+    }
+    std::fs::write(&path, out).unwrap();
+    let codes = [
+        r#""code":"SPRING","kind":"percent","value":10}"#,
+        r#""code":"FIVE","kind":"fixed","value":5.00,"min_subtotal":20,"max_uses":100}"#,
+        r#""code":"SHIPFREE","kind":"free_shipping","active":false}"#,
+    ];
+    let codes: Vec<String> = codes.iter().map(|code| open_with_unknown("discount", code)).collect();
+    std::fs::write(dir.join("discounts.json"), format!("[{}]", codes.join(","))).unwrap();
+    let settings = json(&shopfront::domain::Settings::default());
+    let settings = with_unknown("settings", &settings)
+        .replace("\"shipping\":{", &format!("\"shipping\":{}", open_with_unknown("shipping", "")))
+        .replace("\"tax\":{", &format!("\"tax\":{}", open_with_unknown("tax", "")));
+    std::fs::write(dir.join("settings.json"), settings).unwrap();
+}
+
+/// Every kind of record in `data` holds its unknown fields as written.
+fn assert_unknown_fields_in_every_kind(data: &Data) {
+    let written = |kind: &str| unknown_fields(kind);
+    let kept = |extra: &shopfront::domain::extra::Extra, kind: &str| {
+        assert_eq!(extra.get(&format!("x_{kind}")), Some(written(kind).as_str()), "{kind}'s unknown field");
+    };
+    let user = &data.users.rows()[0];
+    kept(&user.extra, "user");
+    kept(&user.addresses[0].extra, "address");
+    kept(&user.cards[0].extra, "card");
+    let product = &data.products.rows()[0];
+    kept(&product.extra, "product");
+    let cart = &data.carts.rows()[0];
+    kept(&cart.extra, "cart");
+    kept(&cart.items[0].extra, "cart_line");
+    let orders = data.orders.rows();
+    for order in [&orders[0], orders.last().unwrap()] {
+        kept(&order.extra, "order");
+        kept(&order.items[0].extra, "line");
+        kept(&order.events[0].extra, "event");
+        kept(&order.address.as_ref().unwrap().extra, "address");
+        kept(&order.payment.as_ref().unwrap().extra, "payment");
+    }
+    let cancelled = orders.iter().find(|o| o.status == shopfront::domain::OrderStatus::Cancelled).unwrap();
+    kept(&cancelled.payment.as_ref().unwrap().refund.as_ref().unwrap().extra, "refund");
+    for code in data.discounts.rows() {
+        kept(&code.extra, "discount");
+    }
+    kept(&data.settings.extra, "settings");
+    kept(&data.settings.shipping.extra, "shipping");
+    kept(&data.settings.tax.extra, "tax");
+}
+
+/// Issue 18: a generated shop of 100,000 products and 100,000 orders, with
+/// unknown fields in every kind of record, folder -> SQLite -> folder:
+/// every record equal field by field, every unknown field as written.
+#[test]
+fn a_big_shop_with_unknown_fields_everywhere_round_trips_through_sqlite() {
+    let started = std::time::Instant::now();
+    let tmp = temp_dir();
+    let (source, back) = (tmp.path().join("source"), tmp.path().join("back"));
+    big_shop_with_unknown_fields(&source, 100_000, 100_000);
+    eprintln!("generated in {:?}", started.elapsed());
+    let original = data_of(&source);
+    assert_eq!((original.products.rows().len(), original.orders.rows().len()), (100_000, 100_000));
+    assert_unknown_fields_in_every_kind(&original);
+    eprintln!("read in {:?}", started.elapsed());
+    let database = format!("sqlite:{}", path_text(&tmp.path().join("big.db")));
+    let (code, out, err) = migrate(&path_text(&source), &database);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("100000 products") && out.contains("100000 orders"), "{out}");
+    eprintln!("to SQLite in {:?}", started.elapsed());
+    let (code, out, err) = migrate(&database, &path_text(&back));
+    assert_eq!(code, Some(0), "{out}{err}");
+    eprintln!("back in {:?}", started.elapsed());
+    let copied = data_of(&back);
+    assert_unknown_fields_in_every_kind(&copied);
+    assert_same_big_shop(&original, &copied);
+    eprintln!("compared in {:?}", started.elapsed());
 }
