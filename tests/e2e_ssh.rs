@@ -118,7 +118,7 @@ fn a_shopper_over_ssh_is_known_by_their_key() {
 #[test]
 fn without_a_terminal_the_client_is_told_why() {
     let dir = temp_dir();
-    let server = Server::start(&dir.path().join("shop"));
+    let server = Server::start(dir.path().join("shop"));
     let key = new_key(dir.path(), "id");
     let out = Command::new("ssh")
         .args(["-T", "-p", &server.port.to_string(), "-i"])
@@ -192,7 +192,7 @@ fn two_shoppers_racing_for_the_last_unit_buy_it_once() {
 #[test]
 fn stopping_the_server_tells_every_session_and_restores_its_screen() {
     let dir = temp_dir();
-    let server = Server::start(&dir.path().join("shop"));
+    let server = Server::start(dir.path().join("shop"));
     let key = new_key(dir.path(), "id");
     let socket = format!("shopfront-ssh-stop-{}", std::process::id());
     let t = server.connect(&socket, &key);
@@ -206,7 +206,7 @@ fn stopping_the_server_tells_every_session_and_restores_its_screen() {
 #[test]
 fn a_full_shop_says_so_and_an_idle_session_is_closed_with_a_message() {
     let dir = temp_dir();
-    let server = Server::start_with(&dir.path().join("shop"), &["--max-sessions", "1", "--idle-timeout", "3s"]);
+    let server = Server::start_with(dir.path().join("shop"), &["--max-sessions", "1", "--idle-timeout", "3s"]);
     let key = new_key(dir.path(), "id");
     let socket = format!("shopfront-ssh-full-{}", std::process::id());
     let first = server.connect(&format!("{socket}-1"), &key);
@@ -225,7 +225,7 @@ fn a_full_shop_says_so_and_an_idle_session_is_closed_with_a_message() {
 #[test]
 fn the_stock_client_typing_one_key_at_a_time_never_freezes() {
     let dir = temp_dir();
-    let server = Server::start(&dir.path().join("shop"));
+    let server = Server::start(dir.path().join("shop"));
     let key = new_key(dir.path(), "id");
     let socket = format!("shopfront-ssh-keys-{}", std::process::id());
     let t = server.connect(&socket, &key);
