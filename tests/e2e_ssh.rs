@@ -14,18 +14,19 @@ use common::tmux::Tmux;
 /// A running `shopfront serve` on a free port, stopped (SIGTERM) when dropped.
 struct Server {
     /// Stopped with SIGTERM when the server is dropped.
-    _process: ServeProcess,
+    process: ServeProcess,
     port: u16,
 }
 
 impl Server {
-    fn start(data_dir: &Path) -> Server {
-        Server::start_with(data_dir, &[])
+    /// Serves `store`: a data folder's path, `sqlite:PATH` or `postgres://…`.
+    fn start(store: impl AsRef<std::ffi::OsStr>) -> Server {
+        Server::start_with(store, &[])
     }
 
-    fn start_with(data_dir: &Path, options: &[&str]) -> Server {
-        let process = ServeProcess::start(env!("CARGO_BIN_EXE_shopfront"), data_dir, options);
-        Server { port: process.port, _process: process }
+    fn start_with(store: impl AsRef<std::ffi::OsStr>, options: &[&str]) -> Server {
+        let process = ServeProcess::start(env!("CARGO_BIN_EXE_shopfront"), store, options);
+        Server { port: process.port, process }
     }
 
     /// `ssh` into the shop with `key` in a tmux terminal.
@@ -117,7 +118,7 @@ fn a_shopper_over_ssh_is_known_by_their_key() {
 #[test]
 fn without_a_terminal_the_client_is_told_why() {
     let dir = temp_dir();
-    let server = Server::start(&dir.path().join("shop"));
+    let server = Server::start(dir.path().join("shop"));
     let key = new_key(dir.path(), "id");
     let out = Command::new("ssh")
         .args(["-T", "-p", &server.port.to_string(), "-i"])
@@ -191,7 +192,7 @@ fn two_shoppers_racing_for_the_last_unit_buy_it_once() {
 #[test]
 fn stopping_the_server_tells_every_session_and_restores_its_screen() {
     let dir = temp_dir();
-    let server = Server::start(&dir.path().join("shop"));
+    let server = Server::start(dir.path().join("shop"));
     let key = new_key(dir.path(), "id");
     let socket = format!("shopfront-ssh-stop-{}", std::process::id());
     let t = server.connect(&socket, &key);
@@ -205,7 +206,7 @@ fn stopping_the_server_tells_every_session_and_restores_its_screen() {
 #[test]
 fn a_full_shop_says_so_and_an_idle_session_is_closed_with_a_message() {
     let dir = temp_dir();
-    let server = Server::start_with(&dir.path().join("shop"), &["--max-sessions", "1", "--idle-timeout", "3s"]);
+    let server = Server::start_with(dir.path().join("shop"), &["--max-sessions", "1", "--idle-timeout", "3s"]);
     let key = new_key(dir.path(), "id");
     let socket = format!("shopfront-ssh-full-{}", std::process::id());
     let first = server.connect(&format!("{socket}-1"), &key);
@@ -224,7 +225,7 @@ fn a_full_shop_says_so_and_an_idle_session_is_closed_with_a_message() {
 #[test]
 fn the_stock_client_typing_one_key_at_a_time_never_freezes() {
     let dir = temp_dir();
-    let server = Server::start(&dir.path().join("shop"));
+    let server = Server::start(dir.path().join("shop"));
     let key = new_key(dir.path(), "id");
     let socket = format!("shopfront-ssh-keys-{}", std::process::id());
     let t = server.connect(&socket, &key);
@@ -304,4 +305,123 @@ fn a_receipt_over_ssh_is_shown_never_written_on_the_server() {
         assert!(!screen.contains("w write"), "a key that must not exist over SSH:\n{screen}");
     }
     assert!(!data.join("receipts").exists(), "nothing written on the server");
+}
+
+/// The `SHA256:…` fingerprint of a public or private key file.
+fn fingerprint_of(key: &Path) -> String {
+    let out = Command::new("ssh-keygen").arg("-lf").arg(key).output().expect("ssh-keygen");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split_whitespace().find(|w| w.starts_with("SHA256:")).unwrap_or_else(|| panic!("{text}")).to_string()
+}
+
+/// Issue 18: `serve --store sqlite:…` with the stock OpenSSH client: sign
+/// up and buy, come back by key, log in by password from another key; the
+/// screen, then what the database holds; the host key kept beside the
+/// database as `PATH.ssh_host_ed25519_key`, private to its owner.
+#[test]
+fn serve_on_a_sqlite_store_with_the_stock_client() {
+    use shopfront::domain::{Money, OrderStatus};
+    use shopfront::repo::Repo;
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = temp_dir();
+    let database = common::demo_shop_in_sqlite(dir.path());
+    let cable_before = {
+        let repo = shopfront::repo::sqlite::SqliteRepo::open(&database).unwrap();
+        let read = repo.read().unwrap();
+        let mut found = None;
+        read.each_product(&mut |p| {
+            if p.name == "USB-C Cable" {
+                found = Some(p.clone());
+            }
+        })
+        .unwrap();
+        found.expect("the demo catalog's cable")
+    };
+    let server = Server::start(format!("sqlite:{}", database.display()));
+    let host_key = dir.path().join("store/shop.db.ssh_host_ed25519_key");
+    let mode = std::fs::metadata(&host_key).expect("the host key beside the database").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the host key is private: {mode:o}");
+    assert_eq!(fingerprint_of(&host_key), server.process.fingerprint, "the key the server announced");
+    assert!(!dir.path().join("store/ssh_host_ed25519_key").exists());
+
+    let key = new_key(dir.path(), "id_sqlite");
+    let socket = format!("shopfront-ssh-sqlite-{}", std::process::id());
+    {
+        let t = server.connect(&format!("{socket}-a"), &key);
+        sign_up_and_buy_a_cable(&t, "sql-sam", "sam-pass-1");
+        let screen = t.screen();
+        assert!(screen.contains("Paid with Visa •••• 4242"), "{screen}");
+        t.keys(&["o"]);
+        t.wait_for("$14.99 paid");
+        t.keys(&["q"]);
+        t.wait_for("SSH-EXITED");
+    }
+    {
+        // The same key: straight in, and the order is there.
+        let t = server.connect(&format!("{socket}-b"), &key);
+        t.wait_for("Logged in as sql-sam with your SSH key");
+        t.keys(&["o"]);
+        t.wait_for("$14.99 paid");
+        t.keys(&["q"]);
+        t.wait_for("SSH-EXITED");
+    }
+    let other = new_key(dir.path(), "id_other");
+    {
+        // Another key: the login form, then the password.
+        let t = server.connect(&format!("{socket}-c"), &other);
+        t.wait_for("Log in");
+        assert!(!t.screen().contains("sql-sam"));
+        t.type_text("sql-sam");
+        t.keys(&["Tab"]);
+        t.type_text("sam-pass-1");
+        t.keys(&["Enter"]);
+        t.wait_for("Your SSH key now logs you in as sql-sam");
+        t.keys(&["o"]);
+        t.wait_for("$14.99 paid");
+        t.keys(&["q"]);
+        t.wait_for("SSH-EXITED");
+    }
+    drop(server);
+
+    let mode = std::fs::metadata(&database).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the database is private: {mode:o}");
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(&database).unwrap();
+    let read = repo.read().unwrap();
+    let sam = read.account("sql-sam").unwrap().expect("the account is stored");
+    assert!(sam.password_hash.as_deref().is_some_and(|h| h.starts_with("$argon2id$")));
+    let mut keys = sam.ssh_keys.clone();
+    keys.sort();
+    let mut expected = vec![fingerprint_of(&key), fingerprint_of(&other)];
+    expected.sort();
+    assert_eq!(keys, expected, "both keys' fingerprints, never the keys");
+    assert_eq!(read.accounts_with_key(&fingerprint_of(&key)).unwrap().len(), 1);
+    let orders = read.orders_of("sql-sam").unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!((order.order_id.as_str(), order.status), ("O0001", OrderStatus::Paid));
+    assert_eq!(order.items.len(), 1);
+    assert_eq!((order.items[0].product_id.as_str(), order.items[0].qty), (cable_before.product_id.as_str(), 1));
+    assert_eq!((order.total, order.shipping), (Money::from_cents(1499), Money::from_cents(500)));
+    assert_eq!(order.payment.as_deref().map(|p| p.last4.as_str()), Some("4242"));
+    assert_eq!(order.address.as_deref().map(|a| a.postal_code.as_str()), Some("NW1 2AB"));
+    let stock = read.product(&cable_before.product_id).unwrap().unwrap().stock;
+    assert_eq!(stock, cable_before.stock - 1, "one unit sold");
+    assert!(read.cart("sql-sam").unwrap().is_none_or(|c| c.items.is_empty()));
+    drop(read);
+    drop(repo);
+    assert!(!dir.path().join("store/receipts").exists(), "nothing written for a shopper over SSH");
+    // No secret in the database (nor its -wal or -shm, if left).
+    for entry in std::fs::read_dir(dir.path().join("store")).unwrap() {
+        let path = entry.unwrap().path();
+        if path == host_key || !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for secret in [&b"sam-pass-1"[..], b"4242424242424242", b"PRIVATE KEY"] {
+            let found = bytes.windows(secret.len()).any(|w| w == secret);
+            assert!(!found, "{} in {}", String::from_utf8_lossy(secret), path.display());
+        }
+    }
 }

@@ -290,3 +290,164 @@ fn a_read_only_data_folder_can_be_browsed_and_refuses_changes_clearly() {
     t.wait_for("EXITED=0");
     assert_eq!(common::folder_snapshot(&data), before, "nothing in the folder changed");
 }
+
+/// Issue 18: the whole journey with `--store sqlite:…` — sign up, filter,
+/// add, a promo code, checkout, the receipt written beside the database,
+/// cancel — asserted on the screen and then on what the database holds.
+#[test]
+fn shopper_journey_on_a_sqlite_store() {
+    use shopfront::domain::payment::Brand;
+    use shopfront::domain::{Money, OrderStatus};
+    use shopfront::repo::Repo;
+
+    let dir = temp_dir();
+    let database = common::demo_shop_in_sqlite(dir.path());
+    let cable = {
+        let repo = shopfront::repo::sqlite::SqliteRepo::open(&database).unwrap();
+        let read = repo.read().unwrap();
+        let mut found = Vec::new();
+        read.each_product(&mut |p| {
+            if p.name == "USB-C Cable" {
+                found.push(p.clone());
+            }
+        })
+        .unwrap();
+        assert_eq!(found.len(), 1, "the demo catalog has one USB-C Cable");
+        found.remove(0)
+    };
+    assert_eq!(cable.price, Money::from_cents(999));
+
+    let socket = format!("shopfront-e2e-sqlite-{}", std::process::id());
+    let t = Tmux::start_on(&socket, &format!("sqlite:{}", database.display()));
+    t.wait_for("Log in");
+    t.keys(&["C-n"]);
+    t.wait_for("Create account");
+    t.type_text("erin");
+    t.keys(&["Tab"]);
+    t.type_text("erin-pass");
+    t.keys(&["Tab"]);
+    t.type_text("erin-pass");
+    t.keys(&["Enter"]);
+    t.wait_for("Account created — welcome, erin");
+
+    t.keys(&["/"]);
+    t.type_text("usb cab");
+    t.wait_for("Products — 2 of 44");
+    t.wait_for("▶ USB-C Cable");
+    t.keys(&["Enter", "a"]);
+    t.wait_for("Added 1 × USB-C Cable to your cart");
+    t.wait_for("erin · 1 item · $9.99");
+
+    t.keys(&["c"]);
+    t.wait_for("Cart — 1 item");
+    t.keys(&["%"]);
+    t.wait_for("Promo code");
+    t.type_text("nope");
+    t.keys(&["Enter"]);
+    t.wait_for("There is no code \"NOPE\"");
+    t.keys(&["C-u"]);
+    t.type_text("ten10");
+    t.keys(&["Enter"]);
+    t.wait_for("Code TEN10 applied: 10 % off");
+    t.wait_for("Discount (TEN10)         −$1.00");
+    t.to_review("4242 4242 4242 4242");
+    t.keys(&["y"]);
+    // $9.99 − $1.00 + $5.00 shipping, no tax.
+    let screen = t.wait_for("Order O0001 placed and paid — $13.99");
+    assert!(screen.contains("Paid with Visa •••• 4242"), "{screen}");
+
+    // The receipt, written beside the database.
+    t.keys(&["r"]);
+    t.wait_for("Receipt for order O0001");
+    t.keys(&["w"]);
+    let receipts = dir.path().join("store/receipts");
+    let screen = t.wait_for("Receipt written to");
+    assert!(screen.contains("O0001.txt"), "{screen}");
+    t.keys(&["Escape"]);
+    let receipt = std::fs::read_to_string(receipts.join("O0001.txt")).unwrap();
+    for line in [
+        "Customer: erin",
+        "1 × USB-C Cable @ $9.99 = $9.99",
+        "Discount (TEN10):               -$1.00",
+        "Total:                          $13.99",
+    ] {
+        assert!(receipt.lines().any(|l| l.contains(line)), "{line:?} in\n{receipt}");
+    }
+
+    // Cancelled from the orders list: refunded to the card.
+    t.keys(&["o"]);
+    t.wait_for("$13.99 paid");
+    t.keys(&["x"]);
+    t.wait_for("Cancel order O0001");
+    t.keys(&["y"]);
+    t.wait_for("Order O0001: Cancelled — $13.99 refunded to Visa •••• 4242");
+    t.wait_for("cancelled");
+    t.keys(&["q"]);
+    t.wait_for("EXITED=0");
+
+    // What the database holds afterwards.
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(&database).unwrap();
+    let read = repo.read().unwrap();
+    let erin = read.account("erin").unwrap().expect("erin's account is stored");
+    assert!(erin.password_hash.as_deref().is_some_and(|h| h.starts_with("$argon2id$")), "a hash, not the password");
+    assert_eq!(erin.password, None);
+    let orders = read.orders_of("erin").unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!(order.order_id, "O0001");
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert_eq!(order.items.len(), 1);
+    assert_eq!(
+        (order.items[0].product_id.as_str(), order.items[0].qty, order.items[0].unit_price),
+        (cable.product_id.as_str(), 1, Money::from_cents(999))
+    );
+    assert_eq!(order.items[0].name.as_deref(), Some("USB-C Cable"));
+    assert_eq!(order.discount_code.as_deref(), Some("TEN10"));
+    assert_eq!(
+        (order.subtotal, order.discount, order.shipping, order.tax, order.total),
+        (
+            Some(Money::from_cents(999)),
+            Money::from_cents(100),
+            Money::from_cents(500),
+            Money::ZERO,
+            Money::from_cents(1399)
+        )
+    );
+    let events: Vec<(OrderStatus, &str, Option<Money>)> =
+        order.events.iter().map(|e| (e.status, e.by.as_str(), e.refunded)).collect();
+    assert_eq!(
+        events,
+        [
+            (OrderStatus::Placed, "erin", None),
+            (OrderStatus::Paid, "payment", None),
+            (OrderStatus::Cancelled, "erin", Some(Money::from_cents(1399)))
+        ]
+    );
+    let address = order.address.as_deref().expect("the address is kept on the order");
+    assert_eq!((address.full_name.as_str(), address.city.as_str()), ("Ada Lovelace", "London"));
+    assert_eq!(address.postal_code, "NW1 2AB");
+    let payment = order.payment.as_deref().expect("the payment is kept on the order");
+    assert_eq!((payment.brand, payment.last4.as_str()), (Brand::Visa, "4242"));
+    let refund = payment.refund.as_ref().expect("the refund is recorded");
+    assert_eq!((refund.amount, refund.by.as_str()), (Money::from_cents(1399), "erin"));
+    assert!(refund.reference.starts_with(&payment.reference), "{refund:?}");
+    // The address book, the stock back, the cart emptied, the code's use given back.
+    assert_eq!(erin.addresses.len(), 1, "the typed address is saved");
+    assert!(erin.cards.is_empty(), "the card was not to be remembered");
+    assert_eq!(read.product(&cable.product_id).unwrap().unwrap().stock, cable.stock, "the unit went back");
+    assert!(read.cart("erin").unwrap().is_none_or(|c| c.items.is_empty()));
+    assert_eq!(read.code_uses("TEN10", "erin").unwrap().total, 0, "a cancelled order uses no code");
+    assert_eq!(read.orders_carrying("TEN10").unwrap(), 1);
+    drop(read);
+    drop(repo);
+    // Never the card number, in the database or beside it.
+    for entry in std::fs::read_dir(dir.path().join("store")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            for number in [&b"4242424242424242"[..], b"4242 4242 4242 4242"] {
+                assert!(!bytes.windows(number.len()).any(|w| w == number), "a card number in {}", path.display());
+            }
+        }
+    }
+}

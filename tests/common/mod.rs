@@ -43,6 +43,33 @@ pub fn legacy_fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy-console-shop")
 }
 
+/// The demo shop (what a fresh folder is seeded with) with the code TEN10
+/// (10 % off, once per shopper), moved into a new SQLite database
+/// `store/shop.db` under `dir`: the database's path. (A new database holds
+/// no catalog of its own; `migrate` is how a shop gets there.)
+pub fn demo_shop_in_sqlite(dir: &Path) -> PathBuf {
+    let demo = dir.join("demo");
+    let add = std::process::Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .args(["admin", "discount", "add", "TEN10", "--percent", "10", "--per-user", "1", "--data-dir"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{add:?}");
+    std::fs::create_dir(dir.join("store")).unwrap();
+    let database = dir.join("store/shop.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shopfront"))
+        .args(["migrate", "--from"])
+        .arg(&demo)
+        .arg("--to")
+        .arg(format!("sqlite:{}", database.display()))
+        .env_remove("SHOPFRONT_STORE")
+        .env_remove("SHOPFRONT_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    database
+}
+
 /// Copies the console shop's folder (tests/fixtures) into `into`.
 pub fn copy_legacy_fixture(into: &Path) -> PathBuf {
     let target = into.join("legacy");

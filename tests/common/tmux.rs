@@ -10,13 +10,21 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// Starts the app in a 100×30 terminal; the shell line after it reports its exit code.
+    /// Starts the app on the data folder `data_dir` (`--data-dir`) in a
+    /// 100×30 terminal; the shell line after it reports its exit code.
     pub fn start(socket: &str, data_dir: &Path) -> Tmux {
-        let command = format!(
-            "{} --data-dir '{}'; echo EXITED=$?; sleep 60",
-            env!("CARGO_BIN_EXE_shopfront"),
-            data_dir.display()
-        );
+        Tmux::start_app(socket, "--data-dir", &data_dir.display().to_string())
+    }
+
+    /// Starts the app on `store` (`--store`: a folder, `sqlite:PATH`,
+    /// `postgres://…`) in a 100×30 terminal, as `start` does.
+    pub fn start_on(socket: &str, store: &str) -> Tmux {
+        Tmux::start_app(socket, "--store", store)
+    }
+
+    fn start_app(socket: &str, option: &str, value: &str) -> Tmux {
+        assert!(!value.contains('\''), "a quote in {value:?} would end the shell word");
+        let command = format!("{} {option} '{value}'; echo EXITED=$?; sleep 60", env!("CARGO_BIN_EXE_shopfront"));
         Tmux::run_command(socket, &command, 100, 30)
     }
 
