@@ -297,6 +297,28 @@ impl Backend for Folder {
 
 repo_suite!(json_folder, Some(Folder(tempfile::tempdir().expect("temp dir"))));
 
+/// A change another process left in the journal (killed between writing it
+/// and replacing the files) is finished by the next look, and the feed
+/// names what it changed.
+#[test]
+fn a_change_finished_from_the_journal_is_in_the_feed() {
+    let folder = Folder(tempfile::tempdir().expect("temp dir"));
+    let repo = folder.open();
+    commit(&*repo, vec![Change::PutProduct(product("P1", 5))]);
+    let start = match repo.changes_after(0).expect("feed") {
+        Feed::Changes(sets) => sets.last().map_or(0, |s| s.id),
+        Feed::Gap { latest } => latest,
+    };
+    let left = vec![Change::PutProduct(product("P1", 4)), Change::PutOrder(order("O0001", "alice"))];
+    shopfront::store::journal::write(folder.0.path(), &left).expect("a journal");
+    assert_eq!(stock_of(&*repo, "P1"), Some(4), "finished");
+    let Feed::Changes(heard) = repo.changes_after(start).expect("feed") else { panic!("a gap") };
+    let mut all_heard = shopfront::repo::ChangeSet::default();
+    heard.iter().for_each(|set| all_heard.merge(set));
+    assert!(all_heard.products.has("P1"), "{heard:?}");
+    assert!(all_heard.orders.has("O0001") && all_heard.order_owners.has("alice"), "{heard:?}");
+}
+
 /// The folder's order numbers follow orders.json without gaps: an id taken
 /// by a change that stored no order is given again; one stored, or one
 /// another process stored, is not.

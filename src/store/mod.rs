@@ -235,6 +235,11 @@ impl Store {
         self.versions[kind.index()]
     }
 
+    /// `kind` changed in ways the feed cannot name (it says "all").
+    pub fn forget_which_changed(&mut self, kind: FileKind) {
+        self.outside.note(kind, None);
+    }
+
     /// What reading files again (another process's changes) changed since
     /// last asked, of the kinds `moved` says; by id where known.
     pub fn take_outside_changes(&mut self, moved: impl Fn(FileKind) -> bool) -> crate::repo::ChangeSet {
@@ -513,6 +518,8 @@ impl Store {
                 let ReadGuard::Write(guard) = guard else { return Ok(false) };
                 let touched: BTreeSet<FileKind> = changes.iter().map(Change::file).collect();
                 self.load(&touched.iter().copied().collect::<Vec<_>>())?;
+                // Another process's change, finished here: the feed names it.
+                self.outside.note_changes(&changes);
                 let staged = self.stage_changes(changes, &touched)?;
                 self.install(guard, staged, &touched)?;
                 Ok(true)

@@ -29,6 +29,11 @@ impl Outside {
         }
     }
 
+    /// `changes` were made to the tables read (a journal finished).
+    pub fn note_changes(&mut self, changes: &[Change]) {
+        self.known.merge(&ChangeSet::of(changes));
+    }
+
     /// What `moved` kinds changed, by id where known; forgets it all.
     pub fn take(&mut self, moved: impl Fn(FileKind) -> bool) -> ChangeSet {
         let Outside { known, unknown } = std::mem::take(self);

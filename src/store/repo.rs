@@ -94,7 +94,14 @@ impl FolderRepo {
     /// files, the command line's repairs).
     pub fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> T) -> T {
         let mut inner = self.inner();
+        let before = FileKind::ALL.map(|kind| inner.store.version(kind));
         let result = work(&mut inner.store);
+        // What `work` changed is not known row by row: "all" of it.
+        for kind in FileKind::ALL {
+            if inner.store.version(kind) != before[kind.index()] {
+                inner.store.forget_which_changed(kind);
+            }
+        }
         let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         result
