@@ -45,6 +45,8 @@ pub struct Tally {
     pub order_totals: i128,
     /// Lines over every cart and every order.
     pub lines: usize,
+    /// Whether the settings differ from a new shop's (changed and saved).
+    pub own_settings: bool,
 }
 
 impl Tally {
@@ -66,17 +68,20 @@ impl Tally {
             tally.order_totals += i128::from(o.total.cents());
         })?;
         tally.codes = view.discounts()?.len();
+        tally.own_settings = view.settings()? != crate::domain::Settings::default();
         Ok(tally)
     }
 
+    /// Nothing a new store would not hold: no records, and the settings
+    /// a new shop starts with (saved settings would be overwritten).
     fn is_empty(&self) -> bool {
-        self.accounts + self.products + self.carts + self.orders + self.codes == 0
+        self.accounts + self.products + self.carts + self.orders + self.codes == 0 && !self.own_settings
     }
 
     /// In words, for the report.
     pub fn summary(&self) -> String {
         format!(
-            "{} accounts, {} products ({} units in stock), {} carts, {} orders ({}.{:02} in totals), {} discount codes",
+            "{} accounts, {} products ({} units in stock), {} carts, {} orders ({}.{:02} in totals), {} discount codes{}",
             self.accounts,
             self.products,
             self.stock,
@@ -84,7 +89,8 @@ impl Tally {
             self.orders,
             self.order_totals / 100,
             (self.order_totals % 100).unsigned_abs(),
-            self.codes
+            self.codes,
+            if self.own_settings { ", the shop's own settings" } else { "" }
         )
     }
 }
@@ -97,15 +103,20 @@ pub enum Progress {
         done: usize,
         of: usize,
     },
-    /// Records staged so far, of how many.
+    /// Records written into the target's transaction so far, of how many
+    /// (a store that writes only at its commit, a folder or PostgreSQL,
+    /// has them in memory until then).
     Copying {
         done: usize,
         of: usize,
     },
-    /// Everything staged: writing it all at once.
+    /// Every record handed over: the one transaction commits.
     Committing,
     Verifying,
 }
+
+/// Records written between two `Progress::Copying` reports.
+const REPORT_EVERY: usize = 5_000;
 
 /// Copies everything `source` holds into the empty `target`.
 pub fn copy_shop(
@@ -123,36 +134,23 @@ pub fn copy_shop(
     let accounts = secured_accounts(source, progress)?;
     let mut tx = target.write().map_err(target_error)?;
     let total = expected.accounts + expected.products + expected.carts + expected.orders + expected.codes;
-    let mut done = 0;
-    let mut stage = |tx: &mut Box<dyn crate::repo::WriteTx + '_>, change: Change| {
-        tx.stage(change);
-        done += 1;
-        if done % 10_000 == 0 {
-            progress(Progress::Copying { done, of: total });
-        }
-    };
-    tx.stage(Change::PutSettings(source.settings().map_err(source_error)?));
+    let mut copy = Copy { tx: &mut *tx, done: 0, total, progress: &mut *progress, failed: None };
+    // Straight from the source into the target's transaction, one record
+    // at a time: the shop is not held a second time in memory.
+    copy.write(Change::PutSettings(source.settings().map_err(source_error)?));
     for user in accounts {
-        stage(&mut tx, Change::PutUser(user));
+        copy.write(Change::PutUser(user));
     }
-    let mut products = Vec::with_capacity(expected.products);
-    source.each_product(&mut |p| products.push(p.clone())).map_err(source_error)?;
-    for product in products {
-        stage(&mut tx, Change::PutProduct(product));
-    }
+    source.each_product(&mut |p| copy.write(Change::PutProduct(p.clone()))).map_err(source_error)?;
     for code in source.discounts().map_err(source_error)? {
-        stage(&mut tx, Change::PutDiscount(code));
+        copy.write(Change::PutDiscount(code));
     }
-    let mut carts = Vec::with_capacity(expected.carts);
-    source.each_cart(&mut |c| carts.push(c.clone())).map_err(source_error)?;
-    for cart in carts {
-        stage(&mut tx, Change::PutCart(cart));
+    source.each_cart(&mut |c| copy.write(Change::PutCart(c.clone()))).map_err(source_error)?;
+    source.each_order(&mut |o| copy.write(Change::PutOrder(o.clone()))).map_err(source_error)?;
+    if let Some(failed) = copy.failed {
+        return Err(target_error(failed));
     }
-    let mut orders = Vec::with_capacity(expected.orders);
-    source.each_order(&mut |o| orders.push(o.clone())).map_err(source_error)?;
-    for order in orders {
-        stage(&mut tx, Change::PutOrder(order));
-    }
+    progress(Progress::Copying { done: total, of: total });
     progress(Progress::Committing);
     tx.commit().map_err(target_error)?;
     progress(Progress::Verifying);
@@ -161,6 +159,36 @@ pub fn copy_shop(
         return Err(MigrateError::Mismatch(format!("source: {}; copy: {}", expected.summary(), copied.summary())));
     }
     Ok(copied)
+}
+
+/// Records being written into the target, counted for the progress line.
+struct Copy<'a, 'tx> {
+    tx: &'a mut (dyn crate::repo::WriteTx + 'tx),
+    done: usize,
+    total: usize,
+    progress: &'a mut dyn FnMut(Progress),
+    /// The first write that failed: the rest are skipped.
+    failed: Option<RepoError>,
+}
+
+impl Copy<'_, '_> {
+    fn write(&mut self, change: Change) {
+        if self.failed.is_some() {
+            return;
+        }
+        let settings = matches!(change, Change::PutSettings(_));
+        if let Err(e) = self.tx.write_now(change) {
+            self.failed = Some(e);
+            return;
+        }
+        // The settings are not one of the records counted.
+        if !settings {
+            self.done += 1;
+            if self.done.is_multiple_of(REPORT_EVERY) {
+                (self.progress)(Progress::Copying { done: self.done, of: self.total });
+            }
+        }
+    }
 }
 
 /// Every account, a plaintext password replaced by its hash.
