@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::big_folder;
 
 /// Part of every cached name: raised when the generated content changes.
-const GENERATION: u32 = 1;
+const GENERATION: u32 = 2;
 
 fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("shops")
