@@ -215,6 +215,7 @@ pub fn run(from: &Location, to: &Location, progress: &mut dyn FnMut(Progress)) -
     if from == to {
         return Err(MigrateError::NotEmpty(format!("{to} is the source itself")));
     }
+    keep_freed_memory();
     let source = Source::open(from)?;
     let target = Target::open(to)?;
     let copied = source.with_view(&mut |view| copy_shop(view, &*target.repo, progress));
@@ -222,6 +223,22 @@ pub fn run(from: &Location, to: &Location, progress: &mut dyn FnMut(Progress)) -
         target.remove_if_made();
     }
     copied
+}
+
+/// SQLite allocates through the C library's malloc, which by default hands
+/// the top of its heap back to the system as soon as it frees up and asks
+/// for it again at the next page: copying 100k products and 100k orders
+/// into SQLite spent 2.4 s of its 5.9 s of CPU in the kernel doing that
+/// (0.4 s with this). For this process, which ends after the copy, freed
+/// memory is kept for reuse instead.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets two of glibc's malloc parameters (it locks
+    // its arenas to do so); a refused value leaves the default.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
 }
 
 /// The shop being copied, read without changing anything.
