@@ -324,3 +324,52 @@ impl Db<'_> {
             .map_err(|why| super::error::damaged_row(self.path, "sequences", "order", &why))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use crate::repo::sql_tests::{order, product};
+    use crate::repo::sqlite::SqliteRepo;
+    use crate::repo::{Change, ChangeSet, ReadTx, Repo, WriteTx};
+
+    /// The indexes as SQLite lists them.
+    fn indexes(conn: &Connection) -> Vec<String> {
+        let mut statement =
+            conn.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL").unwrap();
+        let mut found: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_fill_written_at_once_keeps_every_index_whether_committed_or_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = SqliteRepo::open(&dir.path().join("shop.db")).unwrap();
+        let before = indexes(&Connection::open(dir.path().join("shop.db")).unwrap());
+        assert!(before.len() >= 5, "{before:?}");
+        let cache: i64 = repo.writer().query_row("PRAGMA cache_size", [], |row| row.get(0)).unwrap();
+
+        // Dropped half-way: nothing written, every index still there.
+        let mut tx = repo.write().unwrap();
+        tx.write_now(Change::PutProduct(product("P1", 3))).unwrap();
+        drop(tx);
+        assert_eq!(indexes(&Connection::open(dir.path().join("shop.db")).unwrap()), before);
+        assert!(repo.read().unwrap().product("P1").unwrap().is_none());
+
+        let mut tx = repo.write().unwrap();
+        tx.write_now(Change::PutProduct(product("P1", 3))).unwrap();
+        tx.write_now(Change::PutOrder(order("O0007", "dana"))).unwrap();
+        let set = tx.commit().unwrap();
+        assert_eq!(set, ChangeSet::everything(set.id), "the feed says everything changed");
+        assert_eq!(indexes(&Connection::open(dir.path().join("shop.db")).unwrap()), before);
+        let view = repo.read().unwrap();
+        assert_eq!(view.product("P1").unwrap().map(|p| p.stock), Some(3));
+        assert_eq!(view.orders_of("Dana").unwrap().len(), 1, "found through the rebuilt owner index");
+        drop(view);
+        let after: i64 = repo.writer().query_row("PRAGMA cache_size", [], |row| row.get(0)).unwrap();
+        assert_eq!(after, cache, "the writer's page cache as it was");
+        // The order number stored is followed.
+        assert_eq!(repo.write().unwrap().next_order_id().unwrap(), "O0008");
+    }
+}
