@@ -331,7 +331,7 @@ mod tests {
 
     use crate::repo::sql_tests::{order, product};
     use crate::repo::sqlite::SqliteRepo;
-    use crate::repo::{Change, ChangeSet, ReadTx, Repo, WriteTx};
+    use crate::repo::{Change, ChangeSet, Repo};
 
     /// The indexes as SQLite lists them.
     fn indexes(conn: &Connection) -> Vec<String> {
