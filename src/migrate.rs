@@ -343,3 +343,165 @@ impl Target {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::domain::discount::Uses;
+    use crate::domain::{Cart, Discount, Order, Product, Settings};
+    use crate::repo::{ChangeSet, Feed, LoginFailures, WriteTx};
+
+    fn product(id: &str) -> Product {
+        serde_json::from_str(&format!(r#"{{"product_id":"{id}","name":"Thing {id}","price":2.50,"stock":1}}"#)).unwrap()
+    }
+
+    /// What the target was handed, in order, and what was reported.
+    #[derive(Debug, PartialEq)]
+    enum Event {
+        Written,
+        Staged,
+        Copying(usize),
+    }
+
+    /// An SQLite target that logs what `copy_shop` hands it.
+    struct Logged {
+        inner: SqliteRepo,
+        log: Arc<Mutex<Vec<Event>>>,
+    }
+
+    struct LoggedTx<'a> {
+        inner: Box<dyn WriteTx + 'a>,
+        log: Arc<Mutex<Vec<Event>>>,
+    }
+
+    impl ReadTx for LoggedTx<'_> {
+        fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
+            self.inner.account(username)
+        }
+        fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
+            self.inner.accounts_with_key(fingerprint)
+        }
+        fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
+            self.inner.each_account(visit)
+        }
+        fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
+            self.inner.product(product_id)
+        }
+        fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
+            self.inner.each_product(visit)
+        }
+        fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
+            self.inner.cart(username)
+        }
+        fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
+            self.inner.each_cart(visit)
+        }
+        fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
+            self.inner.carts_holding(product_id)
+        }
+        fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
+            self.inner.discount(code)
+        }
+        fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
+            self.inner.discounts()
+        }
+        fn settings(&self) -> Result<Settings, RepoError> {
+            self.inner.settings()
+        }
+        fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
+            self.inner.order(order_id)
+        }
+        fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
+            self.inner.orders_of(username)
+        }
+        fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
+            self.inner.order_by_checkout_key(username, key)
+        }
+        fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
+            self.inner.each_order(visit)
+        }
+        fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
+            self.inner.code_uses(code, username)
+        }
+        fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
+            self.inner.orders_carrying(code)
+        }
+        fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
+            self.inner.ever_ordered(product_id)
+        }
+    }
+
+    impl WriteTx for LoggedTx<'_> {
+        fn next_order_id(&mut self) -> Result<String, RepoError> {
+            self.inner.next_order_id()
+        }
+        fn stage(&mut self, change: Change) {
+            self.log.lock().unwrap().push(Event::Staged);
+            self.inner.stage(change)
+        }
+        fn write_now(&mut self, change: Change) -> Result<(), RepoError> {
+            self.log.lock().unwrap().push(Event::Written);
+            self.inner.write_now(change)
+        }
+        fn commit(self: Box<Self>) -> Result<ChangeSet, RepoError> {
+            self.inner.commit()
+        }
+    }
+
+    impl Repo for Logged {
+        fn read(&self) -> Result<Box<dyn ReadTx + '_>, RepoError> {
+            self.inner.read()
+        }
+        fn write(&self) -> Result<Box<dyn WriteTx + '_>, RepoError> {
+            Ok(Box::new(LoggedTx { inner: self.inner.write()?, log: Arc::clone(&self.log) }))
+        }
+        fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {
+            self.inner.changes_after(after)
+        }
+        fn login_failures(
+            &self,
+            keys: &[&str],
+            update: &mut dyn FnMut(&mut [Option<LoginFailures>]),
+        ) -> Result<(), RepoError> {
+            self.inner.login_failures(keys, update)
+        }
+    }
+
+    /// The progress counts records written into the target's transaction,
+    /// not records put in memory for a commit that then ran silently.
+    #[test]
+    fn copying_reports_records_written_into_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = SqliteRepo::open(&dir.path().join("source.db")).unwrap();
+        let mut tx = source.write().unwrap();
+        for i in 0..12_000 {
+            tx.stage(Change::PutProduct(product(&format!("P{i}"))));
+        }
+        tx.commit().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let target = Logged { inner: SqliteRepo::open(&dir.path().join("target.db")).unwrap(), log: Arc::clone(&log) };
+        let progress_log = Arc::clone(&log);
+        let mut progress = |step: Progress| {
+            if let Progress::Copying { done, of } = step {
+                assert_eq!(of, 12_000);
+                progress_log.lock().unwrap().push(Event::Copying(done));
+            }
+        };
+        let copied = copy_shop(&*source.read().unwrap(), &target, &mut progress).unwrap();
+        assert_eq!(copied.products, 12_000);
+        let log = log.lock().unwrap();
+        assert!(!log.contains(&Event::Staged), "nothing staged for the commit");
+        let mut reported = Vec::new();
+        for (at, event) in log.iter().enumerate() {
+            if let Event::Copying(done) = event {
+                // The settings are written first and not counted.
+                let written = log[..at].iter().filter(|e| **e == Event::Written).count();
+                assert_eq!(written, done + 1, "at {done}");
+                reported.push(*done);
+            }
+        }
+        assert_eq!(reported, [5_000, 10_000, 12_000]);
+    }
+}
