@@ -1,9 +1,15 @@
 //! Store benchmarks on a folder of 100,000 products and 100,000 orders
 //! (and the same shop in an SQLite database, and in PostgreSQL when
-//! `SHOPFRONT_TEST_PG` names a server): `cargo bench --bench store`.
+//! `SHOPFRONT_TEST_PG` names a server); the checkout on SQLite with 1,000 to
+//! 1,000,000 orders, opening a shop of a million products and a million
+//! orders on either store, and `migrate` folder -> SQLite:
+//! `cargo bench --bench store`. The generated shops are cached under the
+//! target directory (`support/shops.rs`): the first run takes minutes more.
 
 #[path = "support/big_folder.rs"]
 mod big_folder;
+#[path = "support/shops.rs"]
+mod shops;
 #[path = "../tests/common/store_rules.rs"]
 #[allow(dead_code)]
 mod store_rules;
@@ -23,15 +29,11 @@ fn main() {
     divan::main();
 }
 
+/// A working copy of the cached folder of 100,000 products, 100,000 orders
+/// and 1,000 accounts (the benchmarks below change it).
 fn folder() -> &'static PathBuf {
     static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let dir = tmp.path().join("big");
-        big_folder::write_big_folder(&dir, 100_000, 100_000, 1_000).expect("generate");
-        (tmp, dir)
-    })
-    .1
+    &DIR.get_or_init(|| shops::working_copy(&shops::folder(100_000, 100_000, 1_000))).1
 }
 
 /// Opening the folder: read, parse and validate all four files.
@@ -76,28 +78,11 @@ fn checkout_through_the_service(bencher: Bencher) {
     checkout_through(bencher, shop, "service-bench");
 }
 
-/// The same shop in an SQLite database (`SqliteRepo`), filled from the
-/// folder above in one transaction.
+/// The same shop in an SQLite database (`SqliteRepo`), copied from the
+/// folder by `migrate`: a working copy of the cached one.
 fn database() -> &'static PathBuf {
     static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DB.get_or_init(|| {
-        use shopfront::repo::{Change, Repo};
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let path = tmp.path().join("big.db");
-        let store = Store::open(folder()).expect("open");
-        let data = store.data();
-        let repo = shopfront::repo::sqlite::SqliteRepo::open(&path).expect("create the database");
-        let mut tx = repo.write().expect("write");
-        data.users.rows().iter().for_each(|u| tx.stage(Change::PutUser(u.clone())));
-        data.products.rows().iter().for_each(|p| tx.stage(Change::PutProduct(p.clone())));
-        data.carts.rows().iter().for_each(|c| tx.stage(Change::PutCart(c.clone())));
-        data.orders.rows().iter().for_each(|o| tx.stage(Change::PutOrder(o.clone())));
-        data.discounts.rows().iter().for_each(|d| tx.stage(Change::PutDiscount(d.clone())));
-        tx.stage(Change::PutSettings(data.settings.clone()));
-        tx.commit().expect("fill the database");
-        (tmp, path)
-    })
-    .1
+    &DB.get_or_init(|| shops::working_copy(&shops::database(100_000, 100_000, 1_000))).1
 }
 
 /// Opening the service over the SQLite database: its schema checked, the
@@ -109,14 +94,53 @@ fn open_the_service_on_sqlite() -> std::sync::Arc<shopfront::shop::ShopService> 
     shopfront::shop::ShopService::new(std::sync::Arc::new(repo), shopfront::clock::now).expect("shop")
 }
 
-/// The checkout through the service over SQLite, on the same 100,000
-/// products and 100,000 orders: compare with `checkout_through_the_service`.
-#[divan::bench(sample_count = 20)]
-fn checkout_through_the_service_on_sqlite(bencher: Bencher) {
-    let repo = shopfront::repo::sqlite::SqliteRepo::open(database()).expect("open the database");
+/// The checkout through the service over SQLite (the commit, the catalog
+/// patched from the feed, the subscribers told) on 100,000 products and
+/// 1,000, 100,000 and 1,000,000 orders: its cost should not grow with the
+/// shop's past. Compare with `checkout_through_the_service` (the folder).
+#[divan::bench(args = [1_000, 100_000, 1_000_000], sample_count = 20)]
+fn checkout_through_the_service_on_sqlite(bencher: Bencher, orders: usize) {
+    let (_tmp, path) = shops::working_copy(&shops::database(100_000, orders, 1_000));
+    let repo = shopfront::repo::sqlite::SqliteRepo::open(&path).expect("open the database");
     let shop = shopfront::shop::ShopService::new(std::sync::Arc::new(repo), shopfront::clock::now).expect("shop");
     // Not `service-bench`: the folder it was filled from may hold that one.
     checkout_through(bencher, shop, "sqlite-bench");
+}
+
+/// Opening a shop of 1,000,000 products and 1,000,000 orders to a usable
+/// catalog (the service's snapshot: every product, and the text the filter
+/// searches), on the JSON folder and on SQLite. The folder reads its orders
+/// too; SQLite reads them only when an admin's All orders asks.
+#[divan::bench(args = ["folder", "sqlite"], sample_count = 5)]
+fn open_1m_products_1m_orders(bencher: Bencher, store: &str) {
+    use shopfront::location::Location;
+    let (_tmp, path) = match store {
+        "folder" => shops::working_copy(&shops::folder(1_000_000, 1_000_000, 1_000)),
+        _ => shops::working_copy(&shops::database(1_000_000, 1_000_000, 1_000)),
+    };
+    let location = if store == "folder" { Location::Folder(path) } else { Location::Sqlite(path) };
+    bencher.bench_local(|| {
+        let shop =
+            shopfront::shop::ShopService::open(&location, shopfront::store::LockWait::Patient { notice: |_| {} })
+                .expect("open the shop");
+        assert_eq!(shop.catalog().len(), 1_000_000);
+        shop
+    });
+}
+
+/// `shopfront migrate` of the cached folder of 100,000 products and 100,000
+/// orders (and 1,000 accounts with their carts) into a new SQLite
+/// database: read, copied in one transaction, checked after.
+#[divan::bench(sample_count = 3)]
+fn migrate_100k_products_100k_orders_to_sqlite(bencher: Bencher) {
+    use shopfront::location::Location;
+    let source = Location::Folder(shops::folder(100_000, 100_000, 1_000));
+    bencher.with_inputs(|| tempfile::tempdir().expect("temp dir")).bench_local_values(|tmp| {
+        let target = Location::Sqlite(tmp.path().join("shop.db"));
+        let copied = shopfront::migrate::run(&source, &target, &mut |_| {}).expect("migrate");
+        // Removed after the timing.
+        (tmp, copied)
+    });
 }
 
 /// What every read, change and the watcher's look (4 a second) ask the

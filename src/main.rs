@@ -523,8 +523,9 @@ fn migrate(from: &std::ffi::OsString, to: &std::ffi::OsString) -> Result<(), Fai
                 eprintln!("\rhashed {of} console-shop passwords (argon2id)     ")
             }
             Progress::Hashing { done, of } => eprint!("\rhashing {of} console-shop passwords (argon2id): {done}/{of}"),
+            Progress::Copying { done, of } if done == of => eprintln!("\rcopied {of} records           "),
             Progress::Copying { done, of } => eprint!("\rcopying: {done}/{of} records"),
-            Progress::Committing => eprintln!("\rwriting everything in one transaction…"),
+            Progress::Committing => eprintln!("committing the one transaction…"),
             Progress::Verifying => eprintln!("checking the copy…"),
         }
     };

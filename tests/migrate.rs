@@ -238,6 +238,33 @@ fn a_target_that_holds_anything_is_refused_and_left_alone() {
     assert!(!nowhere.exists() && !tmp.path().join("out").exists());
 }
 
+/// A database whose only change is its settings (`admin settings`) holds a
+/// shop: refused, its settings kept (they were overwritten with the
+/// source's before).
+#[test]
+fn a_target_with_changed_settings_is_refused_and_keeps_them() {
+    let tmp = temp_dir();
+    let source = common::copy_legacy_fixture(tmp.path());
+    let database = format!("sqlite:{}", path_text(&tmp.path().join("shop.db")));
+    let settings = |extra: &[&str]| {
+        let out = shopfront()
+            .args(["--store", &database, "admin", "settings"])
+            .args(extra)
+            .env_remove("SHOPFRONT_STORE")
+            .env_remove("SHOPFRONT_DATA_DIR")
+            .output()
+            .expect("run shopfront");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let changed = settings(&["--shipping", "9.50", "--tax-percent", "20"]);
+    assert!(changed.contains("$9.50") && changed.contains("20 %"), "{changed}");
+    let (code, out, err) = migrate(&path_text(&source), &database);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("empty store only") && err.contains("settings"), "{err}");
+    assert_eq!(settings(&[]), changed);
+}
+
 /// JSON folder -> PostgreSQL -> SQLite -> JSON folder, equal field by field.
 #[test]
 fn a_shop_round_trips_through_postgres_field_by_field() {

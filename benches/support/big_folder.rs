@@ -116,11 +116,17 @@ pub fn write_big_folder(dir: &Path, products: usize, orders: usize, users: usize
     out.reserve(orders * 420);
     out.push_str("[\n");
     for o in 0..orders {
-        let lines = 1 + rng.next(3) as usize;
+        let lines = (1 + rng.next(3) as usize).min(products);
         let mut items = String::new();
         let mut total = 0u64;
+        let mut chosen = [usize::MAX; 3];
         for l in 0..lines {
-            let p = rng.next(products as u64) as usize;
+            let mut p = rng.next(products as u64) as usize;
+            // An order holds a product on one line only.
+            while chosen.contains(&p) {
+                p = (p + 1) % products;
+            }
+            chosen[l] = p;
             let cents = 99 + rng.next(50_000);
             let qty = 1 + rng.next(3);
             total += cents * qty;

@@ -83,6 +83,15 @@ pub trait WriteTx: ReadTx {
     fn next_order_id(&mut self) -> Result<String, RepoError>;
     /// Stages one change, applied at `commit` in the order staged.
     fn stage(&mut self, change: Change);
+    /// Writes `change` into the transaction now rather than at `commit`
+    /// (still all or none): for filling an empty store with a whole shop,
+    /// so that nothing waits in memory and the copy's progress is the
+    /// writing's. Reads later in this transaction may see it. By default it
+    /// is staged.
+    fn write_now(&mut self, change: Change) -> Result<(), RepoError> {
+        self.stage(change);
+        Ok(())
+    }
     /// Applies every staged change, all or none, and says what changed.
     fn commit(self: Box<Self>) -> Result<ChangeSet, RepoError>;
 }

@@ -496,6 +496,8 @@ struct Writer<'a> {
     last_order: Option<i64>,
     /// Until committed (or failed): dropping rolls back.
     open: bool,
+    /// Set by the first `write_now`: this transaction fills the database.
+    fill: Option<write::Fill>,
 }
 
 impl Writer<'_> {
@@ -513,6 +515,9 @@ impl Drop for Writer<'_> {
     fn drop(&mut self) {
         if self.open || !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if let Some(fill) = &self.fill {
+            fill.restore(&self.conn);
         }
     }
 }
@@ -608,6 +613,13 @@ impl WriteTx for Writer<'_> {
         self.staged.push(change);
     }
 
+    fn write_now(&mut self, change: Change) -> Result<(), RepoError> {
+        if self.fill.is_none() {
+            self.fill = Some(self.db()?.begin_fill()?);
+        }
+        self.db()?.apply(&change)
+    }
+
     fn commit(mut self: Box<Self>) -> Result<ChangeSet, RepoError> {
         let staged = std::mem::take(&mut self.staged);
         let kept = self.repo.feed_kept;
@@ -616,7 +628,15 @@ impl WriteTx for Writer<'_> {
             for change in &staged {
                 db.apply(change)?;
             }
-            let set = ChangeSet::of(&staged);
+            let set = match &self.fill {
+                Some(fill) => {
+                    db.end_fill(fill)?;
+                    // A whole shop written: its ids would make a feed row
+                    // of megabytes, and anyone listening reads it all anyway.
+                    ChangeSet::everything(0)
+                }
+                None => ChangeSet::of(&staged),
+            };
             let set = if set.is_empty() { set } else { db.record(set, kept)? };
             db.conn.execute_batch("COMMIT").map_err(|e| db.fail(e))?;
             Ok(set)
@@ -636,7 +656,7 @@ impl Repo for SqliteRepo {
         self.writable()?;
         let conn = self.writer();
         conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| from_sqlite(&self.path, e))?;
-        Ok(Box::new(Writer { repo: self, conn, staged: Vec::new(), last_order: None, open: true }))
+        Ok(Box::new(Writer { repo: self, conn, staged: Vec::new(), last_order: None, open: true, fill: None }))
     }
 
     fn changes_after(&self, after: u64) -> Result<Feed, RepoError> {

@@ -13,7 +13,65 @@ use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 use crate::repo::sql_codec::{Columns, cents, extra_text, json_text, list_text, opt_cents, role_name};
 use crate::repo::{Change, RepoError};
 
+/// The page cache of a fill's one transaction (KiB, as `PRAGMA cache_size`
+/// takes a negative number): most of a big shop's pages stay in memory
+/// until the commit instead of being spilled and read back.
+const FILL_CACHE_KIB: i64 = 256 * 1024;
+
+/// What filling an empty database (`WriteTx::write_now`) changed on the
+/// writer's connection, put back as it ends.
+pub struct Fill {
+    /// The secondary indexes dropped for the fill, as `CREATE INDEX`
+    /// statements: built once from every row before the commit, rather
+    /// than row by row (in the same transaction, so a rollback keeps them).
+    indexes: Vec<String>,
+    /// The connection's page cache before.
+    cache_size: i64,
+}
+
+impl Fill {
+    /// The connection's own settings as before the fill.
+    pub fn restore(&self, conn: &rusqlite::Connection) {
+        let _ = conn.execute_batch(&format!("PRAGMA cache_size = {}", self.cache_size));
+    }
+}
+
 impl Db<'_> {
+    /// Sets the writer up for a fill, inside its transaction: a bigger page
+    /// cache, the secondary indexes dropped (see `Fill`).
+    pub fn begin_fill(&self) -> Result<Fill, RepoError> {
+        let fail = |e| self.fail(e);
+        let cache_size: i64 = self.conn.query_row("PRAGMA cache_size", [], |row| row.get(0)).map_err(fail)?;
+        self.conn.execute_batch(&format!("PRAGMA cache_size = -{FILL_CACHE_KIB}")).map_err(fail)?;
+        let fill = Fill { indexes: Vec::new(), cache_size };
+        let mut found = self
+            .conn
+            .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL")
+            .map_err(fail)?;
+        let indexes: Vec<(String, String)> = found
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
+        drop(found);
+        for (name, _) in &indexes {
+            let drop_it = format!("DROP INDEX \"{}\"", name.replace('"', "\"\""));
+            if let Err(e) = self.conn.execute_batch(&drop_it) {
+                fill.restore(self.conn);
+                return Err(self.fail(e));
+            }
+        }
+        Ok(Fill { indexes: indexes.into_iter().map(|(_, sql)| sql).collect(), ..fill })
+    }
+
+    /// Builds the indexes `begin_fill` dropped.
+    pub fn end_fill(&self, fill: &Fill) -> Result<(), RepoError> {
+        for index in &fill.indexes {
+            self.conn.execute_batch(index).map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+
     fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<usize, RepoError> {
         let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.fail(e))?;
         statement.execute(params).map_err(|e| self.fail(e))
@@ -264,5 +322,54 @@ impl Db<'_> {
         (&Cols(row) as &dyn Columns)
             .int(0, "last")
             .map_err(|why| super::error::damaged_row(self.path, "sequences", "order", &why))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use crate::repo::sql_tests::{order, product};
+    use crate::repo::sqlite::SqliteRepo;
+    use crate::repo::{Change, ChangeSet, Repo};
+
+    /// The indexes as SQLite lists them.
+    fn indexes(conn: &Connection) -> Vec<String> {
+        let mut statement =
+            conn.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL").unwrap();
+        let mut found: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_fill_written_at_once_keeps_every_index_whether_committed_or_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = SqliteRepo::open(&dir.path().join("shop.db")).unwrap();
+        let before = indexes(&Connection::open(dir.path().join("shop.db")).unwrap());
+        assert!(before.len() >= 5, "{before:?}");
+        let cache: i64 = repo.writer().query_row("PRAGMA cache_size", [], |row| row.get(0)).unwrap();
+
+        // Dropped half-way: nothing written, every index still there.
+        let mut tx = repo.write().unwrap();
+        tx.write_now(Change::PutProduct(product("P1", 3))).unwrap();
+        drop(tx);
+        assert_eq!(indexes(&Connection::open(dir.path().join("shop.db")).unwrap()), before);
+        assert!(repo.read().unwrap().product("P1").unwrap().is_none());
+
+        let mut tx = repo.write().unwrap();
+        tx.write_now(Change::PutProduct(product("P1", 3))).unwrap();
+        tx.write_now(Change::PutOrder(order("O0007", "dana"))).unwrap();
+        let set = tx.commit().unwrap();
+        assert_eq!(set, ChangeSet::everything(set.id), "the feed says everything changed");
+        assert_eq!(indexes(&Connection::open(dir.path().join("shop.db")).unwrap()), before);
+        let view = repo.read().unwrap();
+        assert_eq!(view.product("P1").unwrap().map(|p| p.stock), Some(3));
+        assert_eq!(view.orders_of("Dana").unwrap().len(), 1, "found through the rebuilt owner index");
+        drop(view);
+        let after: i64 = repo.writer().query_row("PRAGMA cache_size", [], |row| row.get(0)).unwrap();
+        assert_eq!(after, cache, "the writer's page cache as it was");
+        // The order number stored is followed.
+        assert_eq!(repo.write().unwrap().next_order_id().unwrap(), "O0008");
     }
 }
