@@ -392,13 +392,15 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         dir.path().join("products.json"),
         r#"[
 {"product_id":"P1","name":"Mug","price":4.50,"stock":5,"color":"red","dims":{"h":9.50,"tags":["a",1e3]}},
-{"product_id":"P2","name":"Tea","price":3.25,"stock":5,"supplier":"Leaf & Co"}
+{"product_id":"P2","name":"Tea","price":3.25,"stock":5,"supplier":"Leaf & Co",
+ "changed":{"by":"boss","at":"2026-01-02 03:04:05","why":"restock"}}
 ]"#,
     )
     .unwrap();
     fs::write(
         dir.path().join("users.json"),
-        r#"[{"username":"dana","password":"hunter22","email":"dana@example.com"},
+        r#"[{"username":"dana","password":"hunter22","email":"dana@example.com",
+ "cards":[{"brand":"visa","last4":"4242","expiry":{"year":2039,"month":12,"note":"x"}}]},
 {"username":"eli","password":"s3cret!!","phone":"+1 555 0100"}]"#,
     )
     .unwrap();
@@ -431,6 +433,9 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         r#""note":"hi""#,
         r#""sku":"T-1""#,
         r#""coupon":"TEN10""#,
+        // Inside nested objects: an admin's change stamp, a card's expiry.
+        r#""changed":{"by":"boss","at":"2026-01-02 03:04:05","why":"restock"}"#,
+        r#""expiry":{"year":2039,"month":12,"note":"x"}"#,
     ] {
         assert!(all.contains(kept), "{kept} was lost:\n{all}");
     }
