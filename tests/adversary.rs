@@ -392,13 +392,15 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         dir.path().join("products.json"),
         r#"[
 {"product_id":"P1","name":"Mug","price":4.50,"stock":5,"color":"red","dims":{"h":9.50,"tags":["a",1e3]}},
-{"product_id":"P2","name":"Tea","price":3.25,"stock":5,"supplier":"Leaf & Co"}
+{"product_id":"P2","name":"Tea","price":3.25,"stock":5,"supplier":"Leaf & Co",
+ "changed":{"by":"boss","at":"2026-01-02 03:04:05","why":"restock"}}
 ]"#,
     )
     .unwrap();
     fs::write(
         dir.path().join("users.json"),
-        r#"[{"username":"dana","password":"hunter22","email":"dana@example.com"},
+        r#"[{"username":"dana","password":"hunter22","email":"dana@example.com",
+ "cards":[{"brand":"visa","last4":"4242","expiry":{"year":2039,"month":12,"note":"x"}}]},
 {"username":"eli","password":"s3cret!!","phone":"+1 555 0100"}]"#,
     )
     .unwrap();
@@ -431,6 +433,9 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         r#""note":"hi""#,
         r#""sku":"T-1""#,
         r#""coupon":"TEN10""#,
+        // Inside nested objects: an admin's change stamp, a card's expiry.
+        r#""changed":{"by":"boss","at":"2026-01-02 03:04:05","why":"restock"}"#,
+        r#""expiry":{"year":2039,"month":12,"note":"x"}"#,
     ] {
         assert!(all.contains(kept), "{kept} was lost:\n{all}");
     }
@@ -439,6 +444,40 @@ fn unknown_fields_survive_a_checkout_in_every_record() {
         all.contains(r#""product_id":"P1","name":"Mug","price":4.5,"stock":3,"active":true,"color":"red""#),
         "{all}"
     );
+}
+
+/// A card typed again and remembered (the same brand, last four digits
+/// and month as a saved one) keeps the saved card's stored form: its
+/// unknown fields, and those of its expiry, are not replaced by a bare copy.
+#[test]
+fn a_saved_card_typed_again_keeps_its_unknown_fields() {
+    let dir = temp_dir();
+    fs::write(dir.path().join("products.json"), r#"[{"product_id":"P1","name":"Mug","price":4.50,"stock":5}]"#)
+        .unwrap();
+    fs::write(
+        dir.path().join("users.json"),
+        r#"[{"username":"dana","password":"hunter22",
+ "cards":[{"brand":"mastercard","last4":"4444","expiry":{"year":2030,"month":1}},
+          {"brand":"visa","last4":"4242","expiry":{"year":2039,"month":12,"note":"x"},"nickname":"blue"}]}]"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("carts.json"),
+        r#"[{"username":"dana","items":[{"product_id":"P1","qty":1,"unit_price":4.5}]}]"#,
+    )
+    .unwrap();
+    let mut store = open(dir.path());
+    let cart = store.cart("dana");
+    let mut request = paying(quoted(&cart.items));
+    request.payment = shopfront::domain::checkout::PaymentChoice::NewCard { card: card(TEST_CARD), remember: true };
+    store.checkout("dana", &request).unwrap();
+    drop(store);
+    let users = read(dir.path(), "users.json");
+    // Used last, offered first; as it was stored.
+    let first =
+        r#""cards":[{"brand":"visa","last4":"4242","expiry":{"year":2039,"month":12,"note":"x"},"nickname":"blue"},"#;
+    assert!(users.contains(first), "{users}");
+    assert_eq!(users.matches(r#""last4":"4242""#).count(), 1, "{users}");
 }
 
 /// Guessing passwords from one address gets slower and slower, for every

@@ -102,6 +102,29 @@ fn rich_shop(dir: &Path) {
     add_field("orders.json", r#""username":"alice","#, r#""username":"alice","channel":"phone","#);
     add_field("discounts.json", r#""code":"TEN10","#, r#""code":"TEN10","campaign":"spring","#);
     add_field("settings.json", r#""shop_name""#, r#""theme": "dark", "shop_name""#);
+    // And inside nested objects: a change stamp, a remembered card's expiry.
+    add_field("products.json", r#""changed":{"by":"boss","#, r#""changed":{"why":"restock","by":"boss","#);
+    add_field("discounts.json", r#""changed":{"by":"boss","#, r#""changed":{"why":["spring",2.50],"by":"boss","#);
+    add_field("settings.json", r#""changed": {"#, r#""changed": {"why": "rename","#);
+    add_field("users.json", r#""expiry":{"year":"#, r#""expiry":{"note":"x","year":"#);
+}
+
+/// The unknown fields `rich_shop` put inside nested objects, as written.
+fn assert_nested_unknown_fields(data: &Data) {
+    let why =
+        |changed: Option<&shopfront::domain::AdminChange>| changed.and_then(|c| c.extra.get("why").map(str::to_string));
+    let products: Vec<_> = data.products.rows().iter().map(|p| why(p.changed.as_deref())).collect();
+    assert!(products.contains(&Some(r#""restock""#.into())), "{products:?}");
+    assert_eq!(why(data.discounts.rows()[0].changed.as_ref()).as_deref(), Some(r#"["spring",2.50]"#));
+    assert_eq!(why(data.settings.changed.as_ref()).as_deref(), Some(r#""rename""#));
+    let notes: Vec<_> = data
+        .users
+        .rows()
+        .iter()
+        .flat_map(|u| &u.cards)
+        .map(|c| c.expiry.extra.get("note").map(str::to_string))
+        .collect();
+    assert_eq!(notes, [Some(r#""x""#.to_string())]);
 }
 
 fn assert_same_shop(a: &Data, b: &Data) {
@@ -129,6 +152,7 @@ fn a_shop_round_trips_through_migrate_field_by_field() {
     let (code, out, err) = migrate(&path_text(&copy), &path_text(&back));
     assert_eq!(code, Some(0), "{out}{err}");
     assert_same_shop(&original, &data_of(&back));
+    assert_nested_unknown_fields(&data_of(&back));
     // The copy is a shop: alice logs in with her password and sees her orders.
     let shop = ShopService::open_folder(&back, LockWait::Patient { notice: |_| {} }).unwrap();
     let alice = shop.login("alice", "s3cret!").unwrap();
@@ -161,6 +185,7 @@ fn a_shop_round_trips_through_sqlite_field_by_field() {
     let (code, out, err) = migrate(&database, &path_text(&back));
     assert_eq!(code, Some(0), "{out}{err}");
     assert_same_shop(&data_of(&source), &data_of(&back));
+    assert_nested_unknown_fields(&data_of(&back));
     let location = shopfront::location::Location::parse(&database.clone().into(), "store").unwrap();
     let shop = ShopService::open(&location, LockWait::Patient { notice: |_| {} }).unwrap();
     let alice = shop.login("alice", "s3cret!").unwrap();
@@ -286,6 +311,7 @@ fn a_shop_round_trips_through_postgres_field_by_field() {
     let (code, out, err) = migrate(&sqlite, &path_text(&back));
     assert_eq!(code, Some(0), "{out}{err}");
     assert_same_shop(&data_of(&source), &data_of(&back));
+    assert_nested_unknown_fields(&data_of(&back));
     // A database that holds a shop is never a target.
     let (code, _, err) = migrate(&path_text(&source), database.url());
     assert_eq!(code, Some(1));
@@ -492,7 +518,7 @@ fn big_shop_with_unknown_fields(dir: &Path, products: usize, orders: usize) {
     let card = CardOnFile {
         brand: Brand::Visa,
         last4: "4242".into(),
-        expiry: Expiry { year: 2039, month: 12 },
+        expiry: Expiry::new(2039, 12),
         extra: Default::default(),
     };
     let card = with_unknown("card", &json(&card));
@@ -677,7 +703,7 @@ fn every_optional_field_round_trips_through_sqlite() {
 {{"username":"Boss.Admin","password_hash":"{HASH}","role":"admin","created_at":"2026-01-01 09:00:00",
  "addresses":[{{"full_name":"Zoë Ä","street":"1 Rue","street2":"Apt 2","city":"Paris","region":"IdF","postal_code":"75001","country":"FR","phone":"+33 1","x":[1]}},
   {{"full_name":"Ann","street":"2 Main St","city":"Leeds","postal_code":"LS1 1AA","country":"UK"}}],
- "cards":[{{"brand":"american_express","last4":"0005","expiry":{{"year":2030,"month":1}}}},{{"brand":"other","last4":"1234","expiry":{{"year":2031,"month":2}},"nick":"old"}}],
+ "cards":[{{"brand":"american_express","last4":"0005","expiry":{{"year":2030,"month":1,"note":"x"}}}},{{"brand":"other","last4":"1234","expiry":{{"year":2031,"month":2}},"nick":"old"}}],
  "ssh_keys":["SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG","SHA256:bbcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"]}}]"#
             ),
         ),
@@ -685,7 +711,7 @@ fn every_optional_field_round_trips_through_sqlite() {
             "products.json",
             r#"[{"product_id":"P3","name":"Mug ☕ \u0000","price":4.5,"stock":3,"description":"","category":""},
 {"product_id":"P10","name":"Tea","price":1000000,"stock":1000000000,"description":"Green\ntea","category":"Kitchen","active":false,
- "changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05"}},
+ "changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05","why":"restock"}},
 {"product_id":"P2","name":"Cup","price":0.01,"stock":0}]"#
                 .to_string(),
         ),
@@ -715,14 +741,14 @@ fn every_optional_field_round_trips_through_sqlite() {
             "discounts.json",
             r#"[{"code":"ZZZ","kind":"fixed","value":1},
 {"code":"TEN-10","kind":"percent","value":10,"min_subtotal":2,"starts":"2026-01-01 00:00:00","expires":"2027-01-01 00:00:00",
- "max_uses":3,"max_uses_per_user":1,"active":false,"changed":{"by":"Boss.Admin","at":"2026-01-01 00:00:00"}},
+ "max_uses":3,"max_uses_per_user":1,"active":false,"changed":{"by":"Boss.Admin","at":"2026-01-01 00:00:00","why":{"n":[1,2.50]}}},
 {"code":"SHIP_FREE","kind":"free_shipping","min_subtotal":20}]"#
                 .to_string(),
         ),
         (
             "settings.json",
             r#"{"shop_name":"Zoë's","currency":"CHF ","shipping":{"flat":7.5,"free_over":null},
-"tax":{"rate_percent":7.7,"included_in_prices":true},"changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05"}}"#
+"tax":{"rate_percent":7.7,"included_in_prices":true},"changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05","why":"tax"}}"#
                 .to_string(),
         ),
     ];
@@ -745,4 +771,18 @@ fn every_optional_field_round_trips_through_sqlite() {
     let ids = |data: &Data| -> Vec<String> { data.orders.rows().iter().map(|o| o.order_id.clone()).collect() };
     assert_eq!(ids(&copied), ["O0009", "3fa9c2d1", "O0002"], "the orders in their order");
     assert_eq!(copied.products.rows()[0].name, "Mug ☕ \u{0}");
+    // Unknown fields inside nested objects, as written: the change stamps
+    // (a product's, a code's, the settings') and a card's expiry.
+    for (file, kept) in [
+        ("products.json", r#""changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05","why":"restock"}"#),
+        ("discounts.json", r#""changed":{"by":"Boss.Admin","at":"2026-01-01 00:00:00","why":{"n":[1,2.50]}}"#),
+        ("users.json", r#""expiry":{"year":2030,"month":1,"note":"x"}"#),
+    ] {
+        let text = std::fs::read_to_string(back.join(file)).unwrap();
+        assert!(text.contains(kept), "{file} lost {kept}:\n{text}");
+    }
+    // settings.json is written pretty.
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(back.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings["changed"]["why"], "tax", "{settings}");
 }

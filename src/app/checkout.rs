@@ -266,7 +266,7 @@ impl CheckoutView {
             }
             FieldsPurpose::Cvc(card) => {
                 let cvc = form.value(0).trim().to_string();
-                if card.expiry < now {
+                if card.expiry.is_before(&now) {
                     form.refuse(None, "That card has expired; add another".into());
                     return Vec::new();
                 }

@@ -32,6 +32,16 @@ impl Extra {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(|raw| raw.get())
     }
+
+    /// Keeps `json` as field `key` (replacing one of that name).
+    pub fn insert(&mut self, key: &str, json: Box<RawValue>) {
+        self.0.insert(key.to_string(), json);
+    }
+
+    /// Takes field `key` out, as its JSON.
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        self.0.remove(key)
+    }
 }
 
 impl PartialEq for Extra {
@@ -238,6 +248,14 @@ mod tests {
         for kept in [r#""coupon":"TEN""#, r#""sku":"X""#, r#""via":"web""#] {
             assert!(written.contains(kept), "{kept} lost: {written}");
         }
+        // Unknown fields inside nested known objects too: an admin's change
+        // stamp, a remembered card's expiry.
+        let product = r#"{"product_id":"P1","name":"Mug","price":4.5,"stock":3,"active":true,"changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05","why":"restock"}}"#;
+        let p: Product = serde_json::from_str(product).unwrap();
+        assert_eq!(serde_json::to_string(&p).unwrap(), product);
+        let user = r#"{"username":"dana","password":"x","cards":[{"brand":"visa","last4":"4242","expiry":{"year":2039,"month":12,"note":"x"}}]}"#;
+        let u: User = serde_json::from_str(user).unwrap();
+        assert!(serde_json::to_string(&u).unwrap().contains(r#""expiry":{"year":2039,"month":12,"note":"x"}"#));
         // Known fields still get their checks, and messages their positions.
         let err = serde_json::from_str::<Product>(r#"{"product_id":"P1","name":"M","price":1.999,"stock":1,"x":1}"#);
         assert!(err.unwrap_err().to_string().starts_with("amount has more than two decimals"));

@@ -57,17 +57,42 @@ impl fmt::Display for Brand {
 }
 
 /// A month a card is valid through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Equality is of the whole record, kept fields included (as for every
+/// record); which month comes first, and whether two cards expire the same
+/// month, go by the month alone: `is_before`, `same_month`. There is no
+/// `Ord`, so that a stored note can never decide whether a card expired.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Expiry {
     pub year: u16,
     pub month: u8,
+    /// Fields Shopfront does not know, kept as they were.
+    #[serde(flatten, skip_deserializing)]
+    pub extra: Extra,
 }
 
+crate::keep_extra!(Expiry);
+
 impl Expiry {
+    pub const fn new(year: u16, month: u8) -> Expiry {
+        Expiry { year, month, extra: Extra::EMPTY }
+    }
+
+    /// Whether this month comes before `other`'s (kept fields aside).
+    pub fn is_before(&self, other: &Expiry) -> bool {
+        (self.year, self.month) < (other.year, other.month)
+    }
+
+    /// Whether both are the same month (kept fields aside).
+    pub fn same_month(&self, other: &Expiry) -> bool {
+        (self.year, self.month) == (other.year, other.month)
+    }
+
     /// The month `at` falls in: a card valid through it is still good.
     pub fn of(at: super::time::Timestamp) -> Expiry {
         use chrono::Datelike;
-        Expiry { year: u16::try_from(at.0.year()).unwrap_or(0), month: at.0.month() as u8 }
+        Expiry::new(u16::try_from(at.0.year()).unwrap_or(0), at.0.month() as u8)
     }
 }
 
@@ -230,7 +255,12 @@ impl CheckedCard {
     }
 
     pub fn on_file(&self) -> CardOnFile {
-        CardOnFile { brand: self.brand, last4: self.last4().to_string(), expiry: self.expiry, extra: Extra::default() }
+        CardOnFile {
+            brand: self.brand,
+            last4: self.last4().to_string(),
+            expiry: self.expiry.clone(),
+            extra: Extra::default(),
+        }
     }
 }
 
@@ -271,7 +301,7 @@ pub fn parse_expiry(text: &str) -> Result<Expiry, CardError> {
     if !(1..=12).contains(&month) {
         return Err(CardError::ExpiryFormat);
     }
-    Ok(Expiry { year, month: month as u8 })
+    Ok(Expiry::new(year, month as u8))
 }
 
 /// Checks a typed card: name, 12–19 digits (spaces allowed) passing Luhn,
@@ -289,7 +319,7 @@ pub fn check_card(input: &CardInput, today: Expiry) -> Result<CheckedCard, CardE
         return Err(CardError::NotValid);
     }
     let expiry = parse_expiry(&input.expiry)?;
-    if expiry < today {
+    if expiry.is_before(&today) {
         return Err(CardError::ExpiryPast);
     }
     let brand = Brand::of(&compact);
@@ -370,7 +400,7 @@ pub fn charge(what: &Charge, reference: &str) -> Result<Payment, Decline> {
 mod tests {
     use super::*;
 
-    const TODAY: Expiry = Expiry { year: 2026, month: 11 };
+    const TODAY: Expiry = Expiry::new(2026, 11);
 
     fn card(number: &str) -> CardInput {
         CardInput { name: "Ada Lovelace".into(), number: number.into(), expiry: "12/28".into(), cvc: "123".into() }

@@ -7,10 +7,11 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use crate::domain::extra::{Extra, deserialize_keeping_extra};
 use crate::domain::user::Role;
-use crate::domain::{Money, Timestamp};
+use crate::domain::{AdminChange, Money, Timestamp};
 use crate::repo::RepoError;
 
 /// A column's value, or why it cannot be read (naming the column).
@@ -116,6 +117,38 @@ pub fn extra_text(extra: &Extra) -> Result<Option<String>, RepoError> {
         return Ok(None);
     }
     json_text(extra).map(Some)
+}
+
+/// Where a record's `extra` column keeps its change stamp's unknown fields
+/// (the stamp's own columns hold only who and when). `changed` is a field
+/// the record knows, so it never names one of the record's unknown fields.
+pub const STAMP_EXTRA: &str = "changed";
+
+/// A record's unknown fields as its `extra` column keeps them, with those
+/// of its change stamp, if any, under `changed`: NULL when none.
+pub fn extra_with_stamp_text(extra: &Extra, changed: Option<&AdminChange>) -> Result<Option<String>, RepoError> {
+    let Some(stamp) = changed.filter(|stamp| !stamp.extra.is_empty()) else {
+        return extra_text(extra);
+    };
+    let fields = RawValue::from_string(json_text(&stamp.extra)?)
+        .map_err(|e| RepoError::Unavailable(format!("Cannot encode a record as JSON: {e}")))?;
+    let mut all = extra.clone();
+    all.insert(STAMP_EXTRA, fields);
+    extra_text(&all)
+}
+
+/// Takes a change stamp's unknown fields out of its record's `extra`
+/// (read from column `name`), for the stamp read from its columns.
+pub fn stamp_extra(extra: &mut Extra, stamp: Option<&AdminChange>, name: &str) -> Read<Extra> {
+    match (extra.remove(STAMP_EXTRA), stamp) {
+        (None, _) => Ok(Extra::default()),
+        (Some(fields), Some(_)) => extra_from_text(fields.get())
+            .map_err(|e| format!("{name}'s {STAMP_EXTRA:?} is not a JSON object of fields: {e}")),
+        // Written back to a folder it would be a stamp without who or when.
+        (Some(_), None) => Err(format!(
+            "{name} keeps fields of a change stamp ({STAMP_EXTRA:?}) but changed_by and changed_at are empty"
+        )),
+    }
 }
 
 /// A value as JSON text.

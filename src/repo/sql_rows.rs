@@ -8,11 +8,12 @@
 use std::fmt::Display;
 
 use crate::domain::discount::DiscountKind;
+use crate::domain::extra::Extra;
 use crate::domain::order::{OrderEvent, OrderLine, OrderStatus};
 use crate::domain::user::username_key;
 use crate::domain::{AdminChange, Cart, Discount, Order, Product, Settings, User};
 use crate::repo::LoginFailures;
-use crate::repo::sql_codec::{Columns, ROLES, Read};
+use crate::repo::sql_codec::{Columns, ROLES, Read, stamp_extra};
 
 const KINDS: [(&str, DiscountKind); 3] =
     [("percent", DiscountKind::Percent), ("fixed", DiscountKind::Fixed), ("free_shipping", DiscountKind::FreeShipping)];
@@ -53,6 +54,7 @@ pub fn user(c: &dyn Columns) -> Read<User> {
 /// `product_id, name, price, stock, description, category, active, extra,
 /// changed_by, changed_at`.
 pub fn product(c: &dyn Columns) -> Read<Product> {
+    let (changed, extra) = admin_change(c, 8, 7)?;
     let product = Product {
         product_id: c.text(0, "product_id")?,
         name: c.text(1, "name")?,
@@ -61,8 +63,8 @@ pub fn product(c: &dyn Columns) -> Read<Product> {
         description: c.opt_text(4, "description")?,
         category: c.opt_text(5, "category")?,
         active: c.flag(6, "active")?,
-        changed: admin_change(c, 8)?.map(Box::new),
-        extra: c.extra(7, "extra")?,
+        changed: changed.map(Box::new),
+        extra,
     };
     product.validate_record()?;
     Ok(product)
@@ -148,6 +150,7 @@ pub fn order_event(c: &dyn Columns) -> Read<(i64, OrderEvent)> {
 /// `code, kind, value, min_subtotal, starts, expires, max_uses,
 /// max_uses_per_user, active, extra, changed_by, changed_at`.
 pub fn discount(c: &dyn Columns) -> Read<Discount> {
+    let (changed, extra) = admin_change(c, 10, 9)?;
     let discount = Discount {
         code: c.text(0, "code")?,
         kind: c.choice(1, "kind", &KINDS)?,
@@ -158,8 +161,8 @@ pub fn discount(c: &dyn Columns) -> Read<Discount> {
         max_uses: c.opt_count(6, "max_uses")?,
         max_uses_per_user: c.opt_count(7, "max_uses_per_user")?,
         active: c.flag(8, "active")?,
-        changed: admin_change(c, 10)?,
-        extra: c.extra(9, "extra")?,
+        changed,
+        extra,
     };
     discount.validate(&crate::domain::money::Currency::PLAIN)?;
     Ok(discount)
@@ -171,6 +174,7 @@ pub fn settings(c: &dyn Columns) -> Read<Settings> {
     use crate::domain::settings::{Shipping, Tax, TaxRate};
     let rate = c.int(5, "tax_rate")?;
     let rate = u32::try_from(rate).map_err(|_| format!("tax_rate is {rate}, not thousandths of a percent"))?;
+    let (changed, extra) = admin_change(c, 9, 8)?;
     let settings = Settings {
         shop_name: c.text(0, "shop_name")?,
         currency: c.text(1, "currency")?,
@@ -184,22 +188,30 @@ pub fn settings(c: &dyn Columns) -> Read<Settings> {
             included_in_prices: c.flag(6, "tax_included")?,
             extra: c.extra(7, "tax_extra")?,
         },
-        changed: admin_change(c, 9)?,
-        extra: c.extra(8, "extra")?,
+        changed,
+        extra,
     };
     settings.validate()?;
     Ok(settings)
 }
 
-/// The last admin change kept in columns `at` (who) and `at + 1` (when).
-fn admin_change(c: &dyn Columns, at: usize) -> Read<Option<AdminChange>> {
+/// The last admin change kept in columns `at` (who) and `at + 1` (when),
+/// and the record's unknown fields in column `extra_at`, which also keeps
+/// the stamp's own (`sql_codec::extra_with_stamp_text`).
+fn admin_change(c: &dyn Columns, at: usize, extra_at: usize) -> Read<(Option<AdminChange>, Extra)> {
     let by = c.opt_text(at, "changed_by")?;
     let when = c.opt_timestamp(at + 1, "changed_at")?;
-    match (by, when) {
-        (Some(by), Some(at)) => Ok(Some(AdminChange { by, at })),
-        (None, None) => Ok(None),
-        _ => Err("changed_by and changed_at must both be set or both be empty".into()),
+    let mut stamp = match (by, when) {
+        (Some(by), Some(at)) => Some(AdminChange { by, at, extra: Extra::default() }),
+        (None, None) => None,
+        _ => return Err("changed_by and changed_at must both be set or both be empty".into()),
+    };
+    let mut extra = c.extra(extra_at, "extra")?;
+    let kept = stamp_extra(&mut extra, stamp.as_ref(), "extra")?;
+    if let Some(stamp) = &mut stamp {
+        stamp.extra = kept;
     }
+    Ok((stamp, extra))
 }
 
 /// The failed logins at a key: `key, count, last_ms, last_from`.

@@ -87,13 +87,14 @@ pub fn every_record_comes_back_field_by_field_with_its_unknown_fields<R: Repo>(o
     let user: User = record(
         r#"{"username":"Dana","password_hash":"$argon2id$v=19$x","role":"admin","created_at":"2026-01-02 03:04:05",
         "addresses":[{"full_name":"Dana D","street":"1 Main St","city":"Town","postal_code":"NW1 2AB","country":"UK","floor":3}],
-        "cards":[{"brand":"visa","last4":"4242","expiry":{"year":2030,"month":12},"nickname":"blue"}],
+        "cards":[{"brand":"visa","last4":"4242","expiry":{"year":2030,"month":12,"note":"x"},"nickname":"blue"}],
         "ssh_keys":["SHA256:abc","SHA256:def"],"email":"d@example.com","prefs":{"dark":true,"n":[1,2.50]}}"#,
     );
     let legacy: User = record(r#"{"username":"old","password":"hunter22"}"#);
     let product: Product = record(
         r#"{"product_id":"P1","name":"Mug","price":4.50,"stock":3,"description":"Big","category":"Kitchen",
-        "active":false,"color":"red","dims":{"h":[1,2.50]}}"#,
+        "active":false,"color":"red","dims":{"h":[1,2.50]},
+        "changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05","why":"restock","n":[1,2.50]}}"#,
     );
     let cart: Cart = record(
         r#"{"username":"Dana","items":[{"product_id":"P1","qty":2,"unit_price":4.5,"added_at":"2026-01-01"}],"note":1}"#,
@@ -115,12 +116,14 @@ pub fn every_record_comes_back_field_by_field_with_its_unknown_fields<R: Repo>(o
     );
     let discount: Discount = record(
         r#"{"code":"TEN10","kind":"percent","value":10,"min_subtotal":5.00,"starts":"2026-01-01 00:00:00",
-        "expires":"2027-01-01 00:00:00","max_uses":100,"max_uses_per_user":1,"active":true,"campaign":"spring"}"#,
+        "expires":"2027-01-01 00:00:00","max_uses":100,"max_uses_per_user":1,"active":true,"campaign":"spring",
+        "changed":{"by":"boss","at":"2026-01-01 00:00:00","why":"spring"}}"#,
     );
     let free: Discount = record(r#"{"code":"ship-free","kind":"free_shipping"}"#);
     let settings: Settings = record(
         r#"{"shop_name":"Corner","currency":"€","shipping":{"flat":4.00,"free_over":null,"zone":"EU"},
-        "tax":{"rate_percent":8.25,"included_in_prices":true,"label":"VAT"},"theme":"dark"}"#,
+        "tax":{"rate_percent":8.25,"included_in_prices":true,"label":"VAT"},"theme":"dark",
+        "changed":{"by":"boss","at":"2026-01-02 03:04:05","why":{"ticket":7}}}"#,
     );
     for (what, extra) in [("user", &user.extra), ("product", &product.extra), ("order", &order.extra)] {
         assert!(!extra.is_empty(), "{what} has unknown fields to keep");
@@ -163,6 +166,24 @@ pub fn every_record_comes_back_field_by_field_with_its_unknown_fields<R: Repo>(o
     assert_eq!(read.discounts().unwrap(), vec![discount.clone(), free.clone()]);
     assert_eq!(read.settings().unwrap(), settings);
     same("settings", &read.settings().unwrap(), &settings);
+    // Unknown fields inside nested objects too: the change stamps (kept in
+    // the record's `extra` column) and a card's expiry.
+    for (what, json, kept) in [
+        (
+            "product",
+            read.product("P1").unwrap().json(),
+            r#""changed":{"by":"Boss.Admin","at":"2026-01-02 03:04:05","n":[1,2.50],"why":"restock"}"#,
+        ),
+        ("discount", read.discount("TEN10").unwrap().json(), r#""why":"spring"}"#),
+        (
+            "settings",
+            read.settings().unwrap().json(),
+            r#""changed":{"by":"boss","at":"2026-01-02 03:04:05","why":{"ticket":7}}"#,
+        ),
+        ("card", read.account("dana").unwrap().json(), r#""expiry":{"year":2030,"month":12,"note":"x"}"#),
+    ] {
+        assert!(json.contains(kept), "{what} lost {kept}: {json}");
+    }
 }
 
 /// The same changes applied to the folder's in-memory data and to `repo`

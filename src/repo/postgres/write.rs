@@ -13,7 +13,7 @@ use crate::domain::discount::normalize_code;
 use crate::domain::order::order_number;
 use crate::domain::user::username_key;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
-use crate::repo::sql_codec::{cents, extra_text, json_text, list_text, opt_cents, role_name};
+use crate::repo::sql_codec::{cents, extra_text, extra_with_stamp_text, json_text, list_text, opt_cents, role_name};
 use crate::repo::{Change, RepoError};
 
 /// What a write transaction learned of one kind of record.
@@ -197,7 +197,7 @@ impl Db<'_> {
             &product.description,
             &product.category,
             &product.active,
-            &extra_text(&product.extra)?,
+            &extra_with_stamp_text(&product.extra, product.changed.as_deref())?,
             &product.changed.as_ref().map(|c| c.by.as_str()),
             &product.changed.as_ref().map(|c| c.at.to_string()),
         ];
@@ -394,7 +394,7 @@ impl Db<'_> {
                 &discount.max_uses.map(i64::from),
                 &discount.max_uses_per_user.map(i64::from),
                 &discount.active,
-                &extra_text(&discount.extra)?,
+                &extra_with_stamp_text(&discount.extra, discount.changed.as_ref())?,
                 &discount.changed.as_ref().map(|c| c.by.as_str()),
                 &discount.changed.as_ref().map(|c| c.at.to_string()),
             ],
@@ -422,7 +422,7 @@ impl Db<'_> {
         let values = "1, $1, $2, $3, $4, $5::text::json, $6, $7, $8::text::json, $9::text::json, $10, $11";
         let shipping_extra = extra_text(&settings.shipping.extra)?;
         let tax_extra = extra_text(&settings.tax.extra)?;
-        let extra = extra_text(&settings.extra)?;
+        let extra = extra_with_stamp_text(&settings.extra, settings.changed.as_ref())?;
         let rate = i64::from(settings.tax.rate_percent.thousandths());
         let by = settings.changed.as_ref().map(|c| c.by.as_str());
         let at = settings.changed.as_ref().map(|c| c.at.to_string());

@@ -249,6 +249,18 @@ fn rows_broken_by_hand_are_reported_with_their_table_and_key() {
         .unwrap();
     let message = damaged(repo.read().unwrap().product("P2").map(drop));
     assert!(message.contains("table products") && message.contains("\"P2\"") && message.contains("extra"), "{message}");
+    // A change stamp's unknown fields (kept in `extra` under "changed")
+    // without a stamp, or not an object of fields.
+    hand.execute_batch(r#"UPDATE products SET extra = '{"changed":{"why":"x"}}' WHERE product_id = 'P2';"#).unwrap();
+    let message = damaged(repo.read().unwrap().product("P2").map(drop));
+    assert!(message.contains("\"P2\"") && message.contains("changed_by and changed_at are empty"), "{message}");
+    hand.execute_batch(
+        r#"UPDATE products SET extra = '{"changed":"x"}', changed_by = 'boss', changed_at = '2026-01-02 03:04:05'
+           WHERE product_id = 'P2';"#,
+    )
+    .unwrap();
+    let message = damaged(repo.read().unwrap().product("P2").map(drop));
+    assert!(message.contains("\"P2\"") && message.contains("not a JSON object of fields"), "{message}");
     hand.execute_batch("UPDATE products SET extra = NULL; UPDATE sequences SET last = 0; DELETE FROM sequences;")
         .unwrap();
     let mut tx = repo.write().unwrap();

@@ -10,7 +10,9 @@ use crate::domain::discount::normalize_code;
 use crate::domain::order::order_number;
 use crate::domain::user::username_key;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
-use crate::repo::sql_codec::{Columns, cents, extra_text, json_text, list_text, opt_cents, role_name};
+use crate::repo::sql_codec::{
+    Columns, cents, extra_text, extra_with_stamp_text, json_text, list_text, opt_cents, role_name,
+};
 use crate::repo::{Change, RepoError};
 
 /// The page cache of a fill's one transaction (KiB, as `PRAGMA cache_size`
@@ -140,7 +142,7 @@ impl Db<'_> {
                 product.description,
                 product.category,
                 product.active,
-                extra_text(&product.extra)?,
+                extra_with_stamp_text(&product.extra, product.changed.as_deref())?,
                 product.changed.as_ref().map(|c| c.by.as_str()),
                 product.changed.as_ref().map(|c| c.at.to_string()),
             ],
@@ -276,7 +278,7 @@ impl Db<'_> {
                 discount.max_uses.map(i64::from),
                 discount.max_uses_per_user.map(i64::from),
                 discount.active,
-                extra_text(&discount.extra)?,
+                extra_with_stamp_text(&discount.extra, discount.changed.as_ref())?,
                 discount.changed.as_ref().map(|c| c.by.as_str()),
                 discount.changed.as_ref().map(|c| c.at.to_string()),
             ],
@@ -303,7 +305,7 @@ impl Db<'_> {
                 i64::from(settings.tax.rate_percent.thousandths()),
                 settings.tax.included_in_prices,
                 extra_text(&settings.tax.extra)?,
-                extra_text(&settings.extra)?,
+                extra_with_stamp_text(&settings.extra, settings.changed.as_ref())?,
                 settings.changed.as_ref().map(|c| c.by.as_str()),
                 settings.changed.as_ref().map(|c| c.at.to_string()),
             ],

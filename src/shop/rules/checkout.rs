@@ -125,14 +125,12 @@ fn card_to_charge(user: &User, choice: &PaymentChoice, today: Expiry) -> Result<
     match choice {
         PaymentChoice::NewCard { card, .. } => Ok(Charge::Card(check_card(card, today)?)),
         PaymentChoice::OnFile { card, cvc } => {
-            if !user
-                .cards
-                .iter()
-                .any(|saved| saved.brand == card.brand && saved.last4 == card.last4 && saved.expiry == card.expiry)
-            {
+            if !user.cards.iter().any(|saved| {
+                saved.brand == card.brand && saved.last4 == card.last4 && saved.expiry.same_month(&card.expiry)
+            }) {
                 return Err(ShopError::Invalid("That card is no longer saved; choose another or add it again".into()));
             }
-            if card.expiry < today {
+            if card.expiry.is_before(&today) {
                 return Err(CardError::ExpiryPast.into());
             }
             check_cvc(cvc, card.brand)?;
@@ -151,8 +149,11 @@ fn remember(user: &User, address: &Address, card: Option<CardOnFile>) -> User {
     user.addresses.insert(0, kept.unwrap_or_else(|| address.clone()));
     user.addresses.truncate(ADDRESS_BOOK_MAX);
     if let Some(card) = card {
-        user.cards.retain(|c| !(c.brand == card.brand && c.last4 == card.last4 && c.expiry == card.expiry));
-        user.cards.insert(0, card);
+        let same = |c: &CardOnFile| c.brand == card.brand && c.last4 == card.last4 && c.expiry.same_month(&card.expiry);
+        // A saved card keeps its stored form (and any fields we do not know).
+        let kept = user.cards.iter().position(same).map(|i| user.cards.remove(i));
+        user.cards.retain(|c| !same(c));
+        user.cards.insert(0, kept.unwrap_or(card));
         user.cards.truncate(CARDS_MAX);
     }
     user
