@@ -1054,3 +1054,27 @@ fn a_shopper_over_ssh_is_never_shown_a_server_path() {
         }
     }
 }
+
+/// A key linked to an account that has since become an admin's opens the
+/// login form at the password, and the form says why (the words were set
+/// but the login screen never drew them).
+#[test]
+fn an_admins_key_asks_for_the_password_and_says_why() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store.register("sam", "sam-pass-1").unwrap();
+    let fingerprint = "SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB".to_string();
+    store.link_key("sam", &fingerprint).unwrap();
+    store.add_admin("sam", "ignored").unwrap();
+    let mut app = app_on(store, 80, 24);
+    app.set_origin("10.0.0.9".into());
+    app.use_ssh_key(fingerprint);
+    app.settle();
+    assert_eq!(app.username(), None, "not logged in by a key");
+    assert_eq!(app.login.username.value(), "sam");
+    let screen = screen_text(&app, 80, 24);
+    assert!(screen.contains("sam is an admin account: log in with its password"), "{screen}");
+    type_text(&mut app, "sam-pass-1");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.username(), Some("sam"));
+}

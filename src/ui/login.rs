@@ -70,7 +70,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     {
         (Some(notice), _) => Some(Span::styled(format!("… {notice}"), theme.warning())),
         (None, Some(error)) => Some(Span::styled(format!("✗ {error}"), theme.error())),
-        (None, None) => None,
+        // What the app said (an admin's key: log in with the password).
+        (None, None) => app.message_line().map(|(tone, line)| Span::styled(line, super::tone_style(theme, tone))),
     };
     // Above the hints when there is room (a message may take two lines).
     let above_hints = inner.bottom().saturating_sub(3);

@@ -127,14 +127,19 @@ fn draw_header(frame: &mut Frame, parts: &layout::Frame, app: &App, theme: &Them
     frame.render_widget(Paragraph::new(Span::styled(who, theme.header())).alignment(Alignment::Right), parts.user);
 }
 
-/// The message line, wrapped to as many rows as the layout gave it.
-fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some((tone, line)) = app.message_line() else { return };
-    let style = match tone {
+/// How a message of `tone` is drawn.
+fn tone_style(theme: &Theme, tone: MessageTone) -> ratatui::style::Style {
+    match tone {
         MessageTone::Info => theme.info(),
         MessageTone::Warning => theme.warning(),
         MessageTone::Error => theme.error(),
-    };
+    }
+}
+
+/// The message line, wrapped to as many rows as the layout gave it.
+fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some((tone, line)) = app.message_line() else { return };
+    let style = tone_style(theme, tone);
     let mut rows = text::wrap(&line, usize::from(area.width));
     let most = usize::from(area.height);
     if rows.len() > most {
