@@ -349,8 +349,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::domain::discount::Uses;
-    use crate::domain::{Cart, Discount, Order, Product, Settings};
+    use crate::domain::Product;
     use crate::repo::{ChangeSet, Feed, LoginFailures, WriteTx};
 
     fn product(id: &str) -> Product {
@@ -376,62 +375,7 @@ mod tests {
         log: Arc<Mutex<Vec<Event>>>,
     }
 
-    impl ReadTx for LoggedTx<'_> {
-        fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
-            self.inner.account(username)
-        }
-        fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
-            self.inner.accounts_with_key(fingerprint)
-        }
-        fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
-            self.inner.each_account(visit)
-        }
-        fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
-            self.inner.product(product_id)
-        }
-        fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
-            self.inner.each_product(visit)
-        }
-        fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
-            self.inner.cart(username)
-        }
-        fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
-            self.inner.each_cart(visit)
-        }
-        fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
-            self.inner.carts_holding(product_id)
-        }
-        fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
-            self.inner.discount(code)
-        }
-        fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
-            self.inner.discounts()
-        }
-        fn settings(&self) -> Result<Settings, RepoError> {
-            self.inner.settings()
-        }
-        fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
-            self.inner.order(order_id)
-        }
-        fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
-            self.inner.orders_of(username)
-        }
-        fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
-            self.inner.order_by_checkout_key(username, key)
-        }
-        fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
-            self.inner.each_order(visit)
-        }
-        fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
-            self.inner.code_uses(code, username)
-        }
-        fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
-            self.inner.orders_carrying(code)
-        }
-        fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
-            self.inner.ever_ordered(product_id)
-        }
-    }
+    crate::forward_reads!(LoggedTx<'_>, |tx| tx.inner);
 
     impl WriteTx for LoggedTx<'_> {
         fn next_order_id(&mut self) -> Result<String, RepoError> {

@@ -10,8 +10,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use common::paying;
-use shopfront::domain::discount::Uses;
-use shopfront::domain::{Cart, Discount, Order, Product, ProductDraft, Settings, User};
+use shopfront::domain::ProductDraft;
 use shopfront::repo::{Change, ChangeSet, Feed, LoginFailures, ReadTx, Repo, RepoError, WriteTx};
 use shopfront::shop::{ShopError, ShopService};
 
@@ -78,62 +77,8 @@ struct FlakyWrite<'a> {
     state: Arc<AtomicU8>,
 }
 
-impl ReadTx for FlakyWrite<'_> {
-    fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
-        self.inner.account(username)
-    }
-    fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
-        self.inner.accounts_with_key(fingerprint)
-    }
-    fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
-        self.inner.each_account(visit)
-    }
-    fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
-        self.inner.product(product_id)
-    }
-    fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
-        self.inner.each_product(visit)
-    }
-    fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
-        self.inner.cart(username)
-    }
-    fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
-        self.inner.each_cart(visit)
-    }
-    fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
-        self.inner.carts_holding(product_id)
-    }
-    fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
-        self.inner.discount(code)
-    }
-    fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
-        self.inner.discounts()
-    }
-    fn settings(&self) -> Result<Settings, RepoError> {
-        self.inner.settings()
-    }
-    fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
-        self.inner.order(order_id)
-    }
-    fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
-        self.inner.orders_of(username)
-    }
-    fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
-        self.inner.order_by_checkout_key(username, key)
-    }
-    fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
-        self.inner.each_order(visit)
-    }
-    fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
-        self.inner.code_uses(code, username)
-    }
-    fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
-        self.inner.orders_carrying(code)
-    }
-    fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
-        self.inner.ever_ordered(product_id)
-    }
-}
+// Every read goes through as it is.
+shopfront::forward_reads!(FlakyWrite<'_>, |tx| tx.inner);
 
 impl WriteTx for FlakyWrite<'_> {
     fn next_order_id(&mut self) -> Result<String, RepoError> {

@@ -253,3 +253,111 @@ pub enum Feed {
     /// Too far behind to say by id: read everything again, as of `latest`.
     Gap { latest: u64 },
 }
+
+/// Implements `ReadTx` for `$t` by asking `$inner` (an expression of
+/// `$this`, the transaction) for every read, `peek_product` too: for a
+/// transaction that reads through another (the folder's, through its loaded
+/// data; test wrappers that fail on cue or log what is written).
+#[macro_export]
+macro_rules! forward_reads {
+    ($t:ty, |$this:ident| $inner:expr) => {
+        impl $crate::repo::ReadTx for $t {
+            fn account(&self, username: &str) -> Result<Option<$crate::domain::User>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::account(&*$inner, username)
+            }
+            fn accounts_with_key(
+                &self,
+                fingerprint: &str,
+            ) -> Result<Vec<$crate::domain::User>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::accounts_with_key(&*$inner, fingerprint)
+            }
+            fn each_account(
+                &self,
+                visit: &mut dyn FnMut(&$crate::domain::User),
+            ) -> Result<(), $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::each_account(&*$inner, visit)
+            }
+            fn product(&self, product_id: &str) -> Result<Option<$crate::domain::Product>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::product(&*$inner, product_id)
+            }
+            fn peek_product(
+                &self,
+                product_id: &str,
+            ) -> Result<Option<$crate::domain::Product>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::peek_product(&*$inner, product_id)
+            }
+            fn each_product(
+                &self,
+                visit: &mut dyn FnMut(&$crate::domain::Product),
+            ) -> Result<(), $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::each_product(&*$inner, visit)
+            }
+            fn cart(&self, username: &str) -> Result<Option<$crate::domain::Cart>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::cart(&*$inner, username)
+            }
+            fn each_cart(&self, visit: &mut dyn FnMut(&$crate::domain::Cart)) -> Result<(), $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::each_cart(&*$inner, visit)
+            }
+            fn carts_holding(&self, product_id: &str) -> Result<Vec<$crate::domain::Cart>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::carts_holding(&*$inner, product_id)
+            }
+            fn discount(&self, code: &str) -> Result<Option<$crate::domain::Discount>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::discount(&*$inner, code)
+            }
+            fn discounts(&self) -> Result<Vec<$crate::domain::Discount>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::discounts(&*$inner)
+            }
+            fn settings(&self) -> Result<$crate::domain::Settings, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::settings(&*$inner)
+            }
+            fn order(&self, order_id: &str) -> Result<Option<$crate::domain::Order>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::order(&*$inner, order_id)
+            }
+            fn orders_of(&self, username: &str) -> Result<Vec<$crate::domain::Order>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::orders_of(&*$inner, username)
+            }
+            fn order_by_checkout_key(
+                &self,
+                username: &str,
+                key: &str,
+            ) -> Result<Option<$crate::domain::Order>, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::order_by_checkout_key(&*$inner, username, key)
+            }
+            fn each_order(&self, visit: &mut dyn FnMut(&$crate::domain::Order)) -> Result<(), $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::each_order(&*$inner, visit)
+            }
+            fn code_uses(
+                &self,
+                code: &str,
+                username: &str,
+            ) -> Result<$crate::domain::discount::Uses, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::code_uses(&*$inner, code, username)
+            }
+            fn orders_carrying(&self, code: &str) -> Result<usize, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::orders_carrying(&*$inner, code)
+            }
+            fn ever_ordered(&self, product_id: &str) -> Result<bool, $crate::repo::RepoError> {
+                let $this = self;
+                $crate::repo::ReadTx::ever_ordered(&*$inner, product_id)
+            }
+        }
+    };
+}

@@ -14,9 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::lock::LockGuard;
 use super::{Data, FileKind, Store, StoreError};
-use crate::domain::discount::Uses;
 use crate::domain::order::{format_order_id, order_number};
-use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 use crate::repo::{Change, ChangeSet, Feed, LoginFailures, ReadTx, Repo, RepoError, WriteTx};
 
 /// Changes the feed remembers; a reader further behind re-reads everything.
@@ -200,70 +198,9 @@ impl FolderRead<'_> {
     }
 }
 
-/// Both transactions read the loaded folder.
-macro_rules! reads_from_data {
-    ($t:ty) => {
-        impl ReadTx for $t {
-            fn account(&self, username: &str) -> Result<Option<User>, RepoError> {
-                self.data().account(username)
-            }
-            fn accounts_with_key(&self, fingerprint: &str) -> Result<Vec<User>, RepoError> {
-                self.data().accounts_with_key(fingerprint)
-            }
-            fn each_account(&self, visit: &mut dyn FnMut(&User)) -> Result<(), RepoError> {
-                self.data().each_account(visit)
-            }
-            fn each_cart(&self, visit: &mut dyn FnMut(&Cart)) -> Result<(), RepoError> {
-                self.data().each_cart(visit)
-            }
-            fn product(&self, product_id: &str) -> Result<Option<Product>, RepoError> {
-                self.data().product(product_id)
-            }
-            fn each_product(&self, visit: &mut dyn FnMut(&Product)) -> Result<(), RepoError> {
-                self.data().each_product(visit)
-            }
-            fn cart(&self, username: &str) -> Result<Option<Cart>, RepoError> {
-                ReadTx::cart(self.data(), username)
-            }
-            fn carts_holding(&self, product_id: &str) -> Result<Vec<Cart>, RepoError> {
-                self.data().carts_holding(product_id)
-            }
-            fn discount(&self, code: &str) -> Result<Option<Discount>, RepoError> {
-                self.data().discount(code)
-            }
-            fn discounts(&self) -> Result<Vec<Discount>, RepoError> {
-                ReadTx::discounts(self.data())
-            }
-            fn settings(&self) -> Result<Settings, RepoError> {
-                ReadTx::settings(self.data())
-            }
-            fn order(&self, order_id: &str) -> Result<Option<Order>, RepoError> {
-                self.data().order(order_id)
-            }
-            fn orders_of(&self, username: &str) -> Result<Vec<Order>, RepoError> {
-                ReadTx::orders_of(self.data(), username)
-            }
-            fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
-                self.data().order_by_checkout_key(username, key)
-            }
-            fn each_order(&self, visit: &mut dyn FnMut(&Order)) -> Result<(), RepoError> {
-                self.data().each_order(visit)
-            }
-            fn code_uses(&self, code: &str, username: &str) -> Result<Uses, RepoError> {
-                self.data().code_uses(code, username)
-            }
-            fn orders_carrying(&self, code: &str) -> Result<usize, RepoError> {
-                self.data().orders_carrying(code)
-            }
-            fn ever_ordered(&self, product_id: &str) -> Result<bool, RepoError> {
-                self.data().ever_ordered(product_id)
-            }
-        }
-    };
-}
-
-reads_from_data!(FolderRead<'_>);
-reads_from_data!(FolderWrite<'_>);
+// Both transactions read the loaded folder.
+crate::forward_reads!(FolderRead<'_>, |tx| tx.data());
+crate::forward_reads!(FolderWrite<'_>, |tx| tx.data());
 
 impl WriteTx for FolderWrite<'_> {
     fn next_order_id(&mut self) -> Result<String, RepoError> {
