@@ -45,14 +45,7 @@ impl Server {
 /// Cable bought with the test card (order O0001).
 fn sign_up_and_buy_a_cable(t: &Tmux, name: &str, password: &str) {
     t.wait_for("Log in");
-    t.keys(&["C-n"]);
-    t.wait_for("Create account");
-    t.type_text(name);
-    t.keys(&["Tab"]);
-    t.type_text(password);
-    t.keys(&["Tab"]);
-    t.type_text(password);
-    t.keys(&["Enter"]);
+    t.sign_up(name, password);
     t.wait_for(&format!("Your SSH key now logs you in as {name}"));
     t.keys(&["/"]);
     t.type_text("usb cab");
@@ -156,13 +149,7 @@ fn two_shoppers_racing_for_the_last_unit_buy_it_once() {
             let key = new_key(dir.path(), &format!("id_{name}"));
             let t = server.connect(&format!("{socket}-{name}"), &key);
             t.wait_for("Log in");
-            t.keys(&["C-n"]);
-            t.type_text(name);
-            t.keys(&["Tab"]);
-            t.type_text("race-pass");
-            t.keys(&["Tab"]);
-            t.type_text("race-pass");
-            t.keys(&["Enter"]);
+            t.sign_up(name, "race-pass");
             t.wait_for("Your SSH key now logs you in");
             t.keys(&["a"]);
             t.wait_for("Added 1 × Last Lamp");

@@ -24,14 +24,7 @@ fn shopper_journey_survives_a_restart() {
     {
         let t = Tmux::start(&format!("{socket}-first"), dir.path());
         t.wait_for("Log in");
-        t.keys(&["C-n"]);
-        t.wait_for("Create account");
-        t.type_text("erin");
-        t.keys(&["Tab"]);
-        t.type_text("erin-pass");
-        t.keys(&["Tab"]);
-        t.type_text("erin-pass");
-        t.keys(&["Enter"]);
+        t.sign_up("erin", "erin-pass");
         t.wait_for("Account created — welcome, erin");
 
         // Shortcut letters typed into the filter are text, not commands.
@@ -320,14 +313,7 @@ fn shopper_journey_on_a_sqlite_store() {
     let socket = format!("shopfront-e2e-sqlite-{}", std::process::id());
     let t = Tmux::start_on(&socket, &format!("sqlite:{}", database.display()));
     t.wait_for("Log in");
-    t.keys(&["C-n"]);
-    t.wait_for("Create account");
-    t.type_text("erin");
-    t.keys(&["Tab"]);
-    t.type_text("erin-pass");
-    t.keys(&["Tab"]);
-    t.type_text("erin-pass");
-    t.keys(&["Enter"]);
+    t.sign_up("erin", "erin-pass");
     t.wait_for("Account created — welcome, erin");
 
     t.keys(&["/"]);

@@ -62,6 +62,19 @@ impl Tmux {
         }
     }
 
+    /// From the login form: Ctrl-N, then a new account `name` with
+    /// `password` (typed twice) submitted.
+    pub fn sign_up(&self, name: &str, password: &str) {
+        self.keys(&["C-n"]);
+        self.wait_for("Create account");
+        self.type_text(name);
+        self.keys(&["Tab"]);
+        self.type_text(password);
+        self.keys(&["Tab"]);
+        self.type_text(password);
+        self.keys(&["Enter"]);
+    }
+
     /// Types `values` into the open form's fields, Tab between them, and saves.
     pub fn fill_form(&self, values: &[&str]) {
         for (i, value) in values.iter().enumerate() {
