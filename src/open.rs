@@ -27,9 +27,10 @@ impl ShopService {
 
     /// Opens (creating and seeding if needed) the JSON folder `dir`; see
     /// `Store::open`. `wait` says what a change does while another process
-    /// holds the folder.
+    /// holds the folder. The catalog is ready when this returns; the orders
+    /// are read on another thread, and the first request waits for them.
     pub fn open_folder(dir: &Path, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
-        let mut store = Store::open(dir)?;
+        let mut store = Store::open_orders_later(dir)?;
         store.set_lock_wait(wait);
         Ok(ShopService::over_folder(store))
     }
@@ -39,8 +40,8 @@ impl ShopService {
     /// another copy holds the folder.
     pub fn over_folder(store: Store) -> Arc<ShopService> {
         let clock = store.clock();
-        let catalog = Catalog::build(store.data().products.rows(), None);
-        let settings = store.data().settings.clone();
+        let catalog = Catalog::build(store.products().rows(), None);
+        let settings = store.settings().clone();
         // A new folder repo's feed is empty: its first change is after 0.
         ShopService::serving(Arc::new(FolderRepo::new(store)), clock, 0, catalog, settings)
     }

@@ -80,6 +80,21 @@ pub struct Store {
     held_back: [Option<HeldBack>; FILE_KINDS],
     /// What reading files again changed, for the change feed.
     outside: outside::Outside,
+    /// Whether the first read leaves orders.json to another thread.
+    orders_later: bool,
+    /// orders.json being read on another thread: taken in by the next sync,
+    /// before anything else is read or written.
+    loading_orders: Option<LoadingOrders>,
+}
+
+/// orders.json read on its own thread, so that a big shop's catalog is
+/// there before its history is.
+struct LoadingOrders {
+    reading: std::thread::JoinHandle<Result<Table<Order>, LoadError>>,
+    /// The file as it was when the read was asked for, under the lock. The
+    /// thread may find a newer one (another copy's commit meanwhile); the
+    /// next sync then sees it changed and reads it again.
+    stamp: Stamp,
 }
 
 #[derive(Clone, Debug)]
@@ -124,6 +139,20 @@ impl Store {
     /// passwords are hashed (`progress` hears how far) and users.json is made
     /// private.
     pub fn open_with(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        Store::open_reading_orders(dir, mode, false)
+    }
+
+    /// Opens the folder like `open`, but reads orders.json on another
+    /// thread: `products()` and `settings()` are there at once, and the
+    /// first read or change (every one begins with `refresh` or a write
+    /// lock) waits for the orders, and reports them if they do not load.
+    /// For the shop, whose catalog a shopper can browse while a long
+    /// history loads. (A folder without products.json is read whole first.)
+    pub fn open_orders_later(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_reading_orders(dir, OpenMode::CreateAndSeed, true)
+    }
+
+    fn open_reading_orders(dir: &Path, mode: OpenMode, orders_later: bool) -> Result<Store, StoreError> {
         match mode {
             _ if dir.exists() && !dir.is_dir() => return Err(no_such_folder(dir)),
             OpenMode::CreateAndSeed | OpenMode::CreateEmpty => {
@@ -144,6 +173,10 @@ impl Store {
             history: Default::default(),
             held_back: Default::default(),
             outside: Default::default(),
+            // A folder about to be seeded is new, or damaged: read it all
+            // before seeding, as ever.
+            orders_later: orders_later && fs::symlink_metadata(dir.join(FileKind::Products.file_name())).is_ok(),
+            loading_orders: None,
         };
         let writable = {
             let guard = store.read_lock()?;
@@ -225,8 +258,21 @@ impl Store {
     }
 
     /// What was last loaded; call `refresh` to see other processes' changes.
+    /// (A store opened with `open_orders_later` has its orders only after
+    /// a `refresh`.)
     pub fn data(&self) -> &Data {
+        debug_assert!(self.loading_orders.is_none(), "the orders are read by the next refresh");
         &self.data
+    }
+
+    /// The products, as last loaded (also while orders.json is still read).
+    pub fn products(&self) -> &Table<Product> {
+        &self.data.products
+    }
+
+    /// The settings, as last loaded (also while orders.json is still read).
+    pub fn settings(&self) -> &Settings {
+        &self.data.settings
     }
 
     /// A counter that changes whenever the table of `kind` changes in memory,
@@ -347,6 +393,7 @@ impl Store {
     /// Finishes an interrupted commit, then re-reads every file whose
     /// generation or on-disk identity changed since we last read it.
     fn sync(&mut self, guard: &ReadGuard) -> Result<bool, StoreError> {
+        self.take_in_orders()?;
         for kind in FileKind::ALL {
             read::check_not_symlink(&self.dir, kind.file_name())?;
         }
@@ -372,6 +419,13 @@ impl Store {
                 _ => stale.push((kind, stamp)),
             }
         }
+        // Opening a shop: its orders on another thread (`open_orders_later`).
+        if std::mem::take(&mut self.orders_later)
+            && let Some(at) = stale.iter().position(|(kind, _)| *kind == FileKind::Orders)
+        {
+            let (_, stamp) = stale.remove(at);
+            self.read_orders_meanwhile(stamp);
+        }
         let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
         self.load(&kinds)?;
         for (kind, stamp) in &stale {
@@ -384,6 +438,39 @@ impl Store {
             taken |= self.take_outside(guard, kind, stamp)?;
         }
         Ok(recovered || !stale.is_empty() || taken)
+    }
+
+    /// Starts reading orders.json on its own thread, at a low priority so
+    /// that it leaves the cores to what the shopper waits for (the
+    /// catalog). Nothing is read from the orders until `take_in_orders`.
+    fn read_orders_meanwhile(&mut self, stamp: Stamp) {
+        let dir = self.dir.clone();
+        let started = std::thread::Builder::new().name("orders-loader".into()).spawn(move || {
+            lower_this_threads_priority();
+            read_table::<Order>(&dir, FileKind::Orders)
+        });
+        match started {
+            Ok(reading) => {
+                self.versions[FileKind::Orders.index()] += 1;
+                self.loading_orders = Some(LoadingOrders { reading, stamp });
+            }
+            // No thread to spare: the stamp stays unset, and the next sync reads it here.
+            Err(e) => tracing::warn!(error = %e, "cannot start reading orders.json on its own thread"),
+        }
+    }
+
+    /// Waits for orders.json read on another thread and takes it in. A
+    /// file that did not load leaves the orders unread (the next sync
+    /// tries again) and is reported.
+    fn take_in_orders(&mut self) -> Result<(), StoreError> {
+        let Some(LoadingOrders { reading, stamp }) = self.loading_orders.take() else { return Ok(()) };
+        let read = reading
+            .join()
+            .unwrap_or_else(|_| Err(LoadError::whole_file(FileKind::Orders.file_name(), "loading crashed")));
+        // Until read, the table was empty and never looked at: no change to announce.
+        self.data.orders = read?;
+        self.stamps[FileKind::Orders.index()] = Some(stamp);
+        Ok(())
     }
 
     /// A file replaced from outside while we run: taken as it is, unless it
@@ -730,6 +817,16 @@ fn take_if_no_rollback<T: files::Record>(
         *current = outside;
     }
     found
+}
+
+/// Lets other threads go first when the cores are busy (Linux: the
+/// calling thread's own nice value, which threads it starts inherit).
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority changes only this thread's scheduling; a failure changes nothing.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
 }
 
 /// Threads to parse one big file on: the machine's cores (at least two,

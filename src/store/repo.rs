@@ -87,23 +87,6 @@ impl FolderRepo {
         // nothing on disk, and re-read on the next sync.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// The store itself, for what only a folder has (its path, held-back
-    /// files, the command line's repairs).
-    pub fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> T) -> T {
-        let mut inner = self.inner();
-        let before = FileKind::ALL.map(|kind| inner.store.version(kind));
-        let result = work(&mut inner.store);
-        // What `work` changed is not known row by row: "all" of it.
-        for kind in FileKind::ALL {
-            if inner.store.version(kind) != before[kind.index()] {
-                inner.store.forget_which_changed(kind);
-            }
-        }
-        let Inner { store, feed, .. } = &mut *inner;
-        feed.note_outside(store);
-        result
-    }
 }
 
 /// The folder's errors in the contract's three kinds; the words (with the
