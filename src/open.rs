@@ -38,10 +38,12 @@ impl ShopService {
     /// Serves an opened folder (with its clock). The snapshots start from
     /// what the store has just read: nothing to wait for, even while
     /// another copy holds the folder.
-    pub fn over_folder(store: Store) -> Arc<ShopService> {
+    pub fn over_folder(mut store: Store) -> Arc<ShopService> {
         let clock = store.clock();
         let catalog = Catalog::build(store.products().rows(), None);
         let settings = store.settings().clone();
+        // A store opened with its orders left for later reads them now, while the shopper browses.
+        store.read_orders_meanwhile();
         // A new folder repo's feed is empty: its first change is after 0.
         ShopService::serving(Arc::new(FolderRepo::new(store)), clock, 0, catalog, settings)
     }

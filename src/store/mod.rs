@@ -80,21 +80,23 @@ pub struct Store {
     held_back: [Option<HeldBack>; FILE_KINDS],
     /// What reading files again changed, for the change feed.
     outside: outside::Outside,
-    /// Whether the first read leaves orders.json to another thread.
+    /// Whether the first read leaves orders.json for later.
     orders_later: bool,
-    /// orders.json being read on another thread: taken in by the next sync,
-    /// before anything else is read or written.
-    loading_orders: Option<LoadingOrders>,
+    /// orders.json not read yet: taken in by the next sync, before
+    /// anything else is read or written.
+    later_orders: Option<LaterOrders>,
 }
 
-/// orders.json read on its own thread, so that a big shop's catalog is
-/// there before its history is.
-struct LoadingOrders {
-    reading: std::thread::JoinHandle<Result<Table<Order>, LoadError>>,
-    /// The file as it was when the read was asked for, under the lock. The
-    /// thread may find a newer one (another copy's commit meanwhile); the
-    /// next sync then sees it changed and reads it again.
-    stamp: Stamp,
+/// orders.json left for later, so that a big shop's catalog is there
+/// before its history is. The stamp is the file's when the open read the
+/// rest, under the lock: the read may find a newer file (another copy's
+/// commit meanwhile), and the next sync then sees it changed and reads it
+/// again.
+enum LaterOrders {
+    /// Read by the next sync (`read_orders_meanwhile` not called).
+    Waiting(Stamp),
+    /// Being read on its own thread.
+    Reading(std::thread::JoinHandle<Result<Table<Order>, LoadError>>, Stamp),
 }
 
 #[derive(Clone, Debug)]
@@ -142,10 +144,11 @@ impl Store {
         Store::open_reading_orders(dir, mode, false)
     }
 
-    /// Opens the folder like `open`, but reads orders.json on another
-    /// thread: `products()` and `settings()` are there at once, and the
-    /// first read or change (every one begins with `refresh` or a write
-    /// lock) waits for the orders, and reports them if they do not load.
+    /// Opens the folder like `open`, but leaves orders.json for later (on
+    /// another thread once `read_orders_meanwhile` is called): `products()`
+    /// and `settings()` are there at once, and the first read or change
+    /// (every one begins with `refresh` or a write lock) waits for the
+    /// orders, and reports them if they do not load.
     /// For the shop, whose catalog a shopper can browse while a long
     /// history loads. (A folder without products.json is read whole first.)
     pub fn open_orders_later(dir: &Path) -> Result<Store, StoreError> {
@@ -176,7 +179,7 @@ impl Store {
             // A folder about to be seeded is new, or damaged: read it all
             // before seeding, as ever.
             orders_later: orders_later && fs::symlink_metadata(dir.join(FileKind::Products.file_name())).is_ok(),
-            loading_orders: None,
+            later_orders: None,
         };
         let writable = {
             let guard = store.read_lock()?;
@@ -261,7 +264,7 @@ impl Store {
     /// (A store opened with `open_orders_later` has its orders only after
     /// a `refresh`.)
     pub fn data(&self) -> &Data {
-        debug_assert!(self.loading_orders.is_none(), "the orders are read by the next refresh");
+        debug_assert!(self.later_orders.is_none(), "the orders are read by the next refresh");
         &self.data
     }
 
@@ -424,7 +427,8 @@ impl Store {
             && let Some(at) = stale.iter().position(|(kind, _)| *kind == FileKind::Orders)
         {
             let (_, stamp) = stale.remove(at);
-            self.read_orders_meanwhile(stamp);
+            self.versions[FileKind::Orders.index()] += 1;
+            self.later_orders = Some(LaterOrders::Waiting(stamp));
         }
         let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
         self.load(&kinds)?;
@@ -441,32 +445,39 @@ impl Store {
     }
 
     /// Starts reading orders.json on its own thread, at a low priority so
-    /// that it leaves the cores to what the shopper waits for (the
-    /// catalog). Nothing is read from the orders until `take_in_orders`.
-    fn read_orders_meanwhile(&mut self, stamp: Stamp) {
+    /// that it leaves the cores to the shopper (call it once the catalog is
+    /// built: both are mostly memory traffic, and together they make the
+    /// catalog twice as slow). Nothing is read from the orders until the
+    /// next sync takes them in. Does nothing unless they are left for later.
+    pub fn read_orders_meanwhile(&mut self) {
+        let Some(LaterOrders::Waiting(stamp)) = self.later_orders.take() else { return };
         let dir = self.dir.clone();
         let started = std::thread::Builder::new().name("orders-loader".into()).spawn(move || {
             lower_this_threads_priority();
             read_table::<Order>(&dir, FileKind::Orders)
         });
-        match started {
-            Ok(reading) => {
-                self.versions[FileKind::Orders.index()] += 1;
-                self.loading_orders = Some(LoadingOrders { reading, stamp });
+        self.later_orders = Some(match started {
+            Ok(reading) => LaterOrders::Reading(reading, stamp),
+            // No thread to spare: the next sync reads them itself.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start reading orders.json on its own thread");
+                LaterOrders::Waiting(stamp)
             }
-            // No thread to spare: the stamp stays unset, and the next sync reads it here.
-            Err(e) => tracing::warn!(error = %e, "cannot start reading orders.json on its own thread"),
-        }
+        });
     }
 
-    /// Waits for orders.json read on another thread and takes it in. A
-    /// file that did not load leaves the orders unread (the next sync
-    /// tries again) and is reported.
+    /// Takes in orders.json left for later (waiting for the thread reading
+    /// it, or reading it here). A file that did not load leaves the orders
+    /// unread (the next sync tries again) and is reported.
     fn take_in_orders(&mut self) -> Result<(), StoreError> {
-        let Some(LoadingOrders { reading, stamp }) = self.loading_orders.take() else { return Ok(()) };
-        let read = reading
-            .join()
-            .unwrap_or_else(|_| Err(LoadError::whole_file(FileKind::Orders.file_name(), "loading crashed")));
+        let (read, stamp) = match self.later_orders.take() {
+            None => return Ok(()),
+            Some(LaterOrders::Waiting(stamp)) => (read_table::<Order>(&self.dir, FileKind::Orders), stamp),
+            Some(LaterOrders::Reading(reading, stamp)) => {
+                let crashed = || Err(LoadError::whole_file(FileKind::Orders.file_name(), "loading crashed"));
+                (reading.join().unwrap_or_else(|_| crashed()), stamp)
+            }
+        };
         // Until read, the table was empty and never looked at: no change to announce.
         self.data.orders = read?;
         self.stamps[FileKind::Orders.index()] = Some(stamp);
