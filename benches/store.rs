@@ -360,3 +360,14 @@ fn paying(seen: shopfront::domain::Quote) -> shopfront::domain::checkout::Checko
         key: String::new(),
     }
 }
+
+/// The admins' order book (every order, newest first, indexed by id) built
+/// from the cached folders' 100,000 and 1,000,000 orders: what an admin's
+/// All orders, and the checks that need every order, wait for.
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 5)]
+fn order_book(bencher: Bencher, orders: usize) {
+    let products = if orders == 100_000 { 100_000 } else { 1_000_000 };
+    let store = Store::open(&shops::folder(products, orders, 1_000)).expect("open");
+    let rows = store.data().orders.rows();
+    bencher.bench_local(|| shopfront::shop::OrderBook::build(rows, None));
+}

@@ -163,8 +163,10 @@ fn run_app(location: &Location, mouse: bool) -> Result<(), Failure> {
                 .to_string(),
         });
     }
-    // Load (and refuse a damaged folder) before touching the terminal. The
-    // app's session worker waits for other copies itself, so the shop is impatient.
+    // Load the catalog (and refuse a damaged one) before touching the
+    // terminal; a folder's orders follow on another thread, and the first
+    // request that needs them reports them if they are damaged. The app's
+    // session worker waits for other copies itself, so the shop is impatient.
     let shop = ShopService::open(location, store::LockWait::Impatient).map_err(|e| e.to_string())?;
     shop.watch();
     shopfront::terminal::run(shop, location.receipts(), mouse).map_err(|e| format!("terminal: {e}").into())

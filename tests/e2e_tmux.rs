@@ -9,8 +9,8 @@ use common::StoreRules;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::temp_dir;
 use common::tmux::Tmux;
+use common::{read, temp_dir, write_products};
 
 #[test]
 fn shopper_journey_survives_a_restart() {
@@ -124,6 +124,30 @@ fn refuses_to_run_without_a_terminal_and_on_a_damaged_folder() {
         screen.contains("error: orders.json:1:2: invalid type: integer `1`, expected one of the orders as an object"),
         "{screen}"
     );
+}
+
+/// Beside a catalog, a damaged orders.json does not keep the catalog from
+/// showing (orders are read after it): the first request that needs the
+/// shop's data says what is wrong, and nothing is modified.
+#[test]
+fn a_damaged_orders_file_beside_a_catalog_is_shown_by_the_first_request() {
+    let dir = temp_dir();
+    write_products(dir.path(), &[("P1", "Mug", "4.50", 5)]);
+    std::fs::write(dir.path().join("orders.json"), "[1,").unwrap();
+    let files = |dir: &std::path::Path| ["products.json", "orders.json"].map(|name| read(dir, name));
+    let before = files(dir.path());
+    let socket = format!("shopfront-e2e-bad-orders-{}", std::process::id());
+    let t = Tmux::start(&socket, dir.path());
+    t.wait_for("Username");
+    t.type_text("alice");
+    t.keys(&["Tab"]);
+    t.type_text("s3cret!!");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("orders.json:1:2");
+    assert!(screen.contains("orders.json:1:2: invalid type: integer `1`"), "{screen}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXITED=0");
+    assert_eq!(files(dir.path()), before, "the folder's data was modified");
 }
 
 #[test]

@@ -235,6 +235,12 @@ pub fn order_number(order_id: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// What lists of orders are sorted by, newest first: the time placed, then
+/// (the same second) the higher order number.
+pub fn newest_first_key(order: &Order) -> std::cmp::Reverse<(Timestamp, Option<u64>)> {
+    std::cmp::Reverse((order.timestamp, order_number(&order.order_id)))
+}
+
 /// `O0001`: at least four digits, more once the sequence outgrows them.
 pub fn format_order_id(number: u64) -> String {
     format!("O{number:04}")

@@ -4,6 +4,7 @@ use super::files::FileKind;
 use super::journal::Change;
 use super::table::Table;
 use crate::domain::discount::Uses;
+use crate::domain::user::username_key;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 use crate::repo::{ReadTx, RepoError};
 
@@ -38,8 +39,8 @@ impl Data {
 
     /// A user's orders, newest first.
     pub fn orders_of(&self, username: &str) -> Vec<&Order> {
-        let key = username.to_lowercase();
-        let mut orders: Vec<&Order> = self.orders.rows().iter().filter(|o| o.username.to_lowercase() == key).collect();
+        let key = username_key(username);
+        let mut orders: Vec<&Order> = self.orders.rows().iter().filter(|o| username_key(&o.username) == key).collect();
         sort_newest_first(&mut orders);
         orders
     }
@@ -54,10 +55,10 @@ impl Data {
     /// How often discount `code` was used: by anyone and by `username`
     /// (orders not cancelled that carry it).
     pub fn uses_of(&self, code: &str, username: &str) -> Uses {
-        let key = username.to_lowercase();
+        let key = username_key(username);
         self.orders.rows().iter().filter(|o| o.uses_code(code)).fold(Uses::default(), |uses, order| Uses {
             total: uses.total.saturating_add(1),
-            by_you: uses.by_you.saturating_add(u32::from(order.username.to_lowercase() == key)),
+            by_you: uses.by_you.saturating_add(u32::from(username_key(&order.username) == key)),
         })
     }
 
@@ -78,12 +79,8 @@ impl Data {
 }
 
 fn sort_newest_first(orders: &mut [&Order]) {
-    // Same second: the later id first (ids grow), ties of old ids keep file order reversed.
-    orders.sort_by(|a, b| {
-        b.timestamp.cmp(&a.timestamp).then_with(|| {
-            crate::domain::order::order_number(&b.order_id).cmp(&crate::domain::order::order_number(&a.order_id))
-        })
-    });
+    // Same second: the later id first (ids grow); ties of odd ids keep file order.
+    orders.sort_by_cached_key(|order| crate::domain::order::newest_first_key(order));
 }
 
 /// The loaded folder as a read transaction: every read is in memory and
@@ -146,8 +143,8 @@ impl ReadTx for Data {
     }
 
     fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
-        let name = username.to_lowercase();
-        let placed = |o: &&Order| o.checkout_key.as_deref() == Some(key) && o.username.to_lowercase() == name;
+        let name = username_key(username);
+        let placed = |o: &&Order| o.checkout_key.as_deref() == Some(key) && username_key(&o.username) == name;
         Ok(self.orders.rows().iter().find(placed).cloned())
     }
 

@@ -20,6 +20,8 @@ pub mod search_index;
 mod seed;
 pub mod summaries;
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -50,6 +52,22 @@ struct Stamp {
     len: u64,
     inode: u64,
     mtime_ns: i128,
+}
+
+impl Stamp {
+    /// Whether `found` (what `stat` said of a file as it was read; `None`:
+    /// there was none) is the file this stamp describes.
+    fn is_of(&self, found: Option<&fs::Metadata>) -> bool {
+        match found {
+            Some(meta) => (self.len, self.inode, self.mtime_ns) == file_identity(meta),
+            None => (self.len, self.inode, self.mtime_ns) == (0, 0, 0),
+        }
+    }
+}
+
+/// Size, inode and modification time: what tells one version of a file from another.
+fn file_identity(meta: &fs::Metadata) -> (u64, u64, i128) {
+    (meta.len(), meta.ino(), i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()))
 }
 
 /// Whether opening may create the folder and seed the demo catalog.
@@ -85,6 +103,9 @@ pub struct Store {
     /// orders.json not read yet: taken in by the next sync, before
     /// anything else is read or written.
     later_orders: Option<LaterOrders>,
+    /// Files that did not load, as they were then: not read again (a big
+    /// damaged file would be parsed at every look) until they change.
+    unreadable: [Option<(Stamp, LoadError)>; FILE_KINDS],
 }
 
 /// orders.json left for later, so that a big shop's catalog is there
@@ -96,8 +117,13 @@ enum LaterOrders {
     /// Read by the next sync (`read_orders_meanwhile` not called).
     Waiting(Stamp),
     /// Being read on its own thread.
-    Reading(std::thread::JoinHandle<Result<Table<Order>, LoadError>>, Stamp),
+    Reading(std::thread::JoinHandle<Found<Order>>, Stamp),
+    /// Read, waiting for the next sync (under the lock) to take it in.
+    Read(Box<Found<Order>>, Stamp),
 }
+
+/// A table as read, and what `stat` said of the file it was read from.
+type Found<T> = (Result<Table<T>, LoadError>, Option<fs::Metadata>);
 
 #[derive(Clone, Debug)]
 struct HeldBack {
@@ -180,6 +206,7 @@ impl Store {
             // before seeding, as ever.
             orders_later: orders_later && fs::symlink_metadata(dir.join(FileKind::Products.file_name())).is_ok(),
             later_orders: None,
+            unreadable: Default::default(),
         };
         let writable = {
             let guard = store.read_lock()?;
@@ -298,6 +325,7 @@ impl Store {
     /// Re-reads whatever another process changed. Returns whether anything
     /// did. Works on a folder we may only read.
     pub fn refresh(&mut self) -> Result<bool, StoreError> {
+        self.wait_for_orders();
         let guard = self.read_lock()?;
         self.sync(&guard)
     }
@@ -366,6 +394,7 @@ impl Store {
     /// The folder, exclusively and up to date, for a change: what a write
     /// transaction holds until it commits or is dropped.
     pub(crate) fn begin_write(&mut self) -> Result<LockGuard, StoreError> {
+        self.wait_for_orders();
         let guard = ReadGuard::Write(self.lock()?);
         self.sync(&guard)?;
         match guard {
@@ -430,9 +459,25 @@ impl Store {
             self.versions[FileKind::Orders.index()] += 1;
             self.later_orders = Some(LaterOrders::Waiting(stamp));
         }
-        let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
-        self.load(&kinds)?;
+        // A file that did not load, unchanged since: the same answer, without reading it again.
         for (kind, stamp) in &stale {
+            if let Some((failed, error)) = &self.unreadable[kind.index()]
+                && failed == stamp
+            {
+                return Err(error.clone().into());
+            }
+        }
+        let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
+        if let Err(error) = self.load(&kinds) {
+            if let StoreError::Load(load) = &error
+                && let Some(&(kind, stamp)) = stale.iter().find(|(kind, _)| kind.file_name() == load.file)
+            {
+                self.unreadable[kind.index()] = Some((stamp, load.clone()));
+            }
+            return Err(error);
+        }
+        for (kind, stamp) in &stale {
+            self.unreadable[kind.index()] = None;
             self.stamps[kind.index()] = Some(*stamp);
             // Taken through Shopfront (a commit, `data accept` or `data restore`).
             self.held_back[kind.index()] = None;
@@ -444,18 +489,17 @@ impl Store {
         Ok(recovered || !stale.is_empty() || taken)
     }
 
-    /// Starts reading orders.json on its own thread, at a low priority so
-    /// that it leaves the cores to the shopper (call it once the catalog is
-    /// built: both are mostly memory traffic, and together they make the
-    /// catalog twice as slow). Nothing is read from the orders until the
-    /// next sync takes them in. Does nothing unless they are left for later.
+    /// Starts reading orders.json on its own thread (call it once the
+    /// catalog is built: both are mostly memory traffic, and together on two
+    /// cores they make the catalog twice as slow). Nothing is read from the
+    /// orders until the next sync takes them in. Does nothing unless they
+    /// are left for later.
     pub fn read_orders_meanwhile(&mut self) {
-        let Some(LaterOrders::Waiting(stamp)) = self.later_orders.take() else { return };
+        let Some(LaterOrders::Waiting(stamp)) = self.later_orders else { return };
         let dir = self.dir.clone();
-        let started = std::thread::Builder::new().name("orders-loader".into()).spawn(move || {
-            lower_this_threads_priority();
-            read_table::<Order>(&dir, FileKind::Orders)
-        });
+        let started = std::thread::Builder::new()
+            .name("orders-loader".into())
+            .spawn(move || read_table_found::<Order>(&dir, FileKind::Orders));
         self.later_orders = Some(match started {
             Ok(reading) => LaterOrders::Reading(reading, stamp),
             // No thread to spare: the next sync reads them itself.
@@ -466,22 +510,41 @@ impl Store {
         });
     }
 
-    /// Takes in orders.json left for later (waiting for the thread reading
-    /// it, or reading it here). A file that did not load leaves the orders
-    /// unread (the next sync tries again) and is reported.
-    fn take_in_orders(&mut self) -> Result<(), StoreError> {
-        let (read, stamp) = match self.later_orders.take() {
-            None => return Ok(()),
-            Some(LaterOrders::Waiting(stamp)) => (read_table::<Order>(&self.dir, FileKind::Orders), stamp),
-            Some(LaterOrders::Reading(reading, stamp)) => {
-                let crashed = || Err(LoadError::whole_file(FileKind::Orders.file_name(), "loading crashed"));
-                (reading.join().unwrap_or_else(|_| crashed()), stamp)
-            }
+    /// Waits for the thread reading orders.json, before the folder is
+    /// locked: other copies are not kept waiting meanwhile.
+    fn wait_for_orders(&mut self) {
+        self.later_orders = match self.later_orders.take() {
+            Some(LaterOrders::Reading(reading, stamp)) => Some(LaterOrders::Read(Box::new(finished(reading)), stamp)),
+            other => other,
         };
-        // Until read, the table was empty and never looked at: no change to announce.
-        self.data.orders = read?;
-        self.stamps[FileKind::Orders.index()] = Some(stamp);
-        Ok(())
+    }
+
+    /// Takes in orders.json left for later (reading it here if no thread
+    /// did). Kept only if it is the file the open saw: one replaced since
+    /// is read again by this sync. A file that did not load is reported,
+    /// and remembered as `unreadable` like any other.
+    fn take_in_orders(&mut self) -> Result<(), StoreError> {
+        let ((read, found), stamp) = match self.later_orders.take() {
+            None => return Ok(()),
+            Some(LaterOrders::Waiting(stamp)) => (read_table_found::<Order>(&self.dir, FileKind::Orders), stamp),
+            Some(LaterOrders::Reading(reading, stamp)) => (finished(reading), stamp),
+            Some(LaterOrders::Read(read, stamp)) => (*read, stamp),
+        };
+        let seen = stamp.is_of(found.as_ref());
+        match read {
+            // Until now the table was empty and never looked at: no change to announce.
+            Ok(table) => {
+                self.data.orders = table;
+                self.stamps[FileKind::Orders.index()] = seen.then_some(stamp);
+                Ok(())
+            }
+            Err(error) => {
+                if seen {
+                    self.unreadable[FileKind::Orders.index()] = Some((stamp, error.clone()));
+                }
+                Err(error.into())
+            }
+        }
     }
 
     /// A file replaced from outside while we run: taken as it is, unless it
@@ -830,16 +893,6 @@ fn take_if_no_rollback<T: files::Record>(
     found
 }
 
-/// Lets other threads go first when the cores are busy (Linux: the
-/// calling thread's own nice value, which threads it starts inherit).
-fn lower_this_threads_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority changes only this thread's scheduling; a failure changes nothing.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
-    }
-}
-
 /// Threads to parse one big file on: the machine's cores (at least two,
 /// since the two big files are read at the same time anyway).
 fn parse_threads() -> usize {
@@ -850,11 +903,23 @@ fn parse_threads() -> usize {
 /// one on several threads. Symlinks, special files and oversized files are
 /// refused (`read::read_data_file`).
 fn read_table<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Result<Table<T>, LoadError> {
+    read_table_found(dir, kind).0
+}
+
+/// `read_table`, with what `stat` said of the file it read.
+fn read_table_found<T: files::Record + Send>(dir: &Path, kind: FileKind) -> Found<T> {
     let name = kind.file_name();
-    match read::read_data_file(dir, name)? {
-        Some(mut bytes) => files::parse_records_parallel(name, &mut bytes, parse_threads()),
-        None => Ok(Table::default()),
+    match read::read_data_file_found(dir, name) {
+        Ok(Some((mut bytes, meta))) => (files::parse_records_parallel(name, &mut bytes, parse_threads()), Some(meta)),
+        Ok(None) => (Ok(Table::default()), None),
+        Err(error) => (Err(error), None),
     }
+}
+
+/// What the thread reading orders.json found (one that panicked: a file that did not load).
+fn finished(reading: std::thread::JoinHandle<Found<Order>>) -> Found<Order> {
+    let crashed = || LoadError::whole_file(FileKind::Orders.file_name(), "loading crashed");
+    reading.join().unwrap_or_else(|_| (Err(crashed()), None))
 }
 
 /// The shop's settings as the files hold them, read without locking (for

@@ -14,6 +14,12 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// The bytes of `dir/name`; `None` if there is no such file.
 pub fn read_data_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, LoadError> {
+    Ok(read_data_file_found(dir, name)?.map(|(bytes, _)| bytes))
+}
+
+/// `read_data_file`, with what `stat` said of the very file that was read
+/// (not of whatever holds its name by the time it is asked).
+pub fn read_data_file_found(dir: &Path, name: &str) -> Result<Option<(Vec<u8>, std::fs::Metadata)>, LoadError> {
     let refuse = |message: String| LoadError::whole_file(name, message);
     // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
     let opened = OpenOptions::new()
@@ -40,7 +46,7 @@ pub fn read_data_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, LoadErr
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(refuse(too_big(bytes.len() as u64)));
     }
-    Ok(Some(bytes))
+    Ok(Some((bytes, meta)))
 }
 
 /// Refuses a symlink where a data file belongs (also a dangling one, which

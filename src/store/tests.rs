@@ -1,0 +1,77 @@
+//! Orders left for later (`Store::open_orders_later`): what the thread
+//! read is kept only if it is the file the open saw, and a file that did
+//! not load is not parsed again until it changes.
+
+use super::*;
+use crate::domain::{Money, Order};
+
+/// A folder with two products and `count` orders (O0001…).
+fn folder_with_orders(count: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("products.json"),
+        "[\n{\"product_id\":\"P1\",\"name\":\"Mug\",\"price\":4.5,\"stock\":5}\n]\n",
+    )
+    .expect("products");
+    let mut store = Store::open(dir.path()).expect("open");
+    let at = Timestamp::parse("2026-03-01 12:00:00").expect("a time");
+    let orders = (1..=count)
+        .map(|n| {
+            let id = crate::domain::order::format_order_id(n);
+            Change::PutOrder(Order::new(id, "alice".into(), Vec::new(), Money::from_cents(100), at))
+        })
+        .collect();
+    store.transact(|_, _| Ok::<_, StoreError>(((), orders))).expect("orders");
+    dir
+}
+
+fn order_ids(store: &Store) -> Vec<String> {
+    store.data().orders.rows().iter().map(|o| o.order_id.clone()).collect()
+}
+
+#[test]
+fn orders_read_while_the_file_was_moved_away_are_read_again() {
+    let dir = folder_with_orders(3);
+    let orders = dir.path().join("orders.json");
+    let aside = dir.path().join("orders.aside");
+    let mut store = Store::open_orders_later(dir.path()).expect("open");
+    // Moved away and back: the same inode, size, time and counter.
+    std::fs::rename(&orders, &aside).unwrap();
+    store.read_orders_meanwhile();
+    store.wait_for_orders();
+    std::fs::rename(&aside, &orders).unwrap();
+
+    store.refresh().expect("refresh");
+    assert_eq!(order_ids(&store), ["O0001", "O0002", "O0003"], "the empty table read meanwhile was trusted");
+    let next = store.transact(|data, _| {
+        let next = crate::domain::order::next_order_id(data.orders.rows().iter().map(|o| o.order_id.as_str()));
+        Ok::<_, StoreError>((next, Vec::new()))
+    });
+    assert_eq!(next.unwrap(), "O0004");
+}
+
+#[test]
+fn a_damaged_orders_file_is_reported_until_it_changes_and_read_once() {
+    let dir = folder_with_orders(2);
+    let orders = dir.path().join("orders.json");
+    let good = std::fs::read(&orders).unwrap();
+    std::fs::write(&orders, "[1,").unwrap();
+    let mut store = Store::open_orders_later(dir.path()).expect("the rest opens");
+    store.read_orders_meanwhile();
+
+    let first = store.refresh().expect_err("damaged").to_string();
+    assert!(first.starts_with("orders.json:1:2: invalid type: integer `1`"), "{first}");
+    let version = store.version(FileKind::Orders);
+    for _ in 0..3 {
+        assert_eq!(store.refresh().expect_err("still damaged").to_string(), first);
+        assert!(store.begin_write().is_err(), "no change while the orders cannot be read");
+    }
+    assert_eq!(store.version(FileKind::Orders), version, "the unchanged file was parsed again");
+    assert_eq!(std::fs::read(&orders).unwrap(), b"[1,", "the damaged file was modified");
+
+    // Repaired (a new file): read, and the shop goes on.
+    std::fs::write(dir.path().join("orders.new"), &good).unwrap();
+    std::fs::rename(dir.path().join("orders.new"), &orders).unwrap();
+    store.refresh().expect("repaired");
+    assert_eq!(order_ids(&store), ["O0001", "O0002"]);
+}
