@@ -422,11 +422,11 @@ fn discount_add(location: &Location, input: &shopfront::domain::discount::Discou
         Location::Folder(dir) => store::read_shop_settings(dir).unwrap_or_default(),
         Location::Sqlite(path) if !path.is_file() => shopfront::domain::Settings::default(),
         Location::Sqlite(_) | Location::Postgres(_) => {
-            (*patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?.settings()).clone()
+            (*patiently(location, || ShopService::open_whole(location, store::COMMAND_LINE_WAIT))?.settings()).clone()
         }
     };
     let discount = input.parse(&current.currency()).map_err(|(_, message)| message)?;
-    let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
+    let shop = patiently(location, || ShopService::open_whole(location, store::COMMAND_LINE_WAIT))?;
     let saved = patiently(location, || shop.save_discount(&shop.owner_at_machine(), None, discount.clone()))?;
     println!("added code {}: {}", printable(&saved.code), saved.benefit(&shop.settings().currency()));
     Ok(())
@@ -459,7 +459,7 @@ fn settings(
     included: Option<bool>,
 ) -> Result<(), Failure> {
     // Amounts typed and refused are in the currency the shop has now.
-    let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
+    let shop = patiently(location, || ShopService::open_whole(location, store::COMMAND_LINE_WAIT))?;
     let saved = if shipping.is_none() && free_over.is_none() && tax_percent.is_none() && included.is_none() {
         (*shop.settings()).clone()
     } else {
@@ -503,7 +503,7 @@ fn admin_add(location: &Location, username: &str) -> Result<(), Failure> {
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']);
     // A command-line change waits for other copies (saying so after a second).
-    let shop = patiently(location, || ShopService::open(location, store::COMMAND_LINE_WAIT))?;
+    let shop = patiently(location, || ShopService::open_whole(location, store::COMMAND_LINE_WAIT))?;
     let outcome = patiently(location, || shop.add_admin(&shop.owner_at_machine(), username, password))?;
     match outcome {
         AdminOutcome::Created(name) => println!("created admin {}", printable(&name)),

@@ -14,14 +14,29 @@ use crate::store::{LockWait, Store, StoreError};
 
 impl ShopService {
     /// Opens the shop at `location` (a folder is created and seeded if
-    /// needed). `wait` says what a change does while another process holds
-    /// a folder.
+    /// needed) for sessions: the catalog is there when it returns, a
+    /// folder's orders follow (`open_folder`). `wait` says what a change
+    /// does while another process holds a folder.
     pub fn open(location: &Location, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
         match location {
             Location::Folder(dir) => ShopService::open_folder(dir, wait),
             Location::Sqlite(_) | Location::Postgres(_) => {
                 ShopService::new(open_repo(location, wait)?, crate::clock::now)
             }
+        }
+    }
+
+    /// Opens the shop at `location` with a folder read whole before it
+    /// returns: for the command line, whose one request needs it all, and
+    /// gets it sooner with the folder's two big files read side by side.
+    pub fn open_whole(location: &Location, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
+        match location {
+            Location::Folder(dir) => {
+                let mut store = Store::open(dir)?;
+                store.set_lock_wait(wait);
+                Ok(ShopService::over_folder(store))
+            }
+            Location::Sqlite(_) | Location::Postgres(_) => ShopService::open(location, wait),
         }
     }
 
