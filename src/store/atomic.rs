@@ -19,9 +19,12 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Renames it over its target (durable once the folder is synced).
+    /// Renames it over its target (durable once the folder is synced). If
+    /// that fails, the temp file is removed and the target stays as it was.
     pub fn install(self) -> io::Result<()> {
-        fs::rename(&self.temp, &self.target)
+        fs::rename(&self.temp, &self.target).inspect_err(|_| {
+            let _ = fs::remove_file(&self.temp);
+        })
     }
 
     /// Throws it away: the target stays as it was.

@@ -753,6 +753,7 @@ impl Store {
         touched: &BTreeSet<FileKind>,
     ) -> Result<(), StoreError> {
         let journal_path = self.dir.join(JOURNAL_FILE);
+        let kinds: Vec<FileKind> = touched.iter().copied().collect();
         let mut renamed = Ok(());
         for file in staged {
             if renamed.is_ok() {
@@ -761,12 +762,22 @@ impl Store {
                 file.discard();
             }
         }
+        // One file and no journal: a rename that failed left the old file,
+        // so the change did not happen, and must not be reported saved.
+        if let Err(e) = &renamed
+            && kinds.len() == 1
+        {
+            let path = self.dir.join(kinds[0].file_name());
+            let error = StoreError::io(path, io::Error::new(e.kind(), e.to_string()));
+            // Memory back to the file (if even this fails, the unset stamp makes the next sync read it).
+            let _ = self.load(&kinds);
+            return Err(error);
+        }
         if let Err(e) = renamed.and_then(|()| atomic::sync_dir(&self.dir)) {
             // Past the journal the change stands: it is finished on the next open.
             return Err(StoreError::Unfinished(e.to_string()));
         }
         journal::remove(&self.dir).map_err(|e| StoreError::io(&journal_path, e))?;
-        let kinds: Vec<FileKind> = touched.iter().copied().collect();
         let generations = guard.bump(&kinds).map_err(|e| StoreError::io(self.dir.join(LOCK_FILE), e))?;
         for kind in kinds {
             self.stamps[kind.index()] = Some(self.stamp_of(kind, generations[kind.index()])?);

@@ -75,3 +75,36 @@ fn a_damaged_orders_file_is_reported_until_it_changes_and_read_once() {
     store.refresh().expect("repaired");
     assert_eq!(order_ids(&store), ["O0001", "O0002"]);
 }
+
+#[test]
+fn a_change_to_one_file_whose_rename_fails_is_reported_failed_and_not_kept() {
+    let dir = folder_with_orders(0);
+    let mut store = Store::open(dir.path()).expect("open");
+    let guard = store.begin_write().expect("lock");
+    let mut cart = crate::domain::Cart::new("alice");
+    let line = crate::domain::CartLine {
+        product_id: "P1".into(),
+        qty: 2,
+        unit_price: Money::from_cents(450),
+        extra: Default::default(),
+    };
+    cart.items.push(line);
+    let touched = BTreeSet::from([FileKind::Carts]);
+    let staged = store.stage_changes(vec![Change::PutCart(cart)], &touched).expect("staged");
+    // Something in the file's place that a file cannot be renamed over.
+    let carts = dir.path().join("carts.json");
+    std::fs::create_dir_all(carts.join("in-the-way")).unwrap();
+
+    let failed = store.install(&guard, staged, &touched).expect_err("the rename failed");
+    assert!(!matches!(failed, StoreError::Unfinished(_)), "a lost change reported saved: {failed:?}");
+    assert!(failed.to_string().contains("carts.json"), "{failed}");
+    drop(guard);
+    std::fs::remove_dir_all(&carts).unwrap();
+    let temps = std::fs::read_dir(dir.path()).unwrap().filter(|e| {
+        let name = e.as_ref().unwrap().file_name();
+        name.to_string_lossy().starts_with(atomic::TEMP_PREFIX)
+    });
+    assert_eq!(temps.count(), 0, "a temp file was left behind");
+    store.refresh().expect("refresh");
+    assert!(store.data().carts.get("alice").is_none(), "the change that failed is in memory");
+}
