@@ -27,6 +27,8 @@ fn main() {
     let dir = std::path::PathBuf::from(args.next().expect("usage: sessions_memory DIR [N]"));
     let n: usize = args.next().map_or(50, |n| n.parse().expect("a number of sessions"));
     let shop = ShopService::open_folder(&dir, LockWait::Impatient).expect("open the folder");
+    // The orders follow the catalog on another thread: measured once they are in.
+    shop.refresh().expect("read the orders");
     println!("products: {}", shop.catalog().len());
     println!("shop alone:    {:8.1} MiB", resident_mib());
     let mut apps = vec![App::new(shop.clone(), Rect::new(0, 0, 120, 40))];
