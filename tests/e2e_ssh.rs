@@ -360,10 +360,7 @@ fn serve_on_a_sqlite_store_with_the_stock_client() {
         let t = server.connect(&format!("{socket}-c"), &other);
         t.wait_for("Log in");
         assert!(!t.screen().contains("sql-sam"));
-        t.type_text("sql-sam");
-        t.keys(&["Tab"]);
-        t.type_text("sam-pass-1");
-        t.keys(&["Enter"]);
+        t.log_in("sql-sam", "sam-pass-1");
         t.wait_for("Your SSH key now logs you in as sql-sam");
         t.keys(&["o"]);
         t.wait_for("$14.99 paid");

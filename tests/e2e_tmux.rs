@@ -90,10 +90,7 @@ fn shopper_journey_survives_a_restart() {
         // A fresh tmux server: the first one may still be shutting down.
         let t = Tmux::start(&format!("{socket}-second"), dir.path());
         t.wait_for("Log in");
-        t.type_text("erin");
-        t.keys(&["Tab"]);
-        t.type_text("erin-pass");
-        t.keys(&["Enter"]);
+        t.log_in("erin", "erin-pass");
         t.wait_for("Welcome back, erin");
         t.keys(&["o"]);
         t.wait_for("$13.99 paid");
@@ -139,10 +136,7 @@ fn a_damaged_orders_file_beside_a_catalog_is_shown_by_the_first_request() {
     let socket = format!("shopfront-e2e-bad-orders-{}", std::process::id());
     let t = Tmux::start(&socket, dir.path());
     t.wait_for("Username");
-    t.type_text("alice");
-    t.keys(&["Tab"]);
-    t.type_text("s3cret!!");
-    t.keys(&["Enter"]);
+    t.log_in("alice", "s3cret!!");
     let screen = t.wait_for("orders.json:1:2");
     assert!(screen.contains("orders.json:1:2: invalid type: integer `1`"), "{screen}");
     t.keys(&["C-c"]);
@@ -167,34 +161,16 @@ fn admin_and_shopper_in_two_copies_on_one_folder() {
     let id = std::process::id();
     let shopper = Tmux::start(&format!("shopfront-e2e-shopper-{id}"), dir.path());
     shopper.wait_for("Log in");
-    shopper.keys(&["C-n"]);
-    shopper.type_text("sam");
-    shopper.keys(&["Tab"]);
-    shopper.type_text("sam-pass");
-    shopper.keys(&["Tab"]);
-    shopper.type_text("sam-pass");
-    shopper.keys(&["Enter"]);
+    shopper.sign_up("sam", "sam-pass");
     shopper.wait_for("Products — 44 of 44");
 
     let admin = Tmux::start(&format!("shopfront-e2e-admin-{id}"), dir.path());
     admin.wait_for("Log in");
-    admin.type_text("boss");
-    admin.keys(&["Tab"]);
-    admin.type_text("b0ss-pass");
-    admin.keys(&["Enter"]);
+    admin.log_in("boss", "b0ss-pass");
     admin.wait_for("boss · 0 items");
     admin.keys(&["4", "n"]);
     admin.wait_for("New product");
-    admin.type_text("Solar Lantern");
-    admin.keys(&["Tab"]);
-    admin.type_text("12.50");
-    admin.keys(&["Tab"]);
-    admin.type_text("4");
-    admin.keys(&["Tab"]);
-    admin.type_text("Outdoor");
-    admin.keys(&["Tab"]);
-    admin.type_text("A folding solar lantern for camping.");
-    admin.keys(&["C-s"]);
+    admin.fill_form(&["Solar Lantern", "12.50", "4", "Outdoor", "A folding solar lantern for camping."]);
     admin.wait_for("Created P1045 Solar Lantern");
 
     // The shopper's copy, already running, finds it and buys it.
@@ -290,10 +266,7 @@ fn a_read_only_data_folder_can_be_browsed_and_refuses_changes_clearly() {
     let command = read_only(&format!("exec '{binary}' --data-dir '{}'", data.display()));
     let t = Tmux::run_command(&socket, &format!("{command}; echo EXITED=$?; sleep 60"), 100, 30);
     t.wait_for("Log in");
-    t.type_text("alice");
-    t.keys(&["Tab"]);
-    t.type_text("s3cret!");
-    t.keys(&["Enter"]);
+    t.log_in("alice", "s3cret!");
     t.wait_for("Welcome back, alice");
     t.keys(&["/"]);
     t.type_text("usb cab");

@@ -75,6 +75,14 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// From the login form, on its name: `name` and `password` submitted.
+    pub fn log_in(&self, name: &str, password: &str) {
+        self.type_text(name);
+        self.keys(&["Tab"]);
+        self.type_text(password);
+        self.keys(&["Enter"]);
+    }
+
     /// Types `values` into the open form's fields, Tab between them, and saves.
     pub fn fill_form(&self, values: &[&str]) {
         for (i, value) in values.iter().enumerate() {
