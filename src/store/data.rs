@@ -4,7 +4,6 @@ use super::files::FileKind;
 use super::journal::Change;
 use super::table::Table;
 use crate::domain::discount::Uses;
-use crate::domain::user::username_key;
 use crate::domain::{Cart, Discount, Order, Product, Settings, User};
 use crate::repo::{ReadTx, RepoError};
 
@@ -39,8 +38,8 @@ impl Data {
 
     /// A user's orders, newest first.
     pub fn orders_of(&self, username: &str) -> Vec<&Order> {
-        let key = username_key(username);
-        let mut orders: Vec<&Order> = self.orders.rows().iter().filter(|o| username_key(&o.username) == key).collect();
+        let key = username.to_lowercase();
+        let mut orders: Vec<&Order> = self.orders.rows().iter().filter(|o| placed_by(o, &key)).collect();
         sort_newest_first(&mut orders);
         orders
     }
@@ -55,10 +54,10 @@ impl Data {
     /// How often discount `code` was used: by anyone and by `username`
     /// (orders not cancelled that carry it).
     pub fn uses_of(&self, code: &str, username: &str) -> Uses {
-        let key = username_key(username);
+        let key = username.to_lowercase();
         self.orders.rows().iter().filter(|o| o.uses_code(code)).fold(Uses::default(), |uses, order| Uses {
             total: uses.total.saturating_add(1),
-            by_you: uses.by_you.saturating_add(u32::from(username_key(&order.username) == key)),
+            by_you: uses.by_you.saturating_add(u32::from(placed_by(order, &key))),
         })
     }
 
@@ -75,6 +74,18 @@ impl Data {
             FileKind::Discounts => self.discounts.len(),
             FileKind::Settings => 1,
         }
+    }
+}
+
+/// Whether `order` is the account's whose lowercased name is `lowercase`
+/// (as the databases match an order's owner), without lowercasing the
+/// order's name into a new string when it is ASCII.
+fn placed_by(order: &Order, lowercase: &str) -> bool {
+    let name = order.username.as_str();
+    if name.is_ascii() {
+        name.len() == lowercase.len() && name.bytes().zip(lowercase.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+    } else {
+        name.to_lowercase() == lowercase
     }
 }
 
@@ -143,8 +154,8 @@ impl ReadTx for Data {
     }
 
     fn order_by_checkout_key(&self, username: &str, key: &str) -> Result<Option<Order>, RepoError> {
-        let name = username_key(username);
-        let placed = |o: &&Order| o.checkout_key.as_deref() == Some(key) && username_key(&o.username) == name;
+        let name = username.to_lowercase();
+        let placed = |o: &&Order| o.checkout_key.as_deref() == Some(key) && placed_by(o, &name);
         Ok(self.orders.rows().iter().find(placed).cloned())
     }
 

@@ -52,22 +52,40 @@ struct Stamp {
     len: u64,
     inode: u64,
     mtime_ns: i128,
+    /// Moves with any change to the file, its mode included (a chmod that
+    /// makes an unreadable file readable).
+    ctime_ns: i128,
 }
 
 impl Stamp {
     /// Whether `found` (what `stat` said of a file as it was read; `None`:
     /// there was none) is the file this stamp describes.
     fn is_of(&self, found: Option<&fs::Metadata>) -> bool {
+        let mine = (self.len, self.inode, self.mtime_ns, self.ctime_ns);
         match found {
-            Some(meta) => (self.len, self.inode, self.mtime_ns) == file_identity(meta),
-            None => (self.len, self.inode, self.mtime_ns) == (0, 0, 0),
+            Some(meta) => mine == file_identity(meta),
+            None => mine == (0, 0, 0, 0),
         }
+    }
+
+    /// Whether the file changed so lately that a change in the same tick
+    /// of the file system's clock could still leave its stamp as it is.
+    fn is_recent(&self) -> bool {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let now = i128::try_from(now).unwrap_or(i128::MAX);
+        now.saturating_sub(self.mtime_ns.max(self.ctime_ns)) < RECENT_NS
     }
 }
 
-/// Size, inode and modification time: what tells one version of a file from another.
-fn file_identity(meta: &fs::Metadata) -> (u64, u64, i128) {
-    (meta.len(), meta.ino(), i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()))
+/// How recent a change is too recent to trust a file's times to show the
+/// next one (some file systems keep whole seconds, two on FAT).
+const RECENT_NS: i128 = 2_100_000_000;
+
+/// Size, inode, modification and change times: what tells one version of
+/// a file from another.
+fn file_identity(meta: &fs::Metadata) -> (u64, u64, i128, i128) {
+    let nanos = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+    (meta.len(), meta.ino(), nanos(meta.mtime(), meta.mtime_nsec()), nanos(meta.ctime(), meta.ctime_nsec()))
 }
 
 /// Whether opening may create the folder and seed the demo catalog.
@@ -459,20 +477,15 @@ impl Store {
             self.versions[FileKind::Orders.index()] += 1;
             self.later_orders = Some(LaterOrders::Waiting(stamp));
         }
-        // A file that did not load, unchanged since: the same answer, without reading it again.
         for (kind, stamp) in &stale {
-            if let Some((failed, error)) = &self.unreadable[kind.index()]
-                && failed == stamp
-            {
-                return Err(error.clone().into());
-            }
+            self.remembered_unreadable(*kind, stamp)?;
         }
         let kinds: Vec<FileKind> = stale.iter().map(|(kind, _)| *kind).collect();
         if let Err(error) = self.load(&kinds) {
             if let StoreError::Load(load) = &error
                 && let Some(&(kind, stamp)) = stale.iter().find(|(kind, _)| kind.file_name() == load.file)
             {
-                self.unreadable[kind.index()] = Some((stamp, load.clone()));
+                self.remember_unreadable(kind, stamp, load);
             }
             return Err(error);
         }
@@ -487,6 +500,26 @@ impl Store {
             taken |= self.take_outside(guard, kind, stamp)?;
         }
         Ok(recovered || !stale.is_empty() || taken)
+    }
+
+    /// The error `kind` gave when it last failed to load, if it is still
+    /// the file that failed: the same answer, without parsing it again (a
+    /// big damaged file would be parsed at every look).
+    fn remembered_unreadable(&self, kind: FileKind, stamp: &Stamp) -> Result<(), StoreError> {
+        match &self.unreadable[kind.index()] {
+            Some((failed, error)) if failed == stamp => Err(error.clone().into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Remembers that `kind`, as `stamp` describes it, does not parse. Not
+    /// an error of opening or reading it (a chmod or a passing I/O error
+    /// fixes those without touching the file: tried again every time), and
+    /// not a file changed so lately that a fix could keep its stamp.
+    fn remember_unreadable(&mut self, kind: FileKind, stamp: Stamp, error: &LoadError) {
+        if error.line > 0 && !stamp.is_recent() {
+            self.unreadable[kind.index()] = Some((stamp, error.clone()));
+        }
     }
 
     /// Starts reading orders.json on its own thread (call it once the
@@ -539,8 +572,8 @@ impl Store {
                 Ok(())
             }
             Err(error) => {
-                if seen {
-                    self.unreadable[FileKind::Orders.index()] = Some((stamp, error.clone()));
+                if seen && found.is_some() {
+                    self.remember_unreadable(FileKind::Orders, stamp, &error);
                 }
                 Err(error.into())
             }
@@ -552,24 +585,35 @@ impl Store {
     /// file). Then it is held back: we keep the last good state, refuse
     /// changes to that file, keep our own copy beside it and say so.
     fn take_outside(&mut self, guard: &ReadGuard, kind: FileKind, stamp: Stamp) -> Result<bool, StoreError> {
+        self.remembered_unreadable(kind, &stamp)?;
         let dir = self.dir.clone();
         let history = &self.history;
         let data = &mut self.data;
-        let rollback = match kind {
-            FileKind::Users => take_if_no_rollback(history, kind, &mut data.users, read_table(&dir, kind)?),
-            FileKind::Products => take_if_no_rollback(history, kind, &mut data.products, read_table(&dir, kind)?),
-            FileKind::Carts => take_if_no_rollback(history, kind, &mut data.carts, read_table(&dir, kind)?),
-            FileKind::Orders => take_if_no_rollback(history, kind, &mut data.orders, read_table(&dir, kind)?),
-            FileKind::Discounts => take_if_no_rollback(history, kind, &mut data.discounts, read_table(&dir, kind)?),
-            FileKind::Settings => {
-                let outside = read_settings(&dir)?;
-                let found = history.rollback_in_settings(&data.settings, &outside);
-                if found.is_none() {
-                    data.settings = outside;
+        let taken = (|| -> Result<Option<String>, LoadError> {
+            Ok(match kind {
+                FileKind::Users => take_if_no_rollback(history, kind, &mut data.users, read_table(&dir, kind)?),
+                FileKind::Products => take_if_no_rollback(history, kind, &mut data.products, read_table(&dir, kind)?),
+                FileKind::Carts => take_if_no_rollback(history, kind, &mut data.carts, read_table(&dir, kind)?),
+                FileKind::Orders => take_if_no_rollback(history, kind, &mut data.orders, read_table(&dir, kind)?),
+                FileKind::Discounts => take_if_no_rollback(history, kind, &mut data.discounts, read_table(&dir, kind)?),
+                FileKind::Settings => {
+                    let outside = read_settings(&dir)?;
+                    let found = history.rollback_in_settings(&data.settings, &outside);
+                    if found.is_none() {
+                        data.settings = outside;
+                    }
+                    found
                 }
-                found
+            })
+        })();
+        let rollback = match taken {
+            Ok(rollback) => rollback,
+            Err(error) => {
+                self.remember_unreadable(kind, stamp, &error);
+                return Err(error.into());
             }
         };
+        self.unreadable[kind.index()] = None;
         let Some(what) = rollback else {
             // Edited by hand: which rows is not worth finding out.
             self.outside.note(kind, None);
@@ -877,13 +921,13 @@ impl Store {
     fn stamp_of(&self, kind: FileKind, generation: u64) -> Result<Stamp, StoreError> {
         let path = self.dir.join(kind.file_name());
         match fs::symlink_metadata(&path) {
-            Ok(meta) => Ok(Stamp {
-                generation,
-                len: meta.len(),
-                inode: meta.ino(),
-                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Stamp { generation, len: 0, inode: 0, mtime_ns: 0 }),
+            Ok(meta) => {
+                let (len, inode, mtime_ns, ctime_ns) = file_identity(&meta);
+                Ok(Stamp { generation, len, inode, mtime_ns, ctime_ns })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Ok(Stamp { generation, len: 0, inode: 0, mtime_ns: 0, ctime_ns: 0 })
+            }
             Err(e) => Err(StoreError::io(path, e)),
         }
     }

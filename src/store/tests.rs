@@ -25,6 +25,9 @@ fn folder_with_orders(count: u64) -> tempfile::TempDir {
     dir
 }
 
+/// Long enough for a file's change to be no longer `Stamp::is_recent`.
+const AFTER_RECENT: std::time::Duration = std::time::Duration::from_millis(RECENT_NS as u64 / 1_000_000 + 100);
+
 fn order_ids(store: &Store) -> Vec<String> {
     store.data().orders.rows().iter().map(|o| o.order_id.clone()).collect()
 }
@@ -56,6 +59,8 @@ fn a_damaged_orders_file_is_reported_until_it_changes_and_read_once() {
     let orders = dir.path().join("orders.json");
     let good = std::fs::read(&orders).unwrap();
     std::fs::write(&orders, "[1,").unwrap();
+    // A file changed this very moment is always read again (a fix in the same tick could keep its stamp).
+    std::thread::sleep(AFTER_RECENT);
     let mut store = Store::open_orders_later(dir.path()).expect("the rest opens");
     store.read_orders_meanwhile();
 
@@ -107,4 +112,52 @@ fn a_change_to_one_file_whose_rename_fails_is_reported_failed_and_not_kept() {
     assert_eq!(temps.count(), 0, "a temp file was left behind");
     store.refresh().expect("refresh");
     assert!(store.data().carts.get("alice").is_none(), "the change that failed is in memory");
+}
+
+#[test]
+fn a_file_damaged_by_hand_while_the_shop_runs_is_parsed_once_until_it_changes() {
+    let dir = folder_with_orders(2);
+    let mut store = Store::open(dir.path()).expect("open");
+    let orders = dir.path().join("orders.json");
+    let good = std::fs::read(&orders).unwrap();
+    // Edited in place, by hand: Shopfront's counter does not move.
+    std::fs::write(&orders, "[1,").unwrap();
+    std::thread::sleep(AFTER_RECENT);
+
+    let first = store.refresh().expect_err("damaged").to_string();
+    assert!(first.starts_with("orders.json:1:2:"), "{first}");
+    // What is remembered is the answer, and the file is not parsed again.
+    let (stamp, mut remembered) = store.unreadable[FileKind::Orders.index()].clone().expect("remembered");
+    remembered.message = "as remembered".into();
+    store.unreadable[FileKind::Orders.index()] = Some((stamp, remembered));
+    for _ in 0..3 {
+        assert_eq!(store.refresh().expect_err("still damaged").to_string(), "orders.json:1:2: as remembered");
+    }
+    assert_eq!(order_ids(&store), ["O0001", "O0002"], "what was read before is kept");
+
+    std::fs::write(&orders, &good).unwrap();
+    store.refresh().expect("repaired in place");
+    assert_eq!(order_ids(&store), ["O0001", "O0002"]);
+}
+
+#[test]
+fn an_accounts_orders_are_found_by_its_name_in_any_case_as_the_databases_find_them() {
+    let at = Timestamp::parse("2026-03-01 12:00:00").expect("a time");
+    let order = |id: &str, name: &str| Order::new(id.into(), name.into(), Vec::new(), Money::from_cents(100), at);
+    let data = Data {
+        orders: Table::from_rows(vec![
+            order("O0001", "Alice"),
+            order("O0002", "alice"),
+            order("O0003", "alicea"),
+            order("O0004", "ǅemal"),
+            order("O0005", "ÉVA"),
+        ]),
+        ..Data::default()
+    };
+    let ids = |name: &str| data.orders_of(name).iter().map(|o| o.order_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids("ALICE"), ["O0002", "O0001"]);
+    // A titlecase letter lowercases as the databases' keys do.
+    assert_eq!(ids("ǆemal"), ["O0004"]);
+    assert_eq!(ids("éva"), ["O0005"]);
+    assert!(ids("alic").is_empty());
 }
