@@ -46,7 +46,8 @@ fn a_damaged_orders_file_leaves_the_catalog_browsable_and_is_reported_by_the_fir
             .contains("orders.json:1:2: invalid type: integer `1`, expected one of the orders as an object"),
         "{refused}"
     );
-    // Asked again, it is read again, and said again.
+    assert!(!shop.still_loading(), "the error is the answer: nothing is still being read");
+    // Asked again, it is said again.
     assert!(shop.login("alice", "s3cret!").unwrap_err().to_string().contains("orders.json:1:2"));
     drop(shop);
     assert_eq!(data_files(dir.path()), before, "the folder was modified");
@@ -81,4 +82,16 @@ fn orders_another_copy_places_while_they_load_are_not_missed() {
     assert_eq!(loading.data().products.get("P2").map(|p| p.stock), Some(98));
     let cart = loading.add_to_cart("alice", "P1", 1).unwrap();
     assert_eq!(loading.checkout("alice", &paying(quoted(&cart.items))).unwrap().order_id, "O0004");
+}
+
+#[test]
+fn the_shop_says_it_is_reading_its_orders_until_a_request_takes_them_in() {
+    let dir = shop_with_orders(2);
+    let shop = ShopService::open_folder(dir.path(), PATIENT).unwrap();
+    assert!(shop.still_loading());
+    shop.refresh().unwrap();
+    assert!(!shop.still_loading());
+    // Read whole (the command line's way), nothing is left to read.
+    let location = shopfront::location::Location::Folder(dir.path().to_path_buf());
+    assert!(!ShopService::open_whole(&location, PATIENT).unwrap().still_loading());
 }

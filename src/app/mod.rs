@@ -85,6 +85,9 @@ pub const UNREACHABLE_NOTICE: &str = "The shop cannot reach its database; trying
 pub const MESSAGE_LIFETIME: Duration = Duration::from_secs(5);
 /// What the app says while a request takes a while.
 pub const WORKING_NOTICE: &str = "Working…";
+/// What the app says while a request waits for the shop's orders, read
+/// after its catalog when it opens.
+pub const LOADING_NOTICE: &str = "Reading the shop's orders…";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -502,7 +505,8 @@ impl App {
             crate::shop::Waiting::Database => return Some(UNREACHABLE_NOTICE),
             crate::shop::Waiting::Nothing => {}
         }
-        self.busy_since.filter(|since| since.elapsed() >= BUSY_NOTICE_AFTER).map(|_| WORKING_NOTICE)
+        let busy = self.busy_since.filter(|since| since.elapsed() >= BUSY_NOTICE_AFTER);
+        busy.map(|_| if self.shop.still_loading() { LOADING_NOTICE } else { WORKING_NOTICE })
     }
 
     /// What the message line says now, and in what tone. Waiting for

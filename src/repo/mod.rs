@@ -111,6 +111,11 @@ pub trait Repo: Send + Sync {
     fn notices(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether the next request waits for data still being read (a
+    /// folder's orders, read after its catalog); cheap, never waits.
+    fn still_loading(&self) -> bool {
+        false
+    }
     /// Reads and changes the failed-login records of `keys` (an account or
     /// an address each) in one step that no other process sharing the data
     /// interleaves with. `update` gets each key's record, in `keys` order

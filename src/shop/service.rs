@@ -380,6 +380,12 @@ impl ShopService {
         self.repo.notices()
     }
 
+    /// Whether the shop is still reading part of its data (a folder's
+    /// orders, after the catalog): the next request waits for it. Cheap.
+    pub fn still_loading(&self) -> bool {
+        self.repo.still_loading()
+    }
+
     /// How long a login for `username` from `origin` would wait its turn
     /// now (failed logins before it); cheap, no storage.
     pub fn login_wait(&self, origin: &str, username: &str) -> Duration {

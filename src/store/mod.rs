@@ -313,6 +313,11 @@ impl Store {
         &self.data
     }
 
+    /// Whether orders.json is still to be taken in (`open_orders_later`).
+    pub fn orders_pending(&self) -> bool {
+        self.later_orders.is_some()
+    }
+
     /// The products, as last loaded (also while orders.json is still read).
     pub fn products(&self) -> &Table<Product> {
         &self.data.products

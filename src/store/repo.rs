@@ -23,6 +23,16 @@ const FEED_KEPT: usize = 4096;
 pub struct FolderRepo {
     inner: Mutex<Inner>,
     logins: super::logins::FolderLogins,
+    /// What the store says of itself, for callers that must not wait out a
+    /// sync in progress (a screen being drawn): taken after every sync.
+    outlook: Mutex<Outlook>,
+}
+
+#[derive(Default)]
+struct Outlook {
+    held_back: Vec<String>,
+    /// orders.json is still to be taken in (read after the catalog).
+    orders_pending: bool,
 }
 
 struct Inner {
@@ -74,6 +84,7 @@ impl FolderRepo {
         store.take_outside_changes(|_| false);
         FolderRepo {
             logins: super::logins::FolderLogins::new(store.dir()),
+            outlook: Mutex::new(Outlook::of(&store)),
             inner: Mutex::new(Inner {
                 store,
                 feed: FeedLog { last_id: 0, recent: VecDeque::new(), versions },
@@ -86,6 +97,18 @@ impl FolderRepo {
         // A panic mid-change leaves the store as a crash would: all or
         // nothing on disk, and re-read on the next sync.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes what `store` now says of itself (after a sync, which may
+    /// have changed it whether or not it succeeded).
+    fn note_outlook(&self, store: &Store) {
+        *self.outlook.lock().unwrap_or_else(|p| p.into_inner()) = Outlook::of(store);
+    }
+}
+
+impl Outlook {
+    fn of(store: &Store) -> Outlook {
+        Outlook { held_back: store.held_back(), orders_pending: store.orders_pending() }
     }
 }
 
@@ -107,7 +130,9 @@ impl Repo for FolderRepo {
         let mut inner = self.inner();
         // Another copy mid-change: `Busy` (the caller waits), so that what
         // it just made (an account, say) is never missed.
-        inner.store.refresh()?;
+        let refreshed = inner.store.refresh();
+        self.note_outlook(&inner.store);
+        refreshed?;
         let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         Ok(Box::new(FolderRead { inner }))
@@ -115,16 +140,22 @@ impl Repo for FolderRepo {
 
     fn write(&self) -> Result<Box<dyn WriteTx + '_>, RepoError> {
         let mut inner = self.inner();
-        let guard = inner.store.begin_write()?;
+        let begun = inner.store.begin_write();
+        self.note_outlook(&inner.store);
+        let guard = begun?;
         let Inner { store, feed, .. } = &mut *inner;
         feed.note_outside(store);
         Ok(Box::new(FolderWrite { inner, guard, staged: Vec::new(), last_order: None }))
     }
 
     fn notices(&self) -> Vec<String> {
-        let mut notices = self.inner().store.held_back();
+        let mut notices = self.outlook.lock().unwrap_or_else(|p| p.into_inner()).held_back.clone();
         notices.extend(self.logins.notice());
         notices
+    }
+
+    fn still_loading(&self) -> bool {
+        self.outlook.lock().unwrap_or_else(|p| p.into_inner()).orders_pending
     }
 
     fn login_failures(
