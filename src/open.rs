@@ -31,11 +31,7 @@ impl ShopService {
     /// gets it sooner with the folder's two big files read side by side.
     pub fn open_whole(location: &Location, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
         match location {
-            Location::Folder(dir) => {
-                let mut store = Store::open(dir)?;
-                store.set_lock_wait(wait);
-                Ok(ShopService::over_folder(store))
-            }
+            Location::Folder(dir) => Ok(ShopService::over_folder_waiting(Store::open(dir)?, wait)),
             Location::Sqlite(_) | Location::Postgres(_) => ShopService::open(location, wait),
         }
     }
@@ -45,9 +41,13 @@ impl ShopService {
     /// holds the folder. The catalog is ready when this returns; the orders
     /// are read on another thread, and the first request waits for them.
     pub fn open_folder(dir: &Path, wait: LockWait) -> Result<Arc<ShopService>, ShopError> {
-        let mut store = Store::open_orders_later(dir)?;
+        Ok(ShopService::over_folder_waiting(Store::open_orders_later(dir)?, wait))
+    }
+
+    /// `over_folder`, its changes waiting for other copies as `wait` says.
+    fn over_folder_waiting(mut store: Store, wait: LockWait) -> Arc<ShopService> {
         store.set_lock_wait(wait);
-        Ok(ShopService::over_folder(store))
+        ShopService::over_folder(store)
     }
 
     /// Serves an opened folder (with its clock). The snapshots start from

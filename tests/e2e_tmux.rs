@@ -34,25 +34,7 @@ fn shopper_journey_survives_a_restart() {
         t.wait_for("Products — 0 of 44");
         t.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
         t.type_text("usb cab");
-        t.wait_for("Products — 2 of 44");
-        t.wait_for("▶ USB-C Cable");
-        t.keys(&["Enter", "a"]);
-        t.wait_for("Added 1 × USB-C Cable to your cart");
-        t.wait_for("erin · 1 item · $9.99");
-
-        t.keys(&["c"]);
-        t.wait_for("Cart — 1 item");
-        // A promo code: a wrong one says so, the right one shows its discount.
-        t.keys(&["%"]);
-        t.wait_for("Promo code");
-        t.type_text("nope");
-        t.keys(&["Enter"]);
-        t.wait_for("There is no code \"NOPE\"");
-        t.keys(&["C-u"]);
-        t.type_text("ten10");
-        t.keys(&["Enter"]);
-        t.wait_for("Code TEN10 applied: 10 % off");
-        t.wait_for("Discount (TEN10)         −$1.00");
+        cable_in_cart_with_ten10(&t);
         // A declined card keeps the shopper on Payment; another one pays.
         t.to_review("4000 0000 0000 0002");
         t.keys(&["y"]);
@@ -317,24 +299,7 @@ fn shopper_journey_on_a_sqlite_store() {
 
     t.keys(&["/"]);
     t.type_text("usb cab");
-    t.wait_for("Products — 2 of 44");
-    t.wait_for("▶ USB-C Cable");
-    t.keys(&["Enter", "a"]);
-    t.wait_for("Added 1 × USB-C Cable to your cart");
-    t.wait_for("erin · 1 item · $9.99");
-
-    t.keys(&["c"]);
-    t.wait_for("Cart — 1 item");
-    t.keys(&["%"]);
-    t.wait_for("Promo code");
-    t.type_text("nope");
-    t.keys(&["Enter"]);
-    t.wait_for("There is no code \"NOPE\"");
-    t.keys(&["C-u"]);
-    t.type_text("ten10");
-    t.keys(&["Enter"]);
-    t.wait_for("Code TEN10 applied: 10 % off");
-    t.wait_for("Discount (TEN10)         −$1.00");
+    cable_in_cart_with_ten10(&t);
     t.to_review("4242 4242 4242 4242");
     t.keys(&["y"]);
     // $9.99 − $1.00 + $5.00 shipping, no tax.
@@ -437,4 +402,28 @@ fn shopper_journey_on_a_sqlite_store() {
             }
         }
     }
+}
+
+/// With "usb cab" typed into the catalog's filter: the USB-C Cable added,
+/// the cart opened, a wrong promo code refused and TEN10 applied.
+fn cable_in_cart_with_ten10(t: &Tmux) {
+    t.wait_for("Products — 2 of 44");
+    t.wait_for("▶ USB-C Cable");
+    t.keys(&["Enter", "a"]);
+    t.wait_for("Added 1 × USB-C Cable to your cart");
+    t.wait_for("erin · 1 item · $9.99");
+
+    t.keys(&["c"]);
+    t.wait_for("Cart — 1 item");
+    // A promo code: a wrong one says so, the right one shows its discount.
+    t.keys(&["%"]);
+    t.wait_for("Promo code");
+    t.type_text("nope");
+    t.keys(&["Enter"]);
+    t.wait_for("There is no code \"NOPE\"");
+    t.keys(&["C-u"]);
+    t.type_text("ten10");
+    t.keys(&["Enter"]);
+    t.wait_for("Code TEN10 applied: 10 % off");
+    t.wait_for("Discount (TEN10)         −$1.00");
 }
